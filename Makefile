@@ -1,0 +1,63 @@
+# pchat: Persistent Chat for Kamailio.
+#   make run     set up everything and start the service on 127.0.0.1:5060
+#   make test    build, then run the unit and integration tests
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+KAM_PKG_VER := $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
+KAM_UPSTREAM := $(shell echo '$(KAM_PKG_VER)' | sed 's/^[0-9]*://; s/-[^-]*$$//')
+COREPATH := $(BUILD)/kamailio-$(KAM_UPSTREAM)/src
+MODULES := pchat
+MODULE_SOS := $(foreach m,$(MODULES),modules/$(m)/$(m).so)
+PYTEST := /usr/bin/python3 -m pytest
+PREFIX ?= /usr
+KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
+
+.PHONY: all deps kamailio-src modules check-abi run test unit integration \
+	install clean distclean
+
+all: modules check-abi
+
+deps:
+	@tools/install-deps.sh
+
+kamailio-src: deps
+	@tools/prepare-kamailio-src.sh $(BUILD)
+
+modules: kamailio-src
+	@for m in $(MODULES); do \
+		$(MAKE) -s -C modules/$$m COREPATH=$(COREPATH) quiet=silent || exit 1; \
+	done
+
+check-abi: modules
+	@tools/check-abi.sh $(MODULE_SOS)
+
+run: all
+	@tools/pchat-run
+
+unit: deps
+	@$(MAKE) -s -C tests/unit run
+
+integration: all
+	@cd tests && $(PYTEST) -q -p no:cacheprovider integration
+
+# One summary line from pytest; the C unit tests run inside it (test_unit.py).
+test: all
+	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
+
+install: all
+	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(PREFIX)/share/pchat/sql \
+		$(DESTDIR)$(PREFIX)/share/doc/pchat/examples
+	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
+	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
+	install -m 644 cfg/*.cfg $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
+
+clean:
+	@for m in $(MODULES); do \
+		$(MAKE) -s -C modules/$$m COREPATH=$(COREPATH) clean >/dev/null 2>&1 || true; \
+		rm -f modules/$$m/*.d modules/$$m/makecfg.lst; \
+	done
+	@$(MAKE) -s -C tests/unit clean >/dev/null 2>&1 || true
+
+distclean: clean
+	rm -rf $(BUILD) .run

@@ -1,0 +1,143 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+#include "core/dprint.h"
+#include "core/kemi.h"
+#include "core/mod_fix.h"
+#include "core/sr_module.h"
+#include "core/timer.h"
+
+#include "pchat_cmd.h"
+#include "pchat_mod.h"
+#include "pchat_rpc.h"
+#include "pchat_session.h"
+#include "pchat_store.h"
+#include "pchat_uas.h"
+#include "pchat_uri.h"
+
+MODULE_VERSION
+
+struct tm_binds _pchat_tmb;
+
+int pchat_session_expires = 1800;
+int pchat_min_se = 90;
+int pchat_max_body = 24576;
+int pchat_retry_after = 5;
+str pchat_db_url = str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat");
+static int pchat_hash_size = 4096;
+
+static int pchat_mod_init(void);
+static int pchat_child_init(int rank);
+static void pchat_mod_destroy(void);
+static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
+
+/* clang-format off */
+static cmd_export_t pchat_cmds[] = {
+	{"pchat_handle", (cmd_function)w_pchat_handle, 0, 0, 0, REQUEST_ROUTE},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t pchat_params[] = {
+	{"lookup_uri", PARAM_STRING | PARAM_USE_FUNC,
+		(void *)pchat_uri_param_lookup},
+	{"service_uri", PARAM_STRING | PARAM_USE_FUNC,
+		(void *)pchat_uri_param_service},
+	{"db_url", PARAM_STR, &pchat_db_url},
+	{"session_expires", PARAM_INT, &pchat_session_expires},
+	{"min_se", PARAM_INT, &pchat_min_se},
+	{"max_body_size", PARAM_INT, &pchat_max_body},
+	{"retry_after", PARAM_INT, &pchat_retry_after},
+	{"hash_size", PARAM_INT, &pchat_hash_size},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"pchat",
+	DEFAULT_DLFLAGS,
+	pchat_cmds,
+	pchat_params,
+	pchat_rpc_cmds,
+	0,               /* pseudo-variables */
+	0,               /* response function */
+	pchat_mod_init,
+	pchat_child_init,
+	pchat_mod_destroy
+};
+/* clang-format on */
+
+static int pchat_mod_init(void)
+{
+	if(load_tm_api(&_pchat_tmb) < 0) {
+		LM_ERR("pchat needs the tm module: load tm.so before pchat.so\n");
+		return -1;
+	}
+	if(pchat_uri_init() < 0)
+		return -1;
+	if(pchat_min_se < 1 || pchat_session_expires < pchat_min_se) {
+		LM_ERR("session_expires (%d) must be >= min_se (%d) >= 1\n",
+				pchat_session_expires, pchat_min_se);
+		return -1;
+	}
+	if(pchat_max_body < 256) {
+		LM_ERR("max_body_size %d is too small (>= 256)\n", pchat_max_body);
+		return -1;
+	}
+	if(pchat_retry_after < 1)
+		pchat_retry_after = 1;
+	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
+			|| pchat_store_mod_init(&pchat_db_url) < 0)
+		return -1;
+	if(register_timer(pchat_uas_expire_timer, 0, 1) < 0) {
+		LM_ERR("cannot register the session expiry timer\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int pchat_child_init(int rank)
+{
+	if(rank == PROC_INIT || rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+		return 0;
+	return pchat_store_child_init();
+}
+
+static void pchat_mod_destroy(void)
+{
+	pchat_session_destroy();
+}
+
+static int ki_pchat_handle(struct sip_msg *msg)
+{
+	return pchat_uas_handle(msg);
+}
+
+static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_handle(msg);
+}
+
+/* clang-format off */
+static sr_kemi_t pchat_kemi_exports[] = {
+	{ str_init("pchat"), str_init("pchat_handle"),
+		SR_KEMIP_INT, ki_pchat_handle,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	sr_kemi_modules_add(pchat_kemi_exports);
+	return 0;
+}

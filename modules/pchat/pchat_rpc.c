@@ -1,0 +1,104 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include <stdio.h>
+#include <time.h>
+
+#include "core/ip_addr.h"
+#include "core/rpc.h"
+
+#include "pchat_rpc.h"
+#include "pchat_session.h"
+#include "pchat_store.h"
+
+typedef struct pchat_rpc_walk
+{
+	rpc_t *rpc;
+	void *ctx;
+	time_t now;
+} pchat_rpc_walk_t;
+
+static const char *pchat_proto_name(int proto)
+{
+	switch(proto) {
+		case PROTO_UDP:
+			return "udp";
+		case PROTO_TCP:
+			return "tcp";
+		case PROTO_TLS:
+			return "tls";
+		default:
+			return "other";
+	}
+}
+
+/* Runs with the session's slot locked: adds to the reply, nothing else. */
+static int pchat_rpc_add_session(pchat_session_t *s, void *param)
+{
+	pchat_rpc_walk_t *w = (pchat_rpc_walk_t *)param;
+	void *th;
+	char src[64];
+
+	if(s->expires <= w->now && s->interval == 0)
+		return 0; /* ended, waiting for the timer to remove it */
+	if(w->rpc->add(w->ctx, "{", &th) < 0)
+		return -1;
+	snprintf(src, sizeof(src), "%s:%s:%u", pchat_proto_name(s->proto),
+			ip_addr2a(&s->src_ip), s->src_port);
+	w->rpc->struct_add(th, "uSSSSsddduu", "id", s->id, "user",
+			&s->dlg->rem_uri, "uri", &s->uri->uri, "call_id",
+			&s->dlg->id.call_id, "to_tag", &s->dlg->id.loc_tag, "source", src,
+			"conid", s->conid, "session_expires", (int)s->interval,
+			"expires_in", (int)(s->expires - w->now), "local_cseq",
+			s->dlg->loc_seq.value, "sent", s->sent);
+	w->rpc->struct_add(th, "s", "kind",
+			s->uri->kind == PCHAT_URI_LOOKUP ? "lookup" : "service");
+	return 0;
+}
+
+static const char *pchat_rpc_sessions_doc[] = {
+	"List live XCCOS sessions (one per SIP dialog answered by pchat).", 0};
+
+static void pchat_rpc_sessions(rpc_t *rpc, void *ctx)
+{
+	pchat_rpc_walk_t w;
+
+	w.rpc = rpc;
+	w.ctx = ctx;
+	w.now = time(NULL);
+	if(pchat_session_walk(pchat_rpc_add_session, &w) < 0)
+		rpc->fault(ctx, 500, "Internal error building the session list");
+}
+
+static const char *pchat_rpc_status_doc[] = {
+	"Session count and storage state of this pchat node.", 0};
+
+static void pchat_rpc_status(rpc_t *rpc, void *ctx)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) < 0) {
+		rpc->fault(ctx, 500, "Internal error");
+		return;
+	}
+	rpc->struct_add(th, "us", "sessions", pchat_session_count(), "storage",
+			pchat_store_is_down() ? "down" : "up");
+}
+
+/* clang-format off */
+rpc_export_t pchat_rpc_cmds[] = {
+	{"pchat.sessions", pchat_rpc_sessions, pchat_rpc_sessions_doc, RET_ARRAY},
+	{"pchat.status", pchat_rpc_status, pchat_rpc_status_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */

@@ -1,0 +1,240 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+#include <string.h>
+
+#include "core/atomic_ops.h"
+#include "core/dprint.h"
+#include "core/hashes.h"
+#include "core/locking.h"
+#include "core/mem/shm.h"
+
+#include "pchat_mod.h"
+#include "pchat_session.h"
+
+typedef struct pchat_slot
+{
+	pchat_session_t *first;
+} pchat_slot_t;
+
+typedef struct pchat_table
+{
+	unsigned int size; /* power of two */
+	pchat_slot_t *slots;
+	/* recursive: a tm callback for a request sent while a slot is locked
+	 * may run synchronously in the same process and look up the session */
+	rec_lock_set_t *locks;
+	atomic_t count;
+	atomic_t next_id;
+} pchat_table_t;
+
+static pchat_table_t *_pchat_sessions = NULL;
+
+int pchat_session_init(int hash_size)
+{
+	unsigned int size = 1;
+
+	while(size < (unsigned int)hash_size && size < (1u << 20))
+		size <<= 1;
+	_pchat_sessions = shm_mallocxz(sizeof(pchat_table_t));
+	if(_pchat_sessions == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	_pchat_sessions->size = size;
+	_pchat_sessions->slots = shm_mallocxz(size * sizeof(pchat_slot_t));
+	if(_pchat_sessions->slots == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	_pchat_sessions->locks = rec_lock_set_alloc(size);
+	if(_pchat_sessions->locks == NULL
+			|| rec_lock_set_init(_pchat_sessions->locks) == NULL) {
+		LM_ERR("cannot allocate %u session locks\n", size);
+		return -1;
+	}
+	atomic_set(&_pchat_sessions->count, 0);
+	atomic_set(&_pchat_sessions->next_id, 0);
+	return 0;
+}
+
+void pchat_session_destroy(void)
+{
+	/* shm is released with the process; dialogs need no other cleanup */
+	_pchat_sessions = NULL;
+}
+
+static inline unsigned int pchat_slot_of(unsigned int hid)
+{
+	return hid & (_pchat_sessions->size - 1);
+}
+
+static inline unsigned int pchat_hash(str *callid, str *rtag)
+{
+	return core_hash(callid, rtag, 0);
+}
+
+unsigned int pchat_session_add(dlg_t *dlg, pchat_uri_t *uri,
+		struct receive_info *rcv, unsigned int interval)
+{
+	pchat_session_t *s;
+	pchat_slot_t *slot;
+	unsigned int idx;
+
+	s = shm_mallocxz(sizeof(*s));
+	if(s == NULL) {
+		SHM_MEM_ERROR;
+		return 0;
+	}
+	s->hid = pchat_hash(&dlg->id.call_id, &dlg->id.rem_tag);
+	s->id = (unsigned int)atomic_add(&_pchat_sessions->next_id, 1);
+	if(s->id == 0) /* 0 means failure to callers */
+		s->id = (unsigned int)atomic_add(&_pchat_sessions->next_id, 1);
+	s->uri = uri;
+	s->dlg = dlg;
+	s->src_ip = rcv->src_ip;
+	s->src_port = rcv->src_port;
+	s->proto = rcv->proto;
+	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
+	s->interval = interval;
+	s->created = time(NULL);
+	s->expires = s->created + interval;
+
+	idx = pchat_slot_of(s->hid);
+	slot = &_pchat_sessions->slots[idx];
+	rec_lock_set_get(_pchat_sessions->locks, idx);
+	s->next = slot->first;
+	if(slot->first)
+		slot->first->prev = s;
+	slot->first = s;
+	rec_lock_set_release(_pchat_sessions->locks, idx);
+	atomic_inc(&_pchat_sessions->count);
+	return s->id;
+}
+
+static inline int pchat_str_eq(str *a, str *b)
+{
+	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+pchat_session_t *pchat_session_lookup(str *callid, str *rtag, str *ltag,
+		struct receive_info *rcv)
+{
+	pchat_session_t *s;
+	unsigned int hid = pchat_hash(callid, rtag);
+	unsigned int idx = pchat_slot_of(hid);
+
+	rec_lock_set_get(_pchat_sessions->locks, idx);
+	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
+		if(s->hid == hid && s->proto == rcv->proto
+				&& s->src_port == rcv->src_port
+				&& ip_addr_cmp(&s->src_ip, &rcv->src_ip)
+				&& pchat_str_eq(&s->dlg->id.call_id, callid)
+				&& pchat_str_eq(&s->dlg->id.rem_tag, rtag)
+				&& pchat_str_eq(&s->dlg->id.loc_tag, ltag))
+			return s;
+	}
+	rec_lock_set_release(_pchat_sessions->locks, idx);
+	return NULL;
+}
+
+pchat_session_t *pchat_session_get(pchat_session_ref_t *ref)
+{
+	pchat_session_t *s;
+	unsigned int idx = pchat_slot_of(ref->hid);
+
+	rec_lock_set_get(_pchat_sessions->locks, idx);
+	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
+		if(s->id == ref->id)
+			return s;
+	}
+	rec_lock_set_release(_pchat_sessions->locks, idx);
+	return NULL;
+}
+
+void pchat_session_release(pchat_session_t *s)
+{
+	rec_lock_set_release(_pchat_sessions->locks, pchat_slot_of(s->hid));
+}
+
+pchat_session_t *pchat_session_unlink(pchat_session_t *s)
+{
+	pchat_slot_t *slot = &_pchat_sessions->slots[pchat_slot_of(s->hid)];
+
+	if(s->prev)
+		s->prev->next = s->next;
+	else
+		slot->first = s->next;
+	if(s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	atomic_dec(&_pchat_sessions->count);
+	return s;
+}
+
+void pchat_session_free(pchat_session_t *s)
+{
+	if(s == NULL)
+		return;
+	if(s->dlg)
+		_pchat_tmb.free_dlg(s->dlg);
+	shm_free(s);
+}
+
+pchat_session_t *pchat_session_take_expired(time_t now)
+{
+	pchat_session_t *s, *next, *expired = NULL;
+	unsigned int i;
+
+	for(i = 0; i < _pchat_sessions->size; i++) {
+		/* an unlocked peek is enough to skip empty slots; the list is
+		 * re-read under the lock */
+		if(_pchat_sessions->slots[i].first == NULL)
+			continue;
+		rec_lock_set_get(_pchat_sessions->locks, i);
+		for(s = _pchat_sessions->slots[i].first; s; s = next) {
+			next = s->next;
+			if(s->expires > now)
+				continue;
+			pchat_session_unlink(s);
+			s->next = expired;
+			expired = s;
+		}
+		rec_lock_set_release(_pchat_sessions->locks, i);
+	}
+	return expired;
+}
+
+int pchat_session_walk(pchat_session_walk_f f, void *param)
+{
+	pchat_session_t *s;
+	unsigned int i;
+
+	for(i = 0; i < _pchat_sessions->size; i++) {
+		if(_pchat_sessions->slots[i].first == NULL)
+			continue;
+		rec_lock_set_get(_pchat_sessions->locks, i);
+		for(s = _pchat_sessions->slots[i].first; s; s = s->next) {
+			if(f(s, param) < 0) {
+				rec_lock_set_release(_pchat_sessions->locks, i);
+				return -1;
+			}
+		}
+		rec_lock_set_release(_pchat_sessions->locks, i);
+	}
+	return 0;
+}
+
+unsigned int pchat_session_count(void)
+{
+	return (unsigned int)atomic_get(&_pchat_sessions->count);
+}

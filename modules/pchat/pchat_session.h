@@ -1,0 +1,89 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* The table of live XCCOS sessions (SIP dialogs answered by pchat), in
+ * shared memory so that every Kamailio process sees the same sessions.
+ *
+ * A session is found by Call-ID + both tags + the client's source address:
+ * pidgin-sipe seeds its random numbers with the current second, so two
+ * clients started together send identical Call-IDs and tags, and only the
+ * connection tells them apart. */
+
+#ifndef _PCHAT_SESSION_H_
+#define _PCHAT_SESSION_H_
+
+#include <time.h>
+
+#include "core/ip_addr.h"
+#include "core/str.h"
+#include "modules/tm/dlg.h"
+
+#include "pchat_uri.h"
+
+typedef struct pchat_session
+{
+	unsigned int hid;  /* hash of Call-ID + remote tag */
+	unsigned int id;   /* unique for the life of the server */
+	pchat_uri_t *uri;  /* the configured URI the client invited */
+	dlg_t *dlg;        /* shm, owned; also the CSeq counter of our requests */
+	struct ip_addr src_ip;
+	unsigned short src_port;
+	unsigned short proto;
+	int conid;         /* TCP connection id, 0 for UDP */
+	unsigned int interval; /* negotiated Session-Expires, seconds */
+	time_t created;
+	time_t expires;    /* last refresh + interval */
+	unsigned int sent; /* requests we sent in this dialog */
+	struct pchat_session *next;
+	struct pchat_session *prev;
+} pchat_session_t;
+
+/* Identification of a session that outlives a lock: a session pointer is
+ * only valid while its slot is locked. */
+typedef struct pchat_session_ref
+{
+	unsigned int hid;
+	unsigned int id;
+} pchat_session_ref_t;
+
+int pchat_session_init(int hash_size);
+void pchat_session_destroy(void);
+
+/* Inserts a new session for the dialog in dlg (ownership passes to the
+ * table). Returns the session id, 0 on failure. */
+unsigned int pchat_session_add(dlg_t *dlg, pchat_uri_t *uri,
+		struct receive_info *rcv, unsigned int interval);
+
+/* Finds a session and returns it with its slot locked (or NULL, nothing
+ * locked). Release with pchat_session_release(). */
+pchat_session_t *pchat_session_lookup(str *callid, str *rtag, str *ltag,
+		struct receive_info *rcv);
+pchat_session_t *pchat_session_get(pchat_session_ref_t *ref);
+void pchat_session_release(pchat_session_t *s);
+
+/* Unlinks a session found by one of the above (slot still locked) and
+ * returns it; the caller frees it with pchat_session_free() after the lock
+ * is released. */
+pchat_session_t *pchat_session_unlink(pchat_session_t *s);
+void pchat_session_free(pchat_session_t *s);
+
+/* Removes every session whose expiry time has passed and returns them as a
+ * list (linked by next) for the caller to end and free. */
+pchat_session_t *pchat_session_take_expired(time_t now);
+
+/* Iterates over all sessions, one slot locked at a time. */
+typedef int (*pchat_session_walk_f)(pchat_session_t *s, void *param);
+int pchat_session_walk(pchat_session_walk_f f, void *param);
+
+unsigned int pchat_session_count(void);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Storage: one MariaDB/MySQL connection per Kamailio process, opened after
+ * the fork and re-opened with backoff after a loss. An outage is reported to
+ * callers as PCHAT_STORE_UNAVAILABLE (clients then get 503 + Retry-After) and
+ * logged once for the whole server, not once per request. */
+
+#ifndef _PCHAT_STORE_H_
+#define _PCHAT_STORE_H_
+
+#include "core/str.h"
+
+typedef enum pchat_store_rc
+{
+	PCHAT_STORE_OK = 0,
+	PCHAT_STORE_UNAVAILABLE = -1, /* cannot reach the database now */
+	PCHAT_STORE_ERROR = -2        /* the database answered with an error */
+} pchat_store_rc_t;
+
+/* Settings served by cmd:getserverinfo, from table pchat_config. */
+typedef struct pchat_server_config
+{
+	int search_limit;
+	int message_size_limit;
+	int story_size_limit;
+	char root_category_guid[64];
+	char db_version[64];
+} pchat_server_config_t;
+
+int pchat_store_mod_init(str *db_url);
+int pchat_store_child_init(void);
+void pchat_store_close(void);
+
+/* Is the database reachable from this process now? Connects if needed. */
+int pchat_store_available(void);
+
+pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg);
+
+/* 1 while the server considers the database down (shared by all processes). */
+int pchat_store_is_down(void);
+
+#endif

@@ -1,0 +1,515 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/data_lump_rpl.h"
+#include "core/dprint.h"
+#include "core/mem/pkg.h"
+#include "core/mem/shm.h"
+#include "core/parser/contact/parse_contact.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_content.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_supported.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
+#include "core/trim.h"
+#include "core/ut.h"
+
+#include "pchat_cmd.h"
+#include "pchat_mod.h"
+#include "pchat_send.h"
+#include "pchat_session.h"
+#include "pchat_uas.h"
+#include "pchat_xccos.h"
+
+#define PCHAT_ALLOW "INVITE, ACK, BYE, CANCEL, INFO, UPDATE, OPTIONS"
+
+/* Adds one header line (without CRLF) to the reply being built for msg. */
+static int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	if(len < 0 || len >= (int)sizeof(buf) - 2)
+		return -1;
+	buf[len++] = '\r';
+	buf[len++] = '\n';
+	return add_lump_rpl(msg, buf, len, LUMP_RPL_HDR) ? 0 : -1;
+}
+
+/* Replies statefully: creates the transaction when the caller has not (so
+ * retransmissions are absorbed) and sends code/reason with the lumps
+ * added so far. */
+static int pchat_reply(struct sip_msg *msg, int code, char *reason)
+{
+	if(_pchat_tmb.t_reply(msg, code, reason) < 0) {
+		LM_ERR("cannot send %d reply to %.*s\n", code,
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s);
+		return -1;
+	}
+	return 1;
+}
+
+/* Creates the server transaction. Returns 1 for a new request, 0 for a
+ * retransmission tm has already answered, -1 on error. */
+static int pchat_newtran(struct sip_msg *msg)
+{
+	int ret = _pchat_tmb.t_newtran(msg);
+
+	if(ret < 0)
+		LM_ERR("cannot create transaction for %.*s (%d)\n",
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s, ret);
+	return ret < 0 ? -1 : (ret == 0 ? 0 : 1);
+}
+
+static int pchat_contact_hdr(struct sip_msg *msg, pchat_uri_t *u)
+{
+	struct socket_info *si = msg->rcv.bind_address;
+	str addr = si->address_str;
+	int port = si->port_no;
+	const char *tp;
+
+	if(si->useinfo.name.len > 0) {
+		addr = si->useinfo.name;
+		port = si->useinfo.port_no ? si->useinfo.port_no : port;
+	}
+	switch(msg->rcv.proto) {
+		case PROTO_TCP:
+			tp = "tcp";
+			break;
+		case PROTO_TLS:
+			tp = "tls";
+			break;
+		default:
+			tp = "udp";
+	}
+	return pchat_reply_hdr(msg, "Contact: <sip:%.*s@%.*s:%d;transport=%s>",
+			u->user.len, u->user.s, addr.len, addr.s, port, tp);
+}
+
+/* First integer of a header body such as "1800;refresher=uac"; -1 when
+ * absent or malformed. */
+static int pchat_hdr_int(struct hdr_field *h)
+{
+	str v;
+	int i = 0;
+	unsigned int n;
+
+	if(h == NULL)
+		return -1;
+	v = h->body;
+	trim(&v);
+	while(i < v.len && v.s[i] >= '0' && v.s[i] <= '9')
+		i++;
+	v.len = i;
+	if(v.len == 0 || str2int(&v, &n) < 0 || n > 86400 * 7)
+		return -1;
+	return (int)n;
+}
+
+static int pchat_supports_timer(struct sip_msg *msg)
+{
+	if(parse_supported(msg) < 0)
+		return 0;
+	return (get_supported(msg) & F_OPTION_TAG_TIMER) != 0;
+}
+
+/* RFC 4028 from the UAS side, with the client as refresher. Returns the
+ * interval, or -1 after answering 422 to an interval below our minimum. */
+static int pchat_session_interval(struct sip_msg *msg)
+{
+	int asked = pchat_hdr_int(msg->session_expires);
+
+	if(asked < 0 || asked >= pchat_session_expires)
+		return pchat_session_expires;
+	if(asked < pchat_min_se) {
+		pchat_reply_hdr(msg, "Min-SE: %d", pchat_min_se);
+		pchat_reply(msg, 422, "Session Interval Too Small");
+		return -1;
+	}
+	return asked;
+}
+
+static int pchat_timer_hdrs(struct sip_msg *msg, int interval)
+{
+	if(pchat_reply_hdr(msg, "Session-Expires: %d;refresher=uac", interval) < 0)
+		return -1;
+	if(pchat_supports_timer(msg)
+			&& pchat_reply_hdr(msg, "Require: timer") < 0)
+		return -1;
+	return 0;
+}
+
+/* SDP answer to an IM-style offer (m=message ... sip null). Clients ignore
+ * it, strict UAs need one. */
+static int pchat_sdp_answer(struct sip_msg *msg)
+{
+	struct socket_info *si = msg->rcv.bind_address;
+	char body[512];
+	int len;
+	const char *af = si->address.af == AF_INET6 ? "IP6" : "IP4";
+
+	if(msg->content_length == NULL || get_content_length(msg) == 0)
+		return 0;
+	len = snprintf(body, sizeof(body),
+			"v=0\r\no=- 0 0 IN %s %.*s\r\ns=session\r\nc=IN %s %.*s\r\n"
+			"t=0 0\r\nm=message %d sip null\r\n",
+			af, si->address_str.len, si->address_str.s, af,
+			si->address_str.len, si->address_str.s, (int)si->port_no);
+	if(len <= 0 || len >= (int)sizeof(body))
+		return -1;
+	if(pchat_reply_hdr(msg, "Content-Type: application/sdp") < 0)
+		return -1;
+	return add_lump_rpl(msg, body, len, LUMP_RPL_BODY) ? 0 : -1;
+}
+
+static pchat_uri_t *pchat_match_request(struct sip_msg *msg)
+{
+	pchat_uri_t *u = NULL;
+	struct to_body *to;
+	struct sip_uri puri;
+
+	if(parse_sip_msg_uri(msg) >= 0)
+		u = pchat_uri_match(&msg->parsed_uri.user, &msg->parsed_uri.host);
+	if(u == NULL && (to = get_to(msg)) != NULL
+			&& parse_uri(to->uri.s, to->uri.len, &puri) >= 0)
+		u = pchat_uri_match(&puri.user, &puri.host);
+	return u;
+}
+
+static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
+{
+	dlg_t *dlg = NULL;
+	int interval, ret;
+
+	ret = pchat_newtran(msg);
+	if(ret <= 0)
+		return 1;
+	interval = pchat_session_interval(msg);
+	if(interval < 0)
+		return 1;
+	if(_pchat_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || dlg == NULL) {
+		LM_ERR("cannot create dialog for INVITE\n");
+		goto error;
+	}
+	if(pchat_send_set_target(dlg, &msg->rcv) < 0)
+		goto error;
+	/* the session exists before the 200 leaves, so a fast ACK or INFO
+	 * finds it */
+	if(pchat_session_add(dlg, u, &msg->rcv, interval) == 0)
+		goto error;
+	dlg = NULL;
+	if(pchat_contact_hdr(msg, u) < 0 || pchat_timer_hdrs(msg, interval) < 0
+			|| pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW) < 0
+			|| pchat_sdp_answer(msg) < 0)
+		LM_ERR("cannot build the 200 to INVITE\n");
+	return pchat_reply(msg, 200, "OK");
+error:
+	if(dlg)
+		_pchat_tmb.free_dlg(dlg);
+	pchat_reply(msg, 500, "Server Internal Error");
+	return 1;
+}
+
+static int pchat_absorb_ack(struct sip_msg *msg)
+{
+	struct cell *t;
+
+	if(_pchat_tmb.t_check(msg, NULL) == 1) {
+		t = _pchat_tmb.t_gett();
+		if(t && t != T_UNDEFINED)
+			_pchat_tmb.t_release_transaction(t);
+	}
+	return 1;
+}
+
+/* What the XCCOS step needs from a session once its lock is released. */
+typedef struct pchat_info_job
+{
+	pchat_session_ref_t ref;
+	pchat_cmd_ctx_t ctx;
+	char user[256];
+} pchat_info_job_t;
+
+static void pchat_warning(struct sip_msg *msg, const char *text)
+{
+	char clean[200];
+	int i;
+
+	/* a quoted-string: no quotes, backslashes or control characters */
+	for(i = 0; text[i] && i < (int)sizeof(clean) - 1; i++)
+		clean[i] = (text[i] == '"' || text[i] == '\\' || text[i] < 0x20)
+						   ? '\''
+						   : text[i];
+	clean[i] = '\0';
+	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
+}
+
+static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
+{
+	pchat_xccos_env_t env;
+	pchat_xbuf_t out;
+	pchat_session_t *s;
+	const char *why = NULL;
+	pchat_xccos_err_t perr;
+	pchat_cmd_rc_t rc;
+	str body;
+	char big[96];
+
+	body.s = get_body(msg);
+	body.len = body.s ? msg->len - (int)(body.s - msg->buf) : 0;
+	if(body.len > pchat_max_body) {
+		snprintf(big, sizeof(big), "XCCOS body of %d bytes exceeds %d",
+				body.len, pchat_max_body);
+		pchat_warning(msg, big);
+		return pchat_reply(msg, 413, "Request Entity Too Large");
+	}
+	perr = pchat_xccos_parse(body.s, body.len, pchat_max_body, &env, &why);
+	if(perr != PCHAT_XCCOS_OK) {
+		LM_INFO("bad XCCOS from %.*s: %s\n", job->ctx.user.len,
+				job->ctx.user.s, why ? why : "?");
+		pchat_warning(msg, why ? why : "malformed XCCOS envelope");
+		return pchat_reply(msg, 400, "Bad Request");
+	}
+	pchat_xbuf_init(&out);
+	rc = pchat_cmd_execute(&job->ctx, &env, &out);
+	pchat_xccos_free(&env);
+	if(rc == PCHAT_CMD_UNAVAILABLE) {
+		pchat_xbuf_free(&out);
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		return pchat_reply(msg, 503, "Service Unavailable");
+	}
+	if(rc != PCHAT_CMD_OK) {
+		pchat_xbuf_free(&out);
+		return pchat_reply(msg, 500, "Server Internal Error");
+	}
+	pchat_reply(msg, 200, "OK");
+
+	body.s = out.s;
+	body.len = out.len;
+	s = pchat_session_get(&job->ref);
+	if(s) {
+		pchat_send_info(s, &body);
+		pchat_session_release(s);
+	}
+	pchat_xbuf_free(&out);
+	return 1;
+}
+
+static void pchat_refresh(pchat_session_t *s, int interval)
+{
+	s->interval = interval;
+	s->expires = time(NULL) + interval;
+}
+
+/* Records the remote CSeq of an in-dialog request and, for target
+ * refreshes, the new Contact. Unlike tm's dlg_request_uas() it keeps the
+ * destination we send to (the client's own connection). Returns 1, 0 for
+ * an out-of-order CSeq, -1 for a malformed request. */
+static int pchat_dialog_update(dlg_t *dlg, struct sip_msg *msg, int refresh)
+{
+	unsigned int cseq;
+	str contact = STR_NULL, dup;
+
+	if(str2int(&get_cseq(msg)->number, &cseq) < 0)
+		return -1;
+	if(dlg->rem_seq.is_set && cseq <= dlg->rem_seq.value)
+		return 0;
+	if(refresh && msg->contact) {
+		if(parse_contact(msg->contact) < 0
+				|| ((contact_body_t *)msg->contact->parsed)->contacts == NULL)
+			return -1;
+		contact = ((contact_body_t *)msg->contact->parsed)->contacts->uri;
+	}
+	if(contact.len > 0
+			&& (contact.len != dlg->rem_target.len
+					|| memcmp(contact.s, dlg->rem_target.s, contact.len))) {
+		if(shm_str_dup(&dup, &contact) < 0)
+			return -1;
+		shm_free(dlg->rem_target.s);
+		dlg->rem_target = dup;
+		if(_pchat_tmb.calculate_hooks(dlg) < 0)
+			return -1;
+	}
+	dlg->rem_seq.value = cseq;
+	dlg->rem_seq.is_set = 1;
+	return 1;
+}
+
+/* In-dialog request for a known session; the session's slot is locked on
+ * entry and released here. */
+static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
+{
+	pchat_info_job_t job;
+	int interval, ret;
+	unsigned int method = msg->REQ_METHOD;
+
+	ret = pchat_newtran(msg);
+	if(ret <= 0) {
+		pchat_session_release(s);
+		return 1;
+	}
+	ret = pchat_dialog_update(s->dlg, msg,
+			method == METHOD_INVITE || method == METHOD_UPDATE);
+	if(ret < 0) {
+		pchat_session_release(s);
+		return pchat_reply(msg, 400, "Bad Request");
+	}
+	if(ret == 0) {
+		/* RFC 3261 12.2.2: a CSeq lower than one already seen */
+		pchat_session_release(s);
+		return pchat_reply(msg, 500, "CSeq Out of Order");
+	}
+	switch(method) {
+		case METHOD_BYE:
+			pchat_session_unlink(s);
+			pchat_session_release(s);
+			LM_DBG("session %u ended by client BYE\n", s->id);
+			pchat_session_free(s);
+			return pchat_reply(msg, 200, "OK");
+		case METHOD_INVITE:
+		case METHOD_UPDATE:
+			interval = pchat_session_interval(msg);
+			if(interval < 0) {
+				pchat_session_release(s);
+				return 1;
+			}
+			pchat_refresh(s, interval);
+			pchat_contact_hdr(msg, s->uri);
+			pchat_session_release(s);
+			pchat_timer_hdrs(msg, interval);
+			if(method == METHOD_INVITE)
+				pchat_sdp_answer(msg);
+			return pchat_reply(msg, 200, "OK");
+		case METHOD_INFO:
+			/* any request is activity (PROTOCOL.md 1.7) */
+			pchat_refresh(s, s->interval);
+			job.ref.hid = s->hid;
+			job.ref.id = s->id;
+			job.ctx.invited = s->uri;
+			job.ctx.user.len = s->dlg->rem_uri.len < (int)sizeof(job.user)
+									   ? s->dlg->rem_uri.len
+									   : (int)sizeof(job.user);
+			memcpy(job.user, s->dlg->rem_uri.s, job.ctx.user.len);
+			job.ctx.user.s = job.user;
+			pchat_session_release(s);
+			return pchat_handle_info(msg, &job);
+		case METHOD_OPTIONS:
+			pchat_session_release(s);
+			pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW);
+			return pchat_reply(msg, 200, "OK");
+		default:
+			pchat_session_release(s);
+			pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW);
+			return pchat_reply(msg, 405, "Method Not Allowed");
+	}
+}
+
+/* A request with a To-tag. */
+static int pchat_handle_dialog_request(struct sip_msg *msg)
+{
+	pchat_session_t *s;
+	struct to_body *from, *to;
+
+	if(parse_from_header(msg) < 0 || msg->callid == NULL)
+		return -1;
+	from = get_from(msg);
+	to = get_to(msg);
+	s = pchat_session_lookup(
+			&msg->callid->body, &from->tag_value, &to->tag_value, &msg->rcv);
+	if(msg->REQ_METHOD == METHOD_ACK) {
+		if(s == NULL && pchat_match_request(msg) == NULL)
+			return -1;
+		if(s)
+			pchat_session_release(s);
+		return pchat_absorb_ack(msg);
+	}
+	if(s)
+		return pchat_handle_indialog(msg, s);
+	if(pchat_match_request(msg) == NULL)
+		return -1;
+	/* ours, but unknown or expired: the client restarts from the lookup */
+	if(pchat_newtran(msg) <= 0)
+		return 1;
+	return pchat_reply(msg, 481, "Call/Transaction Does Not Exist");
+}
+
+int pchat_uas_handle(struct sip_msg *msg)
+{
+	pchat_uri_t *u;
+	struct to_body *to;
+
+	if(msg->first_line.type != SIP_REQUEST)
+		return -1;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->callid == NULL
+			|| msg->cseq == NULL || msg->from == NULL || msg->to == NULL) {
+		LM_DBG("not a complete SIP request\n");
+		return -1;
+	}
+	to = get_to(msg);
+	if(to->tag_value.len > 0)
+		return pchat_handle_dialog_request(msg);
+
+	u = pchat_match_request(msg);
+	if(u == NULL)
+		return -1;
+	switch(msg->REQ_METHOD) {
+		case METHOD_INVITE:
+			return pchat_answer_invite(msg, u);
+		case METHOD_ACK:
+			return pchat_absorb_ack(msg);
+		case METHOD_CANCEL:
+			/* our INVITEs are answered at once: nothing left to cancel */
+			if(pchat_newtran(msg) <= 0)
+				return 1;
+			return pchat_reply(msg, 481, "Call/Transaction Does Not Exist");
+		case METHOD_OPTIONS:
+			if(pchat_newtran(msg) <= 0)
+				return 1;
+			pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW);
+			return pchat_reply(msg, 200, "OK");
+		default:
+			if(pchat_newtran(msg) <= 0)
+				return 1;
+			pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW);
+			return pchat_reply(msg, 405, "Method Not Allowed");
+	}
+}
+
+void pchat_uas_expire_timer(unsigned int ticks, void *param)
+{
+	pchat_session_t *s, *next;
+
+	for(s = pchat_session_take_expired(time(NULL)); s; s = next) {
+		next = s->next;
+		if(s->interval > 0) {
+			LM_INFO("session %u of %.*s expired after %us without refresh: "
+					"sending BYE\n",
+					s->id, s->dlg->rem_uri.len, s->dlg->rem_uri.s,
+					s->interval);
+			pchat_send_bye(s);
+		}
+		pchat_session_free(s);
+	}
+}

@@ -1,0 +1,28 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* pchat as a UAS: answers the INVITEs sent to its URIs and every request
+ * inside the dialogs it answered (ACK, INFO, UPDATE, re-INVITE, BYE). */
+
+#ifndef _PCHAT_UAS_H_
+#define _PCHAT_UAS_H_
+
+#include "core/parser/msg_parser.h"
+
+/* Returns 1 when the request was pchat's and has been answered (or
+ * absorbed, for ACK), -1 when it is not addressed to pchat. */
+int pchat_uas_handle(struct sip_msg *msg);
+
+/* Timer: ends sessions that were not refreshed in time (server BYE). */
+void pchat_uas_expire_timer(unsigned int ticks, void *param);
+
+#endif
