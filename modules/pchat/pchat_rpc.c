@@ -56,7 +56,7 @@ static int pchat_rpc_add_session(pchat_session_t *s, void *param)
 	snprintf(src, sizeof(src), "%s:%s:%u", pchat_proto_name(s->proto),
 			ip_addr2a(&s->src_ip), s->src_port);
 	w->rpc->struct_add(th, "uSSSSsddduu", "id", s->id, "user",
-			&s->dlg->rem_uri, "uri", &s->uri->uri, "call_id",
+			&s->user, "uri", &s->uri->uri, "call_id",
 			&s->dlg->id.call_id, "to_tag", &s->dlg->id.loc_tag, "source", src,
 			"conid", s->conid, "session_expires", (int)s->interval,
 			"expires_in", (int)(s->expires - w->now), "local_cseq",

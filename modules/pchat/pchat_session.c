@@ -83,18 +83,21 @@ static inline unsigned int pchat_hash(str *callid, str *rtag)
 	return core_hash(callid, rtag, 0);
 }
 
-unsigned int pchat_session_add(dlg_t *dlg, pchat_uri_t *uri,
+unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 		struct receive_info *rcv, unsigned int interval)
 {
 	pchat_session_t *s;
 	pchat_slot_t *slot;
 	unsigned int idx;
 
-	s = shm_mallocxz(sizeof(*s));
+	s = shm_mallocxz(sizeof(*s) + user->len);
 	if(s == NULL) {
 		SHM_MEM_ERROR;
 		return 0;
 	}
+	s->user.s = (char *)(s + 1);
+	memcpy(s->user.s, user->s, user->len);
+	s->user.len = user->len;
 	s->hid = pchat_hash(&dlg->id.call_id, &dlg->id.rem_tag);
 	s->id = (unsigned int)atomic_add(&_pchat_sessions->next_id, 1);
 	if(s->id == 0) /* 0 means failure to callers */

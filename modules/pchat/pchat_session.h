@@ -35,6 +35,7 @@ typedef struct pchat_session
 	unsigned int id;   /* unique for the life of the server */
 	pchat_uri_t *uri;  /* the configured URI the client invited */
 	dlg_t *dlg;        /* shm, owned; also the CSeq counter of our requests */
+	str user;          /* the client's identity: its From URI (in this block) */
 	struct ip_addr src_ip;
 	unsigned short src_port;
 	unsigned short proto;
@@ -60,7 +61,7 @@ void pchat_session_destroy(void);
 
 /* Inserts a new session for the dialog in dlg (ownership passes to the
  * table). Returns the session id, 0 on failure. */
-unsigned int pchat_session_add(dlg_t *dlg, pchat_uri_t *uri,
+unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 		struct receive_info *rcv, unsigned int interval);
 
 /* Finds a session and returns it with its slot locked (or NULL, nothing

@@ -209,6 +209,10 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 	interval = pchat_session_interval(msg);
 	if(interval < 0)
 		return 1;
+	if(parse_from_header(msg) < 0) {
+		pchat_reply(msg, 400, "Bad From");
+		return 1;
+	}
 	if(_pchat_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || dlg == NULL) {
 		LM_ERR("cannot create dialog for INVITE\n");
 		goto error;
@@ -217,7 +221,7 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		goto error;
 	/* the session exists before the 200 leaves, so a fast ACK or INFO
 	 * finds it */
-	if(pchat_session_add(dlg, u, &msg->rcv, interval) == 0)
+	if(pchat_session_add(dlg, &get_from(msg)->uri, u, &msg->rcv, interval) == 0)
 		goto error;
 	dlg = NULL;
 	if(pchat_contact_hdr(msg, u) < 0 || pchat_timer_hdrs(msg, interval) < 0
@@ -408,10 +412,10 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 			job.ref.hid = s->hid;
 			job.ref.id = s->id;
 			job.ctx.invited = s->uri;
-			job.ctx.user.len = s->dlg->rem_uri.len < (int)sizeof(job.user)
-									   ? s->dlg->rem_uri.len
+			job.ctx.user.len = s->user.len < (int)sizeof(job.user)
+									   ? s->user.len
 									   : (int)sizeof(job.user);
-			memcpy(job.user, s->dlg->rem_uri.s, job.ctx.user.len);
+			memcpy(job.user, s->user.s, job.ctx.user.len);
 			job.ctx.user.s = job.user;
 			pchat_session_release(s);
 			return pchat_handle_info(msg, &job);
@@ -506,7 +510,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 		if(s->interval > 0) {
 			LM_INFO("session %u of %.*s expired after %us without refresh: "
 					"sending BYE\n",
-					s->id, s->dlg->rem_uri.len, s->dlg->rem_uri.s,
+					s->id, s->user.len, s->user.s,
 					s->interval);
 			pchat_send_bye(s);
 		}

@@ -1,0 +1,63 @@
+"""A database that goes away: clean 503 + Retry-After, recovery without restart.
+
+Runs its own MariaDB so that stopping it cannot disturb the other tests.
+"""
+
+import time
+
+import pytest
+
+from conftest import DB_NAME, DB_PASS, DB_USER, create_schema, start_mariadb, stop_mariadb
+from sipclient import SipClient, find
+
+
+@pytest.fixture(scope="module")
+def own_db():
+    db = start_mariadb()
+    create_schema(db)
+    yield db
+    stop_mariadb(db)
+
+
+def getserverinfo_status(dlg):
+    envid, body = dlg.client.make_envelope('<cmd id="cmd:getserverinfo" seqid="1"><data/></cmd>')
+    return dlg.send_xccos(body), envid
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+def test_database_down_gives_503_then_recovers(own_db, kamailio_factory, transport):
+    kam = kamailio_factory(db=own_db.url(DB_USER, DB_PASS, DB_NAME))
+    client = SipClient("127.0.0.1", kam.port, transport=transport)
+    try:
+        dlg = client.invite(kam.service_uri)
+        assert dlg.command("getserverinfo").code == 200
+
+        own_db.stop()
+        resp, _ = getserverinfo_status(dlg)
+        assert resp.status == 503
+        assert int(resp.header("Retry-After")) > 0
+        dlg.expect_no_server_info(within=0.5)  # no reply follows a refused INFO
+        assert "storage: down" in kam.rpc("pchat.status")
+        # commands that need no storage keep working; Kamailio keeps running
+        rep = dlg.command("requri")
+        assert rep.code == 200 and find(rep.data, "uib").get("uri") == kam.service_uri
+        assert kam.alive()
+
+        own_db.start()
+        deadline = time.monotonic() + 20
+        while True:
+            resp, envid = getserverinfo_status(dlg)
+            if resp.status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert resp.status == 200, "pchat did not recover after the database came back"
+        info = dlg.wait_server_info(lambda m: f'envid="{envid}"' in m.body)
+        assert 'code="200"' in info.body
+        assert "storage: up" in kam.rpc("pchat.status")
+        assert kam.alive()
+        # the outage is logged once, not once per request
+        log = kam.log()
+        assert log.count("storage unavailable") <= 2, log[-3000:]
+        assert "storage available again" in log
+    finally:
+        client.close()

@@ -1,0 +1,140 @@
+"""The real Debian Kamailio, started with our modules for one test module.
+
+Each instance gets its own loopback port (UDP and TCP), runtime directory and
+ctl socket, and is started with the configuration from cfg/ exactly as an
+operator would, with #!define overrides (-A) for ports, URIs and timers.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+KAMAILIO = "/usr/sbin/kamailio"
+KAMCMD = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
+
+
+class KamailioError(RuntimeError):
+    """Kamailio did not start, or an RPC failed."""
+
+
+class Kamailio:
+    def __init__(self, port, db_url, cfg="cfg/pchat-standalone.cfg", defines=None,
+                 domain="example.com", debug=2, shm_mb=128):
+        self.port = port
+        self.domain = domain
+        self.cfg = os.path.join(TOP, cfg)
+        self.rundir = tempfile.mkdtemp(prefix="pchat-kam-")
+        self.logfile = os.path.join(self.rundir, "kamailio.log")
+        self.ctl = os.path.join(self.rundir, "kamailio_ctl")
+        self.defines = {
+            "PCHAT_ADDR": "127.0.0.1",
+            "PCHAT_PORT": str(port),
+            "PCHAT_DOMAIN": domain,
+            "PCHAT_DB_URL": f'"{db_url}"',
+            "PCHAT_MODULES": os.path.join(TOP, "modules", "pchat"),
+            "PCHAT_RUNDIR": self.rundir,
+            "PCHAT_DEBUG": str(debug),
+        }
+        self.defines.update(defines or {})
+        self.shm_mb = shm_mb
+        self.proc = None
+
+    @property
+    def lookup_uri(self):
+        return f"sip:ocschat@{self.domain}"
+
+    @property
+    def service_uri(self):
+        return f"sip:pchat@{self.domain}"
+
+    def command_line(self):
+        cmd = [KAMAILIO, "-DD", "-E", "-x", "tlsf", "-m", str(self.shm_mb), "-M", "16",
+               "-a", "no", "-f", self.cfg, "-Y", self.rundir, "-w", self.rundir,
+               "-P", os.path.join(self.rundir, "kamailio.pid")]
+        for name, value in self.defines.items():
+            cmd += ["-A", f"{name}={value}"]
+        return cmd
+
+    def start(self, timeout=20):
+        log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen(self.command_line(), stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise KamailioError(f"kamailio exited with {self.proc.returncode}:\n"
+                                    + self.log_tail())
+            if os.path.exists(self.ctl) and self._tcp_open():
+                try:
+                    self.rpc("core.uptime")
+                    return self
+                except KamailioError:
+                    pass
+            time.sleep(0.1)
+        self.stop()
+        raise KamailioError("kamailio did not come up in time:\n" + self.log_tail())
+
+    def _tcp_open(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def stop(self, timeout=15):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.proc = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def rpc(self, *args, timeout=10):
+        """Runs an RPC with kamcmd over the instance's ctl socket; returns stdout."""
+        res = subprocess.run([KAMCMD, "-s", f"unix:{self.ctl}", *map(str, args)],
+                             capture_output=True, text=True, timeout=timeout)
+        if res.returncode != 0 or res.stdout.startswith("error"):
+            raise KamailioError(f"kamcmd {' '.join(map(str, args))}: "
+                                f"{res.stdout.strip()} {res.stderr.strip()}")
+        return res.stdout
+
+    def sessions(self):
+        """pchat.sessions parsed into a list of dicts (kamcmd's text format)."""
+        out = self.rpc("pchat.sessions")
+        sessions, cur = [], None
+        for line in out.splitlines():
+            line = line.strip()
+            if line == "{":
+                cur = {}
+            elif line == "}":
+                if cur is not None:
+                    sessions.append(cur)
+                cur = None
+            elif cur is not None and ":" in line:
+                key, _, value = line.partition(":")
+                cur[key.strip()] = value.strip()
+        return sessions
+
+    def log(self):
+        with open(self.logfile, "r", errors="replace") as f:
+            return f.read()
+
+    def log_tail(self, lines=40):
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.rundir, ignore_errors=True)
