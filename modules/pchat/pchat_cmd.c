@@ -34,13 +34,14 @@ int pchat_cmd_init(void)
 		SHM_MEM_ERROR;
 		return -1;
 	}
-	atomic_set(_pchat_envid, (long)time(NULL) * 1000L);
+	/* below 2^31 so that the int counter stays positive for long */
+	atomic_set(_pchat_envid, (int)(time(NULL) % 1000000) * 1000);
 	return 0;
 }
 
 static unsigned long long pchat_next_envid(void)
 {
-	return (unsigned long long)atomic_add(_pchat_envid, 1);
+	return (unsigned int)atomic_add(_pchat_envid, 1);
 }
 
 static long long pchat_now_ms(void)

@@ -1,0 +1,71 @@
+"""`make run`'s launcher: starts MariaDB + Kamailio, serves a scripted client,
+stops everything on Ctrl-C, and keeps the data for the next start."""
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from kamailio import TOP
+from mariadb import free_port
+
+RUN = os.path.join(TOP, "tools", "pchat-run")
+CLIENT = os.path.join(TOP, "tools", "pchat-client")
+DB = os.path.join(TOP, "tools", "pchat-db")
+
+
+def start(env, log):
+    return subprocess.Popen([RUN], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_ready(proc, port, logpath, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, open(logpath).read()[-3000:]
+        res = subprocess.run([CLIENT, "--port", str(port), "--timeout", "2", "getserverinfo"],
+                             capture_output=True, text=True)
+        if res.returncode == 0:
+            return res.stdout
+        time.sleep(0.5)
+    raise AssertionError("make run never answered:\n" + open(logpath).read()[-3000:])
+
+
+def ctrl_c(proc):
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    proc.wait(30)
+
+
+def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
+    rundir = tempfile.mkdtemp(prefix="pchat-run-", dir="/tmp")
+    port = free_port()
+    env = dict(os.environ, PCHAT_RUN_DIR=rundir, PCHAT_PORT=str(port),
+               PCHAT_DB_PORT=str(free_port()))
+    logpath = os.path.join(rundir, "run.log")
+    try:
+        with open(logpath, "ab") as log:
+            proc = start(env, log)
+        out = wait_ready(proc, port, logpath)
+        assert "cmd:requri: 200 SUCCESS_OK -> sip:pchat@example.com" in out
+        assert "cmd:getserverinfo: 200 SUCCESS_OK" in out
+        text = open(logpath).read()
+        assert f"pchat is starting on sip:127.0.0.1:{port}" in text
+        subprocess.run([DB, "sql", "-e",
+                        "UPDATE pchat_config SET value='77' WHERE name='search_limit'"],
+                       env=env, check=True)
+
+        ctrl_c(proc)
+        status = subprocess.run([DB, "status"], env=env, capture_output=True, text=True)
+        assert status.returncode == 3 and "stopped" in status.stdout  # MariaDB stopped too
+        assert subprocess.run(["pgrep", "-f", f"PCHAT_PORT={port}"]).returncode == 1
+
+        with open(logpath, "ab") as log:
+            proc = start(env, log)
+        out = wait_ready(proc, port, logpath)
+        assert 'searchLimit="77"' in out  # the data survived the restart
+        ctrl_c(proc)
+    finally:
+        subprocess.run([DB, "stop"], env=env)
+        shutil.rmtree(rundir, ignore_errors=True)
