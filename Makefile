@@ -4,9 +4,9 @@
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
-KAM_PKG_VER := $(shell dpkg-query -W -f='$${Version}' kamailio 2>/dev/null)
-KAM_UPSTREAM := $(shell echo '$(KAM_PKG_VER)' | sed 's/^[0-9]*://; s/-[^-]*$$//')
-COREPATH := $(BUILD)/kamailio-$(KAM_UPSTREAM)/src
+# written by prepare-kamailio-src.sh: the kamailio version is only known
+# once the package is installed, after this Makefile has been read
+COREPATH = $$(cat $(BUILD)/corepath)
 MODULES := pchat
 MODULE_SOS := $(foreach m,$(MODULES),modules/$(m)/$(m).so)
 PYTEST := /usr/bin/python3 -m pytest

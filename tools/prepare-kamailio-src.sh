@@ -2,7 +2,9 @@
 # Prepares the Kamailio source tree our modules compile against: the exact source of the
 # installed Debian kamailio package, configured with Debian's `make cfg` options, so the
 # module's compile flags match /usr/sbin/kamailio (ksr_version_control()).
-# Usage: prepare-kamailio-src.sh BUILD_DIR    (prints nothing on success when already prepared)
+# Usage: prepare-kamailio-src.sh BUILD_DIR
+# Writes the configured tree's src/ path to BUILD_DIR/corepath for the
+# module builds (the package version is only known once it is installed).
 set -euo pipefail
 
 build=${1:?usage: $0 BUILD_DIR}
@@ -15,6 +17,7 @@ src="$build/kamailio-$upver"
 stamp="$build/.kamailio-src-$pkgver"
 
 if [ -f "$stamp" ] && [ -f "$src/src/config.mak" ]; then
+	echo "$src/src" >"$build/corepath"
 	exit 0
 fi
 
@@ -54,4 +57,5 @@ make -s -C "$src/src" cfg FLAVOUR=kamailio prefix=/usr cfg_target=/etc/kamailio/
 	LD_EXTRA_OPTS="$(dpkg-buildflags --get LDFLAGS)" >/dev/null
 rm -f "$build"/.kamailio-src-*
 touch "$stamp"
+echo "$src/src" >"$build/corepath"
 echo "prepare-kamailio-src: ready: $src"
