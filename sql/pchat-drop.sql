@@ -1,3 +1,7 @@
 -- Drops every pchat table and its version rows. Destroys all chat data.
-DROP TABLE IF EXISTS pchat_config;
+SET FOREIGN_KEY_CHECKS = 0;
+DROP TABLE IF EXISTS pchat_preference, pchat_invitation, pchat_message, pchat_addin,
+	pchat_policy, pchat_scope, pchat_role, pchat_group_member, pchat_group, pchat_node,
+	pchat_config;
+SET FOREIGN_KEY_CHECKS = 1;
 DELETE FROM version WHERE table_name LIKE 'pchat\_%';

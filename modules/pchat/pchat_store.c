@@ -25,6 +25,7 @@
 #include "core/timer.h"
 #include "core/ut.h"
 
+#include "pchat_db.h"
 #include "pchat_store.h"
 
 #define PCHAT_DB_CONNECT_TIMEOUT 2 /* s: a remote host that drops SYNs */
@@ -115,7 +116,7 @@ int pchat_store_mod_init(str *db_url)
 	return 0;
 }
 
-static void pchat_store_mark_down(const char *why)
+void pchat_store_mark_down(const char *why)
 {
 	if(atomic_get_and_set_int(&_pchat_db_down->val, 1) == 0)
 		LM_ERR("storage unavailable (%s@%s:%u/%s): %s - clients get 503 "
@@ -138,10 +139,23 @@ int pchat_store_is_down(void)
 
 void pchat_store_close(void)
 {
+	pchat_db_forget_statements();
 	if(_pchat_conn) {
 		mysql_close(_pchat_conn);
 		_pchat_conn = NULL;
 	}
+}
+
+void pchat_store_drop(int reconnect_now)
+{
+	pchat_store_close();
+	if(reconnect_now)
+		_pchat_next_try_ms = 0;
+}
+
+struct st_mysql *pchat_store_conn(void)
+{
+	return pchat_store_available() ? _pchat_conn : NULL;
 }
 
 static int pchat_store_connect(void)
@@ -199,40 +213,12 @@ int pchat_store_available(void)
 	return pchat_store_connect() == 0;
 }
 
-static int pchat_store_conn_lost(unsigned int err)
+int pchat_store_conn_lost(unsigned int err)
 {
 	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST
 		   || err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR
 		   || err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED
 		   || err == ER_SERVER_SHUTDOWN;
-}
-
-/* Runs a query that returns a result set; on a connection found dead it
- * reconnects once and retries, because a server restart is only noticed at
- * the first query on the old connection. */
-static pchat_store_rc_t pchat_store_select(const char *sql, MYSQL_RES **res)
-{
-	int attempt;
-	unsigned int err;
-
-	for(attempt = 0; attempt < 2; attempt++) {
-		if(!pchat_store_available())
-			return PCHAT_STORE_UNAVAILABLE;
-		if(mysql_query(_pchat_conn, sql) == 0) {
-			*res = mysql_store_result(_pchat_conn);
-			if(*res)
-				return PCHAT_STORE_OK;
-		}
-		err = mysql_errno(_pchat_conn);
-		if(!pchat_store_conn_lost(err)) {
-			LM_ERR("query failed: %s\n", mysql_error(_pchat_conn));
-			return PCHAT_STORE_ERROR;
-		}
-		pchat_store_close();
-		_pchat_next_try_ms = 0; /* reconnect at once, once */
-	}
-	pchat_store_mark_down("connection lost");
-	return PCHAT_STORE_UNAVAILABLE;
 }
 
 static int pchat_cfg_int(const char *v, int min, int max, int def)
@@ -249,32 +235,35 @@ static int pchat_cfg_int(const char *v, int min, int max, int def)
 
 pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 {
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row;
+	pchat_db_res_t res;
 	pchat_store_rc_t rc;
+	const char *name, *value;
+	int i;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->search_limit = 999;
 	cfg->message_size_limit = 512;
 	cfg->story_size_limit = 4096;
-	rc = pchat_store_select("SELECT name, value FROM pchat_config", &res);
+	rc = pchat_db_exec("SELECT name, value FROM pchat_config", &res, "");
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	while((row = mysql_fetch_row(res)) != NULL) {
-		if(row[0] == NULL || row[1] == NULL)
+	for(i = 0; i < res.nrows; i++) {
+		name = res.rows[i][0];
+		value = res.rows[i][1];
+		if(name == NULL || value == NULL)
 			continue;
-		if(strcmp(row[0], "search_limit") == 0)
-			cfg->search_limit = pchat_cfg_int(row[1], 1, 100000, 999);
-		else if(strcmp(row[0], "message_size_limit") == 0)
-			cfg->message_size_limit = pchat_cfg_int(row[1], 1, 65536, 512);
-		else if(strcmp(row[0], "story_size_limit") == 0)
-			cfg->story_size_limit = pchat_cfg_int(row[1], 1, 1048576, 4096);
-		else if(strcmp(row[0], "root_category_guid") == 0)
+		if(strcmp(name, "search_limit") == 0)
+			cfg->search_limit = pchat_cfg_int(value, 1, 100000, 999);
+		else if(strcmp(name, "message_size_limit") == 0)
+			cfg->message_size_limit = pchat_cfg_int(value, 1, 65536, 512);
+		else if(strcmp(name, "story_size_limit") == 0)
+			cfg->story_size_limit = pchat_cfg_int(value, 1, 1048576, 4096);
+		else if(strcmp(name, "root_category_guid") == 0)
 			snprintf(cfg->root_category_guid, sizeof(cfg->root_category_guid),
-					"%s", row[1]);
-		else if(strcmp(row[0], "db_version") == 0)
-			snprintf(cfg->db_version, sizeof(cfg->db_version), "%s", row[1]);
+					"%s", value);
+		else if(strcmp(name, "db_version") == 0)
+			snprintf(cfg->db_version, sizeof(cfg->db_version), "%s", value);
 	}
-	mysql_free_result(res);
+	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
 }

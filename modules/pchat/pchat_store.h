@@ -49,4 +49,13 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg);
 /* 1 while the server considers the database down (shared by all processes). */
 int pchat_store_is_down(void);
 
+/* For pchat_db.c: this process's connection (connecting if needed; NULL
+ * while unavailable), whether an error number means the connection is
+ * gone, and dropping a dead connection so the next use reconnects. */
+struct st_mysql;
+struct st_mysql *pchat_store_conn(void);
+int pchat_store_conn_lost(unsigned int err);
+void pchat_store_drop(int reconnect_now);
+void pchat_store_mark_down(const char *why);
+
 #endif

@@ -1,0 +1,367 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mysql.h>
+
+#include "core/dprint.h"
+
+#include "pchat_db.h"
+
+#define PCHAT_DB_MAX_STMTS 160
+#define PCHAT_DB_MAX_PARAMS 24
+
+typedef struct pchat_db_stmt
+{
+	const char *sql; /* static text: compared by address */
+	MYSQL_STMT *stmt;
+} pchat_db_stmt_t;
+
+static pchat_db_stmt_t _pchat_stmts[PCHAT_DB_MAX_STMTS];
+static int _pchat_nstmts = 0;
+static int _pchat_in_tx = 0;
+static unsigned long long _pchat_affected = 0;
+static unsigned long long _pchat_insert_id = 0;
+static unsigned int _pchat_errno = 0;
+
+void pchat_db_forget_statements(void)
+{
+	int i;
+
+	for(i = 0; i < _pchat_nstmts; i++)
+		mysql_stmt_close(_pchat_stmts[i].stmt);
+	_pchat_nstmts = 0;
+	_pchat_in_tx = 0;
+}
+
+static MYSQL_STMT *pchat_db_prepare(MYSQL *conn, const char *sql)
+{
+	MYSQL_STMT *st;
+	int i;
+
+	for(i = 0; i < _pchat_nstmts; i++) {
+		if(_pchat_stmts[i].sql == sql)
+			return _pchat_stmts[i].stmt;
+	}
+	st = mysql_stmt_init(conn);
+	if(st == NULL)
+		return NULL;
+	if(mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		_pchat_errno = mysql_stmt_errno(st);
+		if(!pchat_store_conn_lost(_pchat_errno))
+			LM_ERR("cannot prepare [%s]: %s\n", sql, mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	if(_pchat_nstmts < PCHAT_DB_MAX_STMTS) {
+		_pchat_stmts[_pchat_nstmts].sql = sql;
+		_pchat_stmts[_pchat_nstmts].stmt = st;
+		_pchat_nstmts++;
+	} else {
+		LM_WARN("statement cache full: raise PCHAT_DB_MAX_STMTS\n");
+	}
+	return st;
+}
+
+static void pchat_db_release(MYSQL_STMT *st)
+{
+	int i;
+
+	mysql_stmt_free_result(st);
+	for(i = 0; i < _pchat_nstmts; i++) {
+		if(_pchat_stmts[i].stmt == st)
+			return;
+	}
+	mysql_stmt_close(st); /* not cached */
+}
+
+void pchat_db_res_free(pchat_db_res_t *res)
+{
+	int i;
+
+	if(res == NULL || res->rows == NULL)
+		return;
+	for(i = 0; i < res->nrows; i++)
+		free(res->rows[i]);
+	free(res->rows);
+	res->rows = NULL;
+	res->nrows = 0;
+}
+
+/* Copies every row of an executed statement into res. Result sets go to
+ * malloc, not pkg: an admin listing of thousands of rooms must not exhaust
+ * a worker's small private heap. */
+static int pchat_db_fetch(MYSQL_STMT *st, pchat_db_res_t *res)
+{
+	MYSQL_RES *meta;
+	MYSQL_FIELD *fields;
+	MYSQL_BIND *bind = NULL;
+	unsigned long *lens = NULL;
+	my_bool *nulls = NULL, update_max = 1;
+	char **buf = NULL, *p;
+	size_t need;
+	int c, r, rc = -1, fr;
+
+	memset(res, 0, sizeof(*res));
+	meta = mysql_stmt_result_metadata(st);
+	if(meta == NULL)
+		return 0;
+	res->ncols = mysql_num_fields(meta);
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &update_max);
+	if(mysql_stmt_store_result(st) != 0)
+		goto done;
+	fields = mysql_fetch_fields(meta);
+	bind = calloc(res->ncols, sizeof(MYSQL_BIND));
+	lens = calloc(res->ncols, sizeof(unsigned long));
+	nulls = calloc(res->ncols, sizeof(my_bool));
+	buf = calloc(res->ncols, sizeof(char *));
+	if(!bind || !lens || !nulls || !buf)
+		goto done;
+	for(c = 0; c < res->ncols; c++) {
+		buf[c] = malloc(fields[c].max_length + 1);
+		if(buf[c] == NULL)
+			goto done;
+		bind[c].buffer_type = MYSQL_TYPE_STRING;
+		bind[c].buffer = buf[c];
+		bind[c].buffer_length = fields[c].max_length + 1;
+		bind[c].length = &lens[c];
+		bind[c].is_null = &nulls[c];
+	}
+	if(mysql_stmt_bind_result(st, bind) != 0)
+		goto done;
+	res->nrows = (int)mysql_stmt_num_rows(st);
+	res->rows = calloc(res->nrows ? res->nrows : 1, sizeof(char **));
+	if(res->rows == NULL)
+		goto done;
+	for(r = 0; r < res->nrows; r++) {
+		fr = mysql_stmt_fetch(st);
+		if(fr != 0 && fr != MYSQL_DATA_TRUNCATED) {
+			res->nrows = r;
+			goto done;
+		}
+		need = res->ncols * sizeof(char *);
+		for(c = 0; c < res->ncols; c++)
+			need += nulls[c] ? 0 : lens[c] + 1;
+		res->rows[r] = malloc(need);
+		if(res->rows[r] == NULL) {
+			res->nrows = r;
+			goto done;
+		}
+		p = (char *)(res->rows[r] + res->ncols);
+		for(c = 0; c < res->ncols; c++) {
+			if(nulls[c]) {
+				res->rows[r][c] = NULL;
+				continue;
+			}
+			memcpy(p, buf[c], lens[c]);
+			p[lens[c]] = '\0';
+			res->rows[r][c] = p;
+			p += lens[c] + 1;
+		}
+	}
+	rc = 0;
+done:
+	if(buf) {
+		for(c = 0; c < res->ncols; c++)
+			free(buf[c]);
+	}
+	free(buf);
+	free(bind);
+	free(lens);
+	free(nulls);
+	mysql_free_result(meta);
+	if(rc < 0)
+		pchat_db_res_free(res);
+	return rc;
+}
+
+static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
+		const char *types, va_list ap)
+{
+	MYSQL *conn;
+	MYSQL_STMT *st;
+	MYSQL_BIND bind[PCHAT_DB_MAX_PARAMS];
+	long long ints[PCHAT_DB_MAX_PARAMS];
+	unsigned long lens[PCHAT_DB_MAX_PARAMS];
+	int n = strlen(types), i;
+	const char *cs;
+	str *s;
+
+	if(n > PCHAT_DB_MAX_PARAMS) {
+		LM_BUG("too many parameters for [%s]\n", sql);
+		return PCHAT_STORE_ERROR;
+	}
+	conn = pchat_store_conn();
+	if(conn == NULL)
+		return PCHAT_STORE_UNAVAILABLE;
+	st = pchat_db_prepare(conn, sql);
+	if(st == NULL)
+		return pchat_store_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
+												   : PCHAT_STORE_ERROR;
+	memset(bind, 0, sizeof(bind));
+	for(i = 0; i < n; i++) {
+		switch(types[i]) {
+			case 'i':
+				ints[i] = va_arg(ap, long long);
+				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+				bind[i].buffer = &ints[i];
+				break;
+			case 's':
+				cs = va_arg(ap, const char *);
+				if(cs == NULL) {
+					bind[i].buffer_type = MYSQL_TYPE_NULL;
+					break;
+				}
+				lens[i] = strlen(cs);
+				bind[i].buffer_type = MYSQL_TYPE_STRING;
+				bind[i].buffer = (char *)cs;
+				bind[i].buffer_length = lens[i];
+				bind[i].length = &lens[i];
+				break;
+			case 'S':
+				s = va_arg(ap, str *);
+				if(s == NULL || s->s == NULL) {
+					bind[i].buffer_type = MYSQL_TYPE_NULL;
+					break;
+				}
+				lens[i] = s->len;
+				bind[i].buffer_type = MYSQL_TYPE_STRING;
+				bind[i].buffer = s->s;
+				bind[i].buffer_length = lens[i];
+				bind[i].length = &lens[i];
+				break;
+			default:
+				LM_BUG("bad type '%c' for [%s]\n", types[i], sql);
+				return PCHAT_STORE_ERROR;
+		}
+	}
+	if((n > 0 && mysql_stmt_bind_param(st, bind) != 0)
+			|| mysql_stmt_execute(st) != 0) {
+		_pchat_errno = mysql_stmt_errno(st);
+		if(pchat_store_conn_lost(_pchat_errno))
+			return PCHAT_STORE_UNAVAILABLE;
+		LM_DBG("statement failed (%u): %s [%s]\n", _pchat_errno,
+				mysql_stmt_error(st), sql);
+		mysql_stmt_reset(st);
+		return PCHAT_STORE_ERROR;
+	}
+	_pchat_errno = 0;
+	_pchat_affected = mysql_stmt_affected_rows(st);
+	_pchat_insert_id = mysql_stmt_insert_id(st);
+	if(res == NULL && mysql_stmt_field_count(st) > 0)
+		mysql_stmt_store_result(st); /* drained, so the next command runs */
+	if(res) {
+		if(pchat_db_fetch(st, res) < 0) {
+			_pchat_errno = mysql_stmt_errno(st);
+			pchat_db_release(st);
+			return pchat_store_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
+													   : PCHAT_STORE_ERROR;
+		}
+	}
+	pchat_db_release(st);
+	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_db_exec(
+		const char *sql, pchat_db_res_t *res, const char *types, ...)
+{
+	pchat_store_rc_t rc;
+	va_list ap;
+
+	if(res)
+		memset(res, 0, sizeof(*res));
+	va_start(ap, types);
+	rc = pchat_db_run(sql, res, types, ap);
+	va_end(ap);
+	if(rc == PCHAT_STORE_UNAVAILABLE && !_pchat_in_tx
+			&& pchat_store_conn_lost(_pchat_errno)) {
+		/* a restarted server is only noticed at the first statement on the
+		 * old connection: reconnect once and try again */
+		pchat_store_drop(1);
+		va_start(ap, types);
+		rc = pchat_db_run(sql, res, types, ap);
+		va_end(ap);
+	}
+	if(rc == PCHAT_STORE_UNAVAILABLE) {
+		if(pchat_store_conn_lost(_pchat_errno)) {
+			pchat_store_drop(0);
+			pchat_store_mark_down("connection lost");
+		}
+	}
+	return rc;
+}
+
+unsigned long long pchat_db_affected(void)
+{
+	return _pchat_affected;
+}
+
+unsigned long long pchat_db_insert_id(void)
+{
+	return _pchat_insert_id;
+}
+
+unsigned int pchat_db_errno(void)
+{
+	return _pchat_errno;
+}
+
+static pchat_store_rc_t pchat_db_simple(const char *sql)
+{
+	MYSQL *conn = pchat_store_conn();
+
+	if(conn == NULL)
+		return PCHAT_STORE_UNAVAILABLE;
+	if(mysql_query(conn, sql) != 0) {
+		_pchat_errno = mysql_errno(conn);
+		if(pchat_store_conn_lost(_pchat_errno)) {
+			pchat_store_drop(0);
+			pchat_store_mark_down("connection lost");
+			return PCHAT_STORE_UNAVAILABLE;
+		}
+		LM_ERR("%s failed: %s\n", sql, mysql_error(conn));
+		return PCHAT_STORE_ERROR;
+	}
+	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_db_begin(void)
+{
+	pchat_store_rc_t rc;
+
+	/* a stale connection is found (and replaced) here, before any work */
+	rc = pchat_db_exec("SELECT 1", NULL, "");
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_db_simple("START TRANSACTION");
+	if(rc == PCHAT_STORE_OK)
+		_pchat_in_tx = 1;
+	return rc;
+}
+
+pchat_store_rc_t pchat_db_commit(void)
+{
+	pchat_store_rc_t rc = pchat_db_simple("COMMIT");
+
+	_pchat_in_tx = 0;
+	return rc;
+}
+
+void pchat_db_rollback(void)
+{
+	if(_pchat_in_tx)
+		pchat_db_simple("ROLLBACK");
+	_pchat_in_tx = 0;
+}

@@ -1,0 +1,170 @@
+-- pchat schema upgrade from version 1 to version 2: rooms, categories, roles,
+-- policies, history, invitations, preferences and add-ins.
+-- Run inside the pchat database: mariadb pchat < sql/upgrade/pchat-upgrade-1-2.sql
+-- MariaDB 10.11 / MySQL 8, InnoDB, utf8mb4.
+
+-- One tree for categories and rooms, after Lync's tblNode. The root category
+-- has parent_id NULL. Rooms are leaves.
+CREATE TABLE pchat_node (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	guid CHAR(36) NOT NULL
+		COMMENT 'stable id in URIs: ma-chan://<domain>/<guid>, ma-cat://<domain>/<guid>',
+	kind ENUM('category', 'room') NOT NULL,
+	parent_id BIGINT UNSIGNED NULL
+		COMMENT 'containing category; NULL only for the root category',
+	name VARCHAR(256) NOT NULL
+		COMMENT 'unique among nodes of the same kind (case-insensitive)',
+	description VARCHAR(256) NOT NULL DEFAULT '',
+	topic VARCHAR(256) NOT NULL DEFAULT '' COMMENT 'room only',
+	privacy ENUM('open', 'closed', 'secret') NOT NULL DEFAULT 'closed'
+		COMMENT 'room only: open = anyone may join; closed = members join, others see it; secret = only members see it',
+	room_type ENUM('normal', 'auditorium') NOT NULL DEFAULT 'normal'
+		COMMENT 'room only: in an auditorium only presenters post',
+	invitations ENUM('inherit', 'false') NOT NULL DEFAULT 'inherit'
+		COMMENT 'room only: inherit = follow the category, false = never invite',
+	disabled TINYINT(1) NOT NULL DEFAULT 0 COMMENT 'room only: nobody may join or post',
+	addin_id INT UNSIGNED NULL COMMENT 'room only: pchat_addin shown beside the room',
+	file_upload TINYINT(1) NOT NULL DEFAULT 1 COMMENT 'category only: files may be posted',
+	invitations_enabled TINYINT(1) NOT NULL DEFAULT 1
+		COMMENT 'category only: adding a member to a room sends an invitation',
+	chat_history TINYINT(1) NOT NULL DEFAULT 1 COMMENT 'category only: history is kept',
+	last_seq BIGINT UNSIGNED NOT NULL DEFAULT 0
+		COMMENT 'room only: sequence number of its newest message',
+	created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+	UNIQUE KEY uk_node_guid (guid),
+	UNIQUE KEY uk_node_kind_name (kind, name),
+	KEY k_node_parent (parent_id, kind),
+	CONSTRAINT fk_node_parent FOREIGN KEY (parent_id) REFERENCES pchat_node (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Categories and rooms (Lync tblNode)';
+
+-- Named groups of users kept by the administrator; roles and scopes may name
+-- a group instead of a user or a domain.
+CREATE TABLE pchat_group (
+	id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	name VARCHAR(128) NOT NULL,
+	description VARCHAR(256) NOT NULL DEFAULT '',
+	UNIQUE KEY uk_group_name (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Administrator-kept groups of users';
+
+CREATE TABLE pchat_group_member (
+	group_id INT UNSIGNED NOT NULL,
+	user_uri VARCHAR(255) NOT NULL COMMENT 'sip:user@domain, lower case',
+	PRIMARY KEY (group_id, user_uri),
+	KEY k_group_member_user (user_uri),
+	CONSTRAINT fk_group_member_group FOREIGN KEY (group_id) REFERENCES pchat_group (id)
+		ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Members of pchat_group';
+
+-- Who holds which role on a node. A principal is a user URI, a whole domain,
+-- or a group. Roles on a category apply to every room below it.
+CREATE TABLE pchat_role (
+	node_id BIGINT UNSIGNED NOT NULL,
+	role ENUM('member', 'manager', 'presenter', 'creator') NOT NULL,
+	principal_type ENUM('user', 'domain', 'group') NOT NULL,
+	principal VARCHAR(255) NOT NULL
+		COMMENT 'sip:user@domain, a domain name, or a pchat_group name; lower case',
+	PRIMARY KEY (node_id, role, principal_type, principal),
+	KEY k_role_principal (principal_type, principal),
+	CONSTRAINT fk_role_node FOREIGN KEY (node_id) REFERENCES pchat_node (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Role grants per node (Lync tblPrincipalRole)';
+
+-- The ethical wall of a category: only principals in an allowed scope, and
+-- none in a denied scope, may be members of its rooms.
+CREATE TABLE pchat_scope (
+	category_id BIGINT UNSIGNED NOT NULL,
+	scope ENUM('allowed', 'denied') NOT NULL,
+	principal_type ENUM('user', 'domain', 'group') NOT NULL,
+	principal VARCHAR(255) NOT NULL,
+	PRIMARY KEY (category_id, scope, principal_type, principal),
+	CONSTRAINT fk_scope_node FOREIGN KEY (category_id) REFERENCES pchat_node (id)
+		ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Allowed and denied members of a category (Lync tblScopePrincipal)';
+
+-- Persistent Chat policy: the most specific row wins (user, then domain,
+-- then global).
+CREATE TABLE pchat_policy (
+	scope_type ENUM('global', 'domain', 'user') NOT NULL,
+	scope VARCHAR(255) NOT NULL COMMENT 'empty for global; domain name; or sip:user@domain',
+	enabled TINYINT(1) NOT NULL,
+	PRIMARY KEY (scope_type, scope)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='EnablePersistentChat per user, per domain and globally';
+
+CREATE TABLE pchat_addin (
+	id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	name VARCHAR(256) NOT NULL,
+	url VARCHAR(1024) NOT NULL,
+	UNIQUE KEY uk_addin_name (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Room add-ins: a web page shown beside the room';
+
+ALTER TABLE pchat_node ADD CONSTRAINT fk_node_addin FOREIGN KEY (addin_id)
+	REFERENCES pchat_addin (id);
+
+-- Room history. (room_id, seq) orders a room's messages; ts_ms is the server
+-- time of the commit.
+CREATE TABLE pchat_message (
+	room_id BIGINT UNSIGNED NOT NULL,
+	seq BIGINT UNSIGNED NOT NULL COMMENT 'per-room sequence number, from pchat_node.last_seq',
+	ts_ms BIGINT NOT NULL COMMENT 'server timestamp, ms since 1970 UTC',
+	author VARCHAR(255) NOT NULL COMMENT 'sip:user@domain of the poster',
+	content MEDIUMTEXT NOT NULL,
+	is_story TINYINT(1) NOT NULL DEFAULT 0,
+	is_alert TINYINT(1) NOT NULL DEFAULT 0,
+	status ENUM('posted', 'replaced', 'removed') NOT NULL DEFAULT 'posted'
+		COMMENT 'replaced/removed by an administrator (content then holds the replacement)',
+	PRIMARY KEY (room_id, seq),
+	KEY k_message_room_time (room_id, ts_ms),
+	KEY k_message_author_time (author, ts_ms),
+	FULLTEXT KEY ft_message_content (content),
+	CONSTRAINT fk_message_room FOREIGN KEY (room_id) REFERENCES pchat_node (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Chat history (Lync tblChat)';
+
+CREATE TABLE pchat_invitation (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	room_id BIGINT UNSIGNED NOT NULL,
+	user_uri VARCHAR(255) NOT NULL,
+	invited_by VARCHAR(255) NOT NULL DEFAULT '',
+	created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	UNIQUE KEY uk_invitation_room_user (room_id, user_uri),
+	KEY k_invitation_user (user_uri),
+	CONSTRAINT fk_invitation_room FOREIGN KEY (room_id) REFERENCES pchat_node (id)
+		ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Pending invitations; consumed when the user joins';
+
+CREATE TABLE pchat_preference (
+	user_uri VARCHAR(255) NOT NULL,
+	label VARCHAR(128) NOT NULL,
+	seqid INT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'version, for optimistic updates',
+	content MEDIUMBLOB NOT NULL,
+	PRIMARY KEY (user_uri, label)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Client preference bundles (cmd:getpref / cmd:setpref)';
+
+INSERT INTO pchat_node (guid, kind, parent_id, name, description)
+	VALUES (UUID(), 'category', NULL, 'Root', 'The root category');
+UPDATE pchat_config SET value = (SELECT guid FROM pchat_node WHERE parent_id IS NULL)
+	WHERE name = 'root_category_guid';
+
+INSERT INTO pchat_policy (scope_type, scope, enabled) VALUES ('global', '', 1);
+
+INSERT INTO pchat_config (name, value, description) VALUES
+	('default_chat_history', '30', 'messages sent on a first history request (1-500)'),
+	('participant_update_limit', '75', 'rooms above this many online participants get no roster notices'),
+	('max_file_size_kb', '20000', 'largest file that may be posted, KB'),
+	('room_management_url', '', 'URL of the room-management web application, empty for none')
+	ON DUPLICATE KEY UPDATE name = name;
+
+INSERT INTO version (table_name, table_version) VALUES
+	('pchat_config', 2), ('pchat_node', 2), ('pchat_group', 2), ('pchat_group_member', 2),
+	('pchat_role', 2), ('pchat_scope', 2), ('pchat_policy', 2), ('pchat_addin', 2),
+	('pchat_message', 2), ('pchat_invitation', 2), ('pchat_preference', 2)
+	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);
