@@ -197,6 +197,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	unsigned long lens[PCHAT_DB_MAX_PARAMS];
 	int n = strlen(types), i;
 	const char *cs;
+	long long *ip;
 	str *s;
 
 	if(n > PCHAT_DB_MAX_PARAMS) {
@@ -215,6 +216,16 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		switch(types[i]) {
 			case 'i':
 				ints[i] = va_arg(ap, long long);
+				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+				bind[i].buffer = &ints[i];
+				break;
+			case 'I':
+				ip = va_arg(ap, long long *);
+				if(ip == NULL) {
+					bind[i].buffer_type = MYSQL_TYPE_NULL;
+					break;
+				}
+				ints[i] = *ip;
 				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
 				bind[i].buffer = &ints[i];
 				break;

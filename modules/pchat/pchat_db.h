@@ -33,7 +33,8 @@ typedef struct pchat_db_res
 } pchat_db_res_t;
 
 /* Parameter type letters for pchat_db_exec():
- *   i  long long          s  const char * (NULL -> SQL NULL)
+ *   i  long long          I  long long * (NULL -> SQL NULL)
+ *   s  const char * (NULL -> SQL NULL)
  *   S  str * (NULL or s==NULL -> SQL NULL)
  * res may be NULL for statements without a result set. */
 pchat_store_rc_t pchat_db_exec(

@@ -16,6 +16,9 @@
 #include "core/sr_module.h"
 #include "core/timer.h"
 
+#include "core/rpc_lookup.h"
+
+#include "pchat_admin_rpc.h"
 #include "pchat_cmd.h"
 #include "pchat_mod.h"
 #include "pchat_rpc.h"
@@ -94,8 +97,13 @@ static int pchat_mod_init(void)
 	if(pchat_retry_after < 1)
 		pchat_retry_after = 1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
-			|| pchat_store_mod_init(&pchat_db_url) < 0)
+			|| pchat_store_mod_init(&pchat_db_url) < 0
+			|| pchat_store_check_schema() < 0)
 		return -1;
+	if(rpc_register_array(pchat_admin_category_rpc) != 0) {
+		LM_ERR("cannot register the admin RPCs\n");
+		return -1;
+	}
 	if(register_timer(pchat_uas_expire_timer, 0, 1) < 0) {
 		LM_ERR("cannot register the session expiry timer\n");
 		return -1;

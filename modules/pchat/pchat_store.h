@@ -39,6 +39,12 @@ typedef struct pchat_server_config
 
 int pchat_store_mod_init(str *db_url);
 int pchat_store_child_init(void);
+
+/* The schema version this code knows, and the startup check: -1 (refuse to
+ * start) when the store holds another version, naming the upgrade to run;
+ * 0 when it matches or the database cannot be reached yet. */
+#define PCHAT_SCHEMA_VERSION 2
+int pchat_store_check_schema(void);
 void pchat_store_close(void);
 
 /* Is the database reachable from this process now? Connects if needed. */

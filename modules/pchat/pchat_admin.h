@@ -1,0 +1,70 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* What the admin RPC files share: error replies, node lookups, principal
+ * lists (roles and category walls) and URIs. Each admin RPC reads its
+ * arguments with pchat_rpcargs, validates all of them before touching the
+ * store, runs multi-row changes in one transaction, and answers a fault
+ * that names the field and the reason. */
+
+#ifndef _PCHAT_ADMIN_H_
+#define _PCHAT_ADMIN_H_
+
+#include "core/rpc.h"
+
+#include "pchat_db.h"
+#include "pchat_rpcargs.h"
+
+/* Sends args' error as the RPC fault. */
+void pchat_admin_fault(rpc_t *rpc, void *ctx, pchat_args_t *args);
+
+/* Records a store failure in args (503 while the database is down, 500
+ * otherwise, naming what was being done); returns -1. */
+int pchat_admin_store_error(
+		pchat_args_t *args, pchat_store_rc_t rc, const char *doing);
+
+/* Id of the node of that kind ("category"/"room") and name; 0 and a 404
+ * error when there is none; -1 on a store error. */
+long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
+		const char *name, const char *field);
+
+/* Id of the root category (-1 on a store error). */
+long long pchat_admin_root_id(pchat_args_t *args);
+
+/* Applies the principals of repeated field 'key' to a node: adds them
+ * (add=1) or removes them (add=0) in table pchat_role (what = role) or
+ * pchat_scope (what = allowed/denied). Groups must exist. Returns the
+ * number of rows changed, -1 on error. Call inside a transaction. */
+typedef enum pchat_plist
+{
+	PCHAT_PLIST_ROLE = 0,
+	PCHAT_PLIST_SCOPE = 1
+} pchat_plist_t;
+int pchat_admin_principals(pchat_args_t *args, pchat_plist_t table,
+		long long node_id, const char *what, const char *key, int add);
+
+/* Adds "name": [principals...] of a node to an RPC struct. */
+int pchat_admin_add_principal_list(rpc_t *rpc, void *th, pchat_plist_t table,
+		long long node_id, const char *what, const char *name);
+
+/* ma-cat://<domain>/<guid> or ma-chan://<domain>/<guid>, with the domain of
+ * the first chat-service URI. */
+const char *pchat_admin_node_uri(const char *kind, const char *guid,
+		char *buf, int size);
+
+/* "true"/"false" for a 0/1 column. */
+int pchat_admin_is_true(const char *v);
+
+/* MySQL duplicate-key error: the caller answers 409. */
+#define PCHAT_ER_DUP_ENTRY 1062
+
+#endif
