@@ -18,5 +18,7 @@
 #include "core/rpc.h"
 
 extern rpc_export_t pchat_admin_category_rpc[];
+extern rpc_export_t pchat_admin_room_rpc[];
+extern rpc_export_t pchat_admin_directory_rpc[];
 
 #endif

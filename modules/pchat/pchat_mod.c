@@ -100,7 +100,9 @@ static int pchat_mod_init(void)
 			|| pchat_store_mod_init(&pchat_db_url) < 0
 			|| pchat_store_check_schema() < 0)
 		return -1;
-	if(rpc_register_array(pchat_admin_category_rpc) != 0) {
+	if(rpc_register_array(pchat_admin_category_rpc) != 0
+			|| rpc_register_array(pchat_admin_room_rpc) != 0
+			|| rpc_register_array(pchat_admin_directory_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}

@@ -138,3 +138,22 @@ class Kamailio:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.rundir, ignore_errors=True)
+
+
+PCHATCTL = os.path.join(TOP, "tools", "pchatctl", "pchatctl")
+
+
+def pchatctl(kam, *args, json_output=False, timeout=30):
+    """Runs tools/pchatctl against an instance's JSON-RPC FIFO.
+
+    Returns the CompletedProcess (returncode, stdout, stderr); with
+    json_output the verb runs with --json and .json holds the parsed result.
+    """
+    import json
+    cmd = [PCHATCTL, "--fifo", os.path.join(kam.rundir, "kamailio_rpc.fifo")]
+    if json_output:
+        cmd.append("--json")
+    res = subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True,
+                         timeout=timeout)
+    res.json = json.loads(res.stdout) if json_output and res.returncode == 0 else None
+    return res
