@@ -140,7 +140,7 @@ class Kamailio:
         shutil.rmtree(self.rundir, ignore_errors=True)
 
 
-PCHATCTL = os.path.join(TOP, "tools", "pchatctl", "pchatctl")
+PCHATCTL = os.environ.get("PCHATCTL") or os.path.join(TOP, "tools", "pchatctl", "pchatctl")
 
 
 def pchatctl(kam, *args, json_output=False, timeout=30):
