@@ -8,6 +8,8 @@ import time
 import pytest
 
 from conftest import DB_NAME, DB_PASS, DB_USER, create_schema, start_mariadb, stop_mariadb
+from kamailio import KamailioError
+from mariadb import free_port
 from sipclient import SipClient, find
 
 
@@ -38,6 +40,9 @@ def test_database_down_gives_503_then_recovers(own_db, kamailio_factory, transpo
         assert int(resp.header("Retry-After")) > 0
         dlg.expect_no_server_info(within=0.5)  # no reply follows a refused INFO
         assert "storage: down" in kam.rpc("pchat.status")
+        with pytest.raises(KamailioError) as err:  # admins get a precise error
+            kam.rpc("pchat.category_get")
+        assert "503" in str(err.value) and "storage unavailable" in str(err.value)
         # commands that need no storage keep working; Kamailio keeps running
         rep = dlg.command("requri")
         assert rep.code == 200 and find(rep.data, "uib").get("uri") == kam.service_uri
@@ -54,10 +59,24 @@ def test_database_down_gives_503_then_recovers(own_db, kamailio_factory, transpo
         info = dlg.wait_server_info(lambda m: f'envid="{envid}"' in m.body)
         assert 'code="200"' in info.body
         assert "storage: up" in kam.rpc("pchat.status")
+        assert "name: Root" in kam.rpc("pchat.category_get")
         assert kam.alive()
         # the outage is logged once, not once per request
         log = kam.log()
         assert log.count("storage unavailable") <= 2, log[-3000:]
         assert "storage available again" in log
+    finally:
+        client.close()
+
+
+def test_kamailio_starts_while_the_database_is_unreachable(kamailio_factory):
+    """An outage at start is an outage like any other: start, answer 503."""
+    kam = kamailio_factory(db=f"mysql://{DB_USER}:{DB_PASS}@127.0.0.1:{free_port()}/{DB_NAME}")
+    client = SipClient("127.0.0.1", kam.port, transport="tcp")
+    try:
+        dlg = client.invite(kam.service_uri)
+        resp, _ = getserverinfo_status(dlg)
+        assert resp.status == 503 and resp.header("Retry-After")
+        assert "cannot check the schema version now" in kam.log()
     finally:
         client.close()

@@ -1,0 +1,134 @@
+"""The schema a DBA manages: create, upgrade from version 1, drop, and the
+module's refusal to run on a schema version it does not know."""
+
+import os
+
+from conftest import DB_PASS, DB_USER
+from kamailio import TOP, Kamailio, KamailioError
+from mariadb import free_port
+
+SQL = os.path.join(TOP, "sql")
+V1 = os.path.join(TOP, "tests", "fixtures", "pchat-create-v1.sql")
+TABLES = ["pchat_addin", "pchat_config", "pchat_group", "pchat_group_member",
+          "pchat_invitation", "pchat_message", "pchat_node", "pchat_policy",
+          "pchat_preference", "pchat_role", "pchat_scope"]
+
+
+def fresh_db(mariadb, name):
+    mariadb.sql(f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`;"
+                f"GRANT ALL ON `{name}`.* TO '{DB_USER}'@'127.0.0.1';")
+    return name
+
+
+def schema_of(mariadb, db):
+    """Columns, indexes, foreign keys and versions: what a DBA would diff."""
+    cols = mariadb.sql(
+        "SELECT table_name, column_name, column_type, is_nullable, column_default, "
+        "column_comment FROM information_schema.columns WHERE table_schema = DATABASE() "
+        "ORDER BY table_name, ordinal_position", db=db)
+    idx = mariadb.sql(
+        "SELECT table_name, index_name, non_unique, seq_in_index, column_name, index_type "
+        "FROM information_schema.statistics WHERE table_schema = DATABASE() "
+        "ORDER BY table_name, index_name, seq_in_index", db=db)
+    fks = mariadb.sql(
+        "SELECT table_name, constraint_name, referenced_table_name, delete_rule "
+        "FROM information_schema.referential_constraints "
+        "WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name", db=db)
+    versions = mariadb.sql("SELECT table_name, table_version FROM version ORDER BY 1", db=db)
+    config = mariadb.sql("SELECT name, description FROM pchat_config ORDER BY 1", db=db)
+    return cols, idx, fks, versions, config
+
+
+def tables(mariadb, db):
+    return sorted(r[0] for r in mariadb.sql("SHOW TABLES", db=db))
+
+
+def test_create_makes_every_table_with_comments(mariadb):
+    db = fresh_db(mariadb, "schema_create")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    assert tables(mariadb, db) == sorted(TABLES + ["version"])
+    versions = dict(mariadb.sql("SELECT table_name, table_version FROM version", db=db))
+    assert versions == {t: "2" for t in TABLES}
+    uncommented = mariadb.sql(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND table_comment = ''", db=db)
+    assert uncommented == []
+    root = mariadb.sql("SELECT guid FROM pchat_node WHERE parent_id IS NULL", db=db)
+    cfg = dict(mariadb.sql("SELECT name, value FROM pchat_config", db=db))
+    assert cfg["root_category_guid"] == root[0][0]
+    assert cfg["default_chat_history"] == "30" and cfg["participant_update_limit"] == "75"
+    assert cfg["max_file_size_kb"] == "20000"
+
+
+def test_upgrade_from_version_1_equals_a_fresh_create(mariadb):
+    new = fresh_db(mariadb, "schema_new")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), new)
+    old = fresh_db(mariadb, "schema_old")
+    mariadb.load_file(V1, old)
+    mariadb.sql("UPDATE pchat_config SET value = '123' WHERE name = 'search_limit'", db=old)
+    mariadb.load_file(os.path.join(SQL, "upgrade", "pchat-upgrade-1-2.sql"), old)
+    assert schema_of(mariadb, old) == schema_of(mariadb, new)
+    # the upgrade keeps what the operator had set
+    assert mariadb.sql("SELECT value FROM pchat_config WHERE name = 'search_limit'",
+                       db=old) == [("123",)]
+
+
+def test_drop_removes_every_pchat_table(mariadb):
+    db = fresh_db(mariadb, "schema_drop")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    mariadb.sql("CREATE TABLE other (x INT); INSERT INTO version VALUES ('other', 7)", db=db)
+    mariadb.load_file(os.path.join(SQL, "pchat-drop.sql"), db)
+    assert tables(mariadb, db) == ["other", "version"]
+    assert mariadb.sql("SELECT * FROM version", db=db) == [("other", "7")]
+    # and a create after a drop works again
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    assert len(tables(mariadb, db)) == len(TABLES) + 2
+
+
+def start_on(mariadb, db):
+    kam = Kamailio(free_port(), mariadb.url(DB_USER, DB_PASS, db))
+    try:
+        kam.start(timeout=15)
+    except KamailioError:
+        log = kam.log()
+        kam.cleanup()
+        return None, log
+    return kam, kam.log()
+
+
+def test_module_refuses_a_version_1_schema_naming_the_upgrade(mariadb):
+    db = fresh_db(mariadb, "schema_v1_only")
+    mariadb.load_file(V1, db)
+    kam, log = start_on(mariadb, db)
+    if kam:
+        kam.cleanup()
+    assert kam is None, "Kamailio started on a version 1 schema"
+    assert "run sql/upgrade/pchat-upgrade-1-2.sql" in log
+
+
+def test_module_refuses_a_newer_schema(mariadb):
+    db = fresh_db(mariadb, "schema_v3")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    mariadb.sql("UPDATE version SET table_version = 3 WHERE table_name = 'pchat_node'", db=db)
+    kam, log = start_on(mariadb, db)
+    if kam:
+        kam.cleanup()
+    assert kam is None
+    assert "newer than this pchat" in log
+
+
+def test_module_refuses_an_empty_database(mariadb):
+    db = fresh_db(mariadb, "schema_empty")
+    kam, log = start_on(mariadb, db)
+    if kam:
+        kam.cleanup()
+    assert kam is None
+    assert "load sql/pchat-create.sql" in log
+
+
+def test_module_starts_on_the_current_schema(mariadb):
+    db = fresh_db(mariadb, "schema_current")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    kam, log = start_on(mariadb, db)
+    assert kam is not None, log[-2000:]
+    kam.cleanup()
