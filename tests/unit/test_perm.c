@@ -1,0 +1,188 @@
+/* Unit tests for pchat_perm: the whole matrix of privacy x role x state x
+ * action, and the reason given for every refusal. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pchat_perm.h"
+
+static int passed, failed;
+
+#define SEE PCHAT_PERM_SEE
+#define JOIN PCHAT_PERM_JOIN
+#define READ PCHAT_PERM_READ
+#define POST PCHAT_PERM_POST
+#define MANAGE PCHAT_PERM_MANAGE
+
+static const char *priv_name[] = {"open", "closed", "secret"};
+
+static void expect(const char *name, unsigned int got, unsigned int want)
+{
+	if(got == want) {
+		passed++;
+		printf("ok - %s\n", name);
+	} else {
+		failed++;
+		printf("not ok - %s: got 0x%x, want 0x%x\n", name, got, want);
+	}
+}
+
+static void expect_reason(const char *name, const char *got, const char *want)
+{
+	if((got == NULL && want == NULL)
+			|| (got && want && strstr(got, want) != NULL)) {
+		passed++;
+		printf("ok - %s\n", name);
+	} else {
+		failed++;
+		printf("not ok - %s: got '%s', want '%s'\n", name,
+				got ? got : "(allowed)", want ? want : "(allowed)");
+	}
+}
+
+static pchat_perm_in_t room(pchat_privacy_t p, unsigned int roles)
+{
+	pchat_perm_in_t in;
+
+	memset(&in, 0, sizeof(in));
+	in.policy_enabled = 1;
+	in.wall_allowed = 1;
+	in.privacy = p;
+	in.roles = roles;
+	return in;
+}
+
+/* What each role may do in a normal, enabled room of each privacy. */
+static void test_matrix(void)
+{
+	static const struct
+	{
+		const char *role;
+		unsigned int roles;
+		unsigned int want[3]; /* open, closed, secret */
+	} rows[] = {
+		{"outsider", 0, {SEE | JOIN | READ | POST, SEE, 0}},
+		{"member", PCHAT_ROLE_MEMBER,
+			{SEE | JOIN | READ | POST, SEE | JOIN | READ | POST,
+				SEE | JOIN | READ | POST}},
+		{"presenter", PCHAT_ROLE_PRESENTER,
+			{SEE | JOIN | READ | POST, SEE | JOIN | READ | POST,
+				SEE | JOIN | READ | POST}},
+		{"manager", PCHAT_ROLE_MANAGER,
+			{SEE | JOIN | READ | POST | MANAGE,
+				SEE | JOIN | READ | POST | MANAGE,
+				SEE | JOIN | READ | POST | MANAGE}},
+	};
+	char name[128];
+	unsigned int r, p;
+	pchat_perm_in_t in;
+
+	for(r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		for(p = 0; p < 3; p++) {
+			in = room((pchat_privacy_t)p, rows[r].roles);
+			snprintf(name, sizeof(name), "%s in %s room", rows[r].role,
+					priv_name[p]);
+			expect(name, pchat_perm_eval(&in), rows[r].want[p]);
+		}
+	}
+}
+
+static void test_auditorium(void)
+{
+	static const struct
+	{
+		const char *role;
+		unsigned int roles;
+		unsigned int want;
+	} rows[] = {
+		{"outsider", 0, SEE | JOIN | READ},
+		{"member", PCHAT_ROLE_MEMBER, SEE | JOIN | READ},
+		{"presenter", PCHAT_ROLE_PRESENTER, SEE | JOIN | READ | POST},
+		{"manager", PCHAT_ROLE_MANAGER, SEE | JOIN | READ | MANAGE},
+		{"manager+presenter", PCHAT_ROLE_MANAGER | PCHAT_ROLE_PRESENTER,
+			SEE | JOIN | READ | POST | MANAGE},
+	};
+	char name[128];
+	unsigned int r;
+	pchat_perm_in_t in;
+
+	for(r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		in = room(PCHAT_PRIVACY_OPEN, rows[r].roles);
+		in.auditorium = 1;
+		snprintf(name, sizeof(name), "%s in open auditorium", rows[r].role);
+		expect(name, pchat_perm_eval(&in), rows[r].want);
+	}
+	in = room(PCHAT_PRIVACY_OPEN, PCHAT_ROLE_MEMBER);
+	in.auditorium = 1;
+	expect_reason("auditorium refusal names presenters",
+			pchat_perm_refusal(&in, POST), "only presenters may post");
+}
+
+static void test_disabled_wall_policy(void)
+{
+	unsigned int p, roles[] = {0, PCHAT_ROLE_MEMBER, PCHAT_ROLE_PRESENTER,
+								   PCHAT_ROLE_MANAGER};
+	unsigned int r;
+	char name[128];
+	pchat_perm_in_t in;
+
+	for(p = 0; p < 3; p++) {
+		for(r = 0; r < 4; r++) {
+			in = room((pchat_privacy_t)p, roles[r]);
+			in.disabled = 1;
+			snprintf(name, sizeof(name), "disabled %s room, roles 0x%x",
+					priv_name[p], roles[r]);
+			expect(name, pchat_perm_eval(&in),
+					roles[r] == PCHAT_ROLE_MANAGER ? SEE | MANAGE : 0);
+			in.disabled = 0;
+			in.wall_allowed = 0;
+			snprintf(name, sizeof(name), "walled-out %s room, roles 0x%x",
+					priv_name[p], roles[r]);
+			expect(name, pchat_perm_eval(&in), 0);
+			in.wall_allowed = 1;
+			in.policy_enabled = 0;
+			snprintf(name, sizeof(name), "policy-disabled %s room, roles 0x%x",
+					priv_name[p], roles[r]);
+			expect(name, pchat_perm_eval(&in), 0);
+		}
+	}
+}
+
+static void test_reasons(void)
+{
+	pchat_perm_in_t in;
+
+	in = room(PCHAT_PRIVACY_OPEN, PCHAT_ROLE_MEMBER);
+	expect_reason("member may post in open room", pchat_perm_refusal(&in, POST),
+			NULL);
+	in.policy_enabled = 0;
+	expect_reason("policy reason", pchat_perm_refusal(&in, JOIN),
+			"not enabled for this user");
+	in = room(PCHAT_PRIVACY_CLOSED, PCHAT_ROLE_MEMBER);
+	in.wall_allowed = 0;
+	expect_reason("wall reason", pchat_perm_refusal(&in, JOIN),
+			"ethical wall");
+	in = room(PCHAT_PRIVACY_CLOSED, 0);
+	expect_reason("closed reason", pchat_perm_refusal(&in, JOIN),
+			"closed and the user is not a member");
+	in = room(PCHAT_PRIVACY_SECRET, 0);
+	expect_reason("secret reason", pchat_perm_refusal(&in, SEE),
+			"secret and the user is not a member");
+	in = room(PCHAT_PRIVACY_OPEN, PCHAT_ROLE_MEMBER);
+	in.disabled = 1;
+	expect_reason("disabled reason", pchat_perm_refusal(&in, JOIN),
+			"disabled");
+	in = room(PCHAT_PRIVACY_OPEN, PCHAT_ROLE_MEMBER);
+	expect_reason("manage reason", pchat_perm_refusal(&in, MANAGE),
+			"only managers");
+}
+
+int main(void)
+{
+	test_matrix();
+	test_auditorium();
+	test_disabled_wall_policy();
+	test_reasons();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
