@@ -50,8 +50,8 @@ static int pchat_admin_url(pchat_args_t *args, const char *key, const char *url)
 		return pchat_args_error(
 				args, 400, "field '%s': '%s' has no host", key, url);
 	for(p = url; *p; p++) {
-		if(isspace((unsigned char)*p) || iscntrl((unsigned char)*p)
-				|| *p == '"' || *p == '<' || *p == '>')
+		if(isspace((unsigned char)*p) || iscntrl((unsigned char)*p) || *p == '"'
+				|| *p == '<' || *p == '>')
 			return pchat_args_error(args, 400,
 					"field '%s': the URL contains a space, control character, "
 					"quote or angle bracket",
@@ -106,8 +106,7 @@ static long long pchat_addin_id(pchat_args_t *args, const char *name)
 		id = strtoll(res.rows[0][0], NULL, 10);
 	pchat_db_res_free(&res);
 	if(id == 0)
-		pchat_args_error(
-				args, 404, "field 'name': no add-in named '%s'", name);
+		pchat_args_error(args, 404, "field 'name': no add-in named '%s'", name);
 	return id;
 }
 
@@ -408,9 +407,8 @@ static int pchat_config_stored_limits(pchat_args_t *args, int *msg, int *story)
 	/* the module's own defaults for a store that lacks the rows */
 	*msg = 512;
 	*story = 4096;
-	rc = pchat_db_exec(
-			"SELECT name, value FROM pchat_config WHERE name IN "
-			"('message_size_limit', 'story_size_limit') FOR UPDATE",
+	rc = pchat_db_exec("SELECT name, value FROM pchat_config WHERE name IN "
+					   "('message_size_limit', 'story_size_limit') FOR UPDATE",
 			&res, "");
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the limits");
