@@ -151,18 +151,18 @@ static void t_scope_good(void)
 		pchat_scope_type_t type;
 		const char *value;
 	} cases[] = {
-		{"global", PCHAT_SCOPE_GLOBAL, ""},
-		{"GLOBAL", PCHAT_SCOPE_GLOBAL, ""},
-		{"domain:example.com", PCHAT_SCOPE_DOMAIN, "example.com"},
-		{"Domain:Example.COM", PCHAT_SCOPE_DOMAIN, "example.com"},
-		{"domain:a-b.c1.example", PCHAT_SCOPE_DOMAIN, "a-b.c1.example"},
-		{"domain:localhost", PCHAT_SCOPE_DOMAIN, "localhost"},
-		{"domain:192.0.2.1", PCHAT_SCOPE_DOMAIN, "192.0.2.1"},
-		{"user:sip:alice@example.com", PCHAT_SCOPE_USER,
-			"sip:alice@example.com"},
-		{"USER:SIP:Alice.Smith@Example.COM", PCHAT_SCOPE_USER,
-			"sip:alice.smith@example.com"},
-		{"user:sip:a+b_c%20@x.org", PCHAT_SCOPE_USER, "sip:a+b_c%20@x.org"},
+			{"global", PCHAT_SCOPE_GLOBAL, ""},
+			{"GLOBAL", PCHAT_SCOPE_GLOBAL, ""},
+			{"domain:example.com", PCHAT_SCOPE_DOMAIN, "example.com"},
+			{"Domain:Example.COM", PCHAT_SCOPE_DOMAIN, "example.com"},
+			{"domain:a-b.c1.example", PCHAT_SCOPE_DOMAIN, "a-b.c1.example"},
+			{"domain:localhost", PCHAT_SCOPE_DOMAIN, "localhost"},
+			{"domain:192.0.2.1", PCHAT_SCOPE_DOMAIN, "192.0.2.1"},
+			{"user:sip:alice@example.com", PCHAT_SCOPE_USER,
+					"sip:alice@example.com"},
+			{"USER:SIP:Alice.Smith@Example.COM", PCHAT_SCOPE_USER,
+					"sip:alice.smith@example.com"},
+			{"user:sip:a+b_c%20@x.org", PCHAT_SCOPE_USER, "sip:a+b_c%20@x.org"},
 	};
 	char value[256];
 	pchat_scope_type_t type;
@@ -240,8 +240,7 @@ static void t_user_domain(void)
 	CHECK(strcmp(pchat_policy_user_domain("sip:a@example.com"), "example.com")
 					== 0,
 			"plain");
-	CHECK(strcmp(pchat_policy_user_domain("sip:nodomain"), "") == 0,
-			"no '@'");
+	CHECK(strcmp(pchat_policy_user_domain("sip:nodomain"), "") == 0, "no '@'");
 done:
 	END;
 }
@@ -274,22 +273,22 @@ static void t_like(void)
 	{
 		const char *in, *out;
 	} cases[] = {
-		{"", ""},
-		{"*", "%"},
-		{"sip:a*@example.com", "sip:a%@example.com"},
-		{"sip:?ob@*", "sip:_ob@%"},
-		{"sip:a_b@x", "sip:a!_b@x"},
-		{"100%", "100!%"},
-		{"wow!", "wow!!"},
-		{"\\", "\\"},
+			{"", ""},
+			{"*", "%"},
+			{"sip:a*@example.com", "sip:a%@example.com"},
+			{"sip:?ob@*", "sip:_ob@%"},
+			{"sip:a_b@x", "sip:a!_b@x"},
+			{"100%", "100!%"},
+			{"wow!", "wow!!"},
+			{"\\", "\\"},
 	};
 	char out[64];
 	unsigned int i;
 	BEGIN("like_pattern: wildcards translated, LIKE specials escaped");
 
 	for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		CHECK(pchat_policy_like_pattern(cases[i].in, (int)strlen(cases[i].in),
-					  out, sizeof(out))
+		CHECK(pchat_policy_like_pattern(
+					  cases[i].in, (int)strlen(cases[i].in), out, sizeof(out))
 						== 0,
 				"'%s' refused", cases[i].in);
 		CHECK(strcmp(out, cases[i].out) == 0, "'%s' -> '%s', want '%s'",
