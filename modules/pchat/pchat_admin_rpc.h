@@ -20,5 +20,7 @@
 extern rpc_export_t pchat_admin_category_rpc[];
 extern rpc_export_t pchat_admin_room_rpc[];
 extern rpc_export_t pchat_admin_directory_rpc[];
+extern rpc_export_t pchat_admin_policy_rpc[];
+extern rpc_export_t pchat_admin_group_rpc[];
 
 #endif

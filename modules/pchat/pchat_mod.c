@@ -102,7 +102,9 @@ static int pchat_mod_init(void)
 		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
-			|| rpc_register_array(pchat_admin_directory_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_directory_rpc) != 0
+			|| rpc_register_array(pchat_admin_policy_rpc) != 0
+			|| rpc_register_array(pchat_admin_group_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}

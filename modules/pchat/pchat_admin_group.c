@@ -1,0 +1,388 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Admin RPCs for user groups: named lists of users kept by the
+ * administrator, which roles and category walls reference as group:<name>
+ * (Lync takes these from Active Directory; pchat keeps its own). Roles and
+ * walls store the group's name, so a rename carries them along and a
+ * removal is refused while any refers to it. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pchat_admin.h"
+#include "pchat_admin_rpc.h"
+#include "pchat_policy.h"
+
+#define PCHAT_GROUP_NAME_MAX 129 /* 128 characters + NUL */
+#define PCHAT_GROUP_DESC_MAX 257
+#define PCHAT_GROUP_USER_MAX 256 /* the user_uri column + NUL */
+
+static const char *_pchat_group_select =
+		"SELECT id, name, description FROM pchat_group WHERE (? IS NULL OR "
+		"name = ?) ORDER BY name LIMIT ?";
+
+static int pchat_group_add(rpc_t *rpc, void *ctx, char **row)
+{
+	pchat_db_res_t res;
+	void *th, *ah;
+	int i;
+
+	if(pchat_db_exec("SELECT user_uri FROM pchat_group_member WHERE group_id "
+					 "= ? ORDER BY user_uri",
+			   &res, "i", strtoll(row[0], NULL, 10))
+			!= PCHAT_STORE_OK)
+		return -1;
+	if(rpc->add(ctx, "{", &th) < 0
+			|| rpc->struct_add(th, "ss[", "name", row[1], "description",
+					   row[2] ? row[2] : "", "members", &ah)
+					   < 0) {
+		pchat_db_res_free(&res);
+		return -1;
+	}
+	for(i = 0; i < res.nrows; i++)
+		rpc->array_add(ah, "s", res.rows[i][0]);
+	pchat_db_res_free(&res);
+	return 0;
+}
+
+/* Answers with the groups named name (all when NULL). */
+static int pchat_group_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
+		const char *name, long long limit)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int i;
+
+	rc = pchat_db_exec(_pchat_group_select, &res, "ssi", name, name, limit);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "reading groups");
+	for(i = 0; i < res.nrows; i++) {
+		if(pchat_group_add(rpc, ctx, res.rows[i]) < 0) {
+			pchat_db_res_free(&res);
+			return pchat_args_error(args, 500, "cannot build the reply");
+		}
+	}
+	pchat_db_res_free(&res);
+	return 0;
+}
+
+/* Checks every value of repeated field key is a user URI, so that nothing
+ * is written when one is not. */
+static int pchat_group_check_members(pchat_args_t *args, const char *key)
+{
+	char uri[PCHAT_GROUP_USER_MAX];
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_policy_parse_user(v.s, v.len, uri, sizeof(uri)) < 0)
+			return pchat_args_error(args, 400,
+					"field '%s': '%.*s' is not a user (sip:<user>@<domain>); "
+					"groups hold users only",
+					key, v.len, v.s);
+	}
+	return 0;
+}
+
+/* Adds (add=1) or removes the users of repeated field key. Call inside a
+ * transaction, after pchat_group_check_members(). */
+static int pchat_group_members(
+		pchat_args_t *args, long long id, const char *key, int add)
+{
+	static const char *sql[2] = {"DELETE FROM pchat_group_member WHERE "
+								 "group_id = ? AND user_uri = ?",
+			"INSERT IGNORE INTO pchat_group_member (group_id, user_uri) "
+			"VALUES (?, ?)"};
+	char uri[PCHAT_GROUP_USER_MAX];
+	pchat_store_rc_t rc;
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_policy_parse_user(v.s, v.len, uri, sizeof(uri)) < 0)
+			return pchat_args_error(args, 400, "field '%s': not a user", key);
+		rc = pchat_db_exec(sql[add], NULL, "is", id, uri);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(args, rc, "changing members");
+	}
+	return 0;
+}
+
+/* Id of the group called name, locked for the transaction when lock is
+ * set; 0 and a 404 when there is none. */
+static long long pchat_group_id(pchat_args_t *args, const char *name, int lock)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long id = 0;
+
+	rc = pchat_db_exec(lock ? "SELECT id FROM pchat_group WHERE name = ? FOR "
+							  "UPDATE"
+							: "SELECT id FROM pchat_group WHERE name = ?",
+			&res, "s", name);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "looking up the group");
+	if(res.nrows > 0 && res.rows[0][0])
+		id = strtoll(res.rows[0][0], NULL, 10);
+	pchat_db_res_free(&res);
+	if(id == 0)
+		pchat_args_error(args, 404, "field 'name': no group named '%s'", name);
+	return id;
+}
+
+static const char *pchat_rpc_group_new_doc[] = {
+		"Create a user group: name= (unique, up to 128 characters), "
+		"description=, member=* (sip:user@domain). Roles and category walls "
+		"refer to it as group:<name>.",
+		0};
+
+static void pchat_rpc_group_new(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_GROUP_NAME_MAX], desc[PCHAT_GROUP_DESC_MAX];
+	pchat_store_rc_t rc;
+	long long id;
+
+	desc[0] = '\0';
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
+			|| pchat_args_cstr(&args, "description", desc, sizeof(desc)) < 0
+			|| pchat_group_check_members(&args, "member") < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	rc = pchat_db_exec(
+			"INSERT INTO pchat_group (name, description) VALUES (?, ?)", NULL,
+			"ss", name, desc);
+	if(rc != PCHAT_STORE_OK) {
+		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+			pchat_args_error(&args, 409,
+					"field 'name': a group named '%s' already exists", name);
+		else
+			pchat_admin_store_error(&args, rc, "creating the group");
+		goto rollback;
+	}
+	id = (long long)pchat_db_insert_id();
+	if(pchat_group_members(&args, id, "member", 1) < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(pchat_group_reply(rpc, ctx, &args, name, 1) < 0)
+		goto fault;
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+static const char *pchat_rpc_group_get_doc[] = {
+		"List user groups with their members: name= (exact), result_size= "
+		"(default 1000).",
+		0};
+
+static void pchat_rpc_group_get(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_GROUP_NAME_MAX];
+	int has_name, limit = 1000;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| (has_name = pchat_args_cstr(&args, "name", name, sizeof(name)))
+					   < 0
+			|| pchat_args_int(&args, "result_size", 1, 1000000, &limit) < 0
+			|| pchat_args_done(&args) < 0
+			|| pchat_group_reply(rpc, ctx, &args, has_name ? name : NULL, limit)
+					   < 0)
+		pchat_admin_fault(rpc, ctx, &args);
+}
+
+static const char *pchat_rpc_group_set_doc[] = {
+		"Change a user group: name= (which), new_name= (roles and walls "
+		"follow), description=, add_member=*, remove_member=*.",
+		0};
+
+static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_GROUP_NAME_MAX], new_name[PCHAT_GROUP_NAME_MAX];
+	char desc[PCHAT_GROUP_DESC_MAX];
+	int has_new, has_desc;
+	pchat_store_rc_t rc;
+	long long id;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
+			|| (has_new = pchat_args_cstr(
+						&args, "new_name", new_name, sizeof(new_name)))
+					   < 0
+			|| (has_desc = pchat_args_cstr(
+						&args, "description", desc, sizeof(desc)))
+					   < 0
+			|| pchat_group_check_members(&args, "add_member") < 0
+			|| pchat_group_check_members(&args, "remove_member") < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if(has_new && new_name[0] == '\0') {
+		pchat_args_error(&args, 400, "field 'new_name' must not be empty");
+		goto fault;
+	}
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	if((id = pchat_group_id(&args, name, 1)) <= 0)
+		goto rollback;
+	rc = pchat_db_exec("UPDATE pchat_group SET name = COALESCE(?, name), "
+					   "description = COALESCE(?, description) WHERE id = ?",
+			NULL, "ssi", has_new ? new_name : NULL, has_desc ? desc : NULL, id);
+	if(rc != PCHAT_STORE_OK) {
+		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+			pchat_args_error(&args, 409,
+					"field 'new_name': a group named '%s' already exists",
+					new_name);
+		else
+			pchat_admin_store_error(&args, rc, "changing the group");
+		goto rollback;
+	}
+	/* roles and walls name the group: keep them pointing at it */
+	if(has_new
+			&& ((rc = pchat_db_exec("UPDATE pchat_role SET principal = ? "
+									"WHERE principal_type = 'group' AND "
+									"principal = ?",
+						 NULL, "ss", new_name, name))
+							!= PCHAT_STORE_OK
+					|| (rc = pchat_db_exec("UPDATE pchat_scope SET principal "
+										   "= ? WHERE principal_type = "
+										   "'group' AND principal = ?",
+								NULL, "ss", new_name, name))
+							   != PCHAT_STORE_OK)) {
+		pchat_admin_store_error(&args, rc, "renaming the group's references");
+		goto rollback;
+	}
+	if(pchat_group_members(&args, id, "remove_member", 0) < 0
+			|| pchat_group_members(&args, id, "add_member", 1) < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(pchat_group_reply(rpc, ctx, &args, has_new ? new_name : name, 1) < 0)
+		goto fault;
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* Rows of table (pchat_role or pchat_scope, by sql) naming the group, and
+ * the names of their nodes for the refusal message. */
+static int pchat_group_refs(pchat_args_t *args, const char *sql,
+		const char *name, int *count, char *nodes, int size)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(sql, &res, "s", name);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "looking for references");
+	*count = res.nrows && res.rows[0][0] ? atoi(res.rows[0][0]) : 0;
+	snprintf(nodes, size, "%s",
+			res.nrows && res.rows[0][1] ? res.rows[0][1] : "");
+	pchat_db_res_free(&res);
+	return 0;
+}
+
+static const char *pchat_rpc_group_remove_doc[] = {
+		"Remove a user group: name=. Refused while roles or category walls "
+		"refer to it.",
+		0};
+
+static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_GROUP_NAME_MAX], role_nodes[64], wall_nodes[64];
+	int roles, walls;
+	pchat_store_rc_t rc;
+	long long id;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	/* the lock keeps a concurrent rename from slipping between the check
+	 * and the delete */
+	if((id = pchat_group_id(&args, name, 1)) <= 0
+			|| pchat_group_refs(&args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_role r JOIN "
+					   "pchat_node n ON n.id = r.node_id WHERE "
+					   "r.principal_type = 'group' AND r.principal = ?",
+					   name, &roles, role_nodes, sizeof(role_nodes))
+					   < 0
+			|| pchat_group_refs(&args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_scope s JOIN "
+					   "pchat_node n ON n.id = s.category_id WHERE "
+					   "s.principal_type = 'group' AND s.principal = ?",
+					   name, &walls, wall_nodes, sizeof(wall_nodes))
+					   < 0)
+		goto rollback;
+	if(roles || walls) {
+		pchat_args_error(&args, 409,
+				"group '%s' is still referenced by %d role(s) and %d "
+				"category wall entr%s: remove those first (roles on: %s; "
+				"walls of: %s)",
+				name, roles, walls, walls == 1 ? "y" : "ies",
+				roles ? role_nodes : "-", walls ? wall_nodes : "-");
+		goto rollback;
+	}
+	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, "i", id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "removing the group");
+		goto rollback;
+	}
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* clang-format off */
+rpc_export_t pchat_admin_group_rpc[] = {
+	{"pchat.group_new", pchat_rpc_group_new, pchat_rpc_group_new_doc, 0},
+	{"pchat.group_get", pchat_rpc_group_get, pchat_rpc_group_get_doc, RET_ARRAY},
+	{"pchat.group_set", pchat_rpc_group_set, pchat_rpc_group_set_doc, 0},
+	{"pchat.group_remove", pchat_rpc_group_remove, pchat_rpc_group_remove_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */
