@@ -396,6 +396,30 @@ static int pchat_room_invite(
 	return 0;
 }
 
+/* A user who is no longer a member has nothing to be invited to. */
+static int pchat_room_uninvite(
+		pchat_args_t *args, long long room_id, const char *key)
+{
+	pchat_principal_t p;
+	pchat_store_rc_t rc;
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, &p) < 0)
+			return -1;
+		if(p.type != PCHAT_PRINCIPAL_USER)
+			continue;
+		rc = pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? "
+						   "AND user_uri = ?",
+				NULL, "is", room_id, p.value);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(
+					args, rc, "withdrawing an invitation");
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* The room object                                                         */
 /* ---------------------------------------------------------------------- */
@@ -724,10 +748,279 @@ fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
 
+/* ---------------------------------------------------------------------- */
+/* pchat.room_set                                                          */
+/* ---------------------------------------------------------------------- */
+
+static const struct
+{
+	const char *role, *add_key, *remove_key;
+} pchat_room_roles[] = {
+		{"member", "add_member", "remove_member"},
+		{"manager", "add_manager", "remove_manager"},
+		{"presenter", "add_presenter", "remove_presenter"},
+};
+
+static const char *pchat_room_set_keys[] = {"add_member", "remove_member",
+		"add_manager", "remove_manager", "add_presenter", "remove_presenter",
+		NULL};
+static const char *pchat_room_set_wall_keys[] = {
+		"add_member", "add_manager", "add_presenter", NULL};
+
+/* Removals first, then additions, as for categories; invitations go to
+ * the users who become members. */
+static int pchat_room_set_lists(pchat_args_t *args, long long id, int invite)
+{
+	unsigned int i;
+
+	for(i = 0; i < sizeof(pchat_room_roles) / sizeof(pchat_room_roles[0]);
+			i++) {
+		if(pchat_admin_principals(args, PCHAT_PLIST_ROLE, id,
+				   pchat_room_roles[i].role, pchat_room_roles[i].remove_key, 0)
+				< 0)
+			return -1;
+	}
+	if(pchat_room_uninvite(args, id, "remove_member") < 0
+			|| (invite && pchat_room_invite(args, id, "add_member") < 0))
+		return -1;
+	for(i = 0; i < sizeof(pchat_room_roles) / sizeof(pchat_room_roles[0]);
+			i++) {
+		if(pchat_admin_principals(args, PCHAT_PLIST_ROLE, id,
+				   pchat_room_roles[i].role, pchat_room_roles[i].add_key, 1)
+				< 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *pchat_rpc_room_set_doc[] = {
+		"Change a room: name= (which), new_name=, category= (move), "
+		"description=, topic=, privacy=, type=, invitations=, disabled=, "
+		"addin= (empty to clear), add_/remove_ member=*, manager=*, "
+		"presenter=*. Added principals must be inside the ethical wall of "
+		"the room's category.",
+		0};
+
+static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX], new_name[PCHAT_TEXT_MAX];
+	char category[PCHAT_TEXT_MAX], desc[PCHAT_TEXT_MAX];
+	char topic[PCHAT_TEXT_MAX], addin[PCHAT_TEXT_MAX];
+	int has_new, has_cat, has_desc, has_topic, has_addin;
+	int privacy = -1, type = -1, invitations = -1, disabled = -1;
+	int inherit, invite;
+	long long id, cat_id, addin_id = 0, addin_set, dis_v;
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| (has_new = pchat_room_text(&args, "new_name", PCHAT_TEXT_CHARS,
+						new_name, sizeof(new_name)))
+					   < 0
+			|| (has_cat = pchat_room_text(&args, "category", PCHAT_TEXT_CHARS,
+						category, sizeof(category)))
+					   < 0
+			|| (has_desc = pchat_room_text(&args, "description",
+						PCHAT_TEXT_CHARS, desc, sizeof(desc)))
+					   < 0
+			|| (has_topic = pchat_room_text(
+						&args, "topic", PCHAT_TEXT_CHARS, topic, sizeof(topic)))
+					   < 0
+			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
+					   < 0
+			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
+			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
+					   &invitations)
+					   < 0
+			|| pchat_args_bool(&args, "disabled", &disabled) < 0
+			|| (has_addin = pchat_room_text(
+						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
+					   < 0
+			|| pchat_room_parse_lists(&args, pchat_room_set_keys) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if(has_new && new_name[0] == '\0') {
+		pchat_args_error(&args, 400, "field 'new_name' must not be empty");
+		goto fault;
+	}
+	if(has_cat && category[0] == '\0') {
+		pchat_args_error(&args, 400, "field 'category' must not be empty");
+		goto fault;
+	}
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	rc = pchat_db_exec("SELECT parent_id, invitations FROM pchat_node WHERE "
+					   "id = ?",
+			&res, "i", id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "reading the room");
+		goto fault;
+	}
+	cat_id =
+			res.nrows && res.rows[0][0] ? strtoll(res.rows[0][0], NULL, 10) : 0;
+	inherit = res.nrows && res.rows[0][1]
+			  && strcmp(res.rows[0][1], "inherit") == 0;
+	pchat_db_res_free(&res);
+	if(has_cat) {
+		cat_id = pchat_admin_node_id(&args, "category", category, "category");
+		if(cat_id <= 0)
+			goto fault;
+	}
+	addin_set = has_addin;
+	if(has_addin && addin[0]) {
+		addin_id = pchat_room_addin_id(&args, addin, "addin");
+		if(addin_id <= 0)
+			goto fault;
+	}
+	/* the wall of the category the room is in after this change */
+	if(pchat_room_wall_keys(&args, cat_id, pchat_room_set_wall_keys) < 0)
+		goto fault;
+	if(invitations >= 0)
+		inherit = invitations == 0;
+	invite = inherit ? pchat_room_category_invites(&args, cat_id) : 0;
+	if(invite < 0)
+		goto fault;
+	dis_v = disabled;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	rc = pchat_db_exec("UPDATE pchat_node SET name = COALESCE(?, name), "
+					   "parent_id = COALESCE(?, parent_id), "
+					   "description = COALESCE(?, description), "
+					   "topic = COALESCE(?, topic), "
+					   "privacy = COALESCE(?, privacy), "
+					   "room_type = COALESCE(?, room_type), "
+					   "invitations = COALESCE(?, invitations), "
+					   "disabled = COALESCE(?, disabled), "
+					   "addin_id = IF(?, ?, addin_id) WHERE id = ?",
+			NULL, "sIsssssIiIi", has_new ? new_name : NULL,
+			has_cat ? &cat_id : NULL, has_desc ? desc : NULL,
+			has_topic ? topic : NULL,
+			privacy >= 0 ? pchat_privacy_values[privacy] : NULL,
+			type >= 0 ? pchat_type_values[type] : NULL,
+			invitations >= 0 ? pchat_invitations_values[invitations] : NULL,
+			disabled >= 0 ? &dis_v : NULL, addin_set,
+			addin_id ? &addin_id : NULL, id);
+	if(rc != PCHAT_STORE_OK) {
+		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+			pchat_args_error(&args, 409,
+					"field 'new_name': a room named '%s' already exists",
+					new_name);
+		else
+			pchat_admin_store_error(&args, rc, "changing the room");
+		goto rollback;
+	}
+	if(pchat_room_set_lists(&args, id, invite) < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(pchat_room_reply_one(rpc, ctx, &args, has_new ? new_name : name) < 0)
+		goto fault;
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.room_remove, pchat.room_clear                                     */
+/* ---------------------------------------------------------------------- */
+
+static const char *pchat_rpc_room_remove_doc[] = {
+		"Remove a room with its roles, history and invitations: name=.", 0};
+
+static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX];
+	pchat_store_rc_t rc;
+	long long id;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	/* roles, messages and invitations go with it (ON DELETE CASCADE) */
+	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ? AND kind = "
+					   "'room'",
+			NULL, "i", id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "removing the room");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	return;
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+static const char *pchat_rpc_room_clear_doc[] = {
+		"Delete a room's messages up to a date: name=, end_date= (ISO 8601, "
+		"inclusive; both required).",
+		0};
+
+static void pchat_rpc_room_clear(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX];
+	pchat_store_rc_t rc;
+	long long id, end = 0;
+	int has_end;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| (has_end = pchat_args_time(&args, "end_date", &end)) < 0)
+		goto fault;
+	if(has_end == 0) {
+		pchat_args_error(&args, 400, "field 'end_date' is required");
+		goto fault;
+	}
+	if(pchat_args_done(&args) < 0)
+		goto fault;
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	rc = pchat_db_exec("DELETE FROM pchat_message WHERE room_id = ? AND "
+					   "ts_ms <= ?",
+			NULL, "ii", id, end);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "clearing the room");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(
+				th, "sd", "room", name, "removed", (int)pchat_db_affected());
+	return;
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
 /* clang-format off */
 rpc_export_t pchat_admin_room_rpc[] = {
 	{"pchat.room_new", pchat_rpc_room_new, pchat_rpc_room_new_doc, 0},
 	{"pchat.room_get", pchat_rpc_room_get, pchat_rpc_room_get_doc, RET_ARRAY},
+	{"pchat.room_set", pchat_rpc_room_set, pchat_rpc_room_set_doc, 0},
+	{"pchat.room_remove", pchat_rpc_room_remove, pchat_rpc_room_remove_doc, 0},
+	{"pchat.room_clear", pchat_rpc_room_clear, pchat_rpc_room_clear_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */
