@@ -18,16 +18,26 @@
 
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
+#include "pchat_textmatch.h"
 #include "pchat_wall.h"
 
 /* Names, descriptions and topics are VARCHAR(256) in utf8mb4: the limit is
  * in characters, and a character takes up to 4 bytes. */
 #define PCHAT_TEXT_CHARS 256
 #define PCHAT_TEXT_MAX (PCHAT_TEXT_CHARS * 4 + 1)
+/* message_remove: the keyword filter and the replacement text */
+#define PCHAT_LONG_CHARS 1024
+#define PCHAT_LONG_MAX (PCHAT_LONG_CHARS * 4 + 1)
+/* candidate messages read per round trip by message_remove */
+#define PCHAT_MSG_BATCH 500
+
+#define PCHAT_DEFAULT_REPLACEMENT \
+	"This message was replaced by the Persistent Chat administrator."
 
 static const char *pchat_privacy_values[] = {"open", "closed", "secret", NULL};
 static const char *pchat_type_values[] = {"normal", "auditorium", NULL};
 static const char *pchat_invitations_values[] = {"inherit", "false", NULL};
+static const char *pchat_match_values[] = {"all", "any", "exact", NULL};
 
 /* ---------------------------------------------------------------------- */
 /* Arguments                                                               */
@@ -1014,6 +1024,169 @@ fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
 
+/* ---------------------------------------------------------------------- */
+/* pchat.message_remove                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The store selects by room, author and dates only; the keyword filter
+ * runs in C (pchat_textmatch) on each batch. */
+static const char *_pchat_msg_candidates =
+		"SELECT seq, content FROM pchat_message WHERE room_id = ? "
+		"AND seq >= ? AND status <> 'removed' "
+		"AND (? IS NULL OR author = ?) "
+		"AND (? IS NULL OR ts_ms >= ?) AND (? IS NULL OR ts_ms <= ?) "
+		"ORDER BY seq LIMIT ?";
+
+/* Removes or replaces the matching messages of a room; returns how many,
+ * -1 on error. Call inside a transaction. */
+static long long pchat_room_messages_apply(pchat_args_t *args,
+		long long room_id, const char *author, long long *start, long long *end,
+		pchat_textmatch_t *m, const char *replacement)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long next = 0, seq, matched = 0;
+	int i, n;
+
+	do {
+		rc = pchat_db_exec(_pchat_msg_candidates, &res, "iissIIIIi", room_id,
+				next, author, author, start, start, end, end,
+				(long long)PCHAT_MSG_BATCH);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(args, rc, "reading messages");
+		n = res.nrows;
+		for(i = 0; i < n; i++) {
+			seq = strtoll(res.rows[i][0], NULL, 10);
+			next = seq + 1;
+			if(m && !pchat_textmatch_test(m, res.rows[i][1]))
+				continue;
+			if(replacement)
+				rc = pchat_db_exec("UPDATE pchat_message SET content = ?, "
+								   "status = 'replaced' WHERE room_id = ? "
+								   "AND seq = ?",
+						NULL, "sii", replacement, room_id, seq);
+			else
+				rc = pchat_db_exec("DELETE FROM pchat_message WHERE "
+								   "room_id = ? AND seq = ?",
+						NULL, "ii", room_id, seq);
+			if(rc != PCHAT_STORE_OK) {
+				pchat_db_res_free(&res);
+				return pchat_admin_store_error(args, rc, "changing a message");
+			}
+			matched++;
+		}
+		pchat_db_res_free(&res);
+	} while(n == PCHAT_MSG_BATCH);
+	return matched;
+}
+
+static const char *pchat_rpc_message_remove_doc[] = {
+		"Remove or replace messages of a room: room= (required), user= "
+		"(sip:user@domain, the author), filter= (keywords), match= "
+		"(all/any/exact, default all), case_sensitive=, start_date=, "
+		"end_date= (ISO 8601, inclusive), replace= (true: replace instead "
+		"of remove), replacement= (text, with replace=true). At least one "
+		"of user, filter, start_date, end_date is required; "
+		"pchat.room_clear empties a room.",
+		0};
+
+static void pchat_rpc_message_remove(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	pchat_principal_t user;
+	pchat_textmatch_t m;
+	char room[PCHAT_TEXT_MAX], filter[PCHAT_LONG_MAX];
+	char replacement[PCHAT_LONG_MAX];
+	const char *text;
+	int has_user, has_filter, has_start, has_end, has_repl;
+	int match = 0, cs = 0, replace = 0, r;
+	long long id, start = 0, end = 0, matched;
+	pchat_store_rc_t rc;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "room", PCHAT_TEXT_CHARS, room, sizeof(room))
+					   < 0
+			|| (has_user = pchat_room_principal(&args, "user", &user)) < 0
+			|| (has_filter = pchat_room_text(&args, "filter", PCHAT_LONG_CHARS,
+						filter, sizeof(filter)))
+					   < 0
+			|| pchat_args_enum(&args, "match", pchat_match_values, &match) < 0
+			|| pchat_args_bool(&args, "case_sensitive", &cs) < 0
+			|| (has_start = pchat_args_time(&args, "start_date", &start)) < 0
+			|| (has_end = pchat_args_time(&args, "end_date", &end)) < 0
+			|| pchat_args_bool(&args, "replace", &replace) < 0
+			|| (has_repl = pchat_room_text(&args, "replacement",
+						PCHAT_LONG_CHARS, replacement, sizeof(replacement)))
+					   < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if(has_user && user.type != PCHAT_PRINCIPAL_USER) {
+		pchat_args_error(&args, 400,
+				"field 'user': must be a user (sip:user@domain), the author "
+				"of the messages");
+		goto fault;
+	}
+	if(has_filter) {
+		r = pchat_textmatch_init(&m, filter, (pchat_textmatch_mode_t)match, cs);
+		if(r == -1) {
+			pchat_args_error(&args, 400,
+					"field 'filter': more than %d keywords",
+					PCHAT_TEXTMATCH_MAX_WORDS);
+			goto fault;
+		}
+		if(r < 0) {
+			pchat_args_error(&args, 400, "field 'filter' must not be empty");
+			goto fault;
+		}
+	}
+	if(has_start && has_end && start > end) {
+		pchat_args_error(
+				&args, 400, "field 'end_date': earlier than start_date");
+		goto fault;
+	}
+	if(has_repl && !replace) {
+		pchat_args_error(
+				&args, 400, "field 'replacement': only with replace=true");
+		goto fault;
+	}
+	/* an administrator must not wipe a room by leaving out the filters */
+	if(!has_user && !has_filter && !has_start && !has_end) {
+		pchat_args_error(&args, 400,
+				"give at least one of user, filter, start_date, end_date "
+				"(pchat.room_clear empties a whole room)");
+		goto fault;
+	}
+	id = pchat_admin_node_id(&args, "room", room, "room");
+	if(id <= 0)
+		goto fault;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	text = NULL; /* remove */
+	if(replace)
+		text = has_repl ? replacement : PCHAT_DEFAULT_REPLACEMENT;
+	matched = pchat_room_messages_apply(&args, id, has_user ? user.value : NULL,
+			has_start ? &start : NULL, has_end ? &end : NULL,
+			has_filter ? &m : NULL, text);
+	if(matched < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sds", "room", room, "matched", (int)matched,
+				"action", replace ? "replaced" : "removed");
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
 /* clang-format off */
 rpc_export_t pchat_admin_room_rpc[] = {
 	{"pchat.room_new", pchat_rpc_room_new, pchat_rpc_room_new_doc, 0},
@@ -1021,6 +1194,7 @@ rpc_export_t pchat_admin_room_rpc[] = {
 	{"pchat.room_set", pchat_rpc_room_set, pchat_rpc_room_set_doc, 0},
 	{"pchat.room_remove", pchat_rpc_room_remove, pchat_rpc_room_remove_doc, 0},
 	{"pchat.room_clear", pchat_rpc_room_clear, pchat_rpc_room_clear_doc, 0},
+	{"pchat.message_remove", pchat_rpc_message_remove, pchat_rpc_message_remove_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */
