@@ -6,18 +6,20 @@ Message): every success path, every refusal with its code and message, the
 ethical walls of categories and their ancestors, invitations, and a realistic
 directory read back through the room_get filters.
 
-The RPCs are called with kamcmd (kam.rpc); add-ins and groups are created in
-the store directly, their RPCs being another file's work. Each test names its
+The RPCs are called with kamcmd (kam.rpc), and once more through pchatctl
+when it is built (PCHATCTL); add-ins and groups are created in the store
+directly, their RPCs being another file's work. Each test names its
 rooms and categories uniquely since the module's Kamailio shares one store.
 """
 
 import datetime
 import itertools
+import os
 import uuid
 
 import pytest
 
-from kamailio import KamailioError
+from kamailio import PCHATCTL, KamailioError, pchatctl
 
 DEFAULT_REPLACEMENT = "This message was replaced by the Persistent Chat administrator."
 
@@ -951,3 +953,31 @@ def test_message_remove_refusals(kam, mariadb, args, code, message):
     if "give at least one" in message:
         assert "pchat.room_clear" in text
     assert [m[3] for m in messages(mariadb, name)] == ["posted"] * 7
+
+
+# ---------------------------------------------------------------- pchatctl
+
+@pytest.mark.skipif(not os.access(PCHATCTL, os.X_OK),
+                    reason=f"pchatctl not built ({PCHATCTL}); set PCHATCTL")
+def test_pchatctl_room_verbs(kam, mariadb):
+    """The same RPCs through the administrator's tool (JSON-RPC FIFO)."""
+    cat = new_category(kam)
+    name = f"ctl-{uid()}"
+    res = pchatctl(kam, "new-room", "--name", name, "--category", cat, "--privacy", "open",
+                   "--member", "sip:ann@ctl.example")
+    assert res.returncode == 0, res.stderr
+    res = pchatctl(kam, "set-room", "--name", name, "--add-manager", "sip:bo@ctl.example",
+                   "--description", "via pchatctl")
+    assert res.returncode == 0, res.stderr
+    room = one(kam, "pchat.room_get", f"name={name}")
+    assert (room["privacy"], room["description"], room["members"], room["managers"]) == \
+        ("open", "via pchatctl", ["sip:ann@ctl.example"], ["sip:bo@ctl.example"])
+    res = pchatctl(kam, "new-room", "--name", name, "--category", cat)
+    assert res.returncode != 0 and "already exists" in res.stdout + res.stderr
+    add_messages(mariadb, name, [("2026-01-01T00:00:00Z", "sip:ann@ctl.example", "x")])
+    res = pchatctl(kam, "remove-message", "--room", name, "--user", "sip:ann@ctl.example")
+    assert res.returncode == 0, res.stderr
+    assert messages(mariadb, name) == []
+    res = pchatctl(kam, "remove-room", "--name", name)
+    assert res.returncode == 0, res.stderr
+    assert rpc(kam, "pchat.room_get", f"name={name}") == []
