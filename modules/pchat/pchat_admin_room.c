@@ -13,11 +13,1188 @@
 /* Admin RPCs for rooms and their history (Lync New-/Get-/Set-/Remove-/
  * Clear-CsPersistentChatRoom, Remove-CsPersistentChatMessage). */
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
+#include "pchat_textmatch.h"
+#include "pchat_wall.h"
+
+/* Names, descriptions and topics are VARCHAR(256) in utf8mb4: the limit is
+ * in characters, and a character takes up to 4 bytes. */
+#define PCHAT_TEXT_CHARS 256
+#define PCHAT_TEXT_MAX (PCHAT_TEXT_CHARS * 4 + 1)
+/* message_remove: the keyword filter and the replacement text */
+#define PCHAT_LONG_CHARS 1024
+#define PCHAT_LONG_MAX (PCHAT_LONG_CHARS * 4 + 1)
+/* candidate messages read per round trip by message_remove */
+#define PCHAT_MSG_BATCH 500
+
+#define PCHAT_DEFAULT_REPLACEMENT \
+	"This message was replaced by the Persistent Chat administrator."
+
+static const char *pchat_privacy_values[] = {"open", "closed", "secret", NULL};
+static const char *pchat_type_values[] = {"normal", "auditorium", NULL};
+static const char *pchat_invitations_values[] = {"inherit", "false", NULL};
+static const char *pchat_match_values[] = {"all", "any", "exact", NULL};
+
+/* ---------------------------------------------------------------------- */
+/* Arguments                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* Number of UTF-8 characters in v; -1 when v is not valid UTF-8. */
+static int pchat_utf8_chars(str *v)
+{
+	const unsigned char *p = (const unsigned char *)v->s;
+	const unsigned char *end = p + v->len;
+	int n = 0, follow;
+
+	while(p < end) {
+		if(*p < 0x80)
+			follow = 0;
+		else if((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			follow = 1;
+		else if((*p & 0xf0) == 0xe0)
+			follow = 2;
+		else if((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			follow = 3;
+		else
+			return -1;
+		if(end - p <= follow)
+			return -1;
+		for(p++; follow > 0; follow--, p++) {
+			if((*p & 0xc0) != 0x80)
+				return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* A single text field of at most chars characters, copied to buf (size
+ * chars * 4 + 1). MySQL would refuse bad UTF-8 with an opaque error: say
+ * which field it was instead. */
+static int pchat_room_text(
+		pchat_args_t *args, const char *key, int chars, char *buf, int size)
+{
+	str v;
+	int r = pchat_args_str(args, key, &v), n;
+
+	if(r <= 0)
+		return r;
+	n = pchat_utf8_chars(&v);
+	if(n < 0 || memchr(v.s, '\0', v.len))
+		return pchat_args_error(args, 400, "field '%s': not valid UTF-8", key);
+	if(n > chars || v.len >= size)
+		return pchat_args_error(
+				args, 400, "field '%s': longer than %d characters", key, chars);
+	memcpy(buf, v.s, v.len);
+	buf[v.len] = '\0';
+	return 1;
+}
+
+static int pchat_room_need(
+		pchat_args_t *args, const char *key, int chars, char *buf, int size)
+{
+	int r = pchat_room_text(args, key, chars, buf, size);
+
+	if(r == 0)
+		return pchat_args_error(args, 400, "field '%s' is required", key);
+	if(r > 0 && buf[0] == '\0')
+		return pchat_args_error(args, 400, "field '%s' must not be empty", key);
+	return r;
+}
+
+/* Parses every principal of the repeated fields in keys, so that a bad one
+ * is a 400 before the store is touched (this also marks them used for
+ * pchat_args_done()). */
+static int pchat_room_parse_lists(pchat_args_t *args, const char **keys)
+{
+	pchat_principal_t p;
+	int i, iter;
+	str v;
+
+	for(i = 0; keys[i]; i++) {
+		iter = 0;
+		while(pchat_args_next(args, keys[i], &iter, &v)) {
+			if(pchat_principal_parse(args, keys[i], &v, &p) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* One principal field (a filter of room_get, the author of
+ * message_remove): 1 found, 0 absent, -1 error. */
+static int pchat_room_principal(
+		pchat_args_t *args, const char *key, pchat_principal_t *p)
+{
+	str v;
+	int r = pchat_args_str(args, key, &v);
+
+	if(r <= 0)
+		return r;
+	if(pchat_principal_parse(args, key, &v, p) < 0)
+		return -1;
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Store lookups                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Id of the add-in called name; 0 and a 404 when there is none. */
+static long long pchat_room_addin_id(
+		pchat_args_t *args, const char *name, const char *field)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long id = 0;
+
+	rc = pchat_db_exec(
+			"SELECT id FROM pchat_addin WHERE name = ?", &res, "s", name);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "looking up an add-in");
+	if(res.nrows > 0 && res.rows[0][0])
+		id = strtoll(res.rows[0][0], NULL, 10);
+	pchat_db_res_free(&res);
+	if(id == 0)
+		pchat_args_error(
+				args, 404, "field '%s': no add-in named '%s'", field, name);
+	return id;
+}
+
+/* 0 when the group exists, -1 and a 404 otherwise. pchat_admin_principals()
+ * checks this too, but only inside the transaction: the wall check needs
+ * the answer before. */
+static int pchat_room_group_exists(
+		pchat_args_t *args, const char *key, const char *name)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int n;
+
+	rc = pchat_db_exec(
+			"SELECT id FROM pchat_group WHERE name = ?", &res, "s", name);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "looking up a group");
+	n = res.nrows;
+	pchat_db_res_free(&res);
+	if(n == 0)
+		return pchat_args_error(args, 404,
+				"field '%s': no group named '%s' (create it with "
+				"pchat.group_new)",
+				key, name);
+	return 0;
+}
+
+/* invitations_enabled of a category: 1/0, -1 on a store error. */
+static int pchat_room_category_invites(pchat_args_t *args, long long cat_id)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int on;
+
+	rc = pchat_db_exec("SELECT invitations_enabled FROM pchat_node WHERE "
+					   "id = ?",
+			&res, "i", cat_id);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "reading the category");
+	on = res.nrows > 0 && pchat_admin_is_true(res.rows[0][0]);
+	pchat_db_res_free(&res);
+	return on;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ethical walls                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* The scope rows of a category and of every category above it, as rules
+ * for pchat_wall_decide(); the rule values point into res. */
+typedef struct pchat_room_wall
+{
+	pchat_db_res_t res; /* level, category name, scope, type, principal */
+	pchat_wall_rule_t *rules;
+	int nrules;
+} pchat_room_wall_t;
+
+static const char *_pchat_wall_select =
+		"WITH RECURSIVE chain (id, parent_id, name, lvl) AS ("
+		"SELECT id, parent_id, name, 0 FROM pchat_node WHERE id = ? "
+		"UNION ALL "
+		"SELECT n.id, n.parent_id, n.name, c.lvl + 1 FROM pchat_node n "
+		"JOIN chain c ON n.id = c.parent_id WHERE c.lvl < 1000) "
+		"SELECT c.lvl, c.name, s.scope, s.principal_type, s.principal "
+		"FROM chain c JOIN pchat_scope s ON s.category_id = c.id "
+		"ORDER BY c.lvl";
+
+static pchat_wall_ptype_t pchat_room_wall_ptype(const char *type)
+{
+	if(strcmp(type, "user") == 0)
+		return PCHAT_WALL_USER;
+	if(strcmp(type, "domain") == 0)
+		return PCHAT_WALL_DOMAIN;
+	return PCHAT_WALL_GROUP;
+}
+
+static void pchat_room_wall_free(pchat_room_wall_t *w)
+{
+	free(w->rules);
+	w->rules = NULL;
+	w->nrules = 0;
+	pchat_db_res_free(&w->res);
+}
+
+static int pchat_room_wall_load(
+		pchat_args_t *args, long long cat_id, pchat_room_wall_t *w)
+{
+	pchat_store_rc_t rc;
+	char **row;
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	rc = pchat_db_exec(_pchat_wall_select, &w->res, "i", cat_id);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "reading the ethical walls");
+	if(w->res.nrows == 0)
+		return 0;
+	w->rules = calloc(w->res.nrows, sizeof(pchat_wall_rule_t));
+	if(w->rules == NULL) {
+		pchat_room_wall_free(w);
+		return pchat_args_error(args, 500, "out of memory");
+	}
+	for(i = 0; i < w->res.nrows; i++) {
+		row = w->res.rows[i];
+		w->rules[i].level = atoi(row[0]);
+		w->rules[i].scope = strcmp(row[2], "denied") == 0
+									? PCHAT_WALL_SCOPE_DENIED
+									: PCHAT_WALL_SCOPE_ALLOWED;
+		w->rules[i].type = pchat_room_wall_ptype(row[3]);
+		w->rules[i].value = row[4];
+	}
+	w->nrules = w->res.nrows;
+	return 0;
+}
+
+/* Name of the category at a level of the wall (it has rows there). */
+static const char *pchat_room_wall_category(pchat_room_wall_t *w, int level)
+{
+	int i;
+
+	for(i = 0; i < w->res.nrows; i++) {
+		if(atoi(w->res.rows[i][0]) == level)
+			return w->res.rows[i][1];
+	}
+	return "?";
+}
+
+/* Checks one principal against the wall: 0 admitted, -1 with a 403. */
+static int pchat_room_wall_one(pchat_args_t *args, pchat_room_wall_t *w,
+		const char *key, pchat_principal_t *p)
+{
+	pchat_wall_principal_t wp;
+	pchat_wall_verdict_t v;
+	pchat_db_res_t groups;
+	pchat_store_rc_t rc;
+	const char **names = NULL;
+	char buf[300];
+	int i, level = 0;
+
+	memset(&groups, 0, sizeof(groups));
+	memset(&wp, 0, sizeof(wp));
+	wp.type = (pchat_wall_ptype_t)p->type; /* same order of values */
+	wp.value = p->value;
+	if(p->type == PCHAT_PRINCIPAL_USER) {
+		rc = pchat_db_exec("SELECT g.name FROM pchat_group_member m JOIN "
+						   "pchat_group g ON g.id = m.group_id WHERE "
+						   "m.user_uri = ?",
+				&groups, "s", p->value);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(args, rc, "reading a user's groups");
+		if(groups.nrows > 0) {
+			names = calloc(groups.nrows, sizeof(char *));
+			if(names == NULL) {
+				pchat_db_res_free(&groups);
+				return pchat_args_error(args, 500, "out of memory");
+			}
+			for(i = 0; i < groups.nrows; i++)
+				names[i] = groups.rows[i][0];
+		}
+		wp.groups = names;
+		wp.ngroups = groups.nrows;
+	}
+	v = pchat_wall_decide(w->rules, w->nrules, &wp, &level);
+	free(names);
+	pchat_db_res_free(&groups);
+	if(v == PCHAT_WALL_PASS)
+		return 0;
+	return pchat_args_error(args, 403,
+			"field '%s': %s is outside the ethical wall of category '%s' "
+			"(%s)",
+			key,
+			pchat_principal_print(
+					pchat_principal_types[p->type], p->value, buf, sizeof(buf)),
+			pchat_room_wall_category(w, level), pchat_wall_verdict_str(v));
+}
+
+/* Checks every principal to be added under key: groups must exist (404)
+ * and all must be inside the wall (403). */
+static int pchat_room_wall_check(
+		pchat_args_t *args, pchat_room_wall_t *w, const char *key)
+{
+	pchat_principal_t p;
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, &p) < 0)
+			return -1;
+		if(p.type == PCHAT_PRINCIPAL_GROUP
+				&& pchat_room_group_exists(args, key, p.value) < 0)
+			return -1;
+		if(w->nrules > 0 && pchat_room_wall_one(args, w, key, &p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Loads the wall of category cat_id and checks the principals of keys. */
+static int pchat_room_wall_keys(
+		pchat_args_t *args, long long cat_id, const char **keys)
+{
+	pchat_room_wall_t w;
+	int i, r = 0;
+
+	if(pchat_room_wall_load(args, cat_id, &w) < 0)
+		return -1;
+	for(i = 0; keys[i] && r == 0; i++)
+		r = pchat_room_wall_check(args, &w, keys[i]);
+	pchat_room_wall_free(&w);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Invitations                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Invites the users (not domains or groups) of key who are not members of
+ * the room yet; runs before their role rows are added, in the transaction.
+ * A pending invitation is kept (INSERT IGNORE). */
+static int pchat_room_invite(
+		pchat_args_t *args, long long room_id, const char *key)
+{
+	pchat_principal_t p;
+	pchat_store_rc_t rc;
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, &p) < 0)
+			return -1;
+		if(p.type != PCHAT_PRINCIPAL_USER)
+			continue;
+		rc = pchat_db_exec(
+				"INSERT IGNORE INTO pchat_invitation (room_id, user_uri, "
+				"invited_by) SELECT ?, ?, 'admin' FROM DUAL WHERE NOT EXISTS "
+				"(SELECT 1 FROM pchat_role WHERE node_id = ? AND role = "
+				"'member' AND principal_type = 'user' AND principal = ?)",
+				NULL, "isis", room_id, p.value, room_id, p.value);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(args, rc, "inviting a member");
+	}
+	return 0;
+}
+
+/* A user who is no longer a member has nothing to be invited to. */
+static int pchat_room_uninvite(
+		pchat_args_t *args, long long room_id, const char *key)
+{
+	pchat_principal_t p;
+	pchat_store_rc_t rc;
+	int iter = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, &p) < 0)
+			return -1;
+		if(p.type != PCHAT_PRINCIPAL_USER)
+			continue;
+		rc = pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? "
+						   "AND user_uri = ?",
+				NULL, "is", room_id, p.value);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(
+					args, rc, "withdrawing an invitation");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The room object                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* Every filter of room_get is "? IS NULL OR ...": one static statement,
+ * the unused filters bound as NULL. LIKE patterns are the bound text
+ * between '%', with '!' escaping %, _ and ! in it. */
+static const char *_pchat_room_select =
+		"SELECT r.id, r.guid, r.name, c.name, r.description, r.topic, "
+		"r.privacy, r.room_type, r.invitations, r.disabled, a.name, "
+		"(SELECT COUNT(*) FROM pchat_message m WHERE m.room_id = r.id) "
+		"FROM pchat_node r JOIN pchat_node c ON c.id = r.parent_id "
+		"LEFT JOIN pchat_addin a ON a.id = r.addin_id "
+		"WHERE r.kind = 'room' "
+		"AND (? IS NULL OR r.name = ?) "
+		"AND (? IS NULL OR r.parent_id = ?) "
+		"AND (? IS NULL OR EXISTS (SELECT 1 FROM pchat_role x WHERE "
+		"x.node_id = r.id AND x.role = 'member' AND x.principal_type = ? "
+		"AND x.principal = ?)) "
+		"AND (? IS NULL OR EXISTS (SELECT 1 FROM pchat_role y WHERE "
+		"y.node_id = r.id AND y.role = 'manager' AND y.principal_type = ? "
+		"AND y.principal = ?)) "
+		"AND (? IS NULL OR r.privacy = ?) "
+		"AND (? IS NULL OR r.room_type = ?) "
+		"AND (? IS NULL OR r.disabled = ?) "
+		"AND (? IS NULL OR r.addin_id = ?) "
+		"AND (? IS NULL OR r.invitations = ?) "
+		"AND (? IS NULL OR r.name LIKE CONCAT('%', ?, '%') ESCAPE '!' "
+		"OR r.description LIKE CONCAT('%', ?, '%') ESCAPE '!') "
+		"ORDER BY r.name LIMIT ?";
+
+/* The filters of _pchat_room_select; NULL / 0 / -1 when unused. */
+typedef struct pchat_room_filter
+{
+	const char *name;
+	long long category_id;
+	pchat_principal_t *member;
+	pchat_principal_t *manager;
+	const char *privacy;
+	const char *type;
+	int disabled;
+	long long addin_id;
+	const char *invitations;
+	const char *like; /* escaped search text */
+	long long limit;
+} pchat_room_filter_t;
+
+static int pchat_room_add(rpc_t *rpc, void *ctx, char **row)
+{
+	void *th;
+	char uri[320];
+	long long id = strtoll(row[0], NULL, 10);
+
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	rpc->struct_add(th, "ssss", "name", row[2], "uri",
+			pchat_admin_node_uri("room", row[1], uri, sizeof(uri)), "category",
+			row[3], "description", row[4]);
+	rpc->struct_add(th, "ssssbs", "topic", row[5], "privacy", row[6], "type",
+			row[7], "invitations", row[8], "disabled",
+			pchat_admin_is_true(row[9]), "addin", row[10] ? row[10] : "");
+	if(pchat_admin_add_principal_list(
+			   rpc, th, PCHAT_PLIST_ROLE, id, "member", "members")
+					< 0
+			|| pchat_admin_add_principal_list(
+					   rpc, th, PCHAT_PLIST_ROLE, id, "manager", "managers")
+					   < 0
+			|| pchat_admin_add_principal_list(
+					   rpc, th, PCHAT_PLIST_ROLE, id, "presenter", "presenters")
+					   < 0)
+		return -1;
+	rpc->struct_add(th, "d", "messages", atoi(row[11]));
+	return 0;
+}
+
+static int pchat_room_reply(
+		rpc_t *rpc, void *ctx, pchat_args_t *args, pchat_room_filter_t *f)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long dis = f->disabled;
+	const char *mt = f->member ? pchat_principal_types[f->member->type] : NULL;
+	const char *mv = f->member ? f->member->value : NULL;
+	const char *gt =
+			f->manager ? pchat_principal_types[f->manager->type] : NULL;
+	const char *gv = f->manager ? f->manager->value : NULL;
+	int i;
+
+	/* name, category, member, manager, privacy, type, disabled, addin,
+	 * invitations, search, limit */
+	rc = pchat_db_exec(_pchat_room_select, &res, "ssIIssssssssssIIIIsssssi",
+			f->name, f->name, f->category_id ? &f->category_id : NULL,
+			f->category_id ? &f->category_id : NULL, mv, mt, mv, gv, gt, gv,
+			f->privacy, f->privacy, f->type, f->type,
+			f->disabled >= 0 ? &dis : NULL, f->disabled >= 0 ? &dis : NULL,
+			f->addin_id ? &f->addin_id : NULL,
+			f->addin_id ? &f->addin_id : NULL, f->invitations, f->invitations,
+			f->like, f->like, f->like, f->limit);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "reading rooms");
+	for(i = 0; i < res.nrows; i++) {
+		if(pchat_room_add(rpc, ctx, res.rows[i]) < 0) {
+			pchat_db_res_free(&res);
+			return pchat_args_error(args, 500, "cannot build the reply");
+		}
+	}
+	pchat_db_res_free(&res);
+	return 0;
+}
+
+/* Answers with the one room called name (after a change). */
+static int pchat_room_reply_one(
+		rpc_t *rpc, void *ctx, pchat_args_t *args, const char *name)
+{
+	pchat_room_filter_t f;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	f.disabled = -1;
+	f.limit = 1;
+	return pchat_room_reply(rpc, ctx, args, &f);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.room_new                                                          */
+/* ---------------------------------------------------------------------- */
+
+static const char *pchat_room_new_keys[] = {"member", NULL};
+
+static const char *pchat_rpc_room_new_doc[] = {
+		"Create a room: name=, category= (both required), description=, "
+		"topic=, privacy= (open/closed/secret, default closed), type= "
+		"(normal/auditorium), invitations= (inherit/false), disabled=, "
+		"addin= (add-in name), member=* (sip:user@domain, domain:<d>, "
+		"group:<g>; inside the category's ethical wall). Managers and "
+		"presenters are set with pchat.room_set.",
+		0};
+
+static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX], category[PCHAT_TEXT_MAX];
+	char desc[PCHAT_TEXT_MAX], topic[PCHAT_TEXT_MAX], addin[PCHAT_TEXT_MAX];
+	int privacy = 1, type = 0, invitations = 0, disabled = 0, has_addin;
+	long long cat_id, addin_id = 0, id;
+	pchat_store_rc_t rc;
+	int invite;
+
+	desc[0] = topic[0] = '\0';
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| pchat_room_need(&args, "category", PCHAT_TEXT_CHARS, category,
+					   sizeof(category))
+					   < 0
+			|| pchat_room_text(&args, "description", PCHAT_TEXT_CHARS, desc,
+					   sizeof(desc))
+					   < 0
+			|| pchat_room_text(
+					   &args, "topic", PCHAT_TEXT_CHARS, topic, sizeof(topic))
+					   < 0
+			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
+					   < 0
+			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
+			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
+					   &invitations)
+					   < 0
+			|| pchat_args_bool(&args, "disabled", &disabled) < 0
+			|| (has_addin = pchat_room_text(
+						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
+					   < 0
+			|| pchat_room_parse_lists(&args, pchat_room_new_keys) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	cat_id = pchat_admin_node_id(&args, "category", category, "category");
+	if(cat_id <= 0)
+		goto fault;
+	if(has_addin && addin[0]) {
+		addin_id = pchat_room_addin_id(&args, addin, "addin");
+		if(addin_id <= 0)
+			goto fault;
+	}
+	if(pchat_room_wall_keys(&args, cat_id, pchat_room_new_keys) < 0)
+		goto fault;
+	/* a room that inherits invitations sends them when its category does */
+	invite = invitations == 0 ? pchat_room_category_invites(&args, cat_id) : 0;
+	if(invite < 0)
+		goto fault;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	rc = pchat_db_exec("INSERT INTO pchat_node (guid, kind, parent_id, name, "
+					   "description, topic, privacy, room_type, invitations, "
+					   "disabled, addin_id) VALUES (UUID(), 'room', ?, ?, ?, "
+					   "?, ?, ?, ?, ?, ?)",
+			NULL, "issssssiI", cat_id, name, desc, topic,
+			pchat_privacy_values[privacy], pchat_type_values[type],
+			pchat_invitations_values[invitations], (long long)disabled,
+			addin_id ? &addin_id : NULL);
+	if(rc != PCHAT_STORE_OK) {
+		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+			pchat_args_error(&args, 409,
+					"field 'name': a room named '%s' already exists", name);
+		else
+			pchat_admin_store_error(&args, rc, "creating the room");
+		goto rollback;
+	}
+	id = (long long)pchat_db_insert_id();
+	if((invite && pchat_room_invite(&args, id, "member") < 0)
+			|| pchat_admin_principals(
+					   &args, PCHAT_PLIST_ROLE, id, "member", "member", 1)
+					   < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(pchat_room_reply_one(rpc, ctx, &args, name) < 0)
+		goto fault;
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.room_get                                                          */
+/* ---------------------------------------------------------------------- */
+
+/* Escapes the LIKE wildcards of s (and the escape character '!') so that
+ * the search text matches literally; out holds 2 * strlen(s) + 1. */
+static void pchat_room_like_escape(const char *s, char *out)
+{
+	for(; *s; s++) {
+		if(*s == '%' || *s == '_' || *s == '!')
+			*out++ = '!';
+		*out++ = *s;
+	}
+	*out = '\0';
+}
+
+static const char *pchat_rpc_room_get_doc[] = {
+		"List rooms: name= (exact), category= (rooms directly in it), "
+		"member=, manager= (a principal holding that role), privacy=, "
+		"type=, disabled=, addin=, invitations=, search= (part of the name "
+		"or description), result_size= (1..1000000, default 1000).",
+		0};
+
+static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	pchat_room_filter_t f;
+	pchat_principal_t member, manager;
+	char name[PCHAT_TEXT_MAX], category[PCHAT_TEXT_MAX];
+	char addin[PCHAT_TEXT_MAX], search[PCHAT_TEXT_MAX];
+	char like[PCHAT_TEXT_MAX * 2];
+	int has_name, has_cat, has_member, has_manager, has_addin, has_search;
+	int privacy = -1, type = -1, invitations = -1, limit = 1000;
+
+	memset(&f, 0, sizeof(f));
+	f.disabled = -1;
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| (has_name = pchat_room_text(
+						&args, "name", PCHAT_TEXT_CHARS, name, sizeof(name)))
+					   < 0
+			|| (has_cat = pchat_room_text(&args, "category", PCHAT_TEXT_CHARS,
+						category, sizeof(category)))
+					   < 0
+			|| (has_member = pchat_room_principal(&args, "member", &member)) < 0
+			|| (has_manager = pchat_room_principal(&args, "manager", &manager))
+					   < 0
+			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
+					   < 0
+			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
+			|| pchat_args_bool(&args, "disabled", &f.disabled) < 0
+			|| (has_addin = pchat_room_text(
+						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
+					   < 0
+			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
+					   &invitations)
+					   < 0
+			|| (has_search = pchat_room_text(&args, "search", PCHAT_TEXT_CHARS,
+						search, sizeof(search)))
+					   < 0
+			|| pchat_args_int(&args, "result_size", 1, 1000000, &limit) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	/* a filter naming something that does not exist is most likely a
+	 * typo: say so rather than answer with an empty list */
+	if(has_cat) {
+		f.category_id =
+				pchat_admin_node_id(&args, "category", category, "category");
+		if(f.category_id <= 0)
+			goto fault;
+	}
+	if(has_addin) {
+		f.addin_id = pchat_room_addin_id(&args, addin, "addin");
+		if(f.addin_id <= 0)
+			goto fault;
+	}
+	if((has_member && member.type == PCHAT_PRINCIPAL_GROUP
+			   && pchat_room_group_exists(&args, "member", member.value) < 0)
+			|| (has_manager && manager.type == PCHAT_PRINCIPAL_GROUP
+					&& pchat_room_group_exists(&args, "manager", manager.value)
+							   < 0))
+		goto fault;
+	if(has_search) {
+		pchat_room_like_escape(search, like);
+		f.like = like;
+	}
+	f.name = has_name ? name : NULL;
+	f.member = has_member ? &member : NULL;
+	f.manager = has_manager ? &manager : NULL;
+	f.privacy = privacy >= 0 ? pchat_privacy_values[privacy] : NULL;
+	f.type = type >= 0 ? pchat_type_values[type] : NULL;
+	f.invitations =
+			invitations >= 0 ? pchat_invitations_values[invitations] : NULL;
+	f.limit = limit;
+	if(pchat_room_reply(rpc, ctx, &args, &f) < 0)
+		goto fault;
+	return;
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.room_set                                                          */
+/* ---------------------------------------------------------------------- */
+
+static const struct
+{
+	const char *role, *add_key, *remove_key;
+} pchat_room_roles[] = {
+		{"member", "add_member", "remove_member"},
+		{"manager", "add_manager", "remove_manager"},
+		{"presenter", "add_presenter", "remove_presenter"},
+};
+
+static const char *pchat_room_set_keys[] = {"add_member", "remove_member",
+		"add_manager", "remove_manager", "add_presenter", "remove_presenter",
+		NULL};
+static const char *pchat_room_set_wall_keys[] = {
+		"add_member", "add_manager", "add_presenter", NULL};
+
+/* Removals first, then additions, as for categories; invitations go to
+ * the users who become members. */
+static int pchat_room_set_lists(pchat_args_t *args, long long id, int invite)
+{
+	unsigned int i;
+
+	for(i = 0; i < sizeof(pchat_room_roles) / sizeof(pchat_room_roles[0]);
+			i++) {
+		if(pchat_admin_principals(args, PCHAT_PLIST_ROLE, id,
+				   pchat_room_roles[i].role, pchat_room_roles[i].remove_key, 0)
+				< 0)
+			return -1;
+	}
+	if(pchat_room_uninvite(args, id, "remove_member") < 0
+			|| (invite && pchat_room_invite(args, id, "add_member") < 0))
+		return -1;
+	for(i = 0; i < sizeof(pchat_room_roles) / sizeof(pchat_room_roles[0]);
+			i++) {
+		if(pchat_admin_principals(args, PCHAT_PLIST_ROLE, id,
+				   pchat_room_roles[i].role, pchat_room_roles[i].add_key, 1)
+				< 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *pchat_rpc_room_set_doc[] = {
+		"Change a room: name= (which), new_name=, category= (move), "
+		"description=, topic=, privacy=, type=, invitations=, disabled=, "
+		"addin= (empty to clear), add_/remove_ member=*, manager=*, "
+		"presenter=*. Added principals must be inside the ethical wall of "
+		"the room's category.",
+		0};
+
+static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX], new_name[PCHAT_TEXT_MAX];
+	char category[PCHAT_TEXT_MAX], desc[PCHAT_TEXT_MAX];
+	char topic[PCHAT_TEXT_MAX], addin[PCHAT_TEXT_MAX];
+	int has_new, has_cat, has_desc, has_topic, has_addin;
+	int privacy = -1, type = -1, invitations = -1, disabled = -1;
+	int inherit, invite;
+	long long id, cat_id, addin_id = 0, addin_set, dis_v;
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| (has_new = pchat_room_text(&args, "new_name", PCHAT_TEXT_CHARS,
+						new_name, sizeof(new_name)))
+					   < 0
+			|| (has_cat = pchat_room_text(&args, "category", PCHAT_TEXT_CHARS,
+						category, sizeof(category)))
+					   < 0
+			|| (has_desc = pchat_room_text(&args, "description",
+						PCHAT_TEXT_CHARS, desc, sizeof(desc)))
+					   < 0
+			|| (has_topic = pchat_room_text(
+						&args, "topic", PCHAT_TEXT_CHARS, topic, sizeof(topic)))
+					   < 0
+			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
+					   < 0
+			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
+			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
+					   &invitations)
+					   < 0
+			|| pchat_args_bool(&args, "disabled", &disabled) < 0
+			|| (has_addin = pchat_room_text(
+						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
+					   < 0
+			|| pchat_room_parse_lists(&args, pchat_room_set_keys) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if(has_new && new_name[0] == '\0') {
+		pchat_args_error(&args, 400, "field 'new_name' must not be empty");
+		goto fault;
+	}
+	if(has_cat && category[0] == '\0') {
+		pchat_args_error(&args, 400, "field 'category' must not be empty");
+		goto fault;
+	}
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	rc = pchat_db_exec("SELECT parent_id, invitations FROM pchat_node WHERE "
+					   "id = ?",
+			&res, "i", id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "reading the room");
+		goto fault;
+	}
+	cat_id =
+			res.nrows && res.rows[0][0] ? strtoll(res.rows[0][0], NULL, 10) : 0;
+	inherit = res.nrows && res.rows[0][1]
+			  && strcmp(res.rows[0][1], "inherit") == 0;
+	pchat_db_res_free(&res);
+	if(has_cat) {
+		cat_id = pchat_admin_node_id(&args, "category", category, "category");
+		if(cat_id <= 0)
+			goto fault;
+	}
+	addin_set = has_addin;
+	if(has_addin && addin[0]) {
+		addin_id = pchat_room_addin_id(&args, addin, "addin");
+		if(addin_id <= 0)
+			goto fault;
+	}
+	/* the wall of the category the room is in after this change */
+	if(pchat_room_wall_keys(&args, cat_id, pchat_room_set_wall_keys) < 0)
+		goto fault;
+	if(invitations >= 0)
+		inherit = invitations == 0;
+	invite = inherit ? pchat_room_category_invites(&args, cat_id) : 0;
+	if(invite < 0)
+		goto fault;
+	dis_v = disabled;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	rc = pchat_db_exec("UPDATE pchat_node SET name = COALESCE(?, name), "
+					   "parent_id = COALESCE(?, parent_id), "
+					   "description = COALESCE(?, description), "
+					   "topic = COALESCE(?, topic), "
+					   "privacy = COALESCE(?, privacy), "
+					   "room_type = COALESCE(?, room_type), "
+					   "invitations = COALESCE(?, invitations), "
+					   "disabled = COALESCE(?, disabled), "
+					   "addin_id = IF(?, ?, addin_id) WHERE id = ?",
+			NULL, "sIsssssIiIi", has_new ? new_name : NULL,
+			has_cat ? &cat_id : NULL, has_desc ? desc : NULL,
+			has_topic ? topic : NULL,
+			privacy >= 0 ? pchat_privacy_values[privacy] : NULL,
+			type >= 0 ? pchat_type_values[type] : NULL,
+			invitations >= 0 ? pchat_invitations_values[invitations] : NULL,
+			disabled >= 0 ? &dis_v : NULL, addin_set,
+			addin_id ? &addin_id : NULL, id);
+	if(rc != PCHAT_STORE_OK) {
+		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+			pchat_args_error(&args, 409,
+					"field 'new_name': a room named '%s' already exists",
+					new_name);
+		else
+			pchat_admin_store_error(&args, rc, "changing the room");
+		goto rollback;
+	}
+	if(pchat_room_set_lists(&args, id, invite) < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(pchat_room_reply_one(rpc, ctx, &args, has_new ? new_name : name) < 0)
+		goto fault;
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.room_remove, pchat.room_clear                                     */
+/* ---------------------------------------------------------------------- */
+
+static const char *pchat_rpc_room_remove_doc[] = {
+		"Remove a room with its roles, history and invitations: name=.", 0};
+
+static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX];
+	pchat_store_rc_t rc;
+	long long id;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	/* roles, messages and invitations go with it (ON DELETE CASCADE) */
+	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ? AND kind = "
+					   "'room'",
+			NULL, "i", id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "removing the room");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	return;
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+static const char *pchat_rpc_room_clear_doc[] = {
+		"Delete a room's messages up to a date: name=, end_date= (ISO 8601, "
+		"inclusive; both required).",
+		0};
+
+static void pchat_rpc_room_clear(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	char name[PCHAT_TEXT_MAX];
+	pchat_store_rc_t rc;
+	long long id, end = 0;
+	int has_end;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
+					   < 0
+			|| (has_end = pchat_args_time(&args, "end_date", &end)) < 0)
+		goto fault;
+	if(has_end == 0) {
+		pchat_args_error(&args, 400, "field 'end_date' is required");
+		goto fault;
+	}
+	if(pchat_args_done(&args) < 0)
+		goto fault;
+	id = pchat_admin_node_id(&args, "room", name, "name");
+	if(id <= 0)
+		goto fault;
+	rc = pchat_db_exec("DELETE FROM pchat_message WHERE room_id = ? AND "
+					   "ts_ms <= ?",
+			NULL, "ii", id, end);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "clearing the room");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(
+				th, "sd", "room", name, "removed", (int)pchat_db_affected());
+	return;
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
+
+/* ---------------------------------------------------------------------- */
+/* pchat.message_remove                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The store selects by room, author and dates only; the keyword filter
+ * runs in C (pchat_textmatch) on each batch. */
+static const char *_pchat_msg_candidates =
+		"SELECT seq, content FROM pchat_message WHERE room_id = ? "
+		"AND seq >= ? AND status <> 'removed' "
+		"AND (? IS NULL OR author = ?) "
+		"AND (? IS NULL OR ts_ms >= ?) AND (? IS NULL OR ts_ms <= ?) "
+		"ORDER BY seq LIMIT ?";
+
+/* Removes or replaces the matching messages of a room; returns how many,
+ * -1 on error. Call inside a transaction. */
+static long long pchat_room_messages_apply(pchat_args_t *args,
+		long long room_id, const char *author, long long *start, long long *end,
+		pchat_textmatch_t *m, const char *replacement)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long next = 0, seq, matched = 0;
+	int i, n;
+
+	do {
+		rc = pchat_db_exec(_pchat_msg_candidates, &res, "iissIIIIi", room_id,
+				next, author, author, start, start, end, end,
+				(long long)PCHAT_MSG_BATCH);
+		if(rc != PCHAT_STORE_OK)
+			return pchat_admin_store_error(args, rc, "reading messages");
+		n = res.nrows;
+		for(i = 0; i < n; i++) {
+			seq = strtoll(res.rows[i][0], NULL, 10);
+			next = seq + 1;
+			if(m && !pchat_textmatch_test(m, res.rows[i][1]))
+				continue;
+			if(replacement)
+				rc = pchat_db_exec("UPDATE pchat_message SET content = ?, "
+								   "status = 'replaced' WHERE room_id = ? "
+								   "AND seq = ?",
+						NULL, "sii", replacement, room_id, seq);
+			else
+				rc = pchat_db_exec("DELETE FROM pchat_message WHERE "
+								   "room_id = ? AND seq = ?",
+						NULL, "ii", room_id, seq);
+			if(rc != PCHAT_STORE_OK) {
+				pchat_db_res_free(&res);
+				return pchat_admin_store_error(args, rc, "changing a message");
+			}
+			matched++;
+		}
+		pchat_db_res_free(&res);
+	} while(n == PCHAT_MSG_BATCH);
+	return matched;
+}
+
+static const char *pchat_rpc_message_remove_doc[] = {
+		"Remove or replace messages of a room: room= (required), user= "
+		"(sip:user@domain, the author), filter= (keywords), match= "
+		"(all/any/exact, default all), case_sensitive=, start_date=, "
+		"end_date= (ISO 8601, inclusive), replace= (true: replace instead "
+		"of remove), replacement= (text, with replace=true). At least one "
+		"of user, filter, start_date, end_date is required; "
+		"pchat.room_clear empties a room.",
+		0};
+
+static void pchat_rpc_message_remove(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	pchat_principal_t user;
+	pchat_textmatch_t m;
+	char room[PCHAT_TEXT_MAX], filter[PCHAT_LONG_MAX];
+	char replacement[PCHAT_LONG_MAX];
+	const char *text;
+	int has_user, has_filter, has_start, has_end, has_repl;
+	int match = 0, cs = 0, replace = 0, r;
+	long long id, start = 0, end = 0, matched;
+	pchat_store_rc_t rc;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_room_need(
+					   &args, "room", PCHAT_TEXT_CHARS, room, sizeof(room))
+					   < 0
+			|| (has_user = pchat_room_principal(&args, "user", &user)) < 0
+			|| (has_filter = pchat_room_text(&args, "filter", PCHAT_LONG_CHARS,
+						filter, sizeof(filter)))
+					   < 0
+			|| pchat_args_enum(&args, "match", pchat_match_values, &match) < 0
+			|| pchat_args_bool(&args, "case_sensitive", &cs) < 0
+			|| (has_start = pchat_args_time(&args, "start_date", &start)) < 0
+			|| (has_end = pchat_args_time(&args, "end_date", &end)) < 0
+			|| pchat_args_bool(&args, "replace", &replace) < 0
+			|| (has_repl = pchat_room_text(&args, "replacement",
+						PCHAT_LONG_CHARS, replacement, sizeof(replacement)))
+					   < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	if(has_user && user.type != PCHAT_PRINCIPAL_USER) {
+		pchat_args_error(&args, 400,
+				"field 'user': must be a user (sip:user@domain), the author "
+				"of the messages");
+		goto fault;
+	}
+	if(has_filter) {
+		r = pchat_textmatch_init(&m, filter, (pchat_textmatch_mode_t)match, cs);
+		if(r == -1) {
+			pchat_args_error(&args, 400,
+					"field 'filter': more than %d keywords",
+					PCHAT_TEXTMATCH_MAX_WORDS);
+			goto fault;
+		}
+		if(r < 0) {
+			pchat_args_error(&args, 400, "field 'filter' must not be empty");
+			goto fault;
+		}
+	}
+	if(has_start && has_end && start > end) {
+		pchat_args_error(
+				&args, 400, "field 'end_date': earlier than start_date");
+		goto fault;
+	}
+	if(has_repl && !replace) {
+		pchat_args_error(
+				&args, 400, "field 'replacement': only with replace=true");
+		goto fault;
+	}
+	/* an administrator must not wipe a room by leaving out the filters */
+	if(!has_user && !has_filter && !has_start && !has_end) {
+		pchat_args_error(&args, 400,
+				"give at least one of user, filter, start_date, end_date "
+				"(pchat.room_clear empties a whole room)");
+		goto fault;
+	}
+	id = pchat_admin_node_id(&args, "room", room, "room");
+	if(id <= 0)
+		goto fault;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "starting a transaction");
+		goto fault;
+	}
+	text = NULL; /* remove */
+	if(replace)
+		text = has_repl ? replacement : PCHAT_DEFAULT_REPLACEMENT;
+	matched = pchat_room_messages_apply(&args, id, has_user ? user.value : NULL,
+			has_start ? &start : NULL, has_end ? &end : NULL,
+			has_filter ? &m : NULL, text);
+	if(matched < 0)
+		goto rollback;
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
+		pchat_admin_store_error(&args, rc, "committing");
+		goto fault;
+	}
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sds", "room", room, "matched", (int)matched,
+				"action", replace ? "replaced" : "removed");
+	return;
+rollback:
+	pchat_db_rollback();
+fault:
+	pchat_admin_fault(rpc, ctx, &args);
+}
 
 /* clang-format off */
 rpc_export_t pchat_admin_room_rpc[] = {
+	{"pchat.room_new", pchat_rpc_room_new, pchat_rpc_room_new_doc, 0},
+	{"pchat.room_get", pchat_rpc_room_get, pchat_rpc_room_get_doc, RET_ARRAY},
+	{"pchat.room_set", pchat_rpc_room_set, pchat_rpc_room_set_doc, 0},
+	{"pchat.room_remove", pchat_rpc_room_remove, pchat_rpc_room_remove_doc, 0},
+	{"pchat.room_clear", pchat_rpc_room_clear, pchat_rpc_room_clear_doc, 0},
+	{"pchat.message_remove", pchat_rpc_message_remove, pchat_rpc_message_remove_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

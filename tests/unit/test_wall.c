@@ -1,0 +1,234 @@
+/*
+ * pchat - unit tests for the ethical wall decision (pchat_wall.c)
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+/*
+ * No framework: every case prints "ok - name" or "not ok - name: detail",
+ * the last line is "N passed, M failed" and the exit status is non-zero
+ * when something failed.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pchat_wall.h"
+
+static int n_pass;
+static int n_fail;
+
+#define NRULES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Checks one decision: verdict and, when refused, the refusing level. */
+static void expect(const char *name, const pchat_wall_rule_t *rules, int n,
+		const pchat_wall_principal_t *p, pchat_wall_verdict_t want,
+		int want_level)
+{
+	int level = -1;
+	pchat_wall_verdict_t got = pchat_wall_decide(rules, n, p, &level);
+
+	if(got != want || (want != PCHAT_WALL_PASS && level != want_level)) {
+		printf("not ok - %s: got %s at level %d, want %s at level %d\n", name,
+				pchat_wall_verdict_str(got), level,
+				pchat_wall_verdict_str(want), want_level);
+		n_fail++;
+		return;
+	}
+	printf("ok - %s\n", name);
+	n_pass++;
+}
+
+static const char *const traders[] = {"Traders", "everyone"};
+static const char *const none[] = {NULL};
+
+static const pchat_wall_principal_t alice = {
+		PCHAT_WALL_USER, "sip:alice@bank.example", traders, 2};
+static const pchat_wall_principal_t bob = {
+		PCHAT_WALL_USER, "sip:bob@bank.example", none, 0};
+static const pchat_wall_principal_t carol = {
+		PCHAT_WALL_USER, "sip:carol@other.example", none, 0};
+static const pchat_wall_principal_t bank = {
+		PCHAT_WALL_DOMAIN, "bank.example", NULL, 0};
+static const pchat_wall_principal_t grp_traders = {
+		PCHAT_WALL_GROUP, "traders", NULL, 0};
+static const pchat_wall_principal_t grp_analysts = {
+		PCHAT_WALL_GROUP, "analysts", NULL, 0};
+
+static void t_no_rules(void)
+{
+	expect("no rows: a user passes", NULL, 0, &alice, PCHAT_WALL_PASS, 0);
+	expect("no rows: a domain passes", NULL, 0, &bank, PCHAT_WALL_PASS, 0);
+	expect("no rows: a group passes", NULL, 0, &grp_traders, PCHAT_WALL_PASS,
+			0);
+}
+
+static void t_allowed_user_rows(void)
+{
+	static const pchat_wall_rule_t r[] = {
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_USER,
+					"sip:bob@bank.example"},
+	};
+
+	expect("allowed user row admits that user", r, NRULES(r), &bob,
+			PCHAT_WALL_PASS, 0);
+	expect("allowed user row keeps out another user", r, NRULES(r), &alice,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+	expect("allowed user row keeps out the user's domain", r, NRULES(r), &bank,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+}
+
+static void t_allowed_domain_rows(void)
+{
+	static const pchat_wall_rule_t r[] = {
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_DOMAIN, "BANK.example"},
+	};
+
+	expect("allowed domain admits its users (any case)", r, NRULES(r), &bob,
+			PCHAT_WALL_PASS, 0);
+	expect("allowed domain keeps out other domains' users", r, NRULES(r),
+			&carol, PCHAT_WALL_NOT_ALLOWED, 0);
+	expect("allowed domain admits the domain principal", r, NRULES(r), &bank,
+			PCHAT_WALL_PASS, 0);
+	expect("allowed domain does not admit a group", r, NRULES(r), &grp_traders,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+}
+
+static void t_allowed_group_rows(void)
+{
+	static const pchat_wall_rule_t r[] = {
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_GROUP, "traders"},
+	};
+
+	expect("allowed group admits its members", r, NRULES(r), &alice,
+			PCHAT_WALL_PASS, 0);
+	expect("allowed group keeps out non-members", r, NRULES(r), &bob,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+	expect("allowed group admits the group principal", r, NRULES(r),
+			&grp_traders, PCHAT_WALL_PASS, 0);
+	expect("allowed group keeps out another group", r, NRULES(r), &grp_analysts,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+	expect("allowed group does not admit a domain", r, NRULES(r), &bank,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+}
+
+static void t_denied_rows(void)
+{
+	static const pchat_wall_rule_t r[] = {
+			{0, PCHAT_WALL_SCOPE_DENIED, PCHAT_WALL_GROUP, "traders"},
+			{0, PCHAT_WALL_SCOPE_DENIED, PCHAT_WALL_USER,
+					"sip:carol@other.example"},
+	};
+	static const pchat_wall_rule_t d[] = {
+			{0, PCHAT_WALL_SCOPE_DENIED, PCHAT_WALL_DOMAIN, "bank.example"},
+	};
+
+	expect("denied group keeps out its members", r, NRULES(r), &alice,
+			PCHAT_WALL_DENIED, 0);
+	expect("denied user row keeps out that user", r, NRULES(r), &carol,
+			PCHAT_WALL_DENIED, 0);
+	expect("denied rows let others in", r, NRULES(r), &bob, PCHAT_WALL_PASS, 0);
+	expect("denied group keeps out the group principal", r, NRULES(r),
+			&grp_traders, PCHAT_WALL_DENIED, 0);
+	expect("denied domain keeps out its users", d, NRULES(d), &bob,
+			PCHAT_WALL_DENIED, 0);
+	expect("denied domain keeps out the domain principal", d, NRULES(d), &bank,
+			PCHAT_WALL_DENIED, 0);
+	expect("denied domain lets other domains in", d, NRULES(d), &carol,
+			PCHAT_WALL_PASS, 0);
+}
+
+static void t_allowed_and_denied(void)
+{
+	/* the bank is allowed, but not its trading desk */
+	static const pchat_wall_rule_t r[] = {
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_DOMAIN, "bank.example"},
+			{0, PCHAT_WALL_SCOPE_DENIED, PCHAT_WALL_GROUP, "traders"},
+	};
+
+	expect("denied wins over allowed", r, NRULES(r), &alice, PCHAT_WALL_DENIED,
+			0);
+	expect("allowed and not denied passes", r, NRULES(r), &bob, PCHAT_WALL_PASS,
+			0);
+	expect("neither allowed nor denied is not allowed", r, NRULES(r), &carol,
+			PCHAT_WALL_NOT_ALLOWED, 0);
+}
+
+static void t_levels(void)
+{
+	/* room's category allows everyone at the bank; its parent only
+	 * traders; the root denies carol */
+	static const pchat_wall_rule_t r[] = {
+			{2, PCHAT_WALL_SCOPE_DENIED, PCHAT_WALL_USER,
+					"sip:carol@other.example"},
+			{1, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_GROUP, "traders"},
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_DOMAIN, "bank.example"},
+			{0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_DOMAIN, "other.example"},
+	};
+	/* only an ancestor has a wall */
+	static const pchat_wall_rule_t up[] = {
+			{3, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_USER,
+					"sip:bob@bank.example"},
+	};
+
+	expect("every level must allow: member of both", r, NRULES(r), &alice,
+			PCHAT_WALL_PASS, 0);
+	expect("allowed below but not by the parent", r, NRULES(r), &bob,
+			PCHAT_WALL_NOT_ALLOWED, 1);
+	expect("nearest refusing level decides", r, NRULES(r), &carol,
+			PCHAT_WALL_NOT_ALLOWED, 1);
+	expect("wall of a far ancestor applies", up, NRULES(up), &alice,
+			PCHAT_WALL_NOT_ALLOWED, 3);
+	expect("far ancestor admits its user", up, NRULES(up), &bob,
+			PCHAT_WALL_PASS, 0);
+}
+
+static void t_covers(void)
+{
+	pchat_wall_rule_t r = {
+			0, PCHAT_WALL_SCOPE_ALLOWED, PCHAT_WALL_DOMAIN, "bank"};
+	pchat_wall_principal_t odd = {PCHAT_WALL_USER, "sip:nobody", none, 0};
+	const char *name = "covers: no partial domain, no '@'";
+
+	/* "bank" is not "bank.example"; a user value without '@' has no
+	 * domain at all */
+	if(pchat_wall_covers(&r, &bob) || pchat_wall_covers(&r, &odd)) {
+		printf("not ok - %s\n", name);
+		n_fail++;
+	} else {
+		printf("ok - %s\n", name);
+		n_pass++;
+	}
+	name = "verdict names";
+	if(strcmp(pchat_wall_verdict_str(PCHAT_WALL_DENIED), "denied") != 0
+			|| strcmp(pchat_wall_verdict_str(PCHAT_WALL_NOT_ALLOWED),
+					   "not allowed")
+					   != 0) {
+		printf("not ok - %s\n", name);
+		n_fail++;
+	} else {
+		printf("ok - %s\n", name);
+		n_pass++;
+	}
+}
+
+int main(void)
+{
+	t_no_rules();
+	t_allowed_user_rows();
+	t_allowed_domain_rows();
+	t_allowed_group_rows();
+	t_denied_rows();
+	t_allowed_and_denied();
+	t_levels();
+	t_covers();
+	printf("%d passed, %d failed\n", n_pass, n_fail);
+	return n_fail > 0 ? 1 : 0;
+}
