@@ -73,7 +73,8 @@ static inline int pchat_roster_load_api(pchat_roster_api_t *api)
 {
 	bind_pchat_roster_f bind;
 
-	bind = (bind_pchat_roster_f)find_export("bind_pchat_roster", 0, 0);
+	/* via void *: cmd_function and the bind signature differ on purpose */
+	bind = (bind_pchat_roster_f)(void *)find_export("bind_pchat_roster", 0, 0);
 	if(bind == NULL) {
 		LM_ERR("cannot find bind_pchat_roster: load pchat_roster.so before "
 			   "pchat.so\n");
