@@ -13,10 +13,10 @@ PYTEST := /usr/bin/python3 -m pytest
 PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
-.PHONY: all deps kamailio-src modules check-abi run test unit integration \
-	install clean distclean
+.PHONY: all deps kamailio-src modules check-abi pchatctl run test unit \
+	integration install clean distclean
 
-all: modules check-abi
+all: modules check-abi pchatctl
 
 deps:
 	@tools/install-deps.sh
@@ -31,6 +31,9 @@ modules: kamailio-src
 
 check-abi: modules
 	@tools/check-abi.sh $(MODULE_SOS)
+
+pchatctl: deps
+	@$(MAKE) -s -C tools/pchatctl
 
 run: all
 	@tools/pchat-run
@@ -51,6 +54,7 @@ install: all
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
 	install -m 644 cfg/*.cfg $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
+	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:
 	@for m in $(MODULES); do \
@@ -58,6 +62,7 @@ clean:
 		rm -f modules/$$m/*.d modules/$$m/makecfg.lst; \
 	done
 	@$(MAKE) -s -C tests/unit clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C tools/pchatctl clean >/dev/null 2>&1 || true
 
 distclean: clean
 	rm -rf $(BUILD) .run

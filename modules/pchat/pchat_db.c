@@ -187,6 +187,27 @@ done:
 	return rc;
 }
 
+/* Number of '?' placeholders outside quoted literals. */
+static int pchat_db_placeholders(const char *sql)
+{
+	char quote = 0;
+	int n = 0;
+
+	for(; *sql; sql++) {
+		if(quote) {
+			if(*sql == '\\' && sql[1])
+				sql++;
+			else if(*sql == quote)
+				quote = 0;
+		} else if(*sql == '\'' || *sql == '"') {
+			quote = *sql;
+		} else if(*sql == '?') {
+			n++;
+		}
+	}
+	return n;
+}
+
 static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		const char *types, va_list ap)
 {
@@ -200,8 +221,10 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	long long *ip;
 	str *s;
 
-	if(n > PCHAT_DB_MAX_PARAMS) {
-		LM_BUG("too many parameters for [%s]\n", sql);
+	if(n > PCHAT_DB_MAX_PARAMS || n != pchat_db_placeholders(sql)) {
+		/* a type string that does not match the SQL would read the wrong
+		 * varargs: refuse it instead of crashing */
+		LM_BUG("%d parameter types for [%s]\n", n, sql);
 		return PCHAT_STORE_ERROR;
 	}
 	conn = pchat_store_conn();

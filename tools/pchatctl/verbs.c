@@ -1,0 +1,276 @@
+/*
+ * pchatctl - command-line administration of pchat over Kamailio's JSON-RPC
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* The verb and option tables. Values are only described here, not
+ * checked: the server is the one authority on what it accepts, so a newer
+ * server never has to wait for a newer pchatctl. */
+
+#include <stddef.h>
+#include <string.h>
+
+#include "verbs.h"
+
+#define R PCTL_OPT_REQUIRED
+#define M PCTL_OPT_REPEAT
+
+#define BOOL "true|false"
+#define WHO "PRINCIPAL"
+#define WHO_HELP "sip:user@domain, domain:DOMAIN or group:NAME"
+
+static const pctl_option_t no_options[] = {
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t category_new[] = {
+		{"name", R, "NAME", "name of the new category"},
+		{"parent", 0, "NAME", "parent category (default: the root)"},
+		{"description", 0, "TEXT", "free text"},
+		{"file-upload", 0, BOOL, "allow file uploads in its rooms"},
+		{"invitations", 0, BOOL, "invite new members of its rooms"},
+		{"chat-history", 0, BOOL, "keep the chat history of its rooms"},
+		{"allowed-member", M, WHO, "may join its rooms: " WHO_HELP},
+		{"denied-member", M, WHO, "may never join its rooms"},
+		{"creator", M, WHO, "may create rooms in it"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t category_get[] = {
+		{"name", 0, "NAME", "only this category (default: all)"},
+		{"result-size", 0, "N", "at most N categories"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t category_set[] = {
+		{"name", R, "NAME", "the category to change"},
+		{"new-name", 0, "NAME", "rename it"},
+		{"parent", 0, "NAME", "move it under this category"},
+		{"description", 0, "TEXT", "free text"},
+		{"file-upload", 0, BOOL, "allow file uploads in its rooms"},
+		{"invitations", 0, BOOL, "invite new members of its rooms"},
+		{"chat-history", 0, BOOL, "keep the chat history of its rooms"},
+		{"add-allowed-member", M, WHO, WHO_HELP},
+		{"remove-allowed-member", M, WHO, "no longer allowed"},
+		{"add-denied-member", M, WHO, "may never join its rooms"},
+		{"remove-denied-member", M, WHO, "no longer denied"},
+		{"add-creator", M, WHO, "may create rooms in it"},
+		{"remove-creator", M, WHO, "no longer a creator"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t name_only[] = {
+		{"name", R, "NAME", "which one"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t optional_name[] = {
+		{"name", 0, "NAME", "only this one (default: all)"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t room_new[] = {
+		{"name", R, "NAME", "name of the new room"},
+		{"category", R, "NAME", "category it belongs to"},
+		{"description", 0, "TEXT", "free text, searched by get-room"},
+		{"topic", 0, "TEXT", "topic shown to the members"},
+		{"privacy", 0, "open|closed|secret", "who may find and join it"},
+		{"type", 0, "normal|auditorium", "auditorium: only presenters post"},
+		{"invitations", 0, "inherit|false", "invite new members"},
+		{"addin", 0, "NAME", "add-in shown with the room"},
+		{"member", M, WHO, WHO_HELP},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t room_get[] = {
+		{"name", 0, "NAME", "only this room"},
+		{"category", 0, "NAME", "only rooms of this category"},
+		{"member", 0, WHO, "only rooms with this member"},
+		{"manager", 0, WHO, "only rooms with this manager"},
+		{"privacy", 0, "open|closed|secret", "only rooms this private"},
+		{"type", 0, "normal|auditorium", "only rooms of this type"},
+		{"disabled", 0, BOOL, "only disabled or enabled rooms"},
+		{"search", 0, "TEXT", "substring of the name or description"},
+		{"addin", 0, "NAME", "only rooms with this add-in"},
+		{"invitations", 0, "inherit|false", "only rooms inviting so"},
+		{"result-size", 0, "N", "at most N rooms"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t room_set[] = {
+		{"name", R, "NAME", "the room to change"},
+		{"new-name", 0, "NAME", "rename it"},
+		{"category", 0, "NAME", "move it to this category"},
+		{"description", 0, "TEXT", "free text"},
+		{"topic", 0, "TEXT", "topic shown to the members"},
+		{"privacy", 0, "open|closed|secret", "who may find and join it"},
+		{"type", 0, "normal|auditorium", "auditorium: only presenters post"},
+		{"invitations", 0, "inherit|false", "invite new members"},
+		{"disabled", 0, BOOL, "a disabled room cannot be entered"},
+		{"addin", 0, "NAME", "add-in shown with the room"},
+		{"add-member", M, WHO, WHO_HELP},
+		{"remove-member", M, WHO, "no longer a member"},
+		{"add-manager", M, WHO, "may manage the room"},
+		{"remove-manager", M, WHO, "no longer a manager"},
+		{"add-presenter", M, WHO, "may post in an auditorium"},
+		{"remove-presenter", M, WHO, "no longer a presenter"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t room_clear[] = {
+		{"name", R, "NAME", "the room to clear"},
+		{"end-date", R, "DATE", "ISO 8601: remove the messages up to then"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t message_remove[] = {
+		{"room", R, "NAME", "the room holding the messages"},
+		{"user", 0, "SIP-URI", "only messages of this sender"},
+		{"filter", 0, "TEXT", "only messages containing this text"},
+		{"match", 0, "all|any|exact", "how --filter matches"},
+		{"case-sensitive", 0, BOOL, "how --filter matches"},
+		{"start-date", 0, "DATE", "ISO 8601: messages from then"},
+		{"end-date", 0, "DATE", "ISO 8601: messages up to then"},
+		{"replace", 0, BOOL, "replace the text instead of removing"},
+		{"replacement", 0, "TEXT", "the text put in its place"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t addin_new[] = {
+		{"name", R, "NAME", "name of the new add-in"},
+		{"url", R, "URL", "the page the clients show"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t addin_set[] = {
+		{"name", R, "NAME", "the add-in to change"},
+		{"new-name", 0, "NAME", "rename it"},
+		{"url", 0, "URL", "the page the clients show"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t policy_grant[] = {
+		{"scope", R, "global|domain:DOMAIN|user:SIP-URI", "who it applies to"},
+		{"enabled", R, "true|false|default",
+				"default removes this scope's policy"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t policy_get[] = {
+		{"scope", 0, "global|domain:DOMAIN|user:SIP-URI", "only this scope"},
+		{"user", 0, "SIP-URI", "the policy in effect for this user"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t group_new[] = {
+		{"name", R, "NAME", "name of the new group"},
+		{"description", 0, "TEXT", "free text"},
+		{"member", M, "SIP-URI", "a user in the group"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t group_set[] = {
+		{"name", R, "NAME", "the group to change"},
+		{"description", 0, "TEXT", "free text"},
+		{"add-member", M, "SIP-URI", "a user joining the group"},
+		{"remove-member", M, "SIP-URI", "a user leaving the group"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t eligible_principals[] = {
+		{"filter", 0, "PATTERN", "wildcard, e.g. sip:*@example.com"},
+		{"category", 0, "NAME", "only principals allowed in it"},
+		{NULL, 0, NULL, NULL},
+};
+
+const pctl_verb_t pctl_verbs[] = {
+		{"new-category", "pchat.category_new", "create a category",
+				PCTL_VERB_LISTED, category_new},
+		{"get-category", "pchat.category_get", "list categories",
+				PCTL_VERB_LISTED, category_get},
+		{"set-category", "pchat.category_set", "change a category",
+				PCTL_VERB_LISTED, category_set},
+		{"remove-category", "pchat.category_remove", "remove an empty category",
+				PCTL_VERB_LISTED, name_only},
+		{"new-room", "pchat.room_new", "create a chat room", PCTL_VERB_LISTED,
+				room_new},
+		{"get-room", "pchat.room_get", "list or search chat rooms",
+				PCTL_VERB_LISTED, room_get},
+		{"set-room", "pchat.room_set", "change a chat room", PCTL_VERB_LISTED,
+				room_set},
+		{"remove-room", "pchat.room_remove", "remove a chat room",
+				PCTL_VERB_LISTED, name_only},
+		{"clear-room", "pchat.room_clear",
+				"remove a room's messages up to a date", PCTL_VERB_LISTED,
+				room_clear},
+		{"remove-message", "pchat.message_remove",
+				"remove or replace messages of a room", PCTL_VERB_LISTED,
+				message_remove},
+		{"new-addin", "pchat.addin_new", "register an add-in", PCTL_VERB_LISTED,
+				addin_new},
+		{"get-addin", "pchat.addin_get", "list add-ins", PCTL_VERB_LISTED,
+				optional_name},
+		{"set-addin", "pchat.addin_set", "change an add-in", PCTL_VERB_LISTED,
+				addin_set},
+		{"remove-addin", "pchat.addin_remove", "remove an add-in",
+				PCTL_VERB_LISTED, name_only},
+		{"grant-policy", "pchat.policy_grant",
+				"enable or disable persistent chat for a scope",
+				PCTL_VERB_LISTED, policy_grant},
+		{"get-policy", "pchat.policy_get", "show persistent chat policies",
+				PCTL_VERB_LISTED, policy_get},
+		{"get-config", "pchat.config_get", "show the service settings",
+				PCTL_VERB_LISTED, optional_name},
+		{"set-config", "pchat.config_set", "change service settings",
+				PCTL_VERB_ANY, no_options},
+		{"new-group", "pchat.group_new", "create a user group",
+				PCTL_VERB_LISTED, group_new},
+		{"get-group", "pchat.group_get", "list user groups", PCTL_VERB_LISTED,
+				optional_name},
+		{"set-group", "pchat.group_set", "change a user group",
+				PCTL_VERB_LISTED, group_set},
+		{"remove-group", "pchat.group_remove", "remove a user group",
+				PCTL_VERB_LISTED, name_only},
+		{"get-eligible-principal", "pchat.eligible_principals",
+				"list users and groups that may be given rights",
+				PCTL_VERB_LISTED, eligible_principals},
+		{"get-session", "pchat.sessions", "list connected chat sessions",
+				PCTL_VERB_LISTED, no_options},
+		{"status", "pchat.status", "show the state of the service",
+				PCTL_VERB_LISTED, no_options},
+		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
+				no_options},
+		{NULL, NULL, NULL, 0, NULL},
+};
+
+const pctl_verb_t *pctl_verb_find(const char *name)
+{
+	const pctl_verb_t *verb;
+
+	for(verb = pctl_verbs; verb->name != NULL; verb++) {
+		if(strcmp(verb->name, name) == 0)
+			return verb;
+	}
+	return NULL;
+}
+
+/* name need not be NUL-terminated: "--name=value" is looked up in place. */
+const pctl_option_t *pctl_option_find(
+		const pctl_verb_t *verb, const char *name, int name_len)
+{
+	const pctl_option_t *opt;
+
+	for(opt = verb->options; opt->name != NULL; opt++) {
+		if(strncmp(opt->name, name, name_len) == 0
+				&& opt->name[name_len] == '\0')
+			return opt;
+	}
+	return NULL;
+}
