@@ -7,7 +7,7 @@ BUILD := $(TOP)/build
 # written by prepare-kamailio-src.sh: the kamailio version is only known
 # once the package is installed, after this Makefile has been read
 COREPATH = $$(cat $(BUILD)/corepath)
-MODULES := pchat
+MODULES := pchat_roster pchat
 MODULE_SOS := $(foreach m,$(MODULES),modules/$(m)/$(m).so)
 PYTEST := /usr/bin/python3 -m pytest
 PREFIX ?= /usr

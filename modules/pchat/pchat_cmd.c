@@ -17,7 +17,11 @@
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
+#include "core/mem/pkg.h"
 #include "core/mem/shm.h"
+
+#include "pchat_cmd_room.h"
+#include "pchat_fanout.h"
 
 #include "pchat_cmd.h"
 #include "pchat_store.h"
@@ -39,9 +43,64 @@ int pchat_cmd_init(void)
 	return 0;
 }
 
-static unsigned long long pchat_next_envid(void)
+unsigned long long pchat_cmd_next_envid(void)
 {
 	return (unsigned int)atomic_add(_pchat_envid, 1);
+}
+
+pchat_xbuf_t *pchat_cmd_deliver(
+		pchat_cmd_ctx_t *ctx, long long room_id, unsigned int except_sess)
+{
+	pchat_delivery_t *d, **tail;
+
+	d = pkg_mallocxz(sizeof(*d));
+	if(d == NULL) {
+		PKG_MEM_ERROR;
+		return NULL;
+	}
+	d->room_id = room_id;
+	d->except_sess = except_sess;
+	pchat_xbuf_init(&d->body);
+	for(tail = &ctx->deliveries; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
+	return &d->body;
+}
+
+void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
+{
+	pchat_delivery_t *d;
+	str body;
+
+	for(d = ctx->deliveries; d; d = d->next) {
+		if(d->body.err || d->body.len == 0)
+			continue;
+		body.s = d->body.s;
+		body.len = d->body.len;
+		pchat_fanout_room(d->room_id, &body, d->except_sess);
+	}
+	pchat_cmd_ctx_free(ctx);
+}
+
+void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx)
+{
+	pchat_delivery_t *d, *next;
+
+	for(d = ctx->deliveries; d; d = next) {
+		next = d->next;
+		pchat_xbuf_free(&d->body);
+		pkg_free(d);
+	}
+	ctx->deliveries = NULL;
+}
+
+pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
+		const char *reason, const char *warning)
+{
+	ctx->sip_code = code;
+	snprintf(ctx->sip_reason, sizeof(ctx->sip_reason), "%s", reason);
+	snprintf(ctx->sip_warning, sizeof(ctx->sip_warning), "%s", warning);
+	return PCHAT_CMD_OK;
 }
 
 static long long pchat_now_ms(void)
@@ -129,6 +188,15 @@ typedef struct pchat_cmd_def
 static pchat_cmd_def_t _pchat_cmds[] = {
 	{"requri", pchat_cmd_requri},
 	{"getserverinfo", pchat_cmd_getserverinfo},
+	{"join", pchat_cmd_join},
+	{"bjoin", pchat_cmd_bjoin},
+	{"part", pchat_cmd_part},
+	{"bccontext", pchat_cmd_bccontext},
+	{"chansrch", pchat_cmd_chansrch},
+	{"getinv", pchat_cmd_getinv},
+	{"nodespermcreatechild", pchat_cmd_nodespermcreatechild},
+	{"getpref", pchat_cmd_getpref},
+	{"setpref", pchat_cmd_setpref},
 	{NULL, NULL}
 };
 
@@ -169,15 +237,22 @@ pchat_cmd_rc_t pchat_cmd_execute(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_cmd_rc_t rc;
 	int i;
 
-	pchat_xw_env_start(out, pchat_next_envid());
+	int replies = 0;
+
+	pchat_xw_env_start(out, pchat_cmd_next_envid());
 	for(i = 0; i < env->nmsgs; i++) {
 		m = &env->msgs[i];
+		if(m->kind == PCHAT_XMSG_GRPCHAT) {
+			/* answered at SIP level: no rpl */
+			rc = pchat_cmd_grpchat(ctx, env, m, out);
+			if(rc != PCHAT_CMD_OK || ctx->sip_code)
+				return rc;
+			continue;
+		}
+		replies++;
 		if(m->kind != PCHAT_XMSG_CMD) {
-			pchat_cmd_error(env, m, m->kind == PCHAT_XMSG_GRPCHAT ? 501 : 400,
-					m->kind == PCHAT_XMSG_GRPCHAT
-							? "posting is not available on this server"
-							: "clients send cmd or grpchat, not rpl or ntc",
-					out);
+			pchat_cmd_error(env, m, 400,
+					"clients send cmd or grpchat, not rpl or ntc", out);
 			continue;
 		}
 		name = pchat_xccos_name(m->id, "cmd:");
@@ -198,5 +273,7 @@ pchat_cmd_rc_t pchat_cmd_execute(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 			return rc;
 	}
 	pchat_xw_env_end(out);
+	if(replies == 0)
+		out->len = 0; /* only posts: nothing to send back */
 	return out->err ? PCHAT_CMD_ERROR : PCHAT_CMD_OK;
 }

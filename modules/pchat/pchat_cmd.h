@@ -26,13 +26,45 @@ typedef enum pchat_cmd_rc
 	PCHAT_CMD_ERROR = -1       /* out of memory */
 } pchat_cmd_rc_t;
 
+/* An envelope to send to the online participants of a room once the
+ * client's INFO has been answered (posts, join and part notices). */
+typedef struct pchat_delivery
+{
+	long long room_id;
+	unsigned int except_sess; /* a session not to send to, 0 for none */
+	pchat_xbuf_t body;
+	struct pchat_delivery *next;
+} pchat_delivery_t;
+
 typedef struct pchat_cmd_ctx
 {
 	pchat_uri_t *invited; /* the configured URI of the session's dialog */
 	str user;             /* the client's identity (From URI) */
+	unsigned int sess_hid; /* the session, for the roster */
+	unsigned int sess_id;
+	/* a SIP-level refusal instead of a 200 (grpchat has no XCCOS reply) */
+	int sip_code;
+	char sip_reason[64];
+	char sip_warning[200];
+	pchat_delivery_t *deliveries; /* in order */
 } pchat_cmd_ctx_t;
 
+/* Queues an envelope for a room; returns its body buffer to fill, NULL
+ * when out of memory. */
+pchat_xbuf_t *pchat_cmd_deliver(
+		pchat_cmd_ctx_t *ctx, long long room_id, unsigned int except_sess);
+
+/* Sends the queued deliveries and frees them. */
+void pchat_cmd_flush(pchat_cmd_ctx_t *ctx);
+void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx);
+
+/* Refuses the INFO at SIP level with code, reason and a Warning text. */
+pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
+		const char *reason, const char *warning);
+
 int pchat_cmd_init(void);
+int pchat_cmd_child_init(void);
+unsigned long long pchat_cmd_next_envid(void);
 
 pchat_cmd_rc_t pchat_cmd_execute(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 		pchat_xbuf_t *out);

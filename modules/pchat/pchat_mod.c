@@ -20,6 +20,7 @@
 
 #include "pchat_admin_rpc.h"
 #include "pchat_cmd.h"
+#include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
@@ -83,6 +84,8 @@ static int pchat_mod_init(void)
 		LM_ERR("pchat needs the tm module: load tm.so before pchat.so\n");
 		return -1;
 	}
+	if(pchat_roster_load_api(&_pchat_roster) < 0)
+		return -1;
 	if(pchat_uri_init() < 0)
 		return -1;
 	if(pchat_min_se < 1 || pchat_session_expires < pchat_min_se) {

@@ -244,6 +244,8 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 	cfg->search_limit = 999;
 	cfg->message_size_limit = 512;
 	cfg->story_size_limit = 4096;
+	cfg->default_chat_history = 30;
+	cfg->participant_update_limit = 75;
 	rc = pchat_db_exec("SELECT name, value FROM pchat_config", &res, "");
 	if(rc != PCHAT_STORE_OK)
 		return rc;
@@ -258,6 +260,11 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 			cfg->message_size_limit = pchat_cfg_int(value, 1, 65536, 512);
 		else if(strcmp(name, "story_size_limit") == 0)
 			cfg->story_size_limit = pchat_cfg_int(value, 1, 1048576, 4096);
+		else if(strcmp(name, "default_chat_history") == 0)
+			cfg->default_chat_history = pchat_cfg_int(value, 1, 500, 30);
+		else if(strcmp(name, "participant_update_limit") == 0)
+			cfg->participant_update_limit =
+					pchat_cfg_int(value, 1, 1000000, 75);
 		else if(strcmp(name, "root_category_guid") == 0)
 			snprintf(cfg->root_category_guid, sizeof(cfg->root_category_guid),
 					"%s", value);

@@ -33,6 +33,8 @@ typedef struct pchat_server_config
 	int search_limit;
 	int message_size_limit;
 	int story_size_limit;
+	int default_chat_history;
+	int participant_update_limit;
 	char root_category_guid[64];
 	char db_version[64];
 } pchat_server_config_t;

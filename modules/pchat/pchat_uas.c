@@ -31,6 +31,8 @@
 #include "core/ut.h"
 
 #include "pchat_cmd.h"
+#include "pchat_cmd_room.h"
+#include "pchat_room.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
@@ -198,10 +200,24 @@ static pchat_uri_t *pchat_match_request(struct sip_msg *msg)
 	return u;
 }
 
+static void pchat_warning(struct sip_msg *msg, const char *text)
+{
+	char clean[200];
+	int i;
+
+	/* a quoted-string: no quotes, backslashes or control characters */
+	for(i = 0; text[i] && i < (int)sizeof(clean) - 1; i++)
+		clean[i] = (text[i] == '"' || text[i] == '\\' || text[i] < 0x20)
+						   ? '\''
+						   : text[i];
+	clean[i] = '\0';
+	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
+}
+
 static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 {
 	dlg_t *dlg = NULL;
-	int interval, ret;
+	int interval, ret, policy;
 
 	ret = pchat_newtran(msg);
 	if(ret <= 0)
@@ -211,6 +227,17 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		return 1;
 	if(parse_from_header(msg) < 0) {
 		pchat_reply(msg, 400, "Bad From");
+		return 1;
+	}
+	policy = pchat_policy_enabled(&get_from(msg)->uri);
+	if(policy == PCHAT_STORE_UNAVAILABLE) {
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		pchat_reply(msg, 503, "Service Unavailable");
+		return 1;
+	}
+	if(policy == 0) {
+		pchat_warning(msg, "Persistent Chat is not enabled for this user");
+		pchat_reply(msg, 403, "Forbidden");
 		return 1;
 	}
 	if(_pchat_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || dlg == NULL) {
@@ -256,19 +283,6 @@ typedef struct pchat_info_job
 	char user[256];
 } pchat_info_job_t;
 
-static void pchat_warning(struct sip_msg *msg, const char *text)
-{
-	char clean[200];
-	int i;
-
-	/* a quoted-string: no quotes, backslashes or control characters */
-	for(i = 0; text[i] && i < (int)sizeof(clean) - 1; i++)
-		clean[i] = (text[i] == '"' || text[i] == '\\' || text[i] < 0x20)
-						   ? '\''
-						   : text[i];
-	clean[i] = '\0';
-	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
-}
 
 static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 {
@@ -299,25 +313,32 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 	pchat_xbuf_init(&out);
 	rc = pchat_cmd_execute(&job->ctx, &env, &out);
 	pchat_xccos_free(&env);
-	if(rc == PCHAT_CMD_UNAVAILABLE) {
+	if(rc != PCHAT_CMD_OK || job->ctx.sip_code) {
+		/* nothing was done that others may see: drop queued deliveries */
 		pchat_xbuf_free(&out);
-		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-		return pchat_reply(msg, 503, "Service Unavailable");
-	}
-	if(rc != PCHAT_CMD_OK) {
-		pchat_xbuf_free(&out);
-		return pchat_reply(msg, 500, "Server Internal Error");
+		pchat_cmd_ctx_free(&job->ctx);
+		if(rc == PCHAT_CMD_UNAVAILABLE) {
+			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+			return pchat_reply(msg, 503, "Service Unavailable");
+		}
+		if(rc != PCHAT_CMD_OK)
+			return pchat_reply(msg, 500, "Server Internal Error");
+		pchat_warning(msg, job->ctx.sip_warning);
+		return pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
 	}
 	pchat_reply(msg, 200, "OK");
 
-	body.s = out.s;
-	body.len = out.len;
-	s = pchat_session_get(&job->ref);
-	if(s) {
-		pchat_send_info(s, &body);
-		pchat_session_release(s);
+	if(out.len > 0) {
+		body.s = out.s;
+		body.len = out.len;
+		s = pchat_session_get(&job->ref);
+		if(s) {
+			pchat_send_info(s, &body);
+			pchat_session_release(s);
+		}
 	}
 	pchat_xbuf_free(&out);
+	pchat_cmd_flush(&job->ctx);
 	return 1;
 }
 
@@ -390,8 +411,10 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 			pchat_session_unlink(s);
 			pchat_session_release(s);
 			LM_DBG("session %u ended by client BYE\n", s->id);
+			ret = pchat_reply(msg, 200, "OK");
+			pchat_rooms_session_ended(s->id, &s->user, s->uri);
 			pchat_session_free(s);
-			return pchat_reply(msg, 200, "OK");
+			return ret;
 		case METHOD_INVITE:
 		case METHOD_UPDATE:
 			interval = pchat_session_interval(msg);
@@ -409,8 +432,11 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 		case METHOD_INFO:
 			/* any request is activity (PROTOCOL.md 1.7) */
 			pchat_refresh(s, s->interval);
+			memset(&job.ctx, 0, sizeof(job.ctx));
 			job.ref.hid = s->hid;
 			job.ref.id = s->id;
+			job.ctx.sess_hid = s->hid;
+			job.ctx.sess_id = s->id;
 			job.ctx.invited = s->uri;
 			job.ctx.user.len = s->user.len < (int)sizeof(job.user)
 									   ? s->user.len
@@ -514,6 +540,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 					s->interval);
 			pchat_send_bye(s);
 		}
+		pchat_rooms_session_ended(s->id, &s->user, s->uri);
 		pchat_session_free(s);
 	}
 }

@@ -36,7 +36,7 @@ class Kamailio:
             "PCHAT_PORT": str(port),
             "PCHAT_DOMAIN": domain,
             "PCHAT_DB_URL": f'"{db_url}"',
-            "PCHAT_MODULES": os.path.join(TOP, "modules", "pchat"),
+            "PCHAT_MODULES": os.path.join(TOP, "modules"),
             "PCHAT_RUNDIR": self.rundir,
             "PCHAT_DEBUG": str(debug),
         }

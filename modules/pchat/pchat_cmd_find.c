@@ -1,0 +1,347 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* XCCOS commands that find things for the user: rooms (chansrch),
+ * pending invitations (getinv), categories where the user may create rooms
+ * (nodespermcreatechild), and preference bundles (getpref, setpref). */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+
+#include "pchat_cmd_room.h"
+#include "pchat_fanout.h"
+#include "pchat_room.h"
+
+#define PCHAT_SEARCH_SCAN_MAX 5000
+
+static void pchat_find_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
+		const char *name, int code, const char *why, pchat_xbuf_t *out)
+{
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
+			pchat_xccos_token(code));
+	pchat_xw_start(out, "error");
+	pchat_xw_text(out, why, strlen(why));
+	pchat_xw_end(out, "error");
+	pchat_xw_rpl_end(out);
+}
+
+static void pchat_prop(pchat_xbuf_t *out, const char *elem, const char *id,
+		const char *value)
+{
+	pchat_xw_start(out, elem);
+	pchat_xw_attr(out, "id", id);
+	pchat_xw_text(out, value, strlen(value));
+	pchat_xw_end(out, elem);
+}
+
+/* LIKE pattern for a substring search: % and _ in the text match
+ * themselves. */
+static void pchat_like_pattern(const char *in, char *out, int size)
+{
+	int o = 0;
+
+	out[o++] = '%';
+	for(; *in && o < size - 3; in++) {
+		if(*in == '%' || *in == '_' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o++] = '%';
+	out[o] = '\0';
+}
+
+/* cmd:chansrch BYNAME: case-insensitive substring of name (or, with
+ * extended="true", name or description) over the rooms the user may see;
+ * ucnt is the number of online participants. */
+pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
+{
+	pchat_server_config_t cfg;
+	pchat_db_res_t res;
+	pchat_room_t room;
+	pchat_perm_in_t in;
+	pchat_store_rc_t src;
+	xmlNodePtr qib;
+	const char *qtype, *criteria, *ext;
+	char pattern[1100], uri[256], count[16];
+	int i, found = 0, extended, rc;
+
+	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
+	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
+	if(qtype == NULL || strcasecmp(qtype, "BYNAME") != 0) {
+		pchat_find_error(env, m, "chansrch", 501,
+				"only qib qtype=\"BYNAME\" is supported", out);
+		return PCHAT_CMD_OK;
+	}
+	criteria = pchat_xccos_attr(qib, "criteria");
+	ext = pchat_xccos_attr(qib, "extended");
+	extended = ext && strcasecmp(ext, "true") == 0;
+	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
+	src = pchat_db_exec("SELECT guid FROM pchat_node WHERE kind = 'room' AND "
+						"(name LIKE ? OR (? AND description LIKE ?)) "
+						"ORDER BY name LIMIT ?",
+			&res, "sisi", pattern, (long long)extended, pattern,
+			(long long)PCHAT_SEARCH_SCAN_MAX);
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(src != PCHAT_STORE_OK) {
+		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_xw_rpl_start(out, "chansrch", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < res.nrows && found < cfg.search_limit; i++) {
+		rc = pchat_room_by_guid(res.rows[i][0], &room);
+		if(rc <= 0)
+			continue;
+		if(pchat_room_access(&room, &ctx->user, &in) != PCHAT_STORE_OK
+				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
+			continue;
+		found++;
+		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s",
+				ctx->invited->host.len, ctx->invited->host.s, room.guid);
+		snprintf(count, sizeof(count), "%d",
+				_pchat_roster.count((unsigned long long)room.id));
+		pchat_xw_start(out, "chanib");
+		pchat_xw_attr(out, "name", room.name);
+		pchat_xw_attr(out, "description", room.description);
+		pchat_xw_attr(out, "uri", uri);
+		pchat_prop(out, "info", "urn:parlano:ma:info:ucnt", count);
+		/* sipe matches the misspelt id; the right spelling goes beside */
+		pchat_prop(out, "info", "urn:parlano:ma:info:visibilty",
+				room.privacy == PCHAT_PRIVACY_OPEN ? "public" : "private");
+		pchat_prop(out, "info", "urn:parlano:ma:info:visibility",
+				room.privacy == PCHAT_PRIVACY_OPEN ? "public" : "private");
+		pchat_prop(out, "prop", "urn:parlano:ma:prop:filepost",
+				room.file_upload ? "true" : "false");
+		pchat_prop(out, "prop", "urn:parlano:ma:prop:invite",
+				room.invitations ? "true" : "false");
+		pchat_prop(out, "prop", "urn:parlano:ma:prop:logged",
+				room.chat_history ? "true" : "false");
+		pchat_xw_end(out, "chanib");
+	}
+	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&res);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:getinv: the user's pending invitations, consumed when joining. */
+pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+	char uri[256], ts[40];
+	int i;
+
+	src = pchat_db_exec(
+			"SELECT i.id, n.guid, n.name, i.invited_by, "
+			"CAST(UNIX_TIMESTAMP(i.created_at) * 1000 AS SIGNED) "
+			"FROM pchat_invitation i JOIN pchat_node n ON n.id = i.room_id "
+			"WHERE i.user_uri = LOWER(?) ORDER BY i.id",
+			&res, "S", &ctx->user);
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(src != PCHAT_STORE_OK) {
+		pchat_find_error(env, m, "getinv", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_xw_rpl_start(out, "getinv", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < res.nrows; i++) {
+		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s",
+				ctx->invited->host.len, ctx->invited->host.s, res.rows[i][1]);
+		pchat_xccos_format_ts(ts, strtoll(res.rows[i][4], NULL, 10));
+		pchat_xw_start(out, "inv");
+		pchat_xw_attr(out, "inviteId", res.rows[i][0]);
+		pchat_xw_attrn(out, "domain", ctx->invited->host.s,
+				ctx->invited->host.len);
+		pchat_xw_attr(out, "chanUri", uri);
+		pchat_xw_attr(out, "name", res.rows[i][2]);
+		pchat_xw_attr(out, "invitedBy", res.rows[i][3]);
+		pchat_xw_attr(out, "ts", ts);
+		pchat_xw_end(out, "inv");
+	}
+	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&res);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:nodespermcreatechild: categories where the user is a creator. */
+pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
+{
+	pchat_principals_t who;
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+	char uri[256];
+	int i;
+
+	src = pchat_principals_of(&ctx->user, &who);
+	if(src == PCHAT_STORE_OK) {
+		src = pchat_db_exec(
+				"SELECT DISTINCT n.guid, n.name, r.principal_type, "
+				"r.principal FROM pchat_role r JOIN pchat_node n ON "
+				"n.id = r.node_id WHERE r.role = 'creator' AND "
+				"n.kind = 'category' ORDER BY n.name",
+				&res, "");
+		if(src != PCHAT_STORE_OK)
+			pchat_principals_free(&who);
+	}
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(src != PCHAT_STORE_OK) {
+		pchat_find_error(
+				env, m, "nodespermcreatechild", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_xw_rpl_start(out, "nodespermcreatechild", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < res.nrows; i++) {
+		if(!pchat_principals_cover(&who, res.rows[i][2], res.rows[i][3]))
+			continue;
+		if(i > 0 && strcmp(res.rows[i][0], res.rows[i - 1][0]) == 0
+				&& pchat_principals_cover(
+						&who, res.rows[i - 1][2], res.rows[i - 1][3]))
+			continue; /* one category, several grants */
+		snprintf(uri, sizeof(uri), "ma-cat://%.*s/%s", ctx->invited->host.len,
+				ctx->invited->host.s, res.rows[i][0]);
+		pchat_xw_start(out, "catib");
+		pchat_xw_attr(out, "uri", uri);
+		pchat_xw_attr(out, "name", res.rows[i][1]);
+		pchat_xw_end(out, "catib");
+	}
+	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&res);
+	pchat_principals_free(&who);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:getpref: the stored bundle when newer than the version the client
+ * has; createdefault="true" makes an empty one when there is none. */
+pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
+{
+	xmlNodePtr pref = m->data ? pchat_xccos_child(m->data, "pref") : NULL;
+	const char *label = pref ? pchat_xccos_attr(pref, "label") : NULL;
+	const char *seqid = pref ? pchat_xccos_attr(pref, "seqid") : NULL;
+	const char *create = pref ? pchat_xccos_attr(pref, "createdefault") : NULL;
+	long long have = seqid ? strtoll(seqid, NULL, 10) : -1;
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+
+	if(label == NULL || label[0] == '\0' || strlen(label) > 128) {
+		pchat_find_error(env, m, "getpref", 400, "pref needs a label", out);
+		return PCHAT_CMD_OK;
+	}
+	src = pchat_db_exec("SELECT seqid, content FROM pchat_preference WHERE "
+						"user_uri = LOWER(?) AND label = ?",
+			&res, "Ss", &ctx->user, label);
+	if(src == PCHAT_STORE_OK && res.nrows == 0 && create
+			&& strcasecmp(create, "true") == 0) {
+		pchat_db_res_free(&res);
+		src = pchat_db_exec("INSERT IGNORE INTO pchat_preference (user_uri, "
+							"label, seqid, content) VALUES (LOWER(?), ?, 0, '')",
+				NULL, "Ss", &ctx->user, label);
+		if(src == PCHAT_STORE_OK)
+			src = pchat_db_exec("SELECT seqid, content FROM pchat_preference "
+								"WHERE user_uri = LOWER(?) AND label = ?",
+					&res, "Ss", &ctx->user, label);
+	}
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(src != PCHAT_STORE_OK) {
+		pchat_find_error(env, m, "getpref", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	if(res.nrows == 0) {
+		pchat_db_res_free(&res);
+		pchat_find_error(env, m, "getpref", 404, "no such preference", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_xw_rpl_start(out, "getpref", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "pref");
+	pchat_xw_attr(out, "label", label);
+	pchat_xw_attr(out, "seqid", res.rows[0][0]);
+	if(have < strtoll(res.rows[0][0], NULL, 10))
+		pchat_xw_attr(out, "content", res.rows[0][1]);
+	pchat_xw_end(out, "pref");
+	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&res);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:setpref: stores the bundle unless the client's version is older
+ * than the stored one (409: re-read first). */
+pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
+{
+	xmlNodePtr pref = m->data ? pchat_xccos_child(m->data, "pref") : NULL;
+	const char *label = pref ? pchat_xccos_attr(pref, "label") : NULL;
+	const char *seqid = pref ? pchat_xccos_attr(pref, "seqid") : NULL;
+	const char *content = pref ? pchat_xccos_attr(pref, "content") : NULL;
+	long long have = seqid ? strtoll(seqid, NULL, 10) : 0, stored = -1;
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+	char next[24];
+
+	if(label == NULL || label[0] == '\0' || strlen(label) > 128
+			|| content == NULL) {
+		pchat_find_error(env, m, "setpref", 400,
+				"pref needs a label and a content", out);
+		return PCHAT_CMD_OK;
+	}
+	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
+		goto failed;
+	src = pchat_db_exec("SELECT seqid FROM pchat_preference WHERE user_uri = "
+						"LOWER(?) AND label = ? FOR UPDATE",
+			&res, "Ss", &ctx->user, label);
+	if(src != PCHAT_STORE_OK)
+		goto rollback;
+	if(res.nrows)
+		stored = strtoll(res.rows[0][0], NULL, 10);
+	pchat_db_res_free(&res);
+	if(stored > have) {
+		pchat_db_rollback();
+		pchat_find_error(env, m, "setpref", 409,
+				"the stored preference is newer: read it first", out);
+		return PCHAT_CMD_OK;
+	}
+	src = pchat_db_exec(
+			"INSERT INTO pchat_preference (user_uri, label, seqid, content) "
+			"VALUES (LOWER(?), ?, ?, ?) ON DUPLICATE KEY UPDATE "
+			"seqid = VALUES(seqid), content = VALUES(content)",
+			NULL, "Ssis", &ctx->user, label, (stored > have ? stored : have) + 1,
+			content);
+	if(src != PCHAT_STORE_OK)
+		goto rollback;
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		goto failed;
+	snprintf(next, sizeof(next), "%lld", (stored > have ? stored : have) + 1);
+	pchat_xw_rpl_start(out, "setpref", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "pref");
+	pchat_xw_attr(out, "label", label);
+	pchat_xw_attr(out, "seqid", next);
+	pchat_xw_end(out, "pref");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+rollback:
+	pchat_db_rollback();
+failed:
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	pchat_find_error(env, m, "setpref", 500, "storage error", out);
+	return PCHAT_CMD_OK;
+}

@@ -1,0 +1,755 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "core/dprint.h"
+#include "core/hashes.h"
+#include "core/mem/pkg.h"
+
+#include "pchat_cmd_room.h"
+#include "pchat_fanout.h"
+#include "pchat_room.h"
+
+#define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
+#define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
+#define PCHAT_BJOIN_MAX 256
+#define PCHAT_ROOMS_OF_MAX 1024
+
+static long long pchat_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void pchat_room_uri(pchat_cmd_ctx_t *ctx, const char *guid, char *buf,
+		int size)
+{
+	snprintf(buf, size, "ma-chan://%.*s/%s", ctx->invited->host.len,
+			ctx->invited->host.s, guid);
+}
+
+static void pchat_domain(pchat_cmd_ctx_t *ctx, char *buf, int size)
+{
+	snprintf(buf, size, "%.*s", ctx->invited->host.len, ctx->invited->host.s);
+}
+
+static void pchat_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
+		const char *name, int code, const char *why, pchat_xbuf_t *out)
+{
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
+			pchat_xccos_token(code));
+	if(why) {
+		pchat_xw_start(out, "error");
+		pchat_xw_text(out, why, strlen(why));
+		pchat_xw_end(out, "error");
+	}
+	pchat_xw_rpl_end(out);
+}
+
+static pchat_xbuf_t *pchat_notice(pchat_cmd_ctx_t *ctx, long long room_id,
+		unsigned int except, const char *name)
+{
+	pchat_xbuf_t *b = pchat_cmd_deliver(ctx, room_id, except);
+
+	if(b == NULL)
+		return NULL;
+	pchat_xw_env_start(b, pchat_cmd_next_envid());
+	pchat_xw_ntc_start(b, name);
+	return b;
+}
+
+static void pchat_notice_end(pchat_xbuf_t *b)
+{
+	pchat_xw_ntc_end(b);
+	pchat_xw_env_end(b);
+}
+
+/* --- join / bjoin ------------------------------------------------------ */
+
+typedef struct pchat_joined
+{
+	pchat_room_t room;
+	pchat_roster_snapshot_t snap;
+	int is_new;
+	int code; /* 200, or the failure of this room */
+	char guid[64];
+	char domain[128];
+	const char *why;
+} pchat_joined_t;
+
+/* Joins one room; j->code says how it went. Returns PCHAT_CMD_UNAVAILABLE
+ * only when the store is down. */
+static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_joined_t *j)
+{
+	pchat_perm_in_t in;
+	int rc, ret;
+
+	rc = pchat_room_by_guid(j->guid, &j->room);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(rc <= 0) {
+		j->code = rc == 0 ? 404 : 500;
+		j->why = rc == 0 ? "no such room" : "storage error";
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_room_access(&j->room, &ctx->user, &in);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(rc != PCHAT_STORE_OK) {
+		j->code = 500;
+		j->why = "storage error";
+		return PCHAT_CMD_OK;
+	}
+	j->why = pchat_perm_refusal(&in, PCHAT_PERM_JOIN);
+	if(j->why) {
+		/* a secret room is not admitted to exist */
+		j->code = (pchat_perm_eval(&in) & PCHAT_PERM_SEE) ? 403 : 404;
+		if(j->code == 404)
+			j->why = "no such room";
+		return PCHAT_CMD_OK;
+	}
+	ret = _pchat_roster.join((unsigned long long)j->room.id, ctx->sess_hid,
+			ctx->sess_id, &ctx->user, in.roles);
+	if(ret < 0) {
+		j->code = 500;
+		j->why = "out of memory";
+		return PCHAT_CMD_OK;
+	}
+	j->is_new = ret;
+	/* joining consumes a pending invitation */
+	pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? AND "
+				  "user_uri = LOWER(?)",
+			NULL, "iS", j->room.id, &ctx->user);
+	j->code = 200;
+	return PCHAT_CMD_OK;
+}
+
+/* Reply-local ids for the pooled uib list of a (b)join reply. */
+typedef struct pchat_uib_pool
+{
+	int n;
+	int size;
+	str *users;
+	unsigned int *hashes;
+} pchat_uib_pool_t;
+
+static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
+{
+	unsigned int h = get_hash1_raw(user->s, user->len);
+	int i;
+
+	for(i = 0; i < p->n; i++) {
+		if(p->hashes[i] == h && p->users[i].len == user->len
+				&& strncasecmp(p->users[i].s, user->s, user->len) == 0)
+			return i;
+	}
+	if(p->n == p->size)
+		return -1;
+	p->users[p->n] = *user;
+	p->hashes[p->n] = h;
+	return p->n++;
+}
+
+/* Writes an aib listing the uib ids of the participants holding roles. */
+static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
+		pchat_roster_snapshot_t *snap, unsigned int roles, const char *key)
+{
+	char ids[8192];
+	int i, id, len = 0;
+
+	ids[0] = '\0';
+	for(i = 0; i < snap->n && len < (int)sizeof(ids) - 16; i++) {
+		if(roles && !(snap->members[i].roles & roles))
+			continue;
+		id = pchat_uib_id(pool, &snap->members[i].user);
+		if(id >= 0)
+			len += snprintf(ids + len, sizeof(ids) - len, "%s%d",
+					len ? "," : "", id);
+	}
+	pchat_xw_start(out, "aib");
+	pchat_xw_attr(out, "key", key);
+	pchat_xw_attr(out, "value", ids);
+	pchat_xw_end(out, "aib");
+}
+
+static void pchat_write_chanib_roster(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *out,
+		pchat_uib_pool_t *pool, pchat_joined_t *j)
+{
+	char uri[256];
+
+	pchat_room_uri(ctx, j->room.guid, uri, sizeof(uri));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	pchat_xw_attr(out, "name", j->room.name);
+	pchat_xw_attr(out, "topic", j->room.topic);
+	pchat_xw_attr(out, "description", j->room.description);
+	pchat_write_aib(out, pool, &j->snap, 0, PCHAT_AIB_MEMBERS);
+	pchat_write_aib(out, pool, &j->snap, PCHAT_ROLE_MANAGER, PCHAT_AIB_MANAGERS);
+	pchat_xw_end(out, "chanib");
+}
+
+/* ntc:join / ntc:bjoin to the others in the room, unless it is too big for
+ * roster notices (ParticipantUpdateLimit). */
+static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
+		const char *name, int update_limit)
+{
+	pchat_xbuf_t *b;
+
+	if(!j->is_new || j->snap.n > update_limit)
+		return;
+	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
+	if(b == NULL)
+		return;
+	pchat_xw_start(b, "uib");
+	pchat_xw_attrn(b, "uri", ctx->user.s, ctx->user.len);
+	pchat_xw_start(b, "aib");
+	pchat_xw_attr(b, "key", PCHAT_AIB_MEMBERS);
+	pchat_xw_attr(b, "domain", j->domain);
+	pchat_xw_attr(b, "value", j->room.guid);
+	pchat_xw_end(b, "aib");
+	pchat_xw_end(b, "uib");
+	pchat_notice_end(b);
+}
+
+/* The shared body of join and bjoin. */
+static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
+{
+	pchat_server_config_t cfg;
+	pchat_joined_t *js = NULL;
+	pchat_uib_pool_t pool;
+	xmlNodePtr c;
+	const char *v, *d;
+	const char *name = batch ? "bjoin" : "join";
+	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
+	int n = 0, i, k, total = 0;
+
+	memset(&pool, 0, sizeof(pool));
+	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	for(c = m->data ? pchat_xccos_child(m->data, "chanid") : NULL; c;
+			c = pchat_xccos_next(c, "chanid"))
+		n++;
+	if(n == 0 || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
+		pchat_rpl_error(env, m, name, 400,
+				n == 0 ? "no chanid" : "too many chanid blocks", out);
+		return PCHAT_CMD_OK;
+	}
+	js = pkg_mallocxz(n * sizeof(*js));
+	if(js == NULL) {
+		PKG_MEM_ERROR;
+		return PCHAT_CMD_ERROR;
+	}
+	i = 0;
+	for(c = pchat_xccos_child(m->data, "chanid"); c;
+			c = pchat_xccos_next(c, "chanid"), i++) {
+		v = pchat_xccos_attr(c, "value");
+		d = pchat_xccos_attr(c, "domain");
+		snprintf(js[i].guid, sizeof(js[i].guid), "%s", v ? v : "");
+		for(k = 0; js[i].guid[k]; k++)
+			js[i].guid[k] = (char)tolower((unsigned char)js[i].guid[k]);
+		if(d && d[0])
+			snprintf(js[i].domain, sizeof(js[i].domain), "%s", d);
+		else
+			pchat_domain(ctx, js[i].domain, sizeof(js[i].domain));
+		if(js[i].guid[0] == '\0') {
+			js[i].code = 400;
+			js[i].why = "chanid without value";
+			continue;
+		}
+		rc = pchat_join_one(ctx, &js[i]);
+		if(rc != PCHAT_CMD_OK)
+			goto done;
+		if(js[i].code == 200) {
+			if(_pchat_roster.snapshot(
+					   (unsigned long long)js[i].room.id, &js[i].snap)
+					< 0) {
+				rc = PCHAT_CMD_ERROR;
+				goto done;
+			}
+			total += js[i].snap.n;
+		}
+	}
+	if(!batch && js[0].code != 200) {
+		pchat_rpl_error(env, m, name, js[0].code, js[0].why, out);
+		goto done;
+	}
+	pool.size = total + 1;
+	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int)));
+	if(pool.users == NULL) {
+		PKG_MEM_ERROR;
+		rc = PCHAT_CMD_ERROR;
+		goto done;
+	}
+	pool.hashes = (unsigned int *)(pool.users + pool.size);
+	/* ids first, so every uib precedes the chanibs that refer to it */
+	for(i = 0; i < n; i++) {
+		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++)
+			pchat_uib_id(&pool, &js[i].snap.members[k].user);
+	}
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < pool.n; i++) {
+		pchat_xw_start(out, "uib");
+		pchat_xw_attr_int(out, "id", i);
+		pchat_xw_attrn(out, "uri", pool.users[i].s, pool.users[i].len);
+		pchat_xw_end(out, "uib");
+	}
+	for(i = 0; i < n; i++) {
+		if(js[i].code == 200) {
+			pchat_write_chanib_roster(ctx, out, &pool, &js[i]);
+			pchat_notify_join(ctx, &js[i], batch ? "bjoin" : "join",
+					cfg.participant_update_limit);
+			continue;
+		}
+		/* a room that failed, in place, with the reason beside it */
+		pchat_xw_start(out, "fib");
+		pchat_xw_attr(out, "key",
+				js[i].code == 403 ? "ACCESS_DENIED"
+				: js[i].code == 404 ? "NOT_FOUND"
+									: "OPERATION_FAILED");
+		pchat_xw_attr(out, "domain", js[i].domain);
+		pchat_xw_attr(out, "value", js[i].guid);
+		pchat_xw_attr(out, "reason", js[i].why ? js[i].why : "");
+		pchat_xw_end(out, "fib");
+	}
+	pchat_xw_rpl_end(out);
+done:
+	for(i = 0; i < n; i++) {
+		if(js[i].snap.members)
+			_pchat_roster.free_snapshot(&js[i].snap);
+	}
+	if(pool.users)
+		pkg_free(pool.users);
+	pkg_free(js);
+	return rc;
+}
+
+pchat_cmd_rc_t pchat_cmd_join(PCHAT_CMD_ARGS)
+{
+	return pchat_cmd_join_rooms(ctx, env, m, out, 0);
+}
+
+pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS)
+{
+	return pchat_cmd_join_rooms(ctx, env, m, out, 1);
+}
+
+/* --- part and session end ---------------------------------------------- */
+
+static void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user)
+{
+	char uri[256];
+	pchat_xbuf_t *b = pchat_notice(ctx, room_id, 0, "part");
+
+	if(b == NULL)
+		return;
+	pchat_room_uri(ctx, guid, uri, sizeof(uri));
+	pchat_xw_start(b, "chanib");
+	pchat_xw_attr(b, "uri", uri);
+	pchat_xw_start(b, "uib");
+	pchat_xw_attrn(b, "uri", user->s, user->len);
+	pchat_xw_end(b, "uib");
+	pchat_xw_end(b, "chanib");
+	pchat_notice_end(b);
+}
+
+pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
+{
+	xmlNodePtr c = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
+	const char *uri = c ? pchat_xccos_attr(c, "uri") : NULL;
+	char guid[64];
+	pchat_room_t room;
+	int rc;
+
+	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0) {
+		pchat_rpl_error(env, m, "part", 400, "chanib uri is not ma-chan://",
+				out);
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_room_by_guid(guid, &room);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(rc <= 0) {
+		pchat_rpl_error(env, m, "part", rc == 0 ? 404 : 500,
+				rc == 0 ? "no such room" : "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	if(_pchat_roster.part((unsigned long long)room.id, ctx->sess_id) > 0
+			&& !_pchat_roster.user_present(
+					(unsigned long long)room.id, &ctx->user, ctx->sess_id))
+		pchat_notify_part(ctx, room.id, room.guid, &ctx->user);
+	pchat_xw_rpl_start(out, "part", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	pchat_xw_end(out, "chanib");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+}
+
+void pchat_rooms_session_ended(
+		unsigned int sess_id, str *user, pchat_uri_t *invited)
+{
+	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
+	pchat_cmd_ctx_t ctx;
+	pchat_db_res_t res;
+	int n, i;
+
+	n = _pchat_roster.part_all(sess_id, rooms, PCHAT_ROOMS_OF_MAX);
+	if(n <= 0)
+		return;
+	if(n > PCHAT_ROOMS_OF_MAX)
+		n = PCHAT_ROOMS_OF_MAX;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.invited = invited;
+	for(i = 0; i < n; i++) {
+		if(_pchat_roster.user_present(rooms[i], user, sess_id))
+			continue;
+		/* the guid is needed for the notice; a store outage only costs
+		 * the notice, the roster is already clean */
+		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res, "i",
+				   (long long)rooms[i])
+						!= PCHAT_STORE_OK
+				|| res.nrows == 0) {
+			pchat_db_res_free(&res);
+			continue;
+		}
+		pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user);
+		pchat_db_res_free(&res);
+	}
+	pchat_cmd_flush(&ctx);
+}
+
+/* --- history ----------------------------------------------------------- */
+
+static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
+		const char *uri, pchat_room_t *room, int *code, const char **why)
+{
+	char guid[64];
+	pchat_perm_in_t in;
+	int rc;
+
+	*code = 200;
+	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0) {
+		*code = 400;
+		*why = "chanib uri is not ma-chan://";
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_room_by_guid(guid, room);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(rc <= 0) {
+		*code = rc == 0 ? 404 : 500;
+		*why = rc == 0 ? "no such room" : "storage error";
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_room_access(room, &ctx->user, &in);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(rc != PCHAT_STORE_OK) {
+		*code = 500;
+		*why = "storage error";
+		return PCHAT_CMD_OK;
+	}
+	*why = pchat_perm_refusal(&in, PCHAT_PERM_READ);
+	if(*why)
+		*code = (pchat_perm_eval(&in) & PCHAT_PERM_SEE) ? 403 : 404;
+	return PCHAT_CMD_OK;
+}
+
+static void pchat_write_msg(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row)
+{
+	char ts[40];
+
+	pchat_xccos_format_ts(ts, strtoll(row[1], NULL, 10));
+	pchat_xw_start(out, elem);
+	pchat_xw_attr(out, "id", "grpchat");
+	pchat_xw_attr(out, "seqid", "1");
+	pchat_xw_attr(out, "chanUri", chan_uri);
+	pchat_xw_attr(out, "author", row[2]);
+	pchat_xw_attr(out, "ts", ts);
+	pchat_xw_attr(out, "msgid", row[0]);
+	pchat_xw_start(out, "chat");
+	pchat_xw_text(out, row[3], strlen(row[3]));
+	pchat_xw_end(out, "chat");
+	pchat_xw_end(out, elem);
+}
+
+/* cmd:bccontext: <last cnt>, and paging back with <before id cnt> or a
+ * time range <range from to cnt> (pchat extensions; the official names of
+ * the SDK's history queries are unknown). Messages oldest first; the
+ * chanib says more="true" when older ones exist beyond the answer and
+ * limited="true" when the server limit cut the count asked for. */
+pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
+{
+	static const char *sql_last =
+			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"room_id = ? ORDER BY seq DESC LIMIT ?";
+	static const char *sql_before =
+			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
+	static const char *sql_range =
+			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"room_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY seq DESC "
+			"LIMIT ?";
+	pchat_server_config_t cfg;
+	pchat_room_t room;
+	pchat_db_res_t res;
+	xmlNodePtr chan, bcq, q = NULL;
+	const char *uri, *why = NULL, *v;
+	long long cnt, from = 0, to = 0, before = 0;
+	int code, limited = 0, more, i, n;
+	pchat_store_rc_t src;
+	pchat_cmd_rc_t rc;
+	char chan_uri[256];
+
+	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	chan = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
+	bcq = m->data ? pchat_xccos_child(m->data, "bcq") : NULL;
+	uri = chan ? pchat_xccos_attr(chan, "uri") : NULL;
+	rc = pchat_room_for_read(ctx, uri, &room, &code, &why);
+	if(rc != PCHAT_CMD_OK)
+		return rc;
+	if(code != 200) {
+		pchat_rpl_error(env, m, "bccontext", code, why, out);
+		return PCHAT_CMD_OK;
+	}
+	cnt = cfg.default_chat_history;
+	if(bcq) {
+		q = pchat_xccos_child(bcq, NULL);
+		if(q == NULL) {
+			pchat_rpl_error(env, m, "bccontext", 400, "empty bcq", out);
+			return PCHAT_CMD_OK;
+		}
+		if(strcmp((const char *)q->name, "last") != 0
+				&& strcmp((const char *)q->name, "before") != 0
+				&& strcmp((const char *)q->name, "range") != 0) {
+			pchat_rpl_error(env, m, "bccontext", 501,
+					"unsupported bcq query (last, before, range)", out);
+			return PCHAT_CMD_OK;
+		}
+		v = pchat_xccos_attr(q, "cnt");
+		if(v && v[0])
+			cnt = strtoll(v, NULL, 10);
+		if(strcmp((const char *)q->name, "before") == 0) {
+			v = pchat_xccos_attr(q, "id");
+			before = v ? strtoll(v, NULL, 10) : 0;
+			if(before <= 0) {
+				pchat_rpl_error(env, m, "bccontext", 400,
+						"before needs a message id", out);
+				return PCHAT_CMD_OK;
+			}
+		} else if(strcmp((const char *)q->name, "range") == 0) {
+			to = pchat_now_ms();
+			if(((v = pchat_xccos_attr(q, "from")) == NULL
+					   || pchat_xccos_parse_ts(v, &from) < 0)
+					|| ((v = pchat_xccos_attr(q, "to")) != NULL
+							&& pchat_xccos_parse_ts(v, &to) < 0)) {
+				pchat_rpl_error(env, m, "bccontext", 400,
+						"range needs from (and optional to) as ISO 8601", out);
+				return PCHAT_CMD_OK;
+			}
+		}
+	}
+	if(cnt < 1) {
+		pchat_rpl_error(env, m, "bccontext", 400, "cnt must be at least 1",
+				out);
+		return PCHAT_CMD_OK;
+	}
+	if(cnt > cfg.search_limit) {
+		cnt = cfg.search_limit;
+		limited = 1;
+	}
+	memset(&res, 0, sizeof(res));
+	if(!room.chat_history)
+		src = PCHAT_STORE_OK; /* the category keeps no history */
+	else if(before)
+		src = pchat_db_exec(sql_before, &res, "iii", room.id, before, cnt + 1);
+	else if(q && strcmp((const char *)q->name, "range") == 0)
+		src = pchat_db_exec(
+				sql_range, &res, "iiii", room.id, from, to, cnt + 1);
+	else
+		src = pchat_db_exec(sql_last, &res, "ii", room.id, cnt + 1);
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	if(src != PCHAT_STORE_OK) {
+		pchat_rpl_error(env, m, "bccontext", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
+	more = res.nrows > cnt;
+	n = more ? (int)cnt : res.nrows;
+	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	pchat_xw_rpl_start(out, "bccontext", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", chan_uri);
+	if(more)
+		pchat_xw_attr(out, "more", "true");
+	if(limited)
+		pchat_xw_attr(out, "limited", "true");
+	for(i = n - 1; i >= 0; i--) /* rows came newest first */
+		pchat_write_msg(out, "msg", chan_uri, res.rows[i]);
+	pchat_xw_end(out, "chanib");
+	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&res);
+	return PCHAT_CMD_OK;
+}
+
+/* --- posting ----------------------------------------------------------- */
+
+static int pchat_utf8_chars(const char *s)
+{
+	int n = 0;
+
+	for(; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static int pchat_in_room(unsigned int sess_id, long long room_id)
+{
+	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
+	int n = _pchat_roster.rooms_of(sess_id, rooms, PCHAT_ROOMS_OF_MAX), i;
+
+	for(i = 0; i < n && i < PCHAT_ROOMS_OF_MAX; i++) {
+		if(rooms[i] == (unsigned long long)room_id)
+			return 1;
+	}
+	return 0;
+}
+
+/* grpchat: checked, committed to the store, then handed to every online
+ * participant including the author (clients show their own posts only
+ * when they come back). A refusal is the SIP answer to the INFO: there is
+ * no XCCOS reply to a post. */
+pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
+{
+	pchat_server_config_t cfg;
+	pchat_room_t room;
+	pchat_perm_in_t in;
+	xmlNodePtr chat;
+	xmlChar *text = NULL;
+	const char *uri, *author, *why;
+	char guid[64], warn[200], chan_uri[256], seqbuf[24], tsbuf[24];
+	char *row[4];
+	long long seq, now;
+	pchat_store_rc_t src;
+	pchat_xbuf_t *b;
+	int rc, chars;
+
+	uri = pchat_xccos_attr(m->node, "chanUri");
+	author = pchat_xccos_attr(m->node, "author");
+	chat = pchat_xccos_child(m->node, "chat");
+	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0 || chat == NULL)
+		return pchat_cmd_sip_error(ctx, 400, "Bad Request",
+				"grpchat needs a ma-chan:// chanUri and a chat element");
+	if(author == NULL || (int)strlen(author) != ctx->user.len
+			|| strncasecmp(author, ctx->user.s, ctx->user.len) != 0)
+		return pchat_cmd_sip_error(ctx, 403, "Forbidden",
+				"the author must be the sender's own identity");
+	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	text = xmlNodeGetContent(chat);
+	if(text == NULL)
+		return PCHAT_CMD_ERROR;
+	chars = pchat_utf8_chars((const char *)text);
+	if(chars > cfg.message_size_limit) {
+		snprintf(warn, sizeof(warn),
+				"message of %d characters exceeds the limit of %d", chars,
+				cfg.message_size_limit);
+		xmlFree(text);
+		return pchat_cmd_sip_error(
+				ctx, 413, "Request Entity Too Large", warn);
+	}
+	rc = pchat_room_by_guid(guid, &room);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		goto unavailable;
+	if(rc <= 0) {
+		xmlFree(text);
+		return pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
+	}
+	if(!pchat_in_room(ctx->sess_id, room.id)) {
+		xmlFree(text);
+		return pchat_cmd_sip_error(
+				ctx, 403, "Forbidden", "join the room before posting");
+	}
+	rc = pchat_room_access(&room, &ctx->user, &in);
+	if(rc == PCHAT_STORE_UNAVAILABLE)
+		goto unavailable;
+	why = rc == PCHAT_STORE_OK ? pchat_perm_refusal(&in, PCHAT_PERM_POST)
+							   : "storage error";
+	if(why) {
+		xmlFree(text);
+		return pchat_cmd_sip_error(ctx, rc == PCHAT_STORE_OK ? 403 : 500,
+				rc == PCHAT_STORE_OK ? "Forbidden" : "Server Internal Error",
+				why);
+	}
+	/* committed before anyone sees it, with the room's next number */
+	now = pchat_now_ms();
+	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
+		goto store_failed;
+	src = pchat_db_exec("UPDATE pchat_node SET last_seq = "
+						"LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
+			NULL, "i", room.id);
+	if(src != PCHAT_STORE_OK)
+		goto rollback;
+	seq = (long long)pchat_db_insert_id();
+	if(room.chat_history) {
+		src = pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
+							"author, content) VALUES (?, ?, ?, LOWER(?), ?)",
+				NULL, "iiiSs", room.id, seq, now, &ctx->user,
+				(const char *)text);
+		if(src != PCHAT_STORE_OK)
+			goto rollback;
+	}
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		goto store_failed;
+
+	b = pchat_cmd_deliver(ctx, room.id, 0);
+	if(b) {
+		pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+		snprintf(seqbuf, sizeof(seqbuf), "%lld", seq);
+		snprintf(tsbuf, sizeof(tsbuf), "%lld", now);
+		row[0] = seqbuf;
+		row[1] = tsbuf;
+		row[2] = (char *)author;
+		row[3] = (char *)text;
+		pchat_xw_env_start(b, pchat_cmd_next_envid());
+		pchat_write_msg(b, "grpchat", chan_uri, row);
+		pchat_xw_env_end(b);
+	}
+	xmlFree(text);
+	return PCHAT_CMD_OK;
+rollback:
+	pchat_db_rollback();
+store_failed:
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		goto unavailable;
+	xmlFree(text);
+	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
+			"the message could not be stored");
+unavailable:
+	xmlFree(text);
+	return PCHAT_CMD_UNAVAILABLE;
+}

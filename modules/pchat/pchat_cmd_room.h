@@ -1,0 +1,40 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* XCCOS commands about rooms: join, bjoin, part, bccontext, chansrch,
+ * getinv, nodespermcreatechild, getpref/setpref, and posting (grpchat). */
+
+#ifndef _PCHAT_CMD_ROOM_H_
+#define _PCHAT_CMD_ROOM_H_
+
+#include "pchat_cmd.h"
+
+#define PCHAT_CMD_ARGS \
+	pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env, pchat_xmsg_t *m, \
+			pchat_xbuf_t *out
+
+pchat_cmd_rc_t pchat_cmd_join(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
+
+/* A session has ended: leave its rooms and tell who remains. */
+void pchat_rooms_session_ended(
+		unsigned int sess_id, str *user, pchat_uri_t *invited);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include "core/dprint.h"
+
+#include "pchat_fanout.h"
+#include "pchat_send.h"
+#include "pchat_session.h"
+
+pchat_roster_api_t _pchat_roster;
+
+int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
+{
+	pchat_roster_snapshot_t snap;
+	pchat_session_ref_t ref;
+	pchat_session_t *s;
+	int i, sent = 0;
+
+	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0) {
+		LM_ERR("room %lld: cannot copy the roster\n", room_id);
+		return -1;
+	}
+	for(i = 0; i < snap.n; i++) {
+		if(snap.members[i].sess_id == except_sess)
+			continue;
+		ref.hid = snap.members[i].sess_hid;
+		ref.id = snap.members[i].sess_id;
+		s = pchat_session_get(&ref);
+		if(s == NULL)
+			continue; /* ended meanwhile; its cleanup parts it */
+		if(pchat_send_info(s, body) == 0)
+			sent++;
+		pchat_session_release(s);
+	}
+	_pchat_roster.free_snapshot(&snap);
+	return sent;
+}

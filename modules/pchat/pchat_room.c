@@ -1,0 +1,280 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/dprint.h"
+#include "core/mem/pkg.h"
+
+#include "pchat_db.h"
+#include "pchat_policy.h"
+#include "pchat_room.h"
+#include "pchat_wall.h"
+
+#define PCHAT_GROUPS_MAX 256
+
+static void pchat_copy(char *dst, int size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+int pchat_room_by_guid(const char *guid, pchat_room_t *room)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	char **row;
+
+	rc = pchat_db_exec(
+			"SELECT r.id, r.guid, r.name, r.description, r.topic, r.privacy, "
+			"r.room_type, r.disabled, r.invitations, c.id, c.file_upload, "
+			"c.invitations_enabled, c.chat_history FROM pchat_node r "
+			"JOIN pchat_node c ON c.id = r.parent_id "
+			"WHERE r.kind = 'room' AND r.guid = ?",
+			&res, "s", guid);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows == 0) {
+		pchat_db_res_free(&res);
+		return 0;
+	}
+	row = res.rows[0];
+	memset(room, 0, sizeof(*room));
+	room->id = strtoll(row[0], NULL, 10);
+	pchat_copy(room->guid, sizeof(room->guid), row[1]);
+	pchat_copy(room->name, sizeof(room->name), row[2]);
+	pchat_copy(room->description, sizeof(room->description), row[3]);
+	pchat_copy(room->topic, sizeof(room->topic), row[4]);
+	room->privacy = strcmp(row[5], "open") == 0		 ? PCHAT_PRIVACY_OPEN
+					: strcmp(row[5], "secret") == 0 ? PCHAT_PRIVACY_SECRET
+													 : PCHAT_PRIVACY_CLOSED;
+	room->auditorium = strcmp(row[6], "auditorium") == 0;
+	room->disabled = row[7][0] == '1';
+	room->invitations_off = strcmp(row[8], "false") == 0;
+	room->category_id = strtoll(row[9], NULL, 10);
+	room->file_upload = row[10][0] == '1';
+	room->invitations = row[11][0] == '1' && !room->invitations_off;
+	room->chat_history = row[12][0] == '1';
+	pchat_db_res_free(&res);
+	return 1;
+}
+
+/* The domain part of sip:user@domain (lower case) into buf. */
+static void pchat_user_domain(str *user, char *buf, int size)
+{
+	const char *at = memchr(user->s, '@', user->len);
+	int len = at ? user->len - (int)(at + 1 - user->s) : 0, i;
+	const char *semi;
+
+	if(at && (semi = memchr(at, ';', len)) != NULL)
+		len = semi - (at + 1);
+	if(len >= size)
+		len = size - 1;
+	for(i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)at[1 + i]);
+	buf[len] = '\0';
+}
+
+static void pchat_user_lower(str *user, char *buf, int size)
+{
+	int i, len = user->len < size - 1 ? user->len : size - 1;
+
+	for(i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)user->s[i]);
+	buf[len] = '\0';
+}
+
+int pchat_policy_enabled(str *user)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	char uri[256], domain[256];
+	int i, rows[3] = {PCHAT_POLICY_ABSENT, PCHAT_POLICY_ABSENT,
+				   PCHAT_POLICY_ABSENT}; /* user, domain, global */
+	int enabled;
+
+	pchat_user_lower(user, uri, sizeof(uri));
+	pchat_user_domain(user, domain, sizeof(domain));
+	rc = pchat_db_exec("SELECT scope_type, enabled FROM pchat_policy WHERE "
+					   "(scope_type = 'user' AND scope = ?) OR "
+					   "(scope_type = 'domain' AND scope = ?) OR "
+					   "scope_type = 'global'",
+			&res, "ss", uri, domain);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	for(i = 0; i < res.nrows; i++) {
+		rows[strcmp(res.rows[i][0], "user") == 0	   ? 0
+			 : strcmp(res.rows[i][0], "domain") == 0 ? 1
+													 : 2] =
+				pchat_policy_row(res.rows[i][1]);
+	}
+	pchat_db_res_free(&res);
+	pchat_policy_resolve(rows[0], rows[1], rows[2], &enabled);
+	return enabled;
+}
+
+pchat_store_rc_t pchat_principals_of(str *user, pchat_principals_t *p)
+{
+	pchat_user_lower(user, p->uri, sizeof(p->uri));
+	pchat_user_domain(user, p->domain, sizeof(p->domain));
+	return pchat_db_exec("SELECT g.name FROM pchat_group g JOIN "
+						 "pchat_group_member m ON m.group_id = g.id "
+						 "WHERE m.user_uri = ?",
+			&p->groups, "s", p->uri);
+}
+
+void pchat_principals_free(pchat_principals_t *p)
+{
+	pchat_db_res_free(&p->groups);
+}
+
+/* The user as a wall principal; groups points into p's result rows. */
+static void pchat_wall_user(pchat_principals_t *p, pchat_wall_principal_t *wp,
+		const char **groups, int max)
+{
+	int i;
+
+	wp->type = PCHAT_WALL_USER;
+	wp->value = p->uri;
+	for(i = 0; i < p->groups.nrows && i < max; i++)
+		groups[i] = p->groups.rows[i][0];
+	wp->groups = groups;
+	wp->ngroups = i;
+}
+
+static pchat_wall_ptype_t pchat_wall_type(const char *type)
+{
+	return strcmp(type, "user") == 0	  ? PCHAT_WALL_USER
+		   : strcmp(type, "domain") == 0 ? PCHAT_WALL_DOMAIN
+										 : PCHAT_WALL_GROUP;
+}
+
+int pchat_principals_cover(
+		pchat_principals_t *p, const char *type, const char *principal)
+{
+	const char *groups[PCHAT_GROUPS_MAX];
+	pchat_wall_principal_t wp;
+	pchat_wall_rule_t r;
+
+	pchat_wall_user(p, &wp, groups, PCHAT_GROUPS_MAX);
+	memset(&r, 0, sizeof(r));
+	r.type = pchat_wall_type(type);
+	r.value = principal;
+	return pchat_wall_covers(&r, &wp);
+}
+
+pchat_store_rc_t pchat_room_access(
+		pchat_room_t *room, str *user, pchat_perm_in_t *in)
+{
+	pchat_db_res_t roles, scopes;
+	pchat_principals_t who;
+	pchat_wall_rule_t *rules;
+	pchat_wall_principal_t wp;
+	const char *groups[PCHAT_GROUPS_MAX];
+	pchat_store_rc_t rc;
+	int i, policy;
+
+	memset(in, 0, sizeof(*in));
+	in->privacy = room->privacy;
+	in->auditorium = room->auditorium;
+	in->disabled = room->disabled;
+	policy = pchat_policy_enabled(user);
+	if(policy < 0)
+		return policy;
+	in->policy_enabled = policy;
+	rc = pchat_principals_of(user, &who);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	/* roles held on the room or on any category above it */
+	rc = pchat_db_exec(
+			"WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM "
+			"pchat_node WHERE id = ? UNION ALL SELECT n.id, n.parent_id FROM "
+			"pchat_node n JOIN up ON n.id = up.parent_id) "
+			"SELECT r.role, r.principal_type, r.principal FROM pchat_role r "
+			"JOIN up ON r.node_id = up.id",
+			&roles, "i", room->id);
+	if(rc != PCHAT_STORE_OK)
+		goto free_groups;
+	for(i = 0; i < roles.nrows; i++) {
+		if(!pchat_principals_cover(&who, roles.rows[i][1], roles.rows[i][2]))
+			continue;
+		if(strcmp(roles.rows[i][0], "member") == 0)
+			in->roles |= PCHAT_ROLE_MEMBER;
+		else if(strcmp(roles.rows[i][0], "manager") == 0)
+			in->roles |= PCHAT_ROLE_MANAGER;
+		else if(strcmp(roles.rows[i][0], "presenter") == 0)
+			in->roles |= PCHAT_ROLE_PRESENTER;
+	}
+	pchat_db_res_free(&roles);
+	/* every category above the room must let the user in */
+	rc = pchat_db_exec(
+			"WITH RECURSIVE up (id, parent_id, lvl) AS (SELECT id, parent_id, "
+			"0 FROM pchat_node WHERE id = ? UNION ALL SELECT n.id, "
+			"n.parent_id, up.lvl + 1 FROM pchat_node n JOIN up ON "
+			"n.id = up.parent_id) "
+			"SELECT up.lvl, s.scope, s.principal_type, s.principal "
+			"FROM pchat_scope s JOIN up ON s.category_id = up.id",
+			&scopes, "i", room->category_id);
+	if(rc != PCHAT_STORE_OK)
+		goto free_groups;
+	in->wall_allowed = 1;
+	if(scopes.nrows > 0) {
+		rules = pkg_malloc(scopes.nrows * sizeof(*rules));
+		if(rules == NULL) {
+			PKG_MEM_ERROR;
+			rc = PCHAT_STORE_ERROR;
+			pchat_db_res_free(&scopes);
+			goto free_groups;
+		}
+		for(i = 0; i < scopes.nrows; i++) {
+			rules[i].level = atoi(scopes.rows[i][0]);
+			rules[i].scope = strcmp(scopes.rows[i][1], "denied") == 0
+									 ? PCHAT_WALL_SCOPE_DENIED
+									 : PCHAT_WALL_SCOPE_ALLOWED;
+			rules[i].type = pchat_wall_type(scopes.rows[i][2]);
+			rules[i].value = scopes.rows[i][3];
+		}
+		pchat_wall_user(&who, &wp, groups, PCHAT_GROUPS_MAX);
+		in->wall_allowed =
+				pchat_wall_decide(rules, scopes.nrows, &wp, NULL)
+				== PCHAT_WALL_PASS;
+		pkg_free(rules);
+	}
+	pchat_db_res_free(&scopes);
+free_groups:
+	pchat_principals_free(&who);
+	return rc;
+}
+
+int pchat_room_guid_of_uri(const char *uri, char *buf, int size)
+{
+	const char *p, *slash;
+	int len, i;
+
+	if(uri == NULL || strncasecmp(uri, "ma-chan://", 10) != 0)
+		return -1;
+	p = uri + 10;
+	slash = strchr(p, '/');
+	if(slash == NULL)
+		return -1;
+	len = strlen(slash + 1);
+	if(len == 0 || len >= size)
+		return -1;
+	for(i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)slash[1 + i]);
+	buf[len] = '\0';
+	return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Rooms as the chat service sees them: looked up by the GUID of their
+ * ma-chan:// URI, with the switches of their category, and the access a
+ * user has to them (roles, category walls, policy) fed to pchat_perm. */
+
+#ifndef _PCHAT_ROOM_H_
+#define _PCHAT_ROOM_H_
+
+#include "core/str.h"
+
+#include "pchat_db.h"
+#include "pchat_perm.h"
+#include "pchat_store.h"
+
+#define PCHAT_TEXT_MAX 1028 /* 256 characters of up to 4 bytes + NUL */
+
+typedef struct pchat_room
+{
+	long long id;
+	char guid[40];
+	char name[PCHAT_TEXT_MAX];
+	char description[PCHAT_TEXT_MAX];
+	char topic[PCHAT_TEXT_MAX];
+	pchat_privacy_t privacy;
+	int auditorium;
+	int disabled;
+	int invitations_off; /* room says false; else its category decides */
+	long long category_id;
+	int file_upload;     /* of its category */
+	int invitations;     /* effective: category on and room not off */
+	int chat_history;    /* of its category */
+} pchat_room_t;
+
+/* 1 found, 0 no such room; errors as PCHAT_STORE_* (< 0). */
+int pchat_room_by_guid(const char *guid, pchat_room_t *room);
+
+/* Fills in roles, wall and policy of user for room (privacy etc. too). */
+pchat_store_rc_t pchat_room_access(
+		pchat_room_t *room, str *user, pchat_perm_in_t *in);
+
+/* Effective Persistent Chat policy of a user: 1 enabled, 0 disabled, or a
+ * PCHAT_STORE_* error (< 0). */
+int pchat_policy_enabled(str *user);
+
+/* What a user is, for matching principals: the URI and domain in lower
+ * case, and the admin groups the user belongs to. */
+typedef struct pchat_principals
+{
+	char uri[256];
+	char domain[256];
+	pchat_db_res_t groups; /* one column: group name */
+} pchat_principals_t;
+
+pchat_store_rc_t pchat_principals_of(str *user, pchat_principals_t *p);
+void pchat_principals_free(pchat_principals_t *p);
+/* Does a role or scope row (type user/domain/group, principal) name the
+ * user? */
+int pchat_principals_cover(
+		pchat_principals_t *p, const char *type, const char *principal);
+
+/* Splits "ma-chan://domain/guid": guid into buf (lower case). */
+int pchat_room_guid_of_uri(const char *uri, char *buf, int size);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * pchat_roster - online room participants of pchat, in shared memory
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+#include <stdlib.h>
+
+#include "core/dprint.h"
+#include "core/rpc.h"
+#include "core/sr_module.h"
+
+#include "pchat_roster_api.h"
+#include "pchat_roster_table.h"
+
+MODULE_VERSION
+
+static int pchat_roster_hash_size = 4096;
+
+static int pchat_roster_mod_init(void);
+static int bind_pchat_roster(pchat_roster_api_t *api);
+
+static const char *pchat_roster_rpc_rooms_doc[] = {
+		"Rooms with online participants, and how many.", 0};
+static const char *pchat_roster_rpc_room_doc[] = {
+		"Online participants of one room: room id.", 0};
+static const char *pchat_roster_rpc_stats_doc[] = {
+		"Sessions, memberships, rooms and the shm cost of each record.", 0};
+
+static void pchat_roster_rpc_room_w(rpc_t *rpc, void *ctx)
+{
+	char *id, *end;
+	unsigned long long room_id;
+
+	if(rpc->scan(ctx, "s", &id) < 1)
+		return; /* scan sent the fault */
+	room_id = strtoull(id, &end, 10);
+	if(id[0] == '\0' || *end != '\0') {
+		rpc->fault(ctx, 400, "room id must be a number, not '%s'", id);
+		return;
+	}
+	pchat_roster_rpc_room(rpc, ctx, room_id);
+}
+
+/* clang-format off */
+static rpc_export_t pchat_roster_rpc_cmds[] = {
+	{"pchat_roster.rooms", pchat_roster_rpc_rooms, pchat_roster_rpc_rooms_doc, RET_ARRAY},
+	{"pchat_roster.room", pchat_roster_rpc_room_w, pchat_roster_rpc_room_doc, RET_ARRAY},
+	{"pchat_roster.stats", pchat_roster_rpc_stats, pchat_roster_rpc_stats_doc, 0},
+	{0, 0, 0, 0}
+};
+
+static cmd_export_t pchat_roster_cmds[] = {
+	{"bind_pchat_roster", (cmd_function)(void *)bind_pchat_roster, 0, 0, 0, 0},
+	{0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t pchat_roster_params[] = {
+	{"hash_size", PARAM_INT, &pchat_roster_hash_size},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"pchat_roster",
+	DEFAULT_DLFLAGS,
+	pchat_roster_cmds,
+	pchat_roster_params,
+	pchat_roster_rpc_cmds,
+	0, 0,
+	pchat_roster_mod_init,
+	0, 0
+};
+/* clang-format on */
+
+static int pchat_roster_mod_init(void)
+{
+	if(pchat_roster_hash_size < 1) {
+		LM_ERR("hash_size must be positive\n");
+		return -1;
+	}
+	return pchat_roster_table_init(pchat_roster_hash_size);
+}
+
+static int bind_pchat_roster(pchat_roster_api_t *api)
+{
+	if(api == NULL)
+		return -1;
+	api->join = pchat_roster_join;
+	api->part = pchat_roster_part;
+	api->part_all = pchat_roster_part_all;
+	api->snapshot = pchat_roster_snapshot;
+	api->free_snapshot = pchat_roster_free_snapshot;
+	api->count = pchat_roster_count;
+	api->user_present = pchat_roster_user_present;
+	api->rooms_of = pchat_roster_rooms_of;
+	return 0;
+}
