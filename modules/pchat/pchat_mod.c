@@ -43,10 +43,13 @@ static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
 static void pchat_mod_destroy(void);
 static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
 	{"pchat_handle", (cmd_function)w_pchat_handle, 0, 0, 0, REQUEST_ROUTE},
+	{"pchat_connection_closed", (cmd_function)w_pchat_connection_closed, 0,
+		0, 0, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -140,10 +143,31 @@ static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2)
 	return ki_pchat_handle(msg);
 }
 
+/* For event_route[tcp:closed] (tcpops): the client's connection is gone,
+ * so are its sessions. */
+static int ki_pchat_connection_closed(struct sip_msg *msg)
+{
+	int n = pchat_session_end_source(&msg->rcv);
+
+	if(n > 0)
+		LM_DBG("connection closed: %d session(s) ended\n", n);
+	return n > 0 ? 1 : -1;
+}
+
+static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_connection_closed(msg);
+}
+
 /* clang-format off */
 static sr_kemi_t pchat_kemi_exports[] = {
 	{ str_init("pchat"), str_init("pchat_handle"),
 		SR_KEMIP_INT, ki_pchat_handle,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_connection_closed"),
+		SR_KEMIP_INT, ki_pchat_connection_closed,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

@@ -241,3 +241,26 @@ unsigned int pchat_session_count(void)
 {
 	return (unsigned int)atomic_get(&_pchat_sessions->count);
 }
+
+int pchat_session_end_source(struct receive_info *rcv)
+{
+	pchat_session_t *s;
+	unsigned int i;
+	int n = 0;
+
+	for(i = 0; i < _pchat_sessions->size; i++) {
+		if(_pchat_sessions->slots[i].first == NULL)
+			continue;
+		rec_lock_set_get(_pchat_sessions->locks, i);
+		for(s = _pchat_sessions->slots[i].first; s; s = s->next) {
+			if(s->proto == rcv->proto && s->src_port == rcv->src_port
+					&& ip_addr_cmp(&s->src_ip, &rcv->src_ip)) {
+				s->interval = 0; /* no BYE: the connection is gone */
+				s->expires = 0;
+				n++;
+			}
+		}
+		rec_lock_set_release(_pchat_sessions->locks, i);
+	}
+	return n;
+}

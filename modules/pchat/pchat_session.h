@@ -87,4 +87,10 @@ int pchat_session_walk(pchat_session_walk_f f, void *param);
 
 unsigned int pchat_session_count(void);
 
+/* Marks every session that came from this source (transport, ip, port) as
+ * ended, without BYE: the expiry timer then removes them and parts their
+ * rooms. Takes only slot locks, so it is safe in tcp_main (no store, no
+ * sending there). Returns the number marked. */
+int pchat_session_end_source(struct receive_info *rcv);
+
 #endif

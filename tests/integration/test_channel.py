@@ -338,3 +338,18 @@ def test_two_hundred_clients_receive_every_message_once_in_order(kam, mariadb):
     finally:
         for u in members:
             u.close()
+
+
+def test_closed_connection_ends_sessions_and_notifies(kam, mariadb, users):
+    _, guid, _ = make_room(mariadb)
+    stay = users()
+    gone = ChatUser(kam, unique("u"))
+    stay.join(guid)
+    gone.join(guid)
+    call_id = gone.dlg.call_id
+    gone.close()  # no BYE: the client just went away
+    part = stay.wait_notice("part")
+    assert find(part, "data/chanib/uib").get("uri") == gone.uri
+    assert not [s for s in kam.sessions() if s["call_id"] == call_id]
+    stay.post(guid, "still here")
+    assert stay.wait_message(guid)["text"] == "still here"
