@@ -352,11 +352,12 @@ static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 		goto rollback;
 	if(roles || walls) {
 		pchat_args_error(&args, 409,
-				"group '%s' is still referenced by %d role(s) and %d "
-				"category wall entr%s: remove those first (roles on: %s; "
-				"walls of: %s)",
-				name, roles, walls, walls == 1 ? "y" : "ies",
-				roles ? role_nodes : "-", walls ? wall_nodes : "-");
+				/* JSON-RPC keeps 127 characters of a fault: where the
+				 * group is used comes first */
+				"group '%s' in use: walls of %s; roles on %s "
+				"(%d wall entr%s, %d role(s))",
+				name, walls ? wall_nodes : "-", roles ? role_nodes : "-",
+				walls, walls == 1 ? "y" : "ies", roles);
 		goto rollback;
 	}
 	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, "i", id);

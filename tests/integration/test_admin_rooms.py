@@ -6,7 +6,7 @@ Message): every success path, every refusal with its code and message, the
 ethical walls of categories and their ancestors, invitations, and a realistic
 directory read back through the room_get filters.
 
-The RPCs are called with kamcmd (kam.rpc), and once more through pchatctl
+The RPCs are called through pchatctl (kam.admin: JSON-RPC over the FIFO), as an operator would,
 when it is built (PCHATCTL); add-ins and groups are created in the store
 directly, their RPCs being another file's work. Each test names its
 rooms and categories uniquely since the module's Kamailio shares one store.
@@ -61,7 +61,7 @@ def parse_kamcmd(text):
 
 
 def rpc(kam, method, *args):
-    return parse_kamcmd(kam.rpc(method, *args))
+    return parse_kamcmd(kam.admin(method, *args))
 
 
 def one(kam, method, *args):
@@ -73,7 +73,7 @@ def one(kam, method, *args):
 def fault(kam, method, *args):
     """The RPC must fail; returns the error text ("<code> - <message>")."""
     with pytest.raises(KamailioError) as err:
-        kam.rpc(method, *args)
+        kam.admin(method, *args)
     return str(err.value)
 
 

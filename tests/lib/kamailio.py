@@ -111,6 +111,23 @@ class Kamailio:
                                 f"{res.stdout.strip()} {res.stderr.strip()}")
         return res.stdout
 
+    def admin(self, method, *args, timeout=30):
+        """Runs an admin RPC through tools/pchatctl (JSON-RPC over the FIFO),
+        as an operator would, and returns its result rendered the way kamcmd
+        prints it, so callers parse one format. A fault raises KamailioError
+        with "error: <code> - <message>" like rpc()."""
+        import json
+        import re
+        res = subprocess.run([PCHATCTL, "--fifo", os.path.join(self.rundir, "kamailio_rpc.fifo"),
+                              "--json", "rpc", method, *map(str, args)],
+                             capture_output=True, text=True, timeout=timeout)
+        if res.returncode != 0:
+            m = re.search(r"^pchatctl: [^:]+: (.*) \((-?\d+)\)$", res.stderr.strip(), re.S)
+            if not m:
+                raise KamailioError(f"pchatctl rpc {method}: {res.stderr.strip()}")
+            raise KamailioError(f"error: {m.group(2)} - {m.group(1)}")
+        return _kamcmd_text(json.loads(res.stdout) if res.stdout.strip() else None)
+
     def sessions(self):
         """pchat.sessions parsed into a list of dicts (kamcmd's text format)."""
         out = self.rpc("pchat.sessions")
@@ -138,6 +155,40 @@ class Kamailio:
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.rundir, ignore_errors=True)
+
+
+def _kamcmd_value(v):
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    return "" if v is None else str(v)
+
+
+def _kamcmd_text(result):
+    """JSON-RPC result in kamcmd's text layout: one {...} block per struct,
+    nested arrays as "key: {" blocks with one value per line."""
+    def struct(d, indent):
+        out = ["\t" * indent + "{"]
+        for k, v in d.items():
+            pad = "\t" * (indent + 1)
+            if isinstance(v, list):
+                out.append(f"{pad}{k}: {{")
+                out += [pad + "\t" + _kamcmd_value(x) for x in v]
+                out.append(pad + "}")
+            elif isinstance(v, dict):
+                out.append(f"{pad}{k}: {{")
+                out += [f"{pad}\t{kk}: {_kamcmd_value(vv)}" for kk, vv in v.items()]
+                out.append(pad + "}")
+            else:
+                out.append(f"{pad}{k}: {_kamcmd_value(v)}")
+        out.append("\t" * indent + "}")
+        return out
+    if result is None:
+        return ""
+    items = result if isinstance(result, list) else [result]
+    lines = []
+    for item in items:
+        lines += struct(item, 0) if isinstance(item, dict) else [_kamcmd_value(item)]
+    return "\n".join(lines) + "\n"
 
 
 PCHATCTL = os.environ.get("PCHATCTL") or os.path.join(TOP, "tools", "pchatctl", "pchatctl")
