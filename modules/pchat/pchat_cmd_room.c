@@ -354,12 +354,17 @@ pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS)
 
 /* --- part and session end ---------------------------------------------- */
 
+/* ntc:part to the remaining participants, unless the room is above the
+ * roster-notice limit (ParticipantUpdateLimit). */
 static void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
-		const char *guid, str *user)
+		const char *guid, str *user, int update_limit)
 {
 	char uri[256];
-	pchat_xbuf_t *b = pchat_notice(ctx, room_id, 0, "part");
+	pchat_xbuf_t *b;
 
+	if(_pchat_roster.count((unsigned long long)room_id) >= update_limit)
+		return;
+	b = pchat_notice(ctx, room_id, 0, "part");
 	if(b == NULL)
 		return;
 	pchat_room_uri(ctx, guid, uri, sizeof(uri));
@@ -376,6 +381,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 {
 	xmlNodePtr c = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
 	const char *uri = c ? pchat_xccos_attr(c, "uri") : NULL;
+	pchat_server_config_t cfg;
 	char guid[64];
 	pchat_room_t room;
 	int rc;
@@ -385,6 +391,8 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 				out);
 		return PCHAT_CMD_OK;
 	}
+	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
 	rc = pchat_room_by_guid(guid, &room);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
@@ -396,7 +404,8 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	if(_pchat_roster.part((unsigned long long)room.id, ctx->sess_id) > 0
 			&& !_pchat_roster.user_present(
 					(unsigned long long)room.id, &ctx->user, ctx->sess_id))
-		pchat_notify_part(ctx, room.id, room.guid, &ctx->user);
+		pchat_notify_part(ctx, room.id, room.guid, &ctx->user,
+				cfg.participant_update_limit);
 	pchat_xw_rpl_start(out, "part", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
@@ -410,6 +419,7 @@ void pchat_rooms_session_ended(
 		unsigned int sess_id, str *user, pchat_uri_t *invited)
 {
 	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
+	pchat_server_config_t cfg;
 	pchat_cmd_ctx_t ctx;
 	pchat_db_res_t res;
 	int n, i;
@@ -417,6 +427,9 @@ void pchat_rooms_session_ended(
 	n = _pchat_roster.part_all(sess_id, rooms, PCHAT_ROOMS_OF_MAX);
 	if(n <= 0)
 		return;
+	/* defaults stand in for an unreachable store: the roster is clean
+	 * already, only notices depend on it */
+	pchat_store_server_config(&cfg);
 	if(n > PCHAT_ROOMS_OF_MAX)
 		n = PCHAT_ROOMS_OF_MAX;
 	memset(&ctx, 0, sizeof(ctx));
@@ -433,7 +446,8 @@ void pchat_rooms_session_ended(
 			pchat_db_res_free(&res);
 			continue;
 		}
-		pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user);
+		pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user,
+				cfg.participant_update_limit);
 		pchat_db_res_free(&res);
 	}
 	pchat_cmd_flush(&ctx);

@@ -353,3 +353,59 @@ def test_closed_connection_ends_sessions_and_notifies(kam, mariadb, users):
     assert not [s for s in kam.sessions() if s["call_id"] == call_id]
     stay.post(guid, "still here")
     assert stay.wait_message(guid)["text"] == "still here"
+
+
+def test_the_whole_sipe_flow(kam, mariadb):
+    """CLIENTS.md §2 as pidgin-sipe does it, branchless Vias included."""
+    _, guid, name = make_room(mariadb, name=unique("Sipe Room"), privacy="open")
+    client = SipClient("127.0.0.1", kam.port, transport="tcp", user=unique("sipe"),
+                       domain=kam.domain, branch_style="none")
+    try:
+        lookup = client.invite(kam.lookup_uri)
+        assert lookup.session_expires
+        uri = find(lookup.command("requri").data, "uib").get("uri")
+        assert lookup.bye().status == 200
+        chat = client.invite(uri)
+        room = f"ma-chan://{kam.domain}/{guid}"
+        rep = chat.command("bjoin", f'<chanid key="0" domain="{kam.domain}" value="{guid}"/>')
+        assert [c.get("uri") for c in findall(rep.data, "chanib")] == [room]
+        assert chat.command("getinv", f'<inv inviteId="1" domain="{kam.domain}"/>').code == 200
+        found = chat.command("chansrch", '<qib qtype="BYNAME" criteria="" extended="false"/>')
+        assert room in [c.get("uri") for c in findall(found.data, "chanib")]
+        assert chat.command("join", f'<chanid key="0" domain="{kam.domain}" '
+                                    f'value="{guid}"/>').code == 200
+        hist = chat.command("bccontext", f'<chanib uri="{room}"/><bcq><last cnt="25"/></bcq>')
+        assert hist.code == 200
+        _, body = client.make_envelope(
+            f'<grpchat id="grpchat" seqid="1" chanUri="{room}" author="{client.aor}" '
+            f'ts="2026-11-25T10:15:00Z"><chat>line one\r\nline two</chat></grpchat>')
+        assert chat.send_xccos(body).status == 200
+        echo = chat.wait_server_info(lambda m: "<grpchat" in m.body)
+        assert "line one" in echo.body and f'author="{client.aor}"' in echo.body
+        assert chat.update().status == 200
+        assert chat.command("part", f'<chanib uri="{room}"/>').code == 200
+        assert chat.bye().status == 200
+        chat.assert_server_requests_ok()
+    finally:
+        client.close()
+
+
+def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users):
+    _, guid, _ = make_room(mariadb)
+    a, b, c = users(), users(), users()
+    mariadb.sql("UPDATE pchat_config SET value = '2' WHERE name = 'participant_update_limit'",
+                db="pchat")
+    try:
+        a.join(guid)
+        b.join(guid)
+        assert find(a.wait_notice("join"), "data/uib").get("uri") == b.uri
+        c.join(guid)  # now 3 > 2: no roster notices
+        c.part(guid)
+        is_ntc = lambda m: "<ntc" in m.body  # noqa: E731
+        a.dlg.expect_no_server_info(within=0.5, predicate=is_ntc)
+        b.dlg.expect_no_server_info(within=0.1, predicate=is_ntc)
+        b.part(guid)  # back at 2 before b leaves: a is told
+        assert find(a.wait_notice("part"), "data/chanib/uib").get("uri") == b.uri
+    finally:
+        mariadb.sql("UPDATE pchat_config SET value = '75' WHERE name = "
+                    "'participant_update_limit'", db="pchat")
