@@ -10,6 +10,10 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Module glue: parameters, RPC table and the bind_pchat_roster export. The
+ * tables are built in mod_init, before the fork, so every process inherits
+ * them; pchat binds the API from its own mod_init (load this module first). */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "core/dprint.h"
@@ -27,21 +31,32 @@ static int pchat_roster_mod_init(void);
 static int bind_pchat_roster(pchat_roster_api_t *api);
 
 static const char *pchat_roster_rpc_rooms_doc[] = {
-		"Rooms with online participants, and how many.", 0};
+		"Rooms with online participants: room_id, participants.", 0};
 static const char *pchat_roster_rpc_room_doc[] = {
-		"Online participants of one room: room id.", 0};
+		"Online participants of a room (parameter: room id): session, user, "
+		"roles.",
+		0};
 static const char *pchat_roster_rpc_stats_doc[] = {
-		"Sessions, memberships, rooms and the shm cost of each record.", 0};
+		"Sessions, memberships and rooms online, and the shm size of each "
+		"record.",
+		0};
 
+/* The room id is scanned as a string ('.': kamcmd sends digits as an int)
+ * and parsed here, so that 64-bit ids survive every transport. */
 static void pchat_roster_rpc_room_w(rpc_t *rpc, void *ctx)
 {
-	char *id, *end;
+	char *id = NULL, *end;
 	unsigned long long room_id;
 
-	if(rpc->scan(ctx, "s", &id) < 1)
-		return; /* scan sent the fault */
+	if(rpc->scan(ctx, ".s", &id) < 1)
+		return; /* scan has set the fault */
+	if(id == NULL || id[0] < '0' || id[0] > '9') {
+		rpc->fault(ctx, 400, "room id must be a number");
+		return;
+	}
+	errno = 0;
 	room_id = strtoull(id, &end, 10);
-	if(id[0] == '\0' || *end != '\0') {
+	if(*end != '\0' || errno != 0) {
 		rpc->fault(ctx, 400, "room id must be a number, not '%s'", id);
 		return;
 	}
@@ -50,13 +65,17 @@ static void pchat_roster_rpc_room_w(rpc_t *rpc, void *ctx)
 
 /* clang-format off */
 static rpc_export_t pchat_roster_rpc_cmds[] = {
-	{"pchat_roster.rooms", pchat_roster_rpc_rooms, pchat_roster_rpc_rooms_doc, RET_ARRAY},
-	{"pchat_roster.room", pchat_roster_rpc_room_w, pchat_roster_rpc_room_doc, RET_ARRAY},
-	{"pchat_roster.stats", pchat_roster_rpc_stats, pchat_roster_rpc_stats_doc, 0},
+	{"pchat_roster.rooms", pchat_roster_rpc_rooms,
+		pchat_roster_rpc_rooms_doc, RET_ARRAY},
+	{"pchat_roster.room", pchat_roster_rpc_room_w,
+		pchat_roster_rpc_room_doc, RET_ARRAY},
+	{"pchat_roster.stats", pchat_roster_rpc_stats,
+		pchat_roster_rpc_stats_doc, 0},
 	{0, 0, 0, 0}
 };
 
 static cmd_export_t pchat_roster_cmds[] = {
+	/* C API only, not callable from the script */
 	{"bind_pchat_roster", (cmd_function)(void *)bind_pchat_roster, 0, 0, 0, 0},
 	{0, 0, 0, 0, 0, 0}
 };
@@ -67,30 +86,30 @@ static param_export_t pchat_roster_params[] = {
 };
 
 struct module_exports exports = {
-	"pchat_roster",
-	DEFAULT_DLFLAGS,
-	pchat_roster_cmds,
-	pchat_roster_params,
-	pchat_roster_rpc_cmds,
-	0, 0,
-	pchat_roster_mod_init,
-	0, 0
+	"pchat_roster",        /* module name */
+	DEFAULT_DLFLAGS,       /* dlopen flags */
+	pchat_roster_cmds,     /* exported functions */
+	pchat_roster_params,   /* exported parameters */
+	pchat_roster_rpc_cmds, /* RPC methods */
+	0,                     /* pseudo-variables */
+	0,                     /* response function */
+	pchat_roster_mod_init, /* module init function */
+	0,                     /* per-child init function */
+	0                      /* module destroy function: shm goes with the pool */
 };
 /* clang-format on */
 
 static int pchat_roster_mod_init(void)
 {
-	if(pchat_roster_hash_size < 1) {
-		LM_ERR("hash_size must be positive\n");
-		return -1;
-	}
 	return pchat_roster_table_init(pchat_roster_hash_size);
 }
 
 static int bind_pchat_roster(pchat_roster_api_t *api)
 {
-	if(api == NULL)
+	if(api == NULL) {
+		LM_ERR("no api structure to fill\n");
 		return -1;
+	}
 	api->join = pchat_roster_join;
 	api->part = pchat_roster_part;
 	api->part_all = pchat_roster_part_all;
