@@ -49,10 +49,11 @@ test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
 
 install: all
-	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(PREFIX)/share/pchat/sql \
+	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade \
 		$(DESTDIR)$(PREFIX)/share/doc/pchat/examples
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
+	install -m 644 sql/upgrade/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade/
 	install -m 644 cfg/*.cfg $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
