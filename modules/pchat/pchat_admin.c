@@ -77,7 +77,7 @@ long long pchat_admin_root_id(pchat_args_t *args)
 	return id;
 }
 
-static int pchat_admin_group_exists(pchat_args_t *args, const char *key,
+int pchat_admin_group_exists(pchat_args_t *args, const char *key,
 		const char *name)
 {
 	pchat_db_res_t res;

@@ -165,30 +165,6 @@ static long long pchat_room_addin_id(
 	return id;
 }
 
-/* 0 when the group exists, -1 and a 404 otherwise. pchat_admin_principals()
- * checks this too, but only inside the transaction: the wall check needs
- * the answer before. */
-static int pchat_room_group_exists(
-		pchat_args_t *args, const char *key, const char *name)
-{
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	int n;
-
-	rc = pchat_db_exec(
-			"SELECT id FROM pchat_group WHERE name = ?", &res, "s", name);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "looking up a group");
-	n = res.nrows;
-	pchat_db_res_free(&res);
-	if(n == 0)
-		return pchat_args_error(args, 404,
-				"field '%s': no group named '%s' (create it with "
-				"pchat.group_new)",
-				key, name);
-	return 0;
-}
-
 /* invitations_enabled of a category: 1/0, -1 on a store error. */
 static int pchat_room_category_invites(pchat_args_t *args, long long cat_id)
 {
@@ -351,7 +327,7 @@ static int pchat_room_wall_check(
 		if(pchat_principal_parse(args, key, &v, &p) < 0)
 			return -1;
 		if(p.type == PCHAT_PRINCIPAL_GROUP
-				&& pchat_room_group_exists(args, key, p.value) < 0)
+				&& pchat_admin_group_exists(args, key, p.value) < 0)
 			return -1;
 		if(w->nrules > 0 && pchat_room_wall_one(args, w, key, &p) < 0)
 			return -1;
@@ -734,9 +710,9 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 			goto fault;
 	}
 	if((has_member && member.type == PCHAT_PRINCIPAL_GROUP
-			   && pchat_room_group_exists(&args, "member", member.value) < 0)
+			   && pchat_admin_group_exists(&args, "member", member.value) < 0)
 			|| (has_manager && manager.type == PCHAT_PRINCIPAL_GROUP
-					&& pchat_room_group_exists(&args, "manager", manager.value)
+					&& pchat_admin_group_exists(&args, "manager", manager.value)
 							   < 0))
 		goto fault;
 	if(has_search) {
