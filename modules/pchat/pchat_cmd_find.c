@@ -183,6 +183,7 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 /* cmd:nodespermcreatechild: categories where the user is a creator. */
 pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 {
+	const char *last = NULL;
 	pchat_principals_t who;
 	pchat_db_res_t res;
 	pchat_store_rc_t src;
@@ -195,7 +196,7 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 				"SELECT DISTINCT n.guid, n.name, r.principal_type, "
 				"r.principal FROM pchat_role r JOIN pchat_node n ON "
 				"n.id = r.node_id WHERE r.role = 'creator' AND "
-				"n.kind = 'category' ORDER BY n.name",
+				"n.kind = 'category' ORDER BY n.name, n.guid",
 				&res, "");
 		if(src != PCHAT_STORE_OK)
 			pchat_principals_free(&who);
@@ -212,10 +213,10 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	for(i = 0; i < res.nrows; i++) {
 		if(!pchat_principals_cover(&who, res.rows[i][2], res.rows[i][3]))
 			continue;
-		if(i > 0 && strcmp(res.rows[i][0], res.rows[i - 1][0]) == 0
-				&& pchat_principals_cover(
-						&who, res.rows[i - 1][2], res.rows[i - 1][3]))
-			continue; /* one category, several grants */
+		/* rows come grouped by category: one entry per category */
+		if(last && strcmp(last, res.rows[i][0]) == 0)
+			continue;
+		last = res.rows[i][0];
 		snprintf(uri, sizeof(uri), "ma-cat://%.*s/%s", ctx->invited->host.len,
 				ctx->invited->host.s, res.rows[i][0]);
 		pchat_xw_start(out, "catib");

@@ -168,26 +168,33 @@ static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 	return p->n++;
 }
 
-/* Writes an aib listing the uib ids of the participants holding roles. */
+/* Writes an aib listing the uib ids of the participants holding roles;
+ * sized for the whole roster, however large the room. */
 static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
 		pchat_roster_snapshot_t *snap, unsigned int roles, const char *key)
 {
-	char ids[8192];
-	int i, id, len = 0;
+	char *ids;
+	int i, id, len = 0, size = snap->n * 12 + 1;
 
+	ids = pkg_malloc(size);
+	if(ids == NULL) {
+		PKG_MEM_ERROR;
+		out->err = 1;
+		return;
+	}
 	ids[0] = '\0';
-	for(i = 0; i < snap->n && len < (int)sizeof(ids) - 16; i++) {
+	for(i = 0; i < snap->n; i++) {
 		if(roles && !(snap->members[i].roles & roles))
 			continue;
 		id = pchat_uib_id(pool, &snap->members[i].user);
 		if(id >= 0)
-			len += snprintf(ids + len, sizeof(ids) - len, "%s%d",
-					len ? "," : "", id);
+			len += snprintf(ids + len, size - len, "%s%d", len ? "," : "", id);
 	}
 	pchat_xw_start(out, "aib");
 	pchat_xw_attr(out, "key", key);
 	pchat_xw_attr(out, "value", ids);
 	pchat_xw_end(out, "aib");
+	pkg_free(ids);
 }
 
 static void pchat_write_chanib_roster(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *out,

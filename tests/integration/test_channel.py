@@ -298,10 +298,17 @@ def test_preferences_are_stored_per_user(kam, users):
 
 def test_nodespermcreatechild_lists_creator_categories(kam, mariadb, users):
     alice, bob = users(), users()
-    _, cat = make_category(mariadb, creators=[("user", alice.uri.lower())])
+    # several grants naming alice, with one for others in between: listed once
+    group = unique("g")
+    mariadb.sql(f"INSERT INTO pchat_group (name) VALUES ('{group}'); INSERT INTO "
+                f"pchat_group_member SELECT id, '{alice.uri.lower()}' FROM pchat_group "
+                f"WHERE name = '{group}'", db="pchat")
+    _, cat = make_category(mariadb, creators=[("user", alice.uri.lower()),
+                                              ("domain", "other.example"),
+                                              ("group", group)])
     names = [c.get("name") for c in findall(
         alice.dlg.command("nodespermcreatechild").data, "catib")]
-    assert cat in names
+    assert names.count(cat) == 1
     assert cat not in [c.get("name") for c in findall(
         bob.dlg.command("nodespermcreatechild").data, "catib")]
 
@@ -409,3 +416,21 @@ def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users)
     finally:
         mariadb.sql("UPDATE pchat_config SET value = '75' WHERE name = "
                     "'participant_update_limit'", db="pchat")
+
+
+def test_roster_rpc_and_counters(kam, mariadb, users):
+    rid, guid, _ = make_room(mariadb)
+    a, b = users(), users()
+    a.join(guid)
+    b.join(guid)
+    rooms = kam.rpc("pchat_roster.rooms")
+    assert f"room_id: {rid}" in rooms
+    room = kam.rpc("pchat_roster.room", f"s:{rid}")
+    assert a.uri in room and b.uri in room and "roles: " in room
+    stats = kam.rpc("pchat_roster.stats")
+    assert "shm_per_entry_bytes: " in stats
+    memberships = int(kam.rpc("cnt.get", "pchat_roster", "memberships").strip())
+    assert memberships >= 2
+    b.part(guid)
+    assert b.uri not in kam.rpc("pchat_roster.room", f"s:{rid}")
+    assert int(kam.rpc("cnt.get", "pchat_roster", "memberships").strip()) == memberships - 1

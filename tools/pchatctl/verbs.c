@@ -76,6 +76,12 @@ static const pctl_option_t optional_name[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t optional_name_size[] = {
+		{"name", 0, "NAME", "only this one (default: all)"},
+		{"result-size", 0, "N", "at most N of them"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t room_new[] = {
 		{"name", R, "NAME", "name of the new room"},
 		{"category", R, "NAME", "category it belongs to"},
@@ -85,6 +91,7 @@ static const pctl_option_t room_new[] = {
 		{"type", 0, "normal|auditorium", "auditorium: only presenters post"},
 		{"invitations", 0, "inherit|false", "invite new members"},
 		{"addin", 0, "NAME", "add-in shown with the room"},
+		{"disabled", 0, BOOL, "create it disabled"},
 		{"member", M, WHO, WHO_HELP},
 		{NULL, 0, NULL, NULL},
 };
@@ -178,6 +185,7 @@ static const pctl_option_t group_new[] = {
 
 static const pctl_option_t group_set[] = {
 		{"name", R, "NAME", "the group to change"},
+		{"new-name", 0, "NAME", "rename it (roles and walls follow)"},
 		{"description", 0, "TEXT", "free text"},
 		{"add-member", M, "SIP-URI", "a user joining the group"},
 		{"remove-member", M, "SIP-URI", "a user leaving the group"},
@@ -187,6 +195,7 @@ static const pctl_option_t group_set[] = {
 static const pctl_option_t eligible_principals[] = {
 		{"filter", 0, "PATTERN", "wildcard, e.g. sip:*@example.com"},
 		{"category", 0, "NAME", "only principals allowed in it"},
+		{"result-size", 0, "N", "at most N users"},
 		{NULL, 0, NULL, NULL},
 };
 
@@ -216,7 +225,7 @@ const pctl_verb_t pctl_verbs[] = {
 		{"new-addin", "pchat.addin_new", "register an add-in", PCTL_VERB_LISTED,
 				addin_new},
 		{"get-addin", "pchat.addin_get", "list add-ins", PCTL_VERB_LISTED,
-				optional_name},
+				optional_name_size},
 		{"set-addin", "pchat.addin_set", "change an add-in", PCTL_VERB_LISTED,
 				addin_set},
 		{"remove-addin", "pchat.addin_remove", "remove an add-in",
@@ -233,13 +242,13 @@ const pctl_verb_t pctl_verbs[] = {
 		{"new-group", "pchat.group_new", "create a user group",
 				PCTL_VERB_LISTED, group_new},
 		{"get-group", "pchat.group_get", "list user groups", PCTL_VERB_LISTED,
-				optional_name},
+				optional_name_size},
 		{"set-group", "pchat.group_set", "change a user group",
 				PCTL_VERB_LISTED, group_set},
 		{"remove-group", "pchat.group_remove", "remove a user group",
 				PCTL_VERB_LISTED, name_only},
 		{"get-eligible-principal", "pchat.eligible_principals",
-				"list users and groups that may be given rights",
+				"list users that may be given rights",
 				PCTL_VERB_LISTED, eligible_principals},
 		{"get-session", "pchat.sessions", "list connected chat sessions",
 				PCTL_VERB_LISTED, no_options},
