@@ -53,14 +53,22 @@ class Kamailio:
         return f"sip:pchat@{self.domain}"
 
     def command_line(self):
-        cmd = [KAMAILIO, "-DD", "-E", "-x", "tlsf", "-m", str(self.shm_mb), "-M", "16",
+        # PCHAT_VALGRIND=1 runs Kamailio under memcheck (one log per process
+        # in the run directory) to look for memory errors in our modules
+        prefix = []
+        if os.environ.get("PCHAT_VALGRIND"):
+            prefix = ["valgrind", "--tool=memcheck", "--error-limit=no",
+                      "--log-file=" + os.path.join(self.rundir, "valgrind.%p.log")]
+        cmd = prefix + [KAMAILIO, "-DD", "-E", "-x", "tlsf", "-m", str(self.shm_mb), "-M", "16",
                "-a", "no", "-f", self.cfg, "-Y", self.rundir, "-w", self.rundir,
                "-P", os.path.join(self.rundir, "kamailio.pid")]
         for name, value in self.defines.items():
             cmd += ["-A", f"{name}={value}"]
         return cmd
 
-    def start(self, timeout=20):
+    def start(self, timeout=None):
+        if timeout is None:
+            timeout = 120 if os.environ.get("PCHAT_VALGRIND") else 20
         log = open(self.logfile, "ab")
         self.proc = subprocess.Popen(self.command_line(), stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
@@ -154,6 +162,8 @@ class Kamailio:
 
     def cleanup(self):
         self.stop()
+        if os.environ.get("PCHAT_VALGRIND"):
+            return  # keep the memcheck logs in self.rundir for reading
         shutil.rmtree(self.rundir, ignore_errors=True)
 
 
