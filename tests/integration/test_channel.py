@@ -434,3 +434,27 @@ def test_roster_rpc_and_counters(kam, mariadb, users):
     b.part(guid)
     assert b.uri not in kam.rpc("pchat_roster.room", f"s:{rid}")
     assert int(kam.rpc("cnt.get", "pchat_roster", "memberships").strip()) == memberships - 1
+
+
+def test_a_client_that_does_not_answer_does_not_hold_up_the_others(kam, mariadb, users):
+    _, guid, _ = make_room(mariadb)
+    poster, fast, mute = users(), users(), users()
+    for u in (poster, fast, mute):
+        assert u.join(guid).code == 200
+    mute.dlg.auto_answer = False  # receives, never answers our INFOs
+    for i in range(3):
+        assert poster.post(guid, f"m{i}").status == 200
+    assert [fast.wait_message(guid)["text"] for _ in range(3)] == ["m0", "m1", "m2"]
+    assert [poster.wait_message(guid)["text"] for _ in range(3)] == ["m0", "m1", "m2"]
+
+
+def test_a_new_dialog_starts_clean(kam, mariadb, users):
+    _, guid, _ = make_room(mariadb)
+    poster, u = users(), users()
+    poster.join(guid)
+    u.join(guid)
+    assert u.dlg.bye().status == 200
+    again = u.client.invite(kam.service_uri)  # reconnect: a new session
+    poster.post(guid, "only for joined sessions")
+    assert poster.wait_message(guid)["text"] == "only for joined sessions"
+    again.expect_no_server_info(within=0.5, predicate=lambda m: "grpchat" in m.body)
