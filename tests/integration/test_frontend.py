@@ -8,23 +8,33 @@ import os
 import pytest
 
 from chat import make_room, set_policy, unique
-from kamailio import Kamailio
+from kamailio import TOP, Kamailio
 from mariadb import free_port
 from signin import connect, open_chat, pool_uri, sign_in
 from sipclient import InviteRejected, SipClient
 from test_signin import post_and_receive
 
 
-@pytest.fixture(scope="module")
-def pair(db_url):
+def start_pair(db_url, fe_defines=None):
+    """A chat node trusting 127.0.0.1 and a front-end dispatching to it."""
     node = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg",
                     defines={"PCHAT_FRONTENDS": '"127.0.0.1/32"'}).start()
-    fe = Kamailio(free_port(), db_url, cfg="cfg/pchat-frontend.cfg")
+    fe = Kamailio(free_port(), db_url, cfg="cfg/pchat-frontend.cfg", defines=fe_defines)
     ds_list = os.path.join(fe.rundir, "dispatcher.list")
     with open(ds_list, "w") as f:
         f.write(f"1 sip:127.0.0.1:{node.port};transport=tcp\n")
     fe.defines["PCHAT_DISPATCHER_LIST"] = f'"{ds_list}"'
-    fe.start()
+    try:
+        fe.start()
+    except Exception:
+        node.cleanup()
+        raise
+    return fe, node
+
+
+@pytest.fixture(scope="module")
+def pair(db_url):
+    fe, node = start_pair(db_url)
     yield fe, node
     fe.cleanup()
     node.cleanup()
@@ -81,3 +91,42 @@ def test_policy_disabled_user_through_front_end(pair, mariadb):
         with pytest.raises(InviteRejected) as rejected:
             d.invite(fe.lookup_uri)
         assert rejected.value.response.status == 403
+
+
+def test_sipe_branchless_vias_through_front_end(pair, mariadb):
+    """pidgin-sipe's in-dialog requests carry a Via without branch (CLIENTS.md 3)."""
+    fe, _ = pair
+    set_policy(mariadb, "global", "", True)
+    _, guid, _ = make_room(mariadb)
+    with connect(fe.port, unique("gina"), branch_style="none") as g:
+        props = sign_in(g)
+        dlg = open_chat(g, pool_uri(props, g))
+        post_and_receive([(g, dlg)], guid, fe.domain)
+        assert dlg.update().status == 200
+        assert dlg.bye().status == 200
+
+
+def test_front_end_with_407_digest(db_url, mariadb):
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    user = unique("hank")
+    mariadb.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
+                f"('{user}', 'example.com', 'pw')", db="pchat")
+    set_policy(mariadb, "global", "", True)
+    _, guid, _ = make_room(mariadb)
+    fe, node = start_pair(db_url, {"WITH_AUTH": "1"})
+    try:
+        with connect(fe.port, user) as h:
+            props = sign_in(h, password="pw")
+            assert [c.status for c in h.challenges] == [407]
+            dlg = open_chat(h, pool_uri(props, h))
+            post_and_receive([(h, dlg)], guid, fe.domain)
+            assert h.aor in {s.get("user") for s in node.sessions()}
+            assert h.register(expires=0).status == 200
+        with connect(fe.port, unique("ivan")) as stranger:
+            # not signed in: the chat INVITE is challenged, never relayed
+            with pytest.raises(InviteRejected) as rejected:
+                stranger.invite(fe.lookup_uri)
+            assert rejected.value.response.status == 407
+    finally:
+        fe.cleanup()
+        node.cleanup()
