@@ -150,8 +150,8 @@ int pchat_provision(struct sip_msg *msg)
 	if(pool == NULL || pchat_xml_escape(esc_pool, sizeof(esc_pool), pool) < 0)
 		esc_pool[0] = '\0';
 	if(pchat_room_management_url.len <= 0
-			|| pchat_xml_escape(esc_url, sizeof(esc_url),
-					   &pchat_room_management_url)
+			|| pchat_xml_escape(
+					   esc_url, sizeof(esc_url), &pchat_room_management_url)
 					   < 0)
 		esc_url[0] = '\0';
 	len = snprintf(body, sizeof(body),
