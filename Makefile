@@ -54,7 +54,7 @@ install: all
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
 	install -m 644 sql/upgrade/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade/
-	install -m 644 cfg/*.cfg $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
+	install -m 644 cfg/*.cfg cfg/*.inc $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:

@@ -5,6 +5,7 @@ set -euo pipefail
 
 PKGS=(
 	kamailio                     # the operator's Kamailio: /usr/sbin/kamailio, kamcmd, tm, sl, ctl, jsonrpcs
+	kamailio-mysql-modules       # db_mysql: auth_db reads the subscriber table (cfg WITH_AUTH)
 	mariadb-server               # private MariaDB instance for `make run` and the tests
 	mariadb-client
 	default-libmysqlclient-dev   # MariaDB Connector/C (libmysqlclient API)

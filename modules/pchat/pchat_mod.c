@@ -22,6 +22,7 @@
 #include "pchat_cmd.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
+#include "pchat_provision.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
 #include "pchat_store.h"
@@ -38,18 +39,24 @@ int pchat_max_body = 24576;
 int pchat_retry_after = 5;
 str pchat_db_url = str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat");
 static int pchat_hash_size = 4096;
+int pchat_use_asserted_identity = 0;
+str pchat_provision_pool_uri = STR_NULL;
+str pchat_room_management_url = STR_NULL;
 
 static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
 static void pchat_mod_destroy(void);
 static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
 	{"pchat_handle", (cmd_function)w_pchat_handle, 0, 0, 0, REQUEST_ROUTE},
 	{"pchat_connection_closed", (cmd_function)w_pchat_connection_closed, 0,
 		0, 0, ANY_ROUTE},
+	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
+		REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -64,6 +71,9 @@ static param_export_t pchat_params[] = {
 	{"max_body_size", PARAM_INT, &pchat_max_body},
 	{"retry_after", PARAM_INT, &pchat_retry_after},
 	{"hash_size", PARAM_INT, &pchat_hash_size},
+	{"use_asserted_identity", PARAM_INT, &pchat_use_asserted_identity},
+	{"provision_pool_uri", PARAM_STR, &pchat_provision_pool_uri},
+	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{0, 0, 0}
 };
 
@@ -160,9 +170,24 @@ static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2)
 }
 
 /* clang-format off */
+static int ki_pchat_provision(struct sip_msg *msg)
+{
+	return pchat_provision(msg);
+}
+
+static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_provision(msg);
+}
+
 static sr_kemi_t pchat_kemi_exports[] = {
 	{ str_init("pchat"), str_init("pchat_handle"),
 		SR_KEMIP_INT, ki_pchat_handle,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_provision"),
+		SR_KEMIP_INT, ki_pchat_provision,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

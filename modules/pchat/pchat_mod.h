@@ -26,5 +26,8 @@ extern int pchat_min_se;          /* smallest interval we accept */
 extern int pchat_max_body;        /* largest XCCOS body accepted, bytes */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
 extern str pchat_db_url;
+extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
+extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
+extern str pchat_room_management_url;   /* provisioned web manager, or empty */
 
 #endif

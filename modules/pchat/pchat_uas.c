@@ -24,6 +24,7 @@
 #include "core/parser/parse_content.h"
 #include "core/parser/parse_cseq.h"
 #include "core/parser/parse_from.h"
+#include "core/parser/parse_ppi_pai.h"
 #include "core/parser/parse_supported.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
@@ -42,7 +43,7 @@
 #define PCHAT_ALLOW "INVITE, ACK, BYE, CANCEL, INFO, UPDATE, OPTIONS"
 
 /* Adds one header line (without CRLF) to the reply being built for msg. */
-static int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
+int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -61,7 +62,7 @@ static int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
 /* Replies statefully: creates the transaction when the caller has not (so
  * retransmissions are absorbed) and sends code/reason with the lumps
  * added so far. */
-static int pchat_reply(struct sip_msg *msg, int code, char *reason)
+int pchat_reply(struct sip_msg *msg, int code, char *reason)
 {
 	if(_pchat_tmb.t_reply(msg, code, reason) < 0) {
 		LM_ERR("cannot send %d reply to %.*s\n", code,
@@ -74,7 +75,7 @@ static int pchat_reply(struct sip_msg *msg, int code, char *reason)
 
 /* Creates the server transaction. Returns 1 for a new request, 0 for a
  * retransmission tm has already answered, -1 on error. */
-static int pchat_newtran(struct sip_msg *msg)
+int pchat_newtran(struct sip_msg *msg)
 {
 	int ret = _pchat_tmb.t_newtran(msg);
 
@@ -214,10 +215,31 @@ static void pchat_warning(struct sip_msg *msg, const char *text)
 	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
 }
 
+/* The user a chat INVITE acts for. Behind a front-end (use_asserted_identity
+ * set) the front-end has authenticated the client and says who it is in
+ * P-Asserted-Identity; the chat node only accepts chat traffic from its
+ * front-ends (see cfg/pchat-node.cfg), so that header is trusted there.
+ * Otherwise, and when the header is absent, the From URI is the user. */
+static str *pchat_identity(struct sip_msg *msg)
+{
+	p_id_body_t *pai;
+
+	if(pchat_use_asserted_identity && msg->pai) {
+		if(parse_pai_header(msg) < 0)
+			return NULL;
+		pai = get_pai(msg);
+		if(pai == NULL || pai->id == NULL || pai->id->uri.len <= 0)
+			return NULL;
+		return &pai->id->uri;
+	}
+	return &get_from(msg)->uri;
+}
+
 static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 {
 	dlg_t *dlg = NULL;
 	int interval, ret, policy;
+	str *user;
 
 	ret = pchat_newtran(msg);
 	if(ret <= 0)
@@ -229,7 +251,12 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		pchat_reply(msg, 400, "Bad From");
 		return 1;
 	}
-	policy = pchat_policy_enabled(&get_from(msg)->uri);
+	user = pchat_identity(msg);
+	if(user == NULL) {
+		pchat_reply(msg, 400, "Bad P-Asserted-Identity");
+		return 1;
+	}
+	policy = pchat_policy_enabled(user);
 	if(policy == PCHAT_STORE_UNAVAILABLE) {
 		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
 		pchat_reply(msg, 503, "Service Unavailable");
@@ -248,7 +275,7 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		goto error;
 	/* the session exists before the 200 leaves, so a fast ACK or INFO
 	 * finds it */
-	if(pchat_session_add(dlg, &get_from(msg)->uri, u, &msg->rcv, interval) == 0)
+	if(pchat_session_add(dlg, user, u, &msg->rcv, interval) == 0)
 		goto error;
 	dlg = NULL;
 	if(pchat_contact_hdr(msg, u) < 0 || pchat_timer_hdrs(msg, interval) < 0

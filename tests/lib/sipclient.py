@@ -752,6 +752,84 @@ class SipClient:
         return self._wait_response(call_id, cseq_num, method, timeout,
                                    retransmit=raw if self.transport == "udp" else None)
 
+    # ----- sign-in (REGISTER, SUBSCRIBE) -------------------------------------
+
+    def register(self, password=None, expires=900, timeout=5.0):
+        """REGISTER like pidgin-sipe; answers one 407 with Digest (MD5, qop=auth).
+
+        The Digest answer carries ``uri="(null)"`` literally, as sipe's does.
+        Returns the final response (the 200, or whatever ended the exchange);
+        ``self.challenges`` lists the 407s seen.  Expires 0 de-registers.
+        """
+        import hashlib
+        call_id = _gen_call_id()
+        tag = _gen_tag()
+        self.challenges = []
+        cseq = 0
+        auth = None
+        while True:
+            cseq += 1
+            headers = [("Contact", f"{self.contact};methods=\"INVITE, MESSAGE, INFO, "
+                                   f"SUBSCRIBE, OPTIONS, BYE, CANCEL, NOTIFY, ACK, REFER, "
+                                   f"BENOTIFY\";proxy=replace;+sip.instance=\"<urn:uuid:"
+                                   f"{self.epid}>\""),
+                       ("Supported", "gruu-10, adhoclist, msrtc-event-categories"),
+                       ("Event", "registration"),
+                       ("Allow-Events", "presence"),
+                       ("Expires", str(expires))]
+            if auth:
+                headers.append(("Proxy-Authorization", auth))
+            raw = self.build_request("REGISTER", f"sip:{self.domain}", call_id=call_id,
+                                     from_tag=tag, to_uri=self.aor, to_tag=None, cseq=cseq,
+                                     via=self.via(_gen_branch()), extra_headers=headers)
+            if expires == 0:
+                # sipe sends the de-REGISTER and closes at once; tests may wait
+                self.send_raw(raw)
+                return self._wait_response(call_id, cseq, "REGISTER", timeout)
+            response = self.transact(raw, call_id, cseq, "REGISTER", timeout)
+            if response.status != 407 or auth is not None or password is None:
+                return response
+            self.challenges.append(response)
+            challenge = response.header("Proxy-Authenticate") or ""
+            params = dict(re.findall(r'(\w+)="?([^",]*)"?', challenge.partition(" ")[2]))
+            realm, nonce = params.get("realm", ""), params.get("nonce", "")
+            cnonce, nc, uri = f"{random.getrandbits(32):08x}", "00000001", "(null)"
+
+            def md5(text):
+                return hashlib.md5(text.encode()).hexdigest()
+            ha1 = md5(f"{self.user}:{realm}:{password}")
+            ha2 = md5(f"REGISTER:{uri}")
+            digest = md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+            auth = (f'Digest username="{self.user}", realm="{realm}", nonce="{nonce}", '
+                    f'uri="{uri}", qop=auth, nc={nc}, cnonce="{cnonce}", '
+                    f'response="{digest}", algorithm=MD5')
+            if "opaque" in params:
+                auth += f', opaque="{params["opaque"]}"'
+
+    def subscribe(self, event, ruri=None, accept=None, expires=0, timeout=5.0):
+        """SUBSCRIBE sip:<self> (or ``ruri``) with ``event``; returns the final response."""
+        ruri = ruri or self.aor
+        headers = [("Event", event), ("Contact", self.contact), ("Expires", str(expires))]
+        if accept:
+            headers.append(("Accept", accept))
+        if event == "vnd-microsoft-provisioning-v2":
+            headers.append(("Accept", "application/vnd-microsoft-roaming-provisioning-v2+xml"))
+            body = ('<provisioningGroupList xmlns="http://schemas.microsoft.com/2006/09/'
+                    'sip/provisioninggrouplist"><provisioningGroup name="ServerConfiguration"/>'
+                    '<provisioningGroup name="meetingPolicy"/>'
+                    '<provisioningGroup name="persistentChatConfiguration"/>'
+                    '</provisioningGroupList>')
+            ctype = "application/vnd-microsoft-roaming-provisioning-v2+xml"
+        else:
+            body, ctype = "", None
+        call_id = _gen_call_id()
+        raw = self.build_request("SUBSCRIBE", ruri, call_id=call_id, from_tag=_gen_tag(),
+                                 to_uri=self.aor, to_tag=None, cseq=1,
+                                 via=self.via(_gen_branch()), extra_headers=headers,
+                                 body=body, content_type=ctype)
+        return self.transact(raw, call_id, 1, "SUBSCRIBE", timeout)
+
+
     # ----- dialogs ---------------------------------------------------------
 
     def invite(self, ruri, sdp=True, extra_headers=None, timeout=5.0):
@@ -1246,3 +1324,17 @@ class Dialog:
         if problems:
             raise AssertionError("server requests pidgin-sipe would not accept:\n  "
                                  + "\n  ".join(problems))
+
+
+def provisioning_properties(body):
+    """{group name: {property name: value}} from a provisionGroupList document."""
+    root = ET.fromstring(body)
+    groups = {}
+    for group in root.iter():
+        if group.tag.rsplit("}", 1)[-1] != "provisionGroup":
+            continue
+        props = groups.setdefault(group.get("name"), {})
+        for prop in group.iter():
+            if prop.tag.rsplit("}", 1)[-1] == "property":
+                props[prop.get("name")] = (prop.text or "").strip()
+    return groups

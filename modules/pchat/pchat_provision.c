@@ -1,0 +1,195 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+/* In-band provisioning for Lync-style clients (CLIENTS.md 1, PROTOCOL.md
+ * 1.2): the front-end answers the client's SUBSCRIBE with Event:
+ * vnd-microsoft-provisioning-v2 by a 200 OK that carries the provisioning
+ * document itself ("piggy-backed"), so no NOTIFY towards a client that
+ * never listens is needed. Only persistentChatConfiguration is sent:
+ * advertising services we do not serve (focusFactoryUri, mrasUri) would
+ * send the client to them. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/data_lump_rpl.h"
+#include "core/dprint.h"
+#include "core/parser/msg_parser.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_event.h"
+#include "core/parser/parse_from.h"
+#include "core/parser/parse_uri.h"
+
+#include "pchat_mod.h"
+#include "pchat_provision.h"
+#include "pchat_room.h"
+#include "pchat_store.h"
+#include "pchat_uas.h"
+#include "pchat_uri.h"
+
+#define PCHAT_PROV_EVENT "vnd-microsoft-provisioning-v2"
+#define PCHAT_PROV_CTYPE "application/vnd-microsoft-roaming-provisioning-v2+xml"
+
+static int pchat_is_provisioning(struct sip_msg *msg)
+{
+	event_t *ev;
+	static str want = str_init(PCHAT_PROV_EVENT);
+
+	if(msg->event == NULL || parse_event(msg->event) < 0)
+		return 0;
+	ev = (event_t *)msg->event->parsed;
+	return ev && ev->name.len == want.len
+		   && strncasecmp(ev->name.s, want.s, want.len) == 0;
+}
+
+/* The lookup URI a user of `domain` is sent to: the configured
+ * provision_pool_uri, else the lookup URI of the user's own domain, else the
+ * first lookup URI. NULL when none is configured. */
+static str *pchat_pool_uri(str *domain)
+{
+	pchat_uri_t *u, *first = NULL;
+
+	if(pchat_provision_pool_uri.len > 0)
+		return &pchat_provision_pool_uri;
+	for(u = pchat_uri_list(); u; u = u->next) {
+		if(u->kind != PCHAT_URI_LOOKUP)
+			continue;
+		if(first == NULL)
+			first = u;
+		if(u->host.len == domain->len
+				&& strncasecmp(u->host.s, domain->s, domain->len) == 0)
+			return &u->uri;
+	}
+	return first ? &first->uri : NULL;
+}
+
+/* XML-escapes src into dst (no quotes or angle brackets survive). */
+static int pchat_xml_escape(char *dst, int size, str *src)
+{
+	int i, n = 0;
+	const char *rep;
+
+	for(i = 0; i < src->len; i++) {
+		switch(src->s[i]) {
+			case '&':
+				rep = "&amp;";
+				break;
+			case '<':
+				rep = "&lt;";
+				break;
+			case '>':
+				rep = "&gt;";
+				break;
+			case '"':
+				rep = "&quot;";
+				break;
+			default:
+				rep = NULL;
+		}
+		if(rep) {
+			if(n + (int)strlen(rep) >= size)
+				return -1;
+			memcpy(dst + n, rep, strlen(rep));
+			n += strlen(rep);
+		} else {
+			if(n + 1 >= size)
+				return -1;
+			dst[n++] = src->s[i];
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+int pchat_provision(struct sip_msg *msg)
+{
+	struct sip_uri puri;
+	str *user, *pool;
+	char body[2048], esc_pool[512], esc_url[512];
+	int len, enabled, ret;
+
+	if(msg->first_line.type != SIP_REQUEST
+			|| msg->REQ_METHOD != METHOD_SUBSCRIBE)
+		return -1;
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0 || msg->cseq == NULL
+			|| msg->from == NULL)
+		return -1;
+	if(!pchat_is_provisioning(msg))
+		return -1;
+	ret = pchat_newtran(msg);
+	if(ret <= 0)
+		return 1;
+	if(parse_from_header(msg) < 0) {
+		pchat_reply(msg, 400, "Bad From");
+		return 1;
+	}
+	user = &get_from(msg)->uri;
+	if(parse_uri(user->s, user->len, &puri) < 0) {
+		pchat_reply(msg, 400, "Bad From URI");
+		return 1;
+	}
+	enabled = pchat_policy_enabled(user);
+	if(enabled == PCHAT_STORE_UNAVAILABLE) {
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		pchat_reply(msg, 503, "Service Unavailable");
+		return 1;
+	}
+	pool = pchat_pool_uri(&puri.host);
+	if(pool == NULL)
+		enabled = 0; /* nothing to point the client at */
+	if(pool == NULL || pchat_xml_escape(esc_pool, sizeof(esc_pool), pool) < 0)
+		esc_pool[0] = '\0';
+	if(pchat_room_management_url.len <= 0
+			|| pchat_xml_escape(
+					   esc_url, sizeof(esc_url), &pchat_room_management_url)
+					   < 0)
+		esc_url[0] = '\0';
+	len = snprintf(body, sizeof(body),
+			"<provisionGroupList xmlns=\"http://schemas.microsoft.com/2006/09/"
+			"sip/provisiongrouplist\">"
+			"<provisionGroup name=\"persistentChatConfiguration\">"
+			"<propertyEntryList>"
+			"<property name=\"EnablePersistentChat\">%s</property>"
+			"%s%s%s%s%s%s%s%s%s"
+			"</propertyEntryList></provisionGroup></provisionGroupList>",
+			enabled > 0 ? "true" : "false",
+			esc_pool[0] ? "<property name=\"DefaultPersistentChatPoolUri\">"
+						: "",
+			esc_pool, esc_pool[0] ? "</property>" : "",
+			esc_pool[0] ? "<property name=\"PersistentChatPoolUris\">" : "",
+			esc_pool, esc_pool[0] ? "</property>" : "",
+			esc_url[0] ? "<property name=\"PersistentChatWebManagerUriInt\">"
+					   : "",
+			esc_url, esc_url[0] ? "</property>" : "");
+	if(len <= 0 || len >= (int)sizeof(body)) {
+		pchat_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	/* the piggy-back headers tell the client the body is the
+	 * notification for this very subscription (CLIENTS.md 1) */
+	if(pchat_reply_hdr(msg, "Event: " PCHAT_PROV_EVENT) < 0
+			|| pchat_reply_hdr(msg, "ms-piggyback-cseq: %.*s",
+					   get_cseq(msg)->number.len, get_cseq(msg)->number.s)
+					   < 0
+			|| pchat_reply_hdr(msg, "Expires: 0") < 0
+			|| pchat_reply_hdr(msg, "Content-Type: " PCHAT_PROV_CTYPE) < 0
+			|| add_lump_rpl(msg, body, len, LUMP_RPL_BODY) == NULL) {
+		LM_ERR("cannot build the provisioning reply\n");
+		pchat_reply(msg, 500, "Server Internal Error");
+		return 1;
+	}
+	LM_DBG("provisioned %.*s: persistent chat %s\n", user->len, user->s,
+			enabled > 0 ? "enabled" : "disabled");
+	pchat_reply(msg, 200, "OK");
+	return 1;
+}

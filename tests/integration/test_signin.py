@@ -1,0 +1,103 @@
+"""A sipe-like client signs in to the standalone configuration (what `make
+run` starts) exactly as CLIENTS.md 1 describes, finds the chat service from
+the provisioning document and chats; with WITH_AUTH it is challenged by 407
+Digest first."""
+
+import xml.sax.saxutils
+
+import pytest
+
+from chat import make_room, set_policy, unique
+from signin import PROVISIONING, connect, open_chat, pool_uri, sign_in
+from sipclient import InviteRejected, find, parse_xccos
+
+
+def post_and_receive(users, guid, domain):
+    """Both users join room guid; the first posts; both receive the post."""
+    uri = f"ma-chan://{domain}/{guid}"
+    for _, dlg in users:
+        assert dlg.command("join", f'<chanid key="0" domain="{domain}" value="{guid}"/>'
+                           ).code == 200
+    client, dlg = users[0]
+    text = xml.sax.saxutils.escape(unique("hello"))
+    _, body = client.make_envelope(
+        f'<grpchat id="grpchat" seqid="1" chanUri="{uri}" author="{client.aor}" '
+        f'ts="2026-01-01T00:00:00Z"><chat>{text}</chat></grpchat>')
+    assert dlg.send_xccos(body).status == 200
+    for _, d in users:
+        def is_post(m):
+            g = find(parse_xccos(m.body), "grpchat")
+            return g is not None and find(g, "chat").text == text
+        msg = d.wait_server_info(is_post, timeout=10)
+        assert find(find(parse_xccos(msg.body), "grpchat"), "chat").text == text
+        d.assert_server_requests_ok()
+
+
+def test_open_mode_sign_in_and_chat(kam, mariadb):
+    set_policy(mariadb, "global", "", True)
+    _, guid, _ = make_room(mariadb)
+    a_user, b_user = unique("alice"), unique("bob")
+    with connect(kam.port, a_user) as a, connect(kam.port, b_user) as b:
+        users = []
+        for client in (a, b):
+            props = sign_in(client)
+            assert props["EnablePersistentChat"] == "true"
+            assert props["DefaultPersistentChatPoolUri"] == kam.lookup_uri
+            assert props["PersistentChatPoolUris"] == kam.lookup_uri
+            assert "PersistentChatWebManagerUriInt" not in props
+            users.append((client, open_chat(client, pool_uri(props, client))))
+        post_and_receive(users, guid, kam.domain)
+        # de-REGISTER is fire-and-forget and never challenged
+        assert a.register(expires=0).status == 200
+
+
+def test_roaming_subscriptions_are_harmless(kam):
+    with connect(kam.port, unique("carol")) as c:
+        for event in ("vnd-microsoft-roaming-contacts", "vnd-microsoft-roaming-self"):
+            response = c.subscribe(event)
+            assert response.status in (200, 404, 489), response.raw.decode()
+
+
+def test_policy_disabled_user(kam, mariadb):
+    user = unique("dave")
+    set_policy(mariadb, "global", "", True)
+    set_policy(mariadb, "user", f"sip:{user}@{kam.domain}", False)
+    with connect(kam.port, user) as d:
+        props = sign_in(d)
+        assert props["EnablePersistentChat"] == "false"
+        with pytest.raises(InviteRejected) as rejected:
+            d.invite(kam.lookup_uri)
+        assert rejected.value.response.status == 403
+
+
+@pytest.fixture(scope="module")
+def subscribers(mariadb):
+    import os
+    from kamailio import TOP
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    return mariadb
+
+
+def test_auth_mode_407_digest(kamailio_factory, subscribers):
+    user = unique("erin")
+    subscribers.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
+                    f"('{user}', 'example.com', 's3cret')", db="pchat")
+    set_policy(subscribers, "global", "", True)
+    kam = kamailio_factory(defines={"WITH_AUTH": "1"})
+    with connect(kam.port, user) as e:
+        props = sign_in(e, password="s3cret")
+        assert [c.status for c in e.challenges] == [407]
+        challenge = e.challenges[0].header("Proxy-Authenticate")
+        assert challenge.startswith("Digest ") and "qop=\"auth\"" in challenge
+        assert e.challenges[0].header("WWW-Authenticate") is None
+        dlg = open_chat(e, pool_uri(props, e))
+        assert dlg.response.status == 200
+        # the de-REGISTER is not challenged either
+        assert e.register(expires=0).status == 200
+    with connect(kam.port, user) as wrong:
+        response = wrong.register(password="nope")
+        assert response.status == 407
+    with connect(kam.port, unique("mallory")) as m:
+        # a connection that has not signed in cannot reach the chat service
+        response = m.subscribe(PROVISIONING)
+        assert response.status == 407
