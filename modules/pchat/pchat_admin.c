@@ -172,3 +172,20 @@ int pchat_admin_is_true(const char *v)
 {
 	return v && v[0] == '1';
 }
+
+void pchat_admin_list(
+		rpc_t *rpc, void *ctx, int name_max, pchat_admin_reply_f reply)
+{
+	pchat_args_t args;
+	char name[1100];
+	int has_name, limit = 1000;
+
+	if(name_max > (int)sizeof(name))
+		name_max = sizeof(name);
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| (has_name = pchat_args_cstr(&args, "name", name, name_max)) < 0
+			|| pchat_args_int(&args, "result_size", 1, 1000000, &limit) < 0
+			|| pchat_args_done(&args) < 0
+			|| reply(rpc, ctx, &args, has_name ? name : NULL, limit) < 0)
+		pchat_admin_fault(rpc, ctx, &args);
+}

@@ -66,6 +66,14 @@ int pchat_admin_add_principal_list(rpc_t *rpc, void *th, pchat_plist_t table,
 const char *pchat_admin_node_uri(const char *kind, const char *guid,
 		char *buf, int size);
 
+/* The "get" RPCs of named things (categories, add-ins, groups): optional
+ * name= (exact, at most name_max - 1 bytes) and result_size= (default
+ * 1000), then reply() answers with the matching items. */
+typedef int (*pchat_admin_reply_f)(rpc_t *rpc, void *ctx, pchat_args_t *args,
+		const char *name, long long limit);
+void pchat_admin_list(
+		rpc_t *rpc, void *ctx, int name_max, pchat_admin_reply_f reply);
+
 /* "true"/"false" for a 0/1 column. */
 int pchat_admin_is_true(const char *v);
 

@@ -199,18 +199,7 @@ static const char *pchat_rpc_group_get_doc[] = {
 
 static void pchat_rpc_group_get(rpc_t *rpc, void *ctx)
 {
-	pchat_args_t args;
-	char name[PCHAT_GROUP_NAME_MAX];
-	int has_name, limit = 1000;
-
-	if(pchat_args_scan(rpc, ctx, &args) < 0
-			|| (has_name = pchat_args_cstr(&args, "name", name, sizeof(name)))
-					   < 0
-			|| pchat_args_int(&args, "result_size", 1, 1000000, &limit) < 0
-			|| pchat_args_done(&args) < 0
-			|| pchat_group_reply(rpc, ctx, &args, has_name ? name : NULL, limit)
-					   < 0)
-		pchat_admin_fault(rpc, ctx, &args);
+	pchat_admin_list(rpc, ctx, PCHAT_GROUP_NAME_MAX, pchat_group_reply);
 }
 
 static const char *pchat_rpc_group_set_doc[] = {
