@@ -15,6 +15,7 @@
 #include "core/mod_fix.h"
 #include "core/sr_module.h"
 #include "core/timer.h"
+#include "core/timer_proc.h"
 
 #include "core/rpc_lookup.h"
 
@@ -124,8 +125,10 @@ static int pchat_mod_init(void)
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
-	if(register_timer(pchat_uas_expire_timer, 0, 1) < 0) {
-		LM_ERR("cannot register the session expiry timer\n");
+	/* session ends query the store and send notices: a process of their
+	 * own, not the core timer that also drives tm's retransmissions */
+	if(register_basic_timers(1) < 0) {
+		LM_ERR("cannot register the session expiry process\n");
 		return -1;
 	}
 	return 0;
@@ -133,7 +136,17 @@ static int pchat_mod_init(void)
 
 static int pchat_child_init(int rank)
 {
-	if(rank == PROC_INIT || rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+	if(rank == PROC_MAIN) {
+		/* make_sock: it sends BYEs and notices over TCP */
+		if(fork_basic_timer(PROC_TIMER, "PCHAT SESSION TIMER", 1,
+				   pchat_uas_expire_timer, NULL, 1)
+				< 0) {
+			LM_ERR("cannot start the session expiry process\n");
+			return -1;
+		}
+		return 0;
+	}
+	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
 	return pchat_store_child_init();
 }

@@ -81,3 +81,8 @@ def test_interval_below_min_se_is_refused_with_422(short_kam):
         assert err.value.response.header("Min-SE") == "2"
     finally:
         client.close()
+
+
+def test_session_ends_run_in_their_own_process(short_kam):
+    """Not in the core timer that drives tm's retransmissions."""
+    assert "PCHAT SESSION TIMER" in short_kam.rpc("core.psx")
