@@ -152,7 +152,8 @@ class MariaDB:
         result = subprocess.run(
             [_binary("mariadb-install-db"), "--no-defaults",
              "--auth-root-authentication-method=normal", f"--datadir={scratch}", "--user=root",
-             "--skip-test-db"],
+             # no host name lookups: a machine without /etc/hosts still works
+             "--skip-test-db", "--skip-name-resolve", "--force"],
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             shutil.rmtree(scratch, ignore_errors=True)
