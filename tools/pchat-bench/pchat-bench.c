@@ -126,7 +126,7 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_err, posts_meas_ok, posts_sent_meas;
 	uint64_t deliveries, deliveries_meas, dups, expected, foreign_infos;
 	uint64_t server_infos, byes, conn_closed, parse_errors, other_errors;
-	uint64_t hist_ok, hist_err, hist_meas, timeouts;
+	uint64_t hist_ok, hist_err, hist_meas, timeouts, invite_retrans;
 	uint64_t req_ok, req_err, req_meas;
 	uint64_t rlimit_from, rlimit_to;
 } st;
@@ -638,6 +638,14 @@ static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 	if(!strcmp(method, "INVITE")) {
 		if(code >= 300) {
 			client_fail(c, "INVITE rejected");
+			return;
+		}
+		if(c->state != C_INVITING) {
+			/* a 2xx retransmission (RFC 3261 13.3.1.4): ACK it again */
+			char to[160];
+			st.invite_retrans++;
+			dialog_to(c, to, sizeof(to));
+			send_request(c, "ACK", c->target, to, 1, NULL, NULL, NULL);
 			return;
 		}
 		if(get_hdr(msg, hlen, "To", 't', &v, &vl) == 0) {
@@ -1365,13 +1373,14 @@ int main(int argc, char **argv)
 					win > 0 ? (double)st.req_meas / win : 0);
 			printf("\"timeouts\":%llu,\"conn_closed\":%llu,\"byes\":%llu,"
 				   "\"parse_errors\":%llu,\"other_infos\":%llu,"
-				   "\"other_errors\":%llu,",
+				   "\"other_errors\":%llu,\"invite_2xx_retransmissions\":%llu,",
 					(unsigned long long)st.timeouts,
 					(unsigned long long)st.conn_closed,
 					(unsigned long long)st.byes,
 					(unsigned long long)st.parse_errors,
 					(unsigned long long)st.foreign_infos,
-					(unsigned long long)st.other_errors);
+					(unsigned long long)st.other_errors,
+					(unsigned long long)st.invite_retrans);
 			printf("\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f,"
 				   "\"server_cpu_us_per_unit\":%.2f,\"units\":%llu,"
 				   "\"server_procs\":%d,\"server_pss_mb\":%.1f,"
