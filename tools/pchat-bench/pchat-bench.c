@@ -85,6 +85,8 @@ typedef struct client {
 	int post_rr;
 	int outstanding; /* stateless: requests in flight */
 	int posts_pending;
+	int pend_room[64]; /* rooms of the posts awaiting their SIP answer, FIFO */
+	unsigned int pend_head, pend_tail;
 } client_t;
 
 static struct {
@@ -126,7 +128,7 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_err, posts_meas_ok, posts_sent_meas;
 	uint64_t deliveries, deliveries_meas, dups, expected, foreign_infos;
 	uint64_t server_infos, byes, conn_closed, parse_errors, other_errors;
-	uint64_t hist_ok, hist_err, hist_meas, timeouts, invite_retrans;
+	uint64_t hist_ok, hist_err, hist_meas, timeouts, invite_retrans, posts_throttled;
 	uint64_t req_ok, req_err, req_meas;
 	uint64_t rlimit_from, rlimit_to;
 } st;
@@ -624,6 +626,15 @@ static void delivery(client_t *c, const char *body, size_t blen)
 		hist_add(&h_deliv, now - (int64_t)t);
 }
 
+/* the room of the oldest post still waiting for its answer (TCP keeps the
+ * order of the answers on one connection) */
+static int post_answered(client_t *c)
+{
+	if(c->pend_head == c->pend_tail)
+		return c->rooms[0];
+	return c->pend_room[c->pend_head++ % 64];
+}
+
 static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 {
 	const char *v;
@@ -701,11 +712,13 @@ static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 		c->posts_pending--;
 		if(code == 200) {
 			st.posts_ok++;
-			st.expected += (uint64_t)(rooms[c->rooms[0]].members - 1);
+			st.expected += (uint64_t)(rooms[post_answered(c)].members - 1);
 			if(phase == P_MEASURE)
 				st.posts_meas_ok++;
-		} else
+		} else {
+			post_answered(c);
 			st.posts_err++;
+		}
 		return;
 	}
 	if(!strcmp(method, "INFO")) {
@@ -724,10 +737,11 @@ static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 		c->posts_pending--;
 		if(code == 200) {
 			st.posts_ok++;
-			st.expected += (uint64_t)rooms[c->rooms[c->post_rr]].members;
+			st.expected += (uint64_t)rooms[post_answered(c)].members;
 			if(phase == P_MEASURE)
 				st.posts_meas_ok++;
 		} else {
+			post_answered(c);
 			st.posts_err++;
 			if(getenv("PCHAT_BENCH_DEBUG"))
 				fprintf(stderr, "post answered %d\n", code);
@@ -946,6 +960,7 @@ static void post_one(client_t *c)
 	if(phase == P_MEASURE)
 		st.posts_sent_meas++;
 	c->posts_pending++;
+	c->pend_room[c->pend_tail++ % 64] = r;
 	if(opt.mode == M_IMC) {
 		char ruri[160], to[170];
 		c->post_rr = 0;
@@ -1277,9 +1292,14 @@ int main(int argc, char **argv)
 						do {
 							c = &cl[poster_rr];
 							poster_rr = (poster_rr + 1) % opt.posters;
-						} while(c->state != C_READY && ++tries < opt.posters);
-						if(c->state != C_READY)
+						} while((c->state != C_READY || c->posts_pending >= 64)
+								&& ++tries < opt.posters);
+						if(c->state != C_READY || c->posts_pending >= 64) {
+							/* every poster has 64 posts unanswered */
+							st.posts_throttled++;
+							post_credit = 0;
 							break;
+						}
 						post_one(c);
 						post_credit -= 1;
 					}
@@ -1345,7 +1365,7 @@ int main(int argc, char **argv)
 			printf("\"posts_sent\":%llu,\"posts_ok\":%llu,\"posts_err\":%llu,"
 				   "\"posts_per_s\":%.1f,\"deliveries\":%llu,"
 				   "\"deliveries_per_s\":%.1f,\"expected\":%llu,"
-				   "\"missing\":%lld,\"duplicates\":%llu,",
+				   "\"missing\":%lld,\"duplicates\":%llu,\"posts_throttled\":%llu,",
 					(unsigned long long)st.posts_sent,
 					(unsigned long long)st.posts_ok,
 					(unsigned long long)st.posts_err,
@@ -1353,7 +1373,8 @@ int main(int argc, char **argv)
 					(unsigned long long)st.deliveries,
 					win > 0 ? (double)st.deliveries_meas / win : 0,
 					(unsigned long long)st.expected, (long long)missing,
-					(unsigned long long)st.dups);
+					(unsigned long long)st.dups,
+					(unsigned long long)st.posts_throttled);
 			printf("\"lat_ms_p50\":%.3f,\"lat_ms_p90\":%.3f,\"lat_ms_p99\":%.3f,"
 				   "\"lat_ms_max\":%.3f,\"lat_samples\":%llu,",
 					hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
