@@ -81,6 +81,7 @@ typedef struct client {
 	int *rooms;
 	int joined_rooms; /* imc: joins answered */
 	uint32_t *lastseq; /* per poster, lazily */
+	uint64_t *seqmask;
 	uint32_t post_seq;
 	int post_rr;
 	int outstanding; /* stateless: requests in flight */
@@ -128,7 +129,7 @@ static struct {
 	uint64_t posts_sent, posts_ok, posts_err, posts_meas_ok, posts_sent_meas;
 	uint64_t deliveries, deliveries_meas, dups, expected, foreign_infos;
 	uint64_t server_infos, byes, conn_closed, parse_errors, other_errors;
-	uint64_t hist_ok, hist_err, hist_meas, timeouts, invite_retrans, posts_throttled;
+	uint64_t hist_ok, hist_err, hist_meas, timeouts, invite_retrans, posts_throttled, reordered;
 	uint64_t req_ok, req_err, req_meas;
 	uint64_t rlimit_from, rlimit_to;
 } st;
@@ -614,12 +615,27 @@ static void delivery(client_t *c, const char *body, size_t blen)
 		return;
 	}
 	st.deliveries++;
-	if(!c->lastseq)
+	if(!c->lastseq) {
 		c->lastseq = xcalloc((size_t)opt.posters, sizeof(uint32_t));
-	if(seq <= c->lastseq[poster])
-		st.dups++;
-	else
+		c->seqmask = xcalloc((size_t)opt.posters, sizeof(uint64_t));
+	}
+	/* highest sequence seen per poster plus a bitmap of the 64 before it:
+	 * a copy seen twice is a duplicate, one arriving late is reordered */
+	if(seq > c->lastseq[poster]) {
+		uint32_t shift = seq - c->lastseq[poster];
+		c->seqmask[poster] = shift >= 64 ? 0 : c->seqmask[poster] << shift;
+		c->seqmask[poster] |= 1; /* bit 0: lastseq itself */
 		c->lastseq[poster] = seq;
+	} else {
+		uint32_t back = c->lastseq[poster] - seq;
+		if(back < 64 && (c->seqmask[poster] & (1ULL << back)))
+			st.dups++;
+		else {
+			st.reordered++;
+			if(back < 64)
+				c->seqmask[poster] |= 1ULL << back;
+		}
+	}
 	if(phase == P_MEASURE)
 		st.deliveries_meas++;
 	if((int64_t)t >= t_meas_start && t_meas_start && (int64_t)t < t_meas_end)
@@ -1328,6 +1344,11 @@ int main(int argc, char **argv)
 		double cpu = s1.cpu_s - s0.cpu_s;
 		uint64_t unique = st.deliveries - st.dups;
 		int64_t missing = (int64_t)st.expected - (int64_t)unique;
+		/* more copies than posts x members: duplicates too old for the
+		 * 64-post window (e.g. retransmissions seconds later) */
+		int64_t excess = missing < 0 ? -missing : 0;
+		if(missing < 0)
+			missing = 0;
 		uint64_t units = opt.mode == M_STATELESS ? st.req_meas
 						 : opt.scen == S_HISTORY ? st.hist_meas
 												 : st.deliveries_meas;
@@ -1365,7 +1386,7 @@ int main(int argc, char **argv)
 			printf("\"posts_sent\":%llu,\"posts_ok\":%llu,\"posts_err\":%llu,"
 				   "\"posts_per_s\":%.1f,\"deliveries\":%llu,"
 				   "\"deliveries_per_s\":%.1f,\"expected\":%llu,"
-				   "\"missing\":%lld,\"duplicates\":%llu,\"posts_throttled\":%llu,",
+				   "\"missing\":%lld,\"duplicates\":%llu,\"posts_throttled\":%llu,\"reordered\":%llu,\"excess\":%lld,",
 					(unsigned long long)st.posts_sent,
 					(unsigned long long)st.posts_ok,
 					(unsigned long long)st.posts_err,
@@ -1374,7 +1395,8 @@ int main(int argc, char **argv)
 					win > 0 ? (double)st.deliveries_meas / win : 0,
 					(unsigned long long)st.expected, (long long)missing,
 					(unsigned long long)st.dups,
-					(unsigned long long)st.posts_throttled);
+					(unsigned long long)st.posts_throttled,
+					(unsigned long long)st.reordered, (long long)excess);
 			printf("\"lat_ms_p50\":%.3f,\"lat_ms_p90\":%.3f,\"lat_ms_p99\":%.3f,"
 				   "\"lat_ms_max\":%.3f,\"lat_samples\":%llu,",
 					hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
@@ -1438,11 +1460,11 @@ int main(int argc, char **argv)
 					(unsigned long long)st.posts_err,
 					win > 0 ? (double)st.posts_meas_ok / win : 0);
 			printf("deliveries %llu (%.0f/s), expected %llu, missing %lld, "
-				   "duplicates %llu\n",
+				   "duplicates %llu, reordered %llu\n",
 					(unsigned long long)st.deliveries,
 					win > 0 ? (double)st.deliveries_meas / win : 0,
 					(unsigned long long)st.expected, (long long)missing,
-					(unsigned long long)st.dups);
+					(unsigned long long)st.dups, (unsigned long long)st.reordered);
 			printf("latency    p50 %.2f p90 %.2f p99 %.2f max %.2f ms (%llu "
 				   "samples)\n",
 					hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
