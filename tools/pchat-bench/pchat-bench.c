@@ -113,8 +113,9 @@ static struct {
 	int server_pid;
 	const char *ctl;
 	int history_cnt;
+	int src_addrs;
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
-		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30};
+		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0};
 
 static int epfd;
 static client_t *cl;
@@ -904,6 +905,18 @@ static void start_client(client_t *c)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if(opt.src_addrs > 1) {
+		/* one address gives about 28,000 ephemeral ports towards one
+		 * server port: spread the clients over 127.0.0.2, .3, ... */
+		struct sockaddr_in la;
+		memset(&la, 0, sizeof(la));
+		la.sin_family = AF_INET;
+		la.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(c->idx % opt.src_addrs));
+		if(bind(c->fd, (struct sockaddr *)&la, sizeof(la)) < 0) {
+			client_fail(c, "bind");
+			return;
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)opt.port);
@@ -1115,7 +1128,8 @@ static void usage(void)
 			"  [--scenario post|sessions|history] [--mode "
 			"pchat|stateless|imc]\n"
 			"  [--window W] [--concurrency C] [--timeout S] [--domain D]\n"
-			"  [--server-pid PID] [--ctl PATH] [--json]\n");
+			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
+			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n");
 	exit(2);
 }
 
@@ -1131,7 +1145,8 @@ int main(int argc, char **argv)
 			{"timeout", 1, 0, 't'}, {"domain", 1, 0, 'D'},
 			{"server-pid", 1, 0, 'x'}, {"ctl", 1, 0, 'X'}, {"json", 0, 0, 'j'},
 			{"drain", 1, 0, 'n'}, {"setup-timeout", 1, 0, 'T'},
-			{"history-cnt", 1, 0, 'H'}, {0, 0, 0, 0}};
+			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
+			{0, 0, 0, 0}};
 	int o, i, room_size = 0, started = 0, inflight;
 	struct epoll_event evs[512];
 	srvstat_t s0, s1;
@@ -1161,6 +1176,7 @@ int main(int argc, char **argv)
 			case 'X': opt.ctl = optarg; break;
 			case 'j': opt.json = 1; break;
 			case 'H': opt.history_cnt = atoi(optarg); break;
+			case 'A': opt.src_addrs = atoi(optarg); break;
 			case 's':
 				opt.scen_name = optarg;
 				if(!strcmp(optarg, "sessions"))
@@ -1185,6 +1201,8 @@ int main(int argc, char **argv)
 	}
 	if(opt.nclients < 1 || opt.posters < 0 || opt.posters > opt.nclients)
 		usage();
+	if(opt.src_addrs == 0)
+		opt.src_addrs = opt.nclients > 20000 ? (opt.nclients + 19999) / 20000 : 1;
 	if(opt.mode == M_STATELESS && opt.scen_name && !strcmp(opt.scen_name, "post"))
 		opt.scen_name = "stateless";
 	snprintf(run_tag, sizeof(run_tag), "%x", (unsigned)(time(NULL) ^ getpid()));
