@@ -1,6 +1,7 @@
 # pchat: Persistent Chat for Kamailio.
 #   make run     set up everything and start the service on 127.0.0.1:5060
 #   make test    build, then run the unit and integration tests
+#   make bench   short benchmark (under 5 minutes), table in bench/results/
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
@@ -14,7 +15,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps kamailio-src modules check-abi pchatctl run test unit \
-	integration install clean distclean
+	integration install clean distclean bench pchat-bench
 
 all: modules check-abi pchatctl
 
@@ -34,6 +35,13 @@ check-abi: modules
 
 pchatctl: deps
 	@$(MAKE) -s -C tools/pchatctl
+
+pchat-bench:
+	@$(MAKE) -s -C tools/pchat-bench
+
+# BENCH_ARGS=--long for the full sizes; BENCH_ARGS="--only fanout,imc" for some
+bench: all pchat-bench
+	@tools/bench/run-bench $(BENCH_ARGS)
 
 run: all
 	@tools/pchat-run
@@ -64,6 +72,7 @@ clean:
 	done
 	@$(MAKE) -s -C tests/unit clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C tools/pchatctl clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C tools/pchat-bench clean >/dev/null 2>&1 || true
 
 distclean: clean
 	rm -rf $(BUILD) .run
