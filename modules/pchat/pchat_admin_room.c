@@ -544,17 +544,52 @@ static const char *pchat_rpc_room_new_doc[] = {
 		"presenters are set with pchat.room_set.",
 		0};
 
+/* The room attributes room_new and room_set both take; has_* and -1 say
+ * what was not given (room_set leaves it as it is). */
+typedef struct pchat_room_fields
+{
+	char desc[PCHAT_TEXT_MAX];
+	char topic[PCHAT_TEXT_MAX];
+	char addin[PCHAT_TEXT_MAX];
+	int has_desc, has_topic, has_addin;
+	int privacy, type, invitations, disabled;
+} pchat_room_fields_t;
+
+static int pchat_room_read_fields(pchat_args_t *args, pchat_room_fields_t *f)
+{
+	f->desc[0] = f->topic[0] = f->addin[0] = '\0';
+	f->privacy = f->type = f->invitations = f->disabled = -1;
+	if((f->has_desc = pchat_room_text(args, "description", PCHAT_TEXT_CHARS,
+				f->desc, sizeof(f->desc)))
+					< 0
+			|| (f->has_topic = pchat_room_text(args, "topic",
+						PCHAT_TEXT_CHARS, f->topic, sizeof(f->topic)))
+					   < 0
+			|| pchat_args_enum(args, "privacy", pchat_privacy_values,
+					   &f->privacy)
+					   < 0
+			|| pchat_args_enum(args, "type", pchat_type_values, &f->type) < 0
+			|| pchat_args_enum(args, "invitations", pchat_invitations_values,
+					   &f->invitations)
+					   < 0
+			|| pchat_args_bool(args, "disabled", &f->disabled) < 0
+			|| (f->has_addin = pchat_room_text(args, "addin", PCHAT_TEXT_CHARS,
+						f->addin, sizeof(f->addin)))
+					   < 0)
+		return -1;
+	return 0;
+}
+
 static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
 	char name[PCHAT_TEXT_MAX], category[PCHAT_TEXT_MAX];
-	char desc[PCHAT_TEXT_MAX], topic[PCHAT_TEXT_MAX], addin[PCHAT_TEXT_MAX];
-	int privacy = 1, type = 0, invitations = 0, disabled = 0, has_addin;
+	pchat_room_fields_t f;
+	int privacy, type, invitations, disabled;
 	long long cat_id, addin_id = 0, id;
 	pchat_store_rc_t rc;
 	int invite;
 
-	desc[0] = topic[0] = '\0';
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_room_need(
 					   &args, "name", PCHAT_TEXT_CHARS, name, sizeof(name))
@@ -562,30 +597,20 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 			|| pchat_room_need(&args, "category", PCHAT_TEXT_CHARS, category,
 					   sizeof(category))
 					   < 0
-			|| pchat_room_text(&args, "description", PCHAT_TEXT_CHARS, desc,
-					   sizeof(desc))
-					   < 0
-			|| pchat_room_text(
-					   &args, "topic", PCHAT_TEXT_CHARS, topic, sizeof(topic))
-					   < 0
-			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
-					   < 0
-			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
-			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
-					   &invitations)
-					   < 0
-			|| pchat_args_bool(&args, "disabled", &disabled) < 0
-			|| (has_addin = pchat_room_text(
-						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
-					   < 0
+			|| pchat_room_read_fields(&args, &f) < 0
 			|| pchat_room_parse_lists(&args, pchat_room_new_keys) < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
+	/* new rooms: closed, normal, inherit, enabled unless told otherwise */
+	privacy = f.privacy < 0 ? 1 : f.privacy;
+	type = f.type < 0 ? 0 : f.type;
+	invitations = f.invitations < 0 ? 0 : f.invitations;
+	disabled = f.disabled < 0 ? 0 : f.disabled;
 	cat_id = pchat_admin_node_id(&args, "category", category, "category");
 	if(cat_id <= 0)
 		goto fault;
-	if(has_addin && addin[0]) {
-		addin_id = pchat_room_addin_id(&args, addin, "addin");
+	if(f.has_addin && f.addin[0]) {
+		addin_id = pchat_room_addin_id(&args, f.addin, "addin");
 		if(addin_id <= 0)
 			goto fault;
 	}
@@ -603,7 +628,7 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 					   "description, topic, privacy, room_type, invitations, "
 					   "disabled, addin_id) VALUES (UUID(), 'room', ?, ?, ?, "
 					   "?, ?, ?, ?, ?, ?)",
-			NULL, "issssssiI", cat_id, name, desc, topic,
+			NULL, "issssssiI", cat_id, name, f.desc, f.topic,
 			pchat_privacy_values[privacy], pchat_type_values[type],
 			pchat_invitations_values[invitations], (long long)disabled,
 			addin_id ? &addin_id : NULL);
@@ -791,10 +816,9 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
 	char name[PCHAT_TEXT_MAX], new_name[PCHAT_TEXT_MAX];
-	char category[PCHAT_TEXT_MAX], desc[PCHAT_TEXT_MAX];
-	char topic[PCHAT_TEXT_MAX], addin[PCHAT_TEXT_MAX];
-	int has_new, has_cat, has_desc, has_topic, has_addin;
-	int privacy = -1, type = -1, invitations = -1, disabled = -1;
+	char category[PCHAT_TEXT_MAX];
+	pchat_room_fields_t f;
+	int has_new, has_cat;
 	int inherit, invite;
 	long long id, cat_id, addin_id = 0, addin_set, dis_v;
 	pchat_db_res_t res;
@@ -810,22 +834,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 			|| (has_cat = pchat_room_text(&args, "category", PCHAT_TEXT_CHARS,
 						category, sizeof(category)))
 					   < 0
-			|| (has_desc = pchat_room_text(&args, "description",
-						PCHAT_TEXT_CHARS, desc, sizeof(desc)))
-					   < 0
-			|| (has_topic = pchat_room_text(
-						&args, "topic", PCHAT_TEXT_CHARS, topic, sizeof(topic)))
-					   < 0
-			|| pchat_args_enum(&args, "privacy", pchat_privacy_values, &privacy)
-					   < 0
-			|| pchat_args_enum(&args, "type", pchat_type_values, &type) < 0
-			|| pchat_args_enum(&args, "invitations", pchat_invitations_values,
-					   &invitations)
-					   < 0
-			|| pchat_args_bool(&args, "disabled", &disabled) < 0
-			|| (has_addin = pchat_room_text(
-						&args, "addin", PCHAT_TEXT_CHARS, addin, sizeof(addin)))
-					   < 0
+			|| pchat_room_read_fields(&args, &f) < 0
 			|| pchat_room_parse_lists(&args, pchat_room_set_keys) < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
@@ -857,21 +866,21 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 		if(cat_id <= 0)
 			goto fault;
 	}
-	addin_set = has_addin;
-	if(has_addin && addin[0]) {
-		addin_id = pchat_room_addin_id(&args, addin, "addin");
+	addin_set = f.has_addin;
+	if(f.has_addin && f.addin[0]) {
+		addin_id = pchat_room_addin_id(&args, f.addin, "addin");
 		if(addin_id <= 0)
 			goto fault;
 	}
 	/* the wall of the category the room is in after this change */
 	if(pchat_room_wall_keys(&args, cat_id, pchat_room_set_wall_keys) < 0)
 		goto fault;
-	if(invitations >= 0)
-		inherit = invitations == 0;
+	if(f.invitations >= 0)
+		inherit = f.invitations == 0;
 	invite = inherit ? pchat_room_category_invites(&args, cat_id) : 0;
 	if(invite < 0)
 		goto fault;
-	dis_v = disabled;
+	dis_v = f.disabled;
 	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "starting a transaction");
 		goto fault;
@@ -886,12 +895,12 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 					   "disabled = COALESCE(?, disabled), "
 					   "addin_id = IF(?, ?, addin_id) WHERE id = ?",
 			NULL, "sIsssssIiIi", has_new ? new_name : NULL,
-			has_cat ? &cat_id : NULL, has_desc ? desc : NULL,
-			has_topic ? topic : NULL,
-			privacy >= 0 ? pchat_privacy_values[privacy] : NULL,
-			type >= 0 ? pchat_type_values[type] : NULL,
-			invitations >= 0 ? pchat_invitations_values[invitations] : NULL,
-			disabled >= 0 ? &dis_v : NULL, addin_set,
+			has_cat ? &cat_id : NULL, f.has_desc ? f.desc : NULL,
+			f.has_topic ? f.topic : NULL,
+			f.privacy >= 0 ? pchat_privacy_values[f.privacy] : NULL,
+			f.type >= 0 ? pchat_type_values[f.type] : NULL,
+			f.invitations >= 0 ? pchat_invitations_values[f.invitations] : NULL,
+			f.disabled >= 0 ? &dis_v : NULL, addin_set,
 			addin_id ? &addin_id : NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
