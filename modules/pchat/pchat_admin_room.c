@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pchat_admin.h"
+#include "pchat_fanout.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_textmatch.h"
 #include "pchat_wall.h"
@@ -933,12 +934,29 @@ fault:
 static const char *pchat_rpc_room_remove_doc[] = {
 		"Remove a room with its roles, history and invitations: name=.", 0};
 
+/* A removed room has no online participants left: they are parted from
+ * the roster (their next post gets 404). Returns how many were. */
+static int pchat_room_drop_participants(long long room_id)
+{
+	pchat_roster_snapshot_t snap;
+	int i, n = 0;
+
+	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0)
+		return 0;
+	for(i = 0; i < snap.n; i++)
+		n += _pchat_roster.part(
+				(unsigned long long)room_id, snap.members[i].sess_id);
+	_pchat_roster.free_snapshot(&snap);
+	return n;
+}
+
 static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
 	char name[PCHAT_TEXT_MAX];
 	pchat_store_rc_t rc;
 	long long id;
+	int online;
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -958,8 +976,10 @@ static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "removing the room");
 		goto fault;
 	}
+	online = pchat_room_drop_participants(id);
 	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+		rpc->struct_add(th, "sdd", "removed", name, "count", 1, "online_parted",
+				online);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);

@@ -748,7 +748,8 @@ def test_room_remove(kam, mariadb):
     one(kam, "pchat.room_set", f"name={name}", "add_manager=sip:bo@rm.example")
     add_messages(mariadb, name, [("2026-02-01T09:00:00Z", "sip:ann@rm.example", "hello")])
     rid = room_id(mariadb, name)
-    assert one(kam, "pchat.room_remove", f"name={name}") == {"removed": name, "count": "1"}
+    assert one(kam, "pchat.room_remove", f"name={name}") == {"removed": name, "count": "1",
+                                                              "online_parted": "0"}
     assert rpc(kam, "pchat.room_get", f"name={name}") == []
     for table, col in (("pchat_node", "id"), ("pchat_role", "node_id"),
                        ("pchat_message", "room_id"), ("pchat_invitation", "room_id")):

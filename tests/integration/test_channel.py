@@ -465,3 +465,14 @@ def test_a_new_dialog_starts_clean(kam, mariadb, users):
     poster.post(guid, "only for joined sessions")
     assert poster.wait_message(guid)["text"] == "only for joined sessions"
     again.expect_no_server_info(within=0.5, predicate=lambda m: "grpchat" in m.body)
+
+
+def test_removing_a_room_parts_its_online_participants(kam, mariadb, users):
+    rid, guid, name = make_room(mariadb)
+    a = users()
+    a.join(guid)
+    assert a.uri in kam.rpc("pchat_roster.room", f"s:{rid}")
+    removed = kam.admin("pchat.room_remove", f"name={name}")
+    assert "online_parted: 1" in removed
+    assert a.uri not in kam.rpc("pchat_roster.room", f"s:{rid}")
+    assert a.post(guid, "anyone?").status == 404
