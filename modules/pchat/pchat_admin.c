@@ -189,3 +189,24 @@ void pchat_admin_list(
 			|| reply(rpc, ctx, &args, has_name ? name : NULL, limit) < 0)
 		pchat_admin_fault(rpc, ctx, &args);
 }
+
+int pchat_admin_reply_rows(rpc_t *rpc, void *ctx, pchat_args_t *args,
+		const char *sql, const char *name, long long limit,
+		pchat_admin_row_f add, const char *doing)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int i;
+
+	rc = pchat_db_exec(sql, &res, "ssi", name, name, limit);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, doing);
+	for(i = 0; i < res.nrows; i++) {
+		if(add(rpc, ctx, res.rows[i]) < 0) {
+			pchat_db_res_free(&res);
+			return pchat_args_error(args, 500, "cannot build the reply");
+		}
+	}
+	pchat_db_res_free(&res);
+	return 0;
+}

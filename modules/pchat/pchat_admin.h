@@ -66,6 +66,14 @@ int pchat_admin_add_principal_list(rpc_t *rpc, void *th, pchat_plist_t table,
 const char *pchat_admin_node_uri(const char *kind, const char *guid,
 		char *buf, int size);
 
+/* Runs sql (parameters: name, name, limit; a NULL name matches all) and
+ * adds one reply item per row with add(); doing names the work in a store
+ * error. */
+typedef int (*pchat_admin_row_f)(rpc_t *rpc, void *ctx, char **row);
+int pchat_admin_reply_rows(rpc_t *rpc, void *ctx, pchat_args_t *args,
+		const char *sql, const char *name, long long limit,
+		pchat_admin_row_f add, const char *doing);
+
 /* The "get" RPCs of named things (categories, add-ins, groups): optional
  * name= (exact, at most name_max - 1 bytes) and result_size= (default
  * 1000), then reply() answers with the matching items. */

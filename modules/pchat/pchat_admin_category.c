@@ -66,21 +66,8 @@ static int pchat_category_add(rpc_t *rpc, void *ctx, char **row)
 static int pchat_category_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
 		const char *name, long long limit)
 {
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	int i;
-
-	rc = pchat_db_exec(_pchat_cat_select, &res, "ssi", name, name, limit);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "reading categories");
-	for(i = 0; i < res.nrows; i++) {
-		if(pchat_category_add(rpc, ctx, res.rows[i]) < 0) {
-			pchat_db_res_free(&res);
-			return pchat_args_error(args, 500, "cannot build the reply");
-		}
-	}
-	pchat_db_res_free(&res);
-	return 0;
+	return pchat_admin_reply_rows(
+			rpc, ctx, args, _pchat_cat_select, name, limit, pchat_category_add, "reading categories");
 }
 
 /* The wall and creator lists, for new (plain keys) and set (add_/remove_). */

@@ -68,27 +68,22 @@ static const char *_pchat_addin_select =
 		"ORDER BY a.name LIMIT ?";
 
 /* Answers with the add-ins named name (all when NULL). */
+static int pchat_addin_add(rpc_t *rpc, void *ctx, char **row)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	rpc->struct_add(
+			th, "ssd", "name", row[0], "url", row[1], "rooms", atoi(row[2]));
+	return 0;
+}
+
 static int pchat_addin_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
 		const char *name, long long limit)
 {
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	void *th;
-	int i;
-
-	rc = pchat_db_exec(_pchat_addin_select, &res, "ssi", name, name, limit);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "reading add-ins");
-	for(i = 0; i < res.nrows; i++) {
-		if(rpc->add(ctx, "{", &th) < 0) {
-			pchat_db_res_free(&res);
-			return pchat_args_error(args, 500, "cannot build the reply");
-		}
-		rpc->struct_add(th, "ssd", "name", res.rows[i][0], "url",
-				res.rows[i][1], "rooms", atoi(res.rows[i][2]));
-	}
-	pchat_db_res_free(&res);
-	return 0;
+	return pchat_admin_reply_rows(
+			rpc, ctx, args, _pchat_addin_select, name, limit, pchat_addin_add, "reading add-ins");
 }
 
 /* Id of the add-in called name; 0 and a 404 when there is none. */
