@@ -33,9 +33,15 @@ def wait_ready(proc, port, logpath, timeout=60):
     raise AssertionError("make run never answered:\n" + open(logpath).read()[-3000:])
 
 
-def ctrl_c(proc):
+def ctrl_c(proc, logpath):
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
-    proc.wait(30)
+    # Kamailio may take up to its exit timeout (60 s) to reap its children
+    # on a loaded machine; only a launcher that never stops fails here
+    try:
+        proc.wait(90)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("make run did not stop on Ctrl-C:\n"
+                             + open(logpath).read()[-3000:])
 
 
 def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
@@ -56,7 +62,7 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
                         "UPDATE pchat_config SET value='77' WHERE name='search_limit'"],
                        env=env, check=True)
 
-        ctrl_c(proc)
+        ctrl_c(proc, logpath)
         status = subprocess.run([DB, "status"], env=env, capture_output=True, text=True)
         assert status.returncode == 3 and "stopped" in status.stdout  # MariaDB stopped too
         assert subprocess.run(["pgrep", "-f", f"PCHAT_PORT={port}"]).returncode == 1
@@ -65,7 +71,7 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
             proc = start(env, log)
         out = wait_ready(proc, port, logpath)
         assert 'searchLimit="77"' in out  # the data survived the restart
-        ctrl_c(proc)
+        ctrl_c(proc, logpath)
     finally:
         subprocess.run([DB, "stop"], env=env)
         shutil.rmtree(rundir, ignore_errors=True)
