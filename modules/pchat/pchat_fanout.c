@@ -24,10 +24,15 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	pchat_roster_snapshot_t snap;
 	pchat_session_ref_t ref;
 	pchat_session_t *s;
+	pchat_dlv_tail_t tail;
 	int i, sent = 0;
 
 	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0) {
 		LM_ERR("room %lld: cannot copy the roster\n", room_id);
+		return -1;
+	}
+	if(pchat_dlv_tail_build(&tail, body) < 0) {
+		_pchat_roster.free_snapshot(&snap);
 		return -1;
 	}
 	for(i = 0; i < snap.n; i++) {
@@ -38,10 +43,11 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 		s = pchat_session_get(&ref);
 		if(s == NULL)
 			continue; /* ended meanwhile; its cleanup parts it */
-		if(pchat_send_info(s, body) == 0)
+		if(pchat_send_info_copy(s, body, &tail) == 0)
 			sent++;
 		pchat_session_release(s);
 	}
+	pchat_dlv_tail_free(&tail);
 	_pchat_roster.free_snapshot(&snap);
 	return sent;
 }

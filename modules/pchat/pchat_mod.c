@@ -21,6 +21,7 @@
 
 #include "pchat_admin_rpc.h"
 #include "pchat_cmd.h"
+#include "pchat_deliver.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_provision.h"
@@ -75,6 +76,8 @@ static param_export_t pchat_params[] = {
 	{"use_asserted_identity", PARAM_INT, &pchat_use_asserted_identity},
 	{"provision_pool_uri", PARAM_STR, &pchat_provision_pool_uri},
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
+	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
+	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
 	{0, 0, 0}
 };
 
@@ -85,7 +88,7 @@ struct module_exports exports = {
 	pchat_params,
 	pchat_rpc_cmds,
 	0,               /* pseudo-variables */
-	0,               /* response function */
+	pchat_deliver_response, /* answers to our tm-less INFOs */
 	pchat_mod_init,
 	pchat_child_init,
 	pchat_mod_destroy
@@ -113,6 +116,10 @@ static int pchat_mod_init(void)
 	}
 	if(pchat_retry_after < 1)
 		pchat_retry_after = 1;
+	if(pchat_delivery_timeout < 1 || pchat_max_pending < 1) {
+		LM_ERR("delivery_timeout and max_pending_deliveries must be >= 1\n");
+		return -1;
+	}
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_store_mod_init(&pchat_db_url) < 0
 			|| pchat_store_check_schema() < 0)

@@ -61,6 +61,7 @@ static int pchat_rpc_add_session(pchat_session_t *s, void *param)
 			"conid", s->conid, "session_expires", (int)s->interval,
 			"expires_in", (int)(s->expires - w->now), "local_cseq",
 			s->dlg->loc_seq.value, "sent", s->sent);
+	w->rpc->struct_add(th, "u", "pending", s->dlv_pending);
 	w->rpc->struct_add(th, "s", "kind",
 			s->uri->kind == PCHAT_URI_LOOKUP ? "lookup" : "service");
 	return 0;

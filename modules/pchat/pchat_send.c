@@ -18,6 +18,7 @@
 #include "core/mem/shm.h"
 #include "modules/tm/t_hooks.h"
 
+#include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
 
@@ -91,7 +92,8 @@ static void pchat_info_done(struct cell *t, int type, struct tmcb_params *ps)
 	*ps->param = NULL;
 }
 
-int pchat_send_info(pchat_session_t *s, str *body)
+/* UDP (and strict routing): a tm transaction, which retransmits */
+static int pchat_send_info_tm(pchat_session_t *s, str *body)
 {
 	uac_req_t r;
 	pchat_session_ref_t *ref;
@@ -112,6 +114,27 @@ int pchat_send_info(pchat_session_t *s, str *body)
 	}
 	s->sent++;
 	return 0;
+}
+
+int pchat_send_info_copy(pchat_session_t *s, str *body, pchat_dlv_tail_t *t)
+{
+	if(pchat_deliver_direct(s))
+		return pchat_deliver_info(s, t);
+	return pchat_send_info_tm(s, body);
+}
+
+int pchat_send_info(pchat_session_t *s, str *body)
+{
+	pchat_dlv_tail_t t;
+	int ret;
+
+	if(!pchat_deliver_direct(s))
+		return pchat_send_info_tm(s, body);
+	if(pchat_dlv_tail_build(&t, body) < 0)
+		return -1;
+	ret = pchat_deliver_info(s, &t);
+	pchat_dlv_tail_free(&t);
+	return ret;
 }
 
 int pchat_send_bye(pchat_session_t *s)

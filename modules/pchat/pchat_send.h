@@ -21,12 +21,17 @@
 
 #include "core/str.h"
 
+#include "pchat_deliver.h"
 #include "pchat_session.h"
 
 /* Sends an XCCOS envelope to a session whose slot the caller holds locked.
  * A non-2xx answer or a timeout ends the session (the client no longer
  * knows the dialog). */
 int pchat_send_info(pchat_session_t *s, str *body);
+
+/* The same for one copy of an envelope sent to many: t holds the part of
+ * the request built once for all copies (see pchat_deliver.h). */
+int pchat_send_info_copy(pchat_session_t *s, str *body, pchat_dlv_tail_t *t);
 
 /* Sends BYE for a session already removed from the table (no lock). */
 int pchat_send_bye(pchat_session_t *s);

@@ -18,6 +18,7 @@
 #include "core/locking.h"
 #include "core/mem/shm.h"
 
+#include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_session.h"
 
@@ -108,6 +109,7 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->src_port = rcv->src_port;
 	s->proto = rcv->proto;
 	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
+	s->sock = rcv->bind_address;
 	s->interval = interval;
 	s->created = time(NULL);
 	s->expires = s->created + interval;
@@ -190,6 +192,8 @@ void pchat_session_free(pchat_session_t *s)
 		return;
 	if(s->dlg)
 		_pchat_tmb.free_dlg(s->dlg);
+	if(s->dlv_head)
+		shm_free(s->dlv_head);
 	shm_free(s);
 }
 
@@ -206,7 +210,7 @@ pchat_session_t *pchat_session_take_expired(time_t now)
 		rec_lock_set_get(_pchat_sessions->locks, i);
 		for(s = _pchat_sessions->slots[i].first; s; s = next) {
 			next = s->next;
-			if(s->expires > now)
+			if(s->expires > now && !pchat_deliver_overdue(s, now))
 				continue;
 			pchat_session_unlink(s);
 			s->next = expired;

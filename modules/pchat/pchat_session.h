@@ -40,6 +40,12 @@ typedef struct pchat_session
 	unsigned short src_port;
 	unsigned short proto;
 	int conid;         /* TCP connection id, 0 for UDP */
+	struct socket_info *sock; /* where the client's requests arrived */
+	char *dlv_head;    /* shm: serialised dialog part of our INFOs */
+	unsigned short dlv_pre_len; /* up to the Via branch id */
+	unsigned short dlv_mid_len; /* from there up to the CSeq number */
+	unsigned int dlv_pending;   /* direct INFOs not answered yet */
+	time_t dlv_deadline; /* by when the oldest of them must be answered */
 	unsigned int interval; /* negotiated Session-Expires, seconds */
 	time_t created;
 	time_t expires;    /* last refresh + interval */

@@ -33,6 +33,7 @@
 
 #include "pchat_cmd.h"
 #include "pchat_cmd_room.h"
+#include "pchat_deliver.h"
 #include "pchat_room.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
@@ -379,8 +380,10 @@ static void pchat_refresh(pchat_session_t *s, int interval)
  * refreshes, the new Contact. Unlike tm's dlg_request_uas() it keeps the
  * destination we send to (the client's own connection). Returns 1, 0 for
  * an out-of-order CSeq, -1 for a malformed request. */
-static int pchat_dialog_update(dlg_t *dlg, struct sip_msg *msg, int refresh)
+static int pchat_dialog_update(
+		pchat_session_t *s, struct sip_msg *msg, int refresh)
 {
+	dlg_t *dlg = s->dlg;
 	unsigned int cseq;
 	str contact = STR_NULL, dup;
 
@@ -403,6 +406,7 @@ static int pchat_dialog_update(dlg_t *dlg, struct sip_msg *msg, int refresh)
 		dlg->rem_target = dup;
 		if(_pchat_tmb.calculate_hooks(dlg) < 0)
 			return -1;
+		pchat_deliver_forget(s); /* our INFOs go to the new target */
 	}
 	dlg->rem_seq.value = cseq;
 	dlg->rem_seq.is_set = 1;
@@ -422,7 +426,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 		pchat_session_release(s);
 		return 1;
 	}
-	ret = pchat_dialog_update(s->dlg, msg,
+	ret = pchat_dialog_update(s, msg,
 			method == METHOD_INVITE || method == METHOD_UPDATE);
 	if(ret < 0) {
 		pchat_session_release(s);

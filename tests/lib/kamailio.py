@@ -162,8 +162,8 @@ class Kamailio:
 
     def cleanup(self):
         self.stop()
-        if os.environ.get("PCHAT_VALGRIND"):
-            return  # keep the memcheck logs in self.rundir for reading
+        if os.environ.get("PCHAT_VALGRIND") or os.environ.get("PCHAT_KEEP_RUNDIR"):
+            return  # keep the logs in self.rundir for reading
         shutil.rmtree(self.rundir, ignore_errors=True)
 
 

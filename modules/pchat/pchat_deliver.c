@@ -1,0 +1,327 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/forward.h"
+#include "core/ip_addr.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm.h"
+#include "core/parser/parse_rr.h"
+#include "core/parser/parse_via.h"
+#include "core/socket_info.h"
+#include "core/ut.h"
+
+#include "pchat_deliver.h"
+#include "pchat_mod.h"
+
+int pchat_delivery_timeout = 10;
+int pchat_max_pending = 1000;
+
+/* Not a hex digit after the magic cookie: no tm branch starts like this. */
+#define PCHAT_BRANCH "z9hG4bKpcd"
+#define PCHAT_BRANCH_LEN (sizeof(PCHAT_BRANCH) - 1)
+/* hid.id.cseq in hex */
+#define PCHAT_BRANCH_ID_MAX (3 * 8 + 2)
+#define PCHAT_CSEQ_MAX 10
+
+#define memapp(w, s, l)         \
+	do {                        \
+		memcpy((w), (s), (l));  \
+		(w) += (l);             \
+	} while(0)
+#define memlit(w, lit) memapp(w, lit, sizeof(lit) - 1)
+
+int pchat_dlv_tail_build(pchat_dlv_tail_t *t, str *body)
+{
+	static const char h1[] = " INFO\r\nContent-Type: text/plain\r\n"
+							 "Content-Length: ";
+	char *w, *n;
+	int nlen;
+
+	n = int2str((unsigned long)body->len, &nlen);
+	t->len = sizeof(h1) - 1 + nlen + 4 + body->len;
+	t->buf = pkg_malloc(t->len);
+	if(t->buf == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	w = t->buf;
+	memlit(w, h1);
+	memapp(w, n, nlen);
+	memlit(w, "\r\n\r\n");
+	memapp(w, body->s, body->len);
+	return 0;
+}
+
+void pchat_dlv_tail_free(pchat_dlv_tail_t *t)
+{
+	if(t->buf)
+		pkg_free(t->buf);
+	t->buf = NULL;
+	t->len = 0;
+}
+
+int pchat_deliver_direct(pchat_session_t *s)
+{
+	dlg_t *d = s->dlg;
+
+	if(s->proto != PROTO_TCP && s->proto != PROTO_TLS)
+		return 0;
+	if(s->conid == 0 || s->sock == NULL || d == NULL)
+		return 0;
+	/* strict routing rewrites the request URI: leave it to tm */
+	if(d->hooks.request_uri == NULL || d->hooks.last_route != NULL)
+		return 0;
+	return 1;
+}
+
+/* Same rule as tm: a dialog URI may already be "<uri>;params". */
+static void pchat_uri_app(char **w, str *uri)
+{
+	char *p = uri->len ? q_memrchr(uri->s, '>', uri->len) : NULL;
+	int bracket = !(p && (p == uri->s + uri->len - 1 || p[1] == ';'));
+
+	if(bracket)
+		memlit(*w, "<");
+	memapp(*w, uri->s, uri->len);
+	if(bracket)
+		memlit(*w, ">");
+}
+
+/* Serialises the dialog part of our INFOs into one shm block:
+ * [pre][mid], where a copy is pre + branch id + mid + CSeq + tail. */
+static int pchat_head_build(pchat_session_t *s)
+{
+	dlg_t *d = s->dlg;
+	struct socket_info *si = s->sock;
+	str host, port;
+	rr_t *rr;
+	int len, v6;
+	char *buf, *w;
+
+	host = si->useinfo.name.len ? si->useinfo.name : si->address_str;
+	port = si->useinfo.name.len ? si->useinfo.port_no_str : si->port_no_str;
+	v6 = si->address.af == AF_INET6 && host.len && host.s[0] != '[';
+
+	len = 5 + d->hooks.request_uri->len + 10 /* "INFO  SIP/2.0\r\n" */
+		  + 17 + host.len + 2 + 1 + port.len + 8 + PCHAT_BRANCH_LEN
+		  + 2 + 20 /* Max-Forwards */
+		  + 8 + d->loc_uri.len + 2 + 5 + d->id.loc_tag.len + 2
+		  + 6 + d->rem_uri.len + 2 + 5 + d->id.rem_tag.len + 2
+		  + 11 + d->id.call_id.len + 2 + 6 + 64;
+	for(rr = d->hooks.first_route; rr; rr = rr->next)
+		len += 7 + rr->len + 4;
+
+	buf = shm_malloc(len);
+	if(buf == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	w = buf;
+	memlit(w, "INFO ");
+	memapp(w, d->hooks.request_uri->s, d->hooks.request_uri->len);
+	memlit(w, " SIP/2.0\r\nVia: SIP/2.0/");
+	if(s->proto == PROTO_TLS)
+		memlit(w, "TLS ");
+	else
+		memlit(w, "TCP ");
+	if(v6)
+		memlit(w, "[");
+	memapp(w, host.s, host.len);
+	if(v6)
+		memlit(w, "]");
+	memlit(w, ":");
+	memapp(w, port.s, port.len);
+	memlit(w, ";branch=" PCHAT_BRANCH);
+	s->dlv_pre_len = w - buf;
+
+	memlit(w, "\r\nMax-Forwards: 70\r\n");
+	for(rr = d->hooks.first_route; rr; rr = rr->next) {
+		memlit(w, "Route: ");
+		memapp(w, rr->nameaddr.name.s, rr->len);
+		memlit(w, "\r\n");
+	}
+	memlit(w, "From: ");
+	pchat_uri_app(&w, &d->loc_uri);
+	memlit(w, ";tag=");
+	memapp(w, d->id.loc_tag.s, d->id.loc_tag.len);
+	memlit(w, "\r\nTo: ");
+	pchat_uri_app(&w, &d->rem_uri);
+	if(d->id.rem_tag.len) {
+		memlit(w, ";tag=");
+		memapp(w, d->id.rem_tag.s, d->id.rem_tag.len);
+	}
+	memlit(w, "\r\nCall-ID: ");
+	memapp(w, d->id.call_id.s, d->id.call_id.len);
+	memlit(w, "\r\nCSeq: ");
+	s->dlv_mid_len = (w - buf) - s->dlv_pre_len;
+	if(w - buf > len) {
+		/* cannot happen unless the length above is wrong: stop here */
+		LM_CRIT("session %u: INFO head overflow (%d > %d)\n", s->id,
+				(int)(w - buf), len);
+		abort();
+	}
+	s->dlv_head = buf;
+	return 0;
+}
+
+void pchat_deliver_forget(pchat_session_t *s)
+{
+	if(s->dlv_head)
+		shm_free(s->dlv_head);
+	s->dlv_head = NULL;
+	s->dlv_pre_len = s->dlv_mid_len = 0;
+}
+
+static void pchat_deliver_end(pchat_session_t *s, const char *why)
+{
+	if(s->expires == 0)
+		return; /* already ending */
+	LM_INFO("session %u (%.*s): %s: ending it\n", s->id, s->user.len,
+			s->user.s, why);
+	s->interval = 0; /* no BYE: the client is gone or has dropped us */
+	s->expires = 0;
+}
+
+int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
+{
+	char stackbuf[2048];
+	char *buf, *w, *n;
+	int len, nlen;
+	unsigned int cseq;
+	struct dest_info dst;
+	time_t now;
+
+	if(s->expires == 0)
+		return -1; /* ended, its cleanup is under way */
+	if(s->dlv_pending >= (unsigned int)pchat_max_pending) {
+		pchat_deliver_end(s, "too many unanswered INFOs (slow client)");
+		return -1;
+	}
+	if(s->dlv_head == NULL && pchat_head_build(s) < 0)
+		return -1;
+
+	len = s->dlv_pre_len + PCHAT_BRANCH_ID_MAX + s->dlv_mid_len
+		  + PCHAT_CSEQ_MAX + t->len;
+	if(len <= (int)sizeof(stackbuf)) {
+		buf = stackbuf;
+	} else {
+		buf = pkg_malloc(len);
+		if(buf == NULL) {
+			PKG_MEM_ERROR;
+			return -1;
+		}
+	}
+	cseq = ++s->dlg->loc_seq.value;
+	w = buf;
+	memapp(w, s->dlv_head, s->dlv_pre_len);
+	w += snprintf(w, PCHAT_BRANCH_ID_MAX + 1, "%x.%x.%x", s->hid, s->id, cseq);
+	memapp(w, s->dlv_head + s->dlv_pre_len, s->dlv_mid_len);
+	n = int2str(cseq, &nlen);
+	memapp(w, n, nlen);
+	memapp(w, t->buf, t->len);
+
+	init_dest_info(&dst);
+	dst.proto = s->proto;
+	dst.id = s->conid;
+	dst.send_sock = s->sock;
+	init_su(&dst.to, &s->src_ip, s->src_port);
+	if(msg_send(&dst, buf, (int)(w - buf)) < 0) {
+		if(buf != stackbuf)
+			pkg_free(buf);
+		pchat_deliver_end(s, "connection cannot be written");
+		return -1;
+	}
+	if(buf != stackbuf)
+		pkg_free(buf);
+	now = time(NULL);
+	if(s->dlv_pending++ == 0)
+		s->dlv_deadline = now + pchat_delivery_timeout;
+	s->sent++;
+	return 0;
+}
+
+int pchat_deliver_overdue(pchat_session_t *s, time_t now)
+{
+	if(s->dlv_pending == 0 || s->dlv_deadline > now)
+		return 0;
+	LM_INFO("session %u (%.*s): %u INFO(s) unanswered for %d s: ending it\n",
+			s->id, s->user.len, s->user.s, s->dlv_pending,
+			pchat_delivery_timeout);
+	s->interval = 0;
+	return 1;
+}
+
+static int pchat_hex_field(char **p, char *end, unsigned int *v)
+{
+	unsigned int x = 0;
+	int digits = 0, c;
+
+	while(*p < end && **p != '.') {
+		c = hex2int(**p);
+		if(c < 0 || ++digits > 8)
+			return -1;
+		x = (x << 4) | (unsigned int)c;
+		(*p)++;
+	}
+	if(digits == 0)
+		return -1;
+	if(*p < end)
+		(*p)++; /* the dot */
+	*v = x;
+	return 0;
+}
+
+int pchat_deliver_response(struct sip_msg *msg)
+{
+	str *b;
+	char *p, *end;
+	pchat_session_ref_t ref;
+	unsigned int cseq;
+	pchat_session_t *s;
+	int code;
+
+	if(msg->via1 == NULL || msg->via1->branch == NULL)
+		return 1;
+	b = &msg->via1->branch->value;
+	if(b->len <= (int)PCHAT_BRANCH_LEN
+			|| memcmp(b->s, PCHAT_BRANCH, PCHAT_BRANCH_LEN) != 0)
+		return 1;
+	code = msg->first_line.u.reply.statuscode;
+	if(code < 200)
+		return 0;
+	p = b->s + PCHAT_BRANCH_LEN;
+	end = b->s + b->len;
+	if(pchat_hex_field(&p, end, &ref.hid) < 0
+			|| pchat_hex_field(&p, end, &ref.id) < 0
+			|| pchat_hex_field(&p, end, &cseq) < 0) {
+		LM_INFO("reply with a malformed pchat branch %.*s: dropped\n", b->len,
+				b->s);
+		return 0;
+	}
+	s = pchat_session_get(&ref);
+	if(s == NULL)
+		return 0; /* the session ended meanwhile */
+	if(s->dlv_pending > 0 && --s->dlv_pending > 0)
+		s->dlv_deadline = time(NULL) + pchat_delivery_timeout;
+	if(code >= 300) {
+		LM_INFO("session %u: client answered %d to INFO %u\n", s->id, code,
+				cseq);
+		pchat_deliver_end(s, "INFO refused");
+	}
+	pchat_session_release(s);
+	return 0;
+}

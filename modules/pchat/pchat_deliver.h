@@ -1,0 +1,74 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Delivery of XCCOS INFOs over TCP without a tm transaction.
+ *
+ * Over a reliable transport there is nothing to retransmit, and a tm cell
+ * per copy (about 9 KB of shm held for seconds, a reply-matching hash walk)
+ * was the largest part of pchat's own cost per delivery. Instead:
+ *  - the part of an INFO shared by every copy of a post (CSeq method,
+ *    Content-Type, Content-Length, body) is serialised once per post;
+ *  - the part fixed for a dialog (request line, Via up to the branch,
+ *    Route, From, To, Call-ID) is serialised once per session and kept
+ *    with it;
+ *  - a copy is those two pieces around a branch and a CSeq, written with
+ *    the core's send functions to the client's connection by id;
+ *  - answers are recognised in the module's response_f by the branch
+ *    prefix, which carries the session and the CSeq; a session keeps only
+ *    a count of unanswered copies and a deadline.
+ * The failure signals tm gave are kept: a non-2xx answer, a connection
+ * that cannot be written, silence past delivery_timeout, and more than
+ * max_pending_deliveries unanswered copies (a client that cannot keep up
+ * is shed alone) all end the session. UDP sessions keep using tm. */
+
+#ifndef _PCHAT_DELIVER_H_
+#define _PCHAT_DELIVER_H_
+
+#include "core/parser/msg_parser.h"
+#include "core/str.h"
+
+#include "pchat_session.h"
+
+extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
+extern int pchat_max_pending;        /* unanswered INFOs before shedding */
+
+/* The per-post part of every copy: built once, sent to many. */
+typedef struct pchat_dlv_tail
+{
+	char *buf; /* pkg */
+	int len;
+} pchat_dlv_tail_t;
+
+int pchat_dlv_tail_build(pchat_dlv_tail_t *t, str *body);
+void pchat_dlv_tail_free(pchat_dlv_tail_t *t);
+
+/* True when this session's INFOs can go without tm (TCP or TLS, loose
+ * routing). */
+int pchat_deliver_direct(pchat_session_t *s);
+
+/* Sends one copy to a session whose slot the caller holds locked.
+ * Returns 0 when written; -1 when the session could not take it (it is
+ * then marked ended). */
+int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t);
+
+/* Drops the serialised dialog part (after a target refresh, and when the
+ * session is freed). */
+void pchat_deliver_forget(pchat_session_t *s);
+
+/* response_f: consumes answers to our direct INFOs (returns 0), lets every
+ * other reply through (returns 1). */
+int pchat_deliver_response(struct sip_msg *msg);
+
+/* For the expiry timer: has this session left a copy unanswered too long? */
+int pchat_deliver_overdue(pchat_session_t *s, time_t now);
+
+#endif
