@@ -177,11 +177,7 @@ static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2)
  * so are its sessions. */
 static int ki_pchat_connection_closed(struct sip_msg *msg)
 {
-	int n = pchat_session_end_source(&msg->rcv);
-
-	if(n > 0)
-		LM_DBG("connection closed: %d session(s) ended\n", n);
-	return n > 0 ? 1 : -1;
+	return pchat_session_end_source(&msg->rcv) > 0 ? 1 : -1;
 }
 
 static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2)

@@ -36,7 +36,18 @@ typedef struct pchat_table
 	rec_lock_set_t *locks;
 	atomic_t count;
 	atomic_t next_id;
+	/* connections closed since the timer last looked (see
+	 * pchat_session_end_source) */
+	gen_lock_t closed_lock;
+	struct pchat_closed *closed;
+	unsigned int nclosed;
 } pchat_table_t;
+
+typedef struct pchat_closed
+{
+	int conid;
+	struct pchat_closed *next;
+} pchat_closed_t;
 
 static pchat_table_t *_pchat_sessions = NULL;
 
@@ -65,6 +76,10 @@ int pchat_session_init(int hash_size)
 	}
 	atomic_set(&_pchat_sessions->count, 0);
 	atomic_set(&_pchat_sessions->next_id, 0);
+	if(lock_init(&_pchat_sessions->closed_lock) == NULL) {
+		LM_ERR("cannot init the closed-connection lock\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -246,25 +261,83 @@ unsigned int pchat_session_count(void)
 	return (unsigned int)atomic_get(&_pchat_sessions->count);
 }
 
+/* Runs in tcp_main, which must never wait for a session lock: a SIP
+ * worker holds one while it writes to a client's connection, and that write
+ * may itself wait for tcp_main to hand it the connection's fd. So the
+ * connection id is only queued here (under a lock never held while
+ * sending); the expiry timer marks the sessions. */
 int pchat_session_end_source(struct receive_info *rcv)
 {
-	pchat_session_t *s;
-	unsigned int i;
-	int n = 0;
+	pchat_closed_t *c;
 
+	if(rcv->proto == PROTO_UDP || rcv->proto_reserved1 == 0)
+		return 0;
+	c = shm_malloc(sizeof(*c));
+	if(c == NULL) {
+		SHM_MEM_ERROR;
+		return -1; /* its sessions end on a failed send or at expiry */
+	}
+	c->conid = rcv->proto_reserved1;
+	lock_get(&_pchat_sessions->closed_lock);
+	c->next = _pchat_sessions->closed;
+	_pchat_sessions->closed = c;
+	_pchat_sessions->nclosed++;
+	lock_release(&_pchat_sessions->closed_lock);
+	return 1;
+}
+
+static int pchat_int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int pchat_session_end_closed(void)
+{
+	pchat_closed_t *list, *c;
+	pchat_session_t *s;
+	unsigned int i, n, k = 0;
+	int *ids, marked = 0;
+
+	if(_pchat_sessions->closed == NULL) /* unlocked peek: re-read below */
+		return 0;
+	lock_get(&_pchat_sessions->closed_lock);
+	list = _pchat_sessions->closed;
+	n = _pchat_sessions->nclosed;
+	_pchat_sessions->closed = NULL;
+	_pchat_sessions->nclosed = 0;
+	lock_release(&_pchat_sessions->closed_lock);
+	if(list == NULL)
+		return 0;
+
+	ids = pkg_malloc(n * sizeof(int));
+	if(ids == NULL) {
+		PKG_MEM_ERROR; /* sessions then end on a failed send or at expiry */
+	}
+	for(c = list; c; c = list) {
+		list = c->next;
+		if(ids && k < n)
+			ids[k++] = c->conid;
+		shm_free(c);
+	}
+	if(ids == NULL)
+		return -1;
+	qsort(ids, k, sizeof(int), pchat_int_cmp);
 	for(i = 0; i < _pchat_sessions->size; i++) {
 		if(_pchat_sessions->slots[i].first == NULL)
 			continue;
 		rec_lock_set_get(_pchat_sessions->locks, i);
 		for(s = _pchat_sessions->slots[i].first; s; s = s->next) {
-			if(s->proto == rcv->proto && s->src_port == rcv->src_port
-					&& ip_addr_cmp(&s->src_ip, &rcv->src_ip)) {
+			if(s->conid != 0
+					&& bsearch(&s->conid, ids, k, sizeof(int), pchat_int_cmp)) {
 				s->interval = 0; /* no BYE: the connection is gone */
 				s->expires = 0;
-				n++;
+				marked++;
 			}
 		}
 		rec_lock_set_release(_pchat_sessions->locks, i);
 	}
-	return n;
+	pkg_free(ids);
+	return marked;
 }

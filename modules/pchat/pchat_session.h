@@ -93,10 +93,14 @@ int pchat_session_walk(pchat_session_walk_f f, void *param);
 
 unsigned int pchat_session_count(void);
 
-/* Marks every session that came from this source (transport, ip, port) as
- * ended, without BYE: the expiry timer then removes them and parts their
- * rooms. Takes only slot locks, so it is safe in tcp_main (no store, no
- * sending there). Returns the number marked. */
+/* Notes that the TCP connection of rcv is gone; safe in tcp_main (takes no
+ * session lock). The next pchat_session_end_closed() marks every session
+ * that came over it as ended, without BYE, and the expiry timer then
+ * removes them and parts their rooms. Returns 1 when noted, 0 for UDP. */
 int pchat_session_end_source(struct receive_info *rcv);
+
+/* For the expiry timer: marks the sessions of the connections noted
+ * since the last call; returns how many. */
+int pchat_session_end_closed(void);
 
 #endif

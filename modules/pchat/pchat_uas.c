@@ -562,6 +562,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 {
 	pchat_session_t *s, *next;
 
+	pchat_session_end_closed();
 	for(s = pchat_session_take_expired(time(NULL)); s; s = next) {
 		next = s->next;
 		if(s->interval > 0) {

@@ -138,3 +138,39 @@ def test_target_refresh_moves_the_request_uri(instance, mariadb):
     assert bob.wait_message(guid)["text"] == "moved"
     last = bob.dlg.server_infos[-1]
     assert last.ruri == target  # still on bob's own connection
+
+
+def test_mass_disconnect_during_fanout_leaves_the_server_serving(instance, mariadb):
+    """tcp_main runs event_route[tcp:closed] while workers write to clients
+    (and may be waiting for tcp_main to hand them a connection): the close
+    handling must not wait for anything a writer holds."""
+    import threading
+    kam, user = instance()
+    _, guid, _ = make_room(mariadb)
+    poster = user()
+    assert poster.join(guid).code == 200
+    crowd = [user() for _ in range(40)]
+    for u in crowd:
+        assert u.join(guid).code == 200
+    stop = threading.Event()
+    statuses = []
+
+    def post_loop():
+        i = 0
+        while not stop.is_set():
+            statuses.append(poster.post(guid, f"flood {i}", timeout=15).status)
+            i += 1
+    t = threading.Thread(target=post_loop)
+    t.start()
+    time.sleep(0.5)
+    for u in crowd:
+        u.close()
+    time.sleep(0.5)
+    stop.set()
+    t.join(30)
+    assert not t.is_alive()
+    assert statuses and set(statuses) == {200}
+    # every crowd session ends; the RPCs and the poster keep working
+    assert wait_until(lambda: len(kam.sessions()) == 1, timeout=15)
+    assert poster.post(guid, "after").status == 200
+    assert poster.wait_message(guid, timeout=10)  # its own echo arrives
