@@ -487,6 +487,7 @@ static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "committing");
 		goto fault;
 	}
+	pchat_store_config_changed();
 	if(pchat_config_reply(rpc, ctx, &args, NULL) < 0)
 		goto fault;
 	return;

@@ -88,7 +88,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	criteria = pchat_xccos_attr(qib, "criteria");
 	ext = pchat_xccos_attr(qib, "extended");
 	extended = ext && strcasecmp(ext, "true") == 0;
-	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
 	src = pchat_db_exec("SELECT guid FROM pchat_node WHERE kind = 'room' AND "

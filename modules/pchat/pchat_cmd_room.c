@@ -249,7 +249,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	int n = 0, i, k, total = 0;
 
 	memset(&pool, 0, sizeof(pool));
-	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	for(c = m->data ? pchat_xccos_child(m->data, "chanid") : NULL; c;
 			c = pchat_xccos_next(c, "chanid"))
@@ -398,7 +398,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 				out);
 		return PCHAT_CMD_OK;
 	}
-	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	rc = pchat_room_by_guid(guid, &room);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
@@ -436,7 +436,7 @@ void pchat_rooms_session_ended(
 		return;
 	/* defaults stand in for an unreachable store: the roster is clean
 	 * already, only notices depend on it */
-	pchat_store_server_config(&cfg);
+	pchat_store_server_config_cached(&cfg);
 	if(n > PCHAT_ROOMS_OF_MAX)
 		n = PCHAT_ROOMS_OF_MAX;
 	memset(&ctx, 0, sizeof(ctx));
@@ -544,7 +544,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	pchat_cmd_rc_t rc;
 	char chan_uri[256];
 
-	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	chan = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
 	bcq = m->data ? pchat_xccos_child(m->data, "bcq") : NULL;
@@ -689,7 +689,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 			|| strncasecmp(author, ctx->user.s, ctx->user.len) != 0)
 		return pchat_cmd_sip_error(ctx, 403, "Forbidden",
 				"the author must be the sender's own identity");
-	if(pchat_store_server_config(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <mysql.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -103,16 +104,21 @@ bad:
 	return -1;
 }
 
+/* bumped by pchat.config_set so every process drops its cached copy */
+static atomic_t *_pchat_cfg_gen = NULL;
+
 int pchat_store_mod_init(str *db_url)
 {
 	if(pchat_db_parse_url(db_url, &_pchat_db) < 0)
 		return -1;
-	_pchat_db_down = shm_malloc(sizeof(atomic_t));
+	_pchat_db_down = shm_malloc(2 * sizeof(atomic_t));
 	if(_pchat_db_down == NULL) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
 	atomic_set(_pchat_db_down, 0);
+	_pchat_cfg_gen = _pchat_db_down + 1;
+	atomic_set(_pchat_cfg_gen, 0);
 	return 0;
 }
 
@@ -273,6 +279,39 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 	}
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
+}
+
+/* Commands read the configuration on every request; the per-process copy
+ * saves them a query. It is dropped at once by pchat.config_set and after
+ * PCHAT_CFG_TTL seconds otherwise (a DBA's direct UPDATE). */
+#define PCHAT_CFG_TTL 1
+
+pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
+{
+	static pchat_server_config_t cache;
+	static int cache_gen = -1;
+	static time_t cache_at = 0;
+	pchat_store_rc_t rc;
+	time_t now = time(NULL);
+	int gen = atomic_get(_pchat_cfg_gen);
+
+	if(gen == cache_gen && now >= cache_at && now - cache_at < PCHAT_CFG_TTL
+			&& !pchat_store_is_down()) {
+		*cfg = cache;
+		return PCHAT_STORE_OK;
+	}
+	rc = pchat_store_server_config(cfg);
+	if(rc == PCHAT_STORE_OK) {
+		cache = *cfg;
+		cache_gen = gen;
+		cache_at = now;
+	}
+	return rc;
+}
+
+void pchat_store_config_changed(void)
+{
+	atomic_inc(_pchat_cfg_gen);
 }
 
 /* pchat tables and the version each must have in table `version`. */

@@ -54,6 +54,11 @@ int pchat_store_available(void);
 
 pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg);
 
+/* The same from this process's copy, at most a second old (or refreshed at
+ * once after pchat_store_config_changed()). */
+pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg);
+void pchat_store_config_changed(void);
+
 /* 1 while the server considers the database down (shared by all processes). */
 int pchat_store_is_down(void);
 

@@ -79,15 +79,38 @@ def test_history_paging_before_and_limit_flag(kam, mariadb, users):
         ["m2", "m3", "m4", "m5", "m6"]
     first = findall(alice.history(guid, '<before id="3" cnt="5"/>').data, "chanib")[0]
     assert len(first) == 2 and first.get("more") is None
-    mariadb.sql("UPDATE pchat_config SET value = '4' WHERE name = 'search_limit'", db="pchat")
+    kam.admin("pchat.config_set", "search_limit=4")  # applies at once
     try:
         cut = findall(alice.history(guid, '<last cnt="10"/>').data, "chanib")[0]
         assert len(cut) == 4 and cut.get("limited") == "true"
     finally:
-        mariadb.sql("UPDATE pchat_config SET value = '999' WHERE name = 'search_limit'",
-                    db="pchat")
+        kam.admin("pchat.config_set", "search_limit=999")
     rep = alice.history(guid, '<frobnicate/>')
     assert rep.code == 501
+
+
+def test_a_dba_config_update_applies_within_seconds(kam, mariadb, users):
+    """Commands use each process's copy of pchat_config, refreshed every
+    second: an UPDATE made straight in the database applies without RPC."""
+    import time
+    _, guid, _ = make_room(mariadb)
+    alice = users()
+    alice.join(guid)
+    for i in range(3):
+        assert alice.post(guid, f"c{i}").status == 200
+    mariadb.sql("UPDATE pchat_config SET value = '2' WHERE name = 'search_limit'", db="pchat")
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            cut = findall(alice.history(guid, '<last cnt="10"/>').data, "chanib")[0]
+            if len(cut) == 2 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert len(cut) == 2 and cut.get("limited") == "true"
+    finally:
+        mariadb.sql("UPDATE pchat_config SET value = '999' WHERE name = 'search_limit'",
+                    db="pchat")
+        time.sleep(2.2)  # the next test sees the default again
 
 
 def test_history_survives_a_kamailio_restart(mariadb, kamailio_factory):
@@ -400,8 +423,7 @@ def test_the_whole_sipe_flow(kam, mariadb):
 def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users):
     _, guid, _ = make_room(mariadb)
     a, b, c = users(), users(), users()
-    mariadb.sql("UPDATE pchat_config SET value = '2' WHERE name = 'participant_update_limit'",
-                db="pchat")
+    kam.admin("pchat.config_set", "participant_update_limit=2")
     try:
         a.join(guid)
         b.join(guid)
@@ -414,8 +436,7 @@ def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users)
         b.part(guid)  # back at 2 before b leaves: a is told
         assert find(a.wait_notice("part"), "data/chanib/uib").get("uri") == b.uri
     finally:
-        mariadb.sql("UPDATE pchat_config SET value = '75' WHERE name = "
-                    "'participant_update_limit'", db="pchat")
+        kam.admin("pchat.config_set", "participant_update_limit=75")
 
 
 def test_roster_rpc_and_counters(mariadb, kamailio_factory):
