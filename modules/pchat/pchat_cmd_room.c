@@ -97,7 +97,51 @@ typedef struct pchat_joined
 
 /* Joins one room; j->code says how it went. Returns PCHAT_CMD_UNAVAILABLE
  * only when the store is down. */
-static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_joined_t *j)
+/* The rooms the user holds an invitation to: joining consumes it. */
+typedef struct pchat_invited
+{
+	long long *ids;
+	int n;
+} pchat_invited_t;
+
+static pchat_store_rc_t pchat_invited_load(str *user, pchat_invited_t *inv)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int i;
+
+	memset(inv, 0, sizeof(*inv));
+	rc = pchat_db_exec("SELECT room_id FROM pchat_invitation WHERE "
+					   "user_uri = LOWER(?)",
+			&res, "S", user);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows > 0) {
+		inv->ids = pkg_malloc(res.nrows * sizeof(long long));
+		if(inv->ids == NULL) {
+			PKG_MEM_ERROR;
+			pchat_db_res_free(&res);
+			return PCHAT_STORE_ERROR;
+		}
+		for(i = 0; i < res.nrows; i++)
+			inv->ids[inv->n++] = atoll(res.rows[i][0]);
+	}
+	pchat_db_res_free(&res);
+	return PCHAT_STORE_OK;
+}
+
+static int pchat_invited_has(pchat_invited_t *inv, long long room_id)
+{
+	int i;
+
+	for(i = 0; i < inv->n; i++)
+		if(inv->ids[i] == room_id)
+			return 1;
+	return 0;
+}
+
+static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
+		pchat_invited_t *inv, pchat_joined_t *j)
 {
 	pchat_perm_in_t in;
 	int rc, ret;
@@ -110,7 +154,7 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_joined_t *j)
 		j->why = rc == 0 ? "no such room" : "storage error";
 		return PCHAT_CMD_OK;
 	}
-	rc = pchat_room_access(&j->room, &ctx->user, &in);
+	rc = pchat_room_access_for(&j->room, v, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(rc != PCHAT_STORE_OK) {
@@ -135,9 +179,10 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_joined_t *j)
 	}
 	j->is_new = ret;
 	/* joining consumes a pending invitation */
-	pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? AND "
-				  "user_uri = LOWER(?)",
-			NULL, "iS", j->room.id, &ctx->user);
+	if(pchat_invited_has(inv, j->room.id))
+		pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? AND "
+					  "user_uri = LOWER(?)",
+				NULL, "iS", j->room.id, &ctx->user);
 	j->code = 200;
 	return PCHAT_CMD_OK;
 }
@@ -242,13 +287,18 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	pchat_server_config_t cfg;
 	pchat_joined_t *js = NULL;
 	pchat_uib_pool_t pool;
+	pchat_viewer_t viewer;
+	pchat_invited_t inv;
 	xmlNodePtr c;
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
 	int n = 0, i, k, total = 0;
+	pchat_store_rc_t src;
 
 	memset(&pool, 0, sizeof(pool));
+	memset(&viewer, 0, sizeof(viewer));
+	memset(&inv, 0, sizeof(inv));
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	for(c = m->data ? pchat_xccos_child(m->data, "chanid") : NULL; c;
@@ -259,10 +309,20 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 				n == 0 ? "no chanid" : "too many chanid blocks", out);
 		return PCHAT_CMD_OK;
 	}
+	/* the user's side of the rules, once for all the rooms */
+	src = pchat_viewer_load(&viewer, &ctx->user);
+	if(src == PCHAT_STORE_OK)
+		src = pchat_invited_load(&ctx->user, &inv);
+	if(src != PCHAT_STORE_OK) {
+		pchat_viewer_free(&viewer);
+		return src == PCHAT_STORE_UNAVAILABLE ? PCHAT_CMD_UNAVAILABLE
+											  : PCHAT_CMD_ERROR;
+	}
 	js = pkg_mallocxz(n * sizeof(*js));
 	if(js == NULL) {
 		PKG_MEM_ERROR;
-		return PCHAT_CMD_ERROR;
+		rc = PCHAT_CMD_ERROR;
+		goto done;
 	}
 	i = 0;
 	for(c = pchat_xccos_child(m->data, "chanid"); c;
@@ -281,7 +341,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			js[i].why = "chanid without value";
 			continue;
 		}
-		rc = pchat_join_one(ctx, &js[i]);
+		rc = pchat_join_one(ctx, &viewer, &inv, &js[i]);
 		if(rc != PCHAT_CMD_OK)
 			goto done;
 		if(js[i].code == 200) {
@@ -339,13 +399,17 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	}
 	pchat_xw_rpl_end(out);
 done:
-	for(i = 0; i < n; i++) {
+	for(i = 0; js && i < n; i++) {
 		if(js[i].snap.members)
 			_pchat_roster.free_snapshot(&js[i].snap);
 	}
 	if(pool.users)
 		pkg_free(pool.users);
-	pkg_free(js);
+	if(js)
+		pkg_free(js);
+	if(inv.ids)
+		pkg_free(inv.ids);
+	pchat_viewer_free(&viewer);
 	return rc;
 }
 

@@ -176,86 +176,115 @@ int pchat_principals_cover(
 	return pchat_wall_covers(&r, &wp);
 }
 
-pchat_store_rc_t pchat_room_access(
-		pchat_room_t *room, str *user, pchat_perm_in_t *in)
+pchat_store_rc_t pchat_viewer_load(pchat_viewer_t *v, str *user)
 {
-	pchat_db_res_t roles, scopes;
-	pchat_principals_t who;
-	pchat_wall_rule_t *rules;
+	pchat_store_rc_t rc;
+
+	memset(v, 0, sizeof(*v));
+	v->policy = pchat_policy_enabled(user);
+	if(v->policy < 0)
+		return v->policy;
+	rc = pchat_principals_of(user, &v->who);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	v->loaded = 1;
+	return PCHAT_STORE_OK;
+}
+
+void pchat_viewer_free(pchat_viewer_t *v)
+{
+	if(v->loaded)
+		pchat_principals_free(&v->who);
+	v->loaded = 0;
+}
+
+/* Roles held on the room or on any category above it ('r', level above
+ * the room), and the scope rules (ethical walls) of every category above
+ * it ('s', level above the room's category): one walk up the tree. */
+static const char *_pchat_access_sql =
+		"WITH RECURSIVE up (id, parent_id, lvl) AS (SELECT id, parent_id, 0 "
+		"FROM pchat_node WHERE id = ? UNION ALL SELECT n.id, n.parent_id, "
+		"up.lvl + 1 FROM pchat_node n JOIN up ON n.id = up.parent_id) "
+		"SELECT 'r', up.lvl, r.role, r.principal_type, r.principal "
+		"FROM pchat_role r JOIN up ON r.node_id = up.id "
+		"UNION ALL "
+		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal "
+		"FROM pchat_scope s JOIN up ON s.category_id = up.id WHERE up.lvl > 0";
+
+pchat_store_rc_t pchat_room_access_for(
+		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in)
+{
+	pchat_db_res_t res;
+	pchat_wall_rule_t *rules = NULL;
 	pchat_wall_principal_t wp;
 	const char *groups[PCHAT_GROUPS_MAX];
+	const char **row;
 	pchat_store_rc_t rc;
-	int i, policy;
+	int i, nrules = 0;
 
 	memset(in, 0, sizeof(*in));
 	in->privacy = room->privacy;
 	in->auditorium = room->auditorium;
 	in->disabled = room->disabled;
-	policy = pchat_policy_enabled(user);
-	if(policy < 0)
-		return policy;
-	in->policy_enabled = policy;
-	rc = pchat_principals_of(user, &who);
+	in->policy_enabled = v->policy;
+	in->wall_allowed = 1;
+	rc = pchat_db_exec(_pchat_access_sql, &res, "i", room->id);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	/* roles held on the room or on any category above it */
-	rc = pchat_db_exec(
-			"WITH RECURSIVE up (id, parent_id) AS (SELECT id, parent_id FROM "
-			"pchat_node WHERE id = ? UNION ALL SELECT n.id, n.parent_id FROM "
-			"pchat_node n JOIN up ON n.id = up.parent_id) "
-			"SELECT r.role, r.principal_type, r.principal FROM pchat_role r "
-			"JOIN up ON r.node_id = up.id",
-			&roles, "i", room->id);
-	if(rc != PCHAT_STORE_OK)
-		goto free_groups;
-	for(i = 0; i < roles.nrows; i++) {
-		if(!pchat_principals_cover(&who, roles.rows[i][1], roles.rows[i][2]))
+	for(i = 0; i < res.nrows; i++) {
+		row = (const char **)res.rows[i];
+		if(row[0][0] == 's') {
+			nrules++;
 			continue;
-		if(strcmp(roles.rows[i][0], "member") == 0)
+		}
+		if(!pchat_principals_cover(&v->who, row[3], row[4]))
+			continue;
+		if(strcmp(row[2], "member") == 0)
 			in->roles |= PCHAT_ROLE_MEMBER;
-		else if(strcmp(roles.rows[i][0], "manager") == 0)
+		else if(strcmp(row[2], "manager") == 0)
 			in->roles |= PCHAT_ROLE_MANAGER;
-		else if(strcmp(roles.rows[i][0], "presenter") == 0)
+		else if(strcmp(row[2], "presenter") == 0)
 			in->roles |= PCHAT_ROLE_PRESENTER;
 	}
-	pchat_db_res_free(&roles);
-	/* every category above the room must let the user in */
-	rc = pchat_db_exec(
-			"WITH RECURSIVE up (id, parent_id, lvl) AS (SELECT id, parent_id, "
-			"0 FROM pchat_node WHERE id = ? UNION ALL SELECT n.id, "
-			"n.parent_id, up.lvl + 1 FROM pchat_node n JOIN up ON "
-			"n.id = up.parent_id) "
-			"SELECT up.lvl, s.scope, s.principal_type, s.principal "
-			"FROM pchat_scope s JOIN up ON s.category_id = up.id",
-			&scopes, "i", room->category_id);
-	if(rc != PCHAT_STORE_OK)
-		goto free_groups;
-	in->wall_allowed = 1;
-	if(scopes.nrows > 0) {
-		rules = pkg_malloc(scopes.nrows * sizeof(*rules));
+	if(nrules > 0) {
+		rules = pkg_malloc(nrules * sizeof(*rules));
 		if(rules == NULL) {
 			PKG_MEM_ERROR;
-			rc = PCHAT_STORE_ERROR;
-			pchat_db_res_free(&scopes);
-			goto free_groups;
+			pchat_db_res_free(&res);
+			return PCHAT_STORE_ERROR;
 		}
-		for(i = 0; i < scopes.nrows; i++) {
-			rules[i].level = atoi(scopes.rows[i][0]);
-			rules[i].scope = strcmp(scopes.rows[i][1], "denied") == 0
-									 ? PCHAT_WALL_SCOPE_DENIED
-									 : PCHAT_WALL_SCOPE_ALLOWED;
-			rules[i].type = pchat_wall_type(scopes.rows[i][2]);
-			rules[i].value = scopes.rows[i][3];
+		nrules = 0;
+		for(i = 0; i < res.nrows; i++) {
+			row = (const char **)res.rows[i];
+			if(row[0][0] != 's')
+				continue;
+			rules[nrules].level = atoi(row[1]);
+			rules[nrules].scope = strcmp(row[2], "denied") == 0
+										  ? PCHAT_WALL_SCOPE_DENIED
+										  : PCHAT_WALL_SCOPE_ALLOWED;
+			rules[nrules].type = pchat_wall_type(row[3]);
+			rules[nrules].value = row[4];
+			nrules++;
 		}
-		pchat_wall_user(&who, &wp, groups, PCHAT_GROUPS_MAX);
-		in->wall_allowed =
-				pchat_wall_decide(rules, scopes.nrows, &wp, NULL)
-				== PCHAT_WALL_PASS;
+		pchat_wall_user(&v->who, &wp, groups, PCHAT_GROUPS_MAX);
+		in->wall_allowed = pchat_wall_decide(rules, nrules, &wp, NULL)
+						   == PCHAT_WALL_PASS;
 		pkg_free(rules);
 	}
-	pchat_db_res_free(&scopes);
-free_groups:
-	pchat_principals_free(&who);
+	pchat_db_res_free(&res);
+	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_room_access(
+		pchat_room_t *room, str *user, pchat_perm_in_t *in)
+{
+	pchat_viewer_t v;
+	pchat_store_rc_t rc;
+
+	rc = pchat_viewer_load(&v, user);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_room_access_for(room, &v, in);
+	pchat_viewer_free(&v);
 	return rc;
 }
 

@@ -70,6 +70,20 @@ int pchat_principals_cover(
 		pchat_principals_t *p, const char *type, const char *principal);
 
 /* Splits "ma-chan://domain/guid": guid into buf (lower case). */
+/* The user's side of the access rules (policy, groups), read once and
+ * used for every room a command touches. */
+typedef struct pchat_viewer
+{
+	int policy; /* pchat_policy_enabled() */
+	pchat_principals_t who;
+	int loaded;
+} pchat_viewer_t;
+
+pchat_store_rc_t pchat_viewer_load(pchat_viewer_t *v, str *user);
+void pchat_viewer_free(pchat_viewer_t *v);
+pchat_store_rc_t pchat_room_access_for(
+		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in);
+
 int pchat_room_guid_of_uri(const char *uri, char *buf, int size);
 
 #endif

@@ -63,10 +63,11 @@ typedef struct client {
 	int idx;
 	int state;
 	int lport;
+	int dlg_no; /* dialogs established before the current one */
 	uint32_t cseq;
 	uint32_t envid;
 	char callid[48];
-	char ftag[24];
+	char ftag[40];
 	char totag[96];
 	char target[128];
 	char *rbuf;
@@ -114,8 +115,9 @@ static struct {
 	const char *ctl;
 	int history_cnt;
 	int src_addrs;
+	int dialogs; /* chat dialogs per connection, as behind a front-end */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
-		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0};
+		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1};
 
 static int epfd;
 static client_t *cl;
@@ -584,6 +586,8 @@ static void ready(client_t *c)
 	c->t_cmd = 0;
 }
 
+static void send_invite(client_t *c);
+
 static void join_done(client_t *c, int ok)
 {
 	int64_t now = now_ns();
@@ -595,6 +599,19 @@ static void join_done(client_t *c, int ok)
 			rooms[c->rooms[i]].members++;
 	} else
 		st.join_fail++;
+	if(ok && c->dlg_no + 1 < opt.dialogs) {
+		/* the next dialog over the same connection: a front-end carries
+		 * many users' sessions to a chat node this way */
+		c->dlg_no++;
+		snprintf(c->callid, sizeof(c->callid), "%s-%d-%d-%d@bench", run_tag,
+				c->idx, c->lport, c->dlg_no);
+		snprintf(c->ftag, sizeof(c->ftag), "%s%dd%d", run_tag, c->idx,
+				c->dlg_no);
+		c->totag[0] = 0;
+		c->t_start = now;
+		send_invite(c);
+		return;
+	}
 	ready(c);
 }
 
@@ -1129,7 +1146,10 @@ static void usage(void)
 			"pchat|stateless|imc]\n"
 			"  [--window W] [--concurrency C] [--timeout S] [--domain D]\n"
 			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
-			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n");
+			"  [--dialogs-per-conn K]\n"
+			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
+			"--dialogs-per-conn: each connection signs in K chat dialogs one\n"
+			"after the other (sessions scenario; a front-end's view).\n");
 	exit(2);
 }
 
@@ -1146,6 +1166,7 @@ int main(int argc, char **argv)
 			{"server-pid", 1, 0, 'x'}, {"ctl", 1, 0, 'X'}, {"json", 0, 0, 'j'},
 			{"drain", 1, 0, 'n'}, {"setup-timeout", 1, 0, 'T'},
 			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
+			{"dialogs-per-conn", 1, 0, 'K'},
 			{0, 0, 0, 0}};
 	int o, i, room_size = 0, started = 0, inflight;
 	struct epoll_event evs[512];
@@ -1177,6 +1198,7 @@ int main(int argc, char **argv)
 			case 'j': opt.json = 1; break;
 			case 'H': opt.history_cnt = atoi(optarg); break;
 			case 'A': opt.src_addrs = atoi(optarg); break;
+			case 'K': opt.dialogs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 			case 's':
 				opt.scen_name = optarg;
 				if(!strcmp(optarg, "sessions"))
