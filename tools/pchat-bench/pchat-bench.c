@@ -116,8 +116,9 @@ static struct {
 	int history_cnt;
 	int src_addrs;
 	int dialogs; /* chat dialogs per connection, as behind a front-end */
+	double signin_rate; /* sign-ins started per second, 0 = no pacing */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
-		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1};
+		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0};
 
 static int epfd;
 static client_t *cl;
@@ -1146,7 +1147,7 @@ static void usage(void)
 			"pchat|stateless|imc]\n"
 			"  [--window W] [--concurrency C] [--timeout S] [--domain D]\n"
 			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
-			"  [--dialogs-per-conn K]\n"
+			"  [--dialogs-per-conn K] [--signin-rate R]\n"
 			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
 			"--dialogs-per-conn: each connection signs in K chat dialogs one\n"
 			"after the other (sessions scenario; a front-end's view).\n");
@@ -1166,7 +1167,7 @@ int main(int argc, char **argv)
 			{"server-pid", 1, 0, 'x'}, {"ctl", 1, 0, 'X'}, {"json", 0, 0, 'j'},
 			{"drain", 1, 0, 'n'}, {"setup-timeout", 1, 0, 'T'},
 			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
-			{"dialogs-per-conn", 1, 0, 'K'},
+			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
 			{0, 0, 0, 0}};
 	int o, i, room_size = 0, started = 0, inflight;
 	struct epoll_event evs[512];
@@ -1199,6 +1200,7 @@ int main(int argc, char **argv)
 			case 'H': opt.history_cnt = atoi(optarg); break;
 			case 'A': opt.src_addrs = atoi(optarg); break;
 			case 'K': opt.dialogs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
+			case 'G': opt.signin_rate = atof(optarg); break;
 			case 's':
 				opt.scen_name = optarg;
 				if(!strcmp(optarg, "sessions"))
@@ -1265,7 +1267,10 @@ int main(int argc, char **argv)
 			for(i = 0; i < started; i++)
 				if(cl[i].state >= C_CONNECTING && cl[i].state <= C_JOINING)
 					inflight++;
-			while(started < opt.nclients && inflight < opt.concurrency) {
+			while(started < opt.nclients && inflight < opt.concurrency
+					&& (opt.signin_rate <= 0
+							|| started < 1 + (double)(now - t0) / 1e9
+													 * opt.signin_rate)) {
 				start_client(&cl[started++]);
 				inflight++;
 			}
