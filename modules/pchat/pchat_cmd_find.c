@@ -72,11 +72,12 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	pchat_db_res_t res;
 	pchat_room_t room;
 	pchat_perm_in_t in;
+	pchat_viewer_t viewer;
 	pchat_store_rc_t src;
 	xmlNodePtr qib;
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
-	int i, found = 0, extended, rc;
+	int i, found = 0, extended;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
@@ -90,25 +91,33 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	extended = ext && strcasecmp(ext, "true") == 0;
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
+	/* the user's side of the rules once, not once per room found */
+	src = pchat_viewer_load(&viewer, &ctx->user);
+	if(src != PCHAT_STORE_OK) {
+		pchat_viewer_free(&viewer);
+		if(src == PCHAT_STORE_UNAVAILABLE)
+			return PCHAT_CMD_UNAVAILABLE;
+		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
 	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
-	src = pchat_db_exec("SELECT guid FROM pchat_node WHERE kind = 'room' AND "
-						"(name LIKE ? OR (? AND description LIKE ?)) "
-						"ORDER BY name LIMIT ?",
+	src = pchat_db_exec(PCHAT_ROOM_SELECT
+			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
+			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
 			&res, "sisi", pattern, (long long)extended, pattern,
 			(long long)PCHAT_SEARCH_SCAN_MAX);
-	if(src == PCHAT_STORE_UNAVAILABLE)
-		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
+		pchat_viewer_free(&viewer);
+		if(src == PCHAT_STORE_UNAVAILABLE)
+			return PCHAT_CMD_UNAVAILABLE;
 		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "chansrch", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	for(i = 0; i < res.nrows && found < cfg.search_limit; i++) {
-		rc = pchat_room_by_guid(res.rows[i][0], &room);
-		if(rc <= 0)
-			continue;
-		if(pchat_room_access(&room, &ctx->user, &in) != PCHAT_STORE_OK
+		pchat_room_from_row(res.rows[i], &room);
+		if(pchat_room_access_for(&room, &viewer, &in) != PCHAT_STORE_OK
 				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
 			continue;
 		found++;
@@ -136,6 +145,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	}
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&res);
+	pchat_viewer_free(&viewer);
 	return PCHAT_CMD_OK;
 }
 

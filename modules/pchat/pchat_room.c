@@ -32,26 +32,8 @@ static void pchat_copy(char *dst, int size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-int pchat_room_by_guid(const char *guid, pchat_room_t *room)
+void pchat_room_from_row(char **row, pchat_room_t *room)
 {
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	char **row;
-
-	rc = pchat_db_exec(
-			"SELECT r.id, r.guid, r.name, r.description, r.topic, r.privacy, "
-			"r.room_type, r.disabled, r.invitations, c.id, c.file_upload, "
-			"c.invitations_enabled, c.chat_history FROM pchat_node r "
-			"JOIN pchat_node c ON c.id = r.parent_id "
-			"WHERE r.kind = 'room' AND r.guid = ?",
-			&res, "s", guid);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	if(res.nrows == 0) {
-		pchat_db_res_free(&res);
-		return 0;
-	}
-	row = res.rows[0];
 	memset(room, 0, sizeof(*room));
 	room->id = strtoll(row[0], NULL, 10);
 	pchat_copy(room->guid, sizeof(room->guid), row[1]);
@@ -68,6 +50,22 @@ int pchat_room_by_guid(const char *guid, pchat_room_t *room)
 	room->file_upload = row[10][0] == '1';
 	room->invitations = row[11][0] == '1' && !room->invitations_off;
 	room->chat_history = row[12][0] == '1';
+}
+
+int pchat_room_by_guid(const char *guid, pchat_room_t *room)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.guid = ?",
+			&res, "s", guid);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows == 0) {
+		pchat_db_res_free(&res);
+		return 0;
+	}
+	pchat_room_from_row(res.rows[0], room);
 	pchat_db_res_free(&res);
 	return 1;
 }

@@ -45,6 +45,15 @@ typedef struct pchat_room
 /* 1 found, 0 no such room; errors as PCHAT_STORE_* (< 0). */
 int pchat_room_by_guid(const char *guid, pchat_room_t *room);
 
+/* The columns pchat_room_from_row() reads, for queries that list rooms:
+ * PCHAT_ROOM_SELECT "WHERE ..." (r is the room, c its category). */
+#define PCHAT_ROOM_SELECT                                                    \
+	"SELECT r.id, r.guid, r.name, r.description, r.topic, r.privacy, "       \
+	"r.room_type, r.disabled, r.invitations, c.id, c.file_upload, "          \
+	"c.invitations_enabled, c.chat_history FROM pchat_node r "               \
+	"JOIN pchat_node c ON c.id = r.parent_id "
+void pchat_room_from_row(char **row, pchat_room_t *room);
+
 /* Fills in roles, wall and policy of user for room (privacy etc. too). */
 pchat_store_rc_t pchat_room_access(
 		pchat_room_t *room, str *user, pchat_perm_in_t *in);

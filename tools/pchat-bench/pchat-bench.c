@@ -117,8 +117,10 @@ static struct {
 	int src_addrs;
 	int dialogs; /* chat dialogs per connection, as behind a front-end */
 	double signin_rate; /* sign-ins started per second, 0 = no pacing */
+	const char *search; /* history scenario: chansrch BYNAME this instead */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
-		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0};
+		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0,
+		NULL};
 
 static int epfd;
 static client_t *cl;
@@ -487,6 +489,15 @@ static void send_join(client_t *c)
 static void send_history(client_t *c)
 {
 	char data[512];
+	if(opt.search) {
+		snprintf(data, sizeof(data),
+				"<qib qtype=\"BYNAME\" criteria=\"%s\" extended=\"false\"/>",
+				opt.search);
+		c->t_cmd = now_ns();
+		c->cmd_kind = 2;
+		send_command(c, "chansrch", data);
+		return;
+	}
 	snprintf(data, sizeof(data),
 			"<chanib uri=\"ma-chan://%s/%s\"/><bcq><last cnt=\"%d\"/></bcq>",
 			opt.domain, rooms[c->rooms[0]].id, opt.history_cnt);
@@ -825,7 +836,9 @@ static void on_request(client_t *c, const char *msg, size_t hlen,
 				send_history(c);
 			return;
 		}
-		if(c->cmd_kind == 2 && memmem(body, blen, "rpl:bccontext", 13)) {
+		if(c->cmd_kind == 2
+				&& (memmem(body, blen, "rpl:bccontext", 13)
+						|| memmem(body, blen, "rpl:chansrch", 12))) {
 			c->cmd_kind = 0;
 			if(ok) {
 				st.hist_ok++;
@@ -1147,7 +1160,7 @@ static void usage(void)
 			"pchat|stateless|imc]\n"
 			"  [--window W] [--concurrency C] [--timeout S] [--domain D]\n"
 			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
-			"  [--dialogs-per-conn K] [--signin-rate R]\n"
+			"  [--dialogs-per-conn K] [--signin-rate R] [--search TEXT]\n"
 			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
 			"--dialogs-per-conn: each connection signs in K chat dialogs one\n"
 			"after the other (sessions scenario; a front-end's view).\n");
@@ -1168,6 +1181,7 @@ int main(int argc, char **argv)
 			{"drain", 1, 0, 'n'}, {"setup-timeout", 1, 0, 'T'},
 			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
 			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
+			{"search", 1, 0, 'Q'},
 			{0, 0, 0, 0}};
 	int o, i, room_size = 0, started = 0, inflight;
 	struct epoll_event evs[512];
@@ -1201,6 +1215,7 @@ int main(int argc, char **argv)
 			case 'A': opt.src_addrs = atoi(optarg); break;
 			case 'K': opt.dialogs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 			case 'G': opt.signin_rate = atof(optarg); break;
+			case 'Q': opt.search = optarg; break;
 			case 's':
 				opt.scen_name = optarg;
 				if(!strcmp(optarg, "sessions"))
