@@ -118,9 +118,10 @@ static struct {
 	int dialogs; /* chat dialogs per connection, as behind a front-end */
 	double signin_rate; /* sign-ins started per second, 0 = no pacing */
 	const char *search; /* history scenario: chansrch BYNAME this instead */
+	const char *room_host; /* imc mode: rooms are sip:<room>@<room_host>.<domain> */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
 		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0,
-		NULL};
+		NULL, "chat"};
 
 static int epfd;
 static client_t *cl;
@@ -987,7 +988,8 @@ static void on_connected(client_t *c)
 		send_invite(c);
 	} else if(opt.mode == M_IMC) {
 		char ruri[160], to[170];
-		snprintf(ruri, sizeof(ruri), "sip:%s@chat.%s", rooms[c->rooms[0]].id,
+		snprintf(ruri, sizeof(ruri), "sip:%s@%s.%s", rooms[c->rooms[0]].id,
+				opt.room_host,
 				opt.domain);
 		snprintf(to, sizeof(to), "<%s>", ruri);
 		c->state = C_JOINING;
@@ -1024,7 +1026,8 @@ static void post_one(client_t *c)
 	if(opt.mode == M_IMC) {
 		char ruri[160], to[170];
 		c->post_rr = 0;
-		snprintf(ruri, sizeof(ruri), "sip:%s@chat.%s", rooms[r].id, opt.domain);
+		snprintf(ruri, sizeof(ruri), "sip:%s@%s.%s", rooms[r].id, opt.room_host,
+				opt.domain);
 		snprintf(to, sizeof(to), "<%s>", ruri);
 		send_request(c, "MESSAGE", ruri, to, ++c->cseq, NULL, "text/plain", text);
 		return;
@@ -1161,6 +1164,7 @@ static void usage(void)
 			"  [--window W] [--concurrency C] [--timeout S] [--domain D]\n"
 			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
 			"  [--dialogs-per-conn K] [--signin-rate R] [--search TEXT]\n"
+			"  [--room-host H (imc mode; chat, or tmfan for the tm ceiling)]\n"
 			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
 			"--dialogs-per-conn: each connection signs in K chat dialogs one\n"
 			"after the other (sessions scenario; a front-end's view).\n");
@@ -1181,7 +1185,7 @@ int main(int argc, char **argv)
 			{"drain", 1, 0, 'n'}, {"setup-timeout", 1, 0, 'T'},
 			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
 			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
-			{"search", 1, 0, 'Q'},
+			{"search", 1, 0, 'Q'}, {"room-host", 1, 0, 'O'},
 			{0, 0, 0, 0}};
 	int o, i, room_size = 0, started = 0, inflight;
 	struct epoll_event evs[512];
@@ -1216,6 +1220,7 @@ int main(int argc, char **argv)
 			case 'K': opt.dialogs = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 			case 'G': opt.signin_rate = atof(optarg); break;
 			case 'Q': opt.search = optarg; break;
+			case 'O': opt.room_host = optarg; break;
 			case 's':
 				opt.scen_name = optarg;
 				if(!strcmp(optarg, "sessions"))
