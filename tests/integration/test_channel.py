@@ -205,6 +205,29 @@ def test_ethical_wall(kam, mariadb, users):
         assert rep.code == 404  # the wall hides the room entirely
 
 
+def test_chansrch_applies_walls_and_roles_held_above_the_room(kam, mariadb, users):
+    inside, outside, cat_member, nobody = users(), users(), users(), users()
+    tag = unique("srchwall")
+    cid, cat = make_category(mariadb, walls=[("allowed", "user", inside.uri.lower()),
+                                             ("allowed", "user", cat_member.uri.lower())])
+    make_room(mariadb, name=f"{tag}-walled", category=cat, privacy="open")
+    sid, scat = make_category(mariadb)
+    mariadb.sql(f"INSERT INTO pchat_role VALUES ({sid}, 'member', 'user', "
+                f"'{cat_member.uri.lower()}')", db="pchat")
+    make_room(mariadb, name=f"{tag}-secret", category=scat, privacy="secret")
+    make_room(mariadb, name=f"{tag}-open", privacy="open")
+
+    def found(u):
+        rep = u.dlg.command("chansrch", f'<qib qtype="BYNAME" criteria="{tag}" extended="false"/>')
+        assert rep.code == 200
+        return {c.get("name") for c in findall(rep.data, "chanib")}
+    assert found(inside) == {f"{tag}-walled", f"{tag}-open"}
+    assert found(outside) == {f"{tag}-open"}  # the wall hides the room
+    # a member of the category above a secret room sees it
+    assert found(cat_member) == {f"{tag}-walled", f"{tag}-secret", f"{tag}-open"}
+    assert found(nobody) == {f"{tag}-open"}
+
+
 def test_policy_disabled_user_is_refused_at_invite(kam, mariadb):
     user = unique("nochat")
     set_policy(mariadb, "user", f"sip:{user}@{kam.domain}", False)
