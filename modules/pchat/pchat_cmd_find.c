@@ -63,13 +63,50 @@ static void pchat_like_pattern(const char *in, char *out, int size)
 	out[o] = '\0';
 }
 
+/* Roles and walls of every room the search below can return, in one walk
+ * up the tree from all of them (same predicate and limit), ordered by
+ * room: columns as pchat_room_access_rows() reads them, then the room id. */
+static const char *_pchat_search_access_sql =
+		"WITH RECURSIVE up (room, id, parent_id, lvl) AS ("
+		"SELECT f.id, f.id, f.parent_id, 0 FROM (SELECT id, parent_id FROM "
+		"pchat_node WHERE kind = 'room' AND (name LIKE ? OR "
+		"(? AND description LIKE ?)) ORDER BY name LIMIT ?) f "
+		"UNION ALL SELECT up.room, n.id, n.parent_id, up.lvl + 1 "
+		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
+		"SELECT 'r', up.lvl, r.role, r.principal_type, r.principal, up.room "
+		"FROM pchat_role r JOIN up ON r.node_id = up.id "
+		"UNION ALL "
+		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal, "
+		"up.room FROM pchat_scope s JOIN up ON s.category_id = up.id "
+		"WHERE up.lvl > 0 ORDER BY 6";
+
+/* The rows of one room in a result ordered by its last column (room id):
+ * returns the first and sets *n. */
+static int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
+{
+	int lo = 0, hi = r->nrows, mid, first;
+
+	while(lo < hi) {
+		mid = (lo + hi) / 2;
+		if(strtoll(r->rows[mid][col], NULL, 10) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while(lo < r->nrows && strtoll(r->rows[lo][col], NULL, 10) == id)
+		lo++;
+	*n = lo - first;
+	return first;
+}
+
 /* cmd:chansrch BYNAME: case-insensitive substring of name (or, with
  * extended="true", name or description) over the rooms the user may see;
  * ucnt is the number of online participants. */
 pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
-	pchat_db_res_t res;
+	pchat_db_res_t res, acc;
 	pchat_room_t room;
 	pchat_perm_in_t in;
 	pchat_viewer_t viewer;
@@ -77,7 +114,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	xmlNodePtr qib;
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
-	int i, found = 0, extended;
+	int i, found = 0, extended, first, n;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
@@ -101,11 +138,30 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_OK;
 	}
 	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
-	src = pchat_db_exec(PCHAT_ROOM_SELECT
+	/* one snapshot for both queries: a room's rules must come from the
+	 * same state of the tree as the room */
+	src = pchat_db_begin();
+	if(src == PCHAT_STORE_OK)
+		src = pchat_db_exec(PCHAT_ROOM_SELECT
 			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
 			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
 			&res, "sisi", pattern, (long long)extended, pattern,
 			(long long)PCHAT_SEARCH_SCAN_MAX);
+	if(src == PCHAT_STORE_OK) {
+		src = pchat_db_exec(_pchat_search_access_sql, &acc, "sisi", pattern,
+				(long long)extended, pattern, (long long)PCHAT_SEARCH_SCAN_MAX);
+		if(src != PCHAT_STORE_OK)
+			pchat_db_res_free(&res);
+	}
+	if(src == PCHAT_STORE_OK) {
+		src = pchat_db_commit();
+		if(src != PCHAT_STORE_OK) {
+			pchat_db_res_free(&acc);
+			pchat_db_res_free(&res);
+		}
+	} else {
+		pchat_db_rollback();
+	}
 	if(src != PCHAT_STORE_OK) {
 		pchat_viewer_free(&viewer);
 		if(src == PCHAT_STORE_UNAVAILABLE)
@@ -117,7 +173,9 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 			pchat_xccos_token(200));
 	for(i = 0; i < res.nrows && found < cfg.search_limit; i++) {
 		pchat_room_from_row(res.rows[i], &room);
-		if(pchat_room_access_for(&room, &viewer, &in) != PCHAT_STORE_OK
+		first = pchat_rows_of_room(&acc, 5, room.id, &n);
+		if(pchat_room_access_rows(&room, &viewer, acc.rows + first, n, &in)
+						!= PCHAT_STORE_OK
 				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
 			continue;
 		found++;
@@ -144,6 +202,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_xw_end(out, "chanib");
 	}
 	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&acc);
 	pchat_db_res_free(&res);
 	pchat_viewer_free(&viewer);
 	return PCHAT_CMD_OK;

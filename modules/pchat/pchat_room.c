@@ -209,15 +209,13 @@ static const char *_pchat_access_sql =
 		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal "
 		"FROM pchat_scope s JOIN up ON s.category_id = up.id WHERE up.lvl > 0";
 
-pchat_store_rc_t pchat_room_access_for(
-		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in)
+pchat_store_rc_t pchat_room_access_rows(pchat_room_t *room, pchat_viewer_t *v,
+		char ***rows, int nrows, pchat_perm_in_t *in)
 {
-	pchat_db_res_t res;
 	pchat_wall_rule_t *rules = NULL;
 	pchat_wall_principal_t wp;
 	const char *groups[PCHAT_GROUPS_MAX];
 	const char **row;
-	pchat_store_rc_t rc;
 	int i, nrules = 0;
 
 	memset(in, 0, sizeof(*in));
@@ -226,11 +224,8 @@ pchat_store_rc_t pchat_room_access_for(
 	in->disabled = room->disabled;
 	in->policy_enabled = v->policy;
 	in->wall_allowed = 1;
-	rc = pchat_db_exec(_pchat_access_sql, &res, "i", room->id);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	for(i = 0; i < res.nrows; i++) {
-		row = (const char **)res.rows[i];
+	for(i = 0; i < nrows; i++) {
+		row = (const char **)rows[i];
 		if(row[0][0] == 's') {
 			nrules++;
 			continue;
@@ -248,12 +243,11 @@ pchat_store_rc_t pchat_room_access_for(
 		rules = pkg_malloc(nrules * sizeof(*rules));
 		if(rules == NULL) {
 			PKG_MEM_ERROR;
-			pchat_db_res_free(&res);
 			return PCHAT_STORE_ERROR;
 		}
 		nrules = 0;
-		for(i = 0; i < res.nrows; i++) {
-			row = (const char **)res.rows[i];
+		for(i = 0; i < nrows; i++) {
+			row = (const char **)rows[i];
 			if(row[0][0] != 's')
 				continue;
 			rules[nrules].level = atoi(row[1]);
@@ -269,8 +263,21 @@ pchat_store_rc_t pchat_room_access_for(
 						   == PCHAT_WALL_PASS;
 		pkg_free(rules);
 	}
-	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_room_access_for(
+		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(_pchat_access_sql, &res, "i", room->id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_room_access_rows(room, v, res.rows, res.nrows, in);
+	pchat_db_res_free(&res);
+	return rc;
 }
 
 pchat_store_rc_t pchat_room_access(

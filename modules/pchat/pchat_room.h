@@ -93,6 +93,12 @@ void pchat_viewer_free(pchat_viewer_t *v);
 pchat_store_rc_t pchat_room_access_for(
 		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in);
 
+/* The same from rows already read, for queries that cover many rooms:
+ * columns kind ('r' role / 's' scope), level, role or scope,
+ * principal_type, principal - those of one room only. */
+pchat_store_rc_t pchat_room_access_rows(pchat_room_t *room, pchat_viewer_t *v,
+		char ***rows, int nrows, pchat_perm_in_t *in);
+
 int pchat_room_guid_of_uri(const char *uri, char *buf, int size);
 
 #endif
