@@ -100,6 +100,41 @@ static int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
 	return first;
 }
 
+/* The rooms a search may return and their roles and walls, from one
+ * snapshot: a room's rules must come from the same state of the tree as
+ * the room. Both results are the caller's to free when it returns OK. */
+static pchat_store_rc_t pchat_search_read(const char *pattern, int extended,
+		pchat_db_res_t *rooms, pchat_db_res_t *rules)
+{
+	pchat_store_rc_t src;
+
+	src = pchat_db_begin();
+	if(src != PCHAT_STORE_OK)
+		return src;
+	src = pchat_db_exec(PCHAT_ROOM_SELECT
+			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
+			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
+			rooms, "sisi", pattern, (long long)extended, pattern,
+			(long long)PCHAT_SEARCH_SCAN_MAX);
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		return src;
+	}
+	src = pchat_db_exec(_pchat_search_access_sql, rules, "sisi", pattern,
+			(long long)extended, pattern, (long long)PCHAT_SEARCH_SCAN_MAX);
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		pchat_db_res_free(rooms);
+		return src;
+	}
+	src = pchat_db_commit();
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_res_free(rules);
+		pchat_db_res_free(rooms);
+	}
+	return src;
+}
+
 /* cmd:chansrch BYNAME: case-insensitive substring of name (or, with
  * extended="true", name or description) over the rooms the user may see;
  * ucnt is the number of online participants. */
@@ -130,37 +165,9 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_UNAVAILABLE;
 	/* the user's side of the rules once, not once per room found */
 	src = pchat_viewer_load(&viewer, &ctx->user);
-	if(src != PCHAT_STORE_OK) {
-		pchat_viewer_free(&viewer);
-		if(src == PCHAT_STORE_UNAVAILABLE)
-			return PCHAT_CMD_UNAVAILABLE;
-		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
-		return PCHAT_CMD_OK;
-	}
-	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
-	/* one snapshot for both queries: a room's rules must come from the
-	 * same state of the tree as the room */
-	src = pchat_db_begin();
-	if(src == PCHAT_STORE_OK)
-		src = pchat_db_exec(PCHAT_ROOM_SELECT
-			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
-			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
-			&res, "sisi", pattern, (long long)extended, pattern,
-			(long long)PCHAT_SEARCH_SCAN_MAX);
 	if(src == PCHAT_STORE_OK) {
-		src = pchat_db_exec(_pchat_search_access_sql, &acc, "sisi", pattern,
-				(long long)extended, pattern, (long long)PCHAT_SEARCH_SCAN_MAX);
-		if(src != PCHAT_STORE_OK)
-			pchat_db_res_free(&res);
-	}
-	if(src == PCHAT_STORE_OK) {
-		src = pchat_db_commit();
-		if(src != PCHAT_STORE_OK) {
-			pchat_db_res_free(&acc);
-			pchat_db_res_free(&res);
-		}
-	} else {
-		pchat_db_rollback();
+		pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
+		src = pchat_search_read(pattern, extended, &res, &acc);
 	}
 	if(src != PCHAT_STORE_OK) {
 		pchat_viewer_free(&viewer);
