@@ -192,8 +192,7 @@ static void pchat_deliver_end(pchat_session_t *s, const char *why)
 		return; /* already ending */
 	LM_INFO("session %u (%.*s): %s: ending it\n", s->id, s->user.len,
 			s->user.s, why);
-	s->interval = 0; /* no BYE: the client is gone or has dropped us */
-	s->expires = 0;
+	pchat_session_mark_gone(s);
 }
 
 int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
@@ -261,7 +260,7 @@ int pchat_deliver_overdue(pchat_session_t *s, time_t now)
 	LM_INFO("session %u (%.*s): %u INFO(s) unanswered for %d s: ending it\n",
 			s->id, s->user.len, s->user.s, s->dlv_pending,
 			pchat_delivery_timeout);
-	s->interval = 0;
+	pchat_session_mark_gone(s);
 	return 1;
 }
 

@@ -83,8 +83,7 @@ static void pchat_info_done(struct cell *t, int type, struct tmcb_params *ps)
 			LM_INFO("session %u: client answered %d to our INFO: "
 					"ending it\n",
 					s->id, ps->code);
-			s->interval = 0; /* no BYE: the client has dropped the dialog */
-			s->expires = 0;
+			pchat_session_mark_gone(s);
 			pchat_session_release(s);
 		}
 	}

@@ -207,8 +207,7 @@ void pchat_session_free(pchat_session_t *s)
 		return;
 	if(s->dlg)
 		_pchat_tmb.free_dlg(s->dlg);
-	if(s->dlv_head)
-		shm_free(s->dlv_head);
+	pchat_deliver_forget(s);
 	shm_free(s);
 }
 
@@ -331,8 +330,7 @@ int pchat_session_end_closed(void)
 		for(s = _pchat_sessions->slots[i].first; s; s = s->next) {
 			if(s->conid != 0
 					&& bsearch(&s->conid, ids, k, sizeof(int), pchat_int_cmp)) {
-				s->interval = 0; /* no BYE: the connection is gone */
-				s->expires = 0;
+				pchat_session_mark_gone(s); /* the connection is gone */
 				marked++;
 			}
 		}

@@ -83,6 +83,14 @@ void pchat_session_release(pchat_session_t *s);
 pchat_session_t *pchat_session_unlink(pchat_session_t *s);
 void pchat_session_free(pchat_session_t *s);
 
+/* Ends a session (slot locked) without BYE - the client is gone or has
+ * dropped the dialog: the expiry timer removes it and parts its rooms. */
+static inline void pchat_session_mark_gone(pchat_session_t *s)
+{
+	s->interval = 0;
+	s->expires = 0;
+}
+
 /* Removes every session whose expiry time has passed and returns them as a
  * list (linked by next) for the caller to end and free. */
 pchat_session_t *pchat_session_take_expired(time_t now);
