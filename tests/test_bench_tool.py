@@ -1,0 +1,69 @@
+"""tools/pchat-bench counts what it claims to count, against the real
+pchat: sessions, deliveries (each post to every member, the author too,
+none missing or doubled), chansrch answers, several dialogs per connection.
+Counts only: performance figures belong to `make bench`, never to tests."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+from chat import make_room, unique  # noqa: E402
+
+BENCH_DIR = os.path.join(TOP, "tools", "pchat-bench")
+BENCH = os.path.join(BENCH_DIR, "pchat-bench")
+
+
+@pytest.fixture(scope="module")
+def bench_tool():
+    subprocess.run(["make", "-s", "-C", BENCH_DIR], check=True)
+    return BENCH
+
+
+def run_bench(tool, kam, tmp_path, rooms, *args):
+    rf = tmp_path / "rooms"
+    rf.write_text("".join(f"{guid} {size}\n" for guid, size in rooms))
+    res = subprocess.run([tool, "--port", str(kam.port), "--server-pid", str(kam.proc.pid),
+                          "--ctl", kam.ctl, "--json", "--rooms", str(rf)] + [str(a) for a in args],
+                         capture_output=True, text=True, timeout=120)
+    assert res.stdout.strip(), res.stderr
+    return json.loads(res.stdout)
+
+
+def test_fanout_counts_every_copy_once(bench_tool, kam, mariadb, tmp_path):
+    _, guid, _ = make_room(mariadb, name=unique("benchfan"))
+    r = run_bench(bench_tool, kam, tmp_path, [(guid, 6)], "--scenario", "fanout",
+                  "--clients", 6, "--posters", 2, "--rate", 10, "--warmup", 0.3,
+                  "--duration", 1, "--drain", 1.5)
+    assert r["sessions_ok"] == 6 and r["joins_ok"] == 6
+    assert r["posts_ok"] == r["posts_sent"] > 0 and r["posts_err"] == 0
+    assert r["deliveries"] == r["expected"] == r["posts_ok"] * 6
+    assert r["missing"] == 0 and r["duplicates"] == 0 and r["timeouts"] == 0
+    assert r["lat_samples"] > 0 and r["server_cpu_s"] >= 0
+
+
+def test_search_scenario_counts_chansrch_answers(bench_tool, kam, mariadb, tmp_path):
+    tag = unique("benchsrch")
+    for i in range(3):
+        make_room(mariadb, name=f"{tag}-{i}")
+    _, guid, _ = make_room(mariadb, name=unique("askers"))
+    r = run_bench(bench_tool, kam, tmp_path, [(guid, 2)], "--scenario", "history",
+                  "--search", tag, "--clients", 2, "--posters", 1, "--warmup", 0.3,
+                  "--duration", 1, "--drain", 0.5)
+    assert r["sessions_ok"] == 2
+    assert r["history_ok"] > 0 and r["history_err"] == 0
+
+
+def test_dialogs_per_connection_are_sessions_of_their_own(bench_tool, kam, mariadb,
+                                                          tmp_path):
+    _, guid, _ = make_room(mariadb, name=unique("benchmux"))
+    r = run_bench(bench_tool, kam, tmp_path, [(guid, 3)], "--scenario", "sessions",
+                  "--clients", 3, "--dialogs-per-conn", 4, "--posters", 0,
+                  "--warmup", 0.2, "--duration", 0.5, "--drain", 0.2)
+    assert r["sessions_ok"] == 12 and r["joins_ok"] == 12
+    assert r["sessions_failed"] == 0
