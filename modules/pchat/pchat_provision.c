@@ -36,6 +36,7 @@
 #include "pchat_store.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
+#include "pchat_xccos.h"
 
 #define PCHAT_PROV_EVENT "vnd-microsoft-provisioning-v2"
 #define PCHAT_PROV_CTYPE "application/vnd-microsoft-roaming-provisioning-v2+xml"
@@ -73,50 +74,22 @@ static str *pchat_pool_uri(str *domain)
 	return first ? &first->uri : NULL;
 }
 
-/* XML-escapes src into dst (no quotes or angle brackets survive). */
-static int pchat_xml_escape(char *dst, int size, str *src)
+/* One <property name="...">value</property> of the provisioning document. */
+static void pchat_prov_property(
+		pchat_xbuf_t *b, const char *name, const char *val, int len)
 {
-	int i, n = 0;
-	const char *rep;
-
-	for(i = 0; i < src->len; i++) {
-		switch(src->s[i]) {
-			case '&':
-				rep = "&amp;";
-				break;
-			case '<':
-				rep = "&lt;";
-				break;
-			case '>':
-				rep = "&gt;";
-				break;
-			case '"':
-				rep = "&quot;";
-				break;
-			default:
-				rep = NULL;
-		}
-		if(rep) {
-			if(n + (int)strlen(rep) >= size)
-				return -1;
-			memcpy(dst + n, rep, strlen(rep));
-			n += strlen(rep);
-		} else {
-			if(n + 1 >= size)
-				return -1;
-			dst[n++] = src->s[i];
-		}
-	}
-	dst[n] = '\0';
-	return n;
+	pchat_xw_start(b, "property");
+	pchat_xw_attr(b, "name", name);
+	pchat_xw_text(b, val, len);
+	pchat_xw_end(b, "property");
 }
 
 int pchat_provision(struct sip_msg *msg)
 {
 	struct sip_uri puri;
 	str *user, *pool;
-	char body[2048], esc_pool[512], esc_url[512];
-	int len, enabled, ret;
+	pchat_xbuf_t body;
+	int enabled, ret;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->REQ_METHOD != METHOD_SUBSCRIBE)
@@ -147,31 +120,28 @@ int pchat_provision(struct sip_msg *msg)
 	pool = pchat_pool_uri(&puri.host);
 	if(pool == NULL)
 		enabled = 0; /* nothing to point the client at */
-	if(pool == NULL || pchat_xml_escape(esc_pool, sizeof(esc_pool), pool) < 0)
-		esc_pool[0] = '\0';
-	if(pchat_room_management_url.len <= 0
-			|| pchat_xml_escape(
-					   esc_url, sizeof(esc_url), &pchat_room_management_url)
-					   < 0)
-		esc_url[0] = '\0';
-	len = snprintf(body, sizeof(body),
-			"<provisionGroupList xmlns=\"http://schemas.microsoft.com/2006/09/"
-			"sip/provisiongrouplist\">"
-			"<provisionGroup name=\"persistentChatConfiguration\">"
-			"<propertyEntryList>"
-			"<property name=\"EnablePersistentChat\">%s</property>"
-			"%s%s%s%s%s%s%s%s%s"
-			"</propertyEntryList></provisionGroup></provisionGroupList>",
-			enabled > 0 ? "true" : "false",
-			esc_pool[0] ? "<property name=\"DefaultPersistentChatPoolUri\">"
-						: "",
-			esc_pool, esc_pool[0] ? "</property>" : "",
-			esc_pool[0] ? "<property name=\"PersistentChatPoolUris\">" : "",
-			esc_pool, esc_pool[0] ? "</property>" : "",
-			esc_url[0] ? "<property name=\"PersistentChatWebManagerUriInt\">"
-					   : "",
-			esc_url, esc_url[0] ? "</property>" : "");
-	if(len <= 0 || len >= (int)sizeof(body)) {
+	pchat_xbuf_init(&body);
+	pchat_xw_start(&body, "provisionGroupList");
+	pchat_xw_attr(&body, "xmlns",
+			"http://schemas.microsoft.com/2006/09/sip/provisiongrouplist");
+	pchat_xw_start(&body, "provisionGroup");
+	pchat_xw_attr(&body, "name", "persistentChatConfiguration");
+	pchat_xw_start(&body, "propertyEntryList");
+	pchat_prov_property(&body, "EnablePersistentChat",
+			enabled > 0 ? "true" : "false", -1);
+	if(pool && pool->len > 0) {
+		pchat_prov_property(
+				&body, "DefaultPersistentChatPoolUri", pool->s, pool->len);
+		pchat_prov_property(&body, "PersistentChatPoolUris", pool->s, pool->len);
+	}
+	if(pchat_room_management_url.len > 0)
+		pchat_prov_property(&body, "PersistentChatWebManagerUriInt",
+				pchat_room_management_url.s, pchat_room_management_url.len);
+	pchat_xw_end(&body, "propertyEntryList");
+	pchat_xw_end(&body, "provisionGroup");
+	pchat_xw_end(&body, "provisionGroupList");
+	if(body.err) {
+		pchat_xbuf_free(&body);
 		pchat_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
@@ -183,11 +153,13 @@ int pchat_provision(struct sip_msg *msg)
 					   < 0
 			|| pchat_reply_hdr(msg, "Expires: 0") < 0
 			|| pchat_reply_hdr(msg, "Content-Type: " PCHAT_PROV_CTYPE) < 0
-			|| add_lump_rpl(msg, body, len, LUMP_RPL_BODY) == NULL) {
+			|| add_lump_rpl(msg, body.s, body.len, LUMP_RPL_BODY) == NULL) {
 		LM_ERR("cannot build the provisioning reply\n");
+		pchat_xbuf_free(&body);
 		pchat_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
+	pchat_xbuf_free(&body); /* the lump holds its own copy */
 	LM_DBG("provisioned %.*s: persistent chat %s\n", user->len, user->s,
 			enabled > 0 ? "enabled" : "disabled");
 	pchat_reply(msg, 200, "OK");
