@@ -101,3 +101,16 @@ def test_auth_mode_407_digest(kamailio_factory, subscribers):
         # a connection that has not signed in cannot reach the chat service
         response = m.subscribe(PROVISIONING)
         assert response.status == 407
+
+
+def test_provisioning_advertises_a_room_management_url_escaped(kamailio_factory, mariadb):
+    """The document is XML: characters of the configured URL that XML
+    reserves are escaped, and the client reads back the URL as configured."""
+    url = "https://rm.example.com/manage?a=1&b=<2>"
+    kam = kamailio_factory(defines={"PCHAT_ROOM_MANAGEMENT_URL": f'"{url}"'})
+    set_policy(mariadb, "global", "", True)
+    with connect(kam.port, unique("carol")) as client:
+        props = sign_in(client)
+        assert props["PersistentChatWebManagerUriInt"] == url
+        assert props["DefaultPersistentChatPoolUri"] == kam.lookup_uri
+
