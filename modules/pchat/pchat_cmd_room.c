@@ -113,7 +113,7 @@ static pchat_store_rc_t pchat_invited_load(str *user, pchat_invited_t *inv)
 	memset(inv, 0, sizeof(*inv));
 	rc = pchat_db_exec("SELECT room_id FROM pchat_invitation WHERE "
 					   "user_uri = LOWER(?)",
-			&res, "S", user);
+			&res, user);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(res.nrows > 0) {
@@ -182,7 +182,7 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 	if(pchat_invited_has(inv, j->room.id))
 		pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? AND "
 					  "user_uri = LOWER(?)",
-				NULL, "iS", j->room.id, &ctx->user);
+				NULL, j->room.id, &ctx->user);
 	j->code = 200;
 	return PCHAT_CMD_OK;
 }
@@ -510,7 +510,7 @@ void pchat_rooms_session_ended(
 			continue;
 		/* the guid is needed for the notice; a store outage only costs
 		 * the notice, the roster is already clean */
-		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res, "i",
+		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res,
 				   (long long)rooms[i])
 						!= PCHAT_STORE_OK
 				|| res.nrows == 0) {
@@ -670,12 +670,12 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(!room.chat_history)
 		src = PCHAT_STORE_OK; /* the category keeps no history */
 	else if(before)
-		src = pchat_db_exec(sql_before, &res, "iii", room.id, before, cnt + 1);
+		src = pchat_db_exec(sql_before, &res, room.id, before, cnt + 1);
 	else if(q && strcmp((const char *)q->name, "range") == 0)
 		src = pchat_db_exec(
-				sql_range, &res, "iiii", room.id, from, to, cnt + 1);
+				sql_range, &res, room.id, from, to, cnt + 1);
 	else
-		src = pchat_db_exec(sql_last, &res, "ii", room.id, cnt + 1);
+		src = pchat_db_exec(sql_last, &res, room.id, cnt + 1);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
@@ -796,14 +796,14 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		goto store_failed;
 	src = pchat_db_exec("UPDATE pchat_node SET last_seq = "
 						"LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
-			NULL, "i", room.id);
+			NULL, room.id);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
 	seq = (long long)pchat_db_insert_id();
 	if(room.chat_history) {
 		src = pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
 							"author, content) VALUES (?, ?, ?, LOWER(?), ?)",
-				NULL, "iiiSs", room.id, seq, now, &ctx->user,
+				NULL, room.id, seq, now, &ctx->user,
 				(const char *)text);
 		if(src != PCHAT_STORE_OK)
 			goto rollback;

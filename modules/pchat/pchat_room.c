@@ -58,7 +58,7 @@ int pchat_room_by_guid(const char *guid, pchat_room_t *room)
 	pchat_store_rc_t rc;
 
 	rc = pchat_db_exec(PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.guid = ?",
-			&res, "s", guid);
+			&res, guid);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(res.nrows == 0) {
@@ -110,7 +110,7 @@ int pchat_policy_enabled(str *user)
 					   "(scope_type = 'user' AND scope = ?) OR "
 					   "(scope_type = 'domain' AND scope = ?) OR "
 					   "scope_type = 'global'",
-			&res, "ss", uri, domain);
+			&res, uri, domain);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	for(i = 0; i < res.nrows; i++) {
@@ -131,7 +131,7 @@ pchat_store_rc_t pchat_principals_of(str *user, pchat_principals_t *p)
 	return pchat_db_exec("SELECT g.name FROM pchat_group g JOIN "
 						 "pchat_group_member m ON m.group_id = g.id "
 						 "WHERE m.user_uri = ?",
-			&p->groups, "s", p->uri);
+			&p->groups, p->uri);
 }
 
 void pchat_principals_free(pchat_principals_t *p)
@@ -272,7 +272,7 @@ pchat_store_rc_t pchat_room_access_for(
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(_pchat_access_sql, &res, "i", room->id);
+	rc = pchat_db_exec(_pchat_access_sql, &res, room->id);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	rc = pchat_room_access_rows(room, v, res.rows, res.nrows, in);
