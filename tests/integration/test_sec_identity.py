@@ -11,6 +11,7 @@ import pytest
 from chat import ChatUser, make_category, make_room, set_policy, sql_quote, unique
 from kamailio import Kamailio
 from mariadb import free_port
+from signin import PROVISIONING, check_register_ok
 from sipclient import InviteRejected, SipClient, find
 
 DOMAIN = "example.com"
@@ -213,6 +214,20 @@ def test_a_policy_read_error_keeps_the_user_out(kam, mariadb):
         mariadb.sql("RENAME TABLE pchat_policy_away TO pchat_policy", db="pchat")
     with SipClient("127.0.0.1", kam.port, user=user, domain=DOMAIN) as c:
         assert c.invite(kam.service_uri) is not None
+
+
+def test_a_policy_read_error_fails_provisioning(kam, mariadb):
+    """The provisioning answer does not guess either: 500, not 'false' or
+    'true', while the policy cannot be read."""
+    set_policy(mariadb, "global", "", True)
+    with SipClient("127.0.0.1", kam.port, user=unique("ida"), domain=DOMAIN) as c:
+        check_register_ok(c.register())
+        mariadb.sql("RENAME TABLE pchat_policy TO pchat_policy_away", db="pchat")
+        try:
+            assert c.subscribe(PROVISIONING).status == 500
+        finally:
+            mariadb.sql("RENAME TABLE pchat_policy_away TO pchat_policy", db="pchat")
+        assert c.subscribe(PROVISIONING).status == 200
 
 
 @pytest.fixture(scope="module")
