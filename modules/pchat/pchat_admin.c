@@ -77,18 +77,20 @@ long long pchat_admin_root_id(pchat_args_t *args)
 	return id;
 }
 
-int pchat_admin_group_exists(pchat_args_t *args, const char *key,
-		const char *name)
+int pchat_admin_group_exists(pchat_args_t *args, const char *key, char *name)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	int n;
 
 	rc = pchat_db_exec(
-			"SELECT id FROM pchat_group WHERE name = ?", &res, name);
+			"SELECT name FROM pchat_group WHERE name = ?", &res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up a group");
 	n = res.nrows;
+	/* principal columns compare bytes: name the group as it is stored */
+	if(n > 0 && res.rows[0][0] && strlen(res.rows[0][0]) == strlen(name))
+		memcpy(name, res.rows[0][0], strlen(name));
 	pchat_db_res_free(&res);
 	if(n == 0)
 		return pchat_args_error(args, 404,

@@ -300,8 +300,14 @@ static void pchat_rpc_eligible_principals(rpc_t *rpc, void *ctx)
 			|| pchat_args_done(&args) < 0)
 		goto fault;
 	/* cannot fail: every character takes at most two, plus the NUL */
-	if(has_filter)
+	if(has_filter) {
+		/* stored URIs are canonical, ASCII in lower case (pchat_identity.h),
+		 * and compared as bytes */
+		for(i = 0; filter[i]; i++)
+			if(filter[i] >= 'A' && filter[i] <= 'Z')
+				filter[i] += 'a' - 'A';
 		pchat_policy_like_pattern(filter, strlen(filter), like, sizeof(like));
+	}
 	if(has_cat
 			&& (cat_id = pchat_admin_node_id(
 						&args, "category", category, "category"))

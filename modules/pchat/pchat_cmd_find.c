@@ -227,7 +227,7 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 			"SELECT i.id, n.guid, n.name, i.invited_by, "
 			"CAST(UNIX_TIMESTAMP(i.created_at) * 1000 AS SIGNED) "
 			"FROM pchat_invitation i JOIN pchat_node n ON n.id = i.room_id "
-			"WHERE i.user_uri = LOWER(?) ORDER BY i.id",
+			"WHERE i.user_uri = ? ORDER BY i.id",
 			&res, &ctx->user);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
@@ -323,17 +323,17 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_OK;
 	}
 	src = pchat_db_exec("SELECT seqid, content FROM pchat_preference WHERE "
-						"user_uri = LOWER(?) AND label = ?",
+						"user_uri = ? AND label = ?",
 			&res, &ctx->user, label);
 	if(src == PCHAT_STORE_OK && res.nrows == 0 && create
 			&& strcasecmp(create, "true") == 0) {
 		pchat_db_res_free(&res);
 		src = pchat_db_exec("INSERT IGNORE INTO pchat_preference (user_uri, "
-							"label, seqid, content) VALUES (LOWER(?), ?, 0, '')",
+							"label, seqid, content) VALUES (?, ?, 0, '')",
 				NULL, &ctx->user, label);
 		if(src == PCHAT_STORE_OK)
 			src = pchat_db_exec("SELECT seqid, content FROM pchat_preference "
-								"WHERE user_uri = LOWER(?) AND label = ?",
+								"WHERE user_uri = ? AND label = ?",
 					&res, &ctx->user, label);
 	}
 	if(src == PCHAT_STORE_UNAVAILABLE)
@@ -382,7 +382,7 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto failed;
 	src = pchat_db_exec("SELECT seqid FROM pchat_preference WHERE user_uri = "
-						"LOWER(?) AND label = ? FOR UPDATE",
+						"? AND label = ? FOR UPDATE",
 			&res, &ctx->user, label);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
@@ -397,7 +397,7 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	}
 	src = pchat_db_exec(
 			"INSERT INTO pchat_preference (user_uri, label, seqid, content) "
-			"VALUES (LOWER(?), ?, ?, ?) ON DUPLICATE KEY UPDATE "
+			"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
 			"seqid = VALUES(seqid), content = VALUES(content)",
 			NULL, &ctx->user, label, (stored > have ? stored : have) + 1,
 			content);
