@@ -19,6 +19,7 @@
 
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
+#include "pchat_revoke.h"
 
 #define PCHAT_NAME_MAX 257 /* 256 characters + NUL */
 
@@ -32,6 +33,11 @@ static const char *_pchat_cat_select =
 		"FROM pchat_node c LEFT JOIN pchat_node p ON p.id = c.parent_id "
 		"WHERE c.kind = 'category' AND (? IS NULL OR c.name = ?) "
 		"ORDER BY c.name LIMIT ?";
+
+/* Sessions parted by the category_set being answered, -1 otherwise: the
+ * reply rows are written by a callback of pchat_admin_reply_rows(), and an
+ * RPC process answers one request at a time. */
+static int _pchat_cat_parted = -1;
 
 static int pchat_category_add(rpc_t *rpc, void *ctx, char **row)
 {
@@ -59,6 +65,8 @@ static int pchat_category_add(rpc_t *rpc, void *ctx, char **row)
 					   "creator", "creators")
 					   < 0)
 		return -1;
+	if(_pchat_cat_parted >= 0)
+		rpc->struct_add(th, "d", "online_parted", _pchat_cat_parted);
 	return 0;
 }
 
@@ -239,6 +247,7 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	int has_new, has_parent, has_desc, fu = -1, inv = -1, hist = -1;
 	long long id, parent_id = 0, fu_v, inv_v, hist_v;
 	pchat_store_rc_t rc;
+	int r;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -308,7 +317,11 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "committing");
 		goto fault;
 	}
-	if(pchat_category_reply(rpc, ctx, &args, has_new ? new_name : name, 1) < 0)
+	/* a wall added (or a role taken) is enforced online too */
+	_pchat_cat_parted = pchat_revoke_category(id);
+	r = pchat_category_reply(rpc, ctx, &args, has_new ? new_name : name, 1);
+	_pchat_cat_parted = -1;
+	if(r < 0)
 		goto fault;
 	return;
 rollback:

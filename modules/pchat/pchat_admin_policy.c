@@ -23,6 +23,7 @@
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_policy.h"
+#include "pchat_revoke.h"
 
 #define PCHAT_SCOPE_ARG_MAX 300 /* "user:" + a 255-character URI + NUL */
 #define PCHAT_SCOPE_VALUE_MAX 256
@@ -51,8 +52,8 @@ static int pchat_policy_user_arg(
 	return 0;
 }
 
-static void pchat_policy_add_row(
-		rpc_t *rpc, void *ctx, const char *type, const char *value, int enabled)
+static void pchat_policy_add_row(rpc_t *rpc, void *ctx, const char *type,
+		const char *value, int enabled, int online_parted)
 {
 	char buf[PCHAT_SCOPE_ARG_MAX];
 	void *th;
@@ -62,6 +63,19 @@ static void pchat_policy_add_row(
 	rpc->struct_add(th, "sb", "scope",
 			pchat_policy_scope_print(type, value, buf, sizeof(buf)), "enabled",
 			enabled);
+	if(online_parted >= 0)
+		rpc->struct_add(th, "d", "online_parted", online_parted);
+}
+
+/* Parts the online users of a scope from the rooms they may no longer
+ * join; returns how many sessions. */
+static int pchat_policy_revoke(pchat_scope_type_t type, const char *value)
+{
+	if(type == PCHAT_SCOPE_USER)
+		return pchat_revoke_users(value, NULL);
+	if(type == PCHAT_SCOPE_DOMAIN)
+		return pchat_revoke_users(NULL, value);
+	return pchat_revoke_users(NULL, NULL);
 }
 
 static const char *pchat_rpc_policy_grant_doc[] = {
@@ -79,7 +93,7 @@ static void pchat_rpc_policy_grant(rpc_t *rpc, void *ctx)
 	char buf[PCHAT_SCOPE_ARG_MAX];
 	pchat_scope_type_t type;
 	pchat_store_rc_t rc;
-	int which = -1, r;
+	int which = -1, r, count, parted;
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -110,11 +124,13 @@ static void pchat_rpc_policy_grant(rpc_t *rpc, void *ctx)
 			pchat_admin_store_error(&args, rc, "removing the policy");
 			goto fault;
 		}
+		count = (int)pchat_db_affected();
+		parted = pchat_policy_revoke(type, value);
 		if(rpc->add(ctx, "{", &th) >= 0)
-			rpc->struct_add(th, "sd", "removed",
+			rpc->struct_add(th, "sdd", "removed",
 					pchat_policy_scope_print(
 							pchat_scope_types[type], value, buf, sizeof(buf)),
-					"count", (int)pchat_db_affected());
+					"count", count, "online_parted", parted);
 		return;
 	}
 	rc = pchat_db_exec("INSERT INTO pchat_policy (scope_type, scope, enabled) "
@@ -126,7 +142,10 @@ static void pchat_rpc_policy_grant(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "setting the policy");
 		goto fault;
 	}
-	pchat_policy_add_row(rpc, ctx, pchat_scope_types[type], value, which == 0);
+	/* disabled now: the users it covers leave their rooms at once */
+	parted = which == 0 ? 0 : pchat_policy_revoke(type, value);
+	pchat_policy_add_row(
+			rpc, ctx, pchat_scope_types[type], value, which == 0, parted);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
@@ -236,7 +255,7 @@ static void pchat_rpc_policy_get(rpc_t *rpc, void *ctx)
 	}
 	for(i = 0; i < res.nrows; i++)
 		pchat_policy_add_row(rpc, ctx, res.rows[i][0], res.rows[i][1],
-				pchat_admin_is_true(res.rows[i][2]));
+				pchat_admin_is_true(res.rows[i][2]), -1);
 	pchat_db_res_free(&res);
 	return;
 fault:

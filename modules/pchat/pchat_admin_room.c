@@ -19,6 +19,7 @@
 #include "pchat_admin.h"
 #include "pchat_fanout.h"
 #include "pchat_admin_rpc.h"
+#include "pchat_revoke.h"
 #include "pchat_textmatch.h"
 #include "pchat_wall.h"
 
@@ -452,9 +453,11 @@ typedef struct pchat_room_filter
 	const char *invitations;
 	const char *like; /* escaped search text */
 	long long limit;
+	int online_parted; /* after room_set: sessions parted, else -1 */
 } pchat_room_filter_t;
 
-static int pchat_room_add(rpc_t *rpc, void *ctx, char **row)
+static int pchat_room_add(
+		rpc_t *rpc, void *ctx, char **row, pchat_room_filter_t *f)
 {
 	void *th;
 	char uri[320];
@@ -479,6 +482,8 @@ static int pchat_room_add(rpc_t *rpc, void *ctx, char **row)
 					   < 0)
 		return -1;
 	rpc->struct_add(th, "d", "messages", atoi(row[11]));
+	if(f->online_parted >= 0)
+		rpc->struct_add(th, "d", "online_parted", f->online_parted);
 	return 0;
 }
 
@@ -508,7 +513,7 @@ static int pchat_room_reply(
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading rooms");
 	for(i = 0; i < res.nrows; i++) {
-		if(pchat_room_add(rpc, ctx, res.rows[i]) < 0) {
+		if(pchat_room_add(rpc, ctx, res.rows[i], f) < 0) {
 			pchat_db_res_free(&res);
 			return pchat_args_error(args, 500, "cannot build the reply");
 		}
@@ -518,8 +523,8 @@ static int pchat_room_reply(
 }
 
 /* Answers with the one room called name (after a change). */
-static int pchat_room_reply_one(
-		rpc_t *rpc, void *ctx, pchat_args_t *args, const char *name)
+static int pchat_room_reply_one(rpc_t *rpc, void *ctx, pchat_args_t *args,
+		const char *name, int online_parted)
 {
 	pchat_room_filter_t f;
 
@@ -527,6 +532,7 @@ static int pchat_room_reply_one(
 	f.name = name;
 	f.disabled = -1;
 	f.limit = 1;
+	f.online_parted = online_parted;
 	return pchat_room_reply(rpc, ctx, args, &f);
 }
 
@@ -651,7 +657,7 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "committing");
 		goto fault;
 	}
-	if(pchat_room_reply_one(rpc, ctx, &args, name) < 0)
+	if(pchat_room_reply_one(rpc, ctx, &args, name, -1) < 0)
 		goto fault;
 	return;
 rollback:
@@ -696,6 +702,7 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 
 	memset(&f, 0, sizeof(f));
 	f.disabled = -1;
+	f.online_parted = -1;
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| (has_name = pchat_room_text(
 						&args, "name", PCHAT_TEXT_CHARS, name, sizeof(name)))
@@ -918,7 +925,10 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "committing");
 		goto fault;
 	}
-	if(pchat_room_reply_one(rpc, ctx, &args, has_new ? new_name : name) < 0)
+	/* what the change took away is taken away online too */
+	if(pchat_room_reply_one(rpc, ctx, &args, has_new ? new_name : name,
+			   pchat_revoke_room(id))
+			< 0)
 		goto fault;
 	return;
 rollback:

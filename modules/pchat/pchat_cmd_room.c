@@ -428,7 +428,7 @@ pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS)
 
 /* ntc:part to the remaining participants, unless the room is above the
  * roster-notice limit (ParticipantUpdateLimit). */
-static void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
+void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 		const char *guid, str *user, int update_limit)
 {
 	char uri[256];

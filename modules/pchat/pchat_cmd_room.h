@@ -33,6 +33,11 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
 
+/* Queues ntc:part of user to the room's remaining participants (sent by
+ * pchat_cmd_flush); ctx->invited gives the domain of the room URI. */
+void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user, int update_limit);
+
 /* A session has ended: leave its rooms and tell who remains. */
 void pchat_rooms_session_ended(
 		unsigned int sess_id, str *user, pchat_uri_t *invited);

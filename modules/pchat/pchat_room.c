@@ -70,6 +70,24 @@ int pchat_room_by_guid(const char *guid, pchat_room_t *room)
 	return 1;
 }
 
+int pchat_room_by_id(long long id, pchat_room_t *room)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(
+			PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.id = ?", &res, id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows == 0) {
+		pchat_db_res_free(&res);
+		return 0;
+	}
+	pchat_room_from_row(res.rows[0], room);
+	pchat_db_res_free(&res);
+	return 1;
+}
+
 /* The domain part of sip:user@domain (lower case) into buf. */
 static void pchat_user_domain(str *user, char *buf, int size)
 {
@@ -266,13 +284,18 @@ pchat_store_rc_t pchat_room_access_rows(pchat_room_t *room, pchat_viewer_t *v,
 	return PCHAT_STORE_OK;
 }
 
+pchat_store_rc_t pchat_room_access_load(pchat_room_t *room, pchat_db_res_t *res)
+{
+	return pchat_db_exec(_pchat_access_sql, res, room->id);
+}
+
 pchat_store_rc_t pchat_room_access_for(
 		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(_pchat_access_sql, &res, room->id);
+	rc = pchat_room_access_load(room, &res);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	rc = pchat_room_access_rows(room, v, res.rows, res.nrows, in);

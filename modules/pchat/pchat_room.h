@@ -44,6 +44,8 @@ typedef struct pchat_room
 
 /* 1 found, 0 no such room; errors as PCHAT_STORE_* (< 0). */
 int pchat_room_by_guid(const char *guid, pchat_room_t *room);
+/* The same by the room's id. */
+int pchat_room_by_id(long long id, pchat_room_t *room);
 
 /* The columns pchat_room_from_row() reads, for queries that list rooms:
  * PCHAT_ROOM_SELECT "WHERE ..." (r is the room, c its category). */
@@ -93,6 +95,10 @@ pchat_store_rc_t pchat_viewer_load(pchat_viewer_t *v, str *user);
 void pchat_viewer_free(pchat_viewer_t *v);
 pchat_store_rc_t pchat_room_access_for(
 		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in);
+
+/* Reads the rows pchat_room_access_rows() takes for one room (roles and
+ * walls), to check many users against them. */
+pchat_store_rc_t pchat_room_access_load(pchat_room_t *room, pchat_db_res_t *res);
 
 /* The same from rows already read, for queries that cover many rooms:
  * columns kind ('r' role / 's' scope), level, role or scope,

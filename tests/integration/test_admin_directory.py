@@ -222,13 +222,13 @@ def test_policy_resolution_user_over_domain_over_global(kam, global_policy):
         assert effective(kam, alice) == ("1", "global")
 
         [row] = call(kam, "pchat.policy_grant", f"scope=domain:{dom.upper()}", "enabled=false")
-        assert row == {"scope": f"domain:{dom}", "enabled": "0"}
+        assert row == {"scope": f"domain:{dom}", "enabled": "0", "online_parted": "0"}
         assert effective(kam, alice) == ("0", f"domain:{dom}")
         assert effective(kam, carol) == ("1", "global")
 
         [row] = call(kam, "pchat.policy_grant", f"scope=user:SIP:Alice@{dom.upper()}",
                      "enabled=TRUE")
-        assert row == {"scope": f"user:{alice}", "enabled": "1"}
+        assert row == {"scope": f"user:{alice}", "enabled": "1", "online_parted": "0"}
         assert effective(kam, alice) == ("1", f"user:{alice}")
         assert effective(kam, bob) == ("0", f"domain:{dom}")
         # the lookup lower-cases too
@@ -241,14 +241,14 @@ def test_policy_resolution_user_over_domain_over_global(kam, global_policy):
 
         # 'default' removes the row: the next broader scope applies
         [row] = call(kam, "pchat.policy_grant", f"scope=user:{alice}", "enabled=default")
-        assert row == {"removed": f"user:{alice}", "count": "1"}
+        assert row == {"removed": f"user:{alice}", "count": "1", "online_parted": "0"}
         assert effective(kam, alice) == ("0", f"domain:{dom}")
         call(kam, "pchat.policy_grant", f"scope=domain:{dom}", "enabled=default")
         assert effective(kam, alice) == ("1", "global")
         assert effective(kam, bob) == ("1", "global")
         # removing what is not there is not an error
         [row] = call(kam, "pchat.policy_grant", f"scope=domain:{dom}", "enabled=default")
-        assert row == {"removed": f"domain:{dom}", "count": "0"}
+        assert row == {"removed": f"domain:{dom}", "count": "0", "online_parted": "0"}
         fails(kam, 404, "no policy row", "pchat.policy_get", f"scope=domain:{dom}")
     finally:
         kam.admin("pchat.policy_grant", f"scope=user:{alice}", "enabled=default")

@@ -675,6 +675,8 @@ def test_room_set_changes_every_field(kam, mariadb):
     assert room["managers"] == ["sip:ann@set.example"]
     assert room["presenters"] == ["sip:ann@set.example"]
     assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    # nobody was online: the change parted no session (test_sec_revoke.py)
+    assert room.pop("online_parted") == "0"
     assert one(kam, "pchat.room_get", f"name={new_name}") == room
     # the guid (and so the room's URI) survives a rename
     assert room_id(mariadb, new_name) is not None
