@@ -339,22 +339,23 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 		return pchat_reply(msg, 400, "Bad Request");
 	}
 	pchat_xbuf_init(&out);
+	job->ctx.sip_code = 0;
 	rc = pchat_cmd_execute(&job->ctx, &env, &out);
 	pchat_xccos_free(&env);
-	if(rc != PCHAT_CMD_OK || job->ctx.sip_code) {
-		/* nothing was done that others may see: drop queued deliveries */
-		pchat_xbuf_free(&out);
-		pchat_cmd_ctx_free(&job->ctx);
-		if(rc == PCHAT_CMD_UNAVAILABLE) {
-			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-			return pchat_reply(msg, 503, "Service Unavailable");
-		}
-		if(rc != PCHAT_CMD_OK)
-			return pchat_reply(msg, 500, "Server Internal Error");
+	/* an envelope is not undone when a later message fails: what ran
+	 * before it stands, so its replies and notices go out after the SIP
+	 * answer (never a join that no one hears of) */
+	if(rc == PCHAT_CMD_UNAVAILABLE) {
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		pchat_reply(msg, 503, "Service Unavailable");
+	} else if(rc != PCHAT_CMD_OK) {
+		pchat_reply(msg, 500, "Server Internal Error");
+	} else if(job->ctx.sip_code) {
 		pchat_warning(msg, job->ctx.sip_warning);
-		return pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
+		pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
+	} else {
+		pchat_reply(msg, 200, "OK");
 	}
-	pchat_reply(msg, 200, "OK");
 
 	if(out.len > 0) {
 		body.s = out.s;
