@@ -73,6 +73,7 @@ def test_front_end_reconnect_keeps_the_sessions(pair, mariadb):
         call_ids = {d.call_id for _, d in users}
         before = {s["call_id"]: s for s in node.sessions() if s["call_id"] in call_ids}
         assert len(before) == 3
+        assert {s["via_frontend"] for s in before.values()} == {"1"}
         cut_front_end_connections(node)  # the node sees them reset
         time.sleep(2.5)  # the expiry timer runs every second
         after = {s["call_id"]: s for s in node.sessions() if s["call_id"] in call_ids}
