@@ -1,8 +1,8 @@
--- pchat schema, version 2: creates every table of the Persistent Chat store.
+-- pchat schema, version 3: creates every table of the Persistent Chat store.
 -- Target: MariaDB 10.11 / MySQL 8, InnoDB, utf8mb4. Run inside the pchat database:
 --   mariadb pchat < sql/pchat-create.sql
 -- An existing store is upgraded with the scripts in sql/upgrade/, in order
--- (pchat-upgrade-1-2.sql, ...). The `version` table (Kamailio convention:
+-- (pchat-upgrade-1-2.sql, pchat-upgrade-2-3.sql, ...). The `version` table (Kamailio convention:
 -- one row per table) records what is installed; the pchat module refuses to
 -- start on a version it does not know and names the upgrade to run.
 
@@ -39,7 +39,8 @@ INSERT INTO pchat_config (name, value, description) VALUES
 INSERT INTO version (table_name, table_version) VALUES ('pchat_config', 1)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);
 
--- Version 2
+-- Version 2 (version 3: the URI columns compare bytes, utf8mb4_bin, and
+-- hold canonical identities: sip:user@host, see modules/pchat/pchat_identity.h)
 
 -- One tree for categories and rooms, after Lync's tblNode. The root category
 -- has parent_id NULL. Rooms are leaves.
@@ -89,7 +90,7 @@ CREATE TABLE pchat_group (
 
 CREATE TABLE pchat_group_member (
 	group_id INT UNSIGNED NOT NULL,
-	user_uri VARCHAR(255) NOT NULL COMMENT 'sip:user@domain, lower case',
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'sip:user@domain, canonical',
 	PRIMARY KEY (group_id, user_uri),
 	KEY k_group_member_user (user_uri),
 	CONSTRAINT fk_group_member_group FOREIGN KEY (group_id) REFERENCES pchat_group (id)
@@ -103,8 +104,8 @@ CREATE TABLE pchat_role (
 	node_id BIGINT UNSIGNED NOT NULL,
 	role ENUM('member', 'manager', 'presenter', 'creator') NOT NULL,
 	principal_type ENUM('user', 'domain', 'group') NOT NULL,
-	principal VARCHAR(255) NOT NULL
-		COMMENT 'sip:user@domain, a domain name, or a pchat_group name; lower case',
+	principal VARCHAR(255) COLLATE utf8mb4_bin NOT NULL
+		COMMENT 'sip:user@domain or a domain name, canonical; or a pchat_group name',
 	PRIMARY KEY (node_id, role, principal_type, principal),
 	KEY k_role_principal (principal_type, principal),
 	CONSTRAINT fk_role_node FOREIGN KEY (node_id) REFERENCES pchat_node (id) ON DELETE CASCADE
@@ -117,7 +118,8 @@ CREATE TABLE pchat_scope (
 	category_id BIGINT UNSIGNED NOT NULL,
 	scope ENUM('allowed', 'denied') NOT NULL,
 	principal_type ENUM('user', 'domain', 'group') NOT NULL,
-	principal VARCHAR(255) NOT NULL,
+	principal VARCHAR(255) COLLATE utf8mb4_bin NOT NULL
+		COMMENT 'sip:user@domain or a domain name, canonical; or a pchat_group name',
 	PRIMARY KEY (category_id, scope, principal_type, principal),
 	CONSTRAINT fk_scope_node FOREIGN KEY (category_id) REFERENCES pchat_node (id)
 		ON DELETE CASCADE
@@ -128,7 +130,8 @@ CREATE TABLE pchat_scope (
 -- then global).
 CREATE TABLE pchat_policy (
 	scope_type ENUM('global', 'domain', 'user') NOT NULL,
-	scope VARCHAR(255) NOT NULL COMMENT 'empty for global; domain name; or sip:user@domain',
+	scope VARCHAR(255) COLLATE utf8mb4_bin NOT NULL
+		COMMENT 'empty for global; domain name; or sip:user@domain; canonical',
 	enabled TINYINT(1) NOT NULL,
 	PRIMARY KEY (scope_type, scope)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
@@ -151,7 +154,7 @@ CREATE TABLE pchat_message (
 	room_id BIGINT UNSIGNED NOT NULL,
 	seq BIGINT UNSIGNED NOT NULL COMMENT 'per-room sequence number, from pchat_node.last_seq',
 	ts_ms BIGINT NOT NULL COMMENT 'server timestamp, ms since 1970 UTC',
-	author VARCHAR(255) NOT NULL COMMENT 'sip:user@domain of the poster',
+	author VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'sip:user@domain of the poster, canonical',
 	content MEDIUMTEXT NOT NULL,
 	is_story TINYINT(1) NOT NULL DEFAULT 0,
 	is_alert TINYINT(1) NOT NULL DEFAULT 0,
@@ -168,8 +171,9 @@ CREATE TABLE pchat_message (
 CREATE TABLE pchat_invitation (
 	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
 	room_id BIGINT UNSIGNED NOT NULL,
-	user_uri VARCHAR(255) NOT NULL,
-	invited_by VARCHAR(255) NOT NULL DEFAULT '',
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'sip:user@domain, canonical',
+	invited_by VARCHAR(255) COLLATE utf8mb4_bin NOT NULL DEFAULT ''
+		COMMENT 'canonical URI of the inviting user, or admin',
 	created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	UNIQUE KEY uk_invitation_room_user (room_id, user_uri),
 	KEY k_invitation_user (user_uri),
@@ -179,7 +183,7 @@ CREATE TABLE pchat_invitation (
   COMMENT='Pending invitations; consumed when the user joins';
 
 CREATE TABLE pchat_preference (
-	user_uri VARCHAR(255) NOT NULL,
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'sip:user@domain, canonical',
 	label VARCHAR(128) NOT NULL,
 	seqid INT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'version, for optimistic updates',
 	content MEDIUMBLOB NOT NULL,
@@ -202,7 +206,7 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	ON DUPLICATE KEY UPDATE name = name;
 
 INSERT INTO version (table_name, table_version) VALUES
-	('pchat_config', 2), ('pchat_node', 2), ('pchat_group', 2), ('pchat_group_member', 2),
-	('pchat_role', 2), ('pchat_scope', 2), ('pchat_policy', 2), ('pchat_addin', 2),
-	('pchat_message', 2), ('pchat_invitation', 2), ('pchat_preference', 2)
+	('pchat_config', 3), ('pchat_node', 3), ('pchat_group', 3), ('pchat_group_member', 3),
+	('pchat_role', 3), ('pchat_scope', 3), ('pchat_policy', 3), ('pchat_addin', 3),
+	('pchat_message', 3), ('pchat_invitation', 3), ('pchat_preference', 3)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);

@@ -67,3 +67,79 @@ def test_kamailio_itself_refuses_a_mismatched_module():
         assert "mismatch" in res.stdout + res.stderr
     finally:
         shutil.rmtree(tmp)
+
+
+# --- pchat_db_exec: a parameter of the wrong type does not compile ---------
+
+DB_PRELUDE = """
+#include "pchat_db.h"
+pchat_store_rc_t call(void);
+pchat_store_rc_t call(void)
+{
+	pchat_db_res_t res;
+	long long id = 1, *nullable = &id;
+	const long long *cnullable = 0;
+	int n = 2;
+	unsigned long long big = 18446744073709551615ULL;
+	char name[16] = "room";
+	const char *desc = 0;
+	str user = {"sip:a@b", 7};
+	const str *cuser = &user;
+	double d = 1.5;
+	int *ip = &n;
+	(void)d; (void)ip; (void)res; (void)nullable; (void)cnullable;
+	(void)big; (void)desc; (void)cuser; (void)name; (void)user; (void)id;
+	return %s;
+}
+"""
+
+
+def compile_db_call(call):
+    """Compiles one call against pchat_db.h with the module build's flags."""
+    corepath = open(os.path.join(TOP, "build", "corepath")).read().strip()
+    tmp = tempfile.mkdtemp()
+    try:
+        src = os.path.join(tmp, "call.c")
+        with open(src, "w") as f:
+            f.write(DB_PRELUDE % call)
+        flags = subprocess.run(["mysql_config", "--include"], capture_output=True,
+                               text=True, check=True).stdout.split()
+        res = subprocess.run(
+            ["gcc", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-isystem", corepath,
+             "-I", os.path.join(TOP, "modules", "pchat")] + flags + [src],
+            capture_output=True, text=True)
+        return res.returncode, res.stderr
+    finally:
+        shutil.rmtree(tmp)
+
+
+GOOD_DB_CALLS = [
+    'pchat_db_exec("SELECT 1", NULL)',
+    'pchat_db_exec("SELECT ?, ?, ?, ?", &res, id, n, n + 1, big)',
+    'pchat_db_exec("SELECT ?, ?, ?", &res, "literal", name, desc)',
+    'pchat_db_exec("SELECT ?, ?, ?", &res, n ? name : NULL, &user, cuser)',
+    'pchat_db_exec("SELECT ?, ?, ?", &res, nullable, cnullable, n ? &id : NULL)',
+]
+
+BAD_DB_CALLS = [
+    # each compiled (and ran as undefined behaviour) with the letter strings
+    'pchat_db_exec("SELECT ?", NULL, "i", d)',
+    'pchat_db_exec("SELECT ?", NULL, "I", ip)',
+    'pchat_db_exec("SELECT ?", NULL, "s", NULL)',
+    'pchat_db_exec("SELECT ?", NULL, "S", user)',
+    'pchat_db_exec("SELECT ?", NULL, "s", (unsigned char *)name)',
+    'pchat_db_exec("SELECT ?", NULL, "i", name[0])',
+]
+
+
+def test_db_exec_accepts_the_parameter_types_it_binds():
+    for call in GOOD_DB_CALLS:
+        rc, err = compile_db_call(call)
+        assert rc == 0, "%s: %s" % (call, err)
+
+
+def test_db_exec_with_a_wrong_parameter_type_does_not_compile():
+    for call in BAD_DB_CALLS:
+        rc, err = compile_db_call(call)
+        assert rc != 0, call
+        assert "_Generic" in err, "%s: %s" % (call, err)

@@ -515,7 +515,7 @@ def test_array_of_objects_is_a_table(tmpdir_path):
         "dev           open     sip:a@x,sip:b@x  false     "
         + "-".ljust(len(addin)) + "  -            -     -\n"
         "support-désk  closed   -                true      "
-        + addin + "  two lines    12    -\n")
+        + addin + "  two\\nlines   12    -\n")
     assert proc.stderr == ""
 
 
@@ -626,3 +626,84 @@ def test_http_connection_refused_is_a_transport_error():
     assert proc.returncode == 3
     assert "cannot connect to 127.0.0.1 port" in proc.stderr
     assert "is Kamailio running?" in proc.stderr
+
+
+# --- hostile surroundings ---------------------------------------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand the FIFO to another user")
+def test_reply_fifo_mode_is_set_on_the_open_fifo_never_by_path(tmpdir_path):
+    """jsonrpcs only writes to fifo_reply_dir + a name without '/', so the
+    reply FIFO cannot live in a private directory; when Kamailio runs as
+    another user, its mode is changed through the descriptor pchatctl holds
+    (a chmod by path would follow a link planted in a shared directory)."""
+    server = FakeFifoServer(tmpdir_path, result_of({"ok": 1}))
+    os.chown(server.path, 65534, 65534)
+    trace = os.path.join(tmpdir_path, "trace")
+    proc = subprocess.run(
+        ["strace", "-f", "-o", trace, "-e", "trace=chmod,fchmodat,fchmod,mknod,mknodat,open,openat",
+         PCHATCTL, "--fifo", server.path, "status"],
+        capture_output=True, text=True, timeout=30)
+    server.join()
+    calls = open(trace).read()
+    os.unlink(trace)
+    assert proc.returncode == 0, proc.stderr
+    reply = server.request["reply_name"]
+    assert not re.search(r"\b(chmod|fchmodat)\(", calls), calls
+    assert re.search(r"\bfchmod\(\d+, 0622\)\s+= 0", calls), calls
+    assert re.search(r'mknod(at)?\(.*%s", S_IFIFO\|0600' % reply, calls), calls
+    assert re.search(r'open(at)?\(.*%s", O_RDONLY\|O_NONBLOCK\|O_NOFOLLOW\|O_CLOEXEC' % reply,
+                     calls), calls
+    assert stat.S_IMODE(server.reply_fifo_mode) == 0o622
+    assert leftovers(tmpdir_path) == []
+
+
+HOSTILE = "a\x1b[2Jb\nc\td\x07e\u009bf\x7f"
+HOSTILE_SHOWN = "a\\x1b[2Jb\\nc\\td\\x07e\\u009bf\\x7f"
+
+
+def assert_no_control_characters(text):
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f]", text), repr(text)
+
+
+def test_control_characters_in_a_table_are_escaped(tmpdir_path):
+    rows = [{"name": HOSTILE, "description": "plain", HOSTILE: 1}]
+    proc, _ = call(tmpdir_path, result_of(rows), "get-room")
+    assert proc.returncode == 0, proc.stderr
+    assert_no_control_characters(proc.stdout)
+    assert HOSTILE_SHOWN in proc.stdout
+    assert "A\\x1b[2JB\\nC\\tD" in proc.stdout.splitlines()[0]
+    assert len(proc.stdout.splitlines()) == 2
+
+
+def test_control_characters_in_fields_and_strings_are_escaped(tmpdir_path):
+    proc, _ = call(tmpdir_path, result_of({"name": HOSTILE, HOSTILE: "x"}), "status")
+    assert proc.returncode == 0, proc.stderr
+    assert_no_control_characters(proc.stdout)
+    assert "name: " in proc.stdout
+    assert " %s\n" % HOSTILE_SHOWN in proc.stdout
+    assert "%s: x\n" % HOSTILE_SHOWN in proc.stdout
+    os.unlink(os.path.join(tmpdir_path, "kamailio_rpc.fifo"))
+    proc, _ = call(tmpdir_path, result_of(HOSTILE), "status")
+    assert proc.stdout == HOSTILE_SHOWN + "\n"
+
+
+def test_control_characters_in_a_fault_are_escaped(tmpdir_path):
+    fault = lambda req: {"jsonrpc": "2.0", "id": req["id"],
+                         "error": {"code": 409, "message": "room %s exists" % HOSTILE}}
+    proc, _ = call(tmpdir_path, fault, "status")
+    assert proc.returncode != 0
+    assert_no_control_characters(proc.stderr)
+    assert "room %s exists (409)" % HOSTILE_SHOWN in proc.stderr
+    os.unlink(os.path.join(tmpdir_path, "kamailio_rpc.fifo"))
+    proc, _ = call(tmpdir_path, lambda req: "<html>" + HOSTILE, "status")
+    assert proc.returncode == 3
+    assert_no_control_characters(proc.stderr)
+    assert HOSTILE_SHOWN in proc.stderr
+
+
+def test_json_output_keeps_control_characters_as_json_escapes(tmpdir_path):
+    rows = [{"name": HOSTILE}]
+    proc, _ = call(tmpdir_path, result_of(rows), "--json", "get-room")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout
+    assert json.loads(proc.stdout) == rows

@@ -45,7 +45,7 @@ long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
 	long long id = 0;
 
 	rc = pchat_db_exec("SELECT id FROM pchat_node WHERE kind = ? AND name = ?",
-			&res, "ss", kind, name);
+			&res, kind, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up a node");
 	if(res.nrows > 0 && res.rows[0][0])
@@ -66,7 +66,7 @@ long long pchat_admin_root_id(pchat_args_t *args)
 	rc = pchat_db_exec(
 			"SELECT id FROM pchat_node WHERE parent_id IS NULL AND kind = "
 			"'category'",
-			&res, "");
+			&res);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up the root");
 	if(res.nrows > 0 && res.rows[0][0])
@@ -77,18 +77,20 @@ long long pchat_admin_root_id(pchat_args_t *args)
 	return id;
 }
 
-int pchat_admin_group_exists(pchat_args_t *args, const char *key,
-		const char *name)
+int pchat_admin_group_exists(pchat_args_t *args, const char *key, char *name)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	int n;
 
 	rc = pchat_db_exec(
-			"SELECT id FROM pchat_group WHERE name = ?", &res, "s", name);
+			"SELECT name FROM pchat_group WHERE name = ?", &res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up a group");
 	n = res.nrows;
+	/* principal columns compare bytes: name the group as it is stored */
+	if(n > 0 && res.rows[0][0] && strlen(res.rows[0][0]) == strlen(name))
+		memcpy(name, res.rows[0][0], strlen(name));
 	pchat_db_res_free(&res);
 	if(n == 0)
 		return pchat_args_error(args, 404,
@@ -121,7 +123,7 @@ int pchat_admin_principals(pchat_args_t *args, pchat_plist_t table,
 		if(add && p.type == PCHAT_PRINCIPAL_GROUP
 				&& pchat_admin_group_exists(args, key, p.value) < 0)
 			return -1;
-		rc = pchat_db_exec(sql[table][add], NULL, "isss", node_id, what,
+		rc = pchat_db_exec(sql[table][add], NULL, node_id, what,
 				pchat_principal_types[p.type], p.value);
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "changing principals");
@@ -143,7 +145,7 @@ int pchat_admin_add_principal_list(rpc_t *rpc, void *th, pchat_plist_t table,
 	char buf[300];
 	int i;
 
-	if(pchat_db_exec(sql[table], &res, "is", node_id, what) != PCHAT_STORE_OK)
+	if(pchat_db_exec(sql[table], &res, node_id, what) != PCHAT_STORE_OK)
 		return -1;
 	if(rpc->struct_add(th, "[", name, &ah) < 0) {
 		pchat_db_res_free(&res);
@@ -198,7 +200,7 @@ int pchat_admin_reply_rows(rpc_t *rpc, void *ctx, pchat_args_t *args,
 	pchat_store_rc_t rc;
 	int i;
 
-	rc = pchat_db_exec(sql, &res, "ssi", name, name, limit);
+	rc = pchat_db_exec(sql, &res, name, name, limit);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, doing);
 	for(i = 0; i < res.nrows; i++) {

@@ -37,10 +37,11 @@ int pchat_admin_store_error(
 long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
 		const char *name, const char *field);
 
-/* 0 when the admin group exists; -1 with a 404 naming field key when it
- * does not (or on a store error). */
-int pchat_admin_group_exists(
-		pchat_args_t *args, const char *key, const char *name);
+/* 0 when the admin group exists, and then name (NUL-terminated) is
+ * rewritten as the group's stored name (names match case-insensitively,
+ * the principal columns compare bytes); -1 with a 404 naming field key when
+ * it does not (or on a store error). */
+int pchat_admin_group_exists(pchat_args_t *args, const char *key, char *name);
 
 /* Id of the root category (-1 on a store error). */
 long long pchat_admin_root_id(pchat_args_t *args);

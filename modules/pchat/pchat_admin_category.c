@@ -168,7 +168,7 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 					   "description, file_upload, invitations_enabled, "
 					   "chat_history) VALUES (UUID(), 'category', ?, ?, ?, ?, "
 					   "?, ?)",
-			NULL, "issiii", parent_id, name, desc, (long long)file_upload,
+			NULL, parent_id, name, desc, (long long)file_upload,
 			(long long)invitations, (long long)history);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
@@ -214,8 +214,7 @@ static int pchat_category_cycle(
 		if(cur == id)
 			return pchat_args_error(args, 400,
 					"field 'parent': a category cannot be moved below itself");
-		if(pchat_db_exec("SELECT parent_id FROM pchat_node WHERE id = ?", &res,
-				   "i", cur)
+		if(pchat_db_exec("SELECT parent_id FROM pchat_node WHERE id = ?", &res, cur)
 				!= PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, PCHAT_STORE_ERROR,
 					"walking the category tree");
@@ -290,7 +289,7 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 			"file_upload = COALESCE(?, file_upload), "
 			"invitations_enabled = COALESCE(?, invitations_enabled), "
 			"chat_history = COALESCE(?, chat_history) WHERE id = ?",
-			NULL, "ssIIIIi", has_new ? new_name : NULL,
+			NULL, has_new ? new_name : NULL,
 			has_desc ? desc : NULL, has_parent ? &parent_id : NULL,
 			fu >= 0 ? &fu_v : NULL, inv >= 0 ? &inv_v : NULL,
 			hist >= 0 ? &hist_v : NULL, id);
@@ -347,7 +346,7 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 	}
 	rc = pchat_db_exec("SELECT SUM(kind = 'room'), SUM(kind = 'category') "
 					   "FROM pchat_node WHERE parent_id = ?",
-			&res, "i", id);
+			&res, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "counting the category's content");
 		goto fault;
@@ -362,7 +361,7 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 				name, rooms, cats, cats == 1 ? "y" : "ies");
 		goto fault;
 	}
-	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ?", NULL, "i", id);
+	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ?", NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "removing the category");
 		goto fault;

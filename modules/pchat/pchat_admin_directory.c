@@ -94,7 +94,7 @@ static long long pchat_addin_id(pchat_args_t *args, const char *name)
 	long long id = 0;
 
 	rc = pchat_db_exec(
-			"SELECT id FROM pchat_addin WHERE name = ?", &res, "s", name);
+			"SELECT id FROM pchat_addin WHERE name = ?", &res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up the add-in");
 	if(res.nrows > 0 && res.rows[0][0])
@@ -123,7 +123,7 @@ static void pchat_rpc_addin_new(rpc_t *rpc, void *ctx)
 			|| pchat_args_done(&args) < 0)
 		goto fault;
 	rc = pchat_db_exec("INSERT INTO pchat_addin (name, url) VALUES (?, ?)",
-			NULL, "ss", name, url);
+			NULL, name, url);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
 			pchat_args_error(&args, 409,
@@ -179,7 +179,7 @@ static void pchat_rpc_addin_set(rpc_t *rpc, void *ctx)
 		goto fault;
 	rc = pchat_db_exec("UPDATE pchat_addin SET name = COALESCE(?, name), "
 					   "url = COALESCE(?, url) WHERE id = ?",
-			NULL, "ssi", has_new ? new_name : NULL, has_url ? url : NULL, id);
+			NULL, has_new ? new_name : NULL, has_url ? url : NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
 			pchat_args_error(&args, 409,
@@ -216,7 +216,7 @@ static void pchat_rpc_addin_remove(rpc_t *rpc, void *ctx)
 	if((id = pchat_addin_id(&args, name)) <= 0)
 		goto fault;
 	rc = pchat_db_exec("SELECT COUNT(*) FROM pchat_node WHERE addin_id = ?",
-			&res, "i", id);
+			&res, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "counting the rooms using it");
 		goto fault;
@@ -225,7 +225,7 @@ static void pchat_rpc_addin_remove(rpc_t *rpc, void *ctx)
 	pchat_db_res_free(&res);
 	if(rooms > 0)
 		goto in_use;
-	rc = pchat_db_exec("DELETE FROM pchat_addin WHERE id = ?", NULL, "i", id);
+	rc = pchat_db_exec("DELETE FROM pchat_addin WHERE id = ?", NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		/* a room took the add-in between the count and the delete */
 		if(pchat_db_errno() == PCHAT_ER_ROW_IS_REFERENCED_2) {
@@ -306,7 +306,7 @@ static int pchat_config_reply(
 
 	rc = pchat_db_exec("SELECT name, value, description FROM pchat_config "
 					   "WHERE (? IS NULL OR name = ?) ORDER BY name",
-			&res, "ss", name, name);
+			&res, name, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the configuration");
 	if(name && res.nrows == 0) {
@@ -393,7 +393,7 @@ static int pchat_config_stored_limits(pchat_args_t *args, int *msg, int *story)
 	*story = 4096;
 	rc = pchat_db_exec("SELECT name, value FROM pchat_config WHERE name IN "
 					   "('message_size_limit', 'story_size_limit') FOR UPDATE",
-			&res, "");
+			&res);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the limits");
 	for(i = 0; i < res.nrows; i++) {
@@ -476,7 +476,7 @@ static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
 		rc = pchat_db_exec(
 				"INSERT INTO pchat_config (name, value, description) VALUES "
 				"(?, ?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value)",
-				NULL, "sss", _pchat_cfg_keys[i].name, value,
+				NULL, _pchat_cfg_keys[i].name, value,
 				_pchat_cfg_keys[i].description);
 		if(rc != PCHAT_STORE_OK) {
 			pchat_admin_store_error(&args, rc, "changing the configuration");

@@ -40,7 +40,7 @@ static int pchat_group_add(rpc_t *rpc, void *ctx, char **row)
 
 	if(pchat_db_exec("SELECT user_uri FROM pchat_group_member WHERE group_id "
 					 "= ? ORDER BY user_uri",
-			   &res, "i", strtoll(row[0], NULL, 10))
+			   &res, strtoll(row[0], NULL, 10))
 			!= PCHAT_STORE_OK)
 		return -1;
 	if(rpc->add(ctx, "{", &th) < 0
@@ -99,7 +99,7 @@ static int pchat_group_members(
 	while(pchat_args_next(args, key, &iter, &v)) {
 		if(pchat_policy_parse_user(v.s, v.len, uri, sizeof(uri)) < 0)
 			return pchat_args_error(args, 400, "field '%s': not a user", key);
-		rc = pchat_db_exec(sql[add], NULL, "is", id, uri);
+		rc = pchat_db_exec(sql[add], NULL, id, uri);
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "changing members");
 	}
@@ -117,7 +117,7 @@ static long long pchat_group_id(pchat_args_t *args, const char *name, int lock)
 	rc = pchat_db_exec(lock ? "SELECT id FROM pchat_group WHERE name = ? FOR "
 							  "UPDATE"
 							: "SELECT id FROM pchat_group WHERE name = ?",
-			&res, "s", name);
+			&res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up the group");
 	if(res.nrows > 0 && res.rows[0][0])
@@ -153,8 +153,7 @@ static void pchat_rpc_group_new(rpc_t *rpc, void *ctx)
 		goto fault;
 	}
 	rc = pchat_db_exec(
-			"INSERT INTO pchat_group (name, description) VALUES (?, ?)", NULL,
-			"ss", name, desc);
+			"INSERT INTO pchat_group (name, description) VALUES (?, ?)", NULL, name, desc);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
 			pchat_args_error(&args, 409,
@@ -227,7 +226,7 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 		goto rollback;
 	rc = pchat_db_exec("UPDATE pchat_group SET name = COALESCE(?, name), "
 					   "description = COALESCE(?, description) WHERE id = ?",
-			NULL, "ssi", has_new ? new_name : NULL, has_desc ? desc : NULL, id);
+			NULL, has_new ? new_name : NULL, has_desc ? desc : NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
 			pchat_args_error(&args, 409,
@@ -242,12 +241,12 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 			&& ((rc = pchat_db_exec("UPDATE pchat_role SET principal = ? "
 									"WHERE principal_type = 'group' AND "
 									"principal = ?",
-						 NULL, "ss", new_name, name))
+						 NULL, new_name, name))
 							!= PCHAT_STORE_OK
 					|| (rc = pchat_db_exec("UPDATE pchat_scope SET principal "
 										   "= ? WHERE principal_type = "
 										   "'group' AND principal = ?",
-								NULL, "ss", new_name, name))
+								NULL, new_name, name))
 							   != PCHAT_STORE_OK)) {
 		pchat_admin_store_error(&args, rc, "renaming the group's references");
 		goto rollback;
@@ -276,7 +275,7 @@ static int pchat_group_refs(pchat_args_t *args, const char *sql,
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(sql, &res, "s", name);
+	rc = pchat_db_exec(sql, &res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking for references");
 	*count = res.nrows && res.rows[0][0] ? atoi(res.rows[0][0]) : 0;
@@ -336,7 +335,7 @@ static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 				walls, walls == 1 ? "y" : "ies", roles);
 		goto rollback;
 	}
-	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, "i", id);
+	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "removing the group");
 		goto rollback;

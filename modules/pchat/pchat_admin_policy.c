@@ -105,7 +105,7 @@ static void pchat_rpc_policy_grant(rpc_t *rpc, void *ctx)
 		}
 		rc = pchat_db_exec("DELETE FROM pchat_policy WHERE scope_type = ? "
 						   "AND scope = ?",
-				NULL, "ss", pchat_scope_types[type], value);
+				NULL, pchat_scope_types[type], value);
 		if(rc != PCHAT_STORE_OK) {
 			pchat_admin_store_error(&args, rc, "removing the policy");
 			goto fault;
@@ -120,7 +120,7 @@ static void pchat_rpc_policy_grant(rpc_t *rpc, void *ctx)
 	rc = pchat_db_exec("INSERT INTO pchat_policy (scope_type, scope, enabled) "
 					   "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE enabled = "
 					   "VALUES(enabled)",
-			NULL, "ssi", pchat_scope_types[type], value,
+			NULL, pchat_scope_types[type], value,
 			(long long)(which == 0));
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "setting the policy");
@@ -149,7 +149,7 @@ static int pchat_policy_effective(
 			"'user' AND scope = ?), (SELECT enabled FROM pchat_policy WHERE "
 			"scope_type = 'domain' AND scope = ?), (SELECT enabled FROM "
 			"pchat_policy WHERE scope_type = 'global' AND scope = '')",
-			&res, "ss", user, domain);
+			&res, user, domain);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the policy");
 	if(res.nrows != 1) {
@@ -219,7 +219,7 @@ static void pchat_rpc_policy_get(rpc_t *rpc, void *ctx)
 	rc = pchat_db_exec("SELECT scope_type, scope, enabled FROM pchat_policy "
 					   "WHERE (? IS NULL OR (scope_type = ? AND scope = ?)) "
 					   "ORDER BY scope_type, scope",
-			&res, "sss", has_scope ? "" : NULL,
+			&res, has_scope ? "" : NULL,
 			has_scope ? pchat_scope_types[type] : NULL,
 			has_scope ? value : NULL);
 	if(rc != PCHAT_STORE_OK) {
@@ -300,14 +300,20 @@ static void pchat_rpc_eligible_principals(rpc_t *rpc, void *ctx)
 			|| pchat_args_done(&args) < 0)
 		goto fault;
 	/* cannot fail: every character takes at most two, plus the NUL */
-	if(has_filter)
+	if(has_filter) {
+		/* stored URIs are canonical, ASCII in lower case (pchat_identity.h),
+		 * and compared as bytes */
+		for(i = 0; filter[i]; i++)
+			if(filter[i] >= 'A' && filter[i] <= 'Z')
+				filter[i] += 'a' - 'A';
 		pchat_policy_like_pattern(filter, strlen(filter), like, sizeof(like));
+	}
 	if(has_cat
 			&& (cat_id = pchat_admin_node_id(
 						&args, "category", category, "category"))
 					   <= 0)
 		goto fault;
-	rc = pchat_db_exec(_pchat_eligible_select, &res, "ssIIII",
+	rc = pchat_db_exec(_pchat_eligible_select, &res,
 			has_filter ? like : NULL, has_filter ? like : NULL,
 			has_cat ? &cat_id : NULL, &cat_id, &cat_id, &cat_id);
 	if(rc != PCHAT_STORE_OK) {

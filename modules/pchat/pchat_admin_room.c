@@ -154,7 +154,7 @@ static long long pchat_room_addin_id(
 	long long id = 0;
 
 	rc = pchat_db_exec(
-			"SELECT id FROM pchat_addin WHERE name = ?", &res, "s", name);
+			"SELECT id FROM pchat_addin WHERE name = ?", &res, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "looking up an add-in");
 	if(res.nrows > 0 && res.rows[0][0])
@@ -175,7 +175,7 @@ static int pchat_room_category_invites(pchat_args_t *args, long long cat_id)
 
 	rc = pchat_db_exec("SELECT invitations_enabled FROM pchat_node WHERE "
 					   "id = ?",
-			&res, "i", cat_id);
+			&res, cat_id);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the category");
 	on = res.nrows > 0 && pchat_admin_is_true(res.rows[0][0]);
@@ -231,7 +231,7 @@ static int pchat_room_wall_load(
 	int i;
 
 	memset(w, 0, sizeof(*w));
-	rc = pchat_db_exec(_pchat_wall_select, &w->res, "i", cat_id);
+	rc = pchat_db_exec(_pchat_wall_select, &w->res, cat_id);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the ethical walls");
 	if(w->res.nrows == 0)
@@ -286,7 +286,7 @@ static int pchat_room_wall_one(pchat_args_t *args, pchat_room_wall_t *w,
 		rc = pchat_db_exec("SELECT g.name FROM pchat_group_member m JOIN "
 						   "pchat_group g ON g.id = m.group_id WHERE "
 						   "m.user_uri = ?",
-				&groups, "s", p->value);
+				&groups, p->value);
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "reading a user's groups");
 		if(groups.nrows > 0) {
@@ -376,7 +376,7 @@ static int pchat_room_invite(
 				"invited_by) SELECT ?, ?, 'admin' FROM DUAL WHERE NOT EXISTS "
 				"(SELECT 1 FROM pchat_role WHERE node_id = ? AND role = "
 				"'member' AND principal_type = 'user' AND principal = ?)",
-				NULL, "isis", room_id, p.value, room_id, p.value);
+				NULL, room_id, p.value, room_id, p.value);
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "inviting a member");
 	}
@@ -399,7 +399,7 @@ static int pchat_room_uninvite(
 			continue;
 		rc = pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? "
 						   "AND user_uri = ?",
-				NULL, "is", room_id, p.value);
+				NULL, room_id, p.value);
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(
 					args, rc, "withdrawing an invitation");
@@ -497,7 +497,7 @@ static int pchat_room_reply(
 
 	/* name, category, member, manager, privacy, type, disabled, addin,
 	 * invitations, search, limit */
-	rc = pchat_db_exec(_pchat_room_select, &res, "ssIIssssssssssIIIIsssssi",
+	rc = pchat_db_exec(_pchat_room_select, &res,
 			f->name, f->name, f->category_id ? &f->category_id : NULL,
 			f->category_id ? &f->category_id : NULL, mv, mt, mv, gv, gt, gv,
 			f->privacy, f->privacy, f->type, f->type,
@@ -629,7 +629,7 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 					   "description, topic, privacy, room_type, invitations, "
 					   "disabled, addin_id) VALUES (UUID(), 'room', ?, ?, ?, "
 					   "?, ?, ?, ?, ?, ?)",
-			NULL, "issssssiI", cat_id, name, f.desc, f.topic,
+			NULL, cat_id, name, f.desc, f.topic,
 			pchat_privacy_values[privacy], pchat_type_values[type],
 			pchat_invitations_values[invitations], (long long)disabled,
 			addin_id ? &addin_id : NULL);
@@ -852,7 +852,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 		goto fault;
 	rc = pchat_db_exec("SELECT parent_id, invitations FROM pchat_node WHERE "
 					   "id = ?",
-			&res, "i", id);
+			&res, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "reading the room");
 		goto fault;
@@ -895,7 +895,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 					   "invitations = COALESCE(?, invitations), "
 					   "disabled = COALESCE(?, disabled), "
 					   "addin_id = IF(?, ?, addin_id) WHERE id = ?",
-			NULL, "sIsssssIiIi", has_new ? new_name : NULL,
+			NULL, has_new ? new_name : NULL,
 			has_cat ? &cat_id : NULL, f.has_desc ? f.desc : NULL,
 			f.has_topic ? f.topic : NULL,
 			f.privacy >= 0 ? pchat_privacy_values[f.privacy] : NULL,
@@ -971,7 +971,7 @@ static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
 	/* roles, messages and invitations go with it (ON DELETE CASCADE) */
 	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ? AND kind = "
 					   "'room'",
-			NULL, "i", id);
+			NULL, id);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "removing the room");
 		goto fault;
@@ -1016,7 +1016,7 @@ static void pchat_rpc_room_clear(rpc_t *rpc, void *ctx)
 		goto fault;
 	rc = pchat_db_exec("DELETE FROM pchat_message WHERE room_id = ? AND "
 					   "ts_ms <= ?",
-			NULL, "ii", id, end);
+			NULL, id, end);
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "clearing the room");
 		goto fault;
@@ -1054,7 +1054,7 @@ static long long pchat_room_messages_apply(pchat_args_t *args,
 	int i, n;
 
 	do {
-		rc = pchat_db_exec(_pchat_msg_candidates, &res, "iissIIIIi", room_id,
+		rc = pchat_db_exec(_pchat_msg_candidates, &res, room_id,
 				next, author, author, start, start, end, end,
 				(long long)PCHAT_MSG_BATCH);
 		if(rc != PCHAT_STORE_OK)
@@ -1069,11 +1069,11 @@ static long long pchat_room_messages_apply(pchat_args_t *args,
 				rc = pchat_db_exec("UPDATE pchat_message SET content = ?, "
 								   "status = 'replaced' WHERE room_id = ? "
 								   "AND seq = ?",
-						NULL, "sii", replacement, room_id, seq);
+						NULL, replacement, room_id, seq);
 			else
 				rc = pchat_db_exec("DELETE FROM pchat_message WHERE "
 								   "room_id = ? AND seq = ?",
-						NULL, "ii", room_id, seq);
+						NULL, room_id, seq);
 			if(rc != PCHAT_STORE_OK) {
 				pchat_db_res_free(&res);
 				return pchat_admin_store_error(args, rc, "changing a message");

@@ -114,13 +114,13 @@ static pchat_store_rc_t pchat_search_read(const char *pattern, int extended,
 	src = pchat_db_exec(PCHAT_ROOM_SELECT
 			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
 			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
-			rooms, "sisi", pattern, (long long)extended, pattern,
+			rooms, pattern, (long long)extended, pattern,
 			(long long)PCHAT_SEARCH_SCAN_MAX);
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
 		return src;
 	}
-	src = pchat_db_exec(_pchat_search_access_sql, rules, "sisi", pattern,
+	src = pchat_db_exec(_pchat_search_access_sql, rules, pattern,
 			(long long)extended, pattern, (long long)PCHAT_SEARCH_SCAN_MAX);
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
@@ -227,8 +227,8 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 			"SELECT i.id, n.guid, n.name, i.invited_by, "
 			"CAST(UNIX_TIMESTAMP(i.created_at) * 1000 AS SIGNED) "
 			"FROM pchat_invitation i JOIN pchat_node n ON n.id = i.room_id "
-			"WHERE i.user_uri = LOWER(?) ORDER BY i.id",
-			&res, "S", &ctx->user);
+			"WHERE i.user_uri = ? ORDER BY i.id",
+			&res, &ctx->user);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
@@ -273,7 +273,7 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 				"r.principal FROM pchat_role r JOIN pchat_node n ON "
 				"n.id = r.node_id WHERE r.role = 'creator' AND "
 				"n.kind = 'category' ORDER BY n.name, n.guid",
-				&res, "");
+				&res);
 		if(src != PCHAT_STORE_OK)
 			pchat_principals_free(&who);
 	}
@@ -323,18 +323,18 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_OK;
 	}
 	src = pchat_db_exec("SELECT seqid, content FROM pchat_preference WHERE "
-						"user_uri = LOWER(?) AND label = ?",
-			&res, "Ss", &ctx->user, label);
+						"user_uri = ? AND label = ?",
+			&res, &ctx->user, label);
 	if(src == PCHAT_STORE_OK && res.nrows == 0 && create
 			&& strcasecmp(create, "true") == 0) {
 		pchat_db_res_free(&res);
 		src = pchat_db_exec("INSERT IGNORE INTO pchat_preference (user_uri, "
-							"label, seqid, content) VALUES (LOWER(?), ?, 0, '')",
-				NULL, "Ss", &ctx->user, label);
+							"label, seqid, content) VALUES (?, ?, 0, '')",
+				NULL, &ctx->user, label);
 		if(src == PCHAT_STORE_OK)
 			src = pchat_db_exec("SELECT seqid, content FROM pchat_preference "
-								"WHERE user_uri = LOWER(?) AND label = ?",
-					&res, "Ss", &ctx->user, label);
+								"WHERE user_uri = ? AND label = ?",
+					&res, &ctx->user, label);
 	}
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
@@ -382,8 +382,8 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto failed;
 	src = pchat_db_exec("SELECT seqid FROM pchat_preference WHERE user_uri = "
-						"LOWER(?) AND label = ? FOR UPDATE",
-			&res, "Ss", &ctx->user, label);
+						"? AND label = ? FOR UPDATE",
+			&res, &ctx->user, label);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
 	if(res.nrows)
@@ -397,9 +397,9 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	}
 	src = pchat_db_exec(
 			"INSERT INTO pchat_preference (user_uri, label, seqid, content) "
-			"VALUES (LOWER(?), ?, ?, ?) ON DUPLICATE KEY UPDATE "
+			"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
 			"seqid = VALUES(seqid), content = VALUES(content)",
-			NULL, "Ssis", &ctx->user, label, (stored > have ? stored : have) + 1,
+			NULL, &ctx->user, label, (stored > have ? stored : have) + 1,
 			content);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;

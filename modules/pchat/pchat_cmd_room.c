@@ -23,6 +23,7 @@
 #include "core/mem/pkg.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_identity.h"
 #include "pchat_fanout.h"
 #include "pchat_room.h"
 
@@ -112,8 +113,8 @@ static pchat_store_rc_t pchat_invited_load(str *user, pchat_invited_t *inv)
 
 	memset(inv, 0, sizeof(*inv));
 	rc = pchat_db_exec("SELECT room_id FROM pchat_invitation WHERE "
-					   "user_uri = LOWER(?)",
-			&res, "S", user);
+					   "user_uri = ?",
+			&res, user);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(res.nrows > 0) {
@@ -181,8 +182,8 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 	/* joining consumes a pending invitation */
 	if(pchat_invited_has(inv, j->room.id))
 		pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? AND "
-					  "user_uri = LOWER(?)",
-				NULL, "iS", j->room.id, &ctx->user);
+					  "user_uri = ?",
+				NULL, j->room.id, &ctx->user);
 	j->code = 200;
 	return PCHAT_CMD_OK;
 }
@@ -510,7 +511,7 @@ void pchat_rooms_session_ended(
 			continue;
 		/* the guid is needed for the notice; a store outage only costs
 		 * the notice, the roster is already clean */
-		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res, "i",
+		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res,
 				   (long long)rooms[i])
 						!= PCHAT_STORE_OK
 				|| res.nrows == 0) {
@@ -670,12 +671,12 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(!room.chat_history)
 		src = PCHAT_STORE_OK; /* the category keeps no history */
 	else if(before)
-		src = pchat_db_exec(sql_before, &res, "iii", room.id, before, cnt + 1);
+		src = pchat_db_exec(sql_before, &res, room.id, before, cnt + 1);
 	else if(q && strcmp((const char *)q->name, "range") == 0)
 		src = pchat_db_exec(
-				sql_range, &res, "iiii", room.id, from, to, cnt + 1);
+				sql_range, &res, room.id, from, to, cnt + 1);
 	else
-		src = pchat_db_exec(sql_last, &res, "ii", room.id, cnt + 1);
+		src = pchat_db_exec(sql_last, &res, room.id, cnt + 1);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
@@ -724,6 +725,19 @@ static int pchat_in_room(unsigned int sess_id, long long room_id)
 	return 0;
 }
 
+/* Does a claimed author name the sender? Both in the canonical form, so
+ * any spelling of the sender's own URI is the sender, and nothing else is. */
+static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
+{
+	char canon[PCHAT_IDENTITY_MAX];
+	int n;
+
+	if(author == NULL)
+		return 0;
+	n = pchat_identity_canon(author, strlen(author), canon, sizeof(canon), NULL);
+	return n == ctx->user.len && memcmp(canon, ctx->user.s, n) == 0;
+}
+
 /* grpchat: checked, committed to the store, then handed to every online
  * participant including the author (clients show their own posts only
  * when they come back). A refusal is the SIP answer to the INFO: there is
@@ -737,6 +751,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	xmlChar *text = NULL;
 	const char *uri, *author, *why;
 	char guid[64], warn[200], chan_uri[256], seqbuf[24], tsbuf[24];
+	char who[PCHAT_IDENTITY_MAX];
 	char *row[4];
 	long long seq, now;
 	pchat_store_rc_t src;
@@ -749,8 +764,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0 || chat == NULL)
 		return pchat_cmd_sip_error(ctx, 400, "Bad Request",
 				"grpchat needs a ma-chan:// chanUri and a chat element");
-	if(author == NULL || (int)strlen(author) != ctx->user.len
-			|| strncasecmp(author, ctx->user.s, ctx->user.len) != 0)
+	if(!pchat_is_own_identity(ctx, author))
 		return pchat_cmd_sip_error(ctx, 403, "Forbidden",
 				"the author must be the sender's own identity");
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
@@ -796,14 +810,14 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		goto store_failed;
 	src = pchat_db_exec("UPDATE pchat_node SET last_seq = "
 						"LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
-			NULL, "i", room.id);
+			NULL, room.id);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
 	seq = (long long)pchat_db_insert_id();
 	if(room.chat_history) {
 		src = pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
-							"author, content) VALUES (?, ?, ?, LOWER(?), ?)",
-				NULL, "iiiSs", room.id, seq, now, &ctx->user,
+							"author, content) VALUES (?, ?, ?, ?, ?)",
+				NULL, room.id, seq, now, &ctx->user,
 				(const char *)text);
 		if(src != PCHAT_STORE_OK)
 			goto rollback;
@@ -818,7 +832,9 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		snprintf(tsbuf, sizeof(tsbuf), "%lld", now);
 		row[0] = seqbuf;
 		row[1] = tsbuf;
-		row[2] = (char *)author;
+		/* the canonical identity, not the spelling the client used */
+		snprintf(who, sizeof(who), "%.*s", ctx->user.len, ctx->user.s);
+		row[2] = who;
 		row[3] = (char *)text;
 		pchat_xw_env_start(b, pchat_cmd_next_envid());
 		pchat_write_msg(b, "grpchat", chan_uri, row);

@@ -11,7 +11,6 @@
  * version.
  */
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <mysql.h>
@@ -21,7 +20,6 @@
 #include "pchat_db.h"
 
 #define PCHAT_DB_MAX_STMTS 160
-#define PCHAT_DB_MAX_PARAMS 24
 
 typedef struct pchat_db_stmt
 {
@@ -208,23 +206,36 @@ static int pchat_db_placeholders(const char *sql)
 	return n;
 }
 
+/* Points bind at a string parameter, or at SQL NULL. */
+static void pchat_db_bind_string(
+		MYSQL_BIND *bind, unsigned long *len, const char *s, size_t n)
+{
+	if(s == NULL) {
+		bind->buffer_type = MYSQL_TYPE_NULL;
+		return;
+	}
+	*len = n;
+	bind->buffer_type = MYSQL_TYPE_STRING;
+	bind->buffer = (char *)s;
+	bind->buffer_length = n;
+	bind->length = len;
+}
+
 static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
-		const char *types, va_list ap)
+		int n, const pchat_db_param_t *params)
 {
 	MYSQL *conn;
 	MYSQL_STMT *st;
 	MYSQL_BIND bind[PCHAT_DB_MAX_PARAMS];
 	long long ints[PCHAT_DB_MAX_PARAMS];
 	unsigned long lens[PCHAT_DB_MAX_PARAMS];
-	int n = strlen(types), i;
-	const char *cs;
-	long long *ip;
-	str *s;
+	const pchat_db_param_t *p;
+	int i;
 
 	if(n > PCHAT_DB_MAX_PARAMS || n != pchat_db_placeholders(sql)) {
-		/* a type string that does not match the SQL would read the wrong
-		 * varargs: refuse it instead of crashing */
-		LM_BUG("%d parameter types for [%s]\n", n, sql);
+		/* binding fewer or more values than the SQL has placeholders would
+		 * fail in the server or bind the wrong values: refuse it here */
+		LM_BUG("%d parameters for [%s]\n", n, sql);
 		return PCHAT_STORE_ERROR;
 	}
 	conn = pchat_store_conn();
@@ -236,48 +247,39 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 												   : PCHAT_STORE_ERROR;
 	memset(bind, 0, sizeof(bind));
 	for(i = 0; i < n; i++) {
-		switch(types[i]) {
-			case 'i':
-				ints[i] = va_arg(ap, long long);
+		p = &params[i];
+		switch(p->type) {
+			case PCHAT_DB_T_LL:
+				ints[i] = p->v.ll;
 				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
 				bind[i].buffer = &ints[i];
 				break;
-			case 'I':
-				ip = va_arg(ap, long long *);
-				if(ip == NULL) {
+			case PCHAT_DB_T_ULL:
+				/* same bits, read back as unsigned by the server */
+				memcpy(&ints[i], &p->v.ull, sizeof(ints[i]));
+				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+				bind[i].buffer = &ints[i];
+				bind[i].is_unsigned = 1;
+				break;
+			case PCHAT_DB_T_LLP:
+				if(p->v.llp == NULL) {
 					bind[i].buffer_type = MYSQL_TYPE_NULL;
 					break;
 				}
-				ints[i] = *ip;
+				ints[i] = *p->v.llp;
 				bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
 				bind[i].buffer = &ints[i];
 				break;
-			case 's':
-				cs = va_arg(ap, const char *);
-				if(cs == NULL) {
-					bind[i].buffer_type = MYSQL_TYPE_NULL;
-					break;
-				}
-				lens[i] = strlen(cs);
-				bind[i].buffer_type = MYSQL_TYPE_STRING;
-				bind[i].buffer = (char *)cs;
-				bind[i].buffer_length = lens[i];
-				bind[i].length = &lens[i];
+			case PCHAT_DB_T_CS:
+				pchat_db_bind_string(&bind[i], &lens[i], p->v.cs,
+						p->v.cs ? strlen(p->v.cs) : 0);
 				break;
-			case 'S':
-				s = va_arg(ap, str *);
-				if(s == NULL || s->s == NULL) {
-					bind[i].buffer_type = MYSQL_TYPE_NULL;
-					break;
-				}
-				lens[i] = s->len;
-				bind[i].buffer_type = MYSQL_TYPE_STRING;
-				bind[i].buffer = s->s;
-				bind[i].buffer_length = lens[i];
-				bind[i].length = &lens[i];
+			case PCHAT_DB_T_STR:
+				pchat_db_bind_string(&bind[i], &lens[i],
+						p->v.s ? p->v.s->s : NULL, p->v.s ? p->v.s->len : 0);
 				break;
 			default:
-				LM_BUG("bad type '%c' for [%s]\n", types[i], sql);
+				LM_BUG("bad parameter type %d for [%s]\n", p->type, sql);
 				return PCHAT_STORE_ERROR;
 		}
 	}
@@ -308,25 +310,20 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	return PCHAT_STORE_OK;
 }
 
-pchat_store_rc_t pchat_db_exec(
-		const char *sql, pchat_db_res_t *res, const char *types, ...)
+pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
+		const pchat_db_param_t *params)
 {
 	pchat_store_rc_t rc;
-	va_list ap;
 
 	if(res)
 		memset(res, 0, sizeof(*res));
-	va_start(ap, types);
-	rc = pchat_db_run(sql, res, types, ap);
-	va_end(ap);
+	rc = pchat_db_run(sql, res, n, params);
 	if(rc == PCHAT_STORE_UNAVAILABLE && !_pchat_in_tx
 			&& pchat_store_conn_lost(_pchat_errno)) {
 		/* a restarted server is only noticed at the first statement on the
 		 * old connection: reconnect once and try again */
 		pchat_store_drop(1);
-		va_start(ap, types);
-		rc = pchat_db_run(sql, res, types, ap);
-		va_end(ap);
+		rc = pchat_db_run(sql, res, n, params);
 	}
 	if(rc == PCHAT_STORE_UNAVAILABLE) {
 		if(pchat_store_conn_lost(_pchat_errno)) {
@@ -376,7 +373,7 @@ pchat_store_rc_t pchat_db_begin(void)
 	pchat_store_rc_t rc;
 
 	/* a stale connection is found (and replaced) here, before any work */
-	rc = pchat_db_exec("SELECT 1", NULL, "");
+	rc = pchat_db_exec("SELECT 1", NULL);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	rc = pchat_db_simple("START TRANSACTION");

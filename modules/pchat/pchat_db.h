@@ -32,13 +32,147 @@ typedef struct pchat_db_res
 	char ***rows;
 } pchat_db_res_t;
 
-/* Parameter type letters for pchat_db_exec():
- *   i  long long          I  long long * (NULL -> SQL NULL)
- *   s  const char * (NULL -> SQL NULL)
- *   S  str * (NULL or s==NULL -> SQL NULL)
- * res may be NULL for statements without a result set. */
-pchat_store_rc_t pchat_db_exec(
-		const char *sql, pchat_db_res_t *res, const char *types, ...);
+/* One bound parameter of pchat_db_exec(). Never built by hand: PCHAT_DB_P()
+ * picks the tag from the static type of the argument, so a value of any
+ * other type is a compile-time error instead of undefined behaviour. */
+typedef enum pchat_db_ptype
+{
+	PCHAT_DB_T_LL,	/* int, long, long long */
+	PCHAT_DB_T_ULL, /* unsigned, bound as unsigned: no value wraps */
+	PCHAT_DB_T_LLP, /* const long long *, NULL -> SQL NULL */
+	PCHAT_DB_T_CS,	/* const char *, NULL -> SQL NULL */
+	PCHAT_DB_T_STR	/* const str *, NULL or s == NULL -> SQL NULL */
+} pchat_db_ptype_t;
+
+typedef struct pchat_db_param
+{
+	pchat_db_ptype_t type;
+	union
+	{
+		long long ll;
+		unsigned long long ull;
+		const long long *llp;
+		const char *cs;
+		const str *s;
+	} v;
+} pchat_db_param_t;
+
+static inline pchat_db_param_t pchat_db_p_ll(long long v)
+{
+	return (pchat_db_param_t){.type = PCHAT_DB_T_LL, .v.ll = v};
+}
+
+static inline pchat_db_param_t pchat_db_p_ull(unsigned long long v)
+{
+	return (pchat_db_param_t){.type = PCHAT_DB_T_ULL, .v.ull = v};
+}
+
+static inline pchat_db_param_t pchat_db_p_llp(const long long *v)
+{
+	return (pchat_db_param_t){.type = PCHAT_DB_T_LLP, .v.llp = v};
+}
+
+static inline pchat_db_param_t pchat_db_p_cs(const char *v)
+{
+	return (pchat_db_param_t){.type = PCHAT_DB_T_CS, .v.cs = v};
+}
+
+static inline pchat_db_param_t pchat_db_p_str(const str *v)
+{
+	return (pchat_db_param_t){.type = PCHAT_DB_T_STR, .v.s = v};
+}
+
+/* No default branch on purpose: a double, a struct, an int *, an
+ * unsigned char * (xmlChar), a char or a bare NULL (void *) does not
+ * compile; cast it to one of these types where that is really meant. A
+ * string literal or char array decays to char * (GCC >= 7). */
+#define PCHAT_DB_P(x)                      \
+	_Generic((x),                          \
+			int: pchat_db_p_ll,            \
+			long: pchat_db_p_ll,           \
+			long long: pchat_db_p_ll,      \
+			unsigned int: pchat_db_p_ull,  \
+			unsigned long: pchat_db_p_ull, \
+			unsigned long long: pchat_db_p_ull, \
+			long long *: pchat_db_p_llp,   \
+			const long long *: pchat_db_p_llp, \
+			char *: pchat_db_p_cs,         \
+			const char *: pchat_db_p_cs,   \
+			str *: pchat_db_p_str,         \
+			const str *: pchat_db_p_str)(x)
+
+/* Runs sql with the parameters that follow res, each typed by PCHAT_DB_P():
+ *   pchat_db_exec(sql, &res, room.id, before, cnt + 1);
+ *   pchat_db_exec("SELECT 1", NULL);
+ * res may be NULL for statements without a result set. The number of
+ * parameters must match the placeholders of sql (checked at run time: sql
+ * may be chosen at run time) and is at most PCHAT_DB_MAX_PARAMS (more does
+ * not compile). */
+#define PCHAT_DB_MAX_PARAMS 24
+#define pchat_db_exec(sql, res, ...)                         \
+	pchat_db_execv((sql), (res), PCHAT_DB_NARG(__VA_ARGS__), \
+			PCHAT_DB_PARAMS(PCHAT_DB_NARG(__VA_ARGS__), ##__VA_ARGS__))
+
+pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
+		const pchat_db_param_t *params);
+
+/* argument counting and mapping behind pchat_db_exec() */
+#define PCHAT_DB_NARG(...) PCHAT_DB_NARG_(_, ##__VA_ARGS__, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define PCHAT_DB_NARG_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, _21, _22, _23, _24, N, ...) N
+#define PCHAT_DB_CAT(a, b) PCHAT_DB_CAT_(a, b)
+#define PCHAT_DB_CAT_(a, b) a##b
+#define PCHAT_DB_PARAMS(n, ...) \
+	PCHAT_DB_CAT(PCHAT_DB_PARAMS_, n)(__VA_ARGS__)
+#define PCHAT_DB_PARAMS_0() NULL
+#define PCHAT_DB_PARAMS_N(...) ((const pchat_db_param_t[]){__VA_ARGS__})
+#define PCHAT_DB_PARAMS_1(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_1(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_2(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_2(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_3(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_3(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_4(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_4(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_5(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_5(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_6(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_6(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_7(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_7(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_8(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_8(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_9(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_9(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_10(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_10(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_11(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_11(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_12(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_12(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_13(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_13(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_14(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_14(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_15(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_15(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_16(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_16(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_17(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_17(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_18(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_18(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_19(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_19(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_20(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_20(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_21(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_21(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_22(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_22(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_23(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_23(__VA_ARGS__))
+#define PCHAT_DB_PARAMS_24(...) PCHAT_DB_PARAMS_N(PCHAT_DB_MAP_24(__VA_ARGS__))
+#define PCHAT_DB_MAP_1(a) PCHAT_DB_P(a)
+#define PCHAT_DB_MAP_2(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_1(__VA_ARGS__)
+#define PCHAT_DB_MAP_3(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_2(__VA_ARGS__)
+#define PCHAT_DB_MAP_4(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_3(__VA_ARGS__)
+#define PCHAT_DB_MAP_5(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_4(__VA_ARGS__)
+#define PCHAT_DB_MAP_6(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_5(__VA_ARGS__)
+#define PCHAT_DB_MAP_7(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_6(__VA_ARGS__)
+#define PCHAT_DB_MAP_8(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_7(__VA_ARGS__)
+#define PCHAT_DB_MAP_9(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_8(__VA_ARGS__)
+#define PCHAT_DB_MAP_10(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_9(__VA_ARGS__)
+#define PCHAT_DB_MAP_11(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_10(__VA_ARGS__)
+#define PCHAT_DB_MAP_12(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_11(__VA_ARGS__)
+#define PCHAT_DB_MAP_13(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_12(__VA_ARGS__)
+#define PCHAT_DB_MAP_14(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_13(__VA_ARGS__)
+#define PCHAT_DB_MAP_15(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_14(__VA_ARGS__)
+#define PCHAT_DB_MAP_16(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_15(__VA_ARGS__)
+#define PCHAT_DB_MAP_17(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_16(__VA_ARGS__)
+#define PCHAT_DB_MAP_18(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_17(__VA_ARGS__)
+#define PCHAT_DB_MAP_19(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_18(__VA_ARGS__)
+#define PCHAT_DB_MAP_20(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_19(__VA_ARGS__)
+#define PCHAT_DB_MAP_21(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_20(__VA_ARGS__)
+#define PCHAT_DB_MAP_22(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_21(__VA_ARGS__)
+#define PCHAT_DB_MAP_23(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_22(__VA_ARGS__)
+#define PCHAT_DB_MAP_24(a, ...) PCHAT_DB_P(a), PCHAT_DB_MAP_23(__VA_ARGS__)
 
 /* Rows changed and AUTO_INCREMENT id of the last pchat_db_exec(). */
 unsigned long long pchat_db_affected(void);

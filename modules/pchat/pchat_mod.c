@@ -84,6 +84,9 @@ static param_export_t pchat_params[] = {
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
 	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
+	{"max_sessions", PARAM_INT, &pchat_max_sessions},
+	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
+	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
 	{0, 0, 0}
 };
 
@@ -134,6 +137,13 @@ static int pchat_mod_init(void)
 		LM_ERR("delivery_timeout and max_pending_deliveries must be >= 1\n");
 		return -1;
 	}
+	if(pchat_max_sessions < 0 || pchat_max_sessions_per_user < 0
+			|| pchat_max_sessions_per_conn < 0) {
+		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
+		return -1;
+	}
+	if(pchat_deliver_init() < 0)
+		return -1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_store_mod_init(&pchat_db_url) < 0
 			|| pchat_store_check_schema() < 0)

@@ -11,11 +11,11 @@
  * version.
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "pchat_identity.h"
 #include "pchat_policy.h"
 
 const char *pchat_scope_types[] = {"global", "domain", "user", NULL};
@@ -50,62 +50,20 @@ int pchat_policy_row(const char *column)
 
 int pchat_policy_check_domain(const char *d, int len)
 {
-	int i, label = 0;
+	char buf[PCHAT_IDENTITY_MAX];
 
-	if(len <= 0 || len > 253)
-		return -1;
-	for(i = 0; i < len; i++) {
-		if(d[i] == '.') {
-			/* no empty label, and none ending in '-' */
-			if(label == 0 || d[i - 1] == '-')
-				return -1;
-			label = 0;
-			continue;
-		}
-		if(d[i] == '-') {
-			if(label == 0)
-				return -1;
-		} else if(!isalnum((unsigned char)d[i])) {
-			return -1;
-		}
-		if(++label > 63)
-			return -1;
-	}
-	return (label == 0 || d[len - 1] == '-') ? -1 : 0;
+	return pchat_identity_host(d, len, buf, sizeof(buf)) < 0 ? -1 : 0;
 }
 
 int pchat_policy_parse_user(const char *in, int len, char *value, int size)
 {
-	const char *at = NULL;
-	int i;
-
-	if(len <= 4 || len >= size || strncasecmp(in, "sip:", 4) != 0)
-		return -1;
-	for(i = 4; i < len; i++) {
-		/* characters that end or quote a URI in SIP, or need escaping */
-		if(isspace((unsigned char)in[i]) || iscntrl((unsigned char)in[i])
-				|| strchr("<>\"'`;?,", in[i]) != NULL)
-			return -1;
-		if(in[i] == '@') {
-			if(at != NULL)
-				return -1;
-			at = in + i;
-		}
-	}
-	if(at == NULL || at == in + 4
-			|| pchat_policy_check_domain(at + 1, in + len - at - 1) < 0)
-		return -1;
-	for(i = 0; i < len; i++)
-		value[i] = tolower((unsigned char)in[i]);
-	value[len] = '\0';
-	return 0;
+	/* the identity every comparison uses (pchat_identity.h) */
+	return pchat_identity_canon(in, len, value, size, NULL) < 0 ? -1 : 0;
 }
 
 int pchat_policy_parse_scope(const char *in, int len, pchat_scope_type_t *type,
 		char *value, int size)
 {
-	int i;
-
 	if(len == 6 && strncasecmp(in, "global", 6) == 0) {
 		if(size < 1)
 			return -1;
@@ -114,12 +72,9 @@ int pchat_policy_parse_scope(const char *in, int len, pchat_scope_type_t *type,
 		return 0;
 	}
 	if(len > 7 && strncasecmp(in, "domain:", 7) == 0) {
-		if(pchat_policy_check_domain(in + 7, len - 7) < 0 || len - 7 >= size)
+		if(pchat_identity_host(in + 7, len - 7, value, size) < 0)
 			return -1;
 		*type = PCHAT_SCOPE_DOMAIN;
-		for(i = 7; i < len; i++)
-			value[i - 7] = tolower((unsigned char)in[i]);
-		value[len - 7] = '\0';
 		return 0;
 	}
 	if(len > 5 && strncasecmp(in, "user:", 5) == 0) {

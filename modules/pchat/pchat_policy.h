@@ -51,16 +51,17 @@ extern const char *pchat_scope_types[]; /* "global", "domain", "user" */
 
 /* Parses "global", "domain:<domain>" or "user:sip:<user>@<domain>" into a
  * type and the value stored in pchat_policy.scope (empty for global, the
- * domain or the URI, lower case). 0 on success, -1 on bad syntax. */
+ * domain or the URI, canonical as pchat_identity.h says). 0 on success, -1
+ * on bad syntax. */
 int pchat_policy_parse_scope(const char *in, int len, pchat_scope_type_t *type,
 		char *value, int size);
 
-/* "sip:<user>@<domain>" with a valid domain, lower-cased into value.
+/* A user URI, canonicalised (pchat_identity_canon) into value.
  * 0 on success, -1 on bad syntax or when it does not fit. */
 int pchat_policy_parse_user(const char *in, int len, char *value, int size);
 
-/* A DNS name or IPv4 address: labels of letters, digits and '-' joined by
- * dots. 0 when valid. */
+/* A DNS name, IPv4 address or [IPv6] reference (pchat_identity_host).
+ * 0 when valid. */
 int pchat_policy_check_domain(const char *d, int len);
 
 /* The domain of a user URI: what follows its last '@' ("" without one). */

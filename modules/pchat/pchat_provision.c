@@ -30,6 +30,7 @@
 #include "core/parser/parse_from.h"
 #include "core/parser/parse_uri.h"
 
+#include "pchat_identity.h"
 #include "pchat_mod.h"
 #include "pchat_provision.h"
 #include "pchat_room.h"
@@ -90,6 +91,9 @@ int pchat_provision(struct sip_msg *msg)
 	str *user, *pool;
 	pchat_xbuf_t body;
 	int enabled, ret;
+	pchat_store_rc_t rc;
+	char id[PCHAT_IDENTITY_MAX];
+	str canon;
 
 	if(msg->first_line.type != SIP_REQUEST
 			|| msg->REQ_METHOD != METHOD_SUBSCRIBE)
@@ -111,10 +115,21 @@ int pchat_provision(struct sip_msg *msg)
 		pchat_reply(msg, 400, "Bad From URI");
 		return 1;
 	}
-	enabled = pchat_policy_enabled(user);
-	if(enabled == PCHAT_STORE_UNAVAILABLE) {
+	canon.s = id;
+	canon.len = pchat_identity_canon(user->s, user->len, id, sizeof(id), NULL);
+	rc = PCHAT_STORE_OK;
+	enabled = 0; /* not a chat identity: chat is off for it */
+	if(canon.len > 0)
+		rc = pchat_policy_enabled(&canon, &enabled);
+	if(rc == PCHAT_STORE_UNAVAILABLE) {
 		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
 		pchat_reply(msg, 503, "Service Unavailable");
+		return 1;
+	}
+	if(rc == PCHAT_STORE_ERROR) {
+		LM_ERR("cannot read the policy of %.*s: refusing\n", user->len,
+				user->s);
+		pchat_reply(msg, 500, "Server Internal Error");
 		return 1;
 	}
 	pool = pchat_pool_uri(&puri.host);

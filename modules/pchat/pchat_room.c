@@ -58,7 +58,7 @@ int pchat_room_by_guid(const char *guid, pchat_room_t *room)
 	pchat_store_rc_t rc;
 
 	rc = pchat_db_exec(PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.guid = ?",
-			&res, "s", guid);
+			&res, guid);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(res.nrows == 0) {
@@ -95,22 +95,22 @@ static void pchat_user_lower(str *user, char *buf, int size)
 	buf[len] = '\0';
 }
 
-int pchat_policy_enabled(str *user)
+pchat_store_rc_t pchat_policy_enabled(str *user, int *enabled)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	char uri[256], domain[256];
 	int i, rows[3] = {PCHAT_POLICY_ABSENT, PCHAT_POLICY_ABSENT,
 				   PCHAT_POLICY_ABSENT}; /* user, domain, global */
-	int enabled;
 
+	*enabled = 0; /* whatever fails below, nobody is let in by mistake */
 	pchat_user_lower(user, uri, sizeof(uri));
 	pchat_user_domain(user, domain, sizeof(domain));
 	rc = pchat_db_exec("SELECT scope_type, enabled FROM pchat_policy WHERE "
 					   "(scope_type = 'user' AND scope = ?) OR "
 					   "(scope_type = 'domain' AND scope = ?) OR "
 					   "scope_type = 'global'",
-			&res, "ss", uri, domain);
+			&res, uri, domain);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	for(i = 0; i < res.nrows; i++) {
@@ -120,8 +120,8 @@ int pchat_policy_enabled(str *user)
 				pchat_policy_row(res.rows[i][1]);
 	}
 	pchat_db_res_free(&res);
-	pchat_policy_resolve(rows[0], rows[1], rows[2], &enabled);
-	return enabled;
+	pchat_policy_resolve(rows[0], rows[1], rows[2], enabled);
+	return PCHAT_STORE_OK;
 }
 
 pchat_store_rc_t pchat_principals_of(str *user, pchat_principals_t *p)
@@ -131,7 +131,7 @@ pchat_store_rc_t pchat_principals_of(str *user, pchat_principals_t *p)
 	return pchat_db_exec("SELECT g.name FROM pchat_group g JOIN "
 						 "pchat_group_member m ON m.group_id = g.id "
 						 "WHERE m.user_uri = ?",
-			&p->groups, "s", p->uri);
+			&p->groups, p->uri);
 }
 
 void pchat_principals_free(pchat_principals_t *p)
@@ -179,9 +179,9 @@ pchat_store_rc_t pchat_viewer_load(pchat_viewer_t *v, str *user)
 	pchat_store_rc_t rc;
 
 	memset(v, 0, sizeof(*v));
-	v->policy = pchat_policy_enabled(user);
-	if(v->policy < 0)
-		return v->policy;
+	rc = pchat_policy_enabled(user, &v->policy);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
 	rc = pchat_principals_of(user, &v->who);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
@@ -272,7 +272,7 @@ pchat_store_rc_t pchat_room_access_for(
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(_pchat_access_sql, &res, "i", room->id);
+	rc = pchat_db_exec(_pchat_access_sql, &res, room->id);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	rc = pchat_room_access_rows(room, v, res.rows, res.nrows, in);

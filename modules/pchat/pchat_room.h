@@ -58,9 +58,10 @@ void pchat_room_from_row(char **row, pchat_room_t *room);
 pchat_store_rc_t pchat_room_access(
 		pchat_room_t *room, str *user, pchat_perm_in_t *in);
 
-/* Effective Persistent Chat policy of a user: 1 enabled, 0 disabled, or a
- * PCHAT_STORE_* error (< 0). */
-int pchat_policy_enabled(str *user);
+/* Effective Persistent Chat policy of a user (canonical URI): *enabled
+ * gets 1 or 0. Returns PCHAT_STORE_OK, or the store error, and then
+ * *enabled is 0: callers refuse the user (503 when unavailable, else 500). */
+pchat_store_rc_t pchat_policy_enabled(str *user, int *enabled);
 
 /* What a user is, for matching principals: the URI and domain in lower
  * case, and the admin groups the user belongs to. */

@@ -11,11 +11,11 @@
  * version.
  */
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "pchat_identity.h"
 #include "pchat_rpcargs.h"
 #include "pchat_xccos.h"
 
@@ -216,58 +216,38 @@ int pchat_args_done(pchat_args_t *args)
 	return 0;
 }
 
-static int pchat_lower_copy(char *dst, int size, const char *src, int len)
-{
-	int i;
-
-	if(len <= 0 || len >= size)
-		return -1;
-	for(i = 0; i < len; i++) {
-		if(isspace((unsigned char)src[i]) || src[i] == '"' || src[i] == '<'
-				|| src[i] == '>')
-			return -1;
-		dst[i] = tolower((unsigned char)src[i]);
-	}
-	dst[len] = '\0';
-	return 0;
-}
-
+/* Users and domains are stored canonical (pchat_identity.h), the form
+ * every comparison uses; group names as given. */
 int pchat_principal_parse(
 		pchat_args_t *args, const char *key, str *in, pchat_principal_t *p)
 {
-	const char *at;
+	const char *why = "expected sip:user@domain, domain:<domain> or "
+					  "group:<name>";
+	int n = -1;
 
-	if(in->len > 4 && strncasecmp(in->s, "sip:", 4) == 0) {
+	if((in->len >= 4 && strncasecmp(in->s, "sip:", 4) == 0)
+			|| (in->len >= 5 && strncasecmp(in->s, "sips:", 5) == 0)) {
 		p->type = PCHAT_PRINCIPAL_USER;
-		at = memchr(in->s, '@', in->len);
-		if(at == NULL || at == in->s + 4 || at == in->s + in->len - 1
-				|| pchat_lower_copy(p->value, sizeof(p->value), in->s, in->len)
-						   < 0)
-			goto bad;
-		return 0;
-	}
-	if(in->len > 7 && strncasecmp(in->s, "domain:", 7) == 0) {
+		n = pchat_identity_canon(
+				in->s, in->len, p->value, sizeof(p->value), &why);
+	} else if(in->len > 7 && strncasecmp(in->s, "domain:", 7) == 0) {
 		p->type = PCHAT_PRINCIPAL_DOMAIN;
-		if(memchr(in->s, '@', in->len)
-				|| pchat_lower_copy(p->value, sizeof(p->value), in->s + 7,
-						   in->len - 7)
-						   < 0)
-			goto bad;
-		return 0;
-	}
-	if(in->len > 6 && strncasecmp(in->s, "group:", 6) == 0) {
+		why = "bad domain name";
+		n = pchat_identity_host(
+				in->s + 7, in->len - 7, p->value, sizeof(p->value));
+	} else if(in->len > 6 && strncasecmp(in->s, "group:", 6) == 0
+			  && in->len - 6 < (int)sizeof(p->value)) {
 		p->type = PCHAT_PRINCIPAL_GROUP;
-		if(in->len - 6 >= (int)sizeof(p->value))
-			goto bad;
 		memcpy(p->value, in->s + 6, in->len - 6);
 		p->value[in->len - 6] = '\0';
-		return 0;
+		n = in->len - 6;
 	}
-bad:
+	if(n > 0)
+		return 0;
 	return pchat_args_error(args, 400,
 			"field '%s': '%.*s' is not a principal (sip:user@domain, "
-			"domain:<domain> or group:<name>)",
-			key, in->len, in->s);
+			"domain:<domain> or group:<name>): %s",
+			key, in->len, in->s, why ? why : "malformed");
 }
 
 const char *pchat_principal_print(

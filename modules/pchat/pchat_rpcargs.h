@@ -74,7 +74,7 @@ typedef enum pchat_principal_type
 typedef struct pchat_principal
 {
 	pchat_principal_type_t type;
-	char value[256]; /* normalised: users and domains lower case */
+	char value[256]; /* users and domains canonical (pchat_identity.h) */
 } pchat_principal_t;
 
 extern const char *pchat_principal_types[]; /* "user", "domain", "group" */

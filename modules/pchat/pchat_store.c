@@ -252,7 +252,7 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 	cfg->story_size_limit = 4096;
 	cfg->default_chat_history = 30;
 	cfg->participant_update_limit = 75;
-	rc = pchat_db_exec("SELECT name, value FROM pchat_config", &res, "");
+	rc = pchat_db_exec("SELECT name, value FROM pchat_config", &res);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	for(i = 0; i < res.nrows; i++) {
@@ -328,7 +328,7 @@ int pchat_store_check_schema(void)
 
 	rc = pchat_db_exec("SELECT table_name, table_version FROM version "
 					   "WHERE table_name LIKE 'pchat\\_%'",
-			&res, "");
+			&res);
 	if(rc == PCHAT_STORE_UNAVAILABLE) {
 		LM_WARN("cannot check the schema version now: the database is "
 				"unreachable; pchat starts and answers 503 until it is back\n");

@@ -45,7 +45,7 @@ int pchat_store_child_init(void);
 /* The schema version this code knows, and the startup check: -1 (refuse to
  * start) when the store holds another version, naming the upgrade to run;
  * 0 when it matches or the database cannot be reached yet. */
-#define PCHAT_SCHEMA_VERSION 2
+#define PCHAT_SCHEMA_VERSION 3
 int pchat_store_check_schema(void);
 void pchat_store_close(void);
 

@@ -34,7 +34,9 @@
 #include "pchat_cmd.h"
 #include "pchat_cmd_room.h"
 #include "pchat_deliver.h"
+#include "pchat_identity.h"
 #include "pchat_room.h"
+#include "pchat_store.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
@@ -62,15 +64,15 @@ int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
 
 /* Replies statefully: creates the transaction when the caller has not (so
  * retransmissions are absorbed) and sends code/reason with the lumps
- * added so far. */
+ * added so far. Returns 1 even when the reply could not be sent: the
+ * request is pchat's all the same, and a false return would make the
+ * script forward it. */
 int pchat_reply(struct sip_msg *msg, int code, char *reason)
 {
-	if(_pchat_tmb.t_reply(msg, code, reason) < 0) {
+	if(_pchat_tmb.t_reply(msg, code, reason) < 0)
 		LM_ERR("cannot send %d reply to %.*s\n", code,
 				msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s);
-		return -1;
-	}
 	return 1;
 }
 
@@ -216,31 +218,150 @@ static void pchat_warning(struct sip_msg *msg, const char *text)
 	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
 }
 
-/* The user a chat INVITE acts for. Behind a front-end (use_asserted_identity
- * set) the front-end has authenticated the client and says who it is in
- * P-Asserted-Identity; the chat node only accepts chat traffic from its
- * front-ends (see cfg/pchat-node.cfg), so that header is trusted there.
- * Otherwise, and when the header is absent, the From URI is the user. */
-static str *pchat_identity(struct sip_msg *msg)
+/* The URI a chat INVITE claims to act for. Behind a front-end
+ * (use_asserted_identity set) the front-end has authenticated the client
+ * and says who it is in P-Asserted-Identity; the chat node only accepts
+ * chat traffic from its front-ends (see cfg/pchat-node.cfg), so that header
+ * is trusted there, and an INVITE without it is refused rather than taken
+ * at its From. Otherwise the From URI is the user. NULL after answering. */
+static str *pchat_claimed_uri(struct sip_msg *msg)
 {
 	p_id_body_t *pai;
 
-	if(pchat_use_asserted_identity && msg->pai) {
-		if(parse_pai_header(msg) < 0)
-			return NULL;
-		pai = get_pai(msg);
-		if(pai == NULL || pai->id == NULL || pai->id->uri.len <= 0)
-			return NULL;
-		return &pai->id->uri;
+	if(!pchat_use_asserted_identity)
+		return &get_from(msg)->uri;
+	if(msg->pai == NULL) {
+		pchat_warning(msg, "P-Asserted-Identity is required: sign in "
+						   "through a front-end");
+		pchat_reply(msg, 403, "Forbidden");
+		return NULL;
 	}
-	return &get_from(msg)->uri;
+	if(parse_pai_header(msg) < 0 || (pai = get_pai(msg)) == NULL
+			|| pai->id == NULL || pai->id->uri.len <= 0) {
+		pchat_warning(msg, "malformed P-Asserted-Identity");
+		pchat_reply(msg, 400, "Bad P-Asserted-Identity");
+		return NULL;
+	}
+	return &pai->id->uri;
+}
+
+/* The canonical identity of a chat INVITE (pchat_identity.h) into buf;
+ * its length, or 0 after refusing the request (400 malformed, 403 not a
+ * chat user). */
+static int pchat_invite_identity(struct sip_msg *msg, char *buf, int size)
+{
+	const char *why = NULL;
+	str *uri;
+	int n;
+
+	uri = pchat_claimed_uri(msg);
+	if(uri == NULL)
+		return 0;
+	n = pchat_identity_canon(uri->s, uri->len, buf, size, &why);
+	if(n > 0)
+		return n;
+	LM_INFO("refused identity '%.*s': %s\n", uri->len > 100 ? 100 : uri->len,
+			uri->s, why ? why : "?");
+	pchat_warning(msg, why ? why : "not a chat identity");
+	if(n == PCHAT_ID_REFUSED)
+		pchat_reply(msg, 403, "Forbidden");
+	else
+		pchat_reply(msg, 400, "Bad Request");
+	return 0;
+}
+
+/* Refuses the INVITE unless the user's policy could be read and enables
+ * Persistent Chat. 1 when the user may go on, else 0 after answering. */
+static int pchat_invite_policy(struct sip_msg *msg, str *user)
+{
+	pchat_store_rc_t rc;
+	int enabled;
+
+	rc = pchat_policy_enabled(user, &enabled);
+	if(rc == PCHAT_STORE_UNAVAILABLE) {
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		pchat_reply(msg, 503, "Service Unavailable");
+		return 0;
+	}
+	if(rc != PCHAT_STORE_OK) {
+		LM_ERR("cannot read the policy of %.*s (%d): refusing\n", user->len,
+				user->s, rc);
+		pchat_reply(msg, 500, "Server Internal Error");
+		return 0;
+	}
+	if(!enabled) {
+		pchat_warning(msg, "Persistent Chat is not enabled for this user");
+		pchat_reply(msg, 403, "Forbidden");
+		return 0;
+	}
+	return 1;
+}
+
+/* Contact, timer, Allow and SDP of a 200 to (re-)INVITE; -1 when any of
+ * them could not be built, and then none is left on the reply. */
+static int pchat_ok_hdrs(
+		struct sip_msg *msg, pchat_uri_t *u, int interval, int sdp)
+{
+	if(pchat_contact_hdr(msg, u) < 0 || pchat_timer_hdrs(msg, interval) < 0
+			|| pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW) < 0
+			|| (sdp && pchat_sdp_answer(msg) < 0)) {
+		LM_ERR("cannot build the 200 to %.*s: answering 500\n",
+				msg->first_line.u.request.method.len,
+				msg->first_line.u.request.method.s);
+		del_nonshm_lump_rpl(&msg->reply_lump);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers an INVITE the session bounds refuse: 503 when the node is full
+ * (another node may take it), 486 when this user or connection has enough. */
+static int pchat_refuse_session(struct sip_msg *msg, pchat_session_refusal_t why)
+{
+	char text[96];
+
+	switch(why) {
+		case PCHAT_SESSION_NODE_FULL:
+			snprintf(text, sizeof(text), "max_sessions (%d) reached on this node",
+					pchat_max_sessions);
+			pchat_warning(msg, text);
+			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+			return pchat_reply(msg, 503, "Service Unavailable");
+		case PCHAT_SESSION_USER_FULL:
+			snprintf(text, sizeof(text),
+					"max_sessions_per_user (%d) reached for this user",
+					pchat_max_sessions_per_user);
+			pchat_warning(msg, text);
+			return pchat_reply(msg, 486, "Busy Here");
+		case PCHAT_SESSION_CONN_FULL:
+			snprintf(text, sizeof(text),
+					"max_sessions_per_connection (%d) reached on this "
+					"connection",
+					pchat_max_sessions_per_conn);
+			pchat_warning(msg, text);
+			return pchat_reply(msg, 486, "Busy Here");
+		default:
+			return pchat_reply(msg, 500, "Server Internal Error");
+	}
+}
+
+/* Behind a front-end (use_asserted_identity: the node takes requests from
+ * its front-ends only, see cfg/pchat-node.cfg) a record-routed dialog over
+ * TCP/TLS is a client's dialog through that front-end, not a client
+ * connected directly. */
+static int pchat_via_frontend(struct sip_msg *msg, dlg_t *dlg)
+{
+	return pchat_use_asserted_identity && dlg->route_set != NULL
+		   && (msg->rcv.proto == PROTO_TCP || msg->rcv.proto == PROTO_TLS);
 }
 
 static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 {
 	dlg_t *dlg = NULL;
-	int interval, ret, policy;
-	str *user;
+	int interval, ret;
+	pchat_session_refusal_t why;
+	char id[PCHAT_IDENTITY_MAX];
+	str user;
 
 	ret = pchat_newtran(msg);
 	if(ret <= 0)
@@ -252,22 +373,13 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		pchat_reply(msg, 400, "Bad From");
 		return 1;
 	}
-	user = pchat_identity(msg);
-	if(user == NULL) {
-		pchat_reply(msg, 400, "Bad P-Asserted-Identity");
+	user.s = id;
+	user.len = pchat_invite_identity(msg, id, sizeof(id));
+	if(user.len == 0 || !pchat_invite_policy(msg, &user))
 		return 1;
-	}
-	policy = pchat_policy_enabled(user);
-	if(policy == PCHAT_STORE_UNAVAILABLE) {
-		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-		pchat_reply(msg, 503, "Service Unavailable");
-		return 1;
-	}
-	if(policy == 0) {
-		pchat_warning(msg, "Persistent Chat is not enabled for this user");
-		pchat_reply(msg, 403, "Forbidden");
-		return 1;
-	}
+	/* the 200 is built first: nothing to undo when it cannot be */
+	if(pchat_ok_hdrs(msg, u, interval, 1) < 0)
+		goto error;
 	if(_pchat_tmb.new_dlg_uas(msg, 200, &dlg) < 0 || dlg == NULL) {
 		LM_ERR("cannot create dialog for INVITE\n");
 		goto error;
@@ -276,17 +388,19 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		goto error;
 	/* the session exists before the 200 leaves, so a fast ACK or INFO
 	 * finds it */
-	if(pchat_session_add(dlg, user, u, &msg->rcv, interval) == 0)
-		goto error;
-	dlg = NULL;
-	if(pchat_contact_hdr(msg, u) < 0 || pchat_timer_hdrs(msg, interval) < 0
-			|| pchat_reply_hdr(msg, "Allow: " PCHAT_ALLOW) < 0
-			|| pchat_sdp_answer(msg) < 0)
-		LM_ERR("cannot build the 200 to INVITE\n");
+	if(pchat_session_add(dlg, &user, u, &msg->rcv, interval,
+			   pchat_via_frontend(msg, dlg), &why)
+			== 0) {
+		_pchat_tmb.free_dlg(dlg);
+		/* not the 200's headers on a refusal */
+		del_nonshm_lump_rpl(&msg->reply_lump);
+		return pchat_refuse_session(msg, why);
+	}
 	return pchat_reply(msg, 200, "OK");
 error:
 	if(dlg)
 		_pchat_tmb.free_dlg(dlg);
+	del_nonshm_lump_rpl(&msg->reply_lump);
 	pchat_reply(msg, 500, "Server Internal Error");
 	return 1;
 }
@@ -455,11 +569,10 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 				return 1;
 			}
 			pchat_refresh(s, interval);
-			pchat_contact_hdr(msg, s->uri);
+			ret = pchat_ok_hdrs(msg, s->uri, interval, method == METHOD_INVITE);
 			pchat_session_release(s);
-			pchat_timer_hdrs(msg, interval);
-			if(method == METHOD_INVITE)
-				pchat_sdp_answer(msg);
+			if(ret < 0)
+				return pchat_reply(msg, 500, "Server Internal Error");
 			return pchat_reply(msg, 200, "OK");
 		case METHOD_INFO:
 			/* any request is activity (PROTOCOL.md 1.7) */

@@ -24,7 +24,7 @@ def schema_of(mariadb, db):
     """Columns, indexes, foreign keys and versions: what a DBA would diff."""
     cols = mariadb.sql(
         "SELECT table_name, column_name, column_type, is_nullable, column_default, "
-        "column_comment FROM information_schema.columns WHERE table_schema = DATABASE() "
+        "column_comment, collation_name FROM information_schema.columns WHERE table_schema = DATABASE() "
         "ORDER BY table_name, ordinal_position", db=db)
     idx = mariadb.sql(
         "SELECT table_name, index_name, non_unique, seq_in_index, column_name, index_type "
@@ -48,7 +48,7 @@ def test_create_makes_every_table_with_comments(mariadb):
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
     assert tables(mariadb, db) == sorted(TABLES + ["version"])
     versions = dict(mariadb.sql("SELECT table_name, table_version FROM version", db=db))
-    assert versions == {t: "2" for t in TABLES}
+    assert versions == {t: "3" for t in TABLES}
     uncommented = mariadb.sql(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND table_comment = ''", db=db)
@@ -60,13 +60,18 @@ def test_create_makes_every_table_with_comments(mariadb):
     assert cfg["max_file_size_kb"] == "20000"
 
 
+def upgrade(mariadb, db, *steps):
+    for step in steps:
+        mariadb.load_file(os.path.join(SQL, "upgrade", f"pchat-upgrade-{step}.sql"), db)
+
+
 def test_upgrade_from_version_1_equals_a_fresh_create(mariadb):
     new = fresh_db(mariadb, "schema_new")
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), new)
     old = fresh_db(mariadb, "schema_old")
     mariadb.load_file(V1, old)
     mariadb.sql("UPDATE pchat_config SET value = '123' WHERE name = 'search_limit'", db=old)
-    mariadb.load_file(os.path.join(SQL, "upgrade", "pchat-upgrade-1-2.sql"), old)
+    upgrade(mariadb, old, "1-2", "2-3")
     assert schema_of(mariadb, old) == schema_of(mariadb, new)
     # the upgrade keeps what the operator had set
     assert mariadb.sql("SELECT value FROM pchat_config WHERE name = 'search_limit'",
@@ -106,10 +111,73 @@ def test_module_refuses_a_version_1_schema_naming_the_upgrade(mariadb):
     assert "run sql/upgrade/pchat-upgrade-1-2.sql" in log
 
 
-def test_module_refuses_a_newer_schema(mariadb):
-    db = fresh_db(mariadb, "schema_v3")
+def test_module_refuses_a_version_2_schema_naming_the_upgrade(mariadb):
+    db = fresh_db(mariadb, "schema_v2_only")
+    mariadb.load_file(V1, db)
+    upgrade(mariadb, db, "1-2")
+    kam, log = start_on(mariadb, db)
+    if kam:
+        kam.cleanup()
+    assert kam is None, "Kamailio started on a version 2 schema"
+    assert "run sql/upgrade/pchat-upgrade-2-3.sql" in log
+
+
+URI_COLUMNS = {("pchat_group_member", "user_uri"), ("pchat_role", "principal"),
+               ("pchat_scope", "principal"), ("pchat_policy", "scope"),
+               ("pchat_message", "author"), ("pchat_invitation", "user_uri"),
+               ("pchat_invitation", "invited_by"), ("pchat_preference", "user_uri")}
+
+
+def test_uri_columns_compare_bytes(mariadb):
+    db = fresh_db(mariadb, "schema_bin")
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
-    mariadb.sql("UPDATE version SET table_version = 3 WHERE table_name = 'pchat_node'", db=db)
+    rows = mariadb.sql("SELECT table_name, column_name FROM information_schema.columns "
+                       "WHERE table_schema = DATABASE() AND collation_name = 'utf8mb4_bin'",
+                       db=db)
+    assert {tuple(r) for r in rows} == URI_COLUMNS
+    mariadb.sql("INSERT INTO pchat_preference VALUES ('sip:m\u00fcller@x.org', 'l', 0, ''), "
+                "('sip:muller@x.org', 'l', 0, ''), ('sip:Muller@x.org', 'l', 0, '')", db=db)
+    assert mariadb.sql("SELECT COUNT(*) FROM pchat_preference WHERE "
+                       "user_uri = 'sip:muller@x.org'", db=db) == [("1",)]
+
+
+def test_upgrade_to_version_3_canonicalises_identities(mariadb):
+    db = fresh_db(mariadb, "schema_canon")
+    mariadb.load_file(V1, db)
+    upgrade(mariadb, db, "1-2")
+    mariadb.sql(
+        "INSERT INTO pchat_group (id, name) VALUES (1, 'g');"
+        "INSERT INTO pchat_group_member VALUES (1, 'SIPS:%41nn@Example.COM.:5061;x=1'), "
+        "(1, 'sip:bob@example.com'), (1, 'sip:Bob@example.com;transport=tcp');"
+        "INSERT INTO pchat_role SELECT id, 'member', 'user', 'sip:m%c3%bcller@Example.com' "
+        "FROM pchat_node WHERE parent_id IS NULL;"
+        "INSERT INTO pchat_role SELECT id, 'member', 'domain', 'Example.COM.' "
+        "FROM pchat_node WHERE parent_id IS NULL;"
+        "INSERT INTO pchat_role SELECT id, 'member', 'group', 'g' "
+        "FROM pchat_node WHERE parent_id IS NULL;"
+        "INSERT INTO pchat_policy VALUES ('user', 'sip:carol@example.com:5060', 0), "
+        "('domain', 'Corp.Example.', 1);"
+        "INSERT INTO pchat_preference VALUES ('sip:dan@example.com;x=1', 'rooms', 3, 'QUJD')",
+        db=db)
+    upgrade(mariadb, db, "2-3")
+    assert mariadb.sql("SELECT user_uri FROM pchat_group_member ORDER BY 1", db=db) == \
+        [("sip:ann@example.com",), ("sip:bob@example.com",)]
+    assert mariadb.sql("SELECT principal_type, principal FROM pchat_role ORDER BY 1",
+                       db=db) == [("user", "sip:m%C3%BCller@example.com"),
+                                  ("domain", "example.com"), ("group", "g")]
+    assert mariadb.sql("SELECT scope_type, scope FROM pchat_policy WHERE scope <> '' "
+                       "ORDER BY 1", db=db) == [("domain", "corp.example"),
+                                                ("user", "sip:carol@example.com")]
+    assert mariadb.sql("SELECT user_uri, seqid FROM pchat_preference", db=db) == \
+        [("sip:dan@example.com", "3")]
+    assert mariadb.sql("SELECT COUNT(*) FROM information_schema.routines WHERE "
+                       "routine_schema = DATABASE()", db=db) == [("0",)]
+
+
+def test_module_refuses_a_newer_schema(mariadb):
+    db = fresh_db(mariadb, "schema_v4")
+    mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
+    mariadb.sql("UPDATE version SET table_version = 4 WHERE table_name = 'pchat_node'", db=db)
     kam, log = start_on(mariadb, db)
     if kam:
         kam.cleanup()

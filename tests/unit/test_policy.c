@@ -163,6 +163,12 @@ static void t_scope_good(void)
 			{"USER:SIP:Alice.Smith@Example.COM", PCHAT_SCOPE_USER,
 					"sip:alice.smith@example.com"},
 			{"user:sip:a+b_c%20@x.org", PCHAT_SCOPE_USER, "sip:a+b_c%20@x.org"},
+			/* canonicalised as at INVITE (pchat_identity.h) */
+			{"domain:Example.COM.", PCHAT_SCOPE_DOMAIN, "example.com"},
+			{"user:sip:alice@x.com;transport=tcp", PCHAT_SCOPE_USER,
+					"sip:alice@x.com"},
+			{"user:sips:%61lice@X.com.:5061", PCHAT_SCOPE_USER,
+					"sip:alice@x.com"},
 	};
 	char value[256];
 	pchat_scope_type_t type;
@@ -187,12 +193,13 @@ static void t_scope_bad(void)
 {
 	static const char *cases[] = {"", "globals", "global:", "site:x",
 			"domain:", "domain:exa mple.com", "domain:-a.com", "domain:a-.com",
-			"domain:a..com", "domain:.a.com", "domain:a.com.", "domain:a@b.com",
+			"domain:a..com", "domain:.a.com", "domain:a.com..", "domain:a@b.com",
 			"domain:a_b.com", "user:", "user:alice@example.com",
 			"user:sip:", "user:sip:@example.com", "user:sip:alice@",
 			"user:sip:alice", "user:sip:a@b@c", "user:sip:al ice@x.com",
-			"user:sip:alice@x.com;transport=tcp", "user:sip:<alice@x.com>",
-			"user:sips:alice@x.com", "user:sip:alice@bad..domain",
+			"user:sip:alice;x=1@x.com", "user:sip:<alice@x.com>",
+			"user:sip:al%00ice@x.com", "user:sip:alice@bad..domain",
+			"user:sip:\xc3(@x.com", "user:tel:+15551234",
 			"sip:alice@example.com"};
 	char value[256];
 	pchat_scope_type_t type;

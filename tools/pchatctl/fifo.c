@@ -74,13 +74,42 @@ static void make_reply_name(char *name, size_t size)
 	snprintf(name, size, "pchatctl_%d_%u", (int)getpid(), nonce);
 }
 
-/* Makes the reply FIFO next to the request FIFO; name gets its name. */
+/* Opens the FIFO just made at reply_path for reading and checks that it is
+ * the one made: a FIFO of ours with one link, not something another user
+ * of a shared directory put in its place. -1 after saying why not. */
+static int open_own_fifo(void)
+{
+	struct stat fst, lst;
+	int fd;
+
+	fd = open(reply_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if(fd < 0) {
+		pctl_err("cannot open the reply FIFO %s: %s", reply_path,
+				strerror(errno));
+		return -1;
+	}
+	if(fstat(fd, &fst) < 0 || lstat(reply_path, &lst) < 0
+			|| !S_ISFIFO(fst.st_mode) || fst.st_uid != geteuid()
+			|| fst.st_nlink != 1 || fst.st_dev != lst.st_dev
+			|| fst.st_ino != lst.st_ino) {
+		pctl_err("reply FIFO %s was replaced", reply_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Makes the reply FIFO next to the request FIFO, where jsonrpcs looks for
+ * it (fifo_reply_dir + a name without '/': no private subdirectory is
+ * possible). mkfifo() never follows a planted link; the mode is then set on
+ * the opened FIFO, never by path. Returns the read end; name gets its name. */
 static int make_reply_fifo(const char *fifo_path, const struct stat *fifo_st,
 		char *name, size_t name_size)
 {
 	const char *slash = strrchr(fifo_path, '/');
 	int dir_len;
 	int tries;
+	int fd;
 
 	if(slash == NULL)
 		dir_len = 0;
@@ -108,13 +137,17 @@ static int make_reply_fifo(const char *fifo_path, const struct stat *fifo_st,
 		pctl_err("cannot find a free reply FIFO name next to %s", fifo_path);
 		return -1;
 	}
+	fd = open_own_fifo();
+	if(fd < 0)
+		return -1;
 	/* Kamailio running as another user (typically pchatctl run by root)
 	 * has to be able to write the answer, and only to write it. */
-	if(fifo_st->st_uid != geteuid() && chmod(reply_path, 0622) < 0) {
+	if(fifo_st->st_uid != geteuid() && fchmod(fd, 0622) < 0) {
 		pctl_err("cannot open %s to Kamailio: %s", reply_path, strerror(errno));
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
 /* jsonrpcs finds the end of a request by counting braces outside strings,
@@ -282,17 +315,13 @@ int pctl_fifo_call(const char *fifo_path, json_t *request, double timeout,
 		return PCTL_EXIT_TRANSPORT;
 
 	remove_reply_fifo_on_signals();
-	if(make_reply_fifo(fifo_path, &fifo_st, reply_name, sizeof(reply_name)) < 0)
-		goto done;
 	/* Opened before sending: jsonrpcs gives up on a reply FIFO nobody
 	 * reads within a few tries. Non-blocking, so the open itself does not
 	 * wait for Kamailio. */
-	reply_fd = open(reply_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if(reply_fd < 0) {
-		pctl_err("cannot open the reply FIFO %s: %s", reply_path,
-				strerror(errno));
+	reply_fd = make_reply_fifo(
+			fifo_path, &fifo_st, reply_name, sizeof(reply_name));
+	if(reply_fd < 0)
 		goto done;
-	}
 	if(send_request(request_fd, fifo_path, request, reply_name, &deadline) < 0)
 		goto done;
 	close(request_fd);

@@ -38,20 +38,31 @@ static int is_scalar(json_t *value)
 	return !json_is_object(value) && !json_is_array(value);
 }
 
-/* A string as one line: a newline in a description would break the
- * table, so control characters show as spaces. */
-static char *one_line(const char *s)
+char *pctl_printable(const char *s)
 {
-	char *copy = strdup(s);
-	char *p;
+	const unsigned char *p;
+	char *out, *q;
 
-	if(copy == NULL)
+	/* at most 4 bytes for each input byte: "\x1b" for 1, "\u009b" for 2 */
+	out = malloc(strlen(s) * 4 + 1);
+	if(out == NULL)
 		return NULL;
-	for(p = copy; *p != '\0'; p++) {
-		if(iscntrl((unsigned char)*p))
-			*p = ' ';
+	for(p = (const unsigned char *)s, q = out; *p != '\0'; p++) {
+		if(*p == '\n' || *p == '\r' || *p == '\t') {
+			*q++ = '\\';
+			*q++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+		} else if(*p < 0x20 || *p == 0x7f) {
+			q += sprintf(q, "\\x%02x", *p);
+		} else if(*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1 controls in UTF-8: U+009B is a CSI on many terminals */
+			q += sprintf(q, "\\u%04x", p[1]);
+			p++;
+		} else {
+			*q++ = (char)*p;
+		}
 	}
-	return copy;
+	*q = '\0';
+	return out;
 }
 
 static char *cell_text(json_t *value);
@@ -111,7 +122,7 @@ static char *cell_text(json_t *value)
 	if(value == NULL || json_is_null(value))
 		return strdup(PCTL_NULL);
 	if(json_is_string(value))
-		return one_line(json_string_value(value));
+		return pctl_printable(json_string_value(value));
 	if(json_is_array(value) && all_scalars(value))
 		return join_scalars(value);
 	/* numbers, booleans and whatever nests deeper: compact JSON */
@@ -158,16 +169,20 @@ fail:
 	return NULL;
 }
 
+/* A column header: the key in capitals, escaped like any value. */
 static char *upper_case(const char *s)
 {
 	char *copy = strdup(s);
+	char *shown;
 	char *p;
 
 	if(copy == NULL)
 		return NULL;
 	for(p = copy; *p != '\0'; p++)
 		*p = toupper((unsigned char)*p);
-	return copy;
+	shown = pctl_printable(copy);
+	free(copy);
+	return shown;
 }
 
 /* cells[r][c], row 0 being the header; columns two spaces apart, the last
@@ -267,20 +282,31 @@ static int print_fields(FILE *out, json_t *object)
 	json_t *value;
 	size_t width = 0;
 	char *text;
+	char *shown;
 
 	json_object_foreach(object, key, value)
 	{
-		if(screen_width(key) > width)
-			width = screen_width(key);
+		shown = pctl_printable(key);
+		if(shown == NULL)
+			return -1;
+		if(screen_width(shown) > width)
+			width = screen_width(shown);
+		free(shown);
 	}
 	json_object_foreach(object, key, value)
 	{
 		text = cell_text(value);
 		if(text == NULL)
 			return -1;
-		fprintf(out, "%s:", key);
-		print_padded(out, "", width - screen_width(key));
+		shown = pctl_printable(key);
+		if(shown == NULL) {
+			free(text);
+			return -1;
+		}
+		fprintf(out, "%s:", shown);
+		print_padded(out, "", width - screen_width(shown));
 		fprintf(out, " %s\n", text);
+		free(shown);
 		free(text);
 	}
 	return 0;
@@ -348,10 +374,6 @@ int pctl_render(FILE *out, json_t *result, int as_json)
 		return print_fields(out, result);
 	if(json_is_null(result))
 		return 0; /* nothing to say, e.g. after remove-room */
-	if(json_is_string(result)) {
-		fprintf(out, "%s\n", json_string_value(result));
-		return 0;
-	}
 	text = cell_text(result);
 	if(text == NULL)
 		return -1;

@@ -24,4 +24,9 @@
  * scalar itself. Returns 0, -1 when out of memory. */
 int pctl_render(FILE *out, json_t *result, int as_json);
 
+/* A copy of s safe to print to a terminal: control characters (C0, DEL,
+ * C1) show escaped (\n, \x1b, \u009b), so a server reply cannot move the
+ * cursor or rewrite the operator's screen. NULL when out of memory. */
+char *pctl_printable(const char *s);
+
 #endif

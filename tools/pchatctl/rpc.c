@@ -18,6 +18,7 @@
 #include "fifo.h"
 #include "http.h"
 #include "io.h"
+#include "render.h"
 #include "rpc.h"
 
 /* One request per run, so one id is enough to pair it with its answer. */
@@ -46,15 +47,17 @@ static void report_server_error(const char *verb, json_t *error)
 	json_t *code = json_object_get(error, "code");
 	char *text;
 
-	if(json_is_string(message) && json_is_integer(code)) {
-		fprintf(stderr, "%s: %s: %s (%lld)\n", PCTL_NAME, verb,
-				json_string_value(message),
-				(long long)json_integer_value(code));
-		return;
-	}
 	if(json_is_string(message)) {
-		fprintf(stderr, "%s: %s: %s\n", PCTL_NAME, verb,
-				json_string_value(message));
+		/* the message may quote a room name or any other client text */
+		text = pctl_printable(json_string_value(message));
+		if(json_is_integer(code))
+			fprintf(stderr, "%s: %s: %s (%lld)\n", PCTL_NAME, verb,
+					text ? text : "error",
+					(long long)json_integer_value(code));
+		else
+			fprintf(stderr, "%s: %s: %s\n", PCTL_NAME, verb,
+					text ? text : "error");
+		free(text);
 		return;
 	}
 	/* not the JSON-RPC shape: show it rather than lose it */
@@ -69,12 +72,16 @@ static int read_reply(const char *verb, pctl_buf_t *text, json_t **result)
 	json_error_t parse_error;
 	json_t *reply;
 	json_t *error;
+	char *shown;
 	int rc;
 
 	reply = json_loadb(text->s, text->len, 0, &parse_error);
 	if(reply == NULL || !json_is_object(reply)) {
+		shown = pctl_printable(text->s);
 		pctl_err("not a JSON-RPC answer (%s): %.200s",
-				reply ? "not an object" : parse_error.text, text->s);
+				reply ? "not an object" : parse_error.text,
+				shown ? shown : "");
+		free(shown);
 		json_decref(reply);
 		return PCTL_EXIT_TRANSPORT;
 	}
