@@ -424,6 +424,18 @@ pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS)
 	return pchat_cmd_join_rooms(ctx, env, m, out, 1);
 }
 
+static int pchat_in_room(unsigned int sess_id, long long room_id)
+{
+	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
+	int n = _pchat_roster.rooms_of(sess_id, rooms, PCHAT_ROOMS_OF_MAX), i;
+
+	for(i = 0; i < n && i < PCHAT_ROOMS_OF_MAX; i++) {
+		if(rooms[i] == (unsigned long long)room_id)
+			return 1;
+	}
+	return 0;
+}
+
 /* --- part and session end ---------------------------------------------- */
 
 /* ntc:part to the remaining participants, unless the room is above the
@@ -454,6 +466,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	xmlNodePtr c = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
 	const char *uri = c ? pchat_xccos_attr(c, "uri") : NULL;
 	pchat_server_config_t cfg;
+	pchat_perm_in_t in;
 	char guid[64];
 	pchat_room_t room;
 	int rc;
@@ -465,10 +478,12 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	}
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
-	rc = pchat_room_by_guid(guid, &room);
+	rc = pchat_room_find_user(guid, &ctx->user, &room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
-	if(rc <= 0) {
+	/* a hidden room is missing, unless this session is in it already */
+	if(rc < 0 || (rc == 0 && (room.id == 0 || !pchat_in_room(ctx->sess_id,
+													   room.id)))) {
 		pchat_rpl_error(env, m, "part", rc == 0 ? 404 : 500,
 				rc == 0 ? "no such room" : "storage error", out);
 		return PCHAT_CMD_OK;
@@ -540,25 +555,18 @@ static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
 		*why = "chanib uri is not ma-chan://";
 		return PCHAT_CMD_OK;
 	}
-	rc = pchat_room_by_guid(guid, room);
+	rc = pchat_room_find_user(guid, &ctx->user, room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(rc <= 0) {
+		/* a room hidden from the user is answered as a missing one */
 		*code = rc == 0 ? 404 : 500;
 		*why = rc == 0 ? "no such room" : "storage error";
 		return PCHAT_CMD_OK;
 	}
-	rc = pchat_room_access(room, &ctx->user, &in);
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		return PCHAT_CMD_UNAVAILABLE;
-	if(rc != PCHAT_STORE_OK) {
-		*code = 500;
-		*why = "storage error";
-		return PCHAT_CMD_OK;
-	}
 	*why = pchat_perm_refusal(&in, PCHAT_PERM_READ);
 	if(*why)
-		*code = (pchat_perm_eval(&in) & PCHAT_PERM_SEE) ? 403 : 404;
+		*code = 403;
 	return PCHAT_CMD_OK;
 }
 
@@ -713,18 +721,6 @@ static int pchat_utf8_chars(const char *s)
 	return n;
 }
 
-static int pchat_in_room(unsigned int sess_id, long long room_id)
-{
-	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
-	int n = _pchat_roster.rooms_of(sess_id, rooms, PCHAT_ROOMS_OF_MAX), i;
-
-	for(i = 0; i < n && i < PCHAT_ROOMS_OF_MAX; i++) {
-		if(rooms[i] == (unsigned long long)room_id)
-			return 1;
-	}
-	return 0;
-}
-
 /* Does a claimed author name the sender? Both in the canonical form, so
  * any spelling of the sender's own URI is the sender, and nothing else is. */
 static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
@@ -756,7 +752,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	long long seq, now;
 	pchat_store_rc_t src;
 	pchat_xbuf_t *b;
-	int rc, chars;
+	int rc, chars, joined;
 
 	uri = pchat_xccos_attr(m->node, "chanUri");
 	author = pchat_xccos_attr(m->node, "author");
@@ -781,28 +777,29 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		return pchat_cmd_sip_error(
 				ctx, 413, "Request Entity Too Large", warn);
 	}
-	rc = pchat_room_by_guid(guid, &room);
+	rc = pchat_room_find_user(guid, &ctx->user, &room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		goto unavailable;
-	if(rc <= 0) {
+	if(rc < 0) {
+		xmlFree(text);
+		return pchat_cmd_sip_error(
+				ctx, 500, "Server Internal Error", "storage error");
+	}
+	joined = room.id != 0 && pchat_in_room(ctx->sess_id, room.id);
+	if(rc == 0 && !joined) {
+		/* hidden from the user: answered as a missing room */
 		xmlFree(text);
 		return pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
 	}
-	if(!pchat_in_room(ctx->sess_id, room.id)) {
+	if(!joined) {
 		xmlFree(text);
 		return pchat_cmd_sip_error(
 				ctx, 403, "Forbidden", "join the room before posting");
 	}
-	rc = pchat_room_access(&room, &ctx->user, &in);
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	why = rc == PCHAT_STORE_OK ? pchat_perm_refusal(&in, PCHAT_PERM_POST)
-							   : "storage error";
+	why = pchat_perm_refusal(&in, PCHAT_PERM_POST);
 	if(why) {
 		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, rc == PCHAT_STORE_OK ? 403 : 500,
-				rc == PCHAT_STORE_OK ? "Forbidden" : "Server Internal Error",
-				why);
+		return pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
 	}
 	/* committed before anyone sees it, with the room's next number */
 	now = pchat_now_ms();
