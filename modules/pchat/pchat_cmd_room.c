@@ -282,6 +282,18 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 	pchat_notice_end(b);
 }
 
+/* A room named twice in one bjoin is joined and answered once. */
+static int pchat_joined_dup(pchat_joined_t *js, int i)
+{
+	int k;
+
+	for(k = 0; k < i; k++) {
+		if(js[k].code != 0 && strcmp(js[k].guid, js[i].guid) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The shared body of join and bjoin. */
 static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 {
@@ -342,6 +354,10 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			js[i].why = "chanid without value";
 			continue;
 		}
+		if(pchat_joined_dup(js, i)) {
+			js[i].code = 0; /* listed once already: answered there */
+			continue;
+		}
 		rc = pchat_join_one(ctx, &viewer, &inv, &js[i]);
 		if(rc != PCHAT_CMD_OK)
 			goto done;
@@ -381,6 +397,8 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		pchat_xw_end(out, "uib");
 	}
 	for(i = 0; i < n; i++) {
+		if(js[i].code == 0)
+			continue; /* a duplicate */
 		if(js[i].code == 200) {
 			pchat_write_chanib_roster(ctx, out, &pool, &js[i]);
 			pchat_notify_join(ctx, &js[i], batch ? "bjoin" : "join",
@@ -589,6 +607,35 @@ static void pchat_write_msg(pchat_xbuf_t *out, const char *elem,
 	pchat_xw_end(out, elem);
 }
 
+/* What a bccontext reply takes besides its messages, and the least one
+ * message takes: the bounds of the rows worth reading. */
+#define PCHAT_BCC_OVERHEAD 512
+#define PCHAT_BCC_MSG_MIN 128
+
+/* How many of the n newest rows (newest first) fit in budget bytes, or
+ * -1 without memory. Bounded: it stops at the first that does not fit. */
+static int pchat_bcc_fit(
+		pchat_db_res_t *res, int n, const char *chan_uri, int budget)
+{
+	pchat_xbuf_t b;
+	int i, used = 0;
+
+	pchat_xbuf_init(&b);
+	for(i = 0; i < n; i++) {
+		b.len = 0;
+		pchat_write_msg(&b, "msg", chan_uri, res->rows[i]);
+		if(b.err) {
+			pchat_xbuf_free(&b);
+			return -1;
+		}
+		used += b.len;
+		if(used > budget)
+			break;
+	}
+	pchat_xbuf_free(&b);
+	return i;
+}
+
 /* cmd:bccontext: <last cnt>, and paging back with <before id cnt> or a
  * time range <range from to cnt> (pchat extensions; the official names of
  * the SDK's history queries are unknown). Messages oldest first; the
@@ -612,7 +659,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	xmlNodePtr chan, bcq, q = NULL;
 	const char *uri, *why = NULL, *v;
 	long long cnt, from = 0, to = 0, before = 0;
-	int code, limited = 0, more, i, n;
+	int code, limited = 0, more, i, n, fit, budget;
 	pchat_store_rc_t src;
 	pchat_cmd_rc_t rc;
 	char chan_uri[256];
@@ -675,6 +722,16 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 		cnt = cfg.search_limit;
 		limited = 1;
 	}
+	/* no more rows than the rest of the reply could carry */
+	budget = ctx->reply_limit - out->len - PCHAT_BCC_OVERHEAD;
+	if(budget < PCHAT_BCC_MSG_MIN) {
+		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		return PCHAT_CMD_OK;
+	}
+	if(cnt > budget / PCHAT_BCC_MSG_MIN) {
+		cnt = budget / PCHAT_BCC_MSG_MIN;
+		limited = 1;
+	}
 	memset(&res, 0, sizeof(res));
 	if(!room.chat_history)
 		src = PCHAT_STORE_OK; /* the category keeps no history */
@@ -694,6 +751,19 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	more = res.nrows > cnt;
 	n = more ? (int)cnt : res.nrows;
 	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	fit = pchat_bcc_fit(&res, n, chan_uri, budget);
+	if(fit < 0 || (fit == 0 && n > 0)) {
+		pchat_db_res_free(&res);
+		if(fit < 0)
+			return PCHAT_CMD_ERROR;
+		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		return PCHAT_CMD_OK;
+	}
+	if(fit < n) {
+		/* the newest that fit; the client pages back for the rest */
+		n = fit;
+		more = limited = 1;
+	}
 	pchat_xw_rpl_start(out, "bccontext", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
