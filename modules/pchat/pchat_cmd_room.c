@@ -30,6 +30,11 @@
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
 #define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
 #define PCHAT_BJOIN_MAX 256
+/* The least a (b)join reply takes: per room (a fib or an empty chanib),
+ * besides, and per listed user. */
+#define PCHAT_JOIN_ROOM_MIN 160
+#define PCHAT_JOIN_OVERHEAD 256
+#define PCHAT_UIB_MIN 24
 #define PCHAT_ROOMS_OF_MAX 1024
 
 static long long pchat_now_ms(void)
@@ -90,6 +95,7 @@ typedef struct pchat_joined
 	pchat_room_t room;
 	pchat_roster_snapshot_t snap;
 	int is_new;
+	int cut;  /* its roster did not fit the reply */
 	int code; /* 200, or the failure of this room */
 	char guid[64];
 	char domain[128];
@@ -254,6 +260,8 @@ static void pchat_write_chanib_roster(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *out,
 	pchat_xw_attr(out, "name", j->room.name);
 	pchat_xw_attr(out, "topic", j->room.topic);
 	pchat_xw_attr(out, "description", j->room.description);
+	if(j->cut)
+		pchat_xw_attr(out, "limited", "true");
 	pchat_write_aib(out, pool, &j->snap, 0, PCHAT_AIB_MEMBERS);
 	pchat_write_aib(out, pool, &j->snap, PCHAT_ROLE_MANAGER, PCHAT_AIB_MANAGERS);
 	pchat_xw_end(out, "chanib");
@@ -294,6 +302,54 @@ static int pchat_joined_dup(pchat_joined_t *js, int i)
 	return 0;
 }
 
+/* The (b)join reply: uibs of the pooled users (the joiner first, then
+ * the rooms' participants while the pool has room), then each room in
+ * order, limited="true" on a chanib whose roster was cut. */
+static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
+		pchat_xmsg_t *m, const char *name, pchat_joined_t *js, int n,
+		pchat_uib_pool_t *pool, pchat_xbuf_t *out)
+{
+	int i, k;
+
+	pool->n = 0;
+	pchat_uib_id(pool, &ctx->user);
+	/* ids first, so every uib precedes the chanibs that refer to it */
+	for(i = 0; i < n; i++) {
+		js[i].cut = 0;
+		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++) {
+			if(pchat_uib_id(pool, &js[i].snap.members[k].user) < 0)
+				js[i].cut = 1;
+		}
+	}
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < pool->n; i++) {
+		pchat_xw_start(out, "uib");
+		pchat_xw_attr_int(out, "id", i);
+		pchat_xw_attrn(out, "uri", pool->users[i].s, pool->users[i].len);
+		pchat_xw_end(out, "uib");
+	}
+	for(i = 0; i < n; i++) {
+		if(js[i].code == 0)
+			continue; /* a duplicate */
+		if(js[i].code == 200) {
+			pchat_write_chanib_roster(ctx, out, pool, &js[i]);
+			continue;
+		}
+		/* a room that failed, in place, with the reason beside it */
+		pchat_xw_start(out, "fib");
+		pchat_xw_attr(out, "key",
+				js[i].code == 403 ? "ACCESS_DENIED"
+				: js[i].code == 404 ? "NOT_FOUND"
+									: "OPERATION_FAILED");
+		pchat_xw_attr(out, "domain", js[i].domain);
+		pchat_xw_attr(out, "value", js[i].guid);
+		pchat_xw_attr(out, "reason", js[i].why ? js[i].why : "");
+		pchat_xw_end(out, "fib");
+	}
+	pchat_xw_rpl_end(out);
+}
+
 /* The shared body of join and bjoin. */
 static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 {
@@ -306,8 +362,9 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
-	int n = 0, i, k, total = 0;
+	int n = 0, i, k, total = 0, joined = 0, budget;
 	pchat_store_rc_t src;
+	pchat_xmark_t mk;
 
 	memset(&pool, 0, sizeof(pool));
 	memset(&viewer, 0, sizeof(viewer));
@@ -320,6 +377,13 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	if(n == 0 || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
 		pchat_rpl_error(env, m, name, 400,
 				n == 0 ? "no chanid" : "too many chanid blocks", out);
+		return PCHAT_CMD_OK;
+	}
+	/* each room is answered, even with no roster: refused before any
+	 * join when even that cannot fit */
+	budget = ctx->reply_limit - out->len;
+	if(n * PCHAT_JOIN_ROOM_MIN + PCHAT_JOIN_OVERHEAD > budget) {
+		pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 		return PCHAT_CMD_OK;
 	}
 	/* the user's side of the rules, once for all the rooms */
@@ -373,9 +437,15 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	}
 	if(!batch && js[0].code != 200) {
 		pchat_rpl_error(env, m, name, js[0].code, js[0].why, out);
+		joined = 1; /* nothing to undo */
 		goto done;
 	}
+	/* the largest roster that fits the reply budget: halved until the
+	 * reply fits, the joiner always listed; with none left, the joins
+	 * are taken back and the command refused (never a silent join) */
 	pool.size = total + 1;
+	if(pool.size > budget / PCHAT_UIB_MIN + 1)
+		pool.size = budget / PCHAT_UIB_MIN + 1;
 	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int)));
 	if(pool.users == NULL) {
 		PKG_MEM_ERROR;
@@ -383,42 +453,31 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		goto done;
 	}
 	pool.hashes = (unsigned int *)(pool.users + pool.size);
-	/* ids first, so every uib precedes the chanibs that refer to it */
-	for(i = 0; i < n; i++) {
-		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++)
-			pchat_uib_id(&pool, &js[i].snap.members[k].user);
-	}
-	pchat_xw_rpl_start(out, name, m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
-	for(i = 0; i < pool.n; i++) {
-		pchat_xw_start(out, "uib");
-		pchat_xw_attr_int(out, "id", i);
-		pchat_xw_attrn(out, "uri", pool.users[i].s, pool.users[i].len);
-		pchat_xw_end(out, "uib");
-	}
-	for(i = 0; i < n; i++) {
-		if(js[i].code == 0)
-			continue; /* a duplicate */
-		if(js[i].code == 200) {
-			pchat_write_chanib_roster(ctx, out, &pool, &js[i]);
-			pchat_notify_join(ctx, &js[i], batch ? "bjoin" : "join",
-					cfg.participant_update_limit);
-			continue;
+	pchat_xmark(out, &mk);
+	for(;;) {
+		pchat_join_reply(ctx, env, m, name, js, n, &pool, out);
+		if(out->err) {
+			rc = PCHAT_CMD_ERROR;
+			goto done;
 		}
-		/* a room that failed, in place, with the reason beside it */
-		pchat_xw_start(out, "fib");
-		pchat_xw_attr(out, "key",
-				js[i].code == 403 ? "ACCESS_DENIED"
-				: js[i].code == 404 ? "NOT_FOUND"
-									: "OPERATION_FAILED");
-		pchat_xw_attr(out, "domain", js[i].domain);
-		pchat_xw_attr(out, "value", js[i].guid);
-		pchat_xw_attr(out, "reason", js[i].why ? js[i].why : "");
-		pchat_xw_end(out, "fib");
+		if(out->len <= ctx->reply_limit)
+			break;
+		pchat_xrewind(out, &mk);
+		if(pool.size <= 1) {
+			pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
+			goto done;
+		}
+		pool.size /= 2;
 	}
-	pchat_xw_rpl_end(out);
+	for(i = 0; i < n; i++) {
+		if(js[i].code == 200)
+			pchat_notify_join(ctx, &js[i], name, cfg.participant_update_limit);
+	}
+	joined = 1;
 done:
 	for(i = 0; js && i < n; i++) {
+		if(!joined && js[i].is_new) /* refused after all: undone */
+			_pchat_roster.part((unsigned long long)js[i].room.id, ctx->sess_id);
 		if(js[i].snap.members)
 			_pchat_roster.free_snapshot(&js[i].snap);
 	}
