@@ -254,3 +254,21 @@ def test_grpchat_answers_hidden_rooms_as_missing(kam, mariadb, users):
     assert expect[0] == 404
     for kind, guid in rooms.items():
         assert ask(guid) == expect, kind
+
+
+def test_join_that_cannot_be_answered_is_undone(mariadb, kamailio_factory):
+    kam = kamailio_factory(defines={"PCHAT_MAX_REPLY_SIZE": "4096"})
+    rid, guid, _ = make_room(mariadb)
+    alice, bob = ChatUser(kam, unique("in")), ChatUser(kam, unique("late"))
+    try:
+        assert alice.join(guid).code == 200
+        amp = sql_quote("&" * 256)  # escaped: 1280 bytes each
+        mariadb.sql(f"UPDATE pchat_node SET name = {amp}, description = {amp}, "
+                    f"topic = {amp} WHERE id = {rid}", db="pchat")
+        rep = bob.join(guid)
+        assert rep.code == 413 and "reply size limit" in find(rep.data, "error").text
+        assert bob.uri not in kam.rpc("pchat_roster.room", f"s:{rid}")
+        alice.dlg.expect_no_server_info(within=1.0)  # no ntc:join for a join undone
+    finally:
+        alice.close()
+        bob.close()
