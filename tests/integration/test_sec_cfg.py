@@ -269,3 +269,23 @@ def test_make_run_passes_a_write_queue_bound_from_its_shm_size():
     assert '-A "PCHAT_SHM_MB=$shm_mb"' in text
     assert '-A "PCHAT_TCP_WQ_MAX=$wq_max"' in text
     assert re.search(r"wq_max=\$\(\(shm_mb \* 1048576 / 4\)\)", text)
+
+
+def test_udp_replies_go_to_the_source_not_the_via_port(kam):
+    """A UDP request whose Via names another port is answered where it came
+    from: the Via cannot aim our replies at a third party."""
+    trap = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    trap.bind(("127.0.0.1", 0))
+    trap.settimeout(1.0)
+    try:
+        with SipClient("127.0.0.1", kam.port, transport="udp", user=unique("via")) as u:
+            call_id = unique("via")
+            raw = u.build_request(
+                "OPTIONS", kam.service_uri, call_id=call_id, from_tag="viatag",
+                to_uri=kam.service_uri, to_tag=None, cseq=1,
+                via=f"SIP/2.0/UDP 127.0.0.1:{trap.getsockname()[1]};branch={_gen_branch()}")
+            assert u.transact(raw, call_id, 1, "OPTIONS", timeout=3).status > 0
+            with pytest.raises(socket.timeout):
+                trap.recvfrom(65535)
+    finally:
+        trap.close()
