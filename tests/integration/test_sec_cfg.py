@@ -148,7 +148,8 @@ def test_node_refuses_a_record_route_not_of_the_sender(pair, mariadb):
         assert rejected.value.response.status == 403
         # the front-end's own: its top entry is the address that sent it
         c.invite(node.service_uri, extra_headers=[
-            ("Record-Route", f"<sip:127.0.0.1:{c.local_port};transport=tcp;lr>")])
+            ("Record-Route", f"<sip:127.0.0.1:{c.local_port};transport=tcp;lr>"),
+            ("P-Asserted-Identity", f"<sip:{c.user}@example.com>")])
 
 
 def test_client_alias_does_not_reach_another_connection(pair, mariadb):
