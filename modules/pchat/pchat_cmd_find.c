@@ -151,6 +151,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
 	int i, found = 0, extended, first, n;
+	pchat_xmark_t mk;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
@@ -187,6 +188,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
 			continue;
 		found++;
+		pchat_xmark(out, &mk);
 		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s",
 				ctx->invited->host.len, ctx->invited->host.s, room.guid);
 		snprintf(count, sizeof(count), "%d",
@@ -208,6 +210,11 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_prop(out, "prop", "urn:parlano:ma:prop:logged",
 				room.chat_history ? "true" : "false");
 		pchat_xw_end(out, "chanib");
+		if(out->len > ctx->reply_limit - 32) {
+			/* the reply is full: the first rooms by name, refine the search */
+			pchat_xrewind(out, &mk);
+			break;
+		}
 	}
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&acc);

@@ -184,6 +184,22 @@ def test_preference_bundles_are_capped(mariadb, kamailio_factory):
         alice.close()
 
 
+def test_chansrch_is_cut_to_the_reply_limit(mariadb, kamailio_factory):
+    kam = kamailio_factory(defines={"PCHAT_MAX_REPLY_SIZE": "4096"})
+    prefix = unique("many")
+    for i in range(40):
+        make_room(mariadb, name=f"{prefix}-{i:02d}")
+    alice = ChatUser(kam, unique("srch"))
+    try:
+        rep = alice.dlg.command("chansrch", f'<qib qtype="BYNAME" criteria="{prefix}" '
+                                            'extended="false"/>')
+        assert rep.code == 200 and body_bytes(rep.sip) <= 4096
+        names = [c.get("name") for c in findall(rep.data, "chanib")]
+        assert 0 < len(names) < 40 and names == sorted(names)
+    finally:
+        alice.close()
+
+
 # --- 7: atomic envelopes -----------------------------------------------------
 
 def test_join_then_a_refused_post_is_not_a_silent_join(kam, mariadb, users):
