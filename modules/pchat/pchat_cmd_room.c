@@ -195,20 +195,33 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 }
 
 /* Reply-local ids for the pooled uib list of a (b)join reply. */
+/* The distinct participants of a (b)join reply, numbered in order of first
+ * appearance; an open-addressing index (twice the pool's first size, a
+ * power of two) keeps finding a user O(1), so a reply is built in time
+ * linear in the rosters, not quadratic. */
 typedef struct pchat_uib_pool
 {
 	int n;
 	int size;
 	str *users;
 	unsigned int *hashes;
+	int *index; /* -1: empty, else a position in users */
+	unsigned int mask;
 } pchat_uib_pool_t;
+
+static void pchat_uib_reset(pchat_uib_pool_t *p)
+{
+	p->n = 0;
+	memset(p->index, 0xff, (p->mask + 1) * sizeof(int));
+}
 
 static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 {
 	unsigned int h = get_hash1_raw(user->s, user->len);
+	unsigned int k;
 	int i;
 
-	for(i = 0; i < p->n; i++) {
+	for(k = h & p->mask; (i = p->index[k]) >= 0; k = (k + 1) & p->mask) {
 		if(p->hashes[i] == h && p->users[i].len == user->len
 				&& strncasecmp(p->users[i].s, user->s, user->len) == 0)
 			return i;
@@ -217,6 +230,7 @@ static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 		return -1;
 	p->users[p->n] = *user;
 	p->hashes[p->n] = h;
+	p->index[k] = p->n;
 	return p->n++;
 }
 
@@ -311,7 +325,7 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 {
 	int i, k;
 
-	pool->n = 0;
+	pchat_uib_reset(pool);
 	pchat_uib_id(pool, &ctx->user);
 	/* ids first, so every uib precedes the chanibs that refer to it */
 	for(i = 0; i < n; i++) {
@@ -446,13 +460,18 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	pool.size = total + 1;
 	if(pool.size > budget / PCHAT_UIB_MIN + 1)
 		pool.size = budget / PCHAT_UIB_MIN + 1;
-	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int)));
+	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
+		pool.mask <<= 1;
+	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int))
+							+ pool.mask * sizeof(int));
 	if(pool.users == NULL) {
 		PKG_MEM_ERROR;
 		rc = PCHAT_CMD_ERROR;
 		goto done;
 	}
 	pool.hashes = (unsigned int *)(pool.users + pool.size);
+	pool.index = (int *)(pool.hashes + pool.size);
+	pool.mask--;
 	pchat_xmark(out, &mk);
 	for(;;) {
 		pchat_join_reply(ctx, env, m, name, js, n, &pool, out);
