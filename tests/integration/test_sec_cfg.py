@@ -33,14 +33,6 @@ def add_subscriber(db, user, domain="example.com", password="pw"):
 
 
 @pytest.fixture(scope="module")
-def pair(db_url):
-    fe, node = start_pair(db_url)
-    yield fe, node
-    fe.cleanup()
-    node.cleanup()
-
-
-@pytest.fixture(scope="module")
 def auth_kam(db_url, subscribers):
     from kamailio import Kamailio
     from mariadb import free_port

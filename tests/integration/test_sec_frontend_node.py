@@ -8,10 +8,9 @@ import time
 
 import pytest
 
-from chat import make_room, set_policy, unique
+from chat import make_room, set_policy, unique, wait_until
 from signin import connect, open_chat, pool_uri, sign_in
 from sipclient import find, parse_xccos
-from test_frontend import start_pair
 from test_signin import post_and_receive
 
 
@@ -39,24 +38,6 @@ def cut_front_end_connections(node):
                          capture_output=True, text=True)
     if res.returncode != 0:
         pytest.skip(f"ss -K unavailable: {res.stderr.strip()}")
-
-
-@pytest.fixture(scope="module")
-def pair(db_url):
-    fe, node = start_pair(db_url)
-    yield fe, node
-    fe.cleanup()
-    node.cleanup()
-
-
-def wait_until(cond, timeout=10, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(step)
-    return cond()
 
 
 def test_front_end_reconnect_keeps_the_sessions(pair, mariadb):

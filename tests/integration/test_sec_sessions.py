@@ -8,23 +8,8 @@ import time
 
 import pytest
 
-from chat import ChatUser, make_room, unique
+from chat import make_room, session_of, unique, wait_until
 from sipclient import InviteRejected, SipClient, find
-
-
-def wait_until(cond, timeout=10, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(step)
-    return cond()
-
-
-def session_of(kam, user):
-    found = [s for s in kam.sessions() if s["call_id"] == user.dlg.call_id]
-    return found[0] if found else None
 
 
 def forged(kam):
@@ -40,24 +25,6 @@ def forged_reply(info, code=481, branch=None):
              f"To: {info.header('To')}", f"Call-ID: {info.call_id}",
              f"CSeq: {info.header('CSeq')}", "Content-Length: 0"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-@pytest.fixture
-def instance(kamailio_factory):
-    made = []
-
-    def start(**defines):
-        kam = kamailio_factory(defines=defines)
-
-        def user(transport="tcp"):
-            u = ChatUser(kam, unique("s"), transport)
-            made.append(u)
-            return u
-        return kam, user
-
-    yield start
-    for u in made:
-        u.close()
 
 
 def send_forgeries(kam, packets):
