@@ -71,3 +71,35 @@ def kam(db_url):
     k = Kamailio(free_port(), db_url).start()
     yield k
     k.cleanup()
+
+
+@pytest.fixture
+def instance(kamailio_factory):
+    """A Kamailio of its own (tests that read global counters or set limits
+    low): instance(**defines) returns (kam, user), user(transport) signs a
+    chat user in."""
+    from chat import ChatUser, unique  # tests/integration, on pytest's path
+    made = []
+
+    def start(**defines):
+        kam = kamailio_factory(defines=defines)
+
+        def user(transport="tcp"):
+            u = ChatUser(kam, unique("u"), transport)
+            made.append(u)
+            return u
+        return kam, user
+
+    yield start
+    for u in made:
+        u.close()
+
+
+@pytest.fixture(scope="module")
+def pair(db_url):
+    """A front-end (cfg/pchat-frontend.cfg) and a chat node behind it."""
+    from test_frontend import start_pair
+    fe, node = start_pair(db_url)
+    yield fe, node
+    fe.cleanup()
+    node.cleanup()

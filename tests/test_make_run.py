@@ -2,13 +2,14 @@
 stops everything on Ctrl-C, and keeps the data for the next start."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 
-from kamailio import TOP
+from kamailio import KAMCMD, TOP
 from mariadb import free_port
 
 RUN = os.path.join(TOP, "tools", "pchat-run")
@@ -58,6 +59,21 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert "cmd:getserverinfo: 200 SUCCESS_OK" in out
         text = open(logpath).read()
         assert f"pchat is starting on sip:127.0.0.1:{port}" in text
+        # open mode says what it is, on the terminal and in Kamailio's log
+        assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
+               "identity" in text
+        assert "pchat: OPEN MODE (no WITH_AUTH): sign-in is not checked, anyone may " \
+               "claim any identity" in text
+        # the total TCP write queue is a quarter of the shared memory it lives
+        # in (make run's -m 256)
+        ctl = f"unix:{rundir}/kamailio/kamailio_ctl"
+        tcp = subprocess.run([KAMCMD, "-s", ctl, "core.tcp_options"], capture_output=True,
+                             text=True, check=True).stdout
+        shm = subprocess.run([KAMCMD, "-s", ctl, "core.shmmem"], capture_output=True,
+                             text=True, check=True).stdout
+        wq_max = int(re.search(r"^\s*wq_max:\s*(\d+)", tcp, re.M).group(1))
+        total = int(re.search(r"^\s*total:\s*(\d+)", shm, re.M).group(1))
+        assert 0 < wq_max <= 256 * 1048576 // 4 and wq_max < total // 3, (wq_max, total)
         subprocess.run([DB, "sql", "-e",
                         "UPDATE pchat_config SET value='77' WHERE name='search_limit'"],
                        env=env, check=True)

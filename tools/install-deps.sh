@@ -13,6 +13,7 @@ PKGS=(
 	build-essential pkg-config dpkg-dev   # dpkg-dev: apt-get source, dpkg-buildflags
 	bison flex                   # Kamailio's `make cfg` checks for them
 	python3 python3-pytest       # integration tests drive real SIP from Python
+	strace                       # a pchatctl test checks it never chmods by path
 )
 
 missing=()

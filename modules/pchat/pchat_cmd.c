@@ -24,6 +24,7 @@
 #include "pchat_fanout.h"
 
 #include "pchat_cmd.h"
+#include "pchat_mod.h"
 #include "pchat_store.h"
 
 /* Server envelope ids: one counter for the whole server, so ids never
@@ -228,52 +229,148 @@ static void pchat_cmd_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
 	pchat_xw_rpl_end(out);
 }
 
+void pchat_xmark(pchat_xbuf_t *b, pchat_xmark_t *mk)
+{
+	mk->len = b->len;
+	mk->open_tag = b->open_tag;
+	mk->depth = b->depth;
+}
+
+void pchat_xrewind(pchat_xbuf_t *b, pchat_xmark_t *mk)
+{
+	b->len = mk->len;
+	b->open_tag = mk->open_tag;
+	b->depth = mk->depth;
+	if(b->s)
+		b->s[b->len] = '\0';
+}
+
+/* Replies copy the id and seqid of each message: a long one would make a
+ * reply as large as the request times the messages, so they are bounded
+ * before anything runs. NULL when all are fine. */
+static const char *pchat_cmd_check_ids(pchat_xccos_env_t *env)
+{
+	int i;
+
+	for(i = 0; i < env->nmsgs; i++) {
+		if(strlen(env->msgs[i].id) > PCHAT_CMD_ID_MAX)
+			return "a message id is longer than 64 bytes";
+		if(strlen(env->msgs[i].seqid) > PCHAT_CMD_SEQID_MAX)
+			return "a message seqid is longer than 32 bytes";
+	}
+	return NULL;
+}
+
+/* What the error reply of each message takes, so that however much the
+ * earlier commands return, every later one can still be answered. */
+static int pchat_cmd_reserve(
+		pchat_xccos_env_t *env, int *reserve, pchat_xbuf_t *scratch)
+{
+	int i;
+
+	for(i = env->nmsgs - 1; i >= 0; i--) {
+		reserve[i] = i + 1 < env->nmsgs ? reserve[i + 1] : 0;
+		if(env->msgs[i].kind == PCHAT_XMSG_GRPCHAT)
+			continue;
+		scratch->len = 0;
+		pchat_cmd_error(env, &env->msgs[i], 413, PCHAT_CMD_TOO_BIG, scratch);
+		if(scratch->err)
+			return -1;
+		reserve[i] += scratch->len;
+	}
+	return 0;
+}
+
+/* One cmd (not a post): its rpl, or a 413 when it does not fit. */
+static pchat_cmd_rc_t pchat_cmd_one(pchat_cmd_ctx_t *ctx,
+		pchat_xccos_env_t *env, pchat_xmsg_t *m, pchat_xbuf_t *out)
+{
+	pchat_cmd_def_t *d;
+	const char *name;
+	pchat_xmark_t mk;
+	pchat_cmd_rc_t rc;
+
+	if(m->kind != PCHAT_XMSG_CMD) {
+		pchat_cmd_error(env, m, 400,
+				"clients send cmd or grpchat, not rpl or ntc", out);
+		return PCHAT_CMD_OK;
+	}
+	name = pchat_xccos_name(m->id, "cmd:");
+	if(name == NULL || name[0] == '\0') {
+		pchat_cmd_error(env, m, 400, "cmd without a cmd:<name> id", out);
+		return PCHAT_CMD_OK;
+	}
+	for(d = _pchat_cmds; d->name; d++) {
+		if(strcmp(d->name, name) == 0)
+			break;
+	}
+	if(d->name == NULL) {
+		pchat_cmd_error(env, m, 501, "unknown command", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_xmark(out, &mk);
+	rc = d->f(ctx, env, m, out);
+	if(rc != PCHAT_CMD_OK) {
+		pchat_xrewind(out, &mk); /* no half-written rpl */
+		return rc;
+	}
+	if(out->len > ctx->reply_limit) {
+		/* commands with effects (join, bjoin) fit by construction; the
+		 * others have none, and say why they answer nothing */
+		pchat_xrewind(out, &mk);
+		pchat_cmd_error(env, m, 413, PCHAT_CMD_TOO_BIG, out);
+	}
+	return PCHAT_CMD_OK;
+}
+
+/* Runs the messages in order. A message that fails at SIP level (a
+ * refused post) or for want of storage stops the envelope there: what ran
+ * before it stands, so its replies stay in out and its notices stay
+ * queued; the caller sends both after the SIP answer. */
 pchat_cmd_rc_t pchat_cmd_execute(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 		pchat_xbuf_t *out)
 {
-	pchat_cmd_def_t *d;
+	int reserve[PCHAT_XCCOS_MAX_MSGS];
+	pchat_xbuf_t scratch;
+	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
+	const char *bad;
 	pchat_xmsg_t *m;
-	const char *name;
-	pchat_cmd_rc_t rc;
-	int i;
+	int i, replies = 0;
 
-	int replies = 0;
-
+	if((bad = pchat_cmd_check_ids(env)) != NULL)
+		return pchat_cmd_sip_error(ctx, 400, "Bad Request", bad);
+	pchat_xbuf_init(&scratch);
+	i = pchat_cmd_reserve(env, reserve, &scratch);
+	pchat_xbuf_free(&scratch);
+	if(i < 0)
+		return PCHAT_CMD_ERROR;
+	if(env->nmsgs > 0 && reserve[0] + 128 > pchat_max_reply)
+		return pchat_cmd_sip_error(ctx, 413, "Request Entity Too Large",
+				"even error replies to this envelope would exceed "
+				"max_reply_size");
 	pchat_xw_env_start(out, pchat_cmd_next_envid());
 	for(i = 0; i < env->nmsgs; i++) {
 		m = &env->msgs[i];
+		/* room for "</xccos>" and the error replies of those after */
+		ctx->reply_limit = pchat_max_reply - 16
+						   - (i + 1 < env->nmsgs ? reserve[i + 1] : 0);
 		if(m->kind == PCHAT_XMSG_GRPCHAT) {
 			/* answered at SIP level: no rpl */
 			rc = pchat_cmd_grpchat(ctx, env, m, out);
-			if(rc != PCHAT_CMD_OK || ctx->sip_code)
-				return rc;
-			continue;
+		} else {
+			replies++;
+			rc = pchat_cmd_one(ctx, env, m, out);
 		}
-		replies++;
-		if(m->kind != PCHAT_XMSG_CMD) {
-			pchat_cmd_error(env, m, 400,
-					"clients send cmd or grpchat, not rpl or ntc", out);
-			continue;
+		if(rc != PCHAT_CMD_OK || ctx->sip_code) {
+			if(m->kind != PCHAT_XMSG_GRPCHAT)
+				replies--;
+			break;
 		}
-		name = pchat_xccos_name(m->id, "cmd:");
-		if(name == NULL || name[0] == '\0') {
-			pchat_cmd_error(env, m, 400, "cmd without a cmd:<name> id", out);
-			continue;
-		}
-		for(d = _pchat_cmds; d->name; d++) {
-			if(strcmp(d->name, name) == 0)
-				break;
-		}
-		if(d->name == NULL) {
-			pchat_cmd_error(env, m, 501, "unknown command", out);
-			continue;
-		}
-		rc = d->f(ctx, env, m, out);
-		if(rc != PCHAT_CMD_OK)
-			return rc;
 	}
 	pchat_xw_env_end(out);
-	if(replies == 0)
+	if(replies == 0 || out->err)
 		out->len = 0; /* only posts: nothing to send back */
-	return out->err ? PCHAT_CMD_ERROR : PCHAT_CMD_OK;
+	if(rc == PCHAT_CMD_OK && out->err)
+		rc = PCHAT_CMD_ERROR;
+	return rc;
 }

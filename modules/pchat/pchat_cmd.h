@@ -47,7 +47,29 @@ typedef struct pchat_cmd_ctx
 	char sip_reason[64];
 	char sip_warning[200];
 	pchat_delivery_t *deliveries; /* in order */
+	/* the reply envelope may grow up to here while the current command
+	 * runs: max_reply_size less what the later messages of the envelope
+	 * need for an error reply each (set by pchat_cmd_execute) */
+	int reply_limit;
 } pchat_cmd_ctx_t;
+
+/* The longest id and seqid of a client message: replies copy them. */
+#define PCHAT_CMD_ID_MAX 64
+#define PCHAT_CMD_SEQID_MAX 32
+
+/* The XCCOS error of a command whose answer does not fit the reply. */
+#define PCHAT_CMD_TOO_BIG                                                 \
+	"the answer exceeds the reply size limit of one envelope "            \
+	"(max_reply_size): ask for less, or in an envelope of its own"
+
+/* A writer position, to take back what one command wrote. */
+typedef struct pchat_xmark
+{
+	int len, open_tag, depth;
+} pchat_xmark_t;
+
+void pchat_xmark(pchat_xbuf_t *b, pchat_xmark_t *mk);
+void pchat_xrewind(pchat_xbuf_t *b, pchat_xmark_t *mk);
 
 /* Queues an envelope for a room; returns its body buffer to fill, NULL
  * when out of memory. */

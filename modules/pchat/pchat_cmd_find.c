@@ -24,6 +24,7 @@
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
 #include "pchat_room.h"
+#include "pchat_mod.h"
 
 #define PCHAT_SEARCH_SCAN_MAX 5000
 
@@ -150,6 +151,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
 	int i, found = 0, extended, first, n;
+	pchat_xmark_t mk;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
@@ -186,6 +188,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
 			continue;
 		found++;
+		pchat_xmark(out, &mk);
 		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s",
 				ctx->invited->host.len, ctx->invited->host.s, room.guid);
 		snprintf(count, sizeof(count), "%d",
@@ -207,6 +210,11 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_prop(out, "prop", "urn:parlano:ma:prop:logged",
 				room.chat_history ? "true" : "false");
 		pchat_xw_end(out, "chanib");
+		if(out->len > ctx->reply_limit - 32) {
+			/* the reply is full: the first rooms by name, refine the search */
+			pchat_xrewind(out, &mk);
+			break;
+		}
 	}
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&acc);
@@ -306,6 +314,38 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	return PCHAT_CMD_OK;
 }
 
+/* Is the user at max_preferences bundles (a new one is refused)? 1 or 0,
+ * or a PCHAT_STORE_* error (< 0). Inside setpref's transaction the
+ * count locks the user's rows, so two racing creations cannot both pass. */
+static int pchat_pref_full(str *user, int lock)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+	int full;
+
+	src = pchat_db_exec(lock ? "SELECT COUNT(*) FROM pchat_preference WHERE "
+							   "user_uri = ? FOR UPDATE"
+							 : "SELECT COUNT(*) FROM pchat_preference WHERE "
+							   "user_uri = ?",
+			&res, user);
+	if(src != PCHAT_STORE_OK)
+		return src;
+	full = res.nrows > 0 && atoi(res.rows[0][0]) >= pchat_max_preferences;
+	pchat_db_res_free(&res);
+	return full;
+}
+
+static void pchat_pref_full_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
+		const char *name, pchat_xbuf_t *out)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why),
+			"the user already has %d preference bundles (max_preferences)",
+			pchat_max_preferences);
+	pchat_find_error(env, m, name, 403, why, out);
+}
+
 /* cmd:getpref: the stored bundle when newer than the version the client
  * has; createdefault="true" makes an empty one when there is none. */
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
@@ -317,6 +357,7 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 	long long have = seqid ? strtoll(seqid, NULL, 10) : -1;
 	pchat_db_res_t res;
 	pchat_store_rc_t src;
+	int full;
 
 	if(label == NULL || label[0] == '\0' || strlen(label) > 128) {
 		pchat_find_error(env, m, "getpref", 400, "pref needs a label", out);
@@ -328,6 +369,14 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_OK && res.nrows == 0 && create
 			&& strcasecmp(create, "true") == 0) {
 		pchat_db_res_free(&res);
+		full = pchat_pref_full(&ctx->user, 0);
+		if(full == 1) {
+			pchat_pref_full_error(env, m, "getpref", out);
+			return PCHAT_CMD_OK;
+		}
+		src = full < 0 ? (pchat_store_rc_t)full : PCHAT_STORE_OK;
+		if(src != PCHAT_STORE_OK)
+			goto failed;
 		src = pchat_db_exec("INSERT IGNORE INTO pchat_preference (user_uri, "
 							"label, seqid, content) VALUES (?, ?, 0, '')",
 				NULL, &ctx->user, label);
@@ -336,6 +385,7 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 								"WHERE user_uri = ? AND label = ?",
 					&res, &ctx->user, label);
 	}
+failed:
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
@@ -371,12 +421,21 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	long long have = seqid ? strtoll(seqid, NULL, 10) : 0, stored = -1;
 	pchat_db_res_t res;
 	pchat_store_rc_t src;
-	char next[24];
+	char next[24], why[128];
+	int full;
 
 	if(label == NULL || label[0] == '\0' || strlen(label) > 128
 			|| content == NULL) {
 		pchat_find_error(env, m, "setpref", 400,
 				"pref needs a label and a content", out);
+		return PCHAT_CMD_OK;
+	}
+	if((int)strlen(content) > pchat_max_preference_size) {
+		snprintf(why, sizeof(why),
+				"preference content of %d bytes exceeds %d "
+				"(max_preference_size)",
+				(int)strlen(content), pchat_max_preference_size);
+		pchat_find_error(env, m, "setpref", 413, why, out);
 		return PCHAT_CMD_OK;
 	}
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
@@ -389,6 +448,18 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	if(res.nrows)
 		stored = strtoll(res.rows[0][0], NULL, 10);
 	pchat_db_res_free(&res);
+	if(stored < 0) { /* a new bundle */
+		full = pchat_pref_full(&ctx->user, 1);
+		if(full < 0) {
+			src = (pchat_store_rc_t)full;
+			goto rollback;
+		}
+		if(full) {
+			pchat_db_rollback();
+			pchat_pref_full_error(env, m, "setpref", out);
+			return PCHAT_CMD_OK;
+		}
+	}
 	if(stored > have) {
 		pchat_db_rollback();
 		pchat_find_error(env, m, "setpref", 409,

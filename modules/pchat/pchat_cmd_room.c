@@ -30,6 +30,11 @@
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
 #define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
 #define PCHAT_BJOIN_MAX 256
+/* The least a (b)join reply takes: per room (a fib or an empty chanib),
+ * besides, and per listed user. */
+#define PCHAT_JOIN_ROOM_MIN 160
+#define PCHAT_JOIN_OVERHEAD 256
+#define PCHAT_UIB_MIN 24
 #define PCHAT_ROOMS_OF_MAX 1024
 
 static long long pchat_now_ms(void)
@@ -90,6 +95,7 @@ typedef struct pchat_joined
 	pchat_room_t room;
 	pchat_roster_snapshot_t snap;
 	int is_new;
+	int cut;  /* its roster did not fit the reply */
 	int code; /* 200, or the failure of this room */
 	char guid[64];
 	char domain[128];
@@ -189,20 +195,33 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 }
 
 /* Reply-local ids for the pooled uib list of a (b)join reply. */
+/* The distinct participants of a (b)join reply, numbered in order of first
+ * appearance; an open-addressing index (twice the pool's first size, a
+ * power of two) keeps finding a user O(1), so a reply is built in time
+ * linear in the rosters, not quadratic. */
 typedef struct pchat_uib_pool
 {
 	int n;
 	int size;
 	str *users;
 	unsigned int *hashes;
+	int *index; /* -1: empty, else a position in users */
+	unsigned int mask;
 } pchat_uib_pool_t;
+
+static void pchat_uib_reset(pchat_uib_pool_t *p)
+{
+	p->n = 0;
+	memset(p->index, 0xff, (p->mask + 1) * sizeof(int));
+}
 
 static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 {
 	unsigned int h = get_hash1_raw(user->s, user->len);
+	unsigned int k;
 	int i;
 
-	for(i = 0; i < p->n; i++) {
+	for(k = h & p->mask; (i = p->index[k]) >= 0; k = (k + 1) & p->mask) {
 		if(p->hashes[i] == h && p->users[i].len == user->len
 				&& strncasecmp(p->users[i].s, user->s, user->len) == 0)
 			return i;
@@ -211,6 +230,7 @@ static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 		return -1;
 	p->users[p->n] = *user;
 	p->hashes[p->n] = h;
+	p->index[k] = p->n;
 	return p->n++;
 }
 
@@ -254,6 +274,8 @@ static void pchat_write_chanib_roster(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *out,
 	pchat_xw_attr(out, "name", j->room.name);
 	pchat_xw_attr(out, "topic", j->room.topic);
 	pchat_xw_attr(out, "description", j->room.description);
+	if(j->cut)
+		pchat_xw_attr(out, "limited", "true");
 	pchat_write_aib(out, pool, &j->snap, 0, PCHAT_AIB_MEMBERS);
 	pchat_write_aib(out, pool, &j->snap, PCHAT_ROLE_MANAGER, PCHAT_AIB_MANAGERS);
 	pchat_xw_end(out, "chanib");
@@ -282,6 +304,66 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 	pchat_notice_end(b);
 }
 
+/* A room named twice in one bjoin is joined and answered once. */
+static int pchat_joined_dup(pchat_joined_t *js, int i)
+{
+	int k;
+
+	for(k = 0; k < i; k++) {
+		if(js[k].code != 0 && strcmp(js[k].guid, js[i].guid) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The (b)join reply: uibs of the pooled users (the joiner first, then
+ * the rooms' participants while the pool has room), then each room in
+ * order, limited="true" on a chanib whose roster was cut. */
+static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
+		pchat_xmsg_t *m, const char *name, pchat_joined_t *js, int n,
+		pchat_uib_pool_t *pool, pchat_xbuf_t *out)
+{
+	int i, k;
+
+	pchat_uib_reset(pool);
+	pchat_uib_id(pool, &ctx->user);
+	/* ids first, so every uib precedes the chanibs that refer to it */
+	for(i = 0; i < n; i++) {
+		js[i].cut = 0;
+		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++) {
+			if(pchat_uib_id(pool, &js[i].snap.members[k].user) < 0)
+				js[i].cut = 1;
+		}
+	}
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < pool->n; i++) {
+		pchat_xw_start(out, "uib");
+		pchat_xw_attr_int(out, "id", i);
+		pchat_xw_attrn(out, "uri", pool->users[i].s, pool->users[i].len);
+		pchat_xw_end(out, "uib");
+	}
+	for(i = 0; i < n; i++) {
+		if(js[i].code == 0)
+			continue; /* a duplicate */
+		if(js[i].code == 200) {
+			pchat_write_chanib_roster(ctx, out, pool, &js[i]);
+			continue;
+		}
+		/* a room that failed, in place, with the reason beside it */
+		pchat_xw_start(out, "fib");
+		pchat_xw_attr(out, "key",
+				js[i].code == 403 ? "ACCESS_DENIED"
+				: js[i].code == 404 ? "NOT_FOUND"
+									: "OPERATION_FAILED");
+		pchat_xw_attr(out, "domain", js[i].domain);
+		pchat_xw_attr(out, "value", js[i].guid);
+		pchat_xw_attr(out, "reason", js[i].why ? js[i].why : "");
+		pchat_xw_end(out, "fib");
+	}
+	pchat_xw_rpl_end(out);
+}
+
 /* The shared body of join and bjoin. */
 static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 {
@@ -294,8 +376,9 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
-	int n = 0, i, k, total = 0;
+	int n = 0, i, k, total = 0, joined = 0, budget;
 	pchat_store_rc_t src;
+	pchat_xmark_t mk;
 
 	memset(&pool, 0, sizeof(pool));
 	memset(&viewer, 0, sizeof(viewer));
@@ -308,6 +391,13 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	if(n == 0 || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
 		pchat_rpl_error(env, m, name, 400,
 				n == 0 ? "no chanid" : "too many chanid blocks", out);
+		return PCHAT_CMD_OK;
+	}
+	/* each room is answered, even with no roster: refused before any
+	 * join when even that cannot fit */
+	budget = ctx->reply_limit - out->len;
+	if(n * PCHAT_JOIN_ROOM_MIN + PCHAT_JOIN_OVERHEAD > budget) {
+		pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 		return PCHAT_CMD_OK;
 	}
 	/* the user's side of the rules, once for all the rooms */
@@ -342,6 +432,10 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			js[i].why = "chanid without value";
 			continue;
 		}
+		if(pchat_joined_dup(js, i)) {
+			js[i].code = 0; /* listed once already: answered there */
+			continue;
+		}
 		rc = pchat_join_one(ctx, &viewer, &inv, &js[i]);
 		if(rc != PCHAT_CMD_OK)
 			goto done;
@@ -357,50 +451,52 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	}
 	if(!batch && js[0].code != 200) {
 		pchat_rpl_error(env, m, name, js[0].code, js[0].why, out);
+		joined = 1; /* nothing to undo */
 		goto done;
 	}
+	/* the largest roster that fits the reply budget: halved until the
+	 * reply fits, the joiner always listed; with none left, the joins
+	 * are taken back and the command refused (never a silent join) */
 	pool.size = total + 1;
-	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int)));
+	if(pool.size > budget / PCHAT_UIB_MIN + 1)
+		pool.size = budget / PCHAT_UIB_MIN + 1;
+	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
+		pool.mask <<= 1;
+	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int))
+							+ pool.mask * sizeof(int));
 	if(pool.users == NULL) {
 		PKG_MEM_ERROR;
 		rc = PCHAT_CMD_ERROR;
 		goto done;
 	}
 	pool.hashes = (unsigned int *)(pool.users + pool.size);
-	/* ids first, so every uib precedes the chanibs that refer to it */
-	for(i = 0; i < n; i++) {
-		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++)
-			pchat_uib_id(&pool, &js[i].snap.members[k].user);
-	}
-	pchat_xw_rpl_start(out, name, m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
-	for(i = 0; i < pool.n; i++) {
-		pchat_xw_start(out, "uib");
-		pchat_xw_attr_int(out, "id", i);
-		pchat_xw_attrn(out, "uri", pool.users[i].s, pool.users[i].len);
-		pchat_xw_end(out, "uib");
-	}
-	for(i = 0; i < n; i++) {
-		if(js[i].code == 200) {
-			pchat_write_chanib_roster(ctx, out, &pool, &js[i]);
-			pchat_notify_join(ctx, &js[i], batch ? "bjoin" : "join",
-					cfg.participant_update_limit);
-			continue;
+	pool.index = (int *)(pool.hashes + pool.size);
+	pool.mask--;
+	pchat_xmark(out, &mk);
+	for(;;) {
+		pchat_join_reply(ctx, env, m, name, js, n, &pool, out);
+		if(out->err) {
+			rc = PCHAT_CMD_ERROR;
+			goto done;
 		}
-		/* a room that failed, in place, with the reason beside it */
-		pchat_xw_start(out, "fib");
-		pchat_xw_attr(out, "key",
-				js[i].code == 403 ? "ACCESS_DENIED"
-				: js[i].code == 404 ? "NOT_FOUND"
-									: "OPERATION_FAILED");
-		pchat_xw_attr(out, "domain", js[i].domain);
-		pchat_xw_attr(out, "value", js[i].guid);
-		pchat_xw_attr(out, "reason", js[i].why ? js[i].why : "");
-		pchat_xw_end(out, "fib");
+		if(out->len <= ctx->reply_limit)
+			break;
+		pchat_xrewind(out, &mk);
+		if(pool.size <= 1) {
+			pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
+			goto done;
+		}
+		pool.size /= 2;
 	}
-	pchat_xw_rpl_end(out);
+	for(i = 0; i < n; i++) {
+		if(js[i].code == 200)
+			pchat_notify_join(ctx, &js[i], name, cfg.participant_update_limit);
+	}
+	joined = 1;
 done:
 	for(i = 0; js && i < n; i++) {
+		if(!joined && js[i].is_new) /* refused after all: undone */
+			_pchat_roster.part((unsigned long long)js[i].room.id, ctx->sess_id);
 		if(js[i].snap.members)
 			_pchat_roster.free_snapshot(&js[i].snap);
 	}
@@ -422,6 +518,18 @@ pchat_cmd_rc_t pchat_cmd_join(PCHAT_CMD_ARGS)
 pchat_cmd_rc_t pchat_cmd_bjoin(PCHAT_CMD_ARGS)
 {
 	return pchat_cmd_join_rooms(ctx, env, m, out, 1);
+}
+
+static int pchat_in_room(unsigned int sess_id, long long room_id)
+{
+	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
+	int n = _pchat_roster.rooms_of(sess_id, rooms, PCHAT_ROOMS_OF_MAX), i;
+
+	for(i = 0; i < n && i < PCHAT_ROOMS_OF_MAX; i++) {
+		if(rooms[i] == (unsigned long long)room_id)
+			return 1;
+	}
+	return 0;
 }
 
 /* --- part and session end ---------------------------------------------- */
@@ -454,6 +562,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	xmlNodePtr c = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
 	const char *uri = c ? pchat_xccos_attr(c, "uri") : NULL;
 	pchat_server_config_t cfg;
+	pchat_perm_in_t in;
 	char guid[64];
 	pchat_room_t room;
 	int rc;
@@ -465,10 +574,12 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	}
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
-	rc = pchat_room_by_guid(guid, &room);
+	rc = pchat_room_find_user(guid, &ctx->user, &room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
-	if(rc <= 0) {
+	/* a hidden room is missing, unless this session is in it already */
+	if(rc < 0 || (rc == 0 && (room.id == 0 || !pchat_in_room(ctx->sess_id,
+													   room.id)))) {
 		pchat_rpl_error(env, m, "part", rc == 0 ? 404 : 500,
 				rc == 0 ? "no such room" : "storage error", out);
 		return PCHAT_CMD_OK;
@@ -540,25 +651,18 @@ static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
 		*why = "chanib uri is not ma-chan://";
 		return PCHAT_CMD_OK;
 	}
-	rc = pchat_room_by_guid(guid, room);
+	rc = pchat_room_find_user(guid, &ctx->user, room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(rc <= 0) {
+		/* a room hidden from the user is answered as a missing one */
 		*code = rc == 0 ? 404 : 500;
 		*why = rc == 0 ? "no such room" : "storage error";
 		return PCHAT_CMD_OK;
 	}
-	rc = pchat_room_access(room, &ctx->user, &in);
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		return PCHAT_CMD_UNAVAILABLE;
-	if(rc != PCHAT_STORE_OK) {
-		*code = 500;
-		*why = "storage error";
-		return PCHAT_CMD_OK;
-	}
 	*why = pchat_perm_refusal(&in, PCHAT_PERM_READ);
 	if(*why)
-		*code = (pchat_perm_eval(&in) & PCHAT_PERM_SEE) ? 403 : 404;
+		*code = 403;
 	return PCHAT_CMD_OK;
 }
 
@@ -579,6 +683,35 @@ static void pchat_write_msg(pchat_xbuf_t *out, const char *elem,
 	pchat_xw_text(out, row[3], strlen(row[3]));
 	pchat_xw_end(out, "chat");
 	pchat_xw_end(out, elem);
+}
+
+/* What a bccontext reply takes besides its messages, and the least one
+ * message takes: the bounds of the rows worth reading. */
+#define PCHAT_BCC_OVERHEAD 512
+#define PCHAT_BCC_MSG_MIN 128
+
+/* How many of the n newest rows (newest first) fit in budget bytes, or
+ * -1 without memory. Bounded: it stops at the first that does not fit. */
+static int pchat_bcc_fit(
+		pchat_db_res_t *res, int n, const char *chan_uri, int budget)
+{
+	pchat_xbuf_t b;
+	int i, used = 0;
+
+	pchat_xbuf_init(&b);
+	for(i = 0; i < n; i++) {
+		b.len = 0;
+		pchat_write_msg(&b, "msg", chan_uri, res->rows[i]);
+		if(b.err) {
+			pchat_xbuf_free(&b);
+			return -1;
+		}
+		used += b.len;
+		if(used > budget)
+			break;
+	}
+	pchat_xbuf_free(&b);
+	return i;
 }
 
 /* cmd:bccontext: <last cnt>, and paging back with <before id cnt> or a
@@ -604,7 +737,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	xmlNodePtr chan, bcq, q = NULL;
 	const char *uri, *why = NULL, *v;
 	long long cnt, from = 0, to = 0, before = 0;
-	int code, limited = 0, more, i, n;
+	int code, limited = 0, more, i, n, fit, budget;
 	pchat_store_rc_t src;
 	pchat_cmd_rc_t rc;
 	char chan_uri[256];
@@ -667,6 +800,16 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 		cnt = cfg.search_limit;
 		limited = 1;
 	}
+	/* no more rows than the rest of the reply could carry */
+	budget = ctx->reply_limit - out->len - PCHAT_BCC_OVERHEAD;
+	if(budget < PCHAT_BCC_MSG_MIN) {
+		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		return PCHAT_CMD_OK;
+	}
+	if(cnt > budget / PCHAT_BCC_MSG_MIN) {
+		cnt = budget / PCHAT_BCC_MSG_MIN;
+		limited = 1;
+	}
 	memset(&res, 0, sizeof(res));
 	if(!room.chat_history)
 		src = PCHAT_STORE_OK; /* the category keeps no history */
@@ -686,6 +829,19 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	more = res.nrows > cnt;
 	n = more ? (int)cnt : res.nrows;
 	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	fit = pchat_bcc_fit(&res, n, chan_uri, budget);
+	if(fit < 0 || (fit == 0 && n > 0)) {
+		pchat_db_res_free(&res);
+		if(fit < 0)
+			return PCHAT_CMD_ERROR;
+		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		return PCHAT_CMD_OK;
+	}
+	if(fit < n) {
+		/* the newest that fit; the client pages back for the rest */
+		n = fit;
+		more = limited = 1;
+	}
 	pchat_xw_rpl_start(out, "bccontext", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
@@ -711,18 +867,6 @@ static int pchat_utf8_chars(const char *s)
 	for(; *s; s++)
 		n += ((unsigned char)*s & 0xC0) != 0x80;
 	return n;
-}
-
-static int pchat_in_room(unsigned int sess_id, long long room_id)
-{
-	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
-	int n = _pchat_roster.rooms_of(sess_id, rooms, PCHAT_ROOMS_OF_MAX), i;
-
-	for(i = 0; i < n && i < PCHAT_ROOMS_OF_MAX; i++) {
-		if(rooms[i] == (unsigned long long)room_id)
-			return 1;
-	}
-	return 0;
 }
 
 /* Does a claimed author name the sender? Both in the canonical form, so
@@ -756,7 +900,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	long long seq, now;
 	pchat_store_rc_t src;
 	pchat_xbuf_t *b;
-	int rc, chars;
+	int rc, chars, joined;
 
 	uri = pchat_xccos_attr(m->node, "chanUri");
 	author = pchat_xccos_attr(m->node, "author");
@@ -781,28 +925,29 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		return pchat_cmd_sip_error(
 				ctx, 413, "Request Entity Too Large", warn);
 	}
-	rc = pchat_room_by_guid(guid, &room);
+	rc = pchat_room_find_user(guid, &ctx->user, &room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		goto unavailable;
-	if(rc <= 0) {
+	if(rc < 0) {
+		xmlFree(text);
+		return pchat_cmd_sip_error(
+				ctx, 500, "Server Internal Error", "storage error");
+	}
+	joined = room.id != 0 && pchat_in_room(ctx->sess_id, room.id);
+	if(rc == 0 && !joined) {
+		/* hidden from the user: answered as a missing room */
 		xmlFree(text);
 		return pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
 	}
-	if(!pchat_in_room(ctx->sess_id, room.id)) {
+	if(!joined) {
 		xmlFree(text);
 		return pchat_cmd_sip_error(
 				ctx, 403, "Forbidden", "join the room before posting");
 	}
-	rc = pchat_room_access(&room, &ctx->user, &in);
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	why = rc == PCHAT_STORE_OK ? pchat_perm_refusal(&in, PCHAT_PERM_POST)
-							   : "storage error";
+	why = pchat_perm_refusal(&in, PCHAT_PERM_POST);
 	if(why) {
 		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, rc == PCHAT_STORE_OK ? 403 : 500,
-				rc == PCHAT_STORE_OK ? "Forbidden" : "Server Internal Error",
-				why);
+		return pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
 	}
 	/* committed before anyone sees it, with the room's next number */
 	now = pchat_now_ms();

@@ -14,13 +14,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/counters.h"
 #include "core/dprint.h"
 #include "core/forward.h"
 #include "core/ip_addr.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm.h"
+#include "core/parser/parse_cseq.h"
+#include "core/parser/parse_from.h"
 #include "core/parser/parse_rr.h"
+#include "core/parser/parse_to.h"
+#include "core/parser/parse_uri.h"
 #include "core/parser/parse_via.h"
+#include "core/resolve.h"
 #include "core/socket_info.h"
 #include "core/ut.h"
 
@@ -33,8 +39,9 @@ int pchat_max_pending = 1000;
 /* Not a hex digit after the magic cookie: no tm branch starts like this. */
 #define PCHAT_BRANCH "z9hG4bKpcd"
 #define PCHAT_BRANCH_LEN (sizeof(PCHAT_BRANCH) - 1)
-/* hid.id.cseq in hex */
-#define PCHAT_BRANCH_ID_MAX (3 * 8 + 2)
+/* hid.id.cseq.secret in hex: the small counters find the session, the
+ * secret (never sent anywhere else) proves the reply saw our INFO */
+#define PCHAT_BRANCH_ID_MAX (3 * 8 + 3 + PCHAT_SECRET_LEN)
 #define PCHAT_CSEQ_MAX 10
 
 #define memapp(w, s, l)         \
@@ -43,6 +50,34 @@ int pchat_max_pending = 1000;
 		(w) += (l);             \
 	} while(0)
 #define memlit(w, lit) memapp(w, lit, sizeof(lit) - 1)
+
+static counter_handle_t _pchat_forged;
+
+int pchat_deliver_init(void)
+{
+	if(counter_register(&_pchat_forged, "pchat", "forged_replies", 0, 0, 0,
+			   "replies to pchat's requests dropped: wrong connection, "
+			   "source or branch secret",
+			   0)
+			< 0) {
+		LM_ERR("cannot register the forged_replies counter\n");
+		return -1;
+	}
+	return 0;
+}
+
+void pchat_deliver_forged(struct sip_msg *msg, const char *why)
+{
+	counter_inc(_pchat_forged);
+	LM_NOTICE("reply %d from %s:%u (%s): %s: dropped\n",
+			msg->first_line.u.reply.statuscode, ip_addr2a(&msg->rcv.src_ip),
+			msg->rcv.src_port, get_proto_name(msg->rcv.proto), why);
+}
+
+unsigned long pchat_deliver_forged_count(void)
+{
+	return (unsigned long)counter_get_val(_pchat_forged);
+}
 
 int pchat_dlv_tail_build(pchat_dlv_tail_t *t, str *body)
 {
@@ -74,6 +109,8 @@ void pchat_dlv_tail_free(pchat_dlv_tail_t *t)
 	t->len = 0;
 }
 
+static int pchat_head_build(pchat_session_t *s);
+
 int pchat_deliver_direct(pchat_session_t *s)
 {
 	dlg_t *d = s->dlg;
@@ -85,6 +122,8 @@ int pchat_deliver_direct(pchat_session_t *s)
 	/* strict routing rewrites the request URI: leave it to tm */
 	if(d->hooks.request_uri == NULL || d->hooks.last_route != NULL)
 		return 0;
+	if(s->dlv_head == NULL && pchat_head_build(s) < 0)
+		return 0; /* tm knows how to send it */
 	return 1;
 }
 
@@ -101,6 +140,27 @@ static void pchat_uri_app(char **w, str *uri)
 		memlit(*w, ">");
 }
 
+/* A front-end's session: our INFOs go to its Record-Route address (an IP
+ * literal: no DNS here), over whichever connection to it is alive, not to
+ * the connection its client's INVITE came over. */
+static int pchat_fe_target(pchat_session_t *s)
+{
+	dlg_t *d = s->dlg;
+	struct sip_uri u;
+	struct ip_addr ip;
+	unsigned short port;
+
+	if(d->hooks.next_hop == NULL
+			|| parse_uri(d->hooks.next_hop->s, d->hooks.next_hop->len, &u) < 0
+			|| str2ipxbuf(&u.host, &ip) < 0)
+		return -1;
+	if(u.proto != PROTO_NONE && u.proto != s->proto)
+		return -1;
+	port = u.port_no ? u.port_no : (s->proto == PROTO_TLS ? SIPS_PORT : SIP_PORT);
+	init_su(&s->dlv_to, &ip, port);
+	return 0;
+}
+
 /* Serialises the dialog part of our INFOs into one shm block:
  * [pre][mid], where a copy is pre + branch id + mid + CSeq + tail. */
 static int pchat_head_build(pchat_session_t *s)
@@ -112,6 +172,8 @@ static int pchat_head_build(pchat_session_t *s)
 	int len, v6;
 	char *buf, *w;
 
+	if(s->via_fe && pchat_fe_target(s) < 0)
+		return -1;
 	host = si->useinfo.name.len ? si->useinfo.name : si->address_str;
 	port = si->useinfo.name.len ? si->useinfo.port_no_str : si->port_no_str;
 	v6 = si->address.af == AF_INET6 && host.len && host.s[0] != '[';
@@ -227,7 +289,9 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 	cseq = ++s->dlg->loc_seq.value;
 	w = buf;
 	memapp(w, s->dlv_head, s->dlv_pre_len);
-	w += snprintf(w, PCHAT_BRANCH_ID_MAX + 1, "%x.%x.%x", s->hid, s->id, cseq);
+	w += snprintf(w, PCHAT_BRANCH_ID_MAX + 1 - PCHAT_SECRET_LEN, "%x.%x.%x.",
+			s->hid, s->id, cseq);
+	memapp(w, s->secret, PCHAT_SECRET_LEN);
 	memapp(w, s->dlv_head + s->dlv_pre_len, s->dlv_mid_len);
 	n = int2str(cseq, &nlen);
 	memapp(w, n, nlen);
@@ -235,9 +299,13 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 
 	init_dest_info(&dst);
 	dst.proto = s->proto;
-	dst.id = s->conid;
 	dst.send_sock = s->sock;
-	init_su(&dst.to, &s->src_ip, s->src_port);
+	if(s->via_fe) {
+		dst.to = s->dlv_to; /* a live connection to the front-end */
+	} else {
+		dst.id = s->conid;
+		init_su(&dst.to, &s->src_ip, s->src_port);
+	}
 	if(msg_send(&dst, buf, (int)(w - buf)) < 0) {
 		if(buf != stackbuf)
 			pkg_free(buf);
@@ -284,6 +352,34 @@ static int pchat_hex_field(char **p, char *end, unsigned int *v)
 	return 0;
 }
 
+/* A reply to a request tm sent for a session (UDP INFOs, BYEs): tm
+ * matches replies by branch only, so the sender is checked here, before
+ * tm sees it. Only while sessions exist: a front-end pays nothing. */
+static int pchat_tm_reply_check(struct sip_msg *msg)
+{
+	struct cseq_body *cs;
+	int m;
+
+	if(pchat_session_count() == 0)
+		return 1;
+	if(parse_headers(msg, HDR_CSEQ_F | HDR_CALLID_F | HDR_TO_F | HDR_FROM_F, 0)
+					< 0
+			|| msg->cseq == NULL || msg->callid == NULL || msg->to == NULL
+			|| msg->from == NULL)
+		return 1; /* tm drops what it cannot match */
+	cs = get_cseq(msg);
+	if(cs->method_id != METHOD_INFO && cs->method_id != METHOD_BYE)
+		return 1;
+	if(parse_from_header(msg) < 0 || get_to(msg) == NULL)
+		return 1;
+	m = pchat_session_reply_check(&msg->callid->body, &get_to(msg)->tag_value,
+			&get_from(msg)->tag_value, &msg->rcv);
+	if(m >= 0)
+		return 1;
+	pchat_deliver_forged(msg, "not from the session's peer");
+	return 0;
+}
+
 int pchat_deliver_response(struct sip_msg *msg)
 {
 	str *b;
@@ -298,7 +394,7 @@ int pchat_deliver_response(struct sip_msg *msg)
 	b = &msg->via1->branch->value;
 	if(b->len <= (int)PCHAT_BRANCH_LEN
 			|| memcmp(b->s, PCHAT_BRANCH, PCHAT_BRANCH_LEN) != 0)
-		return 1;
+		return pchat_tm_reply_check(msg);
 	code = msg->first_line.u.reply.statuscode;
 	if(code < 200)
 		return 0;
@@ -306,14 +402,20 @@ int pchat_deliver_response(struct sip_msg *msg)
 	end = b->s + b->len;
 	if(pchat_hex_field(&p, end, &ref.hid) < 0
 			|| pchat_hex_field(&p, end, &ref.id) < 0
-			|| pchat_hex_field(&p, end, &cseq) < 0) {
-		LM_INFO("reply with a malformed pchat branch %.*s: dropped\n", b->len,
-				b->s);
+			|| pchat_hex_field(&p, end, &cseq) < 0 || p[-1] != '.') {
+		pchat_deliver_forged(msg, "malformed pchat branch");
 		return 0;
 	}
 	s = pchat_session_get(&ref);
 	if(s == NULL)
 		return 0; /* the session ended meanwhile */
+	/* one constant-time compare and a few integer ones */
+	if(!pchat_session_secret_ok(s, p, (int)(end - p))
+			|| !pchat_session_from_peer(s, &msg->rcv)) {
+		pchat_session_release(s);
+		pchat_deliver_forged(msg, "wrong branch secret or connection");
+		return 0;
+	}
 	if(s->dlv_pending > 0 && --s->dlv_pending > 0)
 		s->dlv_deadline = time(NULL) + pchat_delivery_timeout;
 	if(code >= 300) {

@@ -28,7 +28,10 @@
  * The failure signals tm gave are kept: a non-2xx answer, a connection
  * that cannot be written, silence past delivery_timeout, and more than
  * max_pending_deliveries unanswered copies (a client that cannot keep up
- * is shed alone) all end the session. UDP sessions keep using tm. */
+ * is shed alone) all end the session. UDP sessions keep using tm.
+ * A reply is believed only from the session's peer (pchat_session_from_peer)
+ * and, for direct INFOs, with the session's secret in its branch; others
+ * are dropped and counted (counter pchat:forged_replies). */
 
 #ifndef _PCHAT_DELIVER_H_
 #define _PCHAT_DELIVER_H_
@@ -41,6 +44,12 @@
 extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
 extern int pchat_max_pending;        /* unanswered INFOs before shedding */
 
+int pchat_deliver_init(void); /* mod_init: registers the counter */
+
+/* Counts and logs a reply dropped as forged. */
+void pchat_deliver_forged(struct sip_msg *msg, const char *why);
+unsigned long pchat_deliver_forged_count(void);
+
 /* The per-post part of every copy: built once, sent to many. */
 typedef struct pchat_dlv_tail
 {
@@ -52,7 +61,7 @@ int pchat_dlv_tail_build(pchat_dlv_tail_t *t, str *body);
 void pchat_dlv_tail_free(pchat_dlv_tail_t *t);
 
 /* True when this session's INFOs can go without tm (TCP or TLS, loose
- * routing). */
+ * routing; behind a front-end, a Record-Route with an IP address). */
 int pchat_deliver_direct(pchat_session_t *s);
 
 /* Sends one copy to a session whose slot the caller holds locked.
@@ -64,8 +73,9 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t);
  * session is freed). */
 void pchat_deliver_forget(pchat_session_t *s);
 
-/* response_f: consumes answers to our direct INFOs (returns 0), lets every
- * other reply through (returns 1). */
+/* response_f: consumes answers to our direct INFOs (returns 0), drops
+ * forged answers to tm's requests of a session (returns 0), lets every other
+ * reply through (returns 1). */
 int pchat_deliver_response(struct sip_msg *msg);
 
 /* For the expiry timer: has this session left a copy unanswered too long? */

@@ -38,6 +38,9 @@ struct tm_binds _pchat_tmb;
 int pchat_session_expires = 1800;
 int pchat_min_se = 90;
 int pchat_max_body = 24576;
+int pchat_max_reply = 24576;
+int pchat_max_preferences = 64;
+int pchat_max_preference_size = 16384;
 int pchat_retry_after = 5;
 str pchat_db_url = str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat");
 static int pchat_hash_size = 4096;
@@ -71,6 +74,9 @@ static param_export_t pchat_params[] = {
 	{"session_expires", PARAM_INT, &pchat_session_expires},
 	{"min_se", PARAM_INT, &pchat_min_se},
 	{"max_body_size", PARAM_INT, &pchat_max_body},
+	{"max_reply_size", PARAM_INT, &pchat_max_reply},
+	{"max_preferences", PARAM_INT, &pchat_max_preferences},
+	{"max_preference_size", PARAM_INT, &pchat_max_preference_size},
 	{"retry_after", PARAM_INT, &pchat_retry_after},
 	{"hash_size", PARAM_INT, &pchat_hash_size},
 	{"use_asserted_identity", PARAM_INT, &pchat_use_asserted_identity},
@@ -78,6 +84,9 @@ static param_export_t pchat_params[] = {
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
 	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
+	{"max_sessions", PARAM_INT, &pchat_max_sessions},
+	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
+	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
 	{0, 0, 0}
 };
 
@@ -114,12 +123,27 @@ static int pchat_mod_init(void)
 		LM_ERR("max_body_size %d is too small (>= 256)\n", pchat_max_body);
 		return -1;
 	}
+	if(pchat_max_reply < 4096) {
+		LM_ERR("max_reply_size %d is too small (>= 4096)\n", pchat_max_reply);
+		return -1;
+	}
+	if(pchat_max_preferences < 1 || pchat_max_preference_size < 1) {
+		LM_ERR("max_preferences and max_preference_size must be >= 1\n");
+		return -1;
+	}
 	if(pchat_retry_after < 1)
 		pchat_retry_after = 1;
 	if(pchat_delivery_timeout < 1 || pchat_max_pending < 1) {
 		LM_ERR("delivery_timeout and max_pending_deliveries must be >= 1\n");
 		return -1;
 	}
+	if(pchat_max_sessions < 0 || pchat_max_sessions_per_user < 0
+			|| pchat_max_sessions_per_conn < 0) {
+		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
+		return -1;
+	}
+	if(pchat_deliver_init() < 0)
+		return -1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_store_mod_init(&pchat_db_url) < 0
 			|| pchat_store_check_schema() < 0)

@@ -24,6 +24,9 @@ extern struct tm_binds _pchat_tmb;
 extern int pchat_session_expires; /* Session-Expires we offer, seconds */
 extern int pchat_min_se;          /* smallest interval we accept */
 extern int pchat_max_body;        /* largest XCCOS body accepted, bytes */
+extern int pchat_max_reply;       /* largest reply envelope we send, bytes */
+extern int pchat_max_preferences; /* preference bundles per user */
+extern int pchat_max_preference_size; /* bytes of one bundle's content */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
 extern str pchat_db_url;
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */

@@ -316,6 +316,35 @@ pchat_store_rc_t pchat_room_access(
 	return rc;
 }
 
+int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
+		pchat_perm_in_t *in)
+{
+	int found, rc;
+
+	found = pchat_room_by_guid(guid, room);
+	if(found < 0)
+		return found;
+	if(found == 0)
+		memset(room, 0, sizeof(*room)); /* id 0: the walk finds nothing */
+	rc = pchat_room_access_for(room, v, in);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	return found && (pchat_perm_eval(in) & PCHAT_PERM_SEE) ? 1 : 0;
+}
+
+int pchat_room_find_user(
+		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in)
+{
+	pchat_viewer_t v;
+	int rc;
+
+	rc = pchat_viewer_load(&v, user);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_room_find(guid, &v, room, in);
+	pchat_viewer_free(&v);
+	return rc;
+}
+
 int pchat_room_guid_of_uri(const char *uri, char *buf, int size)
 {
 	const char *p, *slash;

@@ -100,6 +100,18 @@ pchat_store_rc_t pchat_room_access_for(
  * walls), to check many users against them. */
 pchat_store_rc_t pchat_room_access_load(pchat_room_t *room, pchat_db_res_t *res);
 
+/* A room as the user may know of it: 1 when it exists and the user may
+ * see it (in filled in); 0 when there is no such room or it is hidden from
+ * the user (secret, walled, disabled): room->id is then 0 for a missing
+ * room and the room's own for a hidden one (a session already in it may
+ * still leave). The same queries run either way, so neither the answer
+ * nor its cost tells a hidden room from a missing one. Errors as
+ * PCHAT_STORE_* (< 0). */
+int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
+		pchat_perm_in_t *in);
+int pchat_room_find_user(
+		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
+
 /* The same from rows already read, for queries that cover many rooms:
  * columns kind ('r' role / 's' scope), level, role or scope,
  * principal_type, principal - those of one room only. */

@@ -17,6 +17,7 @@
 #include "core/ip_addr.h"
 #include "core/rpc.h"
 
+#include "pchat_deliver.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
 #include "pchat_store.h"
@@ -61,7 +62,8 @@ static int pchat_rpc_add_session(pchat_session_t *s, void *param)
 			"conid", s->conid, "session_expires", (int)s->interval,
 			"expires_in", (int)(s->expires - w->now), "local_cseq",
 			s->dlg->loc_seq.value, "sent", s->sent);
-	w->rpc->struct_add(th, "u", "pending", s->dlv_pending);
+	w->rpc->struct_add(th, "uu", "pending", s->dlv_pending + s->tm_pending,
+			"via_frontend", (unsigned int)s->via_fe);
 	w->rpc->struct_add(th, "s", "kind",
 			s->uri->kind == PCHAT_URI_LOOKUP ? "lookup" : "service");
 	return 0;
@@ -94,6 +96,12 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 	}
 	rpc->struct_add(th, "us", "sessions", pchat_session_count(), "storage",
 			pchat_store_is_down() ? "down" : "up");
+	rpc->struct_add(th, "udddd", "forged_replies",
+			(unsigned int)pchat_deliver_forged_count(), "max_sessions",
+			pchat_max_sessions, "max_sessions_per_user",
+			pchat_max_sessions_per_user, "max_sessions_per_connection",
+			pchat_max_sessions_per_conn, "max_pending_deliveries",
+			pchat_max_pending);
 }
 
 /* clang-format off */

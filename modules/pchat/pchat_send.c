@@ -77,15 +77,22 @@ static void pchat_info_done(struct cell *t, int type, struct tmcb_params *ps)
 
 	if(ref == NULL)
 		return;
-	if(ps->code >= 300) {
-		s = pchat_session_get(ref);
-		if(s) {
+	s = pchat_session_get(ref);
+	if(s) {
+		if(s->tm_pending > 0)
+			s->tm_pending--;
+		/* tm matched the reply by branch only: a final answer from
+		 * anywhere else (response_f drops most) is not the client's */
+		if(ps->code >= 300 && ps->rpl && ps->rpl != FAKED_REPLY
+				&& !pchat_session_from_peer(s, &ps->rpl->rcv)) {
+			pchat_deliver_forged(ps->rpl, "tm reply not from the peer");
+		} else if(ps->code >= 300) {
 			LM_INFO("session %u: client answered %d to our INFO: "
 					"ending it\n",
 					s->id, ps->code);
 			pchat_session_mark_gone(s);
-			pchat_session_release(s);
 		}
+		pchat_session_release(s);
 	}
 	shm_free(ref);
 	*ps->param = NULL;
@@ -97,6 +104,17 @@ static int pchat_send_info_tm(pchat_session_t *s, str *body)
 	uac_req_t r;
 	pchat_session_ref_t *ref;
 
+	if(s->expires == 0)
+		return -1; /* ended, its cleanup is under way */
+	if(s->tm_pending >= (unsigned int)pchat_max_pending) {
+		/* the same bound as for direct copies: shed a client that does
+		 * not keep up before its transactions fill the shm */
+		LM_INFO("session %u (%.*s): too many unanswered INFOs (slow "
+				"client): ending it\n",
+				s->id, s->user.len, s->user.s);
+		pchat_session_mark_gone(s);
+		return -1;
+	}
 	ref = shm_malloc(sizeof(*ref));
 	if(ref == NULL) {
 		SHM_MEM_ERROR;
@@ -106,8 +124,11 @@ static int pchat_send_info_tm(pchat_session_t *s, str *body)
 	ref->id = s->id;
 	set_uac_req(&r, &_pchat_info, &_pchat_info_hdrs, body, s->dlg,
 			TMCB_LOCAL_COMPLETED, pchat_info_done, ref);
+	s->tm_pending++; /* before: tm may complete it before returning */
 	if(_pchat_tmb.t_request_within(&r) < 0) {
 		LM_ERR("session %u: cannot send INFO\n", s->id);
+		if(s->tm_pending > 0)
+			s->tm_pending--;
 		shm_free(ref);
 		return -1;
 	}

@@ -11,6 +11,7 @@
  * version.
  */
 #include <string.h>
+#include <sys/random.h>
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
@@ -19,8 +20,17 @@
 #include "core/mem/shm.h"
 
 #include "pchat_deliver.h"
+#include "pchat_limit.h"
 #include "pchat_mod.h"
 #include "pchat_session.h"
+
+int pchat_max_sessions = 200000;
+int pchat_max_sessions_per_user = 16;
+int pchat_max_sessions_per_conn = 64;
+
+/* which counts of pchat_limit a session holds */
+#define PCHAT_LIMIT_USER 1
+#define PCHAT_LIMIT_CONN 2
 
 typedef struct pchat_slot
 {
@@ -80,7 +90,7 @@ int pchat_session_init(int hash_size)
 		LM_ERR("cannot init the closed-connection lock\n");
 		return -1;
 	}
-	return 0;
+	return pchat_limit_init(size);
 }
 
 void pchat_session_destroy(void)
@@ -99,13 +109,91 @@ static inline unsigned int pchat_hash(str *callid, str *rtag)
 	return core_hash(callid, rtag, 0);
 }
 
+/* The key a client connection is counted under: its TCP connection id, or
+ * a UDP client's address and port. */
+static int pchat_conn_key(pchat_session_t *s, char *key)
+{
+	if(s->proto != PROTO_UDP) {
+		key[0] = 'c';
+		memcpy(key + 1, &s->conid, sizeof(s->conid));
+		return 1 + sizeof(s->conid);
+	}
+	key[0] = 'u';
+	memcpy(key + 1, &s->src_port, sizeof(s->src_port));
+	memcpy(key + 1 + sizeof(s->src_port), s->src_ip.u.addr, s->src_ip.len);
+	return 1 + sizeof(s->src_port) + s->src_ip.len;
+}
+
+#define PCHAT_CONN_KEY_MAX (1 + sizeof(unsigned short) + 16)
+
+static void pchat_session_unlimit(pchat_session_t *s)
+{
+	char key[PCHAT_CONN_KEY_MAX];
+
+	if(s->limited & PCHAT_LIMIT_USER)
+		pchat_limit_put(s->user.s, s->user.len);
+	if(s->limited & PCHAT_LIMIT_CONN)
+		pchat_limit_put(key, pchat_conn_key(s, key));
+	s->limited = 0;
+}
+
+/* Takes the node, user and connection counts for a new session. */
+static int pchat_session_limit(pchat_session_t *s, pchat_session_refusal_t *why)
+{
+	char key[PCHAT_CONN_KEY_MAX];
+	int r;
+
+	if(pchat_max_sessions > 0
+			&& (int)atomic_get(&_pchat_sessions->count) >= pchat_max_sessions) {
+		*why = PCHAT_SESSION_NODE_FULL;
+		return -1;
+	}
+	r = pchat_limit_take(
+			s->user.s, s->user.len, (unsigned int)pchat_max_sessions_per_user);
+	if(r <= 0) {
+		*why = r == 0 ? PCHAT_SESSION_USER_FULL : PCHAT_SESSION_ERROR;
+		return -1;
+	}
+	s->limited |= PCHAT_LIMIT_USER;
+	if(s->via_fe)
+		return 0; /* a front-end's connection carries many users */
+	r = pchat_limit_take(key, pchat_conn_key(s, key),
+			(unsigned int)pchat_max_sessions_per_conn);
+	if(r <= 0) {
+		pchat_session_unlimit(s);
+		*why = r == 0 ? PCHAT_SESSION_CONN_FULL : PCHAT_SESSION_ERROR;
+		return -1;
+	}
+	s->limited |= PCHAT_LIMIT_CONN;
+	return 0;
+}
+
+static int pchat_secret_make(char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[PCHAT_SECRET_LEN / 2];
+	int i;
+
+	if(getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		LM_ERR("no random bytes for a session secret\n");
+		return -1;
+	}
+	for(i = 0; i < (int)sizeof(raw); i++) {
+		hex[2 * i] = digits[raw[i] >> 4];
+		hex[2 * i + 1] = digits[raw[i] & 15];
+	}
+	return 0;
+}
+
 unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
-		struct receive_info *rcv, unsigned int interval)
+		struct receive_info *rcv, unsigned int interval, int via_fe,
+		pchat_session_refusal_t *why)
 {
 	pchat_session_t *s;
 	pchat_slot_t *slot;
 	unsigned int idx;
 
+	*why = PCHAT_SESSION_ERROR;
 	s = shm_mallocxz(sizeof(*s) + user->len);
 	if(s == NULL) {
 		SHM_MEM_ERROR;
@@ -114,16 +202,21 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->user.s = (char *)(s + 1);
 	memcpy(s->user.s, user->s, user->len);
 	s->user.len = user->len;
+	s->src_ip = rcv->src_ip;
+	s->src_port = rcv->src_port;
+	s->proto = rcv->proto;
+	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
+	s->via_fe = via_fe ? 1 : 0;
+	if(pchat_secret_make(s->secret) < 0 || pchat_session_limit(s, why) < 0) {
+		shm_free(s);
+		return 0;
+	}
 	s->hid = pchat_hash(&dlg->id.call_id, &dlg->id.rem_tag);
 	s->id = (unsigned int)atomic_add(&_pchat_sessions->next_id, 1);
 	if(s->id == 0) /* 0 means failure to callers */
 		s->id = (unsigned int)atomic_add(&_pchat_sessions->next_id, 1);
 	s->uri = uri;
 	s->dlg = dlg;
-	s->src_ip = rcv->src_ip;
-	s->src_port = rcv->src_port;
-	s->proto = rcv->proto;
-	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
 	s->sock = rcv->bind_address;
 	s->interval = interval;
 	s->created = time(NULL);
@@ -141,6 +234,29 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	return s->id;
 }
 
+int pchat_session_from_peer(pchat_session_t *s, struct receive_info *rcv)
+{
+	if(rcv->proto != s->proto || !ip_addr_cmp(&s->src_ip, &rcv->src_ip))
+		return 0;
+	if(s->via_fe)
+		return 1; /* any connection of its front-end */
+	if(s->proto == PROTO_UDP)
+		return rcv->src_port == s->src_port;
+	return rcv->proto_reserved1 == s->conid;
+}
+
+int pchat_session_secret_ok(pchat_session_t *s, const char *p, int len)
+{
+	unsigned char diff = 0;
+	int i;
+
+	if(len != PCHAT_SECRET_LEN)
+		return 0;
+	for(i = 0; i < PCHAT_SECRET_LEN; i++)
+		diff |= (unsigned char)(p[i] ^ s->secret[i]);
+	return diff == 0;
+}
+
 static inline int pchat_str_eq(str *a, str *b)
 {
 	return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
@@ -156,15 +272,45 @@ pchat_session_t *pchat_session_lookup(str *callid, str *rtag, str *ltag,
 	rec_lock_set_get(_pchat_sessions->locks, idx);
 	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
 		if(s->hid == hid && s->proto == rcv->proto
-				&& s->src_port == rcv->src_port
+				&& (s->via_fe || s->src_port == rcv->src_port)
 				&& ip_addr_cmp(&s->src_ip, &rcv->src_ip)
 				&& pchat_str_eq(&s->dlg->id.call_id, callid)
 				&& pchat_str_eq(&s->dlg->id.rem_tag, rtag)
-				&& pchat_str_eq(&s->dlg->id.loc_tag, ltag))
+				&& pchat_str_eq(&s->dlg->id.loc_tag, ltag)) {
+			if(s->via_fe && s->conid != rcv->proto_reserved1) {
+				/* the front-end reconnected: its latest connection */
+				s->conid = rcv->proto_reserved1;
+				s->src_port = rcv->src_port;
+			}
 			return s;
+		}
 	}
 	rec_lock_set_release(_pchat_sessions->locks, idx);
 	return NULL;
+}
+
+int pchat_session_reply_check(str *callid, str *rtag, str *ltag,
+		struct receive_info *rcv)
+{
+	pchat_session_t *s;
+	unsigned int hid = pchat_hash(callid, rtag);
+	unsigned int idx = pchat_slot_of(hid);
+	int ret = 0;
+
+	rec_lock_set_get(_pchat_sessions->locks, idx);
+	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
+		if(s->hid == hid && pchat_str_eq(&s->dlg->id.call_id, callid)
+				&& pchat_str_eq(&s->dlg->id.rem_tag, rtag)
+				&& pchat_str_eq(&s->dlg->id.loc_tag, ltag)) {
+			if(pchat_session_from_peer(s, rcv)) {
+				ret = 1;
+				break;
+			}
+			ret = -1; /* unless another session of that dialog sent it */
+		}
+	}
+	rec_lock_set_release(_pchat_sessions->locks, idx);
+	return ret;
 }
 
 pchat_session_t *pchat_session_get(pchat_session_ref_t *ref)
@@ -198,6 +344,7 @@ pchat_session_t *pchat_session_unlink(pchat_session_t *s)
 		s->next->prev = s->prev;
 	s->next = s->prev = NULL;
 	atomic_dec(&_pchat_sessions->count);
+	pchat_session_unlimit(s);
 	return s;
 }
 
@@ -328,7 +475,8 @@ int pchat_session_end_closed(void)
 			continue;
 		rec_lock_set_get(_pchat_sessions->locks, i);
 		for(s = _pchat_sessions->slots[i].first; s; s = s->next) {
-			if(s->conid != 0
+			/* a front-end reconnects: its sessions are its clients' */
+			if(s->conid != 0 && !s->via_fe
 					&& bsearch(&s->conid, ids, k, sizeof(int), pchat_int_cmp)) {
 				pchat_session_mark_gone(s); /* the connection is gone */
 				marked++;

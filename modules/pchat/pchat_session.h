@@ -16,7 +16,13 @@
  * A session is found by Call-ID + both tags + the client's source address:
  * pidgin-sipe seeds its random numbers with the current second, so two
  * clients started together send identical Call-IDs and tags, and only the
- * connection tells them apart. */
+ * connection tells them apart. Behind a front-end (via_fe) the connection
+ * is the front-end's, shared by many clients and replaced when it
+ * reconnects: such a session is bound to the front-end's address and its
+ * dialog only, and outlives the front-end's connection. */
+
+/* hex digits of the per-session secret our direct INFOs' branches carry */
+#define PCHAT_SECRET_LEN 16
 
 #ifndef _PCHAT_SESSION_H_
 #define _PCHAT_SESSION_H_
@@ -24,6 +30,7 @@
 #include <time.h>
 
 #include "core/ip_addr.h"
+#include "core/parser/msg_parser.h"
 #include "core/str.h"
 #include "modules/tm/dlg.h"
 
@@ -39,13 +46,19 @@ typedef struct pchat_session
 	struct ip_addr src_ip;
 	unsigned short src_port;
 	unsigned short proto;
-	int conid;         /* TCP connection id, 0 for UDP */
+	int conid;         /* TCP connection id, 0 for UDP; the latest one
+	                    * of a front-end */
+	unsigned char via_fe; /* record-routed by a front-end (see above) */
+	unsigned char limited; /* PCHAT_LIMIT_* counts taken for it */
+	char secret[PCHAT_SECRET_LEN]; /* random, hex */
 	struct socket_info *sock; /* where the client's requests arrived */
 	char *dlv_head;    /* shm: serialised dialog part of our INFOs */
 	unsigned short dlv_pre_len; /* up to the Via branch id */
 	unsigned short dlv_mid_len; /* from there up to the CSeq number */
 	unsigned int dlv_pending;   /* direct INFOs not answered yet */
 	time_t dlv_deadline; /* by when the oldest of them must be answered */
+	unsigned int tm_pending;    /* INFOs sent with tm not answered yet */
+	union sockaddr_union dlv_to; /* via_fe: the front-end's Record-Route */
 	unsigned int interval; /* negotiated Session-Expires, seconds */
 	time_t created;
 	time_t expires;    /* last refresh + interval */
@@ -62,13 +75,46 @@ typedef struct pchat_session_ref
 	unsigned int id;
 } pchat_session_ref_t;
 
+/* Session bounds (modparams max_sessions, max_sessions_per_user,
+ * max_sessions_per_connection; 0: none). A front-end's connection carries
+ * many users: the per-connection bound does not apply to via_fe sessions. */
+extern int pchat_max_sessions;
+extern int pchat_max_sessions_per_user;
+extern int pchat_max_sessions_per_conn;
+
+/* Why pchat_session_add() refused a session. */
+typedef enum pchat_session_refusal
+{
+	PCHAT_SESSION_ERROR = 0,
+	PCHAT_SESSION_NODE_FULL,
+	PCHAT_SESSION_USER_FULL,
+	PCHAT_SESSION_CONN_FULL
+} pchat_session_refusal_t;
+
 int pchat_session_init(int hash_size);
 void pchat_session_destroy(void);
 
 /* Inserts a new session for the dialog in dlg (ownership passes to the
- * table). Returns the session id, 0 on failure. */
+ * table) if the session bounds allow it. Returns the session id, 0 on
+ * failure with the reason in *why (dlg then stays the caller's). */
 unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
-		struct receive_info *rcv, unsigned int interval);
+		struct receive_info *rcv, unsigned int interval, int via_fe,
+		pchat_session_refusal_t *why);
+
+/* Did this message (a reply to one of our requests) come from the
+ * session's peer: its own TCP/TLS connection, or the source address, port
+ * and protocol of a UDP dialog, or (via_fe) its front-end's address? */
+int pchat_session_from_peer(pchat_session_t *s, struct receive_info *rcv);
+
+/* Constant-time check of a branch's secret part (len bytes at p). */
+int pchat_session_secret_ok(pchat_session_t *s, const char *p, int len);
+
+/* For a reply to a request we sent in a dialog (From tag ours, To tag the
+ * client's): 1 when a session of that dialog is its sender's, 0 when no
+ * session has that dialog, -1 when the dialog is a session's but the reply
+ * came from elsewhere (forged). */
+int pchat_session_reply_check(str *callid, str *rtag, str *ltag,
+		struct receive_info *rcv);
 
 /* Finds a session and returns it with its slot locked (or NULL, nothing
  * locked). Release with pchat_session_release(). */

@@ -314,10 +314,52 @@ static int pchat_ok_hdrs(
 	return 0;
 }
 
+/* Answers an INVITE the session bounds refuse: 503 when the node is full
+ * (another node may take it), 486 when this user or connection has enough. */
+static int pchat_refuse_session(struct sip_msg *msg, pchat_session_refusal_t why)
+{
+	char text[96];
+
+	switch(why) {
+		case PCHAT_SESSION_NODE_FULL:
+			snprintf(text, sizeof(text), "max_sessions (%d) reached on this node",
+					pchat_max_sessions);
+			pchat_warning(msg, text);
+			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+			return pchat_reply(msg, 503, "Service Unavailable");
+		case PCHAT_SESSION_USER_FULL:
+			snprintf(text, sizeof(text),
+					"max_sessions_per_user (%d) reached for this user",
+					pchat_max_sessions_per_user);
+			pchat_warning(msg, text);
+			return pchat_reply(msg, 486, "Busy Here");
+		case PCHAT_SESSION_CONN_FULL:
+			snprintf(text, sizeof(text),
+					"max_sessions_per_connection (%d) reached on this "
+					"connection",
+					pchat_max_sessions_per_conn);
+			pchat_warning(msg, text);
+			return pchat_reply(msg, 486, "Busy Here");
+		default:
+			return pchat_reply(msg, 500, "Server Internal Error");
+	}
+}
+
+/* Behind a front-end (use_asserted_identity: the node takes requests from
+ * its front-ends only, see cfg/pchat-node.cfg) a record-routed dialog over
+ * TCP/TLS is a client's dialog through that front-end, not a client
+ * connected directly. */
+static int pchat_via_frontend(struct sip_msg *msg, dlg_t *dlg)
+{
+	return pchat_use_asserted_identity && dlg->route_set != NULL
+		   && (msg->rcv.proto == PROTO_TCP || msg->rcv.proto == PROTO_TLS);
+}
+
 static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 {
 	dlg_t *dlg = NULL;
 	int interval, ret;
+	pchat_session_refusal_t why;
 	char id[PCHAT_IDENTITY_MAX];
 	str user;
 
@@ -346,8 +388,14 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 		goto error;
 	/* the session exists before the 200 leaves, so a fast ACK or INFO
 	 * finds it */
-	if(pchat_session_add(dlg, &user, u, &msg->rcv, interval) == 0)
-		goto error;
+	if(pchat_session_add(dlg, &user, u, &msg->rcv, interval,
+			   pchat_via_frontend(msg, dlg), &why)
+			== 0) {
+		_pchat_tmb.free_dlg(dlg);
+		/* not the 200's headers on a refusal */
+		del_nonshm_lump_rpl(&msg->reply_lump);
+		return pchat_refuse_session(msg, why);
+	}
 	return pchat_reply(msg, 200, "OK");
 error:
 	if(dlg)
@@ -405,22 +453,23 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 		return pchat_reply(msg, 400, "Bad Request");
 	}
 	pchat_xbuf_init(&out);
+	job->ctx.sip_code = 0;
 	rc = pchat_cmd_execute(&job->ctx, &env, &out);
 	pchat_xccos_free(&env);
-	if(rc != PCHAT_CMD_OK || job->ctx.sip_code) {
-		/* nothing was done that others may see: drop queued deliveries */
-		pchat_xbuf_free(&out);
-		pchat_cmd_ctx_free(&job->ctx);
-		if(rc == PCHAT_CMD_UNAVAILABLE) {
-			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-			return pchat_reply(msg, 503, "Service Unavailable");
-		}
-		if(rc != PCHAT_CMD_OK)
-			return pchat_reply(msg, 500, "Server Internal Error");
+	/* an envelope is not undone when a later message fails: what ran
+	 * before it stands, so its replies and notices go out after the SIP
+	 * answer (never a join that no one hears of) */
+	if(rc == PCHAT_CMD_UNAVAILABLE) {
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		pchat_reply(msg, 503, "Service Unavailable");
+	} else if(rc != PCHAT_CMD_OK) {
+		pchat_reply(msg, 500, "Server Internal Error");
+	} else if(job->ctx.sip_code) {
 		pchat_warning(msg, job->ctx.sip_warning);
-		return pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
+		pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
+	} else {
+		pchat_reply(msg, 200, "OK");
 	}
-	pchat_reply(msg, 200, "OK");
 
 	if(out.len > 0) {
 		body.s = out.s;

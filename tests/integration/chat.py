@@ -1,6 +1,7 @@
 """Helpers for channel-service tests: rooms made with SQL (as a DBA or the
 admin RPCs would), and clients that sign in, join and post like sipe."""
 
+import time
 import uuid
 import xml.sax.saxutils
 
@@ -137,3 +138,18 @@ def roster_of(reply):
                 roles.setdefault(users[i], set()).add(aib.get("key"))
         rooms[chanib.get("uri")] = roles
     return rooms
+
+
+def wait_until(cond, timeout=10, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = cond()
+        if value:
+            return value
+        time.sleep(step)
+    return cond()
+
+
+def session_of(kam, user):
+    found = [s for s in kam.sessions() if s["call_id"] == user.dlg.call_id]
+    return found[0] if found else None

@@ -8,48 +8,13 @@ import time
 
 import pytest
 
-from chat import ChatUser, make_room, unique
+from chat import make_room, session_of, unique, wait_until
 from sipclient import find
 
 
 def tm_local(kam):
     """tm's count of transactions Kamailio originated (tm.stats total_local)."""
     return int(re.search(r"total_local:\s*(\d+)", kam.rpc("tm.stats")).group(1))
-
-
-def session_of(kam, user):
-    found = [s for s in kam.sessions() if s["call_id"] == user.dlg.call_id]
-    return found[0] if found else None
-
-
-def wait_until(cond, timeout=10, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = cond()
-        if value:
-            return value
-        time.sleep(step)
-    return cond()
-
-
-@pytest.fixture
-def instance(kamailio_factory):
-    """A Kamailio of its own: these tests read tm's global counters and set
-    the delivery limits low."""
-    made = []
-
-    def start(**defines):
-        kam = kamailio_factory(defines=defines)
-
-        def user(transport="tcp"):
-            u = ChatUser(kam, unique("d"), transport)
-            made.append(u)
-            return u
-        return kam, user
-
-    yield start
-    for u in made:
-        u.close()
 
 
 def test_tcp_copies_need_no_transaction_and_are_all_answered(instance, mariadb):

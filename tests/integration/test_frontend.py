@@ -32,14 +32,6 @@ def start_pair(db_url, fe_defines=None):
     return fe, node
 
 
-@pytest.fixture(scope="module")
-def pair(db_url):
-    fe, node = start_pair(db_url)
-    yield fe, node
-    fe.cleanup()
-    node.cleanup()
-
-
 def test_sign_in_and_chat_through_front_end(pair, mariadb):
     fe, node = pair
     set_policy(mariadb, "global", "", True)

@@ -1,0 +1,34 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Bounded counts of live sessions per key (a user, a client connection),
+ * in shared memory: an entry exists only while its count is above zero, so
+ * the table never holds more entries than there are sessions. */
+
+#ifndef _PCHAT_LIMIT_H_
+#define _PCHAT_LIMIT_H_
+
+#include "core/str.h"
+
+int pchat_limit_init(unsigned int hash_size);
+
+/* Counts one more session for key unless max (0: no limit) are counted
+ * already. Returns 1 when taken, 0 when full, -1 on a memory error. */
+int pchat_limit_take(const char *key, int len, unsigned int max);
+
+/* Gives back one session taken for key. */
+void pchat_limit_put(const char *key, int len);
+
+/* How many are counted for key (for tests and the RPCs). */
+unsigned int pchat_limit_count(const char *key, int len);
+
+#endif
