@@ -23,6 +23,7 @@
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_policy.h"
+#include "pchat_revoke.h"
 
 #define PCHAT_GROUP_NAME_MAX 129 /* 128 characters + NUL */
 #define PCHAT_GROUP_DESC_MAX 257
@@ -31,6 +32,11 @@
 static const char *_pchat_group_select =
 		"SELECT id, name, description FROM pchat_group WHERE (? IS NULL OR "
 		"name = ?) ORDER BY name LIMIT ?";
+
+/* Sessions parted by the group_set being answered, -1 otherwise: the
+ * reply rows are written by a callback of pchat_admin_reply_rows(), and an
+ * RPC process answers one request at a time. */
+static int _pchat_group_parted = -1;
 
 static int pchat_group_add(rpc_t *rpc, void *ctx, char **row)
 {
@@ -53,6 +59,8 @@ static int pchat_group_add(rpc_t *rpc, void *ctx, char **row)
 	for(i = 0; i < res.nrows; i++)
 		rpc->array_add(ah, "s", res.rows[i][0]);
 	pchat_db_res_free(&res);
+	if(_pchat_group_parted >= 0)
+		rpc->struct_add(th, "d", "online_parted", _pchat_group_parted);
 	return 0;
 }
 
@@ -104,6 +112,21 @@ static int pchat_group_members(
 			return pchat_admin_store_error(args, rc, "changing members");
 	}
 	return 0;
+}
+
+/* Parts the users of repeated field key (after the change is committed)
+ * from the rooms they may no longer join; returns how many sessions. */
+static int pchat_group_revoke(pchat_args_t *args, const char *key)
+{
+	char uri[PCHAT_GROUP_USER_MAX];
+	int iter = 0, parted = 0;
+	str v;
+
+	while(pchat_args_next(args, key, &iter, &v)) {
+		if(pchat_policy_parse_user(v.s, v.len, uri, sizeof(uri)) == 0)
+			parted += pchat_revoke_users(uri, NULL);
+	}
+	return parted;
 }
 
 /* Id of the group called name, locked for the transaction when lock is
@@ -198,7 +221,7 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_GROUP_NAME_MAX], new_name[PCHAT_GROUP_NAME_MAX];
 	char desc[PCHAT_GROUP_DESC_MAX];
-	int has_new, has_desc;
+	int has_new, has_desc, r;
 	pchat_store_rc_t rc;
 	long long id;
 
@@ -258,7 +281,13 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "committing");
 		goto fault;
 	}
-	if(pchat_group_reply(rpc, ctx, &args, has_new ? new_name : name, 1) < 0)
+	/* a member taken out of a group with a role, or put into a group a
+	 * wall denies, leaves the rooms at once: both lists are checked */
+	_pchat_group_parted = pchat_group_revoke(&args, "remove_member")
+						  + pchat_group_revoke(&args, "add_member");
+	r = pchat_group_reply(rpc, ctx, &args, has_new ? new_name : name, 1);
+	_pchat_group_parted = -1;
+	if(r < 0)
 		goto fault;
 	return;
 rollback:

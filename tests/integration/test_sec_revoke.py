@@ -114,3 +114,25 @@ def test_a_change_that_takes_nothing_away_parts_nobody(kam, mariadb, users):
     room = kam.rpc("pchat_roster.room", f"s:{rid}")
     assert a.uri in room and b.uri in room
     a.dlg.expect_no_server_info(within=0.5, predicate=lambda m: "ntc:part" in m.body)
+
+
+def test_taking_a_user_out_of_a_member_group_parts_it(kam, mariadb, users):
+    a, b = users(), users()
+    grp = unique("grp")
+    kam.admin("pchat.group_new", f"name={grp}", f"member={b.uri}")
+    rid, guid, name = make_room(mariadb, privacy="closed", members=[a.uri])
+    kam.admin("pchat.room_set", f"name={name}", f"add_member=group:{grp}")
+    assert a.join(guid).code == 200 and b.join(guid).code == 200
+    reply = kam.admin("pchat.group_set", f"name={grp}", f"remove_member={b.uri}")
+    _assert_parted(kam, rid, guid, a, b, reply)
+
+
+def test_putting_a_user_into_a_walled_group_parts_it(kam, mariadb, users):
+    a, b = users(), users()
+    grp = unique("grp")
+    kam.admin("pchat.group_new", f"name={grp}")
+    _, cat = make_category(mariadb, walls=[("denied", "group", grp)])
+    rid, guid, _ = make_room(mariadb, category=cat, privacy="open")
+    assert a.join(guid).code == 200 and b.join(guid).code == 200
+    reply = kam.admin("pchat.group_set", f"name={grp}", f"add_member={b.uri}")
+    _assert_parted(kam, rid, guid, a, b, reply)
