@@ -26,6 +26,7 @@
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
 #include "pchat_room.h"
+#include "pchat_session.h"
 
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
 #define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
@@ -448,6 +449,14 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			}
 			total += js[i].snap.n;
 		}
+	}
+	/* a session that ended while it joined: its end parts the roster
+	 * before or after the insert; when after, the session is already out
+	 * of the table here (unlinked before the roster is parted), so the
+	 * joins are undone and nobody hears of them */
+	if(!pchat_session_alive(ctx->sess_hid, ctx->sess_id)) {
+		LM_INFO("session %u ended while joining, join undone\n", ctx->sess_id);
+		goto done;
 	}
 	if(!batch && js[0].code != 200) {
 		pchat_rpl_error(env, m, name, js[0].code, js[0].why, out);

@@ -327,6 +327,20 @@ pchat_session_t *pchat_session_get(pchat_session_ref_t *ref)
 	return NULL;
 }
 
+int pchat_session_alive(unsigned int hid, unsigned int id)
+{
+	pchat_session_ref_t ref;
+	pchat_session_t *s;
+
+	ref.hid = hid;
+	ref.id = id;
+	s = pchat_session_get(&ref);
+	if(s == NULL)
+		return 0;
+	pchat_session_release(s);
+	return 1;
+}
+
 void pchat_session_release(pchat_session_t *s)
 {
 	rec_lock_set_release(_pchat_sessions->locks, pchat_slot_of(s->hid));

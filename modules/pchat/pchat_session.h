@@ -121,6 +121,8 @@ int pchat_session_reply_check(str *callid, str *rtag, str *ltag,
 pchat_session_t *pchat_session_lookup(str *callid, str *rtag, str *ltag,
 		struct receive_info *rcv);
 pchat_session_t *pchat_session_get(pchat_session_ref_t *ref);
+/* 1 while the session is in the table, 0 once it has ended (unlinked). */
+int pchat_session_alive(unsigned int hid, unsigned int id);
 void pchat_session_release(pchat_session_t *s);
 
 /* Unlinks a session found by one of the above (slot still locked) and
