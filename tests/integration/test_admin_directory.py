@@ -454,7 +454,8 @@ def test_group_lifecycle(kam):
     [row] = call(kam, "pchat.group_set", f"name={name}", f"add_member=sip:carol@{dom}",
                  f"remove_member=sip:BOB@{dom}", "description=")
     assert row == {"name": name, "description": "",
-                   "members": [f"sip:alice@{dom}", f"sip:carol@{dom}"]}
+                   "members": [f"sip:alice@{dom}", f"sip:carol@{dom}"],
+                   "online_parted": "0"}
     [row] = call(kam, "pchat.group_set", f"name={name}", f"new_name={name}-2")
     assert row["name"] == f"{name}-2" and len(row["members"]) == 2
     assert call(kam, "pchat.group_get", f"name={name}") == []
