@@ -104,7 +104,7 @@ pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
 	return PCHAT_CMD_OK;
 }
 
-static long long pchat_now_ms(void)
+long long pchat_now_ms(void)
 {
 	struct timeval tv;
 

@@ -80,6 +80,10 @@ pchat_xbuf_t *pchat_cmd_deliver(
 void pchat_cmd_flush(pchat_cmd_ctx_t *ctx);
 void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx);
 
+/* Wall-clock milliseconds since the epoch: the one clock of message
+ * timestamps and history ranges. */
+long long pchat_now_ms(void);
+
 /* Refuses the INFO at SIP level with code, reason and a Warning text. */
 pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
 		const char *reason, const char *warning);

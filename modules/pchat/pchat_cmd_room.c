@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include "core/dprint.h"
 #include "core/hashes.h"
@@ -37,14 +36,6 @@
 #define PCHAT_JOIN_OVERHEAD 256
 #define PCHAT_UIB_MIN 24
 #define PCHAT_ROOMS_OF_MAX 1024
-
-static long long pchat_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void pchat_room_uri(pchat_cmd_ctx_t *ctx, const char *guid, char *buf,
 		int size)

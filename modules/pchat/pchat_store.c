@@ -49,7 +49,8 @@ static unsigned long long _pchat_next_try_ms = 0;
 static unsigned int _pchat_backoff_ms = 0;
 static atomic_t *_pchat_db_down = NULL;  /* shm: outage logged once */
 
-static unsigned long long pchat_now_ms(void)
+/* Monotonic, for the reconnect back-off (never the time of a message). */
+static unsigned long long pchat_monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -168,7 +169,7 @@ static int pchat_store_connect(void)
 {
 	MYSQL *m;
 	unsigned int t_conn = PCHAT_DB_CONNECT_TIMEOUT, t_io = PCHAT_DB_IO_TIMEOUT;
-	unsigned long long now = pchat_now_ms();
+	unsigned long long now = pchat_monotonic_ms();
 	char why[256];
 
 	if(now < _pchat_next_try_ms)
