@@ -10,6 +10,11 @@ from sipclient import SipClient, find, findall, parse_xccos
 _seq = [0]
 
 
+def uid():
+    """A random suffix that keeps test objects apart."""
+    return uuid.uuid4().hex[:10]
+
+
 def unique(prefix):
     _seq[0] += 1
     return f"{prefix}-{uuid.uuid4().hex[:8]}"

@@ -8,10 +8,7 @@ import pytest
 
 from kamailio import KamailioError
 from test_admin_directory import parse
-
-
-def uid():
-    return uuid.uuid4().hex[:8]
+from chat import uid  # noqa: E402
 
 
 def call(kam, method, *args):

@@ -7,12 +7,12 @@ test changes are restored in a finally block.
 """
 
 import re
-import uuid
 
 import pytest
 
 from kamailio import KamailioError
 from sipclient import SipClient, find
+from chat import uid  # noqa: E402
 
 CONFIG_KEYS = ["db_version", "default_chat_history", "max_file_size_kb", "message_size_limit",
                "participant_update_limit", "room_management_url", "root_category_guid",
@@ -57,10 +57,6 @@ def fails(kam, code, fragment, method, *args):
     assert m.group(1) == str(code), str(err.value)
     assert fragment in m.group(2), str(err.value)
     return m.group(2)
-
-
-def uid():
-    return uuid.uuid4().hex[:10]
 
 
 def config(kam):

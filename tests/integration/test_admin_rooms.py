@@ -15,20 +15,16 @@ rooms and categories uniquely since the module's Kamailio shares one store.
 import datetime
 import itertools
 import os
-import uuid
 
 import pytest
 
 from kamailio import PCHATCTL, KamailioError, pchatctl
+from chat import uid  # noqa: E402
 
 DEFAULT_REPLACEMENT = "This message was replaced by the Persistent Chat administrator."
 
 
 # ---------------------------------------------------------------- helpers
-
-def uid():
-    return uuid.uuid4().hex[:8]
-
 
 def parse_kamcmd(text):
     """kamcmd's text output as a list of dicts; nested "key: {" blocks are
