@@ -15,7 +15,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps kamailio-src modules check-abi pchatctl run test unit \
-	integration install clean distclean bench pchat-bench
+	integration install clean distclean bench pchat-bench doc
 
 all: modules check-abi pchatctl
 
@@ -55,6 +55,10 @@ integration: all
 # One summary line from pytest; the C unit tests run inside it (test_unit.py).
 test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
+
+# modules/*/README from modules/*/doc/*.xml (tests/test_doc.py checks they agree)
+doc:
+	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m/doc README || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade \

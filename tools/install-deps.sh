@@ -14,6 +14,7 @@ PKGS=(
 	bison flex                   # Kamailio's `make cfg` checks for them
 	python3 python3-pytest       # integration tests drive real SIP from Python
 	strace                       # a pchatctl test checks it never chmods by path
+	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
 )
 
 missing=()
