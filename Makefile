@@ -2,6 +2,13 @@
 #   make run     set up everything and start the service on 127.0.0.1:5060
 #   make test    build, then run the unit and integration tests
 #   make bench   short benchmark (under 5 minutes), table in bench/results/
+#   make deps    install the Debian packages and fetch the kamailio source (as root)
+#   make doc     modules/*/README from modules/*/doc/*.xml
+#   make         build only: installs nothing and leaves the apt sources alone; when a
+#                package or the kamailio source is missing it says which, and that
+#                `make deps` installs it, and stops
+# deps, run, test, bench, unit and integration set the machine up (SETUP below); every
+# other goal only checks. The package list is in tools/install-deps.sh.
 SHELL := /bin/bash
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
@@ -14,16 +21,30 @@ PYTEST := /usr/bin/python3 -m pytest
 PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
-.PHONY: all deps kamailio-src modules check-abi pchatctl run test unit \
+.PHONY: all deps packages kamailio-src modules check-abi pchatctl run test unit \
 	integration install clean distclean bench pchat-bench doc
+
+# Only these goals install packages, add a deb-src entry and run apt-get source.
+SETUP_GOALS := deps run test bench unit integration
+SETUP := $(if $(filter $(SETUP_GOALS),$(MAKECMDGOALS)),1)
 
 all: modules check-abi pchatctl
 
-deps:
-	@tools/install-deps.sh
+deps: packages kamailio-src
 
-kamailio-src: deps
+packages:
+ifeq ($(SETUP),1)
+	@tools/install-deps.sh
+else
+	@tools/install-deps.sh --check
+endif
+
+kamailio-src: packages
+ifeq ($(SETUP),1)
 	@tools/prepare-kamailio-src.sh $(BUILD)
+else
+	@tools/check-deps-kamailio-src.sh $(BUILD)
+endif
 
 modules: kamailio-src
 	@for m in $(MODULES); do \
@@ -33,10 +54,10 @@ modules: kamailio-src
 check-abi: modules
 	@tools/check-abi.sh $(MODULE_SOS)
 
-pchatctl: deps
+pchatctl: packages
 	@$(MAKE) -s -C tools/pchatctl
 
-pchat-bench:
+pchat-bench: packages
 	@$(MAKE) -s -C tools/pchat-bench
 
 # BENCH_ARGS=--long for the full sizes; BENCH_ARGS="--only fanout,imc" for some
@@ -46,7 +67,7 @@ bench: all pchat-bench
 run: all
 	@tools/pchat-run
 
-unit: deps
+unit: packages
 	@$(MAKE) -s -C tests/unit run
 
 integration: all
@@ -57,7 +78,7 @@ test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
 
 # modules/*/README from modules/*/doc/*.xml (tests/test_doc.py checks they agree)
-doc:
+doc: packages
 	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m/doc README || exit 1; done
 
 install: all

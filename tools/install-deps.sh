@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages pchat needs to build, run and test.
+# Installs the Debian packages pchat needs to build, run and test (make deps, run, test, bench).
 # Idempotent: only missing packages are installed; apt lists are refreshed once.
+# --check (plain `make`): installs nothing, never calls apt; names what is missing and the
+# command that installs it, and fails. This list is the only one; PCHAT_EXTRA_PACKAGES
+# (space-separated) adds names to it, which tests/test_make_deps.py uses.
 set -euo pipefail
 
 PKGS=(
@@ -16,22 +19,51 @@ PKGS=(
 	strace                       # a pchatctl test checks it never chmods by path
 	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
 )
+# shellcheck disable=SC2206 # word splitting is the point
+PKGS+=(${PCHAT_EXTRA_PACKAGES:-})
 
-missing=()
-for p in "${PKGS[@]}"; do
-	[[ $p == \#* ]] && continue
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
+missing_packages() {
+	local p
+	for p in "${PKGS[@]}"; do
+		[[ $p == \#* ]] && continue
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+mapfile -t missing < <(missing_packages)
+((${#missing[@]})) || exit 0
+
+if [ "${1:-}" = --check ]; then
+	cat >&2 <<-MSG
+	install-deps: missing Debian packages: ${missing[*]}
+	install-deps: \`make\` installs nothing; install them (as root) with:
+
+	    make deps
+
+	  which runs: apt-get install --no-install-recommends ${missing[*]}
+	  (\`make run\` and \`make test\` do it as well)
+	MSG
+	exit 1
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root or install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Debian starts kamailio/mariadb services on install; pchat runs its own private instances.
+# An operator's own policy-rc.d is left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+mapfile -t missing < <(missing_packages)
 if ((${#missing[@]})); then
-	if [ "$(id -u)" != 0 ]; then
-		echo "install-deps: missing packages: ${missing[*]} (run as root or install them)" >&2
-		exit 1
-	fi
-	echo "install-deps: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# Debian starts kamailio/mariadb services on install; pchat runs its own private instances.
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	echo "install-deps: still missing after apt-get install: ${missing[*]}" >&2
+	exit 1
 fi
