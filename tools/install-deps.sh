@@ -18,6 +18,7 @@ PKGS=(
 	python3 python3-pytest       # integration tests drive real SIP from Python
 	strace                       # a pchatctl test checks it never chmods by path
 	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
+	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 )
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${PCHAT_EXTRA_PACKAGES:-})
