@@ -6,10 +6,9 @@ are unique per test, and the global policy and every configuration value a
 test changes are restored in a finally block.
 """
 
-import re
-
 import pytest
 
+from admin import call, fails
 from kamailio import KamailioError
 from sipclient import SipClient, find
 from chat import uid  # noqa: E402
@@ -17,46 +16,6 @@ from chat import uid  # noqa: E402
 CONFIG_KEYS = ["db_version", "default_chat_history", "max_file_size_kb", "message_size_limit",
                "participant_update_limit", "room_management_url", "root_category_guid",
                "search_limit", "story_size_limit"]
-
-
-def parse(out):
-    """kamcmd's text output as a list of dicts; nested arrays become lists."""
-    items, stack = [], []
-    for raw in out.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line == "{":
-            d = {}
-            (stack[-1] if stack and isinstance(stack[-1], list) else items).append(d)
-            stack.append(d)
-        elif line == "}":
-            stack.pop()
-        elif stack and isinstance(stack[-1], list):
-            stack[-1].append(line)
-        elif stack and line.endswith(": {"):
-            lst = []
-            stack[-1][line[:-3]] = lst
-            stack.append(lst)
-        elif stack:
-            key, _, value = line.partition(":")
-            stack[-1][key.strip()] = value.strip()
-    return items
-
-
-def call(kam, method, *args):
-    return parse(kam.admin(method, *args))
-
-
-def fails(kam, code, fragment, method, *args):
-    """The RPC must fail with that code and a message containing fragment."""
-    with pytest.raises(KamailioError) as err:
-        kam.admin(method, *args)
-    m = re.search(r"error: (\d+) - (.*)", str(err.value))
-    assert m, str(err.value)
-    assert m.group(1) == str(code), str(err.value)
-    assert fragment in m.group(2), str(err.value)
-    return m.group(2)
 
 
 def config(kam):
