@@ -1,7 +1,9 @@
 """Helpers for the admin RPC tests (tests/integration/test_admin_*.py and
 others that call pchat.* RPCs through pchatctl): kamcmd's text output parsed
-into dicts, and the one way to assert that an RPC fails with a code."""
+into dicts, the one way to assert that an RPC fails with a code, and the
+configuration a test changes put back when it ends."""
 
+import contextlib
 import re
 
 import pytest
@@ -60,3 +62,25 @@ def fails(kam, code, fragment, method, *args):
     assert m.group(1) == str(code), str(err.value)
     assert fragment in m.group(2), str(err.value)
     return m.group(2)
+
+
+def config(kam):
+    """pchat_config as {name: value}, read through pchat.config_get."""
+    return {row["name"]: row["value"] for row in call(kam, "pchat.config_get")}
+
+
+@contextlib.contextmanager
+def config_restored(kam):
+    """Yields the configuration as it was; on exit puts back every value that
+    differs (changed by RPC or by a DBA's UPDATE), in one pchat.config_set:
+    one transaction, so the story >= message check sees both limits, and
+    every Kamailio process drops its cached copy at once, so the next test
+    sees the old values without waiting for the cache to expire."""
+    saved = config(kam)
+    try:
+        yield saved
+    finally:
+        now = config(kam)
+        changed = [name for name, value in saved.items() if now.get(name) != value]
+        if changed:
+            kam.admin("pchat.config_set", *[f"{n}={saved[n]}" for n in changed])
