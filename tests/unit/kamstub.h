@@ -42,4 +42,11 @@ const char *kam_log_last(void);
 /* The value of a registered counter (group.name), -1 when unknown. */
 long kam_counter(const char *group, const char *name);
 
+/* pchat_session.c's neighbours, stubbed in kamstub_session.c: dialogs the
+ * table freed through tm, sessions whose delivery state was dropped, and
+ * the one session id pchat_deliver_overdue() reports (0: none). */
+int kam_dlg_frees(void);
+int kam_deliver_forgets(void);
+void kam_deliver_overdue_id(unsigned int id);
+
 #endif
