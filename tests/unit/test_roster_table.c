@@ -27,6 +27,7 @@
 #include "pchat_roster_table.h"
 #include "kamstub.h"
 #include "unit.h"
+#include "kamunit.h"
 
 /* ---- a recording rpc_t: every struct becomes "{k=v,k=v}" in _rpc_out */
 
@@ -189,41 +190,14 @@ done:
 	END;
 }
 
-/* Init with its n-th allocation failing: -1 and an error, no crash. A
- * failed init stops Kamailio, so what it allocated is not reclaimed.
- * Returns 0 once init needs fewer than n allocations. */
-static int t_init_fails_at(int n)
+static int roster_init_4(void)
 {
-	char name[96];
-	long calls = kam_shm_calls();
-	int rc;
-
-	kam_log_reset();
-	kam_shm_fail_at(n);
-	rc = pchat_roster_table_init(4);
-	kam_shm_fail_at(0);
-	if(kam_shm_calls() - calls < n)
-		return rc == 0 ? 0 : -1;
-	snprintf(name, sizeof(name), "init: shm allocation %d fails cleanly", n);
-	{
-		BEGIN(name);
-		CHECK(rc == -1, "init returned %d", rc);
-		CHECK(kam_log_errors() >= 1, "no error logged");
-		CHECK(kam_log_bugs() == 0, "a bug was logged");
-	done:
-		END;
-	}
-	return 1;
+	return pchat_roster_table_init(4);
 }
 
 static void t_init_failures(void)
 {
-	int n, rc = 1;
-
-	for(n = 1; n < 20 && rc == 1; n++)
-		rc = t_init_fails_at(n);
-	unit_check("init: succeeds once no allocation fails", rc == 0,
-			"rc %d after %d allocations", rc, n - 1);
+	kam_check_init_failures("init", roster_init_4);
 }
 
 static void t_init_sizes(void)
