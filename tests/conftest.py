@@ -1,47 +1,21 @@
 """Shared fixtures: one private MariaDB per test run, Kamailio per test module."""
 
 import os
-import shutil
 import sys
-import tempfile
 
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 
-from kamailio import TOP, Kamailio  # noqa: E402
-from mariadb import MariaDB, free_port  # noqa: E402
-
-DB_USER, DB_PASS, DB_NAME = "pchat", "pchat", "pchat"
-
-
-def create_schema(db, name=DB_NAME):
-    """A fresh pchat database loaded from sql/, as a DBA would create it."""
-    db.sql(f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4;"
-           f"CREATE USER IF NOT EXISTS '{DB_USER}'@'127.0.0.1' IDENTIFIED BY '{DB_PASS}';"
-           f"GRANT ALL ON `{name}`.* TO '{DB_USER}'@'127.0.0.1';")
-    db.load_file(os.path.join(TOP, "sql", "pchat-create.sql"), name)
-
-
-def start_mariadb():
-    base = tempfile.mkdtemp(prefix="pchat-db-", dir="/tmp")
-    db = MariaDB(base, free_port())
-    db.start()
-    db.basedir_to_remove = base
-    return db
-
-
-def stop_mariadb(db):
-    db.stop()
-    shutil.rmtree(db.basedir_to_remove, ignore_errors=True)
+from kamailio import Kamailio  # noqa: E402
+from mariadb import free_port  # noqa: E402
+from store import DB_NAME, DB_PASS, DB_USER, private_mariadb  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def mariadb():
-    db = start_mariadb()
-    create_schema(db)
-    yield db
-    stop_mariadb(db)
+    with private_mariadb() as db:
+        yield db
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +52,7 @@ def instance(kamailio_factory):
     """A Kamailio of its own (tests that read global counters or set limits
     low): instance(**defines) returns (kam, user), user(transport) signs a
     chat user in."""
-    from chat import ChatUser, unique  # tests/integration, on pytest's path
+    from chat import ChatUser, unique
     made = []
 
     def start(**defines):
@@ -98,7 +72,7 @@ def instance(kamailio_factory):
 @pytest.fixture(scope="module")
 def pair(db_url):
     """A front-end (cfg/pchat-frontend.cfg) and a chat node behind it."""
-    from test_frontend import start_pair
+    from signin import start_pair
     fe, node = start_pair(db_url)
     yield fe, node
     fe.cleanup()

@@ -1,26 +1,12 @@
 """Category admin RPCs through pchatctl: pchat.category_new/_get/_set/_remove
 (Lync New-/Get-/Set-/Remove-CsPersistentChatCategory)."""
 
-import re
 import uuid
 
 import pytest
 
-from kamailio import KamailioError
-from test_admin_directory import parse
+from admin import call, fails
 from chat import uid  # noqa: E402
-
-
-def call(kam, method, *args):
-    return parse(kam.admin(method, *args))
-
-
-def fails(kam, code, fragment, method, *args):
-    with pytest.raises(KamailioError) as err:
-        kam.admin(method, *args)
-    m = re.search(r"error: (\d+) - (.*)", str(err.value), re.S)
-    assert m and m.group(1) == str(code), str(err.value)
-    assert fragment in m.group(2), str(err.value)
 
 
 def test_new_get_set_remove(kam):

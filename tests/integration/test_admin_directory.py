@@ -6,10 +6,9 @@ are unique per test, and the global policy and every configuration value a
 test changes are restored in a finally block.
 """
 
-import re
-
 import pytest
 
+from admin import call, config, config_restored, fails
 from kamailio import KamailioError
 from sipclient import SipClient, find
 from chat import uid  # noqa: E402
@@ -17,56 +16,6 @@ from chat import uid  # noqa: E402
 CONFIG_KEYS = ["db_version", "default_chat_history", "max_file_size_kb", "message_size_limit",
                "participant_update_limit", "room_management_url", "root_category_guid",
                "search_limit", "story_size_limit"]
-
-
-def parse(out):
-    """kamcmd's text output as a list of dicts; nested arrays become lists."""
-    items, stack = [], []
-    for raw in out.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line == "{":
-            d = {}
-            (stack[-1] if stack and isinstance(stack[-1], list) else items).append(d)
-            stack.append(d)
-        elif line == "}":
-            stack.pop()
-        elif stack and isinstance(stack[-1], list):
-            stack[-1].append(line)
-        elif stack and line.endswith(": {"):
-            lst = []
-            stack[-1][line[:-3]] = lst
-            stack.append(lst)
-        elif stack:
-            key, _, value = line.partition(":")
-            stack[-1][key.strip()] = value.strip()
-    return items
-
-
-def call(kam, method, *args):
-    return parse(kam.admin(method, *args))
-
-
-def fails(kam, code, fragment, method, *args):
-    """The RPC must fail with that code and a message containing fragment."""
-    with pytest.raises(KamailioError) as err:
-        kam.admin(method, *args)
-    m = re.search(r"error: (\d+) - (.*)", str(err.value))
-    assert m, str(err.value)
-    assert m.group(1) == str(code), str(err.value)
-    assert fragment in m.group(2), str(err.value)
-    return m.group(2)
-
-
-def config(kam):
-    return {row["name"]: row["value"] for row in call(kam, "pchat.config_get")}
-
-
-def restore_config(kam, saved, *names):
-    """Puts back the saved values of names in one call (one transaction, so
-    the story >= message check sees both)."""
-    kam.admin("pchat.config_set", *[f"{n}={saved[n]}" for n in names])
 
 
 def effective(kam, user):
@@ -317,10 +266,7 @@ def test_config_get(kam):
 
 
 def test_config_set_changes_what_clients_see(kam):
-    saved = config(kam)
-    names = ["default_chat_history", "participant_update_limit", "max_file_size_kb",
-             "search_limit", "room_management_url"]
-    try:
+    with config_restored(kam) as saved:
         rows = call(kam, "pchat.config_set", "default_chat_history=500",
                     "participant_update_limit=10000", "max_file_size_kb=1",
                     "search_limit=100000", "room_management_url=https://rm.example.com/manage")
@@ -349,8 +295,6 @@ def test_config_set_changes_what_clients_see(kam):
         assert config(kam)["room_management_url"] == ""
         call(kam, "pchat.config_set", "default_chat_history=1", "search_limit=1")
         assert config(kam)["default_chat_history"] == "1"
-    finally:
-        restore_config(kam, saved, *names)
     assert config(kam) == saved
 
 
@@ -388,14 +332,11 @@ def test_config_set_rejects(kam, args, fragment):
 
 
 def test_config_set_url_limit_is_inclusive(kam):
-    saved = config(kam)
     url = "https://rm.example.com/" + "x" * 232
     assert len(url) == 255
-    try:
+    with config_restored(kam):
         call(kam, "pchat.config_set", f"room_management_url={url}")
         assert config(kam)["room_management_url"] == url
-    finally:
-        restore_config(kam, saved, "room_management_url")
 
 
 @pytest.mark.parametrize("bad", ["default_chat_history=0", "db_version=x", "nosuch=1",
@@ -409,8 +350,7 @@ def test_config_set_is_all_or_nothing(kam, bad):
 
 
 def test_story_size_must_not_be_below_message_size(kam):
-    saved = config(kam)
-    try:
+    with config_restored(kam) as saved:
         call(kam, "pchat.config_set", "message_size_limit=512", "story_size_limit=4096")
         before = config(kam)
         # checked against the stored value of the other limit
@@ -430,8 +370,6 @@ def test_story_size_must_not_be_below_message_size(kam):
         assert config(kam)["story_size_limit"] == "5000"
         fails(kam, 400, "4999 is smaller than message_size_limit (5000)",
               "pchat.config_set", "story_size_limit=4999")
-    finally:
-        restore_config(kam, saved, "message_size_limit", "story_size_limit")
     assert config(kam) == saved
 
 

@@ -18,67 +18,14 @@ import os
 
 import pytest
 
-from kamailio import PCHATCTL, KamailioError, pchatctl
+from admin import call, fails, one
+from kamailio import PCHATCTL, pchatctl
 from chat import uid  # noqa: E402
 
 DEFAULT_REPLACEMENT = "This message was replaced by the Persistent Chat administrator."
 
 
 # ---------------------------------------------------------------- helpers
-
-def parse_kamcmd(text):
-    """kamcmd's text output as a list of dicts; nested "key: {" blocks are
-    the principal lists (arrays of strings) of our replies."""
-    items, cur, key, lst = [], None, None, None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if lst is not None:
-            if line == "}":
-                cur[key], lst = lst, None
-            else:
-                lst.append(line)
-        elif line == "{":
-            cur = {}
-        elif line == "}":
-            items.append(cur)
-            cur = None
-        elif line.endswith(": {"):
-            key, lst = line[:-3], []
-        elif ": " in line:
-            k, _, v = line.partition(": ")
-            cur[k] = v
-        elif line.endswith(":"):
-            cur[line[:-1]] = ""
-        else:
-            raise AssertionError(f"unexpected kamcmd line {raw!r} in:\n{text}")
-    return items
-
-
-def rpc(kam, method, *args):
-    return parse_kamcmd(kam.admin(method, *args))
-
-
-def one(kam, method, *args):
-    items = rpc(kam, method, *args)
-    assert len(items) == 1, items
-    return items[0]
-
-
-def fault(kam, method, *args):
-    """The RPC must fail; returns the error text ("<code> - <message>")."""
-    with pytest.raises(KamailioError) as err:
-        kam.admin(method, *args)
-    return str(err.value)
-
-
-def assert_fault(kam, code, fragment, method, *args):
-    text = fault(kam, method, *args)
-    assert f"error: {code} - " in text, text
-    assert fragment in text, text
-    return text
-
 
 def names(rooms):
     return {r["name"] for r in rooms}
@@ -160,7 +107,7 @@ def test_room_new_defaults(kam, mariadb):
     assert (room["description"], room["topic"], room["addin"]) == ("", "", "")
     assert room["members"] == room["managers"] == room["presenters"] == []
     assert room["messages"] == "0"
-    assert rpc(kam, "pchat.room_get", f"name={name}") == [room]
+    assert call(kam, "pchat.room_get", f"name={name}") == [room]
 
 
 def test_room_new_every_field(kam, mariadb):
@@ -195,11 +142,11 @@ def test_room_new_utf8_names_count_characters(kam):
     tag = uid()
     name = tag + "é" * (256 - len(tag))  # 256 characters, 504 bytes
     assert one(kam, "pchat.room_new", f"name={name}", f"category={cat}")["name"] == name
-    assert_fault(kam, 400, "field 'name': longer than 256 characters",
+    fails(kam, 400, "field 'name': longer than 256 characters",
                  "pchat.room_new", f"name={name}é", f"category={cat}")
-    assert_fault(kam, 400, "field 'description': longer than 256 characters",
+    fails(kam, 400, "field 'description': longer than 256 characters",
                  "pchat.room_new", f"name=r-{uid()}", f"category={cat}", "description=" + "d" * 257)
-    assert_fault(kam, 400, "field 'topic': longer than 256 characters",
+    fails(kam, 400, "field 'topic': longer than 256 characters",
                  "pchat.room_new", f"name=r-{uid()}", f"category={cat}", "topic=" + "t" * 257)
 
 
@@ -232,8 +179,8 @@ def test_room_new_refusals(kam, args, code, message):
     name = f"room-{uid()}"
     args = [a.replace("name=@", f"name={name}").replace("category=@", f"category={cat}")
             for a in args]
-    assert_fault(kam, code, message, "pchat.room_new", *args)
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    fails(kam, code, message, "pchat.room_new", *args)
+    assert call(kam, "pchat.room_get", f"name={name}") == []
 
 
 def test_room_new_duplicate_name_is_409_ignoring_case(kam):
@@ -242,9 +189,9 @@ def test_room_new_duplicate_name_is_409_ignoring_case(kam):
     name = f"Dup-{uid()}"
     one(kam, "pchat.room_new", f"name={name}", f"category={cat}")
     for clash in (name, name.upper(), name.lower()):
-        assert_fault(kam, 409, f"field 'name': a room named '{clash}' already exists",
+        fails(kam, 409, f"field 'name': a room named '{clash}' already exists",
                      "pchat.room_new", f"name={clash}", f"category={other}")
-    rooms = rpc(kam, "pchat.room_get", f"category={other}")
+    rooms = call(kam, "pchat.room_get", f"category={other}")
     assert rooms == []
 
 
@@ -296,13 +243,13 @@ def test_wall_admits_allowed_principals(kam, walls):
 def test_wall_refuses_outside_allowed(kam, walls):
     w = walls
     name = f"m-{uid()}"
-    assert_fault(kam, 403, f"field 'member': {w['pat']} is outside the ethical wall of "
+    fails(kam, 403, f"field 'member': {w['pat']} is outside the ethical wall of "
                  f"category '{w['markets']}' (not allowed)",
                  "pchat.room_new", f"name={name}", f"category={w['markets']}",
                  f"member={w['alice']}", f"member={w['pat']}")
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    assert call(kam, "pchat.room_get", f"name={name}") == []
     # a group is only covered by a group row, not by its members' domain
-    assert_fault(kam, 403, f"group:{w['traders']} is outside the ethical wall of "
+    fails(kam, 403, f"group:{w['traders']} is outside the ethical wall of "
                  f"category '{w['markets']}' (not allowed)",
                  "pchat.room_new", f"name={name}", f"category={w['markets']}",
                  f"member=group:{w['traders']}")
@@ -312,35 +259,35 @@ def test_wall_refuses_denied(kam, walls):
     w = walls
     name = f"m-{uid()}"
     # carol is at the bank (allowed) but an analyst (denied)
-    assert_fault(kam, 403, f"field 'member': {w['carol']} is outside the ethical wall of "
+    fails(kam, 403, f"field 'member': {w['carol']} is outside the ethical wall of "
                  f"category '{w['markets']}' (denied)",
                  "pchat.room_new", f"name={name}", f"category={w['markets']}",
                  f"member={w['carol']}")
-    assert_fault(kam, 403, f"group:{w['analysts']} is outside the ethical wall of category "
+    fails(kam, 403, f"group:{w['analysts']} is outside the ethical wall of category "
                  f"'{w['markets']}' (denied)",
                  "pchat.room_new", f"name={name}", f"category={w['markets']}",
                  f"member=group:{w['analysts']}")
-    assert_fault(kam, 403, f"{w['mallory']} is outside the ethical wall of category "
+    fails(kam, 403, f"{w['mallory']} is outside the ethical wall of category "
                  f"'{w['research_cat']}' (denied)",
                  "pchat.room_new", f"name={name}", f"category={w['research_cat']}",
                  f"member={w['mallory']}")
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    assert call(kam, "pchat.room_get", f"name={name}") == []
 
 
 def test_wall_of_ancestor_category_applies(kam, walls):
     w = walls
     name = f"fx-room-{uid()}"
     # FX allows the traders group, but its parent Markets only the bank domain
-    assert_fault(kam, 403, f"group:{w['traders']} is outside the ethical wall of category "
+    fails(kam, 403, f"group:{w['traders']} is outside the ethical wall of category "
                  f"'{w['markets']}' (not allowed)",
                  "pchat.room_new", f"name={name}", f"category={w['fx']}",
                  f"member=group:{w['traders']}")
     # carol passes FX (bank domain) but Markets denies analysts
-    assert_fault(kam, 403, f"{w['carol']} is outside the ethical wall of category "
+    fails(kam, 403, f"{w['carol']} is outside the ethical wall of category "
                  f"'{w['markets']}' (denied)",
                  "pchat.room_new", f"name={name}", f"category={w['fx']}", f"member={w['carol']}")
     # the nearest refusing category is named
-    assert_fault(kam, 403, f"{w['pat']} is outside the ethical wall of category '{w['fx']}' "
+    fails(kam, 403, f"{w['pat']} is outside the ethical wall of category '{w['fx']}' "
                  "(not allowed)",
                  "pchat.room_new", f"name={name}", f"category={w['fx']}", f"member={w['pat']}")
     room = one(kam, "pchat.room_new", f"name={name}", f"category={w['fx']}",
@@ -353,7 +300,7 @@ def test_wall_applies_to_room_set_adds_and_moves(kam, walls):
     name = f"open-{uid()}"
     one(kam, "pchat.room_new", f"name={name}", f"category={w['open']}", f"member={w['pat']}")
     for key in ("add_member", "add_manager", "add_presenter"):
-        assert_fault(kam, 403, f"field '{key}': {w['carol']} is outside the ethical wall of "
+        fails(kam, 403, f"field '{key}': {w['carol']} is outside the ethical wall of "
                      f"category '{w['markets']}' (denied)",
                      "pchat.room_set", f"name={name}", f"category={w['markets']}",
                      f"{key}={w['carol']}")
@@ -361,7 +308,7 @@ def test_wall_applies_to_room_set_adds_and_moves(kam, walls):
     room = one(kam, "pchat.room_get", f"name={name}")
     assert room["category"] == w["open"] and room["managers"] == []
     # the wall of the new category applies, not the old one
-    assert_fault(kam, 403, f"{w['pat']} is outside the ethical wall of category "
+    fails(kam, 403, f"{w['pat']} is outside the ethical wall of category "
                  f"'{w['markets']}' (not allowed)",
                  "pchat.room_set", f"name={name}", f"category={w['markets']}",
                  f"add_manager={w['pat']}")
@@ -531,7 +478,7 @@ def test_directory_reads_back_whole(kam, directory):
     model = directory["model"]
     assert len(model) == 64
     for cat in directory["cats"].values():
-        got = rpc(kam, "pchat.room_get", f"category={cat}")
+        got = call(kam, "pchat.room_get", f"category={cat}")
         assert names(got) == {n for n, r in model.items() if r["category"] == cat}
         for room in got:
             want = model[room["name"]]
@@ -552,7 +499,7 @@ def test_directory_filters(kam, directory):
     bank, _ = directory["domains"]
 
     def check(*args, **conds):
-        got = names(rpc(kam, "pchat.room_get", *args))
+        got = names(call(kam, "pchat.room_get", *args))
         want = pick(directory, **conds)
         assert want, f"the model has no room for {args}"
         assert got == want, args
@@ -589,11 +536,11 @@ def test_directory_filters(kam, directory):
 
 def test_directory_result_size(kam, directory):
     cats = directory["cats"]
-    got = rpc(kam, "pchat.room_get", f"category={cats['desk']}", "result_size=5")
+    got = call(kam, "pchat.room_get", f"category={cats['desk']}", "result_size=5")
     desk = sorted(n for n, r in directory["model"].items() if r["category"] == cats["desk"])
     assert [r["name"] for r in got] == desk[:5]
-    assert len(rpc(kam, "pchat.room_get", f"search={directory['tag']}", "result_size=1")) == 1
-    assert len(rpc(kam, "pchat.room_get", f"search={directory['tag']}")) == 64
+    assert len(call(kam, "pchat.room_get", f"search={directory['tag']}", "result_size=1")) == 1
+    assert len(call(kam, "pchat.room_get", f"search={directory['tag']}")) == 64
 
 
 def test_room_get_search_wildcards_are_literal(kam):
@@ -605,15 +552,15 @@ def test_room_get_search_wildcards_are_literal(kam):
     one(kam, "pchat.room_new", f"name=und-{tag}-axb", f"category={cat}")
     one(kam, "pchat.room_new", f"name=bang-{tag}-a!b", f"category={cat}",
         "description=has 50% off")
-    assert names(rpc(kam, "pchat.room_get", "search=100%", f"category={cat}")) == \
+    assert names(call(kam, "pchat.room_get", "search=100%", f"category={cat}")) == \
         {f"pct-{tag}-100%"}
-    assert names(rpc(kam, "pchat.room_get", "search=a_b", f"category={cat}")) == \
+    assert names(call(kam, "pchat.room_get", "search=a_b", f"category={cat}")) == \
         {f"und-{tag}-a_b"}
-    assert names(rpc(kam, "pchat.room_get", "search=a!b", f"category={cat}")) == \
+    assert names(call(kam, "pchat.room_get", "search=a!b", f"category={cat}")) == \
         {f"bang-{tag}-a!b"}
-    assert names(rpc(kam, "pchat.room_get", "search=50% OFF", f"category={cat}")) == \
+    assert names(call(kam, "pchat.room_get", "search=50% OFF", f"category={cat}")) == \
         {f"bang-{tag}-a!b"}
-    assert rpc(kam, "pchat.room_get", "search=%", f"category={cat}", "name=nothing") == []
+    assert call(kam, "pchat.room_get", "search=%", f"category={cat}", "name=nothing") == []
 
 
 @pytest.mark.parametrize("args, code, message", [
@@ -631,7 +578,7 @@ def test_room_get_search_wildcards_are_literal(kam):
     (["member=group:no-such-group"], 404, "field 'member': no group named 'no-such-group'"),
 ])
 def test_room_get_refusals(kam, args, code, message):
-    assert_fault(kam, code, message, "pchat.room_get", *args)
+    fails(kam, code, message, "pchat.room_get", *args)
 
 
 def test_room_get_counts_messages(kam, mariadb):
@@ -670,7 +617,7 @@ def test_room_set_changes_every_field(kam, mariadb):
                                               f"group:{grp}"])
     assert room["managers"] == ["sip:ann@set.example"]
     assert room["presenters"] == ["sip:ann@set.example"]
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    assert call(kam, "pchat.room_get", f"name={name}") == []
     # nobody was online: the change parted no session (test_sec_revoke.py)
     assert room.pop("online_parted") == "0"
     assert one(kam, "pchat.room_get", f"name={new_name}") == room
@@ -722,7 +669,7 @@ def test_room_set_refusals(kam, args, code, message):
     name = f"set-{uid()}"
     before = one(kam, "pchat.room_new", f"name={name}", f"category={cat}", "description=kept")
     args = [a.replace("name=@", f"name={name}") for a in args]
-    assert_fault(kam, code, message, "pchat.room_set", *args)
+    fails(kam, code, message, "pchat.room_set", *args)
     assert one(kam, "pchat.room_get", f"name={name}") == before
 
 
@@ -731,7 +678,7 @@ def test_room_set_duplicate_new_name_is_409_and_changes_nothing(kam):
     a, b = f"set-a-{uid()}", f"set-b-{uid()}"
     before = one(kam, "pchat.room_new", f"name={a}", f"category={cat}")
     one(kam, "pchat.room_new", f"name={b}", f"category={cat}")
-    assert_fault(kam, 409, f"field 'new_name': a room named '{b.upper()}' already exists",
+    fails(kam, 409, f"field 'new_name': a room named '{b.upper()}' already exists",
                  "pchat.room_set", f"name={a}", f"new_name={b.upper()}", "description=changed",
                  "add_member=sip:zed@set.example")
     assert one(kam, "pchat.room_get", f"name={a}") == before
@@ -748,23 +695,23 @@ def test_room_remove(kam, mariadb):
     rid = room_id(mariadb, name)
     assert one(kam, "pchat.room_remove", f"name={name}") == {"removed": name, "count": "1",
                                                               "online_parted": "0"}
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    assert call(kam, "pchat.room_get", f"name={name}") == []
     for table, col in (("pchat_node", "id"), ("pchat_role", "node_id"),
                        ("pchat_message", "room_id"), ("pchat_invitation", "room_id")):
         assert mariadb.sql(f"SELECT COUNT(*) FROM {table} WHERE {col} = {rid}",
                            db="pchat") == [("0",)], table
     # the category stays, now empty and removable
     assert one(kam, "pchat.category_get", f"name={cat}")["rooms"] == "0"
-    assert_fault(kam, 404, f"field 'name': no room named '{name}'",
+    fails(kam, 404, f"field 'name': no room named '{name}'",
                  "pchat.room_remove", f"name={name}")
 
 
 def test_room_remove_refusals(kam):
     cat = new_category(kam)
-    assert_fault(kam, 400, "field 'name' is required", "pchat.room_remove")
-    assert_fault(kam, 400, "unknown field 'force'", "pchat.room_remove", "name=x", "force=true")
+    fails(kam, 400, "field 'name' is required", "pchat.room_remove")
+    fails(kam, 400, "unknown field 'force'", "pchat.room_remove", "name=x", "force=true")
     # a category is not a room
-    assert_fault(kam, 404, f"no room named '{cat}'", "pchat.room_remove", f"name={cat}")
+    fails(kam, 404, f"no room named '{cat}'", "pchat.room_remove", f"name={cat}")
     assert one(kam, "pchat.category_get", f"name={cat}")["name"] == cat
 
 
@@ -819,7 +766,7 @@ def test_room_clear(kam, mariadb):
 def test_room_clear_refusals(kam, mariadb, args, code, message):
     name = history_room(kam, mariadb)
     args = [a.replace("name=@", f"name={name}") for a in args]
-    assert_fault(kam, code, message, "pchat.room_clear", *args)
+    fails(kam, code, message, "pchat.room_clear", *args)
     assert len(messages(mariadb, name)) == 7
 
 
@@ -948,7 +895,7 @@ def test_message_remove_many_messages(kam, mariadb):
 def test_message_remove_refusals(kam, mariadb, args, code, message):
     name = history_room(kam, mariadb)
     args = [a.replace("room=@", f"room={name}") for a in args]
-    text = assert_fault(kam, code, message, "pchat.message_remove", *args)
+    text = fails(kam, code, message, "pchat.message_remove", *args)
     if "give at least one" in message:
         assert "pchat.room_clear" in text
     assert [m[3] for m in messages(mariadb, name)] == ["posted"] * 7
@@ -979,4 +926,4 @@ def test_pchatctl_room_verbs(kam, mariadb):
     assert messages(mariadb, name) == []
     res = pchatctl(kam, "remove-room", "--name", name)
     assert res.returncode == 0, res.stderr
-    assert rpc(kam, "pchat.room_get", f"name={name}") == []
+    assert call(kam, "pchat.room_get", f"name={name}") == []

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from admin import config_restored
 from chat import ChatUser, make_category, make_room, roster_of, set_policy, unique
 from sipclient import InviteRejected, SipClient, find, findall
 
@@ -79,12 +80,10 @@ def test_history_paging_before_and_limit_flag(kam, mariadb, users):
         ["m2", "m3", "m4", "m5", "m6"]
     first = findall(alice.history(guid, '<before id="3" cnt="5"/>').data, "chanib")[0]
     assert len(first) == 2 and first.get("more") is None
-    kam.admin("pchat.config_set", "search_limit=4")  # applies at once
-    try:
+    with config_restored(kam):
+        kam.admin("pchat.config_set", "search_limit=4")  # applies at once
         cut = findall(alice.history(guid, '<last cnt="10"/>').data, "chanib")[0]
         assert len(cut) == 4 and cut.get("limited") == "true"
-    finally:
-        kam.admin("pchat.config_set", "search_limit=999")
     rep = alice.history(guid, '<frobnicate/>')
     assert rep.code == 501
 
@@ -98,8 +97,9 @@ def test_a_dba_config_update_applies_within_seconds(kam, mariadb, users):
     alice.join(guid)
     for i in range(3):
         assert alice.post(guid, f"c{i}").status == 200
-    mariadb.sql("UPDATE pchat_config SET value = '2' WHERE name = 'search_limit'", db="pchat")
-    try:
+    with config_restored(kam):
+        mariadb.sql("UPDATE pchat_config SET value = '2' WHERE name = 'search_limit'",
+                    db="pchat")
         deadline = time.monotonic() + 5
         while True:
             cut = findall(alice.history(guid, '<last cnt="10"/>').data, "chanib")[0]
@@ -107,10 +107,6 @@ def test_a_dba_config_update_applies_within_seconds(kam, mariadb, users):
                 break
             time.sleep(0.2)
         assert len(cut) == 2 and cut.get("limited") == "true"
-    finally:
-        mariadb.sql("UPDATE pchat_config SET value = '999' WHERE name = 'search_limit'",
-                    db="pchat")
-        time.sleep(2.2)  # the next test sees the default again
 
 
 def test_history_survives_a_kamailio_restart(mariadb, kamailio_factory):
@@ -449,8 +445,8 @@ def test_the_whole_sipe_flow(kam, mariadb):
 def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users):
     _, guid, _ = make_room(mariadb)
     a, b, c = users(), users(), users()
-    kam.admin("pchat.config_set", "participant_update_limit=2")
-    try:
+    with config_restored(kam):
+        kam.admin("pchat.config_set", "participant_update_limit=2")
         a.join(guid)
         b.join(guid)
         assert find(a.wait_notice("join"), "data/uib").get("uri") == b.uri
@@ -461,8 +457,6 @@ def test_roster_notices_stop_above_participant_update_limit(kam, mariadb, users)
         b.dlg.expect_no_server_info(within=0.1, predicate=is_ntc)
         b.part(guid)  # back at 2 before b leaves: a is told
         assert find(a.wait_notice("part"), "data/chanib/uib").get("uri") == b.uri
-    finally:
-        kam.admin("pchat.config_set", "participant_update_limit=75")
 
 
 def test_roster_rpc_and_counters(mariadb, kamailio_factory):

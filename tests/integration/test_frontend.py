@@ -8,28 +8,9 @@ import os
 import pytest
 
 from chat import make_room, set_policy, unique
-from kamailio import TOP, Kamailio
-from mariadb import free_port
-from signin import connect, open_chat, pool_uri, sign_in
+from kamailio import TOP
+from signin import connect, open_chat, pool_uri, post_and_receive, sign_in, start_pair
 from sipclient import InviteRejected, SipClient
-from test_signin import post_and_receive
-
-
-def start_pair(db_url, fe_defines=None):
-    """A chat node trusting 127.0.0.1 and a front-end dispatching to it."""
-    node = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg",
-                    defines={"PCHAT_FRONTENDS": '"127.0.0.1/32"'}).start()
-    fe = Kamailio(free_port(), db_url, cfg="cfg/pchat-frontend.cfg", defines=fe_defines)
-    ds_list = os.path.join(fe.rundir, "dispatcher.list")
-    with open(ds_list, "w") as f:
-        f.write(f"1 sip:127.0.0.1:{node.port};transport=tcp\n")
-    fe.defines["PCHAT_DISPATCHER_LIST"] = f'"{ds_list}"'
-    try:
-        fe.start()
-    except Exception:
-        node.cleanup()
-        raise
-    return fe, node
 
 
 def test_sign_in_and_chat_through_front_end(pair, mariadb):

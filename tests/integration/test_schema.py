@@ -3,9 +3,9 @@ module's refusal to run on a schema version it does not know."""
 
 import os
 
-from conftest import DB_PASS, DB_USER
 from kamailio import TOP, Kamailio, KamailioError
 from mariadb import free_port
+from store import DB_PASS, DB_USER
 
 SQL = os.path.join(TOP, "sql")
 V1 = os.path.join(TOP, "tests", "fixtures", "pchat-create-v1.sql")

@@ -13,10 +13,9 @@ import pytest
 
 from chat import make_room, set_policy, unique
 from kamailio import TOP
-from signin import PROVISIONING, connect, open_chat, pool_uri, sign_in
+from signin import (PROVISIONING, connect, open_chat, pool_uri, post_and_receive, sign_in,
+                    start_pair)
 from sipclient import InviteRejected, SipClient, SipTimeoutError, _gen_branch
-from test_frontend import start_pair
-from test_signin import post_and_receive
 
 OPEN_MODE = "anyone may claim any identity"
 

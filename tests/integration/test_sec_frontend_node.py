@@ -9,25 +9,7 @@ import time
 import pytest
 
 from chat import make_room, set_policy, unique, wait_until
-from signin import connect, open_chat, pool_uri, sign_in
-from sipclient import find, parse_xccos
-from test_signin import post_and_receive
-
-
-def post_reaches_all(users, guid, domain):
-    """The first user posts; every user (the poster too) receives it."""
-    client, dlg = users[0]
-    text = unique("again")
-    _, body = client.make_envelope(
-        f'<grpchat id="grpchat" seqid="1" chanUri="ma-chan://{domain}/{guid}" '
-        f'author="{client.aor}" ts="2026-01-01T00:00:00Z"><chat>{text}</chat></grpchat>')
-    assert dlg.send_xccos(body, timeout=10).status == 200
-    for _, d in users:
-        def is_post(m):
-            g = find(parse_xccos(m.body), "grpchat")
-            return g is not None and find(g, "chat").text == text
-        assert d.wait_server_info(is_post, timeout=10)
-        d.assert_server_requests_ok()
+from signin import connect, open_chat, pool_uri, post_and_receive, post_reaches_all, sign_in
 
 
 def cut_front_end_connections(node):
@@ -62,7 +44,7 @@ def test_front_end_reconnect_keeps_the_sessions(pair, mariadb):
         for _, d in users:  # nobody was parted
             assert not [m for m in d.server_infos if "ntc:part" in m.body]
         # the next request reconnects; every client still gets the posts
-        post_reaches_all(users, guid, fe.domain)
+        post_reaches_all(users, guid, fe.domain, timeout=10)
         moved = {s["call_id"]: s for s in node.sessions() if s["call_id"] in call_ids}
         first = users[0][1].call_id
         assert moved[first]["conid"] != before[first]["conid"]

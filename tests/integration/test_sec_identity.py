@@ -8,6 +8,7 @@ import contextlib
 
 import pytest
 
+from admin import fails, one
 from chat import ChatUser, make_category, make_room, set_policy, sql_quote, unique
 from kamailio import Kamailio
 from mariadb import free_port
@@ -175,7 +176,6 @@ def test_identities_that_are_no_chat_user_are_refused(kam, mariadb, from_value, 
 
 
 def test_admin_rpcs_store_the_canonical_identity(kam, mariadb):
-    from test_admin_rooms import assert_fault, one
     ann = unique("ann")
     canonical = f"sip:{ann}@{DOMAIN}"
     name = unique("room")
@@ -187,9 +187,9 @@ def test_admin_rpcs_store_the_canonical_identity(kam, mariadb):
     rows = mariadb.sql(f"SELECT role, principal FROM pchat_role r JOIN pchat_node n ON "
                        f"n.id = r.node_id WHERE n.name = {sql_quote(name)} ORDER BY 1", db="pchat")
     assert rows == [("member", canonical), ("manager", canonical)]
-    assert_fault(kam, 400, "is not a principal", "pchat.room_new", f"name={unique('r')}",
+    fails(kam, 400, "is not a principal", "pchat.room_new", f"name={unique('r')}",
                  f"category={cat}", "member=sip:ann@exa mple.com")
-    assert_fault(kam, 400, "UTF-8", "pchat.room_new", f"name={unique('r')}",
+    fails(kam, 400, "UTF-8", "pchat.room_new", f"name={unique('r')}",
                  f"category={cat}", "member=sip:%C3%28@example.com")
     one(kam, "pchat.policy_grant", f"scope=user:sips:%{ord(ann[0]):02x}{ann[1:]}@EXAMPLE.com.",
         "enabled=false")

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from admin import config_restored
 from sipclient import InviteRejected, SipClient, find
 
 TRANSPORTS = ["tcp", "udp"]
@@ -89,13 +90,14 @@ def test_getserverinfo_reads_the_store(kam, mariadb, transport):
 def test_getserverinfo_follows_a_configuration_change(kam, mariadb):
     client, dlg = open_dialog(kam, "tcp", kam.service_uri)
     try:
-        mariadb.sql("UPDATE pchat_config SET value='250' WHERE name='search_limit'", db="pchat")
-        sib = find(dlg.command("getserverinfo").data, "sib")
-        assert sib.get("searchLimit") == "250"
-        # the root URI falls back to the invited domain without <sib domain>
-        assert sib.get("rootUri").startswith("ma-cat://example.com/")
+        with config_restored(kam):
+            mariadb.sql("UPDATE pchat_config SET value='250' WHERE name='search_limit'",
+                        db="pchat")
+            sib = find(dlg.command("getserverinfo").data, "sib")
+            assert sib.get("searchLimit") == "250"
+            # the root URI falls back to the invited domain without <sib domain>
+            assert sib.get("rootUri").startswith("ma-cat://example.com/")
     finally:
-        mariadb.sql("UPDATE pchat_config SET value='999' WHERE name='search_limit'", db="pchat")
         client.close()
 
 

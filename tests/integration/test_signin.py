@@ -3,34 +3,11 @@ run` starts) exactly as CLIENTS.md 1 describes, finds the chat service from
 the provisioning document and chats; with WITH_AUTH it is challenged by 407
 Digest first."""
 
-import xml.sax.saxutils
-
 import pytest
 
 from chat import make_room, set_policy, unique
-from signin import PROVISIONING, connect, open_chat, pool_uri, sign_in
-from sipclient import InviteRejected, find, parse_xccos
-
-
-def post_and_receive(users, guid, domain):
-    """Both users join room guid; the first posts; both receive the post."""
-    uri = f"ma-chan://{domain}/{guid}"
-    for _, dlg in users:
-        assert dlg.command("join", f'<chanid key="0" domain="{domain}" value="{guid}"/>'
-                           ).code == 200
-    client, dlg = users[0]
-    text = xml.sax.saxutils.escape(unique("hello"))
-    _, body = client.make_envelope(
-        f'<grpchat id="grpchat" seqid="1" chanUri="{uri}" author="{client.aor}" '
-        f'ts="2026-01-01T00:00:00Z"><chat>{text}</chat></grpchat>')
-    assert dlg.send_xccos(body).status == 200
-    for _, d in users:
-        def is_post(m):
-            g = find(parse_xccos(m.body), "grpchat")
-            return g is not None and find(g, "chat").text == text
-        msg = d.wait_server_info(is_post, timeout=10)
-        assert find(find(parse_xccos(msg.body), "grpchat"), "chat").text == text
-        d.assert_server_requests_ok()
+from signin import PROVISIONING, connect, open_chat, pool_uri, post_and_receive, sign_in
+from sipclient import InviteRejected
 
 
 def test_open_mode_sign_in_and_chat(kam, mariadb):

@@ -7,18 +7,16 @@ import time
 
 import pytest
 
-from conftest import DB_NAME, DB_PASS, DB_USER, create_schema, start_mariadb, stop_mariadb
 from kamailio import KamailioError
 from mariadb import free_port
 from sipclient import InviteRejected, SipClient, find
+from store import DB_NAME, DB_PASS, DB_USER, private_mariadb
 
 
 @pytest.fixture(scope="module")
 def own_db():
-    db = start_mariadb()
-    create_schema(db)
-    yield db
-    stop_mariadb(db)
+    with private_mariadb() as db:
+        yield db
 
 
 def getserverinfo_status(dlg):

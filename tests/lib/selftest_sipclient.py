@@ -1,7 +1,7 @@
 """Self-test of sipclient.py against a tiny in-process fake UAS (TCP and UDP).
 
-Not a pytest module (no test_ prefix): it checks the test tool itself, not
-pchat.  Run it after changing sipclient.py:
+It checks the test tool itself, not pchat; `make test` runs every scenario
+through tests/test_sipclient_selftest.py.  Alone, after changing sipclient.py:
 
     /usr/bin/python3 tests/lib/selftest_sipclient.py        # prints OK
 

@@ -1,3 +1,16 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
 /* Unit tests for pchat_perm: the whole matrix of privacy x role x state x
  * action, and the reason given for every refusal. */
 
@@ -5,8 +18,7 @@
 #include <string.h>
 
 #include "pchat_perm.h"
-
-static int passed, failed;
+#include "unit.h"
 
 #define SEE PCHAT_PERM_SEE
 #define JOIN PCHAT_PERM_JOIN
@@ -18,26 +30,16 @@ static const char *priv_name[] = {"open", "closed", "secret"};
 
 static void expect(const char *name, unsigned int got, unsigned int want)
 {
-	if(got == want) {
-		passed++;
-		printf("ok - %s\n", name);
-	} else {
-		failed++;
-		printf("not ok - %s: got 0x%x, want 0x%x\n", name, got, want);
-	}
+	unit_check(name, got == want, "got 0x%x, want 0x%x", got, want);
 }
 
 static void expect_reason(const char *name, const char *got, const char *want)
 {
-	if((got == NULL && want == NULL)
-			|| (got && want && strstr(got, want) != NULL)) {
-		passed++;
-		printf("ok - %s\n", name);
-	} else {
-		failed++;
-		printf("not ok - %s: got '%s', want '%s'\n", name,
-				got ? got : "(allowed)", want ? want : "(allowed)");
-	}
+	unit_check(name,
+			(got == NULL && want == NULL)
+					|| (got && want && strstr(got, want) != NULL),
+			"got '%s', want '%s'", got ? got : "(allowed)",
+			want ? want : "(allowed)");
 }
 
 static pchat_perm_in_t room(pchat_privacy_t p, unsigned int roles)
@@ -183,6 +185,5 @@ int main(void)
 	test_auditorium();
 	test_disabled_wall_policy();
 	test_reasons();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return unit_summary();
 }

@@ -11,45 +11,16 @@
  * version.
  */
 
-/*
- * No framework: every case prints "ok - name" or "not ok - name: detail",
- * the last line is "N passed, M failed" and the exit status is non-zero
- * when something failed.
- */
+/* The harness (cases, CHECK, summary line) is unit.h. */
 
 #include <stdio.h>
 #include <string.h>
 
 #include "pchat_policy.h"
-
-static int n_pass;
-static int n_fail;
-
-static void report(const char *name, const char *detail)
-{
-	if(detail != NULL && detail[0] != '\0') {
-		printf("not ok - %s: %s\n", name, detail);
-		n_fail++;
-	} else {
-		printf("ok - %s\n", name);
-		n_pass++;
-	}
-}
+#include "unit.h"
 
 /* A case is BEGIN, CHECKs, a "done:" label, END.  The first failing CHECK
  * records its detail and jumps to done:. */
-#define BEGIN(title)            \
-	const char *t_name = title; \
-	char t_msg[512];            \
-	t_msg[0] = '\0'
-#define CHECK(cond, ...)                                 \
-	do {                                                 \
-		if(!(cond)) {                                    \
-			snprintf(t_msg, sizeof(t_msg), __VA_ARGS__); \
-			goto done;                                   \
-		}                                                \
-	} while(0)
-#define END report(t_name, t_msg)
 
 #define A PCHAT_POLICY_ABSENT
 
@@ -335,6 +306,5 @@ int main(void)
 	t_like();
 	t_like_limits();
 
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail > 0 ? 1 : 0;
+	return unit_summary();
 }

@@ -11,30 +11,13 @@
  * version.
  */
 
-/*
- * No framework: every case prints "ok - name" or "not ok - name: detail",
- * the last line is "N passed, M failed" and the exit status is non-zero
- * when something failed.
- */
+/* The harness (cases, CHECK, summary line) is unit.h. */
 
 #include <stdio.h>
 #include <string.h>
 
 #include "pchat_textmatch.h"
-
-static int n_pass;
-static int n_fail;
-
-static void report(const char *name, int ok, const char *detail)
-{
-	if(ok) {
-		printf("ok - %s\n", name);
-		n_pass++;
-	} else {
-		printf("not ok - %s: %s\n", name, detail);
-		n_fail++;
-	}
-}
+#include "unit.h"
 
 /* One filter against one text. */
 static void expect(const char *name, const char *filter,
@@ -46,13 +29,13 @@ static void expect(const char *name, const char *filter,
 
 	if(r != 0) {
 		snprintf(detail, sizeof(detail), "init('%s') -> %d", filter, r);
-		report(name, 0, detail);
+		unit_report(name, detail);
 		return;
 	}
 	r = pchat_textmatch_test(&m, text);
 	snprintf(detail, sizeof(detail), "'%s' on '%s' -> %d, want %d", filter,
 			text, r, want);
-	report(name, r == want, detail);
+	unit_check(name, r == want, "%s", detail);
 }
 
 static void t_init(void)
@@ -61,31 +44,31 @@ static void t_init(void)
 	char many[128];
 	int i, len = 0;
 
-	report("init splits on any white space",
+	unit_check("init splits on any white space",
 			pchat_textmatch_init(&m, "  alpha\tbeta\n gamma  ",
 					PCHAT_TEXTMATCH_ALL,
 					0) == 0
 					&& m.nwords == 3 && m.len[0] == 5
 					&& strncmp(m.word[1], "beta", 4) == 0 && m.len[2] == 5,
 			"wrong keywords");
-	report("phrase drops outer white space only",
+	unit_check("phrase drops outer white space only",
 			m.phrase_len == (int)strlen("alpha\tbeta\n gamma")
 					&& strncmp(m.phrase, "alpha", 5) == 0,
 			"wrong phrase");
-	report("empty filter is refused",
+	unit_check("empty filter is refused",
 			pchat_textmatch_init(&m, "", PCHAT_TEXTMATCH_ANY, 0) == -2,
 			"not -2");
-	report("blank filter is refused",
+	unit_check("blank filter is refused",
 			pchat_textmatch_init(&m, " \t ", PCHAT_TEXTMATCH_ANY, 0) == -2,
 			"not -2");
 	for(i = 0; i < PCHAT_TEXTMATCH_MAX_WORDS; i++)
 		len += snprintf(many + len, sizeof(many) - len, "w%d ", i);
-	report("16 keywords are accepted",
+	unit_check("16 keywords are accepted",
 			pchat_textmatch_init(&m, many, PCHAT_TEXTMATCH_ANY, 0) == 0
 					&& m.nwords == PCHAT_TEXTMATCH_MAX_WORDS,
 			"refused");
 	snprintf(many + len, sizeof(many) - len, "extra");
-	report("17 keywords are refused",
+	unit_check("17 keywords are refused",
 			pchat_textmatch_init(&m, many, PCHAT_TEXTMATCH_ANY, 0) == -1,
 			"not -1");
 }
@@ -133,9 +116,9 @@ static void t_edges(void)
 	pchat_textmatch_t m;
 
 	pchat_textmatch_init(&m, "x", PCHAT_TEXTMATCH_ALL, 0);
-	report("NULL text never matches", pchat_textmatch_test(&m, NULL) == 0,
+	unit_check("NULL text never matches", pchat_textmatch_test(&m, NULL) == 0,
 			"matched");
-	report("empty text never matches", pchat_textmatch_test(&m, "") == 0,
+	unit_check("empty text never matches", pchat_textmatch_test(&m, "") == 0,
 			"matched");
 	expect("keyword longer than text", "longword", PCHAT_TEXTMATCH_ANY, 0,
 			"long", 0);
@@ -152,6 +135,5 @@ int main(void)
 	t_any();
 	t_exact();
 	t_edges();
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail > 0 ? 1 : 0;
+	return unit_summary();
 }

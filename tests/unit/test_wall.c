@@ -11,19 +11,13 @@
  * version.
  */
 
-/*
- * No framework: every case prints "ok - name" or "not ok - name: detail",
- * the last line is "N passed, M failed" and the exit status is non-zero
- * when something failed.
- */
+/* The harness (cases, CHECK, summary line) is unit.h. */
 
 #include <stdio.h>
 #include <string.h>
 
 #include "pchat_wall.h"
-
-static int n_pass;
-static int n_fail;
+#include "unit.h"
 
 #define NRULES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -35,15 +29,11 @@ static void expect(const char *name, const pchat_wall_rule_t *rules, int n,
 	int level = -1;
 	pchat_wall_verdict_t got = pchat_wall_decide(rules, n, p, &level);
 
-	if(got != want || (want != PCHAT_WALL_PASS && level != want_level)) {
-		printf("not ok - %s: got %s at level %d, want %s at level %d\n", name,
-				pchat_wall_verdict_str(got), level,
-				pchat_wall_verdict_str(want), want_level);
-		n_fail++;
-		return;
-	}
-	printf("ok - %s\n", name);
-	n_pass++;
+	unit_check(name,
+			got == want && (want == PCHAT_WALL_PASS || level == want_level),
+			"got %s at level %d, want %s at level %d",
+			pchat_wall_verdict_str(got), level, pchat_wall_verdict_str(want),
+			want_level);
 }
 
 static const char *const traders[] = {"Traders", "everyone"};
@@ -199,24 +189,15 @@ static void t_covers(void)
 
 	/* "bank" is not "bank.example"; a user value without '@' has no
 	 * domain at all */
-	if(pchat_wall_covers(&r, &bob) || pchat_wall_covers(&r, &odd)) {
-		printf("not ok - %s\n", name);
-		n_fail++;
-	} else {
-		printf("ok - %s\n", name);
-		n_pass++;
-	}
-	name = "verdict names";
-	if(strcmp(pchat_wall_verdict_str(PCHAT_WALL_DENIED), "denied") != 0
-			|| strcmp(pchat_wall_verdict_str(PCHAT_WALL_NOT_ALLOWED),
-					   "not allowed")
-					   != 0) {
-		printf("not ok - %s\n", name);
-		n_fail++;
-	} else {
-		printf("ok - %s\n", name);
-		n_pass++;
-	}
+	unit_check(name,
+			!pchat_wall_covers(&r, &bob) && !pchat_wall_covers(&r, &odd),
+			"covered");
+	unit_check("verdict names",
+			strcmp(pchat_wall_verdict_str(PCHAT_WALL_DENIED), "denied") == 0
+					&& strcmp(pchat_wall_verdict_str(PCHAT_WALL_NOT_ALLOWED),
+							   "not allowed")
+							   == 0,
+			"wrong names");
 }
 
 int main(void)
@@ -229,6 +210,5 @@ int main(void)
 	t_allowed_and_denied();
 	t_levels();
 	t_covers();
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail > 0 ? 1 : 0;
+	return unit_summary();
 }

@@ -21,11 +21,7 @@
  *
  */
 
-/*
- * No framework: every case prints "ok - name" or "not ok - name: detail",
- * the last line is "N passed, M failed" and the exit status is non-zero
- * when something failed.
- */
+/* The harness (cases, CHECK, summary line) is unit.h. */
 
 #include <limits.h>
 #include <stdio.h>
@@ -35,37 +31,12 @@
 #include <libxml/tree.h>
 
 #include "pchat_xccos.h"
+#include "unit.h"
 
 #define NS PCHAT_XCCOS_NS
 
-static int n_pass;
-static int n_fail;
-
-static void report(const char *name, const char *detail)
-{
-	if(detail != NULL && detail[0] != '\0') {
-		printf("not ok - %s: %s\n", name, detail);
-		n_fail++;
-	} else {
-		printf("ok - %s\n", name);
-		n_pass++;
-	}
-}
-
 /* A case is BEGIN, CHECKs, a "done:" label, cleanup, END.  The first failing
  * CHECK records its detail and jumps to done: so the cleanup always runs. */
-#define BEGIN(title)            \
-	const char *t_name = title; \
-	char t_msg[512];            \
-	t_msg[0] = '\0'
-#define CHECK(cond, ...)                                 \
-	do {                                                 \
-		if(!(cond)) {                                    \
-			snprintf(t_msg, sizeof(t_msg), __VA_ARGS__); \
-			goto done;                                   \
-		}                                                \
-	} while(0)
-#define END report(t_name, t_msg)
 
 #define STREQ(a, b) ((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0)
 #define S(x) ((x) ? (x) : "(null)")
@@ -147,22 +118,22 @@ static void t_requri(void)
 	const char *d;
 
 	d = check_requri(SIPE_REQURI, (int)strlen(SIPE_REQURI));
-	report("parse sipe cmd:requri", d);
+	unit_report("parse sipe cmd:requri", d);
 
 	d = check_requri("<?xml version=\"1.0\" encoding=\"utf-8\"?>" SIPE_REQURI,
 			(int)strlen(
 					"<?xml version=\"1.0\" encoding=\"utf-8\"?>" SIPE_REQURI));
-	report("parse with XML declaration", d);
+	unit_report("parse with XML declaration", d);
 
 	d = check_requri("\xEF\xBB\xBF" SIPE_REQURI,
 			(int)strlen("\xEF\xBB\xBF" SIPE_REQURI));
-	report("parse with UTF-8 BOM", d);
+	unit_report("parse with UTF-8 BOM", d);
 
 	d = check_requri("\xEF\xBB\xBF\r\n<?xml version=\"1.0\"?>\n" SIPE_REQURI
 					 "\r\n",
 			(int)strlen("\xEF\xBB\xBF\r\n<?xml version=\"1.0\"?>\n" SIPE_REQURI
 						"\r\n"));
-	report("parse with BOM, leading CRLF and declaration", d);
+	unit_report("parse with BOM, leading CRLF and declaration", d);
 
 	/* Kamailio bodies are not NUL-terminated: only len bytes count */
 	{
@@ -172,7 +143,7 @@ static void t_requri(void)
 		memcpy(buf, SIPE_REQURI, (size_t)n);
 		memcpy(buf + n, "<garbage", 9);
 		d = check_requri(buf, n);
-		report("parse honours len, not NUL", d);
+		unit_report("parse honours len, not NUL", d);
 	}
 }
 
@@ -1212,6 +1183,5 @@ int main(void)
 	/* releases libxml2's globals so LeakSanitizer only sees our leaks */
 	xmlCleanupParser();
 
-	printf("%d passed, %d failed\n", n_pass, n_fail);
-	return n_fail > 0 ? 1 : 0;
+	return unit_summary();
 }

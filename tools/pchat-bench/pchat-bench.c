@@ -1171,7 +1171,10 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+/* ---- options ---- */
+
+/* Fills opt from the command line; returns --room-size (0: from the file). */
+static int parse_options(int argc, char **argv)
 {
 	static struct option lo[] = {{"host", 1, 0, 'h'}, {"port", 1, 0, 'p'},
 			{"clients", 1, 0, 'c'}, {"rooms", 1, 0, 'R'},
@@ -1187,12 +1190,7 @@ int main(int argc, char **argv)
 			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
 			{"search", 1, 0, 'Q'}, {"room-host", 1, 0, 'O'},
 			{0, 0, 0, 0}};
-	int o, i, room_size = 0, started = 0, inflight;
-	struct epoll_event evs[512];
-	srvstat_t s0, s1;
-	double post_credit = 0;
-	int64_t last_tick, last_scan = 0;
-	int poster_rr = 0;
+	int o, room_size = 0;
 
 	while((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch(o) {
@@ -1249,6 +1247,14 @@ int main(int argc, char **argv)
 		opt.src_addrs = opt.nclients > 20000 ? (opt.nclients + 19999) / 20000 : 1;
 	if(opt.mode == M_STATELESS && opt.scen_name && !strcmp(opt.scen_name, "post"))
 		opt.scen_name = "stateless";
+	return room_size;
+}
+
+/* Rooms, clients, histograms and the epoll set, before the first client. */
+static void setup_run(int room_size)
+{
+	int i;
+
 	snprintf(run_tag, sizeof(run_tag), "%x", (unsigned)(time(NULL) ^ getpid()));
 	raise_nofile();
 	load_rooms();
@@ -1269,134 +1275,226 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(0);
 	if(epfd < 0)
 		die("epoll_create1: %s", strerror(errno));
+}
+
+/* ---- scenarios: what the ready clients do once the setup is over ----
+ * Each has a start (once per ready client, when the setup ends) and a tick
+ * (every loop turn of the warm-up and the measured window). */
+
+typedef struct workload {
+	void (*start)(client_t *c);
+	void (*tick)(int64_t elapsed_ns); /* since the last tick */
+} workload_t;
+
+/* post (fanout, lync-model): posters post at --rate, round robin, at most
+ * 64 posts unanswered each. */
+static void post_tick(int64_t elapsed_ns)
+{
+	static double post_credit = 0;
+	static int poster_rr = 0;
+
+	if(opt.posters <= 0)
+		return;
+	post_credit += opt.rate * (double)elapsed_ns / 1e9;
+	while(post_credit >= 1) {
+		int tries = 0;
+		client_t *c;
+		do {
+			c = &cl[poster_rr];
+			poster_rr = (poster_rr + 1) % opt.posters;
+		} while((c->state != C_READY || c->posts_pending >= 64)
+				&& ++tries < opt.posters);
+		if(c->state != C_READY || c->posts_pending >= 64) {
+			/* every poster has 64 posts unanswered */
+			st.posts_throttled++;
+			post_credit = 0;
+			break;
+		}
+		post_one(c);
+		post_credit -= 1;
+	}
+	if(post_credit > opt.rate)
+		post_credit = opt.rate; /* do not burst after stalls */
+}
+
+/* history: the posters each keep one cmd:bccontext (or chansrch) in
+ * flight; on_response sends the next. */
+static void history_start(client_t *c)
+{
+	if(c->idx < opt.posters)
+		send_history(c);
+}
+
+/* stateless mode (any scenario): --window requests in flight per client. */
+static void stateless_tick(int64_t elapsed_ns)
+{
+	int i;
+
+	(void)elapsed_ns; /* paced by the window, not by the clock */
+
+	for(i = 0; i < opt.nclients; i++)
+		if(cl[i].state == C_READY && cl[i].outstanding < opt.window)
+			stateless_fill(&cl[i]);
+}
+
+static workload_t workload_of(void)
+{
+	static const workload_t post = {NULL, post_tick};
+	static const workload_t history = {history_start, NULL};
+	static const workload_t stateless = {stateless_fill, stateless_tick};
+	static const workload_t sessions = {NULL, NULL}; /* establish and hold */
+
+	if(opt.mode == M_STATELESS)
+		return stateless;
+	switch(opt.scen) {
+		case S_POST: return post;
+		case S_HISTORY: return history;
+		default: return sessions;
+	}
+}
+
+/* ---- the run: setup, warm-up, measured window, drain ---- */
+
+/* Starts more clients while fewer than --concurrency are in setup (and no
+ * faster than --signin-rate). */
+static void start_more_clients(int *started, int64_t now)
+{
+	int i, inflight = 0;
+
+	for(i = 0; i < *started; i++)
+		if(cl[i].state >= C_CONNECTING && cl[i].state <= C_JOINING)
+			inflight++;
+	while(*started < opt.nclients && inflight < opt.concurrency
+			&& (opt.signin_rate <= 0
+					|| *started < 1 + (double)(now - t0) / 1e9 * opt.signin_rate)) {
+		start_client(&cl[(*started)++]);
+		inflight++;
+	}
+}
+
+static void poll_clients(void)
+{
+	struct epoll_event evs[512];
+	int i, n;
+
+	n = epoll_wait(epfd, evs, 512, 1);
+	for(i = 0; i < n; i++) {
+		client_t *c = &cl[evs[i].data.u32];
+		if(c->fd < 0)
+			continue;
+		if(c->state == C_CONNECTING) {
+			if(evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+				on_connected(c);
+			continue;
+		}
+		if(evs[i].events & EPOLLOUT)
+			flush_out(c);
+		if(c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+			on_readable(c);
+	}
+}
+
+/* Commands unanswered for --timeout: an INVITE fails its client, a join
+ * leaves it ready with what it has, anything else is forgotten. */
+static void check_timeouts(int started, int64_t now)
+{
+	int i;
+
+	for(i = 0; i < started; i++) {
+		client_t *c = &cl[i];
+		if(c->fd >= 0 && c->t_cmd
+				&& now - c->t_cmd > (int64_t)(opt.timeout * 1e9)) {
+			st.timeouts++;
+			if(c->state == C_INVITING) {
+				client_fail(c, "INVITE timeout");
+			} else if(c->cmd_kind == 1) {
+				st.join_timeouts++;
+				c->cmd_kind = 0;
+				ready(c);
+			} else {
+				c->cmd_kind = 0;
+				c->t_cmd = 0;
+			}
+		}
+	}
+}
+
+/* Setup is over when every client is started and none is still connecting,
+ * inviting or joining, or at --setup-timeout. */
+static int setup_over(int started, int scan, int64_t now)
+{
+	int i, pending = started < opt.nclients || !scan;
+
+	for(i = 0; i < started && !pending; i++)
+		if(cl[i].state >= C_CONNECTING && cl[i].state <= C_JOINING)
+			pending = 1;
+	return !pending || now - t0 > (int64_t)(opt.setup_timeout * 1e9);
+}
+
+static void start_warmup(const workload_t *w, int64_t now)
+{
+	int i;
+
+	t_setup_done = now;
+	phase = P_WARMUP;
+	t_phase_end = now + (int64_t)(opt.warmup * 1e9);
+	for(i = 0; i < opt.nclients; i++)
+		if(cl[i].state == C_READY && w->start)
+			w->start(&cl[i]);
+}
+
+/* Warm-up -> measured window -> drain, sampling the server around the
+ * window. */
+static void next_phase(srvstat_t *s0, srvstat_t *s1, int64_t now)
+{
+	if(phase == P_WARMUP) {
+		server_sample(s0);
+		phase = P_MEASURE;
+		t_meas_start = now_ns();
+		t_meas_end = t_meas_start + (int64_t)(opt.duration * 1e9);
+		t_phase_end = t_meas_end;
+	} else {
+		server_sample(s1);
+		t_meas_end = now;
+		phase = P_DRAIN;
+		t_phase_end = now + (int64_t)(opt.drain * 1e9);
+	}
+}
+
+static void run(srvstat_t *s0, srvstat_t *s1)
+{
+	workload_t w = workload_of();
+	int started = 0, scan;
+	int64_t now, last_tick, last_scan = 0;
 
 	t0 = now_ns();
 	last_tick = t0;
-	for(;;) {
-		int n, tmo = 1, scan;
-		int64_t now;
+	while(phase != P_DONE) {
 		/* the O(clients) scans below run every 5 ms at most, so 100,000
 		 * clients do not turn the generator into the bottleneck */
 		now = now_ns();
 		scan = now - last_scan >= 5000000;
 		if(scan)
 			last_scan = now;
-		/* start more clients while few are in setup */
-		if(phase == P_SETUP && scan) {
-			inflight = 0;
-			for(i = 0; i < started; i++)
-				if(cl[i].state >= C_CONNECTING && cl[i].state <= C_JOINING)
-					inflight++;
-			while(started < opt.nclients && inflight < opt.concurrency
-					&& (opt.signin_rate <= 0
-							|| started < 1 + (double)(now - t0) / 1e9
-													 * opt.signin_rate)) {
-				start_client(&cl[started++]);
-				inflight++;
-			}
-		}
-		n = epoll_wait(epfd, evs, 512, tmo);
-		for(i = 0; i < n; i++) {
-			client_t *c = &cl[evs[i].data.u32];
-			if(c->fd < 0)
-				continue;
-			if(c->state == C_CONNECTING) {
-				if(evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-					on_connected(c);
-				continue;
-			}
-			if(evs[i].events & EPOLLOUT)
-				flush_out(c);
-			if(c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-				on_readable(c);
-		}
+		if(phase == P_SETUP && scan)
+			start_more_clients(&started, now);
+		poll_clients();
 		now = now_ns();
-		/* command timeouts */
-		if(scan) {
-			for(i = 0; i < started; i++) {
-				client_t *c = &cl[i];
-				if(c->fd >= 0 && c->t_cmd
-						&& now - c->t_cmd > (int64_t)(opt.timeout * 1e9)) {
-					st.timeouts++;
-					if(c->state == C_INVITING) {
-						client_fail(c, "INVITE timeout");
-					} else if(c->cmd_kind == 1) {
-						st.join_timeouts++;
-						c->cmd_kind = 0;
-						ready(c);
-					} else {
-						c->cmd_kind = 0;
-						c->t_cmd = 0;
-					}
-				}
-			}
-		}
+		if(scan)
+			check_timeouts(started, now);
 		switch(phase) {
-			case P_SETUP: {
-				int pending = started < opt.nclients || !scan;
-				for(i = 0; i < started && !pending; i++)
-					if(cl[i].state >= C_CONNECTING && cl[i].state <= C_JOINING)
-						pending = 1;
-				if(!pending || now - t0 > (int64_t)(opt.setup_timeout * 1e9)) {
-					t_setup_done = now;
-					phase = P_WARMUP;
-					t_phase_end = now + (int64_t)(opt.warmup * 1e9);
+			case P_SETUP:
+				if(setup_over(started, scan, now)) {
 					last_tick = now;
-					for(i = 0; i < opt.nclients; i++) {
-						client_t *c = &cl[i];
-						if(c->state != C_READY)
-							continue;
-						if(opt.mode == M_STATELESS)
-							stateless_fill(c);
-						else if(opt.scen == S_HISTORY && i < opt.posters)
-							send_history(c);
-					}
+					start_warmup(&w, now);
 				}
 				break;
-			}
 			case P_WARMUP:
 			case P_MEASURE:
-				if(now >= t_phase_end) {
-					if(phase == P_WARMUP) {
-						server_sample(&s0);
-						phase = P_MEASURE;
-						t_meas_start = now_ns();
-						t_meas_end = t_meas_start + (int64_t)(opt.duration * 1e9);
-						t_phase_end = t_meas_end;
-					} else {
-						server_sample(&s1);
-						t_meas_end = now;
-						phase = P_DRAIN;
-						t_phase_end = now + (int64_t)(opt.drain * 1e9);
-					}
-				}
-				if(opt.scen == S_POST && opt.mode != M_STATELESS
-						&& opt.posters > 0) {
-					post_credit += opt.rate * (double)(now - last_tick) / 1e9;
-					while(post_credit >= 1) {
-						int tries = 0;
-						client_t *c;
-						do {
-							c = &cl[poster_rr];
-							poster_rr = (poster_rr + 1) % opt.posters;
-						} while((c->state != C_READY || c->posts_pending >= 64)
-								&& ++tries < opt.posters);
-						if(c->state != C_READY || c->posts_pending >= 64) {
-							/* every poster has 64 posts unanswered */
-							st.posts_throttled++;
-							post_credit = 0;
-							break;
-						}
-						post_one(c);
-						post_credit -= 1;
-					}
-					if(post_credit > opt.rate)
-						post_credit = opt.rate; /* do not burst after stalls */
-				}
-				if(opt.mode == M_STATELESS)
-					for(i = 0; i < opt.nclients; i++)
-						if(cl[i].state == C_READY && cl[i].outstanding < opt.window)
-							stateless_fill(&cl[i]);
+				if(now >= t_phase_end)
+					next_phase(s0, s1, now);
+				if(w.tick)
+					w.tick(now - last_tick);
 				last_tick = now;
 				break;
 			case P_DRAIN:
@@ -1404,170 +1502,200 @@ int main(int argc, char **argv)
 					phase = P_DONE;
 				break;
 		}
-		if(phase == P_DONE)
-			break;
 	}
+}
 
-	/* ---- report ---- */
-	{
-		double win = (double)(t_meas_end - t_meas_start) / 1e9;
-		double setup = (double)(t_setup_done - t0) / 1e9;
-		double cpu = s1.cpu_s - s0.cpu_s;
-		uint64_t unique = st.deliveries - st.dups;
-		int64_t missing = (int64_t)st.expected - (int64_t)unique;
-		/* more copies than posts x members: duplicates too old for the
-		 * 64-post window (e.g. retransmissions seconds later) */
-		int64_t excess = missing < 0 ? -missing : 0;
-		if(missing < 0)
-			missing = 0;
-		uint64_t units = opt.mode == M_STATELESS ? st.req_meas
-						 : opt.scen == S_HISTORY ? st.hist_meas
-												 : st.deliveries_meas;
-		double cpu_per_unit = units ? cpu * 1e6 / (double)units : 0;
-		uint64_t online = 0;
-		for(i = 0; i < opt.nclients; i++)
-			if(cl[i].state == C_READY)
-				online++;
-		if(opt.json) {
-			printf("{\"scenario\":\"%s\",\"mode\":\"%s\",\"clients\":%d,"
-				   "\"rooms\":%d,\"rooms_per_client\":%d,\"posters\":%d,"
-				   "\"rate\":%.1f,\"window_s\":%.3f,",
-					opt.scen_name, opt.mode == M_PCHAT ? "pchat"
-								   : opt.mode == M_IMC ? "imc"
-													   : "stateless",
-					opt.nclients, nrooms, opt.rooms_per_client, opt.posters,
-					opt.rate, win);
-			printf("\"sessions_ok\":%llu,\"sessions_failed\":%llu,"
-				   "\"online_at_end\":%llu,\"setup_s\":%.3f,"
-				   "\"session_ms_p50\":%.3f,\"session_ms_p99\":%.3f,",
-					(unsigned long long)st.sessions_ok,
-					(unsigned long long)st.session_fail,
-					(unsigned long long)online, setup,
-					hist_pct(&h_session, 50) / 1e3, hist_pct(&h_session, 99) / 1e3);
-			printf("\"joins_ok\":%llu,\"joins_failed\":%llu,"
-				   "\"join_timeouts\":%llu,\"joins_per_s\":%.1f,"
-				   "\"join_ms_p50\":%.3f,\"join_ms_p90\":%.3f,"
-				   "\"join_ms_p99\":%.3f,\"join_ms_max\":%.3f,",
-					(unsigned long long)st.joins_ok,
-					(unsigned long long)st.join_fail,
-					(unsigned long long)st.join_timeouts,
-					setup > 0 ? (double)st.joins_ok / setup : 0,
-					hist_pct(&h_join, 50) / 1e3, hist_pct(&h_join, 90) / 1e3,
-					hist_pct(&h_join, 99) / 1e3, (double)h_join.max / 1e3);
-			printf("\"posts_sent\":%llu,\"posts_ok\":%llu,\"posts_err\":%llu,"
-				   "\"posts_per_s\":%.1f,\"deliveries\":%llu,"
-				   "\"deliveries_per_s\":%.1f,\"expected\":%llu,"
-				   "\"missing\":%lld,\"duplicates\":%llu,\"posts_throttled\":%llu,\"reordered\":%llu,\"excess\":%lld,",
-					(unsigned long long)st.posts_sent,
-					(unsigned long long)st.posts_ok,
-					(unsigned long long)st.posts_err,
-					win > 0 ? (double)st.posts_meas_ok / win : 0,
-					(unsigned long long)st.deliveries,
-					win > 0 ? (double)st.deliveries_meas / win : 0,
-					(unsigned long long)st.expected, (long long)missing,
-					(unsigned long long)st.dups,
-					(unsigned long long)st.posts_throttled,
-					(unsigned long long)st.reordered, (long long)excess);
-			printf("\"lat_ms_p50\":%.3f,\"lat_ms_p90\":%.3f,\"lat_ms_p99\":%.3f,"
-				   "\"lat_ms_max\":%.3f,\"lat_samples\":%llu,",
-					hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
-					hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
-					(unsigned long long)h_deliv.n);
-			printf("\"history_ok\":%llu,\"history_err\":%llu,"
-				   "\"history_per_s\":%.1f,\"history_ms_p50\":%.3f,"
-				   "\"history_ms_p99\":%.3f,\"history_ms_max\":%.3f,",
-					(unsigned long long)st.hist_ok,
-					(unsigned long long)st.hist_err,
-					win > 0 ? (double)st.hist_meas / win : 0,
-					hist_pct(&h_history, 50) / 1e3,
-					hist_pct(&h_history, 99) / 1e3, (double)h_history.max / 1e3);
-			printf("\"requests_ok\":%llu,\"requests_err\":%llu,"
-				   "\"requests_per_s\":%.1f,",
-					(unsigned long long)st.req_ok, (unsigned long long)st.req_err,
-					win > 0 ? (double)st.req_meas / win : 0);
-			printf("\"timeouts\":%llu,\"conn_closed\":%llu,\"byes\":%llu,"
-				   "\"parse_errors\":%llu,\"other_infos\":%llu,"
-				   "\"other_errors\":%llu,\"invite_2xx_retransmissions\":%llu,",
-					(unsigned long long)st.timeouts,
-					(unsigned long long)st.conn_closed,
-					(unsigned long long)st.byes,
-					(unsigned long long)st.parse_errors,
-					(unsigned long long)st.foreign_infos,
-					(unsigned long long)st.other_errors,
-					(unsigned long long)st.invite_retrans);
-			printf("\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f,"
-				   "\"server_cpu_us_per_unit\":%.2f,\"units\":%llu,"
-				   "\"server_procs\":%d,\"server_pss_mb\":%.1f,"
-				   "\"shm_used_mb\":%.1f,\"rlimit_nofile\":[%llu,%llu]}\n",
-					cpu, win > 0 ? cpu / win * 100 : 0, cpu_per_unit,
-					(unsigned long long)units, s1.nproc, s1.pss_mb,
-					s1.shm_used_mb, (unsigned long long)st.rlimit_from,
-					(unsigned long long)st.rlimit_to);
-		} else {
-			printf("scenario %s mode %s: %d clients, %d rooms x%d, %d posters at "
-				   "%.0f/s, window %.1f s\n",
-					opt.scen_name, opt.mode == M_PCHAT ? "pchat"
-								   : opt.mode == M_IMC ? "imc"
-													   : "stateless",
-					opt.nclients, nrooms, opt.rooms_per_client, opt.posters,
-					opt.rate, win);
-			printf("sessions   %llu ok, %llu failed, %llu online at end, setup "
-				   "%.2f s (session p50 %.2f ms p99 %.2f ms)\n",
-					(unsigned long long)st.sessions_ok,
-					(unsigned long long)st.session_fail,
-					(unsigned long long)online, setup,
-					hist_pct(&h_session, 50) / 1e3, hist_pct(&h_session, 99) / 1e3);
-			printf("joins      %llu ok, %llu failed, %llu timeouts, %.0f/s, "
-				   "p50 %.2f p90 %.2f p99 %.2f max %.2f ms\n",
-					(unsigned long long)st.joins_ok,
-					(unsigned long long)st.join_fail,
-					(unsigned long long)st.join_timeouts,
-					setup > 0 ? (double)st.joins_ok / setup : 0,
-					hist_pct(&h_join, 50) / 1e3, hist_pct(&h_join, 90) / 1e3,
-					hist_pct(&h_join, 99) / 1e3, (double)h_join.max / 1e3);
-			printf("posts      %llu sent, %llu ok, %llu errors, %.0f/s accepted\n",
-					(unsigned long long)st.posts_sent,
-					(unsigned long long)st.posts_ok,
-					(unsigned long long)st.posts_err,
-					win > 0 ? (double)st.posts_meas_ok / win : 0);
-			printf("deliveries %llu (%.0f/s), expected %llu, missing %lld, "
-				   "duplicates %llu, reordered %llu\n",
-					(unsigned long long)st.deliveries,
-					win > 0 ? (double)st.deliveries_meas / win : 0,
-					(unsigned long long)st.expected, (long long)missing,
-					(unsigned long long)st.dups, (unsigned long long)st.reordered);
-			printf("latency    p50 %.2f p90 %.2f p99 %.2f max %.2f ms (%llu "
-				   "samples)\n",
-					hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
-					hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
-					(unsigned long long)h_deliv.n);
-			if(opt.scen == S_HISTORY)
-				printf("history    %llu ok, %llu errors, %.0f/s, p50 %.2f p99 "
-					   "%.2f max %.2f ms\n",
-						(unsigned long long)st.hist_ok,
-						(unsigned long long)st.hist_err,
-						win > 0 ? (double)st.hist_meas / win : 0,
-						hist_pct(&h_history, 50) / 1e3,
-						hist_pct(&h_history, 99) / 1e3,
-						(double)h_history.max / 1e3);
-			if(opt.mode == M_STATELESS)
-				printf("requests   %llu ok, %llu errors, %.0f/s\n",
-						(unsigned long long)st.req_ok,
-						(unsigned long long)st.req_err,
-						win > 0 ? (double)st.req_meas / win : 0);
-			printf("errors     %llu timeouts, %llu connections lost, %llu BYEs, "
-				   "%llu parse errors, %llu other\n",
-					(unsigned long long)st.timeouts,
-					(unsigned long long)st.conn_closed,
-					(unsigned long long)st.byes,
-					(unsigned long long)st.parse_errors,
-					(unsigned long long)st.other_errors);
-			printf("server     %.2f s CPU (%.0f%%), %.2f us per unit (%llu), %d "
-				   "processes, PSS %.1f MB, shm used %.1f MB\n",
-					cpu, win > 0 ? cpu / win * 100 : 0, cpu_per_unit,
-					(unsigned long long)units, s1.nproc, s1.pss_mb,
-					s1.shm_used_mb);
-		}
-	}
+/* ---- report ---- */
+
+typedef struct summary {
+	double win, setup, cpu, cpu_per_unit;
+	int64_t missing, excess;
+	uint64_t units, online;
+	const char *mode;
+} summary_t;
+
+static summary_t summarise(const srvstat_t *s0, const srvstat_t *s1)
+{
+	summary_t r;
+	uint64_t unique = st.deliveries - st.dups;
+	int i;
+
+	r.win = (double)(t_meas_end - t_meas_start) / 1e9;
+	r.setup = (double)(t_setup_done - t0) / 1e9;
+	r.cpu = s1->cpu_s - s0->cpu_s;
+	r.missing = (int64_t)st.expected - (int64_t)unique;
+	/* more copies than posts x members: duplicates too old for the
+	 * 64-post window (e.g. retransmissions seconds later) */
+	r.excess = r.missing < 0 ? -r.missing : 0;
+	if(r.missing < 0)
+		r.missing = 0;
+	r.units = opt.mode == M_STATELESS ? st.req_meas
+			  : opt.scen == S_HISTORY ? st.hist_meas
+									  : st.deliveries_meas;
+	r.cpu_per_unit = r.units ? r.cpu * 1e6 / (double)r.units : 0;
+	r.online = 0;
+	for(i = 0; i < opt.nclients; i++)
+		if(cl[i].state == C_READY)
+			r.online++;
+	r.mode = opt.mode == M_PCHAT ? "pchat"
+			 : opt.mode == M_IMC ? "imc"
+								 : "stateless";
+	return r;
+}
+
+static void report_json(const summary_t *r, const srvstat_t *s1)
+{
+	double win = r->win, setup = r->setup, cpu = r->cpu;
+
+	printf("{\"scenario\":\"%s\",\"mode\":\"%s\",\"clients\":%d,"
+		   "\"rooms\":%d,\"rooms_per_client\":%d,\"posters\":%d,"
+		   "\"rate\":%.1f,\"window_s\":%.3f,",
+			opt.scen_name, r->mode, opt.nclients, nrooms,
+			opt.rooms_per_client, opt.posters, opt.rate, win);
+	printf("\"sessions_ok\":%llu,\"sessions_failed\":%llu,"
+		   "\"online_at_end\":%llu,\"setup_s\":%.3f,"
+		   "\"session_ms_p50\":%.3f,\"session_ms_p99\":%.3f,",
+			(unsigned long long)st.sessions_ok,
+			(unsigned long long)st.session_fail,
+			(unsigned long long)r->online, setup,
+			hist_pct(&h_session, 50) / 1e3, hist_pct(&h_session, 99) / 1e3);
+	printf("\"joins_ok\":%llu,\"joins_failed\":%llu,"
+		   "\"join_timeouts\":%llu,\"joins_per_s\":%.1f,"
+		   "\"join_ms_p50\":%.3f,\"join_ms_p90\":%.3f,"
+		   "\"join_ms_p99\":%.3f,\"join_ms_max\":%.3f,",
+			(unsigned long long)st.joins_ok,
+			(unsigned long long)st.join_fail,
+			(unsigned long long)st.join_timeouts,
+			setup > 0 ? (double)st.joins_ok / setup : 0,
+			hist_pct(&h_join, 50) / 1e3, hist_pct(&h_join, 90) / 1e3,
+			hist_pct(&h_join, 99) / 1e3, (double)h_join.max / 1e3);
+	printf("\"posts_sent\":%llu,\"posts_ok\":%llu,\"posts_err\":%llu,"
+		   "\"posts_per_s\":%.1f,\"deliveries\":%llu,"
+		   "\"deliveries_per_s\":%.1f,\"expected\":%llu,"
+		   "\"missing\":%lld,\"duplicates\":%llu,\"posts_throttled\":%llu,\"reordered\":%llu,\"excess\":%lld,",
+			(unsigned long long)st.posts_sent,
+			(unsigned long long)st.posts_ok,
+			(unsigned long long)st.posts_err,
+			win > 0 ? (double)st.posts_meas_ok / win : 0,
+			(unsigned long long)st.deliveries,
+			win > 0 ? (double)st.deliveries_meas / win : 0,
+			(unsigned long long)st.expected, (long long)r->missing,
+			(unsigned long long)st.dups,
+			(unsigned long long)st.posts_throttled,
+			(unsigned long long)st.reordered, (long long)r->excess);
+	printf("\"lat_ms_p50\":%.3f,\"lat_ms_p90\":%.3f,\"lat_ms_p99\":%.3f,"
+		   "\"lat_ms_max\":%.3f,\"lat_samples\":%llu,",
+			hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
+			hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
+			(unsigned long long)h_deliv.n);
+	printf("\"history_ok\":%llu,\"history_err\":%llu,"
+		   "\"history_per_s\":%.1f,\"history_ms_p50\":%.3f,"
+		   "\"history_ms_p99\":%.3f,\"history_ms_max\":%.3f,",
+			(unsigned long long)st.hist_ok,
+			(unsigned long long)st.hist_err,
+			win > 0 ? (double)st.hist_meas / win : 0,
+			hist_pct(&h_history, 50) / 1e3,
+			hist_pct(&h_history, 99) / 1e3, (double)h_history.max / 1e3);
+	printf("\"requests_ok\":%llu,\"requests_err\":%llu,"
+		   "\"requests_per_s\":%.1f,",
+			(unsigned long long)st.req_ok, (unsigned long long)st.req_err,
+			win > 0 ? (double)st.req_meas / win : 0);
+	printf("\"timeouts\":%llu,\"conn_closed\":%llu,\"byes\":%llu,"
+		   "\"parse_errors\":%llu,\"other_infos\":%llu,"
+		   "\"other_errors\":%llu,\"invite_2xx_retransmissions\":%llu,",
+			(unsigned long long)st.timeouts,
+			(unsigned long long)st.conn_closed,
+			(unsigned long long)st.byes,
+			(unsigned long long)st.parse_errors,
+			(unsigned long long)st.foreign_infos,
+			(unsigned long long)st.other_errors,
+			(unsigned long long)st.invite_retrans);
+	printf("\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f,"
+		   "\"server_cpu_us_per_unit\":%.2f,\"units\":%llu,"
+		   "\"server_procs\":%d,\"server_pss_mb\":%.1f,"
+		   "\"shm_used_mb\":%.1f,\"rlimit_nofile\":[%llu,%llu]}\n",
+			cpu, win > 0 ? cpu / win * 100 : 0, r->cpu_per_unit,
+			(unsigned long long)r->units, s1->nproc, s1->pss_mb,
+			s1->shm_used_mb, (unsigned long long)st.rlimit_from,
+			(unsigned long long)st.rlimit_to);
+}
+
+static void report_text(const summary_t *r, const srvstat_t *s1)
+{
+	double win = r->win, setup = r->setup, cpu = r->cpu;
+
+	printf("scenario %s mode %s: %d clients, %d rooms x%d, %d posters at "
+		   "%.0f/s, window %.1f s\n",
+			opt.scen_name, r->mode, opt.nclients, nrooms,
+			opt.rooms_per_client, opt.posters, opt.rate, win);
+	printf("sessions   %llu ok, %llu failed, %llu online at end, setup "
+		   "%.2f s (session p50 %.2f ms p99 %.2f ms)\n",
+			(unsigned long long)st.sessions_ok,
+			(unsigned long long)st.session_fail,
+			(unsigned long long)r->online, setup,
+			hist_pct(&h_session, 50) / 1e3, hist_pct(&h_session, 99) / 1e3);
+	printf("joins      %llu ok, %llu failed, %llu timeouts, %.0f/s, "
+		   "p50 %.2f p90 %.2f p99 %.2f max %.2f ms\n",
+			(unsigned long long)st.joins_ok,
+			(unsigned long long)st.join_fail,
+			(unsigned long long)st.join_timeouts,
+			setup > 0 ? (double)st.joins_ok / setup : 0,
+			hist_pct(&h_join, 50) / 1e3, hist_pct(&h_join, 90) / 1e3,
+			hist_pct(&h_join, 99) / 1e3, (double)h_join.max / 1e3);
+	printf("posts      %llu sent, %llu ok, %llu errors, %.0f/s accepted\n",
+			(unsigned long long)st.posts_sent,
+			(unsigned long long)st.posts_ok,
+			(unsigned long long)st.posts_err,
+			win > 0 ? (double)st.posts_meas_ok / win : 0);
+	printf("deliveries %llu (%.0f/s), expected %llu, missing %lld, "
+		   "duplicates %llu, reordered %llu\n",
+			(unsigned long long)st.deliveries,
+			win > 0 ? (double)st.deliveries_meas / win : 0,
+			(unsigned long long)st.expected, (long long)r->missing,
+			(unsigned long long)st.dups, (unsigned long long)st.reordered);
+	printf("latency    p50 %.2f p90 %.2f p99 %.2f max %.2f ms (%llu "
+		   "samples)\n",
+			hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
+			hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
+			(unsigned long long)h_deliv.n);
+	if(opt.scen == S_HISTORY)
+		printf("history    %llu ok, %llu errors, %.0f/s, p50 %.2f p99 "
+			   "%.2f max %.2f ms\n",
+				(unsigned long long)st.hist_ok,
+				(unsigned long long)st.hist_err,
+				win > 0 ? (double)st.hist_meas / win : 0,
+				hist_pct(&h_history, 50) / 1e3,
+				hist_pct(&h_history, 99) / 1e3, (double)h_history.max / 1e3);
+	if(opt.mode == M_STATELESS)
+		printf("requests   %llu ok, %llu errors, %.0f/s\n",
+				(unsigned long long)st.req_ok,
+				(unsigned long long)st.req_err,
+				win > 0 ? (double)st.req_meas / win : 0);
+	printf("errors     %llu timeouts, %llu connections lost, %llu BYEs, "
+		   "%llu parse errors, %llu other\n",
+			(unsigned long long)st.timeouts,
+			(unsigned long long)st.conn_closed,
+			(unsigned long long)st.byes,
+			(unsigned long long)st.parse_errors,
+			(unsigned long long)st.other_errors);
+	printf("server     %.2f s CPU (%.0f%%), %.2f us per unit (%llu), %d "
+		   "processes, PSS %.1f MB, shm used %.1f MB\n",
+			cpu, win > 0 ? cpu / win * 100 : 0, r->cpu_per_unit,
+			(unsigned long long)r->units, s1->nproc, s1->pss_mb,
+			s1->shm_used_mb);
+}
+
+int main(int argc, char **argv)
+{
+	srvstat_t s0, s1;
+	summary_t r;
+
+	setup_run(parse_options(argc, argv));
+	run(&s0, &s1);
+	r = summarise(&s0, &s1);
+	if(opt.json)
+		report_json(&r, &s1);
+	else
+		report_text(&r, &s1);
 	return (st.session_fail || st.posts_err) ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-"""Helpers for channel-service tests: rooms made with SQL (as a DBA or the
+"""Test helpers for the channel service: rooms made with SQL (as a DBA or the
 admin RPCs would), and clients that sign in, join and post like sipe."""
 
 import time
