@@ -1,5 +1,5 @@
 """The channel service end to end: join, post, history, search and the
-permission rules, with several real clients over TCP (CLIENTS.md §2)."""
+permission rules, with several real clients over TCP (doc/xccos.md §7.2)."""
 
 import threading
 
@@ -406,7 +406,7 @@ def test_closed_connection_ends_sessions_and_notifies(kam, mariadb, users):
 
 
 def test_the_whole_sipe_flow(kam, mariadb):
-    """CLIENTS.md §2 as pidgin-sipe does it, branchless Vias included."""
+    """doc/xccos.md §7.2 as pidgin-sipe does it, branchless Vias included."""
     _, guid, name = make_room(mariadb, name=unique("Sipe Room"), privacy="open")
     client = SipClient("127.0.0.1", kam.port, transport="tcp", user=unique("sipe"),
                        domain=kam.domain, branch_style="none")

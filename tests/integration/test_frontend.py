@@ -67,7 +67,7 @@ def test_policy_disabled_user_through_front_end(pair, mariadb):
 
 
 def test_sipe_branchless_vias_through_front_end(pair, mariadb):
-    """pidgin-sipe's in-dialog requests carry a Via without branch (CLIENTS.md 3)."""
+    """pidgin-sipe's in-dialog requests carry a Via without branch (doc/xccos.md §7.3)."""
     fe, _ = pair
     set_policy(mariadb, "global", "", True)
     _, guid, _ = make_room(mariadb)

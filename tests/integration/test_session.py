@@ -1,6 +1,6 @@
 """The XCCOS session layer over real SIP (TCP and UDP) against real Kamailio.
 
-Covers PROTOCOL.md §1-2 and CLIENTS.md §2-3: lookup flow, requri,
+Covers doc/xccos.md §1-2 and §7.2-7.3: lookup flow, requri,
 getserverinfo, errors that never leave the client in silence, session
 refresh and expiry, BYE cleanup, and dialogs kept apart per connection.
 """

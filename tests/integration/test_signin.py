@@ -1,5 +1,5 @@
 """A sipe-like client signs in to the standalone configuration (what `make
-run` starts) exactly as CLIENTS.md 1 describes, finds the chat service from
+run` starts) exactly as doc/xccos.md §7.1 describes, finds the chat service from
 the provisioning document and chats; with WITH_AUTH it is challenged by 407
 Digest first."""
 

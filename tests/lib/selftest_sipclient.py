@@ -5,7 +5,7 @@ through tests/test_sipclient_selftest.py.  Alone, after changing sipclient.py:
 
     /usr/bin/python3 tests/lib/selftest_sipclient.py        # prints OK
 
-The fake UAS plays the chat server of PROTOCOL.md 1.3-1.5: it answers INVITE
+The fake UAS plays the chat server of doc/xccos.md §1.3-1.5: it answers INVITE
 with 100 + 200 (Contact, Session-Expires, Record-Route), takes the ACK,
 answers INFO with 200 and then sends its own INFO (a notice and the rpl)
 back over the same connection, answers UPDATE / re-INVITE / BYE, and can

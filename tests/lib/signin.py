@@ -1,4 +1,4 @@
-"""Test helpers for sign-in exactly as CLIENTS.md 1 describes, then the chat a
+"""Test helpers for sign-in exactly as doc/xccos.md §7.1 describes, then the chat a
 sipe-like client starts from the provisioned pool URI: lookup dialog,
 cmd:requri, chat dialog; and the front-end + chat node pair they sign in to."""
 
@@ -14,7 +14,7 @@ PROVISIONING = "vnd-microsoft-provisioning-v2"
 
 
 def check_register_ok(response):
-    """The REGISTER 200 a sipe-like client needs (CLIENTS.md 1)."""
+    """The REGISTER 200 a sipe-like client needs (doc/xccos.md §7.1)."""
     assert response.status == 200, response.raw.decode()
     expires = response.header("Expires")
     assert expires is not None and int(expires) > 0, response.raw.decode()

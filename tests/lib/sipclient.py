@@ -1,7 +1,7 @@
 """A small SIP user agent (client side) that talks to pchat the way pidgin-sipe does.
 
 Integration tests drive a real Kamailio with it, so on the wire it copies what
-pidgin-sipe 1.25 sends (see shared/xccos/CLIENTS.md and PROTOCOL.md section 1):
+pidgin-sipe 1.25 sends (see doc/xccos.md section 1 and 7):
 header order and names, the SDP offer, CSeq handling, Call-ID + CSeq response
 matching, and, with ``branch_style='none'``, Vias without a branch and with a
 lower-case transport.  Like pidgin-sipe it never listens on a port of its own:
@@ -432,7 +432,7 @@ def local_name(element):
 def parse_xccos(body):
     """Parse an XCCOS envelope (str or bytes) and return the <xccos> root element.
 
-    Accepts an optional UTF-8 BOM and XML declaration, as PROTOCOL.md 1.5
+    Accepts an optional UTF-8 BOM and XML declaration, as doc/xccos.md §1.5
     recommends.  Raises ValueError if the root is not {urn:parlano:xml:ns:xccos}xccos.
     """
     data = body.encode("utf-8") if isinstance(body, str) else body
@@ -530,7 +530,7 @@ class SipClient:
             dialog this client opens (n = 0, 1, ...) uses ``call_id`` for n = 0
             and ``f"{call_id}-{n}"`` after that (same for the tag).  Two clients
             built with equal values reproduce pidgin-sipe clients started in the
-            same second (CLIENTS.md 3).  None: random, shaped like sipe's.
+            same second (doc/xccos.md §7.3).  None: random, shaped like sipe's.
         branch_style: '3261' puts ``Via: SIP/2.0/TCP ip:port;branch=z9hG4bK...``
             on every request.  'none' copies pidgin-sipe exactly: every request
             it sends on a chat dialog (the INVITE included, since sipe creates the
@@ -543,7 +543,7 @@ class SipClient:
         ``dialog.auto_reply_code`` if set (e.g. 481/487 to play a dead or
         stale client).
       * INFO on an unknown or terminated dialog, or whose From URI is not the
-        invited URI: 487, as pidgin-sipe answers (CLIENTS.md 2).
+        invited URI: 487, as pidgin-sipe answers (doc/xccos.md §7.2).
       * BYE: 200 and the dialog is marked terminated by the remote side;
         481 if the dialog is unknown or already terminated.
       * Nothing at all if ``self.auto_answer`` is False; INFO/BYE on a live
@@ -1181,7 +1181,7 @@ class Dialog:
         return self.send_request("INFO", body, content_type, extra_headers, timeout)
 
     def update(self, timeout=5.0, extra_headers=None):
-        """Bodiless UPDATE, sipe's session refresh (PROTOCOL.md 1.7); returns the response."""
+        """Bodiless UPDATE, sipe's session refresh (doc/xccos.md §1.7); returns the response."""
         return self.send_request("UPDATE", extra_headers=extra_headers, timeout=timeout)
 
     def bye(self, timeout=5.0):
@@ -1280,7 +1280,7 @@ class Dialog:
     def server_request_problems(self):
         """Everything in the server's requests on this dialog that pidgin-sipe would reject.
 
-        Checks (CLIENTS.md 2-3): CSeq strictly increasing; Call-ID is the
+        Checks (doc/xccos.md §7.2-7.3): CSeq strictly increasing; Call-ID is the
         dialog's; From URI is the URI we invited and From tag the dialog's
         remote tag; To tag is ours; Content-Length present and equal to the
         body length; long header names only; no whitespace before a colon.
