@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "core/dprint.h"
-#include "core/hashes.h"
 #include "core/locking.h"
 #include "core/mem/shm.h"
 
@@ -59,13 +58,18 @@ int pchat_limit_init(unsigned int hash_size)
 	return 0;
 }
 
+/* FNV-1a over the key's bytes as unsigned: the key is binary (address,
+ * port, connection id), and the core's string hashes shift signed chars,
+ * which is undefined for bytes above 0x7f. */
 static inline unsigned int pchat_limit_hash(const char *key, int len)
 {
-	str k;
+	const unsigned char *p = (const unsigned char *)key;
+	unsigned int h = 2166136261u;
+	int i;
 
-	k.s = (char *)key;
-	k.len = len;
-	return core_hash(&k, NULL, 0);
+	for(i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
 }
 
 /* With the bucket locked: the entry's link, or the bucket's last link. */

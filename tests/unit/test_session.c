@@ -54,11 +54,9 @@ static dlg_t *dlg_new(const char *callid, const char *rtag, const char *ltag)
 	return d;
 }
 
-/* A request that came from 10.0.0.<host>:port over TCP connection conid
- * (conid 0: UDP). Every byte of host, port and conid stays below 0x80:
- * pchat_limit.c hashes the connection key with core_hash(), which shifts
- * the key's bytes as signed chars, and UBSan stops at the first byte above
- * 0x7f ("left shift of negative value"). */
+/* A request that came from 10.200.0.<host>:port over TCP connection conid
+ * (conid 0: UDP). The second address byte is above 0x7f: the connection
+ * key is binary and is hashed as unsigned bytes. */
 static struct receive_info rcv_of(int host, unsigned short port, int conid)
 {
 	struct receive_info r;
@@ -67,6 +65,7 @@ static struct receive_info rcv_of(int host, unsigned short port, int conid)
 	r.src_ip.af = AF_INET;
 	r.src_ip.len = 4;
 	r.src_ip.u.addr[0] = 10;
+	r.src_ip.u.addr[1] = 200;
 	r.src_ip.u.addr[3] = (unsigned char)host;
 	r.src_port = port;
 	r.proto = conid ? PROTO_TCP : PROTO_UDP;
