@@ -528,14 +528,6 @@ static void xw_escape(pchat_xbuf_t *b, const char *s, int len, int in_attr)
 	xbuf_put(b, run, (int)(end - run));
 }
 
-void pchat_xbuf_raw(pchat_xbuf_t *b, const char *s, int len)
-{
-	if(b->err || s == NULL)
-		return;
-	xw_close_pending(b);
-	xbuf_put(b, s, len < 0 ? (int)strlen(s) : len);
-}
-
 void pchat_xw_start(pchat_xbuf_t *b, const char *name)
 {
 	if(b->err)

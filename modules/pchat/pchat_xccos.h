@@ -136,8 +136,6 @@ typedef struct pchat_xbuf
 
 void pchat_xbuf_init(pchat_xbuf_t *b);
 void pchat_xbuf_free(pchat_xbuf_t *b);
-/** append verbatim (len < 0: strlen); closes a pending start tag first */
-void pchat_xbuf_raw(pchat_xbuf_t *b, const char *s, int len);
 /** "<name" (closes a pending start tag with '>') */
 void pchat_xw_start(pchat_xbuf_t *b, const char *name);
 /** ' name="escaped"'; val NULL -> ""; only valid right after xw_start */

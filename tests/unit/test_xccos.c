@@ -855,14 +855,6 @@ static void t_structure(void)
 	CHECK(STREQ(b.s, "<i s=\"hel\" neg=\"-42\" min=\"-9223372036854775808\" "
 					 "max=\"9223372036854775807\"/>"),
 			"ints: %s", S(b.s));
-	pchat_xbuf_free(&b);
-
-	pchat_xw_start(&b, "r");
-	pchat_xbuf_raw(&b, "<pre>x</pre>", -1);
-	pchat_xbuf_raw(&b, "<q/>zzz", 4);
-	pchat_xbuf_raw(&b, NULL, 3);
-	pchat_xw_end(&b, "r");
-	CHECK(STREQ(b.s, "<r><pre>x</pre><q/></r>"), "raw: %s", S(b.s));
 done:
 	pchat_xbuf_free(&b);
 	END;
@@ -886,7 +878,6 @@ static void t_sticky(void)
 	pchat_xw_attrn(&b, "k", "v", 1);
 	pchat_xw_attr_int(&b, "k", 1);
 	pchat_xw_text(&b, "more", 4);
-	pchat_xbuf_raw(&b, "raw", 3);
 	pchat_xw_end(&b, "b");
 	pchat_xw_end(&b, "a");
 	pchat_xw_env_start(&b, 1);
