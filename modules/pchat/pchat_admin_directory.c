@@ -86,7 +86,7 @@ static int pchat_addin_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
 			rpc, ctx, args, _pchat_addin_select, name, limit, pchat_addin_add, "reading add-ins");
 }
 
-/* Id of the add-in called name; 0 and a 404 when there is none. */
+/* Add-ins by name (field name=); its store error names "the add-in". */
 static const pchat_admin_named_t pchat_addin_named = {
 		"SELECT id FROM pchat_addin WHERE name = ?", NULL, "add-in",
 		"looking up the add-in"};

@@ -340,6 +340,22 @@ static int pchat_room_wall_keys(
 /* Invitations                                                             */
 /* ---------------------------------------------------------------------- */
 
+/* The next user (domains and groups are skipped) of repeated field key:
+ * 1 with it in p, 0 after the last, -1 on a bad value. */
+static int pchat_room_next_user(
+		pchat_args_t *args, const char *key, int *iter, pchat_principal_t *p)
+{
+	str v;
+
+	while(pchat_args_next(args, key, iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, p) < 0)
+			return -1;
+		if(p->type == PCHAT_PRINCIPAL_USER)
+			return 1;
+	}
+	return 0;
+}
+
 /* Invites the users (not domains or groups) of key who are not members of
  * the room yet; runs before their role rows are added, in the transaction.
  * A pending invitation is kept (INSERT IGNORE). */
@@ -348,14 +364,9 @@ static int pchat_room_invite(
 {
 	pchat_principal_t p;
 	pchat_store_rc_t rc;
-	int iter = 0;
-	str v;
+	int iter = 0, n;
 
-	while(pchat_args_next(args, key, &iter, &v)) {
-		if(pchat_principal_parse(args, key, &v, &p) < 0)
-			return -1;
-		if(p.type != PCHAT_PRINCIPAL_USER)
-			continue;
+	while((n = pchat_room_next_user(args, key, &iter, &p)) > 0) {
 		rc = pchat_db_exec(
 				"INSERT IGNORE INTO pchat_invitation (room_id, user_uri, "
 				"invited_by) SELECT ?, ?, 'admin' FROM DUAL WHERE NOT EXISTS "
@@ -365,7 +376,7 @@ static int pchat_room_invite(
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "inviting a member");
 	}
-	return 0;
+	return n;
 }
 
 /* A user who is no longer a member has nothing to be invited to. */
@@ -374,14 +385,9 @@ static int pchat_room_uninvite(
 {
 	pchat_principal_t p;
 	pchat_store_rc_t rc;
-	int iter = 0;
-	str v;
+	int iter = 0, n;
 
-	while(pchat_args_next(args, key, &iter, &v)) {
-		if(pchat_principal_parse(args, key, &v, &p) < 0)
-			return -1;
-		if(p.type != PCHAT_PRINCIPAL_USER)
-			continue;
+	while((n = pchat_room_next_user(args, key, &iter, &p)) > 0) {
 		rc = pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? "
 						   "AND user_uri = ?",
 				NULL, room_id, p.value);
@@ -389,7 +395,7 @@ static int pchat_room_uninvite(
 			return pchat_admin_store_error(
 					args, rc, "withdrawing an invitation");
 	}
-	return 0;
+	return n;
 }
 
 /* ---------------------------------------------------------------------- */
