@@ -284,6 +284,48 @@ static int pchat_group_refs(pchat_args_t *args, const char *sql,
 	return 0;
 }
 
+/* The checks and the delete of group_remove, inside its transaction. */
+static int pchat_group_delete(pchat_args_t *args, const char *name)
+{
+	char role_nodes[64], wall_nodes[64];
+	int roles, walls;
+	pchat_store_rc_t rc;
+	long long id;
+
+	/* the lock keeps a concurrent rename from slipping between the check
+	 * and the delete */
+	if((id = pchat_admin_id_by_name(
+				args, &pchat_group_named, name, "name", 1))
+					<= 0
+			|| pchat_group_refs(args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_role r JOIN "
+					   "pchat_node n ON n.id = r.node_id WHERE "
+					   "r.principal_type = 'group' AND r.principal = ?",
+					   name, &roles, role_nodes, sizeof(role_nodes))
+					   < 0
+			|| pchat_group_refs(args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_scope s JOIN "
+					   "pchat_node n ON n.id = s.category_id WHERE "
+					   "s.principal_type = 'group' AND s.principal = ?",
+					   name, &walls, wall_nodes, sizeof(wall_nodes))
+					   < 0)
+		return -1;
+	if(roles || walls)
+		return pchat_args_error(args, 409,
+				/* JSON-RPC keeps 127 characters of a fault: where the
+				 * group is used comes first */
+				"group '%s' in use: walls of %s; roles on %s "
+				"(%d wall entr%s, %d role(s))",
+				name, walls ? wall_nodes : "-", roles ? role_nodes : "-",
+				walls, walls == 1 ? "y" : "ies", roles);
+	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, id);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "removing the group");
+	return 0;
+}
+
 static const char *pchat_rpc_group_remove_doc[] = {
 		"Remove a user group: name=. Refused while roles or category walls "
 		"refer to it.",
@@ -292,58 +334,19 @@ static const char *pchat_rpc_group_remove_doc[] = {
 static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
-	char name[PCHAT_GROUP_NAME_MAX], role_nodes[64], wall_nodes[64];
-	int roles, walls;
-	pchat_store_rc_t rc;
-	long long id;
+	char name[PCHAT_GROUP_NAME_MAX];
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
-	if(pchat_admin_begin(&args) < 0)
-		goto fault;
-	/* the lock keeps a concurrent rename from slipping between the check
-	 * and the delete */
-	if((id = pchat_admin_id_by_name(&args, &pchat_group_named, name, "name", 1)) <= 0
-			|| pchat_group_refs(&args,
-					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
-					   "n.name SEPARATOR ', ') FROM pchat_role r JOIN "
-					   "pchat_node n ON n.id = r.node_id WHERE "
-					   "r.principal_type = 'group' AND r.principal = ?",
-					   name, &roles, role_nodes, sizeof(role_nodes))
-					   < 0
-			|| pchat_group_refs(&args,
-					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
-					   "n.name SEPARATOR ', ') FROM pchat_scope s JOIN "
-					   "pchat_node n ON n.id = s.category_id WHERE "
-					   "s.principal_type = 'group' AND s.principal = ?",
-					   name, &walls, wall_nodes, sizeof(wall_nodes))
-					   < 0)
-		goto rollback;
-	if(roles || walls) {
-		pchat_args_error(&args, 409,
-				/* JSON-RPC keeps 127 characters of a fault: where the
-				 * group is used comes first */
-				"group '%s' in use: walls of %s; roles on %s "
-				"(%d wall entr%s, %d role(s))",
-				name, walls ? wall_nodes : "-", roles ? role_nodes : "-",
-				walls, walls == 1 ? "y" : "ies", roles);
-		goto rollback;
-	}
-	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "removing the group");
-		goto rollback;
-	}
-	if(pchat_admin_end(&args, 0) < 0)
+	if(pchat_admin_begin(&args) < 0
+			|| pchat_admin_end(&args, pchat_group_delete(&args, name)) < 0)
 		goto fault;
 	if(rpc->add(ctx, "{", &th) >= 0)
 		rpc->struct_add(th, "sd", "removed", name, "count", 1);
 	return;
-rollback:
-	pchat_admin_end(&args, -1);
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
