@@ -186,6 +186,14 @@ const char *pchat_admin_node_uri(const char *kind, const char *guid,
 	return buf;
 }
 
+void pchat_admin_reply_removed(rpc_t *rpc, void *ctx, const char *name)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+}
+
 int pchat_admin_is_true(const char *v)
 {
 	return v && v[0] == '1';

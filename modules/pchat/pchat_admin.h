@@ -101,6 +101,9 @@ typedef int (*pchat_admin_reply_f)(rpc_t *rpc, void *ctx, pchat_args_t *args,
 void pchat_admin_list(
 		rpc_t *rpc, void *ctx, int name_max, pchat_admin_reply_f reply);
 
+/* The reply of the remove RPCs: {"removed": name, "count": 1}. */
+void pchat_admin_reply_removed(rpc_t *rpc, void *ctx, const char *name);
+
 /* "true"/"false" for a 0/1 column. */
 int pchat_admin_is_true(const char *v);
 

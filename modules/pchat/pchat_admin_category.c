@@ -316,7 +316,6 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 	pchat_store_rc_t rc;
 	long long id;
 	int rooms, cats;
-	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -352,8 +351,7 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "removing the category");
 		goto fault;
 	}
-	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);

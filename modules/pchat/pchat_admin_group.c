@@ -335,7 +335,6 @@ static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
 	char name[PCHAT_GROUP_NAME_MAX];
-	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -344,8 +343,7 @@ static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 	if(pchat_admin_begin(&args) < 0
 			|| pchat_admin_end(&args, pchat_group_delete(&args, name)) < 0)
 		goto fault;
-	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
