@@ -37,24 +37,40 @@ int pchat_admin_store_error(
 			doing, pchat_db_errno());
 }
 
-long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
-		const char *name, const char *field)
+long long pchat_admin_id_by_name(pchat_args_t *args,
+		const pchat_admin_named_t *t, const char *name, const char *field,
+		int lock)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	long long id = 0;
 
-	rc = pchat_db_exec("SELECT id FROM pchat_node WHERE kind = ? AND name = ?",
-			&res, kind, name);
+	rc = pchat_db_exec(lock && t->sql_lock ? t->sql_lock : t->sql, &res, name);
 	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "looking up a node");
+		return pchat_admin_store_error(args, rc, t->doing);
 	if(res.nrows > 0 && res.rows[0][0])
 		id = strtoll(res.rows[0][0], NULL, 10);
 	pchat_db_res_free(&res);
 	if(id == 0)
-		pchat_args_error(args, 404, "field '%s': no %s named '%s'", field,
-				kind, name);
+		pchat_args_error(
+				args, 404, "field '%s': no %s named '%s'", field, t->noun, name);
 	return id;
+}
+
+static const pchat_admin_named_t _pchat_admin_category = {
+		"SELECT id FROM pchat_node WHERE kind = 'category' AND name = ?",
+		NULL, "category", "looking up a node"};
+static const pchat_admin_named_t _pchat_admin_room = {
+		"SELECT id FROM pchat_node WHERE kind = 'room' AND name = ?", NULL,
+		"room", "looking up a node"};
+
+long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
+		const char *name, const char *field)
+{
+	return pchat_admin_id_by_name(args,
+			strcmp(kind, "room") == 0 ? &_pchat_admin_room
+									  : &_pchat_admin_category,
+			name, field, 0);
 }
 
 long long pchat_admin_root_id(pchat_args_t *args)
@@ -170,6 +186,14 @@ const char *pchat_admin_node_uri(const char *kind, const char *guid,
 	return buf;
 }
 
+void pchat_admin_reply_removed(rpc_t *rpc, void *ctx, const char *name)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+}
+
 int pchat_admin_is_true(const char *v)
 {
 	return v && v[0] == '1';
@@ -210,5 +234,39 @@ int pchat_admin_reply_rows(rpc_t *rpc, void *ctx, pchat_args_t *args,
 		}
 	}
 	pchat_db_res_free(&res);
+	return 0;
+}
+
+int pchat_admin_begin(pchat_args_t *args)
+{
+	pchat_store_rc_t rc = pchat_db_begin();
+
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "starting a transaction");
+	return 0;
+}
+
+int pchat_admin_named_write(pchat_args_t *args, pchat_store_rc_t rc,
+		const char *field, const char *what, const char *name,
+		const char *doing)
+{
+	if(rc == PCHAT_STORE_OK)
+		return 0;
+	if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
+		return pchat_args_error(args, 409,
+				"field '%s': %s named '%s' already exists", field, what, name);
+	return pchat_admin_store_error(args, rc, doing);
+}
+
+int pchat_admin_end(pchat_args_t *args, int r)
+{
+	pchat_store_rc_t rc;
+
+	if(r < 0) {
+		pchat_db_rollback();
+		return -1;
+	}
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "committing");
 	return 0;
 }

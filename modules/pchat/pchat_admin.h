@@ -32,6 +32,24 @@ void pchat_admin_fault(rpc_t *rpc, void *ctx, pchat_args_t *args);
 int pchat_admin_store_error(
 		pchat_args_t *args, pchat_store_rc_t rc, const char *doing);
 
+/* A table of named rows for pchat_admin_id_by_name(): the SELECT of the
+ * id by name (one parameter; cached by address, so a constant), the same
+ * FOR UPDATE (or NULL), the noun of the 404 ("no <noun> named '...'") and
+ * the work named in a store error. */
+typedef struct pchat_admin_named
+{
+	const char *sql;
+	const char *sql_lock;
+	const char *noun;
+	const char *doing;
+} pchat_admin_named_t;
+
+/* Id of the row of that name, locked for the transaction when lock is set;
+ * 0 and a 404 naming field when there is none; -1 on a store error. */
+long long pchat_admin_id_by_name(pchat_args_t *args,
+		const pchat_admin_named_t *t, const char *name, const char *field,
+		int lock);
+
 /* Id of the node of that kind ("category"/"room") and name; 0 and a 404
  * error when there is none; -1 on a store error. */
 long long pchat_admin_node_id(pchat_args_t *args, const char *kind,
@@ -83,10 +101,33 @@ typedef int (*pchat_admin_reply_f)(rpc_t *rpc, void *ctx, pchat_args_t *args,
 void pchat_admin_list(
 		rpc_t *rpc, void *ctx, int name_max, pchat_admin_reply_f reply);
 
+/* The reply of the remove RPCs: {"removed": name, "count": 1}. */
+void pchat_admin_reply_removed(rpc_t *rpc, void *ctx, const char *name);
+
 /* "true"/"false" for a 0/1 column. */
 int pchat_admin_is_true(const char *v);
 
 /* MySQL duplicate-key error: the caller answers 409. */
 #define PCHAT_ER_DUP_ENTRY 1062
+
+/* The transaction of an admin RPC, after all its arguments are valid:
+ *   if(pchat_admin_begin(&args) < 0) goto fault;
+ *   r = pchat_admin_named_write(&args, pchat_db_exec(...), ...);
+ *   ... more work, r = -1 on an error ...
+ *   if(pchat_admin_end(&args, r) < 0) goto fault;
+ * Each returns 0 or -1 with the error recorded in args. */
+int pchat_admin_begin(pchat_args_t *args);
+
+/* Checks rc of the statement that creates or renames the row called name:
+ * a duplicate key is a 409 on field ("a category named '...' already
+ * exists", what = "a category"), any other failure a store error while
+ * doing. */
+int pchat_admin_named_write(pchat_args_t *args, pchat_store_rc_t rc,
+		const char *field, const char *what, const char *name,
+		const char *doing);
+
+/* Commits when r >= 0, rolls back otherwise (r is the caller's result);
+ * 0 once committed. */
+int pchat_admin_end(pchat_args_t *args, int r);
 
 #endif

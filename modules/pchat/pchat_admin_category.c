@@ -145,8 +145,8 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
 	char name[PCHAT_NAME_MAX], parent[PCHAT_NAME_MAX], desc[PCHAT_NAME_MAX];
-	int has_parent, file_upload = 1, invitations = 1, history = 1;
-	long long parent_id, id;
+	int has_parent, file_upload = 1, invitations = 1, history = 1, r;
+	long long parent_id;
 	pchat_store_rc_t rc;
 
 	desc[0] = '\0';
@@ -168,36 +168,22 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 						: pchat_admin_root_id(&args);
 	if(parent_id <= 0)
 		goto fault;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	rc = pchat_db_exec("INSERT INTO pchat_node (guid, kind, parent_id, name, "
 					   "description, file_upload, invitations_enabled, "
 					   "chat_history) VALUES (UUID(), 'category', ?, ?, ?, ?, "
 					   "?, ?)",
 			NULL, parent_id, name, desc, (long long)file_upload,
 			(long long)invitations, (long long)history);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'name': a category named '%s' already exists", name);
-		else
-			pchat_admin_store_error(&args, rc, "creating the category");
-		goto rollback;
-	}
-	id = (long long)pchat_db_insert_id();
-	if(pchat_category_lists(&args, id, 0) < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
-		goto fault;
-	}
-	if(pchat_category_reply(rpc, ctx, &args, name, 1) < 0)
+	r = pchat_admin_named_write(
+			&args, rc, "name", "a category", name, "creating the category");
+	if(r == 0)
+		r = pchat_category_lists(&args, (long long)pchat_db_insert_id(), 0);
+	if(pchat_admin_end(&args, r) < 0
+			|| pchat_category_reply(rpc, ctx, &args, name, 1) < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -287,10 +273,8 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	fu_v = fu;
 	inv_v = inv;
 	hist_v = hist;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	rc = pchat_db_exec(
 			"UPDATE pchat_node SET name = COALESCE(?, name), "
 			"description = COALESCE(?, description), "
@@ -302,21 +286,12 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 			has_desc ? desc : NULL, has_parent ? &parent_id : NULL,
 			fu >= 0 ? &fu_v : NULL, inv >= 0 ? &inv_v : NULL,
 			hist >= 0 ? &hist_v : NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'new_name': a category named '%s' already exists",
-					new_name);
-		else
-			pchat_admin_store_error(&args, rc, "changing the category");
-		goto rollback;
-	}
-	if(pchat_category_lists(&args, id, 1) < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
+	r = pchat_admin_named_write(&args, rc, "new_name", "a category", new_name,
+			"changing the category");
+	if(r == 0)
+		r = pchat_category_lists(&args, id, 1);
+	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
-	}
 	/* a wall added (or a role taken) is enforced online too */
 	_pchat_cat_parted = pchat_revoke_category(id);
 	r = pchat_category_reply(rpc, ctx, &args, has_new ? new_name : name, 1);
@@ -324,8 +299,6 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	if(r < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -343,7 +316,6 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 	pchat_store_rc_t rc;
 	long long id;
 	int rooms, cats;
-	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -379,8 +351,7 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "removing the category");
 		goto fault;
 	}
-	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);

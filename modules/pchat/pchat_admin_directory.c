@@ -86,24 +86,10 @@ static int pchat_addin_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
 			rpc, ctx, args, _pchat_addin_select, name, limit, pchat_addin_add, "reading add-ins");
 }
 
-/* Id of the add-in called name; 0 and a 404 when there is none. */
-static long long pchat_addin_id(pchat_args_t *args, const char *name)
-{
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	long long id = 0;
-
-	rc = pchat_db_exec(
-			"SELECT id FROM pchat_addin WHERE name = ?", &res, name);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "looking up the add-in");
-	if(res.nrows > 0 && res.rows[0][0])
-		id = strtoll(res.rows[0][0], NULL, 10);
-	pchat_db_res_free(&res);
-	if(id == 0)
-		pchat_args_error(args, 404, "field 'name': no add-in named '%s'", name);
-	return id;
-}
+/* Add-ins by name (field name=); its store error names "the add-in". */
+static const pchat_admin_named_t pchat_addin_named = {
+		"SELECT id FROM pchat_addin WHERE name = ?", NULL, "add-in",
+		"looking up the add-in"};
 
 static const char *pchat_rpc_addin_new_doc[] = {
 		"Create a room add-in: name= (unique, up to 256 characters), url= "
@@ -124,15 +110,10 @@ static void pchat_rpc_addin_new(rpc_t *rpc, void *ctx)
 		goto fault;
 	rc = pchat_db_exec("INSERT INTO pchat_addin (name, url) VALUES (?, ?)",
 			NULL, name, url);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'name': an add-in named '%s' already exists", name);
-		else
-			pchat_admin_store_error(&args, rc, "creating the add-in");
-		goto fault;
-	}
-	if(pchat_addin_reply(rpc, ctx, &args, name, 1) < 0)
+	if(pchat_admin_named_write(
+			   &args, rc, "name", "an add-in", name, "creating the add-in")
+					< 0
+			|| pchat_addin_reply(rpc, ctx, &args, name, 1) < 0)
 		goto fault;
 	return;
 fault:
@@ -175,21 +156,15 @@ static void pchat_rpc_addin_set(rpc_t *rpc, void *ctx)
 		goto fault;
 	}
 	/* looked up first: an UPDATE that changes nothing matches no rows */
-	if((id = pchat_addin_id(&args, name)) <= 0)
+	if((id = pchat_admin_id_by_name(&args, &pchat_addin_named, name, "name", 0)) <= 0)
 		goto fault;
 	rc = pchat_db_exec("UPDATE pchat_addin SET name = COALESCE(?, name), "
 					   "url = COALESCE(?, url) WHERE id = ?",
 			NULL, has_new ? new_name : NULL, has_url ? url : NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'new_name': an add-in named '%s' already exists",
-					new_name);
-		else
-			pchat_admin_store_error(&args, rc, "changing the add-in");
-		goto fault;
-	}
-	if(pchat_addin_reply(rpc, ctx, &args, has_new ? new_name : name, 1) < 0)
+	if(pchat_admin_named_write(&args, rc, "new_name", "an add-in", new_name,
+			   "changing the add-in")
+					< 0
+			|| pchat_addin_reply(rpc, ctx, &args, has_new ? new_name : name, 1) < 0)
 		goto fault;
 	return;
 fault:
@@ -207,13 +182,12 @@ static void pchat_rpc_addin_remove(rpc_t *rpc, void *ctx)
 	pchat_store_rc_t rc;
 	long long id;
 	int rooms;
-	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
-	if((id = pchat_addin_id(&args, name)) <= 0)
+	if((id = pchat_admin_id_by_name(&args, &pchat_addin_named, name, "name", 0)) <= 0)
 		goto fault;
 	rc = pchat_db_exec("SELECT COUNT(*) FROM pchat_node WHERE addin_id = ?",
 			&res, id);
@@ -235,8 +209,7 @@ static void pchat_rpc_addin_remove(rpc_t *rpc, void *ctx)
 		pchat_admin_store_error(&args, rc, "removing the add-in");
 		goto fault;
 	}
-	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
 in_use:
 	pchat_args_error(&args, 409,
@@ -408,43 +381,19 @@ static int pchat_config_stored_limits(pchat_args_t *args, int *msg, int *story)
 	return 0;
 }
 
-static const char *pchat_rpc_config_set_doc[] = {
-		"Change the service configuration (Set-CsPersistentChatConfiguration)"
-		": one or more name=value pairs among default_chat_history (1-500), "
-		"participant_update_limit (1-10000), max_file_size_kb (1-2000000), "
-		"message_size_limit (1-65536), story_size_limit (1-1048576, not "
-		"below message_size_limit), search_limit (1-100000), "
-		"room_management_url (http(s) URL or empty). All or nothing.",
-		0};
-
-static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
+/* The writes of config_set, inside its transaction: story_size_limit
+ * may not fall below message_size_limit, given or stored. */
+static int pchat_config_write(
+		pchat_args_t *args, const int *given, const int *ival, const char *url)
 {
-	pchat_args_t args;
-	int given[PCHAT_CFG_NKEYS] = {0}, ival[PCHAT_CFG_NKEYS] = {0};
-	char url[PCHAT_CFG_URL_MAX], num[24];
+	char num[24];
 	const char *value;
-	int i, n = 0, msg, story;
+	int i, msg, story;
 	pchat_store_rc_t rc;
 
-	if(pchat_args_scan(rpc, ctx, &args) < 0
-			|| pchat_config_read_args(&args, given, ival, url) < 0
-			|| pchat_args_done(&args) < 0)
-		goto fault;
-	for(i = 0; i < PCHAT_CFG_NKEYS; i++)
-		n += given[i];
-	if(n == 0) {
-		pchat_args_error(&args, 400,
-				"nothing to change: give one or more name=value pairs (see "
-				"pchat.config_get)");
-		goto fault;
-	}
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
-		goto fault;
-	}
 	if(given[PCHAT_CFG_MESSAGE] || given[PCHAT_CFG_STORY]) {
-		if(pchat_config_stored_limits(&args, &msg, &story) < 0)
-			goto rollback;
+		if(pchat_config_stored_limits(args, &msg, &story) < 0)
+			return -1;
 		if(given[PCHAT_CFG_MESSAGE])
 			msg = ival[PCHAT_CFG_MESSAGE];
 		if(given[PCHAT_CFG_STORY])
@@ -452,16 +401,16 @@ static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
 		if(story < msg) {
 			/* blame the field the administrator gave */
 			if(given[PCHAT_CFG_STORY])
-				pchat_args_error(&args, 400,
+				pchat_args_error(args, 400,
 						"field 'story_size_limit': %d is smaller than "
 						"message_size_limit (%d)",
 						story, msg);
 			else
-				pchat_args_error(&args, 400,
+				pchat_args_error(args, 400,
 						"field 'message_size_limit': %d is larger than "
 						"story_size_limit (%d)",
 						msg, story);
-			goto rollback;
+			return -1;
 		}
 	}
 	for(i = 0; i < PCHAT_CFG_NKEYS; i++) {
@@ -479,20 +428,50 @@ static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
 				NULL, _pchat_cfg_keys[i].name, value,
 				_pchat_cfg_keys[i].description);
 		if(rc != PCHAT_STORE_OK) {
-			pchat_admin_store_error(&args, rc, "changing the configuration");
-			goto rollback;
+			return pchat_admin_store_error(
+					args, rc, "changing the configuration");
 		}
 	}
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
+	return 0;
+}
+
+static const char *pchat_rpc_config_set_doc[] = {
+		"Change the service configuration (Set-CsPersistentChatConfiguration)"
+		": one or more name=value pairs among default_chat_history (1-500), "
+		"participant_update_limit (1-10000), max_file_size_kb (1-2000000), "
+		"message_size_limit (1-65536), story_size_limit (1-1048576, not "
+		"below message_size_limit), search_limit (1-100000), "
+		"room_management_url (http(s) URL or empty). All or nothing.",
+		0};
+
+static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	int given[PCHAT_CFG_NKEYS] = {0}, ival[PCHAT_CFG_NKEYS] = {0};
+	char url[PCHAT_CFG_URL_MAX];
+	int i, n = 0;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_config_read_args(&args, given, ival, url) < 0
+			|| pchat_args_done(&args) < 0)
+		goto fault;
+	for(i = 0; i < PCHAT_CFG_NKEYS; i++)
+		n += given[i];
+	if(n == 0) {
+		pchat_args_error(&args, 400,
+				"nothing to change: give one or more name=value pairs (see "
+				"pchat.config_get)");
 		goto fault;
 	}
+	if(pchat_admin_begin(&args) < 0
+			|| pchat_admin_end(
+					   &args, pchat_config_write(&args, given, ival, url))
+					   < 0)
+		goto fault;
 	pchat_store_config_changed();
 	if(pchat_config_reply(rpc, ctx, &args, NULL) < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }

@@ -129,27 +129,10 @@ static int pchat_group_revoke(pchat_args_t *args, const char *key)
 	return parted;
 }
 
-/* Id of the group called name, locked for the transaction when lock is
- * set; 0 and a 404 when there is none. */
-static long long pchat_group_id(pchat_args_t *args, const char *name, int lock)
-{
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	long long id = 0;
-
-	rc = pchat_db_exec(lock ? "SELECT id FROM pchat_group WHERE name = ? FOR "
-							  "UPDATE"
-							: "SELECT id FROM pchat_group WHERE name = ?",
-			&res, name);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "looking up the group");
-	if(res.nrows > 0 && res.rows[0][0])
-		id = strtoll(res.rows[0][0], NULL, 10);
-	pchat_db_res_free(&res);
-	if(id == 0)
-		pchat_args_error(args, 404, "field 'name': no group named '%s'", name);
-	return id;
-}
+static const pchat_admin_named_t pchat_group_named = {
+		"SELECT id FROM pchat_group WHERE name = ?",
+		"SELECT id FROM pchat_group WHERE name = ? FOR UPDATE", "group",
+		"looking up the group"};
 
 static const char *pchat_rpc_group_new_doc[] = {
 		"Create a user group: name= (unique, up to 128 characters), "
@@ -162,7 +145,7 @@ static void pchat_rpc_group_new(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_GROUP_NAME_MAX], desc[PCHAT_GROUP_DESC_MAX];
 	pchat_store_rc_t rc;
-	long long id;
+	int r;
 
 	desc[0] = '\0';
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -171,32 +154,19 @@ static void pchat_rpc_group_new(rpc_t *rpc, void *ctx)
 			|| pchat_group_check_members(&args, "member") < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	rc = pchat_db_exec(
 			"INSERT INTO pchat_group (name, description) VALUES (?, ?)", NULL, name, desc);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'name': a group named '%s' already exists", name);
-		else
-			pchat_admin_store_error(&args, rc, "creating the group");
-		goto rollback;
-	}
-	id = (long long)pchat_db_insert_id();
-	if(pchat_group_members(&args, id, "member", 1) < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
-		goto fault;
-	}
-	if(pchat_group_reply(rpc, ctx, &args, name, 1) < 0)
+	r = pchat_admin_named_write(
+			&args, rc, "name", "a group", name, "creating the group");
+	if(r == 0)
+		r = pchat_group_members(
+				&args, (long long)pchat_db_insert_id(), "member", 1);
+	if(pchat_admin_end(&args, r) < 0
+			|| pchat_group_reply(rpc, ctx, &args, name, 1) < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -211,6 +181,44 @@ static void pchat_rpc_group_get(rpc_t *rpc, void *ctx)
 	pchat_admin_list(rpc, ctx, PCHAT_GROUP_NAME_MAX, pchat_group_reply);
 }
 
+/* The changes of group_set, inside its transaction: new_name and desc
+ * are NULL when unchanged. */
+static int pchat_group_change(pchat_args_t *args, const char *name,
+		const char *new_name, const char *desc)
+{
+	pchat_store_rc_t rc;
+	long long id;
+
+	if((id = pchat_admin_id_by_name(args, &pchat_group_named, name, "name", 1))
+			<= 0)
+		return -1;
+	rc = pchat_db_exec("UPDATE pchat_group SET name = COALESCE(?, name), "
+					   "description = COALESCE(?, description) WHERE id = ?",
+			NULL, new_name, desc, id);
+	if(pchat_admin_named_write(args, rc, "new_name", "a group", new_name,
+			   "changing the group")
+			< 0)
+		return -1;
+	/* roles and walls name the group: keep them pointing at it */
+	if(new_name
+			&& ((rc = pchat_db_exec("UPDATE pchat_role SET principal = ? "
+									"WHERE principal_type = 'group' AND "
+									"principal = ?",
+						 NULL, new_name, name))
+							!= PCHAT_STORE_OK
+					|| (rc = pchat_db_exec("UPDATE pchat_scope SET principal "
+										   "= ? WHERE principal_type = "
+										   "'group' AND principal = ?",
+								NULL, new_name, name))
+							   != PCHAT_STORE_OK))
+		return pchat_admin_store_error(
+				args, rc, "renaming the group's references");
+	if(pchat_group_members(args, id, "remove_member", 0) < 0
+			|| pchat_group_members(args, id, "add_member", 1) < 0)
+		return -1;
+	return 0;
+}
+
 static const char *pchat_rpc_group_set_doc[] = {
 		"Change a user group: name= (which), new_name= (roles and walls "
 		"follow), description=, add_member=*, remove_member=*.",
@@ -222,8 +230,6 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 	char name[PCHAT_GROUP_NAME_MAX], new_name[PCHAT_GROUP_NAME_MAX];
 	char desc[PCHAT_GROUP_DESC_MAX];
 	int has_new, has_desc, r;
-	pchat_store_rc_t rc;
-	long long id;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -241,46 +247,12 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 		pchat_args_error(&args, 400, "field 'new_name' must not be empty");
 		goto fault;
 	}
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
-	if((id = pchat_group_id(&args, name, 1)) <= 0)
-		goto rollback;
-	rc = pchat_db_exec("UPDATE pchat_group SET name = COALESCE(?, name), "
-					   "description = COALESCE(?, description) WHERE id = ?",
-			NULL, has_new ? new_name : NULL, has_desc ? desc : NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'new_name': a group named '%s' already exists",
-					new_name);
-		else
-			pchat_admin_store_error(&args, rc, "changing the group");
-		goto rollback;
-	}
-	/* roles and walls name the group: keep them pointing at it */
-	if(has_new
-			&& ((rc = pchat_db_exec("UPDATE pchat_role SET principal = ? "
-									"WHERE principal_type = 'group' AND "
-									"principal = ?",
-						 NULL, new_name, name))
-							!= PCHAT_STORE_OK
-					|| (rc = pchat_db_exec("UPDATE pchat_scope SET principal "
-										   "= ? WHERE principal_type = "
-										   "'group' AND principal = ?",
-								NULL, new_name, name))
-							   != PCHAT_STORE_OK)) {
-		pchat_admin_store_error(&args, rc, "renaming the group's references");
-		goto rollback;
-	}
-	if(pchat_group_members(&args, id, "remove_member", 0) < 0
-			|| pchat_group_members(&args, id, "add_member", 1) < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
+	r = pchat_group_change(
+			&args, name, has_new ? new_name : NULL, has_desc ? desc : NULL);
+	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
-	}
 	/* a member taken out of a group with a role, or put into a group a
 	 * wall denies, leaves the rooms at once: both lists are checked */
 	_pchat_group_parted = pchat_group_revoke(&args, "remove_member")
@@ -290,8 +262,6 @@ static void pchat_rpc_group_set(rpc_t *rpc, void *ctx)
 	if(r < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -314,6 +284,48 @@ static int pchat_group_refs(pchat_args_t *args, const char *sql,
 	return 0;
 }
 
+/* The checks and the delete of group_remove, inside its transaction. */
+static int pchat_group_delete(pchat_args_t *args, const char *name)
+{
+	char role_nodes[64], wall_nodes[64];
+	int roles, walls;
+	pchat_store_rc_t rc;
+	long long id;
+
+	/* the lock keeps a concurrent rename from slipping between the check
+	 * and the delete */
+	if((id = pchat_admin_id_by_name(
+				args, &pchat_group_named, name, "name", 1))
+					<= 0
+			|| pchat_group_refs(args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_role r JOIN "
+					   "pchat_node n ON n.id = r.node_id WHERE "
+					   "r.principal_type = 'group' AND r.principal = ?",
+					   name, &roles, role_nodes, sizeof(role_nodes))
+					   < 0
+			|| pchat_group_refs(args,
+					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
+					   "n.name SEPARATOR ', ') FROM pchat_scope s JOIN "
+					   "pchat_node n ON n.id = s.category_id WHERE "
+					   "s.principal_type = 'group' AND s.principal = ?",
+					   name, &walls, wall_nodes, sizeof(wall_nodes))
+					   < 0)
+		return -1;
+	if(roles || walls)
+		return pchat_args_error(args, 409,
+				/* JSON-RPC keeps 127 characters of a fault: where the
+				 * group is used comes first */
+				"group '%s' in use: walls of %s; roles on %s "
+				"(%d wall entr%s, %d role(s))",
+				name, walls ? wall_nodes : "-", roles ? role_nodes : "-",
+				walls, walls == 1 ? "y" : "ies", roles);
+	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, id);
+	if(rc != PCHAT_STORE_OK)
+		return pchat_admin_store_error(args, rc, "removing the group");
+	return 0;
+}
+
 static const char *pchat_rpc_group_remove_doc[] = {
 		"Remove a user group: name=. Refused while roles or category walls "
 		"refer to it.",
@@ -322,62 +334,17 @@ static const char *pchat_rpc_group_remove_doc[] = {
 static void pchat_rpc_group_remove(rpc_t *rpc, void *ctx)
 {
 	pchat_args_t args;
-	char name[PCHAT_GROUP_NAME_MAX], role_nodes[64], wall_nodes[64];
-	int roles, walls;
-	pchat_store_rc_t rc;
-	long long id;
-	void *th;
+	char name[PCHAT_GROUP_NAME_MAX];
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
 			|| pchat_args_done(&args) < 0)
 		goto fault;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0
+			|| pchat_admin_end(&args, pchat_group_delete(&args, name)) < 0)
 		goto fault;
-	}
-	/* the lock keeps a concurrent rename from slipping between the check
-	 * and the delete */
-	if((id = pchat_group_id(&args, name, 1)) <= 0
-			|| pchat_group_refs(&args,
-					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
-					   "n.name SEPARATOR ', ') FROM pchat_role r JOIN "
-					   "pchat_node n ON n.id = r.node_id WHERE "
-					   "r.principal_type = 'group' AND r.principal = ?",
-					   name, &roles, role_nodes, sizeof(role_nodes))
-					   < 0
-			|| pchat_group_refs(&args,
-					   "SELECT COUNT(*), GROUP_CONCAT(DISTINCT n.name ORDER BY "
-					   "n.name SEPARATOR ', ') FROM pchat_scope s JOIN "
-					   "pchat_node n ON n.id = s.category_id WHERE "
-					   "s.principal_type = 'group' AND s.principal = ?",
-					   name, &walls, wall_nodes, sizeof(wall_nodes))
-					   < 0)
-		goto rollback;
-	if(roles || walls) {
-		pchat_args_error(&args, 409,
-				/* JSON-RPC keeps 127 characters of a fault: where the
-				 * group is used comes first */
-				"group '%s' in use: walls of %s; roles on %s "
-				"(%d wall entr%s, %d role(s))",
-				name, walls ? wall_nodes : "-", roles ? role_nodes : "-",
-				walls, walls == 1 ? "y" : "ies", roles);
-		goto rollback;
-	}
-	rc = pchat_db_exec("DELETE FROM pchat_group WHERE id = ?", NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "removing the group");
-		goto rollback;
-	}
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
-		goto fault;
-	}
-	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(th, "sd", "removed", name, "count", 1);
+	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }

@@ -146,26 +146,10 @@ static int pchat_room_principal(
 /* Store lookups                                                           */
 /* ---------------------------------------------------------------------- */
 
-/* Id of the add-in called name; 0 and a 404 when there is none. */
-static long long pchat_room_addin_id(
-		pchat_args_t *args, const char *name, const char *field)
-{
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	long long id = 0;
-
-	rc = pchat_db_exec(
-			"SELECT id FROM pchat_addin WHERE name = ?", &res, name);
-	if(rc != PCHAT_STORE_OK)
-		return pchat_admin_store_error(args, rc, "looking up an add-in");
-	if(res.nrows > 0 && res.rows[0][0])
-		id = strtoll(res.rows[0][0], NULL, 10);
-	pchat_db_res_free(&res);
-	if(id == 0)
-		pchat_args_error(
-				args, 404, "field '%s': no add-in named '%s'", field, name);
-	return id;
-}
+/* The add-in of field addin=; its store error names "an add-in". */
+static const pchat_admin_named_t pchat_room_addin_named = {
+		"SELECT id FROM pchat_addin WHERE name = ?", NULL, "add-in",
+		"looking up an add-in"};
 
 /* invitations_enabled of a category: 1/0, -1 on a store error. */
 static int pchat_room_category_invites(pchat_args_t *args, long long cat_id)
@@ -356,6 +340,22 @@ static int pchat_room_wall_keys(
 /* Invitations                                                             */
 /* ---------------------------------------------------------------------- */
 
+/* The next user (domains and groups are skipped) of repeated field key:
+ * 1 with it in p, 0 after the last, -1 on a bad value. */
+static int pchat_room_next_user(
+		pchat_args_t *args, const char *key, int *iter, pchat_principal_t *p)
+{
+	str v;
+
+	while(pchat_args_next(args, key, iter, &v)) {
+		if(pchat_principal_parse(args, key, &v, p) < 0)
+			return -1;
+		if(p->type == PCHAT_PRINCIPAL_USER)
+			return 1;
+	}
+	return 0;
+}
+
 /* Invites the users (not domains or groups) of key who are not members of
  * the room yet; runs before their role rows are added, in the transaction.
  * A pending invitation is kept (INSERT IGNORE). */
@@ -364,14 +364,9 @@ static int pchat_room_invite(
 {
 	pchat_principal_t p;
 	pchat_store_rc_t rc;
-	int iter = 0;
-	str v;
+	int iter = 0, n;
 
-	while(pchat_args_next(args, key, &iter, &v)) {
-		if(pchat_principal_parse(args, key, &v, &p) < 0)
-			return -1;
-		if(p.type != PCHAT_PRINCIPAL_USER)
-			continue;
+	while((n = pchat_room_next_user(args, key, &iter, &p)) > 0) {
 		rc = pchat_db_exec(
 				"INSERT IGNORE INTO pchat_invitation (room_id, user_uri, "
 				"invited_by) SELECT ?, ?, 'admin' FROM DUAL WHERE NOT EXISTS "
@@ -381,7 +376,7 @@ static int pchat_room_invite(
 		if(rc != PCHAT_STORE_OK)
 			return pchat_admin_store_error(args, rc, "inviting a member");
 	}
-	return 0;
+	return n;
 }
 
 /* A user who is no longer a member has nothing to be invited to. */
@@ -390,14 +385,9 @@ static int pchat_room_uninvite(
 {
 	pchat_principal_t p;
 	pchat_store_rc_t rc;
-	int iter = 0;
-	str v;
+	int iter = 0, n;
 
-	while(pchat_args_next(args, key, &iter, &v)) {
-		if(pchat_principal_parse(args, key, &v, &p) < 0)
-			return -1;
-		if(p.type != PCHAT_PRINCIPAL_USER)
-			continue;
+	while((n = pchat_room_next_user(args, key, &iter, &p)) > 0) {
 		rc = pchat_db_exec("DELETE FROM pchat_invitation WHERE room_id = ? "
 						   "AND user_uri = ?",
 				NULL, room_id, p.value);
@@ -405,7 +395,7 @@ static int pchat_room_uninvite(
 			return pchat_admin_store_error(
 					args, rc, "withdrawing an invitation");
 	}
-	return 0;
+	return n;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -595,7 +585,7 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 	int privacy, type, invitations, disabled;
 	long long cat_id, addin_id = 0, id;
 	pchat_store_rc_t rc;
-	int invite;
+	int invite, r;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_room_need(
@@ -617,7 +607,8 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 	if(cat_id <= 0)
 		goto fault;
 	if(f.has_addin && f.addin[0]) {
-		addin_id = pchat_room_addin_id(&args, f.addin, "addin");
+		addin_id = pchat_admin_id_by_name(
+				&args, &pchat_room_addin_named, f.addin, "addin", 0);
 		if(addin_id <= 0)
 			goto fault;
 	}
@@ -627,10 +618,8 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 	invite = invitations == 0 ? pchat_room_category_invites(&args, cat_id) : 0;
 	if(invite < 0)
 		goto fault;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	rc = pchat_db_exec("INSERT INTO pchat_node (guid, kind, parent_id, name, "
 					   "description, topic, privacy, room_type, invitations, "
 					   "disabled, addin_id) VALUES (UUID(), 'room', ?, ?, ?, "
@@ -639,29 +628,20 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 			pchat_privacy_values[privacy], pchat_type_values[type],
 			pchat_invitations_values[invitations], (long long)disabled,
 			addin_id ? &addin_id : NULL);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'name': a room named '%s' already exists", name);
-		else
-			pchat_admin_store_error(&args, rc, "creating the room");
-		goto rollback;
+	r = pchat_admin_named_write(
+			&args, rc, "name", "a room", name, "creating the room");
+	if(r == 0) {
+		id = (long long)pchat_db_insert_id();
+		if((invite && pchat_room_invite(&args, id, "member") < 0)
+				|| pchat_admin_principals(
+						   &args, PCHAT_PLIST_ROLE, id, "member", "member", 1)
+						   < 0)
+			r = -1;
 	}
-	id = (long long)pchat_db_insert_id();
-	if((invite && pchat_room_invite(&args, id, "member") < 0)
-			|| pchat_admin_principals(
-					   &args, PCHAT_PLIST_ROLE, id, "member", "member", 1)
-					   < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
-		goto fault;
-	}
-	if(pchat_room_reply_one(rpc, ctx, &args, name, -1) < 0)
+	if(pchat_admin_end(&args, r) < 0
+			|| pchat_room_reply_one(rpc, ctx, &args, name, -1) < 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -738,7 +718,8 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 			goto fault;
 	}
 	if(has_addin) {
-		f.addin_id = pchat_room_addin_id(&args, addin, "addin");
+		f.addin_id = pchat_admin_id_by_name(
+				&args, &pchat_room_addin_named, addin, "addin", 0);
 		if(f.addin_id <= 0)
 			goto fault;
 	}
@@ -827,7 +808,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 	char category[PCHAT_TEXT_MAX];
 	pchat_room_fields_t f;
 	int has_new, has_cat;
-	int inherit, invite;
+	int inherit, invite, r;
 	long long id, cat_id, addin_id = 0, addin_set, dis_v;
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
@@ -876,7 +857,8 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 	}
 	addin_set = f.has_addin;
 	if(f.has_addin && f.addin[0]) {
-		addin_id = pchat_room_addin_id(&args, f.addin, "addin");
+		addin_id = pchat_admin_id_by_name(
+				&args, &pchat_room_addin_named, f.addin, "addin", 0);
 		if(addin_id <= 0)
 			goto fault;
 	}
@@ -889,10 +871,8 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 	if(invite < 0)
 		goto fault;
 	dis_v = f.disabled;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	rc = pchat_db_exec("UPDATE pchat_node SET name = COALESCE(?, name), "
 					   "parent_id = COALESCE(?, parent_id), "
 					   "description = COALESCE(?, description), "
@@ -910,29 +890,18 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 			f.invitations >= 0 ? pchat_invitations_values[f.invitations] : NULL,
 			f.disabled >= 0 ? &dis_v : NULL, addin_set,
 			addin_id ? &addin_id : NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		if(pchat_db_errno() == PCHAT_ER_DUP_ENTRY)
-			pchat_args_error(&args, 409,
-					"field 'new_name': a room named '%s' already exists",
-					new_name);
-		else
-			pchat_admin_store_error(&args, rc, "changing the room");
-		goto rollback;
-	}
-	if(pchat_room_set_lists(&args, id, invite) < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
+	r = pchat_admin_named_write(&args, rc, "new_name", "a room", new_name,
+			"changing the room");
+	if(r == 0)
+		r = pchat_room_set_lists(&args, id, invite);
+	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
-	}
 	/* what the change took away is taken away online too */
 	if(pchat_room_reply_one(rpc, ctx, &args, has_new ? new_name : name,
 			   pchat_revoke_room(id))
 			< 0)
 		goto fault;
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
@@ -1116,7 +1085,6 @@ static void pchat_rpc_message_remove(rpc_t *rpc, void *ctx)
 	int has_user, has_filter, has_start, has_end, has_repl;
 	int match = 0, cs = 0, replace = 0, r;
 	long long id, start = 0, end = 0, matched;
-	pchat_store_rc_t rc;
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -1176,28 +1144,20 @@ static void pchat_rpc_message_remove(rpc_t *rpc, void *ctx)
 	id = pchat_admin_node_id(&args, "room", room, "room");
 	if(id <= 0)
 		goto fault;
-	if((rc = pchat_db_begin()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "starting a transaction");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
 	text = NULL; /* remove */
 	if(replace)
 		text = has_repl ? replacement : PCHAT_DEFAULT_REPLACEMENT;
 	matched = pchat_room_messages_apply(&args, id, has_user ? user.value : NULL,
 			has_start ? &start : NULL, has_end ? &end : NULL,
 			has_filter ? &m : NULL, text);
-	if(matched < 0)
-		goto rollback;
-	if((rc = pchat_db_commit()) != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "committing");
+	if(pchat_admin_end(&args, matched < 0 ? -1 : 0) < 0)
 		goto fault;
-	}
 	if(rpc->add(ctx, "{", &th) >= 0)
 		rpc->struct_add(th, "sds", "room", room, "matched", (int)matched,
 				"action", replace ? "replaced" : "removed");
 	return;
-rollback:
-	pchat_db_rollback();
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
