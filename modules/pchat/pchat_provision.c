@@ -33,7 +33,7 @@
 #include "pchat_identity.h"
 #include "pchat_mod.h"
 #include "pchat_provision.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
 #include "pchat_store.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"

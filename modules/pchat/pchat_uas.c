@@ -35,7 +35,7 @@
 #include "pchat_cmd_room.h"
 #include "pchat_deliver.h"
 #include "pchat_identity.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
 #include "pchat_store.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"

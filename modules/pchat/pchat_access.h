@@ -14,8 +14,8 @@
  * ma-chan:// URI, with the switches of their category, and the access a
  * user has to them (roles, category walls, policy) fed to pchat_perm. */
 
-#ifndef _PCHAT_ROOM_H_
-#define _PCHAT_ROOM_H_
+#ifndef _PCHAT_ACCESS_H_
+#define _PCHAT_ACCESS_H_
 
 #include "core/str.h"
 

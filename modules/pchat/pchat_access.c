@@ -22,7 +22,7 @@
 
 #include "pchat_db.h"
 #include "pchat_policy.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
 #include "pchat_wall.h"
 
 #define PCHAT_GROUPS_MAX 256
