@@ -21,7 +21,6 @@
 
 #include "pchat_db.h"
 #include "pchat_perm.h"
-#include "pchat_store.h"
 
 #define PCHAT_TEXT_MAX 1028 /* 256 characters of up to 4 bytes + NUL */
 

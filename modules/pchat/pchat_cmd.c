@@ -25,7 +25,7 @@
 
 #include "pchat_cmd.h"
 #include "pchat_mod.h"
-#include "pchat_store.h"
+#include "pchat_config.h"
 
 /* Server envelope ids: one counter for the whole server, so ids never
  * repeat across processes; seeded with the start time like the real

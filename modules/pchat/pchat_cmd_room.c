@@ -25,6 +25,7 @@
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
 #include "pchat_access.h"
+#include "pchat_config.h"
 #include "pchat_session.h"
 
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */

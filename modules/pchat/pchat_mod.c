@@ -27,7 +27,9 @@
 #include "pchat_provision.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
-#include "pchat_store.h"
+#include "pchat_config.h"
+#include "pchat_db.h"
+#include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
 
@@ -145,8 +147,9 @@ static int pchat_mod_init(void)
 	if(pchat_deliver_init() < 0)
 		return -1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
-			|| pchat_store_mod_init(&pchat_db_url) < 0
-			|| pchat_store_check_schema() < 0)
+			|| pchat_db_mod_init(&pchat_db_url) < 0
+			|| pchat_config_mod_init() < 0
+			|| pchat_schema_check() < 0)
 		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
@@ -179,7 +182,7 @@ static int pchat_child_init(int rank)
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
-	return pchat_store_child_init();
+	return pchat_db_child_init();
 }
 
 static void pchat_mod_destroy(void)

@@ -34,7 +34,7 @@
 #include "pchat_mod.h"
 #include "pchat_provision.h"
 #include "pchat_access.h"
-#include "pchat_store.h"
+#include "pchat_db.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
 #include "pchat_xccos.h"

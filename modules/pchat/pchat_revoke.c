@@ -24,6 +24,7 @@
 #include "pchat_fanout.h"
 #include "pchat_revoke.h"
 #include "pchat_access.h"
+#include "pchat_config.h"
 #include "pchat_session.h"
 
 #define PCHAT_REVOKE_ROOMS_MAX 1024 /* rooms of one session, as the roster */

@@ -20,7 +20,7 @@
 #include "pchat_deliver.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
-#include "pchat_store.h"
+#include "pchat_db.h"
 
 typedef struct pchat_rpc_walk
 {

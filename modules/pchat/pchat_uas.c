@@ -36,7 +36,7 @@
 #include "pchat_deliver.h"
 #include "pchat_identity.h"
 #include "pchat_access.h"
-#include "pchat_store.h"
+#include "pchat_db.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
