@@ -24,6 +24,7 @@
 #include "pchat_cmd_room.h"
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_access.h"
 #include "pchat_config.h"
 #include "pchat_session.h"

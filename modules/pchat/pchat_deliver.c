@@ -33,8 +33,6 @@
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 
-int pchat_delivery_timeout = 10;
-int pchat_max_pending = 1000;
 
 /* Not a hex digit after the magic cookie: no tm branch starts like this. */
 #define PCHAT_BRANCH "z9hG4bKpcd"

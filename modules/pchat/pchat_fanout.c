@@ -14,10 +14,9 @@
 #include "core/dprint.h"
 
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
-
-pchat_roster_api_t _pchat_roster;
 
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 {

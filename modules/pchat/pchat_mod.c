@@ -36,6 +36,7 @@
 MODULE_VERSION
 
 struct tm_binds _pchat_tmb;
+pchat_roster_api_t _pchat_roster;
 
 int pchat_session_expires = 1800;
 int pchat_min_se = 90;
@@ -49,6 +50,21 @@ static int pchat_hash_size = 4096;
 int pchat_use_asserted_identity = 0;
 str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
+int pchat_delivery_timeout = 10;
+int pchat_max_pending = 1000;
+int pchat_max_sessions = 200000;
+int pchat_max_sessions_per_user = 16;
+int pchat_max_sessions_per_conn = 64;
+
+static int pchat_param_lookup_uri(modparam_t type, void *val)
+{
+	return pchat_uri_add(PCHAT_URI_LOOKUP, (char *)val);
+}
+
+static int pchat_param_service_uri(modparam_t type, void *val)
+{
+	return pchat_uri_add(PCHAT_URI_SERVICE, (char *)val);
+}
 
 static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
@@ -69,9 +85,9 @@ static cmd_export_t pchat_cmds[] = {
 
 static param_export_t pchat_params[] = {
 	{"lookup_uri", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)pchat_uri_param_lookup},
+		(void *)pchat_param_lookup_uri},
 	{"service_uri", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)pchat_uri_param_service},
+		(void *)pchat_param_service_uri},
 	{"db_url", PARAM_STR, &pchat_db_url},
 	{"session_expires", PARAM_INT, &pchat_session_expires},
 	{"min_se", PARAM_INT, &pchat_min_se},

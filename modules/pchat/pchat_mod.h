@@ -19,7 +19,15 @@
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
 
+#include "../pchat_roster/pchat_roster_api.h"
+
+/* Bound in mod_init: tm (pchat's own transactions) and pchat_roster (who
+ * is online in which room). */
 extern struct tm_binds _pchat_tmb;
+extern pchat_roster_api_t _pchat_roster;
+
+/* The module parameters (modparam "pchat"), set before the fork and then
+ * read-only; defined and checked in pchat_mod.c. */
 
 extern int pchat_session_expires; /* Session-Expires we offer, seconds */
 extern int pchat_min_se;          /* smallest interval we accept */
@@ -32,5 +40,13 @@ extern str pchat_db_url;
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
 extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */
+extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
+extern int pchat_max_pending;        /* unanswered INFOs before shedding */
+/* Session bounds (max_sessions, max_sessions_per_user,
+ * max_sessions_per_connection; 0: none). A front-end's connection carries
+ * many users: the per-connection bound does not apply to via_fe sessions. */
+extern int pchat_max_sessions;
+extern int pchat_max_sessions_per_user;
+extern int pchat_max_sessions_per_conn;
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_revoke.h"
 #include "pchat_access.h"
 #include "pchat_config.h"

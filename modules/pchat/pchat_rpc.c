@@ -18,6 +18,7 @@
 #include "core/rpc.h"
 
 #include "pchat_deliver.h"
+#include "pchat_mod.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
 #include "pchat_db.h"

@@ -24,9 +24,6 @@
 #include "pchat_mod.h"
 #include "pchat_session.h"
 
-int pchat_max_sessions = 200000;
-int pchat_max_sessions_per_user = 16;
-int pchat_max_sessions_per_conn = 64;
 
 /* which counts of pchat_limit a session holds */
 #define PCHAT_LIMIT_USER 1
