@@ -29,17 +29,6 @@
 
 #define PCHAT_SEARCH_SCAN_MAX 5000
 
-static void pchat_find_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
-		const char *name, int code, const char *why, pchat_xbuf_t *out)
-{
-	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
-			pchat_xccos_token(code));
-	pchat_xw_start(out, "error");
-	pchat_xw_text(out, why, strlen(why));
-	pchat_xw_end(out, "error");
-	pchat_xw_rpl_end(out);
-}
-
 static void pchat_prop(pchat_xbuf_t *out, const char *elem, const char *id,
 		const char *value)
 {
@@ -157,7 +146,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
 	if(qtype == NULL || strcasecmp(qtype, "BYNAME") != 0) {
-		pchat_find_error(env, m, "chansrch", 501,
+		pchat_cmd_rpl_error(env, m, "chansrch", 501,
 				"only qib qtype=\"BYNAME\" is supported", out);
 		return PCHAT_CMD_OK;
 	}
@@ -176,7 +165,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_viewer_free(&viewer);
 		if(src == PCHAT_STORE_UNAVAILABLE)
 			return PCHAT_CMD_UNAVAILABLE;
-		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "chansrch", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "chansrch", m->seqid, env->envid, 200,
@@ -241,7 +230,7 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(env, m, "getinv", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "getinv", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "getinv", m->seqid, env->envid, 200,
@@ -289,7 +278,7 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(
+		pchat_cmd_rpl_error(
 				env, m, "nodespermcreatechild", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
@@ -344,7 +333,7 @@ static void pchat_pref_full_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
 	snprintf(why, sizeof(why),
 			"the user already has %d preference bundles (max_preferences)",
 			pchat_max_preferences);
-	pchat_find_error(env, m, name, 403, why, out);
+	pchat_cmd_rpl_error(env, m, name, 403, why, out);
 }
 
 /* cmd:getpref: the stored bundle when newer than the version the client
@@ -361,7 +350,7 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
 	int full;
 
 	if(label == NULL || label[0] == '\0' || strlen(label) > 128) {
-		pchat_find_error(env, m, "getpref", 400, "pref needs a label", out);
+		pchat_cmd_rpl_error(env, m, "getpref", 400, "pref needs a label", out);
 		return PCHAT_CMD_OK;
 	}
 	src = pchat_db_exec("SELECT seqid, content FROM pchat_preference WHERE "
@@ -390,12 +379,12 @@ failed:
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(env, m, "getpref", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "getpref", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	if(res.nrows == 0) {
 		pchat_db_res_free(&res);
-		pchat_find_error(env, m, "getpref", 404, "no such preference", out);
+		pchat_cmd_rpl_error(env, m, "getpref", 404, "no such preference", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "getpref", m->seqid, env->envid, 200,
@@ -427,7 +416,7 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 
 	if(label == NULL || label[0] == '\0' || strlen(label) > 128
 			|| content == NULL) {
-		pchat_find_error(env, m, "setpref", 400,
+		pchat_cmd_rpl_error(env, m, "setpref", 400,
 				"pref needs a label and a content", out);
 		return PCHAT_CMD_OK;
 	}
@@ -436,7 +425,7 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 				"preference content of %d bytes exceeds %d "
 				"(max_preference_size)",
 				(int)strlen(content), pchat_max_preference_size);
-		pchat_find_error(env, m, "setpref", 413, why, out);
+		pchat_cmd_rpl_error(env, m, "setpref", 413, why, out);
 		return PCHAT_CMD_OK;
 	}
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
@@ -463,7 +452,7 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
 	}
 	if(stored > have) {
 		pchat_db_rollback();
-		pchat_find_error(env, m, "setpref", 409,
+		pchat_cmd_rpl_error(env, m, "setpref", 409,
 				"the stored preference is newer: read it first", out);
 		return PCHAT_CMD_OK;
 	}
@@ -491,6 +480,6 @@ rollback:
 failed:
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
-	pchat_find_error(env, m, "setpref", 500, "storage error", out);
+	pchat_cmd_rpl_error(env, m, "setpref", 500, "storage error", out);
 	return PCHAT_CMD_OK;
 }
