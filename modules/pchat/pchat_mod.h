@@ -11,7 +11,22 @@
  * version.
  */
 
-/* Settings and bound APIs shared by the files of the module. */
+/* Settings and bound APIs shared by the files of the module: every module
+ * parameter and shared global is defined in pchat_mod.c, nowhere else.
+ *
+ * Layers run one way: a file includes headers of its own layer or lower,
+ * never higher (tools/check-layers.sh checks it; keep both in step).
+ *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
+ *               pchat_textmatch, pchat_uri, pchat_roster_api
+ *   1 db        pchat_db (statements), pchat_db_conn (the connection)
+ *   2 store     pchat_config, pchat_schema (queries of the store itself)
+ *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
+ *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
+ *               pchat_fanout
+ *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
+ *   6 entry     pchat_uas, pchat_provision (SIP); pchat_admin*, pchat_rpc,
+ *               pchat_rpcargs (RPC)
+ *   7 module    pchat_mod.c (exports, mod_init: may include anything) */
 
 #ifndef _PCHAT_MOD_H_
 #define _PCHAT_MOD_H_
