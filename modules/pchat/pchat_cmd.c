@@ -10,6 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Commands layer: the XCCOS command table, running one client envelope
+ * into its reply, the queue of room deliveries, the one error reply.
+ * Never parses SIP: the UAS hands it an envelope. */
 
 #include <stdio.h>
 #include <string.h>

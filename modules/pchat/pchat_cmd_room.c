@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Commands layer: join, bjoin, part, bccontext and posting (grpchat),
+ * with the notices they queue for a room. Never parses SIP. */
 
 #include <ctype.h>
 #include <stdio.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* DB layer: prepared statements, bound parameters, the per-process
+ * statement cache and transactions. Knows no table and no command. */
 
 #include <stdlib.h>
 #include <string.h>

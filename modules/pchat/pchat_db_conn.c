@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* DB layer: this process's connection (db_url, connect with back-off,
+ * outage logged once). Knows no table and no command. */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: XCCOS INFOs over the client's TCP connection without
+ * tm, their answers and timeouts. Knows no command and no store. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: one envelope to every online member of a room (from
+ * the roster). Knows no command and no store. */
 
 #include "core/dprint.h"
 

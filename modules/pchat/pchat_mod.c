@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Module glue: cfg functions, every module parameter and shared global,
+ * mod_init/child_init. The top: may include any layer, holds no logic. */
 #include "core/dprint.h"
 #include "core/kemi.h"
 #include "core/mod_fix.h"

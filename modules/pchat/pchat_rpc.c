@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (RPC side): the status RPCs (pchat.sessions, pchat.status).
+ * Reads the session table and the store state; changes nothing. */
 
 #include <stdio.h>
 #include <time.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: the shm table of live XCCOS sessions, their locks,
+ * bounds and ends. Knows no command and no store. */
 #include <string.h>
 #include <sys/random.h>
 

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (SIP side): the UAS: INVITE, ACK, INFO, UPDATE, BYE of
+ * pchat's dialogs; hands each INFO's envelope to pchat_cmd. No SQL here. */
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Base layer: the lookup and chat-service URIs pchat answers for (filled
+ * from modparams by pchat_mod.c). No store, no sessions. */
 
 #include <string.h>
 
