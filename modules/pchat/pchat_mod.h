@@ -24,7 +24,8 @@
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
  *               pchat_fanout
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
- *   6 entry     pchat_uas, pchat_provision (SIP); pchat_admin*, pchat_rpc,
+ *   6 entry     pchat_uas, pchat_provision, pchat_sipreply (SIP);
+ *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */
 

@@ -35,7 +35,7 @@
 #include "pchat_provision.h"
 #include "pchat_access.h"
 #include "pchat_db.h"
-#include "pchat_uas.h"
+#include "pchat_sipreply.h"
 #include "pchat_uri.h"
 #include "pchat_xccos.h"
 
