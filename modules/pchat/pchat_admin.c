@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Admin RPC helpers shared by pchat_admin_*.c: faults, node lookups,
+ * principal lists. Entry layer (RPC side): never sends SIP. */
 
 #include <stdio.h>
 #include <stdlib.h>

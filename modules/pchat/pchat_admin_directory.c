@@ -23,6 +23,7 @@
 
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
+#include "pchat_config.h"
 
 #define PCHAT_ADDIN_NAME_MAX 257 /* 256 characters + NUL */
 #define PCHAT_ADDIN_URL_MAX 1025 /* 1024 characters + NUL */

@@ -18,6 +18,7 @@
 
 #include "pchat_admin.h"
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_revoke.h"
 #include "pchat_textmatch.h"

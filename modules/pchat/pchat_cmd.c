@@ -10,6 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Commands layer: the XCCOS command table, running one client envelope
+ * into its reply, the queue of room deliveries, the one error reply.
+ * Never parses SIP: the UAS hands it an envelope. */
 
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +28,7 @@
 
 #include "pchat_cmd.h"
 #include "pchat_mod.h"
-#include "pchat_store.h"
+#include "pchat_config.h"
 
 /* Server envelope ids: one counter for the whole server, so ids never
  * repeat across processes; seeded with the start time like the real
@@ -215,15 +218,15 @@ static const char *pchat_reply_name(pchat_xmsg_t *m)
 	return m->id[0] ? m->id : "unknown";
 }
 
-static void pchat_cmd_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
-		int code, const char *detail, pchat_xbuf_t *out)
+void pchat_cmd_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
+		const char *name, int code, const char *why, pchat_xbuf_t *out)
 {
-	pchat_xw_rpl_start(out, pchat_reply_name(m), m->seqid, env->envid, code,
+	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
 			pchat_xccos_token(code));
-	if(detail) {
+	if(why) {
 		/* the token is what clients show; the reason goes beside it */
 		pchat_xw_start(out, "error");
-		pchat_xw_text(out, detail, strlen(detail));
+		pchat_xw_text(out, why, strlen(why));
 		pchat_xw_end(out, "error");
 	}
 	pchat_xw_rpl_end(out);
@@ -273,7 +276,9 @@ static int pchat_cmd_reserve(
 		if(env->msgs[i].kind == PCHAT_XMSG_GRPCHAT)
 			continue;
 		scratch->len = 0;
-		pchat_cmd_error(env, &env->msgs[i], 413, PCHAT_CMD_TOO_BIG, scratch);
+		pchat_cmd_rpl_error(env, &env->msgs[i],
+				pchat_reply_name(&env->msgs[i]), 413, PCHAT_CMD_TOO_BIG,
+				scratch);
 		if(scratch->err)
 			return -1;
 		reserve[i] += scratch->len;
@@ -291,13 +296,14 @@ static pchat_cmd_rc_t pchat_cmd_one(pchat_cmd_ctx_t *ctx,
 	pchat_cmd_rc_t rc;
 
 	if(m->kind != PCHAT_XMSG_CMD) {
-		pchat_cmd_error(env, m, 400,
+		pchat_cmd_rpl_error(env, m, pchat_reply_name(m), 400,
 				"clients send cmd or grpchat, not rpl or ntc", out);
 		return PCHAT_CMD_OK;
 	}
 	name = pchat_xccos_name(m->id, "cmd:");
 	if(name == NULL || name[0] == '\0') {
-		pchat_cmd_error(env, m, 400, "cmd without a cmd:<name> id", out);
+		pchat_cmd_rpl_error(env, m, pchat_reply_name(m), 400,
+				"cmd without a cmd:<name> id", out);
 		return PCHAT_CMD_OK;
 	}
 	for(d = _pchat_cmds; d->name; d++) {
@@ -305,7 +311,8 @@ static pchat_cmd_rc_t pchat_cmd_one(pchat_cmd_ctx_t *ctx,
 			break;
 	}
 	if(d->name == NULL) {
-		pchat_cmd_error(env, m, 501, "unknown command", out);
+		pchat_cmd_rpl_error(
+				env, m, pchat_reply_name(m), 501, "unknown command", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xmark(out, &mk);
@@ -318,7 +325,8 @@ static pchat_cmd_rc_t pchat_cmd_one(pchat_cmd_ctx_t *ctx,
 		/* commands with effects (join, bjoin) fit by construction; the
 		 * others have none, and say why they answer nothing */
 		pchat_xrewind(out, &mk);
-		pchat_cmd_error(env, m, 413, PCHAT_CMD_TOO_BIG, out);
+		pchat_cmd_rpl_error(
+				env, m, pchat_reply_name(m), 413, PCHAT_CMD_TOO_BIG, out);
 	}
 	return PCHAT_CMD_OK;
 }

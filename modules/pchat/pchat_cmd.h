@@ -84,6 +84,12 @@ void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx);
  * timestamps and history ranges. */
 long long pchat_now_ms(void);
 
+/* The one XCCOS error reply: <rpl id="rpl:name" code=... token of code>
+ * with why (if not NULL) in an <error> element beside the token. Every
+ * command's refusal goes through here. */
+void pchat_cmd_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
+		const char *name, int code, const char *why, pchat_xbuf_t *out);
+
 /* Refuses the INFO at SIP level with code, reason and a Warning text. */
 pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
 		const char *reason, const char *warning);

@@ -10,9 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* XCCOS commands that find things for the user: rooms (chansrch),
- * pending invitations (getinv), categories where the user may create rooms
- * (nodespermcreatechild), and preference bundles (getpref, setpref). */
+/* Commands layer: what the user may find: rooms (chansrch), pending
+ * invitations (getinv), categories where the user may create rooms
+ * (nodespermcreatechild). Read-only; never parses SIP. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +23,11 @@
 
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
+#include "pchat_config.h"
 #include "pchat_mod.h"
 
 #define PCHAT_SEARCH_SCAN_MAX 5000
-
-static void pchat_find_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
-		const char *name, int code, const char *why, pchat_xbuf_t *out)
-{
-	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
-			pchat_xccos_token(code));
-	pchat_xw_start(out, "error");
-	pchat_xw_text(out, why, strlen(why));
-	pchat_xw_end(out, "error");
-	pchat_xw_rpl_end(out);
-}
 
 static void pchat_prop(pchat_xbuf_t *out, const char *elem, const char *id,
 		const char *value)
@@ -156,7 +146,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
 	if(qtype == NULL || strcasecmp(qtype, "BYNAME") != 0) {
-		pchat_find_error(env, m, "chansrch", 501,
+		pchat_cmd_rpl_error(env, m, "chansrch", 501,
 				"only qib qtype=\"BYNAME\" is supported", out);
 		return PCHAT_CMD_OK;
 	}
@@ -175,7 +165,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_viewer_free(&viewer);
 		if(src == PCHAT_STORE_UNAVAILABLE)
 			return PCHAT_CMD_UNAVAILABLE;
-		pchat_find_error(env, m, "chansrch", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "chansrch", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "chansrch", m->seqid, env->envid, 200,
@@ -240,7 +230,7 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(env, m, "getinv", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "getinv", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	pchat_xw_rpl_start(out, "getinv", m->seqid, env->envid, 200,
@@ -288,7 +278,7 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(
+		pchat_cmd_rpl_error(
 				env, m, "nodespermcreatechild", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
@@ -311,185 +301,5 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&res);
 	pchat_principals_free(&who);
-	return PCHAT_CMD_OK;
-}
-
-/* Is the user at max_preferences bundles (a new one is refused)? 1 or 0,
- * or a PCHAT_STORE_* error (< 0). Inside setpref's transaction the
- * count locks the user's rows, so two racing creations cannot both pass. */
-static int pchat_pref_full(str *user, int lock)
-{
-	pchat_db_res_t res;
-	pchat_store_rc_t src;
-	int full;
-
-	src = pchat_db_exec(lock ? "SELECT COUNT(*) FROM pchat_preference WHERE "
-							   "user_uri = ? FOR UPDATE"
-							 : "SELECT COUNT(*) FROM pchat_preference WHERE "
-							   "user_uri = ?",
-			&res, user);
-	if(src != PCHAT_STORE_OK)
-		return src;
-	full = res.nrows > 0 && atoi(res.rows[0][0]) >= pchat_max_preferences;
-	pchat_db_res_free(&res);
-	return full;
-}
-
-static void pchat_pref_full_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
-		const char *name, pchat_xbuf_t *out)
-{
-	char why[128];
-
-	snprintf(why, sizeof(why),
-			"the user already has %d preference bundles (max_preferences)",
-			pchat_max_preferences);
-	pchat_find_error(env, m, name, 403, why, out);
-}
-
-/* cmd:getpref: the stored bundle when newer than the version the client
- * has; createdefault="true" makes an empty one when there is none. */
-pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS)
-{
-	xmlNodePtr pref = m->data ? pchat_xccos_child(m->data, "pref") : NULL;
-	const char *label = pref ? pchat_xccos_attr(pref, "label") : NULL;
-	const char *seqid = pref ? pchat_xccos_attr(pref, "seqid") : NULL;
-	const char *create = pref ? pchat_xccos_attr(pref, "createdefault") : NULL;
-	long long have = seqid ? strtoll(seqid, NULL, 10) : -1;
-	pchat_db_res_t res;
-	pchat_store_rc_t src;
-	int full;
-
-	if(label == NULL || label[0] == '\0' || strlen(label) > 128) {
-		pchat_find_error(env, m, "getpref", 400, "pref needs a label", out);
-		return PCHAT_CMD_OK;
-	}
-	src = pchat_db_exec("SELECT seqid, content FROM pchat_preference WHERE "
-						"user_uri = ? AND label = ?",
-			&res, &ctx->user, label);
-	if(src == PCHAT_STORE_OK && res.nrows == 0 && create
-			&& strcasecmp(create, "true") == 0) {
-		pchat_db_res_free(&res);
-		full = pchat_pref_full(&ctx->user, 0);
-		if(full == 1) {
-			pchat_pref_full_error(env, m, "getpref", out);
-			return PCHAT_CMD_OK;
-		}
-		src = full < 0 ? (pchat_store_rc_t)full : PCHAT_STORE_OK;
-		if(src != PCHAT_STORE_OK)
-			goto failed;
-		src = pchat_db_exec("INSERT IGNORE INTO pchat_preference (user_uri, "
-							"label, seqid, content) VALUES (?, ?, 0, '')",
-				NULL, &ctx->user, label);
-		if(src == PCHAT_STORE_OK)
-			src = pchat_db_exec("SELECT seqid, content FROM pchat_preference "
-								"WHERE user_uri = ? AND label = ?",
-					&res, &ctx->user, label);
-	}
-failed:
-	if(src == PCHAT_STORE_UNAVAILABLE)
-		return PCHAT_CMD_UNAVAILABLE;
-	if(src != PCHAT_STORE_OK) {
-		pchat_find_error(env, m, "getpref", 500, "storage error", out);
-		return PCHAT_CMD_OK;
-	}
-	if(res.nrows == 0) {
-		pchat_db_res_free(&res);
-		pchat_find_error(env, m, "getpref", 404, "no such preference", out);
-		return PCHAT_CMD_OK;
-	}
-	pchat_xw_rpl_start(out, "getpref", m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
-	pchat_xw_start(out, "pref");
-	pchat_xw_attr(out, "label", label);
-	pchat_xw_attr(out, "seqid", res.rows[0][0]);
-	if(have < strtoll(res.rows[0][0], NULL, 10))
-		pchat_xw_attr(out, "content", res.rows[0][1]);
-	pchat_xw_end(out, "pref");
-	pchat_xw_rpl_end(out);
-	pchat_db_res_free(&res);
-	return PCHAT_CMD_OK;
-}
-
-/* cmd:setpref: stores the bundle unless the client's version is older
- * than the stored one (409: re-read first). */
-pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS)
-{
-	xmlNodePtr pref = m->data ? pchat_xccos_child(m->data, "pref") : NULL;
-	const char *label = pref ? pchat_xccos_attr(pref, "label") : NULL;
-	const char *seqid = pref ? pchat_xccos_attr(pref, "seqid") : NULL;
-	const char *content = pref ? pchat_xccos_attr(pref, "content") : NULL;
-	long long have = seqid ? strtoll(seqid, NULL, 10) : 0, stored = -1;
-	pchat_db_res_t res;
-	pchat_store_rc_t src;
-	char next[24], why[128];
-	int full;
-
-	if(label == NULL || label[0] == '\0' || strlen(label) > 128
-			|| content == NULL) {
-		pchat_find_error(env, m, "setpref", 400,
-				"pref needs a label and a content", out);
-		return PCHAT_CMD_OK;
-	}
-	if((int)strlen(content) > pchat_max_preference_size) {
-		snprintf(why, sizeof(why),
-				"preference content of %d bytes exceeds %d "
-				"(max_preference_size)",
-				(int)strlen(content), pchat_max_preference_size);
-		pchat_find_error(env, m, "setpref", 413, why, out);
-		return PCHAT_CMD_OK;
-	}
-	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
-		goto failed;
-	src = pchat_db_exec("SELECT seqid FROM pchat_preference WHERE user_uri = "
-						"? AND label = ? FOR UPDATE",
-			&res, &ctx->user, label);
-	if(src != PCHAT_STORE_OK)
-		goto rollback;
-	if(res.nrows)
-		stored = strtoll(res.rows[0][0], NULL, 10);
-	pchat_db_res_free(&res);
-	if(stored < 0) { /* a new bundle */
-		full = pchat_pref_full(&ctx->user, 1);
-		if(full < 0) {
-			src = (pchat_store_rc_t)full;
-			goto rollback;
-		}
-		if(full) {
-			pchat_db_rollback();
-			pchat_pref_full_error(env, m, "setpref", out);
-			return PCHAT_CMD_OK;
-		}
-	}
-	if(stored > have) {
-		pchat_db_rollback();
-		pchat_find_error(env, m, "setpref", 409,
-				"the stored preference is newer: read it first", out);
-		return PCHAT_CMD_OK;
-	}
-	src = pchat_db_exec(
-			"INSERT INTO pchat_preference (user_uri, label, seqid, content) "
-			"VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
-			"seqid = VALUES(seqid), content = VALUES(content)",
-			NULL, &ctx->user, label, (stored > have ? stored : have) + 1,
-			content);
-	if(src != PCHAT_STORE_OK)
-		goto rollback;
-	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
-		goto failed;
-	snprintf(next, sizeof(next), "%lld", (stored > have ? stored : have) + 1);
-	pchat_xw_rpl_start(out, "setpref", m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
-	pchat_xw_start(out, "pref");
-	pchat_xw_attr(out, "label", label);
-	pchat_xw_attr(out, "seqid", next);
-	pchat_xw_end(out, "pref");
-	pchat_xw_rpl_end(out);
-	return PCHAT_CMD_OK;
-rollback:
-	pchat_db_rollback();
-failed:
-	if(src == PCHAT_STORE_UNAVAILABLE)
-		return PCHAT_CMD_UNAVAILABLE;
-	pchat_find_error(env, m, "setpref", 500, "storage error", out);
 	return PCHAT_CMD_OK;
 }

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Commands layer: join, bjoin, part, bccontext and posting (grpchat),
+ * with the notices they queue for a room. Never parses SIP. */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -24,7 +26,9 @@
 #include "pchat_cmd_room.h"
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
-#include "pchat_room.h"
+#include "pchat_mod.h"
+#include "pchat_access.h"
+#include "pchat_config.h"
 #include "pchat_session.h"
 
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
@@ -47,19 +51,6 @@ static void pchat_room_uri(pchat_cmd_ctx_t *ctx, const char *guid, char *buf,
 static void pchat_domain(pchat_cmd_ctx_t *ctx, char *buf, int size)
 {
 	snprintf(buf, size, "%.*s", ctx->invited->host.len, ctx->invited->host.s);
-}
-
-static void pchat_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
-		const char *name, int code, const char *why, pchat_xbuf_t *out)
-{
-	pchat_xw_rpl_start(out, name, m->seqid, env->envid, code,
-			pchat_xccos_token(code));
-	if(why) {
-		pchat_xw_start(out, "error");
-		pchat_xw_text(out, why, strlen(why));
-		pchat_xw_end(out, "error");
-	}
-	pchat_xw_rpl_end(out);
 }
 
 static pchat_xbuf_t *pchat_notice(pchat_cmd_ctx_t *ctx, long long room_id,
@@ -381,7 +372,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			c = pchat_xccos_next(c, "chanid"))
 		n++;
 	if(n == 0 || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
-		pchat_rpl_error(env, m, name, 400,
+		pchat_cmd_rpl_error(env, m, name, 400,
 				n == 0 ? "no chanid" : "too many chanid blocks", out);
 		return PCHAT_CMD_OK;
 	}
@@ -389,7 +380,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	 * join when even that cannot fit */
 	budget = ctx->reply_limit - out->len;
 	if(n * PCHAT_JOIN_ROOM_MIN + PCHAT_JOIN_OVERHEAD > budget) {
-		pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
+		pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 		return PCHAT_CMD_OK;
 	}
 	/* the user's side of the rules, once for all the rooms */
@@ -450,7 +441,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		goto done;
 	}
 	if(!batch && js[0].code != 200) {
-		pchat_rpl_error(env, m, name, js[0].code, js[0].why, out);
+		pchat_cmd_rpl_error(env, m, name, js[0].code, js[0].why, out);
 		joined = 1; /* nothing to undo */
 		goto done;
 	}
@@ -483,7 +474,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			break;
 		pchat_xrewind(out, &mk);
 		if(pool.size <= 1) {
-			pchat_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
+			pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 			goto done;
 		}
 		pool.size /= 2;
@@ -568,7 +559,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	int rc;
 
 	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0) {
-		pchat_rpl_error(env, m, "part", 400, "chanib uri is not ma-chan://",
+		pchat_cmd_rpl_error(env, m, "part", 400, "chanib uri is not ma-chan://",
 				out);
 		return PCHAT_CMD_OK;
 	}
@@ -580,7 +571,7 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	/* a hidden room is missing, unless this session is in it already */
 	if(rc < 0 || (rc == 0 && (room.id == 0 || !pchat_in_room(ctx->sess_id,
 													   room.id)))) {
-		pchat_rpl_error(env, m, "part", rc == 0 ? 404 : 500,
+		pchat_cmd_rpl_error(env, m, "part", rc == 0 ? 404 : 500,
 				rc == 0 ? "no such room" : "storage error", out);
 		return PCHAT_CMD_OK;
 	}
@@ -751,20 +742,20 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(rc != PCHAT_CMD_OK)
 		return rc;
 	if(code != 200) {
-		pchat_rpl_error(env, m, "bccontext", code, why, out);
+		pchat_cmd_rpl_error(env, m, "bccontext", code, why, out);
 		return PCHAT_CMD_OK;
 	}
 	cnt = cfg.default_chat_history;
 	if(bcq) {
 		q = pchat_xccos_child(bcq, NULL);
 		if(q == NULL) {
-			pchat_rpl_error(env, m, "bccontext", 400, "empty bcq", out);
+			pchat_cmd_rpl_error(env, m, "bccontext", 400, "empty bcq", out);
 			return PCHAT_CMD_OK;
 		}
 		if(strcmp((const char *)q->name, "last") != 0
 				&& strcmp((const char *)q->name, "before") != 0
 				&& strcmp((const char *)q->name, "range") != 0) {
-			pchat_rpl_error(env, m, "bccontext", 501,
+			pchat_cmd_rpl_error(env, m, "bccontext", 501,
 					"unsupported bcq query (last, before, range)", out);
 			return PCHAT_CMD_OK;
 		}
@@ -775,7 +766,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 			v = pchat_xccos_attr(q, "id");
 			before = v ? strtoll(v, NULL, 10) : 0;
 			if(before <= 0) {
-				pchat_rpl_error(env, m, "bccontext", 400,
+				pchat_cmd_rpl_error(env, m, "bccontext", 400,
 						"before needs a message id", out);
 				return PCHAT_CMD_OK;
 			}
@@ -785,14 +776,14 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 					   || pchat_xccos_parse_ts(v, &from) < 0)
 					|| ((v = pchat_xccos_attr(q, "to")) != NULL
 							&& pchat_xccos_parse_ts(v, &to) < 0)) {
-				pchat_rpl_error(env, m, "bccontext", 400,
+				pchat_cmd_rpl_error(env, m, "bccontext", 400,
 						"range needs from (and optional to) as ISO 8601", out);
 				return PCHAT_CMD_OK;
 			}
 		}
 	}
 	if(cnt < 1) {
-		pchat_rpl_error(env, m, "bccontext", 400, "cnt must be at least 1",
+		pchat_cmd_rpl_error(env, m, "bccontext", 400, "cnt must be at least 1",
 				out);
 		return PCHAT_CMD_OK;
 	}
@@ -803,7 +794,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	/* no more rows than the rest of the reply could carry */
 	budget = ctx->reply_limit - out->len - PCHAT_BCC_OVERHEAD;
 	if(budget < PCHAT_BCC_MSG_MIN) {
-		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		pchat_cmd_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
 		return PCHAT_CMD_OK;
 	}
 	if(cnt > budget / PCHAT_BCC_MSG_MIN) {
@@ -823,7 +814,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
-		pchat_rpl_error(env, m, "bccontext", 500, "storage error", out);
+		pchat_cmd_rpl_error(env, m, "bccontext", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
 	more = res.nrows > cnt;
@@ -834,7 +825,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 		pchat_db_res_free(&res);
 		if(fit < 0)
 			return PCHAT_CMD_ERROR;
-		pchat_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
+		pchat_cmd_rpl_error(env, m, "bccontext", 413, PCHAT_CMD_TOO_BIG, out);
 		return PCHAT_CMD_OK;
 	}
 	if(fit < n) {

@@ -10,8 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* XCCOS commands about rooms: join, bjoin, part, bccontext, chansrch,
- * getinv, nodespermcreatechild, getpref/setpref, and posting (grpchat). */
+/* Commands layer: the XCCOS command handlers pchat_cmd.c dispatches to:
+ * rooms and posting (pchat_cmd_room.c), finding (pchat_cmd_find.c) and
+ * preferences (pchat_cmd_pref.c). */
 
 #ifndef _PCHAT_CMD_ROOM_H_
 #define _PCHAT_CMD_ROOM_H_

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* DB layer: prepared statements, bound parameters, the per-process
+ * statement cache and transactions. Knows no table and no command. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +60,7 @@ static MYSQL_STMT *pchat_db_prepare(MYSQL *conn, const char *sql)
 		return NULL;
 	if(mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
 		_pchat_errno = mysql_stmt_errno(st);
-		if(!pchat_store_conn_lost(_pchat_errno))
+		if(!pchat_db_conn_lost(_pchat_errno))
 			LM_ERR("cannot prepare [%s]: %s\n", sql, mysql_stmt_error(st));
 		mysql_stmt_close(st);
 		return NULL;
@@ -238,12 +240,12 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		LM_BUG("%d parameters for [%s]\n", n, sql);
 		return PCHAT_STORE_ERROR;
 	}
-	conn = pchat_store_conn();
+	conn = pchat_db_conn();
 	if(conn == NULL)
 		return PCHAT_STORE_UNAVAILABLE;
 	st = pchat_db_prepare(conn, sql);
 	if(st == NULL)
-		return pchat_store_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
+		return pchat_db_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
 												   : PCHAT_STORE_ERROR;
 	memset(bind, 0, sizeof(bind));
 	for(i = 0; i < n; i++) {
@@ -286,7 +288,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	if((n > 0 && mysql_stmt_bind_param(st, bind) != 0)
 			|| mysql_stmt_execute(st) != 0) {
 		_pchat_errno = mysql_stmt_errno(st);
-		if(pchat_store_conn_lost(_pchat_errno))
+		if(pchat_db_conn_lost(_pchat_errno))
 			return PCHAT_STORE_UNAVAILABLE;
 		LM_DBG("statement failed (%u): %s [%s]\n", _pchat_errno,
 				mysql_stmt_error(st), sql);
@@ -302,7 +304,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		if(pchat_db_fetch(st, res) < 0) {
 			_pchat_errno = mysql_stmt_errno(st);
 			pchat_db_release(st);
-			return pchat_store_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
+			return pchat_db_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
 													   : PCHAT_STORE_ERROR;
 		}
 	}
@@ -319,16 +321,16 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		memset(res, 0, sizeof(*res));
 	rc = pchat_db_run(sql, res, n, params);
 	if(rc == PCHAT_STORE_UNAVAILABLE && !_pchat_in_tx
-			&& pchat_store_conn_lost(_pchat_errno)) {
+			&& pchat_db_conn_lost(_pchat_errno)) {
 		/* a restarted server is only noticed at the first statement on the
 		 * old connection: reconnect once and try again */
-		pchat_store_drop(1);
+		pchat_db_drop(1);
 		rc = pchat_db_run(sql, res, n, params);
 	}
 	if(rc == PCHAT_STORE_UNAVAILABLE) {
-		if(pchat_store_conn_lost(_pchat_errno)) {
-			pchat_store_drop(0);
-			pchat_store_mark_down("connection lost");
+		if(pchat_db_conn_lost(_pchat_errno)) {
+			pchat_db_drop(0);
+			pchat_db_mark_down("connection lost");
 		}
 	}
 	return rc;
@@ -351,15 +353,15 @@ unsigned int pchat_db_errno(void)
 
 static pchat_store_rc_t pchat_db_simple(const char *sql)
 {
-	MYSQL *conn = pchat_store_conn();
+	MYSQL *conn = pchat_db_conn();
 
 	if(conn == NULL)
 		return PCHAT_STORE_UNAVAILABLE;
 	if(mysql_query(conn, sql) != 0) {
 		_pchat_errno = mysql_errno(conn);
-		if(pchat_store_conn_lost(_pchat_errno)) {
-			pchat_store_drop(0);
-			pchat_store_mark_down("connection lost");
+		if(pchat_db_conn_lost(_pchat_errno)) {
+			pchat_db_drop(0);
+			pchat_db_mark_down("connection lost");
 			return PCHAT_STORE_UNAVAILABLE;
 		}
 		LM_ERR("%s failed: %s\n", sql, mysql_error(conn));

@@ -10,17 +10,54 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Prepared statements over this process's store connection. Every value
- * from a client or an administrator travels as a bound parameter: SQL text
- * is always a static string, which is also the key of the per-process
- * statement cache. */
+/* The bottom layer: this process's MariaDB/MySQL connection and the
+ * prepared statements run over it. Knows no table: every query is written
+ * in the layers above (see the layer order in pchat_mod.h).
+ *
+ * Connection: one per Kamailio process, opened after the fork and re-opened
+ * with backoff after a loss. An outage is reported to callers as
+ * PCHAT_STORE_UNAVAILABLE (clients then get 503 + Retry-After) and logged
+ * once for the whole server, not once per request.
+ *
+ * Statements: every value from a client or an administrator travels as a
+ * bound parameter: SQL text is always a static string, which is also the
+ * key of the per-process statement cache. */
 
 #ifndef _PCHAT_DB_H_
 #define _PCHAT_DB_H_
 
 #include "core/str.h"
 
-#include "pchat_store.h"
+typedef enum pchat_store_rc
+{
+	PCHAT_STORE_OK = 0,
+	PCHAT_STORE_UNAVAILABLE = -1, /* cannot reach the database now */
+	PCHAT_STORE_ERROR = -2        /* the database answered with an error */
+} pchat_store_rc_t;
+
+/* --- the connection (pchat_db_conn.c) --- */
+
+/* Parses db_url before the fork; the connection opens in each child. */
+int pchat_db_mod_init(str *db_url);
+int pchat_db_child_init(void);
+void pchat_db_close(void);
+
+/* Is the database reachable from this process now? Connects if needed. */
+int pchat_db_available(void);
+
+/* 1 while the server considers the database down (shared by all processes). */
+int pchat_store_is_down(void);
+
+/* For pchat_db.c: this process's connection (connecting if needed; NULL
+ * while unavailable), whether an error number means the connection is
+ * gone, and dropping a dead connection so the next use reconnects. */
+struct st_mysql;
+struct st_mysql *pchat_db_conn(void);
+int pchat_db_conn_lost(unsigned int err);
+void pchat_db_drop(int reconnect_now);
+void pchat_db_mark_down(const char *why);
+
+/* --- statements (pchat_db.c) --- */
 
 /* A result set with every column as a NUL-terminated string (NULL for SQL
  * NULL). Rows live in one malloc'ed block each; free with

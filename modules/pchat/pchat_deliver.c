@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: XCCOS INFOs over the client's TCP connection without
+ * tm, their answers and timeouts. Knows no command and no store. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -33,8 +35,6 @@
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 
-int pchat_delivery_timeout = 10;
-int pchat_max_pending = 1000;
 
 /* Not a hex digit after the magic cookie: no tm branch starts like this. */
 #define PCHAT_BRANCH "z9hG4bKpcd"

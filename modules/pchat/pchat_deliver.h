@@ -41,9 +41,6 @@
 
 #include "pchat_session.h"
 
-extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
-extern int pchat_max_pending;        /* unanswered INFOs before shedding */
-
 int pchat_deliver_init(void); /* mod_init: registers the counter */
 
 /* Counts and logs a reply dropped as forged. */

@@ -10,14 +10,15 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: one envelope to every online member of a room (from
+ * the roster). Knows no command and no store. */
 
 #include "core/dprint.h"
 
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
-
-pchat_roster_api_t _pchat_roster;
 
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 {

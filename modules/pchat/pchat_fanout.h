@@ -20,10 +20,6 @@
 
 #include "core/str.h"
 
-#include "../pchat_roster/pchat_roster_api.h"
-
-extern pchat_roster_api_t _pchat_roster;
-
 /* Returns the number of sessions the envelope was handed to. */
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess);
 

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: shm counts of live sessions per user and connection
+ * (max_sessions_per_*). Pure bookkeeping: no SIP, no store. */
 #include <string.h>
 
 #include "core/dprint.h"

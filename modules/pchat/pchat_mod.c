@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Module glue: cfg functions, every module parameter and shared global,
+ * mod_init/child_init. The top: may include any layer, holds no logic. */
 #include "core/dprint.h"
 #include "core/kemi.h"
 #include "core/mod_fix.h"
@@ -27,13 +29,16 @@
 #include "pchat_provision.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
-#include "pchat_store.h"
+#include "pchat_config.h"
+#include "pchat_db.h"
+#include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
 
 MODULE_VERSION
 
 struct tm_binds _pchat_tmb;
+pchat_roster_api_t _pchat_roster;
 
 int pchat_session_expires = 1800;
 int pchat_min_se = 90;
@@ -47,6 +52,21 @@ static int pchat_hash_size = 4096;
 int pchat_use_asserted_identity = 0;
 str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
+int pchat_delivery_timeout = 10;
+int pchat_max_pending = 1000;
+int pchat_max_sessions = 200000;
+int pchat_max_sessions_per_user = 16;
+int pchat_max_sessions_per_conn = 64;
+
+static int pchat_param_lookup_uri(modparam_t type, void *val)
+{
+	return pchat_uri_add(PCHAT_URI_LOOKUP, (char *)val);
+}
+
+static int pchat_param_service_uri(modparam_t type, void *val)
+{
+	return pchat_uri_add(PCHAT_URI_SERVICE, (char *)val);
+}
 
 static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
@@ -67,9 +87,9 @@ static cmd_export_t pchat_cmds[] = {
 
 static param_export_t pchat_params[] = {
 	{"lookup_uri", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)pchat_uri_param_lookup},
+		(void *)pchat_param_lookup_uri},
 	{"service_uri", PARAM_STRING | PARAM_USE_FUNC,
-		(void *)pchat_uri_param_service},
+		(void *)pchat_param_service_uri},
 	{"db_url", PARAM_STR, &pchat_db_url},
 	{"session_expires", PARAM_INT, &pchat_session_expires},
 	{"min_se", PARAM_INT, &pchat_min_se},
@@ -145,8 +165,9 @@ static int pchat_mod_init(void)
 	if(pchat_deliver_init() < 0)
 		return -1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
-			|| pchat_store_mod_init(&pchat_db_url) < 0
-			|| pchat_store_check_schema() < 0)
+			|| pchat_db_mod_init(&pchat_db_url) < 0
+			|| pchat_config_mod_init() < 0
+			|| pchat_schema_check() < 0)
 		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
@@ -179,7 +200,7 @@ static int pchat_child_init(int rank)
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
-	return pchat_store_child_init();
+	return pchat_db_child_init();
 }
 
 static void pchat_mod_destroy(void)

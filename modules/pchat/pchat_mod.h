@@ -11,7 +11,23 @@
  * version.
  */
 
-/* Settings and bound APIs shared by the files of the module. */
+/* Settings and bound APIs shared by the files of the module: every module
+ * parameter and shared global is defined in pchat_mod.c, nowhere else.
+ *
+ * Layers run one way: a file includes headers of its own layer or lower,
+ * never higher (tools/check-layers.sh checks it; keep both in step).
+ *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
+ *               pchat_textmatch, pchat_uri, pchat_roster_api
+ *   1 db        pchat_db (statements), pchat_db_conn (the connection)
+ *   2 store     pchat_config, pchat_schema (queries of the store itself)
+ *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
+ *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
+ *               pchat_fanout
+ *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
+ *   6 entry     pchat_uas, pchat_provision, pchat_sipreply (SIP);
+ *               pchat_admin*, pchat_rpc,
+ *               pchat_rpcargs (RPC)
+ *   7 module    pchat_mod.c (exports, mod_init: may include anything) */
 
 #ifndef _PCHAT_MOD_H_
 #define _PCHAT_MOD_H_
@@ -19,7 +35,15 @@
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
 
+#include "../pchat_roster/pchat_roster_api.h"
+
+/* Bound in mod_init: tm (pchat's own transactions) and pchat_roster (who
+ * is online in which room). */
 extern struct tm_binds _pchat_tmb;
+extern pchat_roster_api_t _pchat_roster;
+
+/* The module parameters (modparam "pchat"), set before the fork and then
+ * read-only; defined and checked in pchat_mod.c. */
 
 extern int pchat_session_expires; /* Session-Expires we offer, seconds */
 extern int pchat_min_se;          /* smallest interval we accept */
@@ -32,5 +56,13 @@ extern str pchat_db_url;
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
 extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */
+extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
+extern int pchat_max_pending;        /* unanswered INFOs before shedding */
+/* Session bounds (max_sessions, max_sessions_per_user,
+ * max_sessions_per_connection; 0: none). A front-end's connection carries
+ * many users: the per-connection bound does not apply to via_fe sessions. */
+extern int pchat_max_sessions;
+extern int pchat_max_sessions_per_user;
+extern int pchat_max_sessions_per_conn;
 
 #endif

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Access rules: the one permission rule (see pchat_perm.h). Pure C: no
+ * Kamailio, no store, unit-tested. */
 
 #include "pchat_perm.h"
 

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Access rules: which policy row applies to a user (see pchat_policy.h).
+ * Pure C: no Kamailio, no store, unit-tested. */
 
 #include <stdio.h>
 #include <string.h>

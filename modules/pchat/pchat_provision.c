@@ -33,9 +33,9 @@
 #include "pchat_identity.h"
 #include "pchat_mod.h"
 #include "pchat_provision.h"
-#include "pchat_room.h"
-#include "pchat_store.h"
-#include "pchat_uas.h"
+#include "pchat_access.h"
+#include "pchat_db.h"
+#include "pchat_sipreply.h"
 #include "pchat_uri.h"
 #include "pchat_xccos.h"
 

@@ -10,6 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (SIP side): in-band provisioning of Lync-style clients. */
 
 #ifndef _PCHAT_PROVISION_H_
 #define _PCHAT_PROVISION_H_

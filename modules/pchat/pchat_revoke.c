@@ -22,8 +22,10 @@
 
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
+#include "pchat_mod.h"
 #include "pchat_revoke.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
+#include "pchat_config.h"
 #include "pchat_session.h"
 
 #define PCHAT_REVOKE_ROOMS_MAX 1024 /* rooms of one session, as the roster */

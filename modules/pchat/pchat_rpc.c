@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (RPC side): the status RPCs (pchat.sessions, pchat.status).
+ * Reads the session table and the store state; changes nothing. */
 
 #include <stdio.h>
 #include <time.h>
@@ -18,9 +20,10 @@
 #include "core/rpc.h"
 
 #include "pchat_deliver.h"
+#include "pchat_mod.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
-#include "pchat_store.h"
+#include "pchat_db.h"
 
 typedef struct pchat_rpc_walk
 {

@@ -10,6 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (RPC side): the status RPC table, registered by pchat_mod.c. */
 #ifndef _PCHAT_RPC_H_
 #define _PCHAT_RPC_H_
 

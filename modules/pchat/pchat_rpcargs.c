@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Entry layer (RPC side): reading and checking admin RPC arguments
+ * (field=value). No store access. */
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: the INFOs and BYEs pchat sends inside a client's
+ * dialog, CSeq taken under the session lock. Knows no command. */
 
 #include <stdio.h>
 

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Delivery layer: the shm table of live XCCOS sessions, their locks,
+ * bounds and ends. Knows no command and no store. */
 #include <string.h>
 #include <sys/random.h>
 
@@ -24,9 +26,6 @@
 #include "pchat_mod.h"
 #include "pchat_session.h"
 
-int pchat_max_sessions = 200000;
-int pchat_max_sessions_per_user = 16;
-int pchat_max_sessions_per_conn = 64;
 
 /* which counts of pchat_limit a session holds */
 #define PCHAT_LIMIT_USER 1

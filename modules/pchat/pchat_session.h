@@ -75,13 +75,6 @@ typedef struct pchat_session_ref
 	unsigned int id;
 } pchat_session_ref_t;
 
-/* Session bounds (modparams max_sessions, max_sessions_per_user,
- * max_sessions_per_connection; 0: none). A front-end's connection carries
- * many users: the per-connection bound does not apply to via_fe sessions. */
-extern int pchat_max_sessions;
-extern int pchat_max_sessions_per_user;
-extern int pchat_max_sessions_per_conn;
-
 /* Why pchat_session_add() refused a session. */
 typedef enum pchat_session_refusal
 {

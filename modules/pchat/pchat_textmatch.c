@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Base layer: the keyword filter of pchat.message_remove. Pure C,
+ * unit-tested. */
 
 #include <ctype.h>
 #include <string.h>

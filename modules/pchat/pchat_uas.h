@@ -25,13 +25,4 @@ int pchat_uas_handle(struct sip_msg *msg);
 /* Timer: ends sessions that were not refreshed in time (server BYE). */
 void pchat_uas_expire_timer(unsigned int ticks, void *param);
 
-/* Reply helpers shared with pchat_provision.c. pchat_reply_hdr adds one
- * header line (no CRLF) to the coming reply; pchat_newtran returns 1 for a
- * new request, 0 for an absorbed retransmission, -1 on error; pchat_reply
- * answers statefully with the lumps added so far and returns 1 (handled)
- * even when the reply could not be sent. */
-int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...);
-int pchat_reply(struct sip_msg *msg, int code, char *reason);
-int pchat_newtran(struct sip_msg *msg);
-
 #endif

@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Base layer: the lookup and chat-service URIs pchat answers for (filled
+ * from modparams by pchat_mod.c). No store, no sessions. */
 
 #include <string.h>
 
@@ -22,7 +24,7 @@
 
 static pchat_uri_t *_pchat_uris = NULL;
 
-static int pchat_uri_add(pchat_uri_kind_t kind, char *val)
+int pchat_uri_add(pchat_uri_kind_t kind, char *val)
 {
 	pchat_uri_t *u, **tail;
 	struct sip_uri puri;
@@ -49,16 +51,6 @@ static int pchat_uri_add(pchat_uri_kind_t kind, char *val)
 		;
 	*tail = u;
 	return 0;
-}
-
-int pchat_uri_param_lookup(modparam_t type, void *val)
-{
-	return pchat_uri_add(PCHAT_URI_LOOKUP, (char *)val);
-}
-
-int pchat_uri_param_service(modparam_t type, void *val)
-{
-	return pchat_uri_add(PCHAT_URI_SERVICE, (char *)val);
 }
 
 int pchat_uri_init(void)

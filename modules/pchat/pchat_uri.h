@@ -20,7 +20,6 @@
 #define _PCHAT_URI_H_
 
 #include "core/str.h"
-#include "core/sr_module.h"
 
 typedef enum pchat_uri_kind
 {
@@ -38,8 +37,9 @@ typedef struct pchat_uri
 	struct pchat_uri *next;
 } pchat_uri_t;
 
-int pchat_uri_param_lookup(modparam_t type, void *val);
-int pchat_uri_param_service(modparam_t type, void *val);
+/* Adds one configured URI (modparams lookup_uri, service_uri): 0, or -1
+ * when it is not sip:user@domain. Before the fork only. */
+int pchat_uri_add(pchat_uri_kind_t kind, char *val);
 
 /* Called from mod_init: fails when no service URI is configured. */
 int pchat_uri_init(void);

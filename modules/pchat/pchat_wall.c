@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Access rules: the ethical wall decision (see pchat_wall.h). Pure C: no
+ * Kamailio, no store, unit-tested. */
 
 #include <string.h>
 #include <strings.h>

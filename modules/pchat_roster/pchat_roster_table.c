@@ -1,5 +1,5 @@
 /*
- * pchat_roster - online room participants of pchat, in shared memory
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *
@@ -10,6 +10,8 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* The roster's shm tables (see pchat_roster_table.h for the lock order).
+ * Knows nothing of pchat's sessions or store: ids only. */
 #include <string.h>
 #include <strings.h>
 

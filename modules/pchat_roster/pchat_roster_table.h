@@ -1,5 +1,5 @@
 /*
- * pchat_roster - online room participants of pchat, in shared memory
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *

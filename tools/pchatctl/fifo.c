@@ -1,5 +1,5 @@
 /*
- * pchatctl - command-line administration of pchat over Kamailio's JSON-RPC
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *
@@ -10,6 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* pchatctl: the jsonrpcs FIFO transport (see fifo.h). Knows no verb. */
 
 #include <errno.h>
 #include <fcntl.h>

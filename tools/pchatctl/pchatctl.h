@@ -1,5 +1,5 @@
 /*
- * pchatctl - command-line administration of pchat over Kamailio's JSON-RPC
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *

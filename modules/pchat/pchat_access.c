@@ -10,6 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Access rules: reads a room, its category's switches, the user's roles,
+ * walls and policy from the store and feeds them to pchat_perm. Layer 3:
+ * never sends or writes a reply. */
 
 #include <ctype.h>
 #include <stdio.h>
@@ -22,7 +25,7 @@
 
 #include "pchat_db.h"
 #include "pchat_policy.h"
-#include "pchat_room.h"
+#include "pchat_access.h"
 #include "pchat_wall.h"
 
 #define PCHAT_GROUPS_MAX 256

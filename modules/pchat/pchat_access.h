@@ -14,14 +14,13 @@
  * ma-chan:// URI, with the switches of their category, and the access a
  * user has to them (roles, category walls, policy) fed to pchat_perm. */
 
-#ifndef _PCHAT_ROOM_H_
-#define _PCHAT_ROOM_H_
+#ifndef _PCHAT_ACCESS_H_
+#define _PCHAT_ACCESS_H_
 
 #include "core/str.h"
 
 #include "pchat_db.h"
 #include "pchat_perm.h"
-#include "pchat_store.h"
 
 #define PCHAT_TEXT_MAX 1028 /* 256 characters of up to 4 bytes + NUL */
 

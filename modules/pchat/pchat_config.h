@@ -1,0 +1,45 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Store queries: the service settings of table pchat_config (what
+ * cmd:getserverinfo serves and the limits commands apply), with a
+ * per-process copy. Reads through pchat_db only; knows no command. */
+
+#ifndef _PCHAT_CONFIG_H_
+#define _PCHAT_CONFIG_H_
+
+#include "pchat_db.h"
+
+/* Settings served by cmd:getserverinfo, from table pchat_config. */
+typedef struct pchat_server_config
+{
+	int search_limit;
+	int message_size_limit;
+	int story_size_limit;
+	int default_chat_history;
+	int participant_update_limit;
+	char root_category_guid[64];
+	char db_version[64];
+} pchat_server_config_t;
+
+/* Before the fork: the shm counter that tells every process to drop its
+ * copy. */
+int pchat_config_mod_init(void);
+
+pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg);
+
+/* The same from this process's copy, at most a second old (or refreshed at
+ * once after pchat_store_config_changed()). */
+pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg);
+void pchat_store_config_changed(void);
+
+#endif

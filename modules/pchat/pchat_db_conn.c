@@ -1,0 +1,222 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* DB layer: this process's connection (db_url, connect with back-off,
+ * outage logged once). Knows no table and no command. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "core/atomic_ops.h"
+#include "core/dprint.h"
+#include "core/mem/shm.h"
+
+#include "pchat_db.h"
+
+#define PCHAT_DB_CONNECT_TIMEOUT 2 /* s: a remote host that drops SYNs */
+#define PCHAT_DB_IO_TIMEOUT 5
+#define PCHAT_DB_BACKOFF_MIN_MS 250
+#define PCHAT_DB_BACKOFF_MAX_MS 8000
+
+typedef struct pchat_db_target
+{
+	char user[256];
+	char pass[256];
+	char host[256];
+	unsigned int port;
+	char db[256];
+} pchat_db_target_t;
+
+static pchat_db_target_t _pchat_db;
+static MYSQL *_pchat_conn = NULL;        /* this process's connection */
+static unsigned long long _pchat_next_try_ms = 0;
+static unsigned int _pchat_backoff_ms = 0;
+static atomic_t *_pchat_db_down = NULL;  /* shm: outage logged once */
+
+/* Monotonic, for the reconnect back-off (never the time of a message). */
+static unsigned long long pchat_monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* mysql://user:password@host[:port]/database */
+static int pchat_db_parse_url(str *url, pchat_db_target_t *t)
+{
+	char buf[256], *p, *at, *slash, *colon;
+
+	if(url->len >= (int)sizeof(buf) || url->len < 9
+			|| strncmp(url->s, "mysql://", 8) != 0)
+		goto bad;
+	memcpy(buf, url->s, url->len);
+	buf[url->len] = '\0';
+	p = buf + 8;
+	memset(t, 0, sizeof(*t));
+	t->port = 3306;
+	at = strrchr(p, '@');
+	if(at) {
+		*at = '\0';
+		colon = strchr(p, ':');
+		if(colon) {
+			*colon = '\0';
+			snprintf(t->pass, sizeof(t->pass), "%s", colon + 1);
+		}
+		snprintf(t->user, sizeof(t->user), "%s", p);
+		p = at + 1;
+	}
+	slash = strchr(p, '/');
+	if(slash == NULL || slash[1] == '\0')
+		goto bad;
+	*slash = '\0';
+	snprintf(t->db, sizeof(t->db), "%s", slash + 1);
+	colon = strchr(p, ':');
+	if(colon) {
+		*colon = '\0';
+		t->port = (unsigned int)atoi(colon + 1);
+		if(t->port == 0 || t->port > 65535)
+			goto bad;
+	}
+	snprintf(t->host, sizeof(t->host), "%s", p);
+	if(t->host[0] == '\0')
+		goto bad;
+	return 0;
+bad:
+	LM_ERR("invalid db_url '%.*s': expected "
+		   "mysql://user:password@host[:port]/database\n",
+			url->len, url->s);
+	return -1;
+}
+
+int pchat_db_mod_init(str *db_url)
+{
+	if(pchat_db_parse_url(db_url, &_pchat_db) < 0)
+		return -1;
+	_pchat_db_down = shm_malloc(sizeof(atomic_t));
+	if(_pchat_db_down == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	atomic_set(_pchat_db_down, 0);
+	return 0;
+}
+
+void pchat_db_mark_down(const char *why)
+{
+	if(atomic_get_and_set_int(&_pchat_db_down->val, 1) == 0)
+		LM_ERR("storage unavailable (%s@%s:%u/%s): %s - clients get 503 "
+			   "until it is back\n",
+				_pchat_db.user, _pchat_db.host, _pchat_db.port, _pchat_db.db,
+				why);
+}
+
+static void pchat_db_mark_up(void)
+{
+	if(atomic_get_and_set_int(&_pchat_db_down->val, 0) == 1)
+		LM_NOTICE("storage available again (%s:%u/%s)\n", _pchat_db.host,
+				_pchat_db.port, _pchat_db.db);
+}
+
+int pchat_store_is_down(void)
+{
+	return _pchat_db_down ? atomic_get(_pchat_db_down) : 0;
+}
+
+void pchat_db_close(void)
+{
+	pchat_db_forget_statements();
+	if(_pchat_conn) {
+		mysql_close(_pchat_conn);
+		_pchat_conn = NULL;
+	}
+}
+
+void pchat_db_drop(int reconnect_now)
+{
+	pchat_db_close();
+	if(reconnect_now)
+		_pchat_next_try_ms = 0;
+}
+
+struct st_mysql *pchat_db_conn(void)
+{
+	return pchat_db_available() ? _pchat_conn : NULL;
+}
+
+static int pchat_db_connect(void)
+{
+	MYSQL *m;
+	unsigned int t_conn = PCHAT_DB_CONNECT_TIMEOUT, t_io = PCHAT_DB_IO_TIMEOUT;
+	unsigned long long now = pchat_monotonic_ms();
+	char why[256];
+
+	if(now < _pchat_next_try_ms)
+		return -1;
+	m = mysql_init(NULL);
+	if(m == NULL) {
+		LM_ERR("mysql_init failed: out of memory\n");
+		return -1;
+	}
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t_conn);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t_io);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t_io);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if(mysql_real_connect(m, _pchat_db.host, _pchat_db.user, _pchat_db.pass,
+			   _pchat_db.db, _pchat_db.port, NULL, 0)
+			== NULL) {
+		snprintf(why, sizeof(why), "%s", mysql_error(m));
+		mysql_close(m);
+		_pchat_backoff_ms = _pchat_backoff_ms ? _pchat_backoff_ms * 2
+											  : PCHAT_DB_BACKOFF_MIN_MS;
+		if(_pchat_backoff_ms > PCHAT_DB_BACKOFF_MAX_MS)
+			_pchat_backoff_ms = PCHAT_DB_BACKOFF_MAX_MS;
+		_pchat_next_try_ms = now + _pchat_backoff_ms;
+		pchat_db_mark_down(why);
+		return -1;
+	}
+	_pchat_conn = m;
+	_pchat_backoff_ms = 0;
+	_pchat_next_try_ms = 0;
+	pchat_db_mark_up();
+	return 0;
+}
+
+int pchat_db_child_init(void)
+{
+	/* a database that is down at start is an outage like any other: the
+	 * process starts and serves 503 until it is back */
+	if(mysql_thread_init() != 0)
+		LM_WARN("mysql_thread_init failed\n");
+	pchat_db_connect();
+	return 0;
+}
+
+int pchat_db_available(void)
+{
+	if(_pchat_conn)
+		return 1;
+	return pchat_db_connect() == 0;
+}
+
+int pchat_db_conn_lost(unsigned int err)
+{
+	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST
+		   || err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR
+		   || err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED
+		   || err == ER_SERVER_SHUTDOWN;
+}
