@@ -11,8 +11,8 @@
  * version.
  */
 
-/* In-band provisioning for Lync-style clients (CLIENTS.md 1, PROTOCOL.md
- * 1.2): the front-end answers the client's SUBSCRIBE with Event:
+/* In-band provisioning for Lync-style clients (doc/xccos.md §7.1, §1.2):
+ * the front-end answers the client's SUBSCRIBE with Event:
  * vnd-microsoft-provisioning-v2 by a 200 OK that carries the provisioning
  * document itself ("piggy-backed"), so no NOTIFY towards a client that
  * never listens is needed. Only persistentChatConfiguration is sent:
@@ -161,7 +161,7 @@ int pchat_provision(struct sip_msg *msg)
 		return 1;
 	}
 	/* the piggy-back headers tell the client the body is the
-	 * notification for this very subscription (CLIENTS.md 1) */
+	 * notification for this very subscription (doc/xccos.md §7.1) */
 	if(pchat_reply_hdr(msg, "Event: " PCHAT_PROV_EVENT) < 0
 			|| pchat_reply_hdr(msg, "ms-piggyback-cseq: %.*s",
 					   get_cseq(msg)->number.len, get_cseq(msg)->number.s)

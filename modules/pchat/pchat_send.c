@@ -68,7 +68,7 @@ int pchat_send_set_target(dlg_t *dlg, struct receive_info *rcv)
 
 /* TMCB_LOCAL_COMPLETED: runs in the process that got the final answer (or
  * in the timer process on timeout). A client that answers non-2xx no longer
- * knows the dialog (PROTOCOL.md 1.6, 1.8): the session is marked for the
+ * knows the dialog (doc/xccos.md §1.6, §1.8): the session is marked for the
  * expiry timer, which removes it like any other ended session. Marking
  * instead of freeing here keeps the callback safe when tm runs it while the
  * sender still holds the session. */

@@ -534,7 +534,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 				return pchat_reply(msg, 500, "Server Internal Error");
 			return pchat_reply(msg, 200, "OK");
 		case METHOD_INFO:
-			/* any request is activity (PROTOCOL.md 1.7) */
+			/* any request is activity (doc/xccos.md §1.7) */
 			pchat_refresh(s, s->interval);
 			memset(&job.ctx, 0, sizeof(job.ctx));
 			job.ref.hid = s->hid;
