@@ -55,40 +55,39 @@ void pchat_room_from_row(char **row, pchat_room_t *room)
 	room->chat_history = row[12][0] == '1';
 }
 
+/* The one room a lookup found: 1, 0 when none, or the store's error. */
+static int pchat_room_one(
+		pchat_store_rc_t rc, pchat_db_res_t *res, pchat_room_t *room)
+{
+	int found;
+
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	found = res->nrows > 0;
+	if(found)
+		pchat_room_from_row(res->rows[0], room);
+	pchat_db_res_free(res);
+	return found;
+}
+
 int pchat_room_by_guid(const char *guid, pchat_room_t *room)
 {
 	pchat_db_res_t res;
-	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.guid = ?",
-			&res, guid);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	if(res.nrows == 0) {
-		pchat_db_res_free(&res);
-		return 0;
-	}
-	pchat_room_from_row(res.rows[0], room);
-	pchat_db_res_free(&res);
-	return 1;
+	return pchat_room_one(pchat_db_exec(PCHAT_ROOM_SELECT
+								  "WHERE r.kind = 'room' AND r.guid = ?",
+								  &res, guid),
+			&res, room);
 }
 
 int pchat_room_by_id(long long id, pchat_room_t *room)
 {
 	pchat_db_res_t res;
-	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(
-			PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.id = ?", &res, id);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	if(res.nrows == 0) {
-		pchat_db_res_free(&res);
-		return 0;
-	}
-	pchat_room_from_row(res.rows[0], room);
-	pchat_db_res_free(&res);
-	return 1;
+	return pchat_room_one(pchat_db_exec(PCHAT_ROOM_SELECT
+								  "WHERE r.kind = 'room' AND r.id = ?",
+								  &res, id),
+			&res, room);
 }
 
 /* The domain part of sip:user@domain (lower case) into buf. */

@@ -35,6 +35,12 @@ static void kam_free_dlg(dlg_t *d)
 
 struct tm_binds _pchat_tmb = {.free_dlg = kam_free_dlg};
 
+/* The session bounds are module parameters (pchat_mod.c, not linked
+ * here): the module's defaults. */
+int pchat_max_sessions = 200000;
+int pchat_max_sessions_per_user = 16;
+int pchat_max_sessions_per_conn = 64;
+
 void pchat_deliver_forget(pchat_session_t *s)
 {
 	_deliver_forgets++;

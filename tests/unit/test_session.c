@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "pchat_limit.h"
+#include "pchat_mod.h"
 #include "pchat_session.h"
 #include "kamstub.h"
 #include "unit.h"
