@@ -1,5 +1,5 @@
 /*
- * pchat - unit tests for Persistent Chat policy resolution and scopes
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *
@@ -10,6 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Unit tests for Persistent Chat policy resolution and scopes */
 
 /* The harness (cases, CHECK, summary line) is unit.h. */
 

@@ -1,5 +1,5 @@
 /*
- * pchat - unit tests for the message keyword filter (pchat_textmatch.c)
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
  * Copyright (C) 2026 pchat developers
  *
@@ -10,6 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
+/* Unit tests for the message keyword filter (pchat_textmatch.c) */
 
 /* The harness (cases, CHECK, summary line) is unit.h. */
 

@@ -1,25 +1,16 @@
 /*
- * pchat - unit tests for the XCCOS envelope parser and writer
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
  *
- * Copyright (C) 2026 The pchat authors
+ * Copyright (C) 2026 pchat developers
  *
- * This file is part of Kamailio, a free SIP server.
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
  *
- * Kamailio is free software; you can redistribute it and/or modify
- * it under the terms of the GNU General Public License as published by
- * the Free Software Foundation; either version 2 of the License, or
- * (at your option) any later version
- *
- * Kamailio is distributed in the hope that it will be useful,
- * but WITHOUT ANY WARRANTY; without even the implied warranty of
- * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
- * GNU General Public License for more details.
- *
- * You should have received a copy of the GNU General Public License
- * along with this program; if not, write to the Free Software
- * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA  02110-1301  USA
- *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
  */
+/* Unit tests for the XCCOS envelope parser and writer */
 
 /* The harness (cases, CHECK, summary line) is unit.h. */
 

@@ -1,5 +1,16 @@
 /*
- * pchat-bench: load generator for pchat (XCCOS over SIP/TCP), for a bare
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* pchat-bench: load generator for pchat (XCCOS over SIP/TCP), for a bare
  * stateless Kamailio and for Kamailio's imc module.
  *
  * One process, epoll, many non-blocking TCP clients. Every client runs the
@@ -14,8 +25,7 @@
  * imc (MESSAGE "#join" to the room, posts as MESSAGE to the room URI).
  * Scenarios (--scenario): post (default; fanout and lync-model use it),
  * sessions (establish and hold, no posts), history (closed-loop cmd:bccontext
- * <last cnt="30"/> after the joins).
- */
+ * <last cnt="30"/> after the joins). */
 
 #define _GNU_SOURCE
 #include <ctype.h>
