@@ -24,13 +24,21 @@ def sql_quote(value):
     return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _parent_id_sql(category):
+    """The id of the named category (the root when None), as a subquery an
+    INSERT INTO pchat_node may use (the derived table lets MariaDB read the
+    table it inserts into)."""
+    if not category:
+        return "(SELECT id FROM (SELECT id FROM pchat_node WHERE parent_id IS NULL) r)"
+    return (f"(SELECT id FROM (SELECT id FROM pchat_node WHERE kind='category' AND "
+            f"name={sql_quote(category)}) c)")
+
+
 def make_category(db, name=None, parent=None, walls=(), creators=(), history=True):
     """walls: (scope, type, principal) tuples; returns (id, guid)."""
     name = name or unique("cat")
     guid = str(uuid.uuid4())
-    parent_sql = (f"(SELECT id FROM (SELECT id FROM pchat_node WHERE kind='category' "
-                  f"AND name={sql_quote(parent)}) p)") if parent else \
-        "(SELECT id FROM (SELECT id FROM pchat_node WHERE parent_id IS NULL) r)"
+    parent_sql = _parent_id_sql(parent)
     db.sql(f"INSERT INTO pchat_node (guid, kind, parent_id, name, chat_history) VALUES "
            f"({sql_quote(guid)}, 'category', {parent_sql}, {sql_quote(name)}, {int(history)})",
            db="pchat")
@@ -49,9 +57,7 @@ def make_room(db, name=None, category=None, privacy="open", room_type="normal",
     """Creates a room; roles are sip: URIs. Returns (id, guid, name)."""
     name = name or unique("room")
     guid = str(uuid.uuid4())
-    parent = (f"(SELECT id FROM (SELECT id FROM pchat_node WHERE kind='category' AND "
-              f"name={sql_quote(category)}) c)") if category else \
-        "(SELECT id FROM (SELECT id FROM pchat_node WHERE parent_id IS NULL) r)"
+    parent = _parent_id_sql(category)
     db.sql(f"INSERT INTO pchat_node (guid, kind, parent_id, name, description, privacy, "
            f"room_type, disabled) VALUES ({sql_quote(guid)}, 'room', {parent}, "
            f"{sql_quote(name)}, {sql_quote(description)}, {sql_quote(privacy)}, "
