@@ -51,6 +51,11 @@ typedef struct pchat_cmd_ctx
 	 * runs: max_reply_size less what the later messages of the envelope
 	 * need for an error reply each (set by pchat_cmd_execute) */
 	int reply_limit;
+	/* set by the caller: a lone post may be handed to the post writer
+	 * (pchat_writer.h) instead of being committed here; post is then the
+	 * post to queue, and the INFO is answered when it is committed */
+	int may_defer;
+	struct pchat_post *post;
 } pchat_cmd_ctx_t;
 
 /* The longest id and seqid of a client message: replies copy them. */
@@ -93,6 +98,10 @@ void pchat_cmd_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
 /* Refuses the INFO at SIP level with code, reason and a Warning text. */
 pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
 		const char *reason, const char *warning);
+
+/* Sends the copies of a post the writer committed (pchat_writer.h). */
+struct pchat_post;
+void pchat_cmd_grpchat_done(struct pchat_post *p);
 
 int pchat_cmd_init(void);
 int pchat_cmd_child_init(void);

@@ -30,6 +30,7 @@
 #include "pchat_access.h"
 #include "pchat_config.h"
 #include "pchat_session.h"
+#include "pchat_writer.h"
 
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
 #define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
@@ -873,6 +874,61 @@ static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
 	return n == ctx->user.len && memcmp(canon, ctx->user.s, n) == 0;
 }
 
+/* Queues the copies of a committed post for the room's online members,
+ * the author included. */
+static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
+		char *chan_uri, long long seq, long long ts_ms, char *text)
+{
+	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
+	char *row[4];
+	pchat_xbuf_t *b;
+
+	b = pchat_cmd_deliver(ctx, room_id, 0);
+	if(b == NULL)
+		return;
+	snprintf(seqbuf, sizeof(seqbuf), "%lld", seq);
+	snprintf(tsbuf, sizeof(tsbuf), "%lld", ts_ms);
+	row[0] = seqbuf;
+	row[1] = tsbuf;
+	/* the canonical identity, not the spelling the client used */
+	snprintf(who, sizeof(who), "%.*s", ctx->user.len, ctx->user.s);
+	row[2] = who;
+	row[3] = text;
+	pchat_xw_env_start(b, pchat_cmd_next_envid());
+	pchat_write_msg(b, "grpchat", chan_uri, row);
+	pchat_xw_env_end(b);
+}
+
+/* A lone post goes to the writer, which commits it with the posts of other
+ * sessions; the caller suspends the INFO and queues ctx->post. */
+static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
+		pchat_room_t *room, xmlChar *text, char *chan_uri, long long now)
+{
+	str t, cu;
+
+	t.s = (char *)text;
+	t.len = strlen(t.s);
+	cu.s = chan_uri;
+	cu.len = strlen(chan_uri);
+	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t, &cu);
+	xmlFree(text);
+	if(ctx->post == NULL)
+		return PCHAT_CMD_ERROR;
+	ctx->post->ts_ms = now;
+	return PCHAT_CMD_OK;
+}
+
+void pchat_cmd_grpchat_done(pchat_post_t *p)
+{
+	pchat_cmd_ctx_t ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.user = p->user;
+	pchat_grpchat_copies(&ctx, p->room_id, p->chan_uri.s, p->seq, p->ts_ms,
+			p->text.s);
+	pchat_cmd_flush(&ctx);
+}
+
 /* grpchat: checked, committed to the store, then handed to every online
  * participant including the author (clients show their own posts only
  * when they come back). A refusal is the SIP answer to the INFO: there is
@@ -885,12 +941,9 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	xmlNodePtr chat;
 	xmlChar *text = NULL;
 	const char *uri, *author, *why;
-	char guid[64], warn[200], chan_uri[256], seqbuf[24], tsbuf[24];
-	char who[PCHAT_IDENTITY_MAX];
-	char *row[4];
+	char guid[64], warn[200], chan_uri[256];
 	long long seq, now;
 	pchat_store_rc_t src;
-	pchat_xbuf_t *b;
 	int rc, chars, joined;
 
 	uri = pchat_xccos_attr(m->node, "chanUri");
@@ -940,42 +993,20 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		xmlFree(text);
 		return pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
 	}
-	/* committed before anyone sees it, with the room's next number */
 	now = pchat_now_ms();
+	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	if(ctx->may_defer && env->nmsgs == 1)
+		return pchat_grpchat_defer(ctx, &room, text, chan_uri, now);
+	/* committed before anyone sees it, with the room's next number */
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto store_failed;
-	src = pchat_db_exec("UPDATE pchat_node SET last_seq = "
-						"LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
-			NULL, room.id);
+	src = pchat_store_post(room.id, room.chat_history, now, &ctx->user,
+			(const char *)text, &seq);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
-	seq = (long long)pchat_db_insert_id();
-	if(room.chat_history) {
-		src = pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
-							"author, content) VALUES (?, ?, ?, ?, ?)",
-				NULL, room.id, seq, now, &ctx->user,
-				(const char *)text);
-		if(src != PCHAT_STORE_OK)
-			goto rollback;
-	}
 	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
 		goto store_failed;
-
-	b = pchat_cmd_deliver(ctx, room.id, 0);
-	if(b) {
-		pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
-		snprintf(seqbuf, sizeof(seqbuf), "%lld", seq);
-		snprintf(tsbuf, sizeof(tsbuf), "%lld", now);
-		row[0] = seqbuf;
-		row[1] = tsbuf;
-		/* the canonical identity, not the spelling the client used */
-		snprintf(who, sizeof(who), "%.*s", ctx->user.len, ctx->user.s);
-		row[2] = who;
-		row[3] = (char *)text;
-		pchat_xw_env_start(b, pchat_cmd_next_envid());
-		pchat_write_msg(b, "grpchat", chan_uri, row);
-		pchat_xw_env_end(b);
-	}
+	pchat_grpchat_copies(ctx, room.id, chan_uri, seq, now, (char *)text);
 	xmlFree(text);
 	return PCHAT_CMD_OK;
 rollback:

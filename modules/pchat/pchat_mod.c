@@ -20,6 +20,7 @@
 #include "core/timer_proc.h"
 
 #include "core/rpc_lookup.h"
+#include "core/script_cb.h"
 
 #include "pchat_admin_rpc.h"
 #include "pchat_cmd.h"
@@ -34,6 +35,7 @@
 #include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
+#include "pchat_writer.h"
 
 MODULE_VERSION
 
@@ -57,6 +59,10 @@ int pchat_max_pending = 1000;
 int pchat_max_sessions = 200000;
 int pchat_max_sessions_per_user = 16;
 int pchat_max_sessions_per_conn = 64;
+/* posts waiting for, or in, a commit of the writer; one transaction
+ * takes at most post_batch_size of them */
+int pchat_post_queue_size = 20000;
+int pchat_post_batch_size = 500;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -107,6 +113,8 @@ static param_export_t pchat_params[] = {
 	{"max_sessions", PARAM_INT, &pchat_max_sessions},
 	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
+	{"post_queue_size", PARAM_INT, &pchat_post_queue_size},
+	{"post_batch_size", PARAM_INT, &pchat_post_batch_size},
 	{0, 0, 0}
 };
 
@@ -162,8 +170,19 @@ static int pchat_mod_init(void)
 		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
 		return -1;
 	}
-	if(pchat_deliver_init() < 0)
+	if(pchat_post_queue_size < 1 || pchat_post_batch_size < 1) {
+		LM_ERR("post_queue_size and post_batch_size must be >= 1\n");
 		return -1;
+	}
+	if(pchat_deliver_init() < 0
+			|| pchat_writer_mod_init(
+					   pchat_post_queue_size, pchat_post_batch_size)
+					   < 0)
+		return -1;
+	if(register_script_cb(pchat_uas_bell, PRE_SCRIPT_CB | REQUEST_CB, 0) < 0) {
+		LM_ERR("cannot register the post writer's doorbell\n");
+		return -1;
+	}
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_db_mod_init(&pchat_db_url) < 0
 			|| pchat_config_mod_init() < 0
@@ -196,7 +215,7 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		return 0;
+		return pchat_writer_start();
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;

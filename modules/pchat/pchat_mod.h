@@ -19,7 +19,8 @@
  *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
  *               pchat_textmatch, pchat_uri, pchat_roster_api
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
- *   2 store     pchat_config, pchat_schema (queries of the store itself)
+ *   2 store     pchat_config, pchat_schema (queries of the store itself),
+ *               pchat_writer (the post writer process)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
  *               pchat_fanout
@@ -64,5 +65,7 @@ extern int pchat_max_pending;        /* unanswered INFOs before shedding */
 extern int pchat_max_sessions;
 extern int pchat_max_sessions_per_user;
 extern int pchat_max_sessions_per_conn;
+extern int pchat_post_queue_size;
+extern int pchat_post_batch_size;
 
 #endif

@@ -22,6 +22,7 @@
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_rpc.h"
+#include "pchat_writer.h"
 #include "pchat_session.h"
 #include "pchat_db.h"
 
@@ -105,6 +106,10 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			pchat_max_sessions_per_user, "max_sessions_per_connection",
 			pchat_max_sessions_per_conn, "max_pending_deliveries",
 			pchat_max_pending);
+	rpc->struct_add(th, "dddd", "posts_queued", pchat_writer_queued(),
+			"post_queue_size", pchat_post_queue_size, "post_batches",
+			(int)pchat_writer_stat(PCHAT_WRITER_BATCHES), "posts_committed",
+			(int)pchat_writer_stat(PCHAT_WRITER_COMMITTED));
 }
 
 /* clang-format off */

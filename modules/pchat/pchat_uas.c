@@ -43,6 +43,7 @@
 #include "pchat_send.h"
 #include "pchat_session.h"
 #include "pchat_sipreply.h"
+#include "pchat_writer.h"
 #include "pchat_uas.h"
 #include "pchat_xccos.h"
 
@@ -385,6 +386,70 @@ typedef struct pchat_info_job
 } pchat_info_job_t;
 
 
+/* A lone post: the INFO waits (suspended in tm) for the writer's commit,
+ * so this reader goes on with other connections meanwhile. */
+static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
+{
+	if(!pchat_writer_reserve()) {
+		pchat_post_free(p);
+		pchat_warning(msg, "the post queue is full");
+		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
+		return pchat_reply(msg, 503, "Service Unavailable");
+	}
+	if(_pchat_tmb.t_suspend(msg, &p->t_hash, &p->t_label) != 0) {
+		pchat_writer_unreserve();
+		pchat_post_free(p);
+		return pchat_reply(msg, 500, "Server Internal Error");
+	}
+	pchat_writer_submit(p);
+	return 1;
+}
+
+/* The SIP answer to a post the writer is done with; the INFO's
+ * transaction may be gone (tm's fr_timer answered it): then none. */
+static void pchat_post_answer(pchat_post_t *p)
+{
+	static str ok = str_init("OK"), down = str_init("Service Unavailable"),
+			   fail = str_init("Server Internal Error");
+	struct cell *t;
+	char hdr[128];
+	str h = {hdr, 0};
+
+	if(_pchat_tmb.t_lookup_ident(&t, p->t_hash, p->t_label) < 0) {
+		LM_INFO("post %lld answered already (writer too slow)\n", p->seq);
+		return;
+	}
+	if(p->rc == PCHAT_STORE_OK) {
+		_pchat_tmb.t_reply_with_body(t, 200, &ok, NULL, NULL, NULL);
+	} else if(p->rc == PCHAT_STORE_UNAVAILABLE) {
+		h.len = snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
+				pchat_retry_after);
+		_pchat_tmb.t_reply_with_body(t, 503, &down, NULL, &h, NULL);
+	} else {
+		h.len = snprintf(hdr, sizeof(hdr),
+				"Warning: 399 pchat \"the message could not be stored\"\r\n");
+		_pchat_tmb.t_reply_with_body(t, 500, &fail, NULL, &h, NULL);
+	}
+	_pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
+}
+
+/* The writer's doorbell rang: answer the committed posts and send their
+ * copies, in commit order, from this reader. */
+void pchat_uas_posts_done(void)
+{
+	pchat_post_t *p, *next;
+
+	pchat_writer_done_lock();
+	for(p = pchat_writer_take_done(); p; p = next) {
+		next = p->next;
+		pchat_post_answer(p);
+		if(p->rc == PCHAT_STORE_OK)
+			pchat_cmd_grpchat_done(p);
+		pchat_post_free(p);
+	}
+	pchat_writer_done_unlock();
+}
+
 static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 {
 	pchat_xccos_env_t env;
@@ -413,8 +478,13 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 	}
 	pchat_xbuf_init(&out);
 	job->ctx.sip_code = 0;
+	job->ctx.may_defer = 1;
 	rc = pchat_cmd_execute(&job->ctx, &env, &out);
 	pchat_xccos_free(&env);
+	if(rc == PCHAT_CMD_OK && job->ctx.post) {
+		pchat_xbuf_free(&out);
+		return pchat_post_defer(msg, job->ctx.post);
+	}
 	/* an envelope is not undone when a later message fails: what ran
 	 * before it stands, so its replies and notices go out after the SIP
 	 * answer (never a join that no one hears of) */
@@ -648,4 +718,14 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 		pchat_rooms_session_ended(s->id, &s->user, s->uri);
 		pchat_session_free(s);
 	}
+}
+
+/* Pre-script callback: the writer's doorbell is consumed here, before the
+ * script (0 drops it); every other request goes on (1). */
+int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
+{
+	if(!pchat_writer_is_bell(&msg->rcv))
+		return 1;
+	pchat_uas_posts_done();
+	return 0;
 }

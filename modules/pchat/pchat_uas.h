@@ -22,6 +22,11 @@
  * absorbed, for ACK), -1 when it is not addressed to pchat. */
 int pchat_uas_handle(struct sip_msg *msg);
 
+/* Answers and delivers the posts the writer committed (pchat_writer.h). */
+void pchat_uas_posts_done(void);
+/* PRE_SCRIPT_CB for requests: takes the writer's doorbell. */
+int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param);
+
 /* Timer: ends sessions that were not refreshed in time (server BYE). */
 void pchat_uas_expire_timer(unsigned int ticks, void *param);
 

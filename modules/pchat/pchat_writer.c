@@ -1,0 +1,559 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Store layer: the post writer process and its queues (see
+ * pchat_writer.h; the README's Performance section says why a writer and a
+ * doorbell). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/pt.h"
+#include "core/sr_module.h"
+#include "core/socket_info.h"
+
+#include "pchat_writer.h"
+
+typedef struct pchat_writer_shared
+{
+	gen_lock_t lock;      /* the queue, the done list and the bell */
+	gen_lock_t done_lock; /* one reader hands out completions at a time */
+	pchat_post_t *head, *tail; /* waiting for the writer */
+	pchat_post_t *done, *done_tail; /* committed, waiting for a reader */
+	int places;   /* reserved + queued + being committed */
+	int sleeping; /* the writer waits on the pipe */
+	int running;  /* the writer process exists */
+	struct ip_addr bell_ip; /* the doorbell's source, as readers see it */
+	unsigned short bell_port;
+	int bell_proto;
+	unsigned long stats[PCHAT_WRITER_NSTATS];
+} pchat_writer_shared_t;
+
+static pchat_writer_shared_t *_pw;
+static int _pw_pipe[2] = {-1, -1};
+static int _pw_max_queue, _pw_max_batch;
+static int _pw_bell_fd = -1;
+
+pchat_post_t *pchat_post_new(
+		long long room_id, int keep, str *user, str *text, str *chan_uri)
+{
+	pchat_post_t *p;
+	int n = user->len + text->len + chan_uri->len + 3;
+
+	p = shm_malloc(sizeof(*p) + n);
+	if(p == NULL) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->room_id = room_id;
+	p->keep = keep;
+	p->user.s = p->data;
+	p->text.s = p->user.s + user->len + 1;
+	p->chan_uri.s = p->text.s + text->len + 1;
+	p->user.len = user->len;
+	p->text.len = text->len;
+	p->chan_uri.len = chan_uri->len;
+	memcpy(p->user.s, user->s, user->len);
+	p->user.s[user->len] = '\0';
+	memcpy(p->text.s, text->s, text->len);
+	p->text.s[text->len] = '\0';
+	memcpy(p->chan_uri.s, chan_uri->s, chan_uri->len);
+	p->chan_uri.s[chan_uri->len] = '\0';
+	return p;
+}
+
+void pchat_post_free(pchat_post_t *p)
+{
+	shm_free(p);
+}
+
+int pchat_writer_reserve(void)
+{
+	int ok;
+
+	if(_pw == NULL)
+		return 0;
+	lock_get(&_pw->lock);
+	ok = _pw->running && _pw->places < _pw_max_queue;
+	if(ok)
+		_pw->places++;
+	lock_release(&_pw->lock);
+	return ok;
+}
+
+void pchat_writer_unreserve(void)
+{
+	lock_get(&_pw->lock);
+	_pw->places--;
+	lock_release(&_pw->lock);
+}
+
+void pchat_writer_submit(pchat_post_t *p)
+{
+	int wake;
+
+	p->next = NULL;
+	lock_get(&_pw->lock);
+	if(_pw->tail)
+		_pw->tail->next = p;
+	else
+		_pw->head = p;
+	_pw->tail = p;
+	wake = _pw->sleeping;
+	_pw->sleeping = 0;
+	lock_release(&_pw->lock);
+	/* only a sleeping writer needs the byte: a busy one looks again */
+	if(wake && write(_pw_pipe[1], "p", 1) < 0 && errno != EAGAIN)
+		LM_ERR("cannot wake the post writer: %s\n", strerror(errno));
+}
+
+int pchat_writer_queued(void)
+{
+	int n;
+
+	if(_pw == NULL)
+		return 0;
+	lock_get(&_pw->lock);
+	n = _pw->places;
+	lock_release(&_pw->lock);
+	return n;
+}
+
+void pchat_writer_done_lock(void)
+{
+	lock_get(&_pw->done_lock);
+}
+
+void pchat_writer_done_unlock(void)
+{
+	lock_release(&_pw->done_lock);
+}
+
+unsigned long pchat_writer_stat(pchat_writer_stat_t which)
+{
+	unsigned long v;
+
+	if(_pw == NULL)
+		return 0;
+	lock_get(&_pw->lock);
+	v = _pw->stats[which];
+	lock_release(&_pw->lock);
+	return v;
+}
+
+pchat_post_t *pchat_writer_take_done(void)
+{
+	pchat_post_t *p;
+
+	if(_pw == NULL)
+		return NULL;
+	lock_get(&_pw->lock);
+	p = _pw->done;
+	_pw->done = _pw->done_tail = NULL;
+	lock_release(&_pw->lock);
+	return p;
+}
+
+int pchat_writer_is_bell(struct receive_info *rcv)
+{
+	/* bell_port is 0 until the writer is connected: no source has it */
+	return _pw && rcv->src_port == _pw->bell_port
+		   && rcv->proto == _pw->bell_proto
+		   && ip_addr_cmp(&rcv->src_ip, &_pw->bell_ip);
+}
+
+pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
+		str *user, const char *text, long long *seq)
+{
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec("UPDATE pchat_node SET last_seq = "
+					   "LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
+			NULL, room_id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	*seq = (long long)pchat_db_insert_id();
+	if(!keep)
+		return PCHAT_STORE_OK;
+	return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
+						 "author, content) VALUES (?, ?, ?, ?, ?)",
+			NULL, room_id, *seq, ts_ms, user, text);
+}
+
+/* --- the writer process ---------------------------------------------- */
+
+/* Where the doorbell rings: a TCP listener of this instance (read by a
+ * TCP reader, which then sends the copies from its own connections), else
+ * a UDP one. */
+static int pchat_bell_target(union sockaddr_union *to, int *proto)
+{
+	struct socket_info **l;
+	struct ip_addr ip;
+
+	*proto = PROTO_TCP;
+	l = get_sock_info_list(PROTO_TCP);
+	if(l == NULL || *l == NULL) {
+		*proto = PROTO_UDP;
+		l = get_sock_info_list(PROTO_UDP);
+	}
+	if(l == NULL || *l == NULL)
+		return -1;
+	ip = (*l)->address;
+	if(ip_addr_any(&ip)) {
+		/* a wildcard listener answers on loopback */
+		memset(&ip, 0, sizeof(ip));
+		ip.af = AF_INET;
+		ip.len = 4;
+		ip.u.addr[0] = 127;
+		ip.u.addr[3] = 1;
+	}
+	init_su(to, &ip, (*l)->port_no);
+	return 0;
+}
+
+static int pchat_bell_connect(void)
+{
+	union sockaddr_union to, me;
+	socklen_t len = sizeof(me);
+	struct ip_addr ip;
+	int proto, fd;
+
+	if(pchat_bell_target(&to, &proto) < 0) {
+		LM_ERR("no TCP or UDP listener for the post writer's doorbell\n");
+		return -1;
+	}
+	fd = socket(to.s.sa_family,
+			proto == PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if(fd < 0)
+		return -1;
+	if(connect(fd, &to.s, sockaddru_len(to)) < 0
+			|| getsockname(fd, &me.s, &len) < 0) {
+		LM_ERR("post writer: cannot reach its doorbell listener: %s\n",
+				strerror(errno));
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	su2ip_addr(&ip, &me);
+	lock_get(&_pw->lock);
+	_pw->bell_ip = ip;
+	_pw->bell_port = su_getport(&me);
+	_pw->bell_proto = proto;
+	lock_release(&_pw->lock);
+	_pw_bell_fd = fd;
+	return 0;
+}
+
+/* Has the listener closed the doorbell connection (idle lifetime)? */
+static int pchat_bell_closed(void)
+{
+	char c;
+	ssize_t n;
+
+	if(_pw->bell_proto != PROTO_TCP)
+		return 0;
+	n = recv(_pw_bell_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static void pchat_bell_ring(void)
+{
+	char msg[320];
+	int len, n, tries;
+
+	for(tries = 0; tries < 2; tries++) {
+		if(_pw_bell_fd >= 0 && pchat_bell_closed()) {
+			close(_pw_bell_fd);
+			_pw_bell_fd = -1;
+		}
+		if(_pw_bell_fd < 0 && pchat_bell_connect() < 0)
+			return;
+		len = snprintf(msg, sizeof(msg),
+				"OPTIONS sip:pchat-writer@localhost SIP/2.0\r\n"
+				"Via: SIP/2.0/%s 127.0.0.1;branch=z9hG4bKpchatbell\r\n"
+				"From: <sip:pchat-writer@localhost>;tag=w\r\n"
+				"To: <sip:pchat-writer@localhost>\r\n"
+				"Call-ID: pchat-writer-bell\r\nCSeq: 1 OPTIONS\r\n"
+				"Max-Forwards: 1\r\nContent-Length: 0\r\n\r\n",
+				_pw->bell_proto == PROTO_TCP ? "TCP" : "UDP");
+		n = send(_pw_bell_fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if(n == len)
+			return;
+		if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* the reader has bells unread: it will look */
+		close(_pw_bell_fd);
+		_pw_bell_fd = -1;
+	}
+	LM_ERR("post writer: cannot ring the doorbell\n");
+}
+
+/* Rows of one multi-row INSERT: a batch of n posts costs n / 16 + n % 16
+ * statements; two fixed shapes keep the prepared-statement cache small. */
+#define PCHAT_POST_ROWS 16
+#define PCHAT_POST_COLS 5
+static char _pw_insert_many[64 + PCHAT_POST_ROWS * 20];
+static const char *_pw_insert_one = "INSERT INTO pchat_message (room_id, seq, "
+									"ts_ms, author, content) VALUES "
+									"(?, ?, ?, ?, ?)";
+
+static void pchat_writer_sql_init(void)
+{
+	int i, n;
+
+	n = snprintf(_pw_insert_many, sizeof(_pw_insert_many),
+			"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+			"VALUES ");
+	for(i = 0; i < PCHAT_POST_ROWS; i++)
+		n += snprintf(_pw_insert_many + n, sizeof(_pw_insert_many) - n,
+				"%s(?, ?, ?, ?, ?)", i ? ", " : "");
+}
+
+/* The next k numbers of p's room for the k posts of that room from p on,
+ * in batch order (one UPDATE per room and batch). A room that is gone
+ * since the post was checked fails its posts alone. */
+static pchat_store_rc_t pchat_writer_number(pchat_post_t *p)
+{
+	pchat_post_t *q;
+	pchat_store_rc_t rc;
+	long long k = 0, last;
+
+	for(q = p; q; q = q->next)
+		k += q->room_id == p->room_id;
+	rc = pchat_db_exec("UPDATE pchat_node SET last_seq = "
+					   "LAST_INSERT_ID(last_seq + ?) WHERE id = ?",
+			NULL, k, p->room_id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(pchat_db_affected() != 1) {
+		for(q = p; q; q = q->next)
+			if(q->room_id == p->room_id)
+				q->rc = PCHAT_STORE_ERROR;
+		return PCHAT_STORE_OK;
+	}
+	last = (long long)pchat_db_insert_id();
+	for(q = p; q; q = q->next)
+		if(q->room_id == p->room_id)
+			q->seq = last - --k;
+	return PCHAT_STORE_OK;
+}
+
+static void pchat_writer_row(pchat_db_param_t *v, pchat_post_t *p)
+{
+	v[0] = pchat_db_p_ll(p->room_id);
+	v[1] = pchat_db_p_ll(p->seq);
+	v[2] = pchat_db_p_ll(p->ts_ms);
+	v[3] = pchat_db_p_str(&p->user);
+	v[4] = pchat_db_p_cs(p->text.s);
+}
+
+/* The stored posts of the batch, PCHAT_POST_ROWS to a statement. */
+static pchat_store_rc_t pchat_writer_insert(pchat_post_t *b)
+{
+	pchat_db_param_t v[PCHAT_POST_ROWS * PCHAT_POST_COLS];
+	pchat_store_rc_t rc = PCHAT_STORE_OK;
+	pchat_post_t *p;
+	int i, n = 0;
+
+	for(p = b; p && rc == PCHAT_STORE_OK; p = p->next) {
+		if(!p->keep || p->rc != PCHAT_STORE_OK)
+			continue;
+		pchat_writer_row(v + n * PCHAT_POST_COLS, p);
+		if(++n == PCHAT_POST_ROWS) {
+			rc = pchat_db_execv(_pw_insert_many, NULL, n * PCHAT_POST_COLS, v);
+			n = 0;
+		}
+	}
+	for(i = 0; rc == PCHAT_STORE_OK && i < n; i++)
+		rc = pchat_db_execv(
+				_pw_insert_one, NULL, PCHAT_POST_COLS, v + i * PCHAT_POST_COLS);
+	return rc;
+}
+
+/* One transaction for the batch: numbers, then messages, then one commit
+ * (one fsync). If the database refuses it (not an outage), each post gets
+ * a transaction of its own so the others are not refused with it. */
+static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b)
+{
+	pchat_store_rc_t rc;
+	pchat_post_t *p;
+
+	for(p = b; p; p = p->next) {
+		p->rc = PCHAT_STORE_OK;
+		p->seq = 0;
+	}
+	rc = pchat_db_begin();
+	for(p = b; rc == PCHAT_STORE_OK && p; p = p->next)
+		if(p->seq == 0 && p->rc == PCHAT_STORE_OK)
+			rc = pchat_writer_number(p);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_writer_insert(b);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_commit();
+	else
+		pchat_db_rollback();
+	for(p = b; p; p = p->next)
+		if(rc != PCHAT_STORE_OK)
+			p->rc = rc;
+	return rc;
+}
+
+static void pchat_writer_batch(pchat_post_t *b, int n)
+{
+	pchat_post_t *p, *next;
+
+	if(pchat_writer_commit(b) != PCHAT_STORE_ERROR || n == 1)
+		return;
+	for(p = b; p; p = next) {
+		next = p->next;
+		p->next = NULL;
+		pchat_writer_commit(p);
+		p->next = next;
+	}
+}
+
+/* Takes up to max_batch posts; NULL (and sleeping set) when none. */
+static pchat_post_t *pchat_writer_take(int *n)
+{
+	pchat_post_t *b, *p;
+
+	lock_get(&_pw->lock);
+	b = _pw->head;
+	for(p = b, *n = 0; p && *n < _pw_max_batch - 1; p = p->next)
+		(*n)++;
+	if(p) {
+		(*n)++;
+		_pw->head = p->next;
+		p->next = NULL;
+	} else {
+		_pw->head = NULL;
+	}
+	if(_pw->head == NULL)
+		_pw->tail = NULL;
+	if(b == NULL)
+		_pw->sleeping = 1;
+	lock_release(&_pw->lock);
+	return b;
+}
+
+static void pchat_writer_hand_back(pchat_post_t *b, int n)
+{
+	pchat_post_t *last = b;
+	int ok = 0;
+
+	for(; last->next; last = last->next)
+		ok += last->rc == PCHAT_STORE_OK;
+	ok += last->rc == PCHAT_STORE_OK;
+	lock_get(&_pw->lock);
+	_pw->stats[PCHAT_WRITER_BATCHES]++;
+	_pw->stats[PCHAT_WRITER_COMMITTED] += ok;
+	if(_pw->done_tail)
+		_pw->done_tail->next = b;
+	else
+		_pw->done = b;
+	_pw->done_tail = last;
+	_pw->places -= n;
+	lock_release(&_pw->lock);
+}
+
+static void pchat_writer_wait(int ms)
+{
+	struct pollfd pfd = {.fd = _pw_pipe[0], .events = POLLIN};
+	char buf[64];
+
+	if(poll(&pfd, 1, ms) > 0)
+		while(read(_pw_pipe[0], buf, sizeof(buf)) > 0)
+			;
+}
+
+static void pchat_writer_loop(void)
+{
+	pchat_post_t *b;
+	time_t last_bell = time(NULL);
+	int n;
+
+	for(;;) {
+		cfg_update();
+		b = pchat_writer_take(&n);
+		if(b == NULL) {
+			/* a bell now and then keeps the connection from idling out
+			 * and hands back anything a lost bell left behind */
+			if(time(NULL) - last_bell >= 10) {
+				pchat_bell_ring();
+				last_bell = time(NULL);
+			}
+			pchat_writer_wait(1000);
+			continue;
+		}
+		pchat_writer_batch(b, n);
+		pchat_writer_hand_back(b, n);
+		pchat_bell_ring();
+		last_bell = time(NULL);
+	}
+}
+
+int pchat_writer_mod_init(int max_queue, int max_batch)
+{
+	_pw_max_queue = max_queue;
+	pchat_writer_sql_init();
+	_pw_max_batch = max_batch;
+	_pw = shm_malloc(sizeof(*_pw));
+	if(_pw == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_pw, 0, sizeof(*_pw));
+	if(lock_init(&_pw->lock) == NULL || lock_init(&_pw->done_lock) == NULL)
+		return -1;
+	if(pipe(_pw_pipe) < 0) {
+		LM_ERR("cannot create the post writer's pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	fcntl(_pw_pipe[0], F_SETFL, fcntl(_pw_pipe[0], F_GETFL) | O_NONBLOCK);
+	fcntl(_pw_pipe[1], F_SETFL, fcntl(_pw_pipe[1], F_GETFL) | O_NONBLOCK);
+	if(register_procs(1) < 0)
+		return -1;
+	cfg_register_child(1);
+	return 0;
+}
+
+int pchat_writer_start(void)
+{
+	int pid;
+
+	pid = fork_process(PROC_NOCHLDINIT, "PCHAT POST WRITER", 1);
+	if(pid < 0) {
+		LM_ERR("cannot start the post writer\n");
+		return -1;
+	}
+	if(pid > 0) {
+		lock_get(&_pw->lock);
+		_pw->running = 1;
+		lock_release(&_pw->lock);
+		return 0;
+	}
+	if(cfg_child_init() < 0)
+		exit(-1);
+	pchat_db_child_init();
+	pchat_writer_loop();
+	exit(0);
+}

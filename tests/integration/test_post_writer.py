@@ -1,0 +1,180 @@
+"""The post writer: posts are committed in group transactions by a process of
+their own, so a post waiting on the database holds up no one else."""
+
+import re
+import subprocess
+import threading
+import time
+
+from admin import call
+from chat import make_room
+from mariadb import _binary
+
+
+def _lock_room_row(mariadb, room_id):
+    """A second client holding the room's row FOR UPDATE until stopped."""
+    proc = subprocess.Popen(
+        [_binary("mariadb"), "--no-defaults", f"--socket={mariadb.socket}", "--user=root",
+         "--batch", "--unbuffered", "--database=pchat"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc.stdin.write("SET SESSION innodb_lock_wait_timeout = 60; BEGIN; "
+                     f"SELECT 'locked', id FROM pchat_node WHERE id = {room_id} FOR UPDATE;\n")
+    proc.stdin.flush()
+    assert "locked" in proc.stdout.readline() + proc.stdout.readline()
+    return proc
+
+
+def _in_thread(fn):
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("r", fn()), daemon=True)
+    t.start()
+    return t, out
+
+
+def test_a_post_waiting_on_a_lock_holds_up_no_one_else(instance, mariadb):
+    kam, user = instance()
+    a, b = user(), user()
+    rid1, room1, _ = make_room(mariadb)
+    _, room2, _ = make_room(mariadb)
+    a.join(room1)
+    b.join(room2)
+    assert b.post(room2, "before").status == 200
+    b.wait_message(room2)
+    locker = _lock_room_row(mariadb, rid1)
+    try:
+        t, out = _in_thread(lambda: a.post(room1, "held", timeout=30))
+        time.sleep(1.0)
+        assert "r" not in out, "the post was answered before it could be committed"
+        # the reader is free: another session's history, refresh and an RPC answer
+        start = time.monotonic()
+        assert b.history(room2).code == 200
+        assert b.dlg.update().status == 200
+        assert "storage" in kam.rpc("pchat.status")
+        assert time.monotonic() - start < 5
+        assert "r" not in out
+    finally:
+        locker.stdin.write("ROLLBACK;\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    t.join(timeout=20)
+    assert out["r"].status == 200
+    got = a.wait_message(room1)
+    assert got["text"] == "held"
+
+
+def _status(kam, field):
+    m = re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status"))
+    return int(m.group(1))
+
+
+def _commits(mariadb):
+    rows = mariadb.sql("SHOW GLOBAL STATUS LIKE 'Com_commit'")
+    return int(rows[0][1])
+
+
+def test_posts_queued_behind_a_commit_share_the_next_one(instance, mariadb):
+    """Group commit: while the writer waits on a locked room, the posts of
+    eight other sessions queue; once it is free they go in one transaction."""
+    kam, user = instance()
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in range(8)]
+    for p in posters:
+        p.join(room)
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=30))
+        time.sleep(0.5)
+        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"queued-{i}", timeout=30))
+                for i, p in enumerate(posters[1:])]
+        deadline = time.monotonic() + 10
+        while _status(kam, "posts_queued") < 8:
+            assert time.monotonic() < deadline, "the posts never reached the writer's queue"
+            time.sleep(0.05)
+        assert "r" not in out0 and not any("r" in o for _, o in rest)
+        before = _commits(mariadb)
+    finally:
+        locker.stdin.write("ROLLBACK;\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    first.join(timeout=20)
+    for t, _ in rest:
+        t.join(timeout=20)
+    assert out0["r"].status == 200
+    assert [o["r"].status for _, o in rest] == [200] * 7
+    commits = _commits(mariadb) - before
+    print(f"8 posts in {commits} commits")
+    assert commits <= 3, f"8 queued posts took {commits} commits: no group commit"
+    rows = mariadb.sql(f"SELECT seq, content FROM pchat_message WHERE room_id = {rid} "
+                       "ORDER BY seq", db="pchat")
+    assert [r[1] for r in rows][0] == "first"
+    assert sorted(r[1] for r in rows[1:]) == sorted(f"queued-{i}" for i in range(7))
+    got = [posters[0].wait_message(room)["text"] for _ in range(8)]
+    assert got == [r[1] for r in rows], "copies not in sequence order"
+
+
+def test_concurrent_posts_keep_their_order_and_arrive_once(instance, mariadb):
+    kam, user = instance()
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in range(8)]
+    for p in posters:
+        p.join(room)
+    per = 40
+    answers = {}
+
+    def run(i, p):
+        answers[i] = [p.post(room, f"p{i}-{n}").status for n in range(per)]
+
+    threads = [threading.Thread(target=run, args=(i, p)) for i, p in enumerate(posters)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    total = len(posters) * per
+    assert all(s == [200] * per for s in answers.values())
+    rows = mariadb.sql(f"SELECT seq, content FROM pchat_message WHERE room_id = {rid} "
+                       "ORDER BY seq", db="pchat")
+    assert len(rows) == total
+    seqs = [int(r[0]) for r in rows]
+    assert seqs == list(range(seqs[0], seqs[0] + total))
+    for i in range(len(posters)):
+        mine = [int(c.split("-")[1]) for _, c in rows if c.startswith(f"p{i}-")]
+        assert mine == list(range(per))
+    # every member got every post once, in sequence order
+    for p in posters[:2]:
+        got = [p.wait_message(room)["msgid"] for _ in range(total)]
+        assert got == seqs
+
+
+def test_the_writer_is_a_process_of_its_own(instance):
+    kam, _ = instance()
+    assert "PCHAT POST WRITER" in kam.rpc("core.psx")
+
+
+def test_a_full_post_queue_answers_503_with_retry_after(instance, mariadb):
+    """post_queue_size bounds the posts waiting for a commit: past it a post is
+    refused at once with 503 and Retry-After, and the queued ones still land."""
+    kam, user = instance(PCHAT_POST_QUEUE_SIZE="2")
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in range(4)]
+    for p in posters:
+        p.join(room)
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        held = [_in_thread(lambda p=p, i=i: p.post(room, f"held-{i}", timeout=30))
+                for i, p in enumerate(posters[:2])]
+        deadline = time.monotonic() + 10
+        while _status(kam, "posts_queued") < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        refused = [p.post(room, "one too many", timeout=10) for p in posters[2:]]
+        assert [r.status for r in refused] == [503, 503]
+        assert all(r.header("Retry-After") for r in refused)
+    finally:
+        locker.stdin.write("ROLLBACK;\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    for t, _ in held:
+        t.join(timeout=20)
+    assert [o["r"].status for _, o in held] == [200, 200]
+    rows = mariadb.sql(f"SELECT content FROM pchat_message WHERE room_id = {rid}", db="pchat")
+    assert sorted(r[0] for r in rows) == ["held-0", "held-1"]
