@@ -20,10 +20,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/atomic_ops.h"
 #include "core/dprint.h"
 #include "core/mem/pkg.h"
+#include "core/mem/shm_mem.h"
 
 #include "pchat_db.h"
+#include "pchat_identity.h"
 #include "pchat_policy.h"
 #include "pchat_access.h"
 #include "pchat_wall.h"
@@ -344,6 +347,104 @@ int pchat_room_find_user(
 	if(rc == PCHAT_STORE_OK)
 		rc = pchat_room_find(guid, &v, room, in);
 	pchat_viewer_free(&v);
+	return rc;
+}
+
+/* --- the post cache ----------------------------------------------- */
+
+#define PCHAT_POST_CACHE_MS 1000
+#define PCHAT_POST_CACHE_SLOTS 4096 /* direct-mapped, malloc'd per process */
+
+typedef struct pchat_post_answer
+{
+	unsigned long long at_ms; /* 0: empty */
+	int gen;
+	int rc;
+	long long room_id;
+	int chat_history;
+	pchat_perm_in_t in;
+	char guid[40];
+	char user[PCHAT_IDENTITY_MAX];
+} pchat_post_answer_t;
+
+static atomic_t *_pchat_access_gen = NULL;
+static pchat_post_answer_t *_pchat_post_cache = NULL;
+
+int pchat_access_mod_init(void)
+{
+	_pchat_access_gen = shm_malloc(sizeof(atomic_t));
+	if(_pchat_access_gen == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	atomic_set(_pchat_access_gen, 0);
+	return 0;
+}
+
+void pchat_access_changed(void)
+{
+	if(_pchat_access_gen)
+		atomic_inc(_pchat_access_gen);
+}
+
+static pchat_post_answer_t *pchat_post_slot(const char *guid, str *user)
+{
+	unsigned int h = 2166136261u;
+	const unsigned char *p;
+	int i;
+
+	if(_pchat_post_cache == NULL) {
+		_pchat_post_cache =
+				calloc(PCHAT_POST_CACHE_SLOTS, sizeof(pchat_post_answer_t));
+		if(_pchat_post_cache == NULL)
+			return NULL;
+	}
+	for(p = (const unsigned char *)guid; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	for(i = 0; i < user->len; i++)
+		h = (h ^ (unsigned char)user->s[i]) * 16777619u;
+	return &_pchat_post_cache[h % PCHAT_POST_CACHE_SLOTS];
+}
+
+static int pchat_post_hit(pchat_post_answer_t *a, const char *guid, str *user,
+		int gen, unsigned long long now)
+{
+	return a->at_ms != 0 && a->gen == gen && now - a->at_ms < PCHAT_POST_CACHE_MS
+		   && strcmp(a->guid, guid) == 0 && (int)strlen(a->user) == user->len
+		   && memcmp(a->user, user->s, user->len) == 0;
+}
+
+int pchat_room_find_user_for_post(
+		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in)
+{
+	pchat_post_answer_t *a;
+	unsigned long long now = pchat_monotonic_ms();
+	int gen = _pchat_access_gen ? atomic_get(_pchat_access_gen) : -1;
+	int rc;
+
+	a = (user->len < PCHAT_IDENTITY_MAX && strlen(guid) < sizeof(a->guid))
+				? pchat_post_slot(guid, user)
+				: NULL;
+	if(a && pchat_post_hit(a, guid, user, gen, now)) {
+		memset(room, 0, sizeof(*room));
+		room->id = a->room_id;
+		room->chat_history = a->chat_history;
+		strcpy(room->guid, a->guid);
+		*in = a->in;
+		return a->rc;
+	}
+	rc = pchat_room_find_user(guid, user, room, in);
+	if(a == NULL || rc < 0)
+		return rc; /* store errors are not remembered */
+	a->at_ms = now;
+	a->gen = gen;
+	a->rc = rc;
+	a->room_id = room->id;
+	a->chat_history = room->chat_history;
+	a->in = *in;
+	strcpy(a->guid, guid);
+	memcpy(a->user, user->s, user->len);
+	a->user[user->len] = '\0';
 	return rc;
 }
 

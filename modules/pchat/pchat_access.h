@@ -111,6 +111,19 @@ int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
 int pchat_room_find_user(
 		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
 
+/* pchat_room_find_user() for a post, through a per-process cache of its
+ * answers: a trading-floor burst posts into the same rooms many times a
+ * second, and each uncached answer costs four queries in the SIP reader.
+ * Only room->id, guid and chat_history are filled. An entry lives
+ * PCHAT_POST_CACHE_MS at most and every admin RPC drops them all
+ * (pchat_access_changed()), so a revocation takes effect as before; a
+ * DBA's direct UPDATE within that time, as for the configuration. */
+int pchat_room_find_user_for_post(
+		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
+/* Every process drops its cached post answers (an admin change). */
+void pchat_access_changed(void);
+int pchat_access_mod_init(void);
+
 /* The same from rows already read, for queries that cover many rooms:
  * columns kind ('r' role / 's' scope), level, role or scope,
  * principal_type, principal - those of one room only. */

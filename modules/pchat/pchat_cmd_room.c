@@ -969,7 +969,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 		return pchat_cmd_sip_error(
 				ctx, 413, "Request Entity Too Large", warn);
 	}
-	rc = pchat_room_find_user(guid, &ctx->user, &room, &in);
+	rc = pchat_room_find_user_for_post(guid, &ctx->user, &room, &in);
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		goto unavailable;
 	if(rc < 0) {

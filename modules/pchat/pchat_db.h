@@ -45,6 +45,9 @@ void pchat_db_close(void);
 /* Is the database reachable from this process now? Connects if needed. */
 int pchat_db_available(void);
 
+/* Milliseconds of CLOCK_MONOTONIC (back-off and cache ages). */
+unsigned long long pchat_monotonic_ms(void);
+
 /* 1 while the server considers the database down (shared by all processes). */
 int pchat_store_is_down(void);
 
@@ -143,9 +146,10 @@ static inline pchat_db_param_t pchat_db_p_str(const str *v)
  *   pchat_db_exec("SELECT 1", NULL);
  * res may be NULL for statements without a result set. The number of
  * parameters must match the placeholders of sql (checked at run time: sql
- * may be chosen at run time) and is at most PCHAT_DB_MAX_PARAMS (more does
- * not compile). */
-#define PCHAT_DB_MAX_PARAMS 24
+ * may be chosen at run time) and is at most 24 (more does not compile);
+ * pchat_db_execv() takes up to PCHAT_DB_MAX_PARAMS (the post writer's
+ * multi-row INSERT: 16 rows of 5). */
+#define PCHAT_DB_MAX_PARAMS 80
 #define pchat_db_exec(sql, res, ...)                         \
 	pchat_db_execv((sql), (res), PCHAT_DB_NARG(__VA_ARGS__), \
 			PCHAT_DB_PARAMS(PCHAT_DB_NARG(__VA_ARGS__), ##__VA_ARGS__))

@@ -48,7 +48,7 @@ static unsigned int _pchat_backoff_ms = 0;
 static atomic_t *_pchat_db_down = NULL;  /* shm: outage logged once */
 
 /* Monotonic, for the reconnect back-off (never the time of a message). */
-static unsigned long long pchat_monotonic_ms(void)
+unsigned long long pchat_monotonic_ms(void)
 {
 	struct timespec ts;
 

@@ -22,6 +22,7 @@
 #include "core/rpc_lookup.h"
 #include "core/script_cb.h"
 
+#include "pchat_access.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_cmd.h"
 #include "pchat_deliver.h"
@@ -186,6 +187,7 @@ static int pchat_mod_init(void)
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_db_mod_init(&pchat_db_url) < 0
 			|| pchat_config_mod_init() < 0
+			|| pchat_access_mod_init() < 0
 			|| pchat_schema_check() < 0)
 		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0

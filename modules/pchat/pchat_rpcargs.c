@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pchat_access.h"
 #include "pchat_identity.h"
 #include "pchat_rpcargs.h"
 #include "pchat_xccos.h"
@@ -40,6 +41,9 @@ int pchat_args_scan(rpc_t *rpc, void *ctx, pchat_args_t *args)
 {
 	char *p, *eq;
 
+	/* every admin RPC may change who may post where: the processes drop
+	 * their cached post answers (pchat_access.h) */
+	pchat_access_changed();
 	memset(args, 0, sizeof(*args));
 	while(rpc->scan(ctx, "*s", &p) == 1) {
 		if(p == NULL)

@@ -311,6 +311,9 @@ static void pchat_bell_ring(void)
  * statements; two fixed shapes keep the prepared-statement cache small. */
 #define PCHAT_POST_ROWS 16
 #define PCHAT_POST_COLS 5
+#if PCHAT_POST_ROWS * PCHAT_POST_COLS > PCHAT_DB_MAX_PARAMS
+#error "PCHAT_POST_ROWS rows do not fit in one statement's parameters"
+#endif
 static char _pw_insert_many[64 + PCHAT_POST_ROWS * 20];
 static const char *_pw_insert_one = "INSERT INTO pchat_message (room_id, seq, "
 									"ts_ms, author, content) VALUES "
@@ -423,6 +426,8 @@ static void pchat_writer_batch(pchat_post_t *b, int n)
 
 	if(pchat_writer_commit(b) != PCHAT_STORE_ERROR || n == 1)
 		return;
+	LM_WARN("a batch of %d posts was refused (MySQL error %u): committing "
+			"them one by one\n", n, pchat_db_errno());
 	for(p = b; p; p = next) {
 		next = p->next;
 		p->next = NULL;
