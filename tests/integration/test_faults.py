@@ -1,0 +1,278 @@
+"""Fault tests with real processes (issue 13): Kamailio killed with -9 under
+load, MariaDB killed with -9 and restarted under load, a read-only and a full
+database, and a client that reads nothing while others chat.
+
+Every test keeps books: each post's text names its poster and the poster's
+own counter, every post that got a SIP 200 is recorded, and at the end the
+stored history (pchat_message) must hold every acknowledged post exactly
+once, in each poster's order, with the room's seq increasing. Posts that
+got no answer may be stored or not, never twice. check_history() does the
+comparison; test_history_check_catches_loss_duplicates_and_reordering shows
+that it catches a post answered 200 and then missing.
+
+The tests run their own MariaDB (killed, made read-only, given a full disk)
+and their own Kamailio, so they cannot disturb the other tests.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+from chat import ChatUser, make_room, session_of, unique, wait_until
+from mariadb import MariaDB, free_port
+from sipclient import find, parse_xccos
+from store import DB_NAME, DB_PASS, DB_USER, create_schema, private_mariadb
+
+
+# ----- bookkeeping -------------------------------------------------------------
+
+class Poster(threading.Thread):
+    """One client posting into one room in a closed loop: the next post goes
+    out as soon as the previous one is answered. Post n's text is
+    "<user> <n>". Records what each post got: acked (a 200), refused
+    (another final status: (n, status, Retry-After)), lost (no answer: the
+    connection died or the wait timed out; the poster then stops)."""
+
+    def __init__(self, user, guid, first=0, pause_after_refusal=0.05, timeout=10):
+        super().__init__(daemon=True, name=f"poster-{user.user}")
+        self.user, self.guid, self.next_n = user, guid, first
+        self.pause, self.timeout = pause_after_refusal, timeout
+        self.acked, self.refused, self.lost = [], [], []
+        self.acked_at = []       # monotonic time each 200 arrived, as acked
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            n = self.next_n
+            self.next_n += 1
+            try:
+                resp = self.user.post(self.guid, f"{self.user.user} {n}", timeout=self.timeout)
+            except Exception as exc:  # connection gone or no answer: outcome unknown
+                self.lost.append((n, repr(exc)[:200]))
+                return
+            if resp.status == 200:
+                self.acked.append(n)
+                self.acked_at.append(time.monotonic())
+            else:
+                self.refused.append((n, resp.status, resp.header("Retry-After")))
+                time.sleep(self.pause)
+
+    def stop(self):
+        self.stopping.set()
+        self.join(self.timeout + 5)
+        assert not self.is_alive(), f"{self.name} is stuck"
+
+
+def stored_posts(db, room_ids):
+    """(room_id, seq, content) of the stored history of the rooms, by room and seq."""
+    ids = ",".join(str(r) for r in room_ids)
+    return [(int(r), int(s), c) for r, s, c in db.sql(
+        f"SELECT room_id, seq, content FROM pchat_message WHERE room_id IN ({ids}) "
+        f"ORDER BY room_id, seq", db=DB_NAME)]
+
+
+def check_history(acked, attempted, rows):
+    """Compares the books with the stored history.
+
+    acked: {user: [n, ...]} the posts answered 200, per poster;
+    attempted: {user: set of every n sent (acked, refused or lost)};
+    rows: (room_id, seq, content) as stored_posts() returns them.
+    Returns a dict of problems (empty lists when all is well) and counts:
+    missing (acked, not stored), duplicates (stored more than once),
+    unknown (stored, never sent), disorder (a poster's posts stored out of
+    its order: seq not increasing with n), rooms (a poster's posts in two
+    rooms), found (acked and stored once), stored (rows).
+    """
+    where = {}
+    problems = {"missing": [], "duplicates": [], "unknown": [], "disorder": [], "rooms": []}
+    for room, seq, content in rows:
+        user, _, n = content.rpartition(" ")
+        if user not in attempted or not n.isdigit() or int(n) not in attempted[user]:
+            problems["unknown"].append(content)
+            continue
+        key = (user, int(n))
+        if key in where:
+            problems["duplicates"].append(content)
+        where.setdefault(key, []).append((room, seq))
+    for user in attempted:
+        mine = sorted((n, rs[0]) for (u, n), rs in where.items() if u == user)
+        if len({room for _, (room, _) in mine}) > 1:
+            problems["rooms"].append(user)
+        seqs = [seq for _, (_, seq) in mine]
+        if seqs != sorted(seqs) or len(set(seqs)) != len(seqs):
+            problems["disorder"].append(user)
+    found = 0
+    for user, ns in acked.items():
+        for n in ns:
+            if (user, n) in where:
+                found += 1
+            else:
+                problems["missing"].append(f"{user} {n}")
+    return problems, {"found": found, "stored": len(rows)}
+
+
+def assert_history(db, room_ids, posters, label):
+    """check_history() over the posters' books; prints the counts."""
+    acked, attempted = {}, {}
+    for p in posters:
+        acked.setdefault(p.user.user, []).extend(p.acked)
+        attempted.setdefault(p.user.user, set()).update(
+            p.acked + [n for n, *_ in p.refused] + [n for n, _ in p.lost])
+    problems, counts = check_history(acked, attempted, stored_posts(db, room_ids))
+    n_acked = sum(len(v) for v in acked.values())
+    n_sent = sum(len(v) for v in attempted.values())
+    print(f"\n{label}: posts sent {n_sent}, acknowledged {n_acked}, found {counts['found']}, "
+          f"stored {counts['stored']}, duplicates {len(problems['duplicates'])}, "
+          f"missing {len(problems['missing'])}, out of order {len(problems['disorder'])}")
+    assert not any(problems.values()), {k: v[:10] for k, v in problems.items() if v}
+    assert counts["found"] == n_acked
+    return n_acked, counts
+
+
+def test_history_check_catches_loss_duplicates_and_reordering():
+    """The books are the point: a post answered 200 and then missing, a
+    post stored twice, or a poster's posts stored out of order fail."""
+    acked = {"a": [0, 1, 2], "b": [0]}
+    attempted = {"a": {0, 1, 2, 3}, "b": {0, 1}}
+    good = [(1, 1, "a 0"), (1, 2, "b 0"), (1, 3, "a 1"), (1, 4, "a 2"), (1, 5, "a 3")]
+    problems, counts = check_history(acked, attempted, good)
+    assert not any(problems.values()) and counts == {"found": 4, "stored": 5}
+    # an unacknowledged post (b 1) may be stored, once
+    problems, _ = check_history(acked, attempted, good + [(1, 6, "b 1")])
+    assert not any(problems.values())
+    problems, _ = check_history(acked, attempted, [r for r in good if r[2] != "a 1"])
+    assert problems["missing"] == ["a 1"]
+    problems, _ = check_history(acked, attempted, good + [(1, 6, "a 1")])
+    assert problems["duplicates"] == ["a 1"]
+    problems, _ = check_history(acked, attempted, good + [(1, 6, "b 1"), (1, 7, "b 1")])
+    assert problems["duplicates"] == ["b 1"]
+    swapped = [(1, 1, "a 0"), (1, 2, "b 0"), (1, 3, "a 2"), (1, 4, "a 1")]
+    problems, _ = check_history(acked, attempted, swapped)
+    assert problems["disorder"] == ["a"]
+    problems, _ = check_history(acked, attempted, good + [(2, 1, "c 0")])
+    assert problems["unknown"] == ["c 0"]
+
+
+# ----- fixtures and helpers ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def own_db():
+    """A MariaDB of this module's own: the tests kill it and make it read-only."""
+    with private_mariadb() as db:
+        yield db
+
+
+@pytest.fixture
+def db(own_db):
+    """own_db, running and writable whatever the previous test left."""
+    if not own_db.is_running():
+        own_db.start()
+    own_db.sql("SET GLOBAL read_only = 0")
+    yield own_db
+    if own_db.is_running():
+        own_db.sql("SET GLOBAL read_only = 0")
+
+
+def rooms_with_posters(kam, db, n_rooms, per_room, listeners=0):
+    """n_rooms rooms with per_room posters (signed in, joined) and listeners
+    (members that never post). Returns (room ids, guids, users by room)."""
+    ids, guids, users = [], [], []
+    for _ in range(n_rooms):
+        rid, guid, _ = make_room(db)
+        ids.append(int(rid))
+        guids.append(guid)
+        here = []
+        for _ in range(per_room + listeners):
+            u = ChatUser(kam, unique("p"))
+            assert u.join(guid).code == 200
+            here.append(u)
+        users.append(here)
+    return ids, guids, users
+
+
+def kamailio_pids(kam):
+    """The main process and its children: every process of the group."""
+    out = subprocess.run(["ps", "-o", "pid=", "-g", str(kam.proc.pid)], capture_output=True,
+                         text=True).stdout
+    return {int(p) for p in out.split()}
+
+
+def shm_used(kam):
+    return int(re.search(r"used:\s*(\d+)", kam.rpc("core.shmmem")).group(1))
+
+
+def timed_rpc(kam, *args, bound=2.0):
+    """An RPC that must answer within bound seconds; returns its output."""
+    start = time.monotonic()
+    out = kam.rpc(*args, timeout=bound)
+    assert time.monotonic() - start < bound
+    return out
+
+
+# ----- 1. Kamailio killed with -9 under load -------------------------------------
+
+TOTAL_POSTS = 10_000
+
+
+def test_kamailio_kill9_under_load_loses_no_acknowledged_post(db, kamailio_factory):
+    """10 posters (5 rooms of 2, over TCP, closed loop) post at least 10,000
+    posts in total; Kamailio (main process and all children) is killed with
+    SIGKILL twice mid-load and restarted on the same database and port. Every
+    post answered 200 is in pchat_message exactly once, in its poster's
+    order; posts whose answer was lost may be there or not, never twice."""
+    kam = kamailio_factory(db=db.url(DB_USER, DB_PASS, DB_NAME))
+    ids, guids, users = rooms_with_posters(kam, db, n_rooms=5, per_room=2)
+    books = []          # every Poster of every phase
+    next_n = {}         # user name -> next counter value (continues across phases)
+    kills = 2
+    for phase in range(kills + 1):
+        if phase > 0:   # a new connection and dialog for the same user
+            users = [[ChatUser(kam, u.user) for u in room] for room in users]
+            for room, guid in zip(users, guids):
+                for u in room:
+                    assert u.join(guid).code == 200
+        posters = [Poster(u, guid, first=next_n.get(u.user, 0))
+                   for room, guid in zip(users, guids) for u in room]
+        for p in posters:
+            p.start()
+        target = TOTAL_POSTS * (phase + 1) // (kills + 1)
+        done = sum(len(p.acked) for p in books)
+        assert wait_until(lambda: done + sum(len(p.acked) for p in posters) >= target,
+                          timeout=300, step=0.02)
+        if phase < kills:
+            pids = kamailio_pids(kam)
+            assert len(pids) > 1
+            os.killpg(kam.proc.pid, signal.SIGKILL)     # main and children, at once
+            kam.proc.wait(10)
+            assert wait_until(lambda: not any(os.path.exists(f"/proc/{p}") for p in pids),
+                              timeout=10)
+            for p in posters:   # each ends at its first post without an answer
+                p.join(15)
+                assert not p.is_alive(), f"{p.name} still posting to a dead Kamailio"
+            lost = sum(len(p.lost) for p in posters)
+            print(f"\nkill -9 #{phase + 1}: {sum(len(p.acked) for p in posters)} acknowledged "
+                  f"in this phase, {lost} in flight")
+            for room in users:
+                for u in room:
+                    u.close()
+            kam.start()
+        else:
+            for p in posters:
+                p.stop()
+        for p in posters:
+            next_n[p.user.user] = p.next_n
+        books += posters
+    for room in users:
+        for u in room:
+            u.close()
+    n_acked, _ = assert_history(db, ids, books, "kill -9 of Kamailio")
+    assert n_acked >= TOTAL_POSTS
+    assert all(status == 503 for p in books for _, status, _ in p.refused)
