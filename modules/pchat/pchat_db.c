@@ -241,8 +241,12 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		return PCHAT_STORE_ERROR;
 	}
 	conn = pchat_db_conn();
-	if(conn == NULL)
+	if(conn == NULL) {
+		/* no connection (back-off): not a lost one, so pchat_db_execv()
+		 * does not retry, and the back-off holds for every request */
+		_pchat_errno = 0;
 		return PCHAT_STORE_UNAVAILABLE;
+	}
 	st = pchat_db_prepare(conn, sql);
 	if(st == NULL)
 		return pchat_db_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
@@ -355,8 +359,10 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 {
 	MYSQL *conn = pchat_db_conn();
 
-	if(conn == NULL)
+	if(conn == NULL) {
+		_pchat_errno = 0;
 		return PCHAT_STORE_UNAVAILABLE;
+	}
 	if(mysql_query(conn, sql) != 0) {
 		_pchat_errno = mysql_errno(conn);
 		if(pchat_db_conn_lost(_pchat_errno)) {
