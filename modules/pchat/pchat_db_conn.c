@@ -30,7 +30,7 @@
 #define PCHAT_DB_CONNECT_TIMEOUT 2 /* s: a remote host that drops SYNs */
 #define PCHAT_DB_IO_TIMEOUT 5
 #define PCHAT_DB_BACKOFF_MIN_MS 250
-#define PCHAT_DB_BACKOFF_MAX_MS 8000
+#define PCHAT_DB_BACKOFF_MAX_MS 2000 /* ms: recovery within 2 s of the store coming back */
 
 typedef struct pchat_db_target
 {
