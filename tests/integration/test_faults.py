@@ -47,6 +47,7 @@ class Poster(threading.Thread):
         self.pause, self.timeout = pause_after_refusal, timeout
         self.acked, self.refused, self.lost = [], [], []
         self.acked_at = []       # monotonic time each 200 arrived, as acked
+        self.refused_at = []     # the same for refused
         self.stopping = threading.Event()
 
     def run(self):
@@ -63,6 +64,7 @@ class Poster(threading.Thread):
                 self.acked_at.append(time.monotonic())
             else:
                 self.refused.append((n, resp.status, resp.header("Retry-After")))
+                self.refused_at.append(time.monotonic())
                 time.sleep(self.pause)
 
     def stop(self):
@@ -276,3 +278,115 @@ def test_kamailio_kill9_under_load_loses_no_acknowledged_post(db, kamailio_facto
     n_acked, _ = assert_history(db, ids, books, "kill -9 of Kamailio")
     assert n_acked >= TOTAL_POSTS
     assert all(status == 503 for p in books for _, status, _ in p.refused)
+
+
+# ----- 2. MariaDB killed with -9 and restarted under load -------------------------
+
+def kill9_mariadb(db):
+    pid = db._pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not db.is_running(), timeout=10)
+
+
+def accepting_since(port, stop):
+    """Polls 127.0.0.1:port every 10 ms; returns a dict whose "at" becomes
+    the monotonic time of the first connection on which the server sent its
+    greeting (it accepts connections then, not merely listens)."""
+    seen = {}
+
+    def poll():
+        while not stop.is_set() and "at" not in seen:
+            began = time.monotonic()
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                    s.settimeout(0.5)
+                    if s.recv(16):
+                        seen["at"] = began
+                        return
+            except OSError:
+                pass
+            time.sleep(0.01)
+    threading.Thread(target=poll, daemon=True).start()
+    return seen
+
+
+def grpchat_texts(user):
+    """Texts of every grpchat delivered to user's dialog, in arrival order."""
+    texts = []
+    for info in user.dlg.server_infos:
+        g = find(parse_xccos(info.body), "grpchat")
+        if g is not None:
+            texts.append(find(g, "chat").text or "")
+    return texts
+
+
+RECOVERY_BOUND = 5.0   # s after MariaDB accepts connections again (issue 13)
+OUTAGE = 8.0           # s: long enough for the reconnect back-off to reach its maximum
+
+
+def test_mariadb_kill9_under_load_503_then_recovers(db, kamailio_factory):
+    """MariaDB is killed with SIGKILL while 4 posters post (2 rooms, each
+    with a member that only listens) and restarted OUTAGE s later. During
+    the outage posts get 503 with Retry-After, never a 200 that is then
+    missing; RPCs answer within 2 s all along; within RECOVERY_BOUND s of
+    MariaDB accepting connections again every poster's posts get 200 on the
+    same dialogs, no session is lost and the listeners get every
+    acknowledged post exactly once."""
+    kam = kamailio_factory(db=db.url(DB_USER, DB_PASS, DB_NAME))
+    ids, guids, users = rooms_with_posters(kam, db, n_rooms=2, per_room=2, listeners=1)
+    posters = [Poster(u, guid) for room, guid in zip(users, guids) for u in room[:2]]
+    listeners = [room[2] for room in users]
+    sessions = {s["call_id"] for s in kam.sessions()}
+    assert len(sessions) == 6
+    for p in posters:
+        p.start()
+    assert wait_until(lambda: all(len(p.acked) >= 50 for p in posters), timeout=30)
+
+    kill9_mariadb(db)
+    killed = time.monotonic()
+    statuses = []
+    while time.monotonic() - killed < OUTAGE:   # the outage: RPCs answer, posts get 503
+        statuses.append(timed_rpc(kam, "pchat.status"))
+        time.sleep(0.5)
+    assert any("storage: down" in s for s in statuses)
+    acked_in_outage = sum(len(p.acked) for p in posters)
+    stop_poll = threading.Event()
+    accepting = accepting_since(db.port, stop_poll)
+    db.start()
+    stop_poll.set()
+    assert "at" in accepting
+    back = accepting["at"]
+    assert wait_until(lambda: all(p.acked_at and p.acked_at[-1] > back for p in posters),
+                      timeout=30)
+    recovery = max(next(t for t in p.acked_at if t > back) for p in posters) - back
+    time.sleep(1)
+    for p in posters:
+        p.stop()
+
+    n503 = sum(1 for p in posters for _, status, _ in p.refused if status == 503)
+    print(f"\nMariaDB kill -9: restart took {back - killed:.1f} s after the kill, "
+          f"{n503} posts answered 503, recovery {recovery:.2f} s after it accepted "
+          f"connections, {acked_in_outage} acknowledged before it came back")
+    if os.environ.get("PCHAT_DEBUG_FAULTS"):
+        for p in posters:
+            print(p.name, [round(t - killed, 2) for t in p.refused_at[::20]],
+                  round(p.refused_at[-1] - killed, 2), round(back - killed, 2))
+    assert n503 > 0
+    for p in posters:
+        assert not p.lost, p.lost[:3]
+        for n, status, retry_after in p.refused:
+            assert status == 503 and retry_after and int(retry_after) > 0, (n, status)
+    assert recovery <= RECOVERY_BOUND
+    assert "storage: up" in timed_rpc(kam, "pchat.status")
+    # every session is still there, on the same dialogs
+    assert {s["call_id"] for s in kam.sessions()} == sessions
+    _, counts = assert_history(db, ids, posters, "kill -9 of MariaDB")
+    # the listeners got every acknowledged post of their room, once
+    for room_users, listener in zip(users, listeners):
+        mine = [p for p in posters if p.user in room_users]
+        want = {f"{p.user.user} {n}" for p in mine for n in p.acked}
+        assert wait_until(lambda: want <= set(grpchat_texts(listener)), timeout=30)
+        got = grpchat_texts(listener)
+        assert len(got) == len(set(got))
+    assert kam.alive()
