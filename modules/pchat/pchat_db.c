@@ -296,12 +296,19 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 			return PCHAT_STORE_UNAVAILABLE;
 		LM_DBG("statement failed (%u): %s [%s]\n", _pchat_errno,
 				mysql_stmt_error(st), sql);
+		if(pchat_db_unwritable(_pchat_errno, mysql_stmt_error(st))) {
+			mysql_stmt_reset(st);
+			return PCHAT_STORE_UNAVAILABLE;
+		}
 		mysql_stmt_reset(st);
 		return PCHAT_STORE_ERROR;
 	}
 	_pchat_errno = 0;
 	_pchat_affected = mysql_stmt_affected_rows(st);
 	_pchat_insert_id = mysql_stmt_insert_id(st);
+	if(mysql_stmt_field_count(st) == 0 && _pchat_affected > 0
+			&& _pchat_affected != (unsigned long long)-1)
+		pchat_db_writable(); /* a write went through */
 	if(res == NULL && mysql_stmt_field_count(st) > 0)
 		mysql_stmt_store_result(st); /* drained, so the next command runs */
 	if(res) {
@@ -370,6 +377,8 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 			pchat_db_mark_down("connection lost");
 			return PCHAT_STORE_UNAVAILABLE;
 		}
+		if(pchat_db_unwritable(_pchat_errno, mysql_error(conn)))
+			return PCHAT_STORE_UNAVAILABLE;
 		LM_ERR("%s failed: %s\n", sql, mysql_error(conn));
 		return PCHAT_STORE_ERROR;
 	}

@@ -220,3 +220,29 @@ int pchat_db_conn_lost(unsigned int err)
 		   || err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED
 		   || err == ER_SERVER_SHUTDOWN;
 }
+
+static int _pchat_unwritable = 0; /* this process logged the state */
+
+int pchat_db_unwritable(unsigned int err, const char *msg)
+{
+	if(err != ER_OPTION_PREVENTS_STATEMENT /* 1290: read_only */
+			&& err != ER_DISK_FULL		   /* 1021 */
+			&& err != ER_RECORD_FILE_FULL) /* 1114: table full */
+		return 0;
+	if(!_pchat_unwritable) {
+		_pchat_unwritable = 1;
+		LM_WARN("storage refuses writes (%s:%u/%s): %u %s - writes get 503 "
+				"until it takes them again\n",
+				_pchat_db.host, _pchat_db.port, _pchat_db.db, err, msg);
+	}
+	return 1;
+}
+
+void pchat_db_writable(void)
+{
+	if(_pchat_unwritable) {
+		_pchat_unwritable = 0;
+		LM_NOTICE("storage takes writes again (%s:%u/%s)\n", _pchat_db.host,
+				_pchat_db.port, _pchat_db.db);
+	}
+}
