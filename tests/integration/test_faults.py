@@ -390,3 +390,73 @@ def test_mariadb_kill9_under_load_503_then_recovers(db, kamailio_factory):
         got = grpchat_texts(listener)
         assert len(got) == len(set(got))
     assert kam.alive()
+
+
+# ----- 3. a read-only database, a full disk ------------------------------------------
+
+def post_until(poster_user, guid, books, want, tries=50, pause=0.1):
+    """Posts (booking each outcome in books) until one gets status want."""
+    for _ in range(tries):
+        n = books.next_n
+        books.next_n += 1
+        resp = poster_user.post(guid, f"{poster_user.user} {n}")
+        if resp.status == 200:
+            books.acked.append(n)
+        else:
+            books.refused.append((n, resp.status, resp.header("Retry-After")))
+        if resp.status == want:
+            return resp
+        time.sleep(pause)
+    raise AssertionError(f"no {want} in {tries} posts: {books.refused[-3:]}")
+
+
+class Books:
+    """A Poster's books for posts sent by the test itself."""
+
+    def __init__(self, user):
+        self.user, self.next_n = user, 0
+        self.acked, self.refused, self.lost = [], [], []
+
+
+def test_read_only_database_gives_503_and_nothing_acknowledged_is_lost(db, kamailio_factory):
+    """SET GLOBAL read_only=1 (an operator's temporary state; the store's
+    account, pchat@127.0.0.1, has no SUPER or READ_ONLY ADMIN, so it applies
+    to it): posts get 503 with Retry-After, reads (history) still work; when
+    read_only is cleared posts get 200 again on the same dialogs. Every
+    acknowledged post is stored once, in order; no refused post is stored
+    (the client sends it again)."""
+    grants = " ".join(g for (g,) in db.sql(f"SHOW GRANTS FOR '{DB_USER}'@'127.0.0.1'"))
+    assert "SUPER" not in grants and "READ_ONLY ADMIN" not in grants \
+        and "ON *.*" in grants and "ALL PRIVILEGES ON *.*" not in grants, grants
+    kam = kamailio_factory(db=db.url(DB_USER, DB_PASS, DB_NAME))
+    ids, guids, users = rooms_with_posters(kam, db, n_rooms=1, per_room=1, listeners=1)
+    poster, listener = users[0]
+    guid = guids[0]
+    books = Books(poster)
+    for _ in range(5):
+        post_until(poster, guid, books, 200, tries=1)
+    db.sql("SET GLOBAL read_only = 1")
+    try:
+        for _ in range(10):
+            resp = post_until(poster, guid, books, 503, tries=1)
+            assert int(resp.header("Retry-After")) > 0
+        assert poster.history(guid).code == 200     # reading still works
+        assert "storage" in timed_rpc(kam, "pchat.status")
+    finally:
+        db.sql("SET GLOBAL read_only = 0")
+    started = time.monotonic()
+    post_until(poster, guid, books, 200)
+    print(f"\nread-only: {len(books.refused)} posts answered 503, posts answered 200 again "
+          f"{time.monotonic() - started:.2f} s after read_only=0")
+    for _ in range(5):
+        post_until(poster, guid, books, 200, tries=1)
+    assert all(status == 503 for _, status, _ in books.refused)
+    assert_history(db, ids, [books], "read-only")
+    stored = {c for _, _, c in stored_posts(db, ids)}
+    assert not stored & {f"{poster.user} {n}" for n, *_ in books.refused}
+    want = [f"{poster.user} {n}" for n in books.acked]
+    assert wait_until(lambda: grpchat_texts(listener) == want)
+    assert session_of(kam, poster) is not None
+    log = kam.log()   # said once (per process), with the server's reason
+    assert 1 <= log.count("storage refuses writes") <= 2 and "1290" in log, log[-2000:]
+    assert "storage takes writes again" in log
