@@ -460,3 +460,78 @@ def test_read_only_database_gives_503_and_nothing_acknowledged_is_lost(db, kamai
     log = kam.log()   # said once (per process), with the server's reason
     assert 1 <= log.count("storage refuses writes") <= 2 and "1290" in log, log[-2000:]
     assert "storage takes writes again" in log
+
+
+# ----- 4. a client that reads nothing ---------------------------------------------------
+
+MAX_PENDING = 100
+TEXT = "x" * 400
+
+
+def settled_shm(kam, timeout=30):
+    """core.shmmem used once tm holds no transaction (it keeps each answered
+    INFO's transaction some seconds)."""
+    def idle():
+        stats = kam.rpc("tm.stats")
+        return all(re.search(rf"{k}:\s*0\b", stats) for k in ("current", "waiting"))
+    assert wait_until(idle, timeout=timeout)
+    return shm_used(kam)
+
+
+def test_client_reading_nothing_is_shed_and_memory_comes_back(instance, mariadb):
+    """A member stops reading its connection (as a hung client; it reads
+    nothing for the rest of the test, delivery_timeout is 300 s) while two
+    others chat with posts of 400 characters. Measured with core.shmmem
+    (used): the same posts with every member reading (a control: tm keeps
+    each answered INFO's transaction a few seconds) and then with the member
+    reading nothing, each time from a baseline without tm transactions.
+    While it is slow shm grows by at most the control's growth plus about max_pending_deliveries copies; it is shed alone once
+    that many are pending, and shm comes back near the baseline after. (The
+    shedding alone is also test_delivery.py's
+    test_client_falling_behind_is_shed_alone.)"""
+    kam, user = instance(PCHAT_MAX_PENDING=MAX_PENDING, PCHAT_DELIVERY_TIMEOUT=300)
+    _, guid, _ = make_room(mariadb)
+    alice, bob, slow = user(), user(), user()
+    for u in (alice, bob, slow):
+        assert u.join(guid).code == 200
+
+    def chat(label, n):
+        """n posts by alice and bob in turn; returns the peak shm used."""
+        peak = 0
+        for i in range(n):
+            assert (alice, bob)[i % 2].post(guid, f"{label} {i} {TEXT}").status == 200
+            peak = max(peak, shm_used(kam))
+        return peak
+
+    chat("warm", 20)    # every process has served posts and copies
+    copy = len(bob.dlg.server_infos[-1].raw)
+    near = 20 * copy
+    base_ctl = settled_shm(kam)
+    growth_ctl = chat("control", MAX_PENDING) - base_ctl
+    assert wait_until(lambda: all(session_of(kam, u)["pending"] == "0"
+                                  for u in (alice, bob, slow)))
+    baseline = settled_shm(kam)
+    assert baseline - base_ctl <= near   # chatting leaves nothing behind
+
+    slow.client.pause_reading()
+    peak, sent = baseline, 0
+    while session_of(kam, slow) is not None and sent < 20 * MAX_PENDING:
+        assert (alice, bob)[sent % 2].post(guid, f"{sent} {TEXT}").status == 200
+        sent += 1
+        peak = max(peak, shm_used(kam))
+    assert session_of(kam, slow) is None, "the client reading nothing was never shed"
+    assert sent <= MAX_PENDING + 5     # shed at max_pending, not by the timeout
+    part = alice.wait_notice("part", timeout=10)
+    assert find(part, "data/chanib/uib").get("uri") == slow.uri
+    assert alice.post(guid, "after").status == 200   # the others chat on
+    assert bob.wait_message(guid, timeout=10)
+    bound = growth_ctl + MAX_PENDING * 2 * copy
+    after = settled_shm(kam)
+    print(f"\nslow reader: shed after {sent} posts; shm used: baseline {baseline}, "
+          f"control chat +{growth_ctl}, peak while slow +{peak - baseline} (bound +{bound}: "
+          f"control + {MAX_PENDING} copies of {copy} bytes x2), after shedding "
+          f"{after - baseline:+d}")
+    assert peak - baseline <= bound
+    assert after - baseline <= near, \
+        f"shm used {after} stays above the baseline {baseline} + {near}"
+    slow.client.pause_reading(False)
