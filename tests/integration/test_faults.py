@@ -462,6 +462,78 @@ def test_read_only_database_gives_503_and_nothing_acknowledged_is_lost(db, kamai
     assert "storage takes writes again" in log
 
 
+@pytest.fixture
+def small_disk_db():
+    """A MariaDB whose pchat database directory is a tmpfs with 128 KB to
+    spare, so the store's own files fill it; yields (db, resize) where
+    resize(mb) gives the tmpfs mb megabytes. Skipped where tmpfs cannot be
+    mounted (it needs root and CAP_SYS_ADMIN)."""
+    base = tempfile.mkdtemp(prefix="pchat-db-", dir="/tmp")
+    db = MariaDB(base, free_port())
+    dbdir = os.path.join(db.datadir, DB_NAME)
+    mounted = False
+    try:
+        db.start()
+        create_schema(db)
+        db.stop()
+        os.rename(dbdir, dbdir + ".orig")
+        os.mkdir(dbdir)
+        files = os.listdir(dbdir + ".orig")
+        need = sum(os.path.getsize(os.path.join(dbdir + ".orig", f)) for f in files)
+        size_kb = need // 1024 + 4 * len(files) + 128
+        res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", dbdir],
+                             capture_output=True, text=True)
+        if res.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({res.stderr.strip()}): no full-disk test")
+        mounted = True
+        for f in files:
+            shutil.copy2(os.path.join(dbdir + ".orig", f), dbdir)
+        db.start()
+
+        def resize(mb):
+            subprocess.run(["mount", "-o", f"remount,size={mb}m", dbdir], check=True)
+        yield db, resize
+    finally:
+        db.stop()
+        if mounted:
+            subprocess.run(["umount", dbdir])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_full_disk_gives_503_and_nothing_acknowledged_is_lost(small_disk_db, kamailio_factory):
+    """The store's disk fills up under posts (the pchat database directory
+    is a small tmpfs): posts get 503 with Retry-After, not 500; once the
+    disk has room again posts get 200 on the same dialog; every acknowledged
+    post is stored once, in order, and no refused one is."""
+    db, resize = small_disk_db
+    kam = kamailio_factory(db=db.url(DB_USER, DB_PASS, DB_NAME))
+    ids, guids, users = rooms_with_posters(kam, db, n_rooms=1, per_room=1, listeners=1)
+    poster, listener = users[0]
+    guid = guids[0]
+    books = Books(poster)
+    resp = post_until(poster, guid, books, 503, tries=5000, pause=0)
+    assert int(resp.header("Retry-After")) > 0
+    full_after = len(books.acked)
+    for _ in range(5):
+        post_until(poster, guid, books, 503, tries=1)
+    assert poster.history(guid).code == 200     # reading still works
+    resize(64)
+    post_until(poster, guid, books, 200)
+    for _ in range(5):
+        post_until(poster, guid, books, 200, tries=1)
+    print(f"\nfull disk: full after {full_after} posts, {len(books.refused)} answered 503, "
+          f"then 200 again")
+    refusal = re.search(r"storage refuses writes .*", kam.log())
+    assert refusal, kam.log_tail()
+    print(refusal.group(0))
+    assert all(status == 503 for _, status, _ in books.refused), books.refused[:5]
+    assert_history(db, ids, [books], "full disk")
+    stored = {c for _, _, c in stored_posts(db, ids)}
+    assert not stored & {f"{poster.user} {n}" for n, *_ in books.refused}
+    want = [f"{poster.user} {n}" for n in books.acked]
+    assert wait_until(lambda: grpchat_texts(listener) == want)
+
+
 # ----- 4. a client that reads nothing ---------------------------------------------------
 
 MAX_PENDING = 100
