@@ -165,7 +165,9 @@ static int pchat_db_connect(void)
 	unsigned long long now = pchat_monotonic_ms();
 	char why[256];
 
-	if(now < _pchat_next_try_ms)
+	/* the back-off holds while the store is down; once another process
+	 * got through (pchat_db_mark_up), try at once */
+	if(now < _pchat_next_try_ms && pchat_store_is_down())
 		return -1;
 	m = mysql_init(NULL);
 	if(m == NULL) {
