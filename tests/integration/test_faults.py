@@ -47,7 +47,6 @@ class Poster(threading.Thread):
         self.pause, self.timeout = pause_after_refusal, timeout
         self.acked, self.refused, self.lost = [], [], []
         self.acked_at = []       # monotonic time each 200 arrived, as acked
-        self.refused_at = []     # the same for refused
         self.stopping = threading.Event()
 
     def run(self):
@@ -64,7 +63,6 @@ class Poster(threading.Thread):
                 self.acked_at.append(time.monotonic())
             else:
                 self.refused.append((n, resp.status, resp.header("Retry-After")))
-                self.refused_at.append(time.monotonic())
                 time.sleep(self.pause)
 
     def stop(self):
