@@ -241,8 +241,12 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 		return PCHAT_STORE_ERROR;
 	}
 	conn = pchat_db_conn();
-	if(conn == NULL)
+	if(conn == NULL) {
+		/* no connection (back-off): not a lost one, so pchat_db_execv()
+		 * does not retry, and the back-off holds for every request */
+		_pchat_errno = 0;
 		return PCHAT_STORE_UNAVAILABLE;
+	}
 	st = pchat_db_prepare(conn, sql);
 	if(st == NULL)
 		return pchat_db_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
@@ -292,12 +296,19 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 			return PCHAT_STORE_UNAVAILABLE;
 		LM_DBG("statement failed (%u): %s [%s]\n", _pchat_errno,
 				mysql_stmt_error(st), sql);
+		if(pchat_db_unwritable(_pchat_errno, mysql_stmt_error(st))) {
+			mysql_stmt_reset(st);
+			return PCHAT_STORE_UNAVAILABLE;
+		}
 		mysql_stmt_reset(st);
 		return PCHAT_STORE_ERROR;
 	}
 	_pchat_errno = 0;
 	_pchat_affected = mysql_stmt_affected_rows(st);
 	_pchat_insert_id = mysql_stmt_insert_id(st);
+	if(mysql_stmt_field_count(st) == 0 && _pchat_affected > 0
+			&& _pchat_affected != (unsigned long long)-1)
+		pchat_db_writable(); /* a write went through */
 	if(res == NULL && mysql_stmt_field_count(st) > 0)
 		mysql_stmt_store_result(st); /* drained, so the next command runs */
 	if(res) {
@@ -355,8 +366,10 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 {
 	MYSQL *conn = pchat_db_conn();
 
-	if(conn == NULL)
+	if(conn == NULL) {
+		_pchat_errno = 0;
 		return PCHAT_STORE_UNAVAILABLE;
+	}
 	if(mysql_query(conn, sql) != 0) {
 		_pchat_errno = mysql_errno(conn);
 		if(pchat_db_conn_lost(_pchat_errno)) {
@@ -364,6 +377,8 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 			pchat_db_mark_down("connection lost");
 			return PCHAT_STORE_UNAVAILABLE;
 		}
+		if(pchat_db_unwritable(_pchat_errno, mysql_error(conn)))
+			return PCHAT_STORE_UNAVAILABLE;
 		LM_ERR("%s failed: %s\n", sql, mysql_error(conn));
 		return PCHAT_STORE_ERROR;
 	}

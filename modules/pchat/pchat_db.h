@@ -57,6 +57,11 @@ int pchat_store_is_down(void);
 struct st_mysql;
 struct st_mysql *pchat_db_conn(void);
 int pchat_db_conn_lost(unsigned int err);
+/* A server that refuses writes for now (read_only, disk or table full):
+ * an operator's temporary state, answered 503 like an outage, logged once
+ * per process until a write succeeds again. */
+int pchat_db_unwritable(unsigned int err, const char *msg);
+void pchat_db_writable(void);
 void pchat_db_drop(int reconnect_now);
 void pchat_db_mark_down(const char *why);
 

@@ -30,7 +30,7 @@
 #define PCHAT_DB_CONNECT_TIMEOUT 2 /* s: a remote host that drops SYNs */
 #define PCHAT_DB_IO_TIMEOUT 5
 #define PCHAT_DB_BACKOFF_MIN_MS 250
-#define PCHAT_DB_BACKOFF_MAX_MS 2000
+#define PCHAT_DB_BACKOFF_MAX_MS 2000 /* ms: recovery within 2 s of the store coming back */
 
 typedef struct pchat_db_target
 {
@@ -165,7 +165,9 @@ static int pchat_db_connect(void)
 	unsigned long long now = pchat_monotonic_ms();
 	char why[256];
 
-	if(now < _pchat_next_try_ms)
+	/* the back-off holds while the store is down; once another process
+	 * got through (pchat_db_mark_up), try at once */
+	if(now < _pchat_next_try_ms && pchat_store_is_down())
 		return -1;
 	m = mysql_init(NULL);
 	if(m == NULL) {
@@ -219,4 +221,30 @@ int pchat_db_conn_lost(unsigned int err)
 		   || err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR
 		   || err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED
 		   || err == ER_SERVER_SHUTDOWN;
+}
+
+static int _pchat_unwritable = 0; /* this process logged the state */
+
+int pchat_db_unwritable(unsigned int err, const char *msg)
+{
+	if(err != ER_OPTION_PREVENTS_STATEMENT /* 1290: read_only */
+			&& err != ER_DISK_FULL		   /* 1021 */
+			&& err != ER_RECORD_FILE_FULL) /* 1114: table full */
+		return 0;
+	if(!_pchat_unwritable) {
+		_pchat_unwritable = 1;
+		LM_WARN("storage refuses writes (%s:%u/%s): %u %s - writes get 503 "
+				"until it takes them again\n",
+				_pchat_db.host, _pchat_db.port, _pchat_db.db, err, msg);
+	}
+	return 1;
+}
+
+void pchat_db_writable(void)
+{
+	if(_pchat_unwritable) {
+		_pchat_unwritable = 0;
+		LM_NOTICE("storage takes writes again (%s:%u/%s)\n", _pchat_db.host,
+				_pchat_db.port, _pchat_db.db);
+	}
 }

@@ -590,6 +590,7 @@ class SipClient:
         self._acks = {}          # (Call-ID, CSeq) -> ACK bytes, re-sent on retransmitted finals
         self._closing = False
         self._reader_done = False
+        self._paused = threading.Event()   # pause_reading(): the socket is left unread
 
         if transport == "tcp":
             self._sock = socket.create_connection((host, port), timeout=connect_timeout,
@@ -625,6 +626,14 @@ class SipClient:
 
     def __exit__(self, *exc):
         self.close()
+
+    def pause_reading(self, paused=True):
+        """Stop (or resume) reading the socket, like a client that hangs: what the
+        server sends stays in the kernel's buffers and then in the server's."""
+        if paused:
+            self._paused.set()
+        else:
+            self._paused.clear()
 
     @property
     def peer_closed(self):
@@ -985,6 +994,9 @@ class SipClient:
         framer = StreamFramer(self.errors)
         try:
             while not self._closing:
+                if self._paused.is_set():
+                    time.sleep(0.05)
+                    continue
                 readable, _, _ = select.select([self._sock], [], [], 0.2)
                 if not readable:
                     continue
