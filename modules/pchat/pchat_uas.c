@@ -410,7 +410,8 @@ static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
 static void pchat_post_answer(pchat_post_t *p)
 {
 	static str ok = str_init("OK"), down = str_init("Service Unavailable"),
-			   fail = str_init("Server Internal Error");
+			   fail = str_init("Server Internal Error"),
+			   gone = str_init("Not Found");
 	struct cell *t;
 	char hdr[128];
 	str h = {hdr, 0};
@@ -425,6 +426,10 @@ static void pchat_post_answer(pchat_post_t *p)
 		h.len = snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
 				pchat_retry_after);
 		_pchat_tmb.t_reply_with_body(t, 503, &down, NULL, &h, NULL);
+	} else if(p->gone) {
+		h.len = snprintf(hdr, sizeof(hdr),
+				"Warning: 399 pchat \"no such room\"\r\n");
+		_pchat_tmb.t_reply_with_body(t, 404, &gone, NULL, &h, NULL);
 	} else {
 		h.len = snprintf(hdr, sizeof(hdr),
 				"Warning: 399 pchat \"the message could not be stored\"\r\n");

@@ -331,33 +331,122 @@ static void pchat_writer_sql_init(void)
 				"%s(?, ?, ?, ?, ?)", i ? ", " : "");
 }
 
-/* The next k numbers of p's room for the k posts of that room from p on,
- * in batch order (one UPDATE per room and batch). A room that is gone
- * since the post was checked fails its posts alone. */
-static pchat_store_rc_t pchat_writer_number(pchat_post_t *p)
-{
-	pchat_post_t *q;
-	pchat_store_rc_t rc;
-	long long k = 0, last;
+/* The rooms of a batch get their numbers PCHAT_NUMBER_ROOMS at a time: one
+ * UPDATE adds each room's count, one SELECT reads the new last numbers
+ * (the rows stay locked until the commit). Unused places repeat the last
+ * room with a count of 0 (CASE takes the first match). */
+#define PCHAT_NUMBER_ROOMS 16
+#if PCHAT_NUMBER_ROOMS * 3 > PCHAT_DB_MAX_PARAMS
+#error "PCHAT_NUMBER_ROOMS rooms do not fit in one statement's parameters"
+#endif
+static char _pw_number_sql[128 + PCHAT_NUMBER_ROOMS * 24];
+static char _pw_last_sql[64 + PCHAT_NUMBER_ROOMS * 4];
 
-	for(q = p; q; q = q->next)
-		k += q->room_id == p->room_id;
-	rc = pchat_db_exec("UPDATE pchat_node SET last_seq = "
-					   "LAST_INSERT_ID(last_seq + ?) WHERE id = ?",
-			NULL, k, p->room_id);
+static void pchat_writer_number_sql_init(void)
+{
+	int i, n, m;
+
+	n = snprintf(_pw_number_sql, sizeof(_pw_number_sql),
+			"UPDATE pchat_node SET last_seq = last_seq + CASE id");
+	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++)
+		n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n,
+				" WHEN ? THEN ?");
+	n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n,
+			" ELSE 0 END WHERE id IN (");
+	m = snprintf(_pw_last_sql, sizeof(_pw_last_sql),
+			"SELECT id, last_seq FROM pchat_node WHERE id IN (");
+	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++) {
+		n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n, "%s?",
+				i ? ", " : "");
+		m += snprintf(_pw_last_sql + m, sizeof(_pw_last_sql) - m, "%s?",
+				i ? ", " : "");
+	}
+	snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n, ")");
+	snprintf(_pw_last_sql + m, sizeof(_pw_last_sql) - m, ")");
+}
+
+typedef struct pchat_batch_room
+{
+	long long id;
+	long long count; /* posts of the batch in it */
+	long long next;  /* its next number; 0: the room is gone */
+} pchat_batch_room_t;
+
+/* Up to PCHAT_NUMBER_ROOMS rooms: counts added, new last numbers read. */
+static pchat_store_rc_t pchat_writer_number_rooms(pchat_batch_room_t *r, int n)
+{
+	pchat_db_param_t v[PCHAT_NUMBER_ROOMS * 3];
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	int i, k, last = n - 1;
+
+	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++) {
+		k = i < n ? i : last;
+		v[2 * i] = pchat_db_p_ll(r[k].id);
+		v[2 * i + 1] = pchat_db_p_ll(i < n ? r[k].count : 0);
+		v[2 * PCHAT_NUMBER_ROOMS + i] = pchat_db_p_ll(r[k].id);
+	}
+	rc = pchat_db_execv(_pw_number_sql, NULL, PCHAT_NUMBER_ROOMS * 3, v);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_execv(_pw_last_sql, &res, PCHAT_NUMBER_ROOMS,
+				v + 2 * PCHAT_NUMBER_ROOMS);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	if(pchat_db_affected() != 1) {
-		for(q = p; q; q = q->next)
-			if(q->room_id == p->room_id)
-				q->rc = PCHAT_STORE_ERROR;
-		return PCHAT_STORE_OK;
-	}
-	last = (long long)pchat_db_insert_id();
-	for(q = p; q; q = q->next)
-		if(q->room_id == p->room_id)
-			q->seq = last - --k;
+	for(i = 0; i < n; i++)
+		for(k = 0; k < res.nrows; k++)
+			if(atoll(res.rows[k][0]) == r[i].id)
+				r[i].next = atoll(res.rows[k][1]) - r[i].count + 1;
+	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
+}
+
+static pchat_batch_room_t *pchat_batch_room(
+		pchat_batch_room_t *r, int n, long long id)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		if(r[i].id == id)
+			return &r[i];
+	return NULL;
+}
+
+/* Numbers for every post of the batch, in batch order per room. A room
+ * that is gone since its post was checked fails its posts alone. */
+static pchat_store_rc_t pchat_writer_number(pchat_post_t *b, int nposts)
+{
+	pchat_batch_room_t *rooms, *r;
+	pchat_store_rc_t rc = PCHAT_STORE_OK;
+	pchat_post_t *p;
+	int i, n = 0;
+
+	rooms = malloc(nposts * sizeof(*rooms));
+	if(rooms == NULL)
+		return PCHAT_STORE_ERROR;
+	for(p = b; p; p = p->next) {
+		r = pchat_batch_room(rooms, n, p->room_id);
+		if(r == NULL) {
+			r = &rooms[n++];
+			r->id = p->room_id;
+			r->count = 0;
+			r->next = 0;
+		}
+		r->count++;
+	}
+	for(i = 0; i < n && rc == PCHAT_STORE_OK; i += PCHAT_NUMBER_ROOMS)
+		rc = pchat_writer_number_rooms(rooms + i,
+				n - i < PCHAT_NUMBER_ROOMS ? n - i : PCHAT_NUMBER_ROOMS);
+	for(p = b; p && rc == PCHAT_STORE_OK; p = p->next) {
+		r = pchat_batch_room(rooms, n, p->room_id);
+		if(r->next > 0) {
+			p->seq = r->next++;
+		} else {
+			p->rc = PCHAT_STORE_ERROR;
+			p->gone = 1;
+		}
+	}
+	free(rooms);
+	return rc;
 }
 
 static void pchat_writer_row(pchat_db_param_t *v, pchat_post_t *p)
@@ -395,7 +484,7 @@ static pchat_store_rc_t pchat_writer_insert(pchat_post_t *b)
 /* One transaction for the batch: numbers, then messages, then one commit
  * (one fsync). If the database refuses it (not an outage), each post gets
  * a transaction of its own so the others are not refused with it. */
-static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b)
+static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 {
 	pchat_store_rc_t rc;
 	pchat_post_t *p;
@@ -403,11 +492,11 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b)
 	for(p = b; p; p = p->next) {
 		p->rc = PCHAT_STORE_OK;
 		p->seq = 0;
+		p->gone = 0;
 	}
 	rc = pchat_db_begin();
-	for(p = b; rc == PCHAT_STORE_OK && p; p = p->next)
-		if(p->seq == 0 && p->rc == PCHAT_STORE_OK)
-			rc = pchat_writer_number(p);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_writer_number(b, n);
 	if(rc == PCHAT_STORE_OK)
 		rc = pchat_writer_insert(b);
 	if(rc == PCHAT_STORE_OK)
@@ -415,8 +504,10 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b)
 	else
 		pchat_db_rollback();
 	for(p = b; p; p = p->next)
-		if(rc != PCHAT_STORE_OK)
+		if(rc != PCHAT_STORE_OK) {
 			p->rc = rc;
+			p->gone = 0;
+		}
 	return rc;
 }
 
@@ -424,14 +515,14 @@ static void pchat_writer_batch(pchat_post_t *b, int n)
 {
 	pchat_post_t *p, *next;
 
-	if(pchat_writer_commit(b) != PCHAT_STORE_ERROR || n == 1)
+	if(pchat_writer_commit(b, n) != PCHAT_STORE_ERROR || n == 1)
 		return;
 	LM_WARN("a batch of %d posts was refused (MySQL error %u): committing "
 			"them one by one\n", n, pchat_db_errno());
 	for(p = b; p; p = next) {
 		next = p->next;
 		p->next = NULL;
-		pchat_writer_commit(p);
+		pchat_writer_commit(p, 1);
 		p->next = next;
 	}
 }
@@ -520,6 +611,7 @@ int pchat_writer_mod_init(int max_queue, int max_batch)
 {
 	_pw_max_queue = max_queue;
 	pchat_writer_sql_init();
+	pchat_writer_number_sql_init();
 	_pw_max_batch = max_batch;
 	_pw = shm_malloc(sizeof(*_pw));
 	if(_pw == NULL) {

@@ -31,6 +31,7 @@ typedef struct pchat_post
 	long long ts_ms;  /* set by the writer, with the commit */
 	long long seq;    /* the room's number, set by the writer */
 	pchat_store_rc_t rc; /* the outcome of the commit */
+	int gone;         /* the room was removed before the commit */
 	unsigned int t_hash, t_label; /* the suspended INFO */
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */

@@ -179,3 +179,85 @@ def test_a_full_post_queue_answers_503_with_retry_after(instance, mariadb):
     assert [o["r"].status for _, o in held] == [200, 200]
     rows = mariadb.sql(f"SELECT content FROM pchat_message WHERE room_id = {rid}", db="pchat")
     assert sorted(r[0] for r in rows) == ["held-0", "held-1"]
+
+
+def test_a_post_whose_room_is_removed_before_its_commit_is_answered_404(instance, mariadb):
+    """The writer numbers rooms by batch: a room removed while its post waited
+    fails that post alone (404, nothing stored); the batch's other posts land."""
+    kam, user = instance()
+    rid_a, room_a, _ = make_room(mariadb)
+    rid_b, room_b, _ = make_room(mariadb)
+    rid_c, room_c, _ = make_room(mariadb)
+    a, b, c = user(), user(), user()
+    a.join(room_a)
+    b.join(room_b)
+    c.join(room_c)
+    locker = _lock_room_row(mariadb, rid_a)
+    try:
+        ta, oa = _in_thread(lambda: a.post(room_a, "a", timeout=30))
+        time.sleep(0.3)
+        tb, ob = _in_thread(lambda: b.post(room_b, "b", timeout=30))
+        tc, oc = _in_thread(lambda: c.post(room_c, "c", timeout=30))
+        deadline = time.monotonic() + 10
+        while _status(kam, "posts_queued") < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        mariadb.sql(f"DELETE FROM pchat_node WHERE id = {rid_b}", db="pchat")
+    finally:
+        locker.stdin.write("ROLLBACK;\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    for t in (ta, tb, tc):
+        t.join(timeout=20)
+    assert oa["r"].status == 200
+    assert ob["r"].status == 404
+    assert "no such room" in ob["r"].header("Warning")
+    assert oc["r"].status == 200
+    got = mariadb.sql(f"SELECT room_id, content FROM pchat_message WHERE room_id IN "
+                      f"({rid_a}, {rid_b}, {rid_c}) ORDER BY room_id", db="pchat")
+    assert [(int(r), t) for r, t in got] == [(int(rid_a), "a"), (int(rid_c), "c")]
+    assert c.wait_message(room_c)["text"] == "c"
+
+
+def test_one_batch_numbers_posts_in_many_rooms(instance, mariadb):
+    """A batch spanning more rooms than one numbering statement takes (16):
+    each room's posts get that room's next numbers, in queue order."""
+    kam, user = instance()
+    rid0, room0, _ = make_room(mariadb)
+    rooms = [make_room(mariadb) for _ in range(20)]
+    posters = [user() for _ in rooms]
+    p0 = user()
+    p0.join(room0)
+    for p, (_, room, _) in zip(posters, rooms):
+        p.join(room)
+    for p, (_, room, _) in zip(posters[:5], rooms[:5]):
+        assert p.post(room, "earlier").status == 200
+    locker = _lock_room_row(mariadb, rid0)
+    try:
+        t0, o0 = _in_thread(lambda: p0.post(room0, "first", timeout=30))
+        time.sleep(0.3)
+        outs = []
+        for p, (_, room, _) in zip(posters, rooms):
+            for n in range(2):
+                outs.append(_in_thread(lambda p=p, room=room, n=n: p.post(room, f"x{n}", timeout=30)))
+                deadline = time.monotonic() + 10
+                while _status(kam, "posts_queued") < len(outs) + 1:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.02)
+        before = _commits(mariadb)
+    finally:
+        locker.stdin.write("ROLLBACK;\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    t0.join(timeout=20)
+    for t, _ in outs:
+        t.join(timeout=20)
+    assert o0["r"].status == 200
+    assert [o["r"].status for _, o in outs] == [200] * 40
+    assert _commits(mariadb) - before <= 3
+    for i, (rid, room, _) in enumerate(rooms):
+        rows = mariadb.sql(f"SELECT seq, content FROM pchat_message WHERE room_id = {rid} "
+                           "ORDER BY seq", db="pchat")
+        want = (["earlier"] if i < 5 else []) + ["x0", "x1"]
+        assert [c for _, c in rows] == want
+        assert [int(s) for s, _ in rows] == list(range(1, len(want) + 1))
