@@ -57,6 +57,10 @@ int pchat_max_pending = 1000;
 int pchat_max_sessions = 200000;
 int pchat_max_sessions_per_user = 16;
 int pchat_max_sessions_per_conn = 64;
+/* far above a client's sign-in (getserverinfo, bjoin of every room,
+ * a history request per room) and its typing; a flood is bounded */
+int pchat_max_infos_per_second = 20;
+int pchat_max_infos_burst = 100;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -107,6 +111,8 @@ static param_export_t pchat_params[] = {
 	{"max_sessions", PARAM_INT, &pchat_max_sessions},
 	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
+	{"max_infos_per_second", PARAM_INT, &pchat_max_infos_per_second},
+	{"max_infos_burst", PARAM_INT, &pchat_max_infos_burst},
 	{0, 0, 0}
 };
 
@@ -162,7 +168,13 @@ static int pchat_mod_init(void)
 		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
 		return -1;
 	}
-	if(pchat_deliver_init() < 0)
+	if(pchat_max_infos_per_second < 0 || pchat_max_infos_per_second > 100000
+			|| pchat_max_infos_burst < 1 || pchat_max_infos_burst > 1000000) {
+		LM_ERR("max_infos_per_second must be 0-100000 (0: no bound) and "
+			   "max_infos_burst 1-1000000\n");
+		return -1;
+	}
+	if(pchat_deliver_init() < 0 || pchat_uas_init() < 0)
 		return -1;
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
 			|| pchat_db_mod_init(&pchat_db_url) < 0

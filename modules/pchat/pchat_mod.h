@@ -64,5 +64,9 @@ extern int pchat_max_pending;        /* unanswered INFOs before shedding */
 extern int pchat_max_sessions;
 extern int pchat_max_sessions_per_user;
 extern int pchat_max_sessions_per_conn;
+/* Client INFOs per second per session (token bucket of max_infos_burst
+ * kept with the session; 0: no bound); past it SIP 503 + Retry-After. */
+extern int pchat_max_infos_per_second;
+extern int pchat_max_infos_burst;
 
 #endif

@@ -23,6 +23,7 @@
 #include "pchat_mod.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
+#include "pchat_uas.h"
 #include "pchat_db.h"
 
 typedef struct pchat_rpc_walk
@@ -105,6 +106,10 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			pchat_max_sessions_per_user, "max_sessions_per_connection",
 			pchat_max_sessions_per_conn, "max_pending_deliveries",
 			pchat_max_pending);
+	rpc->struct_add(th, "ddu", "max_infos_per_second",
+			pchat_max_infos_per_second, "max_infos_burst",
+			pchat_max_infos_burst, "infos_limited",
+			(unsigned int)pchat_uas_infos_limited());
 }
 
 /* clang-format off */
