@@ -2,6 +2,8 @@
 #   make run     set up everything and start the service on 127.0.0.1:5060
 #   make test    build, then run the unit and integration tests
 #   make bench   short benchmark (under 5 minutes), table in bench/results/
+#   make soak    an hour at half of saturation (SOAK_MINUTES), memory/fds/sessions
+#                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
 #   make         build only: installs nothing and leaves the apt sources alone; when a
@@ -22,10 +24,10 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run test unit \
-	integration install clean distclean bench pchat-bench doc
+	integration install clean distclean bench soak pchat-bench doc
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
-SETUP_GOALS := deps run test bench unit integration
+SETUP_GOALS := deps run test bench soak unit integration
 SETUP := $(if $(filter $(SETUP_GOALS),$(MAKECMDGOALS)),1)
 
 all: modules check-abi pchatctl
@@ -63,6 +65,11 @@ pchat-bench: packages
 # BENCH_ARGS=--long for the full sizes; BENCH_ARGS="--only fanout,imc" for some
 bench: all pchat-bench
 	@tools/bench/run-bench $(BENCH_ARGS)
+
+# SOAK_MINUTES=5 for a short run; SOAK_RATE=<posts/s> skips the saturation steps
+SOAK_MINUTES ?= 60
+soak: all pchat-bench
+	@SOAK_MINUTES=$(SOAK_MINUTES) tools/bench/run-soak
 
 run: all
 	@tools/pchat-run

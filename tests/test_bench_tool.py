@@ -20,6 +20,18 @@ BENCH = os.path.join(BENCH_DIR, "pchat-bench")
 
 
 @pytest.fixture(scope="module")
+def kam(db_url):
+    """As make bench starts it: the flood limits off (pchat-bench's posters
+    and askers run closed loops far above a person's rate)."""
+    from kamailio import Kamailio
+    from mariadb import free_port
+    k = Kamailio(free_port(), db_url, defines={"PCHAT_MAX_INFOS_PER_SECOND": "0",
+                                               "PCHAT_MAX_INVITES_PER_SECOND": "0"}).start()
+    yield k
+    k.cleanup()
+
+
+@pytest.fixture(scope="module")
 def bench_tool():
     subprocess.run(["make", "-s", "-C", BENCH_DIR], check=True)
     return BENCH

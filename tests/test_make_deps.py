@@ -110,6 +110,7 @@ def test_make_deps_does_call_apt(fake_apt):
     ("doc", "--check", None), ("pchatctl", "--check", None),
     ("deps", "install", "prepare"), ("run", "install", "prepare"),
     ("test", "install", "prepare"), ("bench", "install", "prepare"),
+    ("soak", "install", "prepare"),
     ("integration", "install", "prepare"), ("unit", "install", None),
 ])
 def test_which_goals_install(goal, packages, kamailio_src):

@@ -11,7 +11,8 @@
  * version.
  */
 /* Delivery layer: shm counts of live sessions per user and connection
- * (max_sessions_per_*). Pure bookkeeping: no SIP, no store. */
+ * (max_sessions_per_*), and the per-session token bucket of
+ * max_infos_per_second. Pure bookkeeping: no SIP, no store. */
 #include <string.h>
 
 #include "core/dprint.h"
@@ -147,4 +148,41 @@ unsigned int pchat_limit_count(const char *key, int len)
 	n = e ? e->count : 0;
 	lock_set_release(_pchat_limits->locks, idx);
 	return n;
+}
+
+int pchat_rate_take(pchat_rate_t *r, unsigned int rate, unsigned int burst,
+		unsigned int now, unsigned int hz, unsigned int *wait)
+{
+	unsigned long long add, full;
+	unsigned int missing;
+
+	if(rate == 0)
+		return 1;
+	if(burst == 0)
+		burst = 1;
+	if(hz == 0)
+		hz = 1;
+	full = (unsigned long long)burst * 1000;
+	if(!r->started) {
+		r->started = 1;
+		r->milli = (unsigned int)full;
+		r->last = now;
+	} else {
+		/* unsigned difference: right across a wrap of the clock */
+		add = (unsigned long long)(now - r->last) * rate * 1000 / hz;
+		if(add > 0) {
+			add += r->milli;
+			r->milli = (unsigned int)(add < full ? add : full);
+			r->last = now;
+		}
+	}
+	if(r->milli >= 1000) {
+		r->milli -= 1000;
+		return 1;
+	}
+	missing = 1000 - r->milli;
+	*wait = (missing + rate * 1000 - 1) / (rate * 1000);
+	if(*wait < 1)
+		*wait = 1;
+	return 0;
 }

@@ -12,7 +12,8 @@
  */
 /* Bounded counts of live sessions per key (a user, a client connection),
  * in shared memory: an entry exists only while its count is above zero, so
- * the table never holds more entries than there are sessions. */
+ * the table never holds more entries than there are sessions. And the
+ * token bucket each session keeps for its INFOs (max_infos_per_second). */
 
 #ifndef _PCHAT_LIMIT_H_
 #define _PCHAT_LIMIT_H_
@@ -30,5 +31,21 @@ void pchat_limit_put(const char *key, int len);
 
 /* How many are counted for key (for tests and the RPCs). */
 unsigned int pchat_limit_count(const char *key, int len);
+
+/* A token bucket, kept with its owner (a session) and used under the
+ * owner's lock: O(1), no allocation. Zeroed it is full. */
+typedef struct pchat_rate
+{
+	unsigned int milli; /* tokens x 1000 */
+	unsigned int last;  /* clock of the last refill (ticks) */
+	unsigned char started;
+} pchat_rate_t;
+
+/* Takes one token at time now (a clock of hz ticks per second, wrapping):
+ * the bucket holds at most burst tokens and gains rate per second. Returns
+ * 1 when taken (always with rate 0: no bound), 0 when empty; *wait is then
+ * the whole seconds until a token is back (at least 1). */
+int pchat_rate_take(pchat_rate_t *r, unsigned int rate, unsigned int burst,
+		unsigned int now, unsigned int hz, unsigned int *wait);
 
 #endif

@@ -64,6 +64,10 @@ int pchat_max_sessions_per_conn = 64;
  * takes at most post_batch_size of them */
 int pchat_post_queue_size = 20000;
 int pchat_post_batch_size = 500;
+/* far above a client's sign-in (getserverinfo, bjoin of every room,
+ * a history request per room) and its typing; a flood is bounded */
+int pchat_max_infos_per_second = 20;
+int pchat_max_infos_burst = 100;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -116,6 +120,8 @@ static param_export_t pchat_params[] = {
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
 	{"post_queue_size", PARAM_INT, &pchat_post_queue_size},
 	{"post_batch_size", PARAM_INT, &pchat_post_batch_size},
+	{"max_infos_per_second", PARAM_INT, &pchat_max_infos_per_second},
+	{"max_infos_burst", PARAM_INT, &pchat_max_infos_burst},
 	{0, 0, 0}
 };
 
@@ -171,11 +177,17 @@ static int pchat_mod_init(void)
 		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
 		return -1;
 	}
+	if(pchat_max_infos_per_second < 0 || pchat_max_infos_per_second > 100000
+			|| pchat_max_infos_burst < 1 || pchat_max_infos_burst > 1000000) {
+		LM_ERR("max_infos_per_second must be 0-100000 (0: no bound) and "
+			   "max_infos_burst 1-1000000\n");
+		return -1;
+	}
 	if(pchat_post_queue_size < 1 || pchat_post_batch_size < 1) {
 		LM_ERR("post_queue_size and post_batch_size must be >= 1\n");
 		return -1;
 	}
-	if(pchat_deliver_init() < 0
+	if(pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(
 					   pchat_post_queue_size, pchat_post_batch_size)
 					   < 0)

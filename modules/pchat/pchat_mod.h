@@ -67,5 +67,9 @@ extern int pchat_max_sessions_per_user;
 extern int pchat_max_sessions_per_conn;
 extern int pchat_post_queue_size;
 extern int pchat_post_batch_size;
+/* Client INFOs per second per session (token bucket of max_infos_burst
+ * kept with the session; 0: no bound); past it SIP 503 + Retry-After. */
+extern int pchat_max_infos_per_second;
+extern int pchat_max_infos_burst;
 
 #endif

@@ -24,6 +24,7 @@
 #include "pchat_rpc.h"
 #include "pchat_writer.h"
 #include "pchat_session.h"
+#include "pchat_uas.h"
 #include "pchat_db.h"
 
 typedef struct pchat_rpc_walk
@@ -110,6 +111,10 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			"post_queue_size", pchat_post_queue_size, "post_batches",
 			(int)pchat_writer_stat(PCHAT_WRITER_BATCHES), "posts_committed",
 			(int)pchat_writer_stat(PCHAT_WRITER_COMMITTED));
+	rpc->struct_add(th, "ddu", "max_infos_per_second",
+			pchat_max_infos_per_second, "max_infos_burst",
+			pchat_max_infos_burst, "infos_limited",
+			(unsigned int)pchat_uas_infos_limited());
 }
 
 /* clang-format off */

@@ -34,6 +34,7 @@
 #include "core/str.h"
 #include "modules/tm/dlg.h"
 
+#include "pchat_limit.h"
 #include "pchat_uri.h"
 
 typedef struct pchat_session
@@ -63,6 +64,7 @@ typedef struct pchat_session
 	time_t created;
 	time_t expires;    /* last refresh + interval */
 	unsigned int sent; /* requests we sent in this dialog */
+	pchat_rate_t info_rate; /* the client's INFOs (max_infos_per_second) */
 	struct pchat_session *next;
 	struct pchat_session *prev;
 } pchat_session_t;

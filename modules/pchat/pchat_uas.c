@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/counters.h"
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
 #include "core/mem/pkg.h"
@@ -30,6 +31,8 @@
 #include "core/parser/parse_supported.h"
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
+#include "core/timer.h"
+#include "core/timer_ticks.h"
 #include "core/trim.h"
 #include "core/ut.h"
 
@@ -37,6 +40,7 @@
 #include "pchat_cmd_room.h"
 #include "pchat_deliver.h"
 #include "pchat_identity.h"
+#include "pchat_limit.h"
 #include "pchat_access.h"
 #include "pchat_db.h"
 #include "pchat_mod.h"
@@ -48,6 +52,24 @@
 #include "pchat_xccos.h"
 
 #define PCHAT_ALLOW "INVITE, ACK, BYE, CANCEL, INFO, UPDATE, OPTIONS"
+
+static counter_handle_t _pchat_infos_limited;
+
+int pchat_uas_init(void)
+{
+	if(counter_register(&_pchat_infos_limited, "pchat", "infos_limited", 0,
+			   0, 0, "client INFOs refused by max_infos_per_second", 0)
+			< 0) {
+		LM_ERR("cannot register the infos_limited counter\n");
+		return -1;
+	}
+	return 0;
+}
+
+unsigned long pchat_uas_infos_limited(void)
+{
+	return (unsigned long)counter_get_val(_pchat_infos_limited);
+}
 
 static int pchat_contact_hdr(struct sip_msg *msg, pchat_uri_t *u)
 {
@@ -562,13 +584,29 @@ static int pchat_dialog_update(
 	return 1;
 }
 
+/* Answers an INFO over the session's max_infos_per_second: 503 with the
+ * seconds until its bucket holds a token again; before the body is parsed,
+ * so a flood costs no XML and no store work. The session stays. */
+static int pchat_refuse_info(struct sip_msg *msg, unsigned int wait)
+{
+	char text[96];
+
+	counter_inc(_pchat_infos_limited);
+	snprintf(text, sizeof(text),
+			"max_infos_per_second (%d, burst %d) exceeded by this session",
+			pchat_max_infos_per_second, pchat_max_infos_burst);
+	pchat_warning(msg, text);
+	pchat_reply_hdr(msg, "Retry-After: %u", wait);
+	return pchat_reply(msg, 503, "Service Unavailable");
+}
+
 /* In-dialog request for a known session; the session's slot is locked on
  * entry and released here. */
 static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 {
 	pchat_info_job_t job;
 	int interval, ret;
-	unsigned int method = msg->REQ_METHOD;
+	unsigned int method = msg->REQ_METHOD, wait = 1;
 
 	ret = pchat_newtran(msg);
 	if(ret <= 0) {
@@ -611,6 +649,13 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 		case METHOD_INFO:
 			/* any request is activity (doc/xccos.md §1.7) */
 			pchat_refresh(s, s->interval);
+			if(!pchat_rate_take(&s->info_rate,
+					   (unsigned int)pchat_max_infos_per_second,
+					   (unsigned int)pchat_max_infos_burst, get_ticks_raw(),
+					   TIMER_TICKS_HZ, &wait)) {
+				pchat_session_release(s);
+				return pchat_refuse_info(msg, wait);
+			}
 			memset(&job.ctx, 0, sizeof(job.ctx));
 			job.ref.hid = s->hid;
 			job.ref.id = s->id;

@@ -18,6 +18,12 @@
 
 #include "core/parser/msg_parser.h"
 
+/* mod_init: the counters (pchat:infos_limited). */
+int pchat_uas_init(void);
+
+/* How many client INFOs max_infos_per_second refused (pchat.status). */
+unsigned long pchat_uas_infos_limited(void);
+
 /* Returns 1 when the request was pchat's and has been answered (or
  * absorbed, for ACK), -1 when it is not addressed to pchat. */
 int pchat_uas_handle(struct sip_msg *msg);

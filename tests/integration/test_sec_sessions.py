@@ -163,6 +163,8 @@ def test_session_limits(kamailio_factory):
         assert "max_sessions" in r.header("Warning")
         assert r.header("Retry-After")
         assert len(kam.sessions()) == 6
+        # the sessions already there are served as before
+        assert d1.command("getserverinfo").code == 200
         # a closed connection gives its sessions back
         a.close()
         assert wait_until(lambda: len(kam.sessions()) == 4)

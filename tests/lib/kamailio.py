@@ -39,6 +39,9 @@ class Kamailio:
             "PCHAT_MODULES": os.path.join(TOP, "modules"),
             "PCHAT_RUNDIR": self.rundir,
             "PCHAT_DEBUG": str(debug),
+            # every test user signs in from 127.0.0.1: far above the cfg's
+            # default per-address INVITE rate (a test sets it low to test it)
+            "PCHAT_MAX_INVITES_PER_SECOND": "10000",
         }
         self.defines.update(defines or {})
         self.shm_mb = shm_mb

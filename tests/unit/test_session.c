@@ -521,6 +521,41 @@ done:
 	END;
 }
 
+/* The token bucket of max_infos_per_second (pchat_limit.c): full at
+ * first, burst then empty, refilled by the clock, never above the burst,
+ * right across a wrap of the 32-bit tick clock. */
+static void t_rate(void)
+{
+	pchat_rate_t r;
+	unsigned int wait = 0, i, n, t0 = 0xfffffffeu; /* 2 ticks before a wrap */
+
+	memset(&r, 0, sizeof(r));
+	for(n = 0; n < 100 && pchat_rate_take(&r, 5, 10, t0, 16, &wait); n++)
+		;
+	unit_check("rate: a fresh bucket holds the burst", n == 10, "took %u", n);
+	unit_check("rate: empty says when to retry", wait == 1, "wait %u", wait);
+	/* 5/s at 16 ticks/s: one token after 4 ticks (1.25 tokens), not 3 */
+	unit_check("rate: no token after 3 ticks",
+			!pchat_rate_take(&r, 5, 10, t0 + 3, 16, &wait), "took one");
+	unit_check("rate: a token after 4 more (across the wrap)",
+			pchat_rate_take(&r, 5, 10, t0 + 7, 16, &wait), "refused");
+	/* an hour idle: full again, but no more than the burst */
+	for(n = 0; n < 100 && pchat_rate_take(&r, 5, 10, t0 + 7 + 16 * 3600, 16, &wait);
+			n++)
+		;
+	unit_check("rate: refills to the burst, not beyond", n == 10, "took %u", n);
+	memset(&r, 0, sizeof(r));
+	for(i = 0, n = 0; i < 1000; i++)
+		n += pchat_rate_take(&r, 0, 1, 0, 16, &wait);
+	unit_check("rate: 0 is no bound", n == 1000, "took %u", n);
+	/* 1/s, burst 1: an empty bucket needs a whole second */
+	memset(&r, 0, sizeof(r));
+	pchat_rate_take(&r, 1, 1, 0, 16, &wait);
+	unit_check("rate: 1/s empty waits 1 s",
+			!pchat_rate_take(&r, 1, 1, 8, 16, &wait) && wait == 1, "wait %u",
+			wait);
+}
+
 int main(void)
 {
 	int n;
@@ -540,5 +575,6 @@ int main(void)
 	t_walk();
 	t_closed_connections();
 	t_ids();
+	t_rate();
 	return unit_summary();
 }
