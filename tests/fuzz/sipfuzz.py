@@ -73,7 +73,7 @@ class Mutator:
                 return body[:m.start(1)] + v + body[m.end(1):]
         if k == 1:  # truncated
             return body[:r.randrange(len(body) + 1)]
-        if k == 2:  # bytes flipped
+        if k == 2 and body:  # bytes flipped
             b = bytearray(body.encode())
             for _ in range(r.randint(1, 8)):
                 b[r.randrange(len(b))] = r.randrange(256)
@@ -232,7 +232,7 @@ class SipFuzzer:
         msg = ("\r\n".join([start] + hdrs) + "\r\n\r\n").encode("utf-8", "surrogatepass") + body
         if r.random() < 0.05:  # truncated: over TCP the rest of the stream is junk
             msg = msg[:r.randrange(len(msg) + 1)]
-        if r.random() < 0.05:
+        if msg and r.random() < 0.05:
             b = bytearray(msg)
             for _ in range(r.randint(1, 10)):
                 b[r.randrange(len(b))] = r.randrange(256)
