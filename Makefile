@@ -6,6 +6,7 @@
 #                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
+#   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make         build only: installs nothing and leaves the apt sources alone; when a
 #                package or the kamailio source is missing it says which, and that
 #                `make deps` installs it, and stops
@@ -24,7 +25,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run test unit \
-	integration install clean distclean bench soak pchat-bench doc
+	integration install clean distclean bench soak pchat-bench doc fuzz
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run test bench soak unit integration
@@ -80,6 +81,12 @@ unit: packages
 integration: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider integration
 
+# Each libFuzzer target for FUZZ_SECONDS: executions and findings per target
+# (tests/fuzz/findings/); installs nothing, like plain make.
+FUZZ_SECONDS ?= 300
+fuzz: packages
+	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 # One summary line from pytest; the C unit tests run inside it (test_unit.py).
 test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
@@ -103,6 +110,7 @@ clean:
 		rm -f modules/$$m/*.d modules/$$m/makecfg.lst; \
 	done
 	@$(MAKE) -s -C tests/unit clean >/dev/null 2>&1 || true
+	@$(MAKE) -s -C tests/fuzz clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C tools/pchatctl clean >/dev/null 2>&1 || true
 	@$(MAKE) -s -C tools/pchat-bench clean >/dev/null 2>&1 || true
 

@@ -159,9 +159,12 @@ static pchat_cmd_rc_t pchat_cmd_getserverinfo(pchat_cmd_ctx_t *ctx,
 		snprintf(root, sizeof(root), "ma-cat://%.*s/%s",
 				ctx->invited->host.len, ctx->invited->host.s,
 				cfg.root_category_guid);
-	else
-		snprintf(root, sizeof(root), "ma-cat://%s/%s", domain,
-				cfg.root_category_guid);
+	else /* the guid stays whole, the domain is cut between characters */
+		snprintf(root, sizeof(root), "ma-cat://%.*s/%s",
+				pchat_xccos_utf8_prefix(domain,
+						(int)sizeof(root) - 11
+								- (int)strlen(cfg.root_category_guid)),
+				domain, cfg.root_category_guid);
 	pchat_xccos_format_ts(ts, pchat_now_ms());
 
 	pchat_xw_rpl_start(out, "getserverinfo", m->seqid, env->envid, 200,

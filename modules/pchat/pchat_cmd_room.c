@@ -404,11 +404,15 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			c = pchat_xccos_next(c, "chanid"), i++) {
 		v = pchat_xccos_attr(c, "value");
 		d = pchat_xccos_attr(c, "domain");
-		snprintf(js[i].guid, sizeof(js[i].guid), "%s", v ? v : "");
+		/* cut where a character ends: both are written back in a fib */
+		v = v ? v : "";
+		snprintf(js[i].guid, sizeof(js[i].guid), "%.*s",
+				pchat_xccos_utf8_prefix(v, sizeof(js[i].guid) - 1), v);
 		for(k = 0; js[i].guid[k]; k++)
 			js[i].guid[k] = (char)tolower((unsigned char)js[i].guid[k]);
 		if(d && d[0])
-			snprintf(js[i].domain, sizeof(js[i].domain), "%s", d);
+			snprintf(js[i].domain, sizeof(js[i].domain), "%.*s",
+					pchat_xccos_utf8_prefix(d, sizeof(js[i].domain) - 1), d);
 		else
 			pchat_domain(ctx, js[i].domain, sizeof(js[i].domain));
 		if(js[i].guid[0] == '\0') {

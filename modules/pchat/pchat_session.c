@@ -105,7 +105,17 @@ static inline unsigned int pchat_slot_of(unsigned int hid)
 
 static inline unsigned int pchat_hash(str *callid, str *rtag)
 {
-	return core_hash(callid, rtag, 0);
+	/* A From (or Call-ID) without a value is parsed as s NULL, len 0,
+	 * and core_hash() would read from NULL - 4 on: hashed as "" instead
+	 * (the SIP fuzzer's in-dialog request with no From tag). */
+	static char empty[1] = "";
+	str c = *callid, r = *rtag;
+
+	if(c.s == NULL)
+		c.s = empty;
+	if(r.s == NULL)
+		r.s = empty;
+	return core_hash(&c, &r, 0);
 }
 
 /* The key a client connection is counted under: its TCP connection id, or

@@ -389,6 +389,21 @@ const char *pchat_xccos_name(const char *id, const char *prefix)
 	return id + plen;
 }
 
+int pchat_xccos_utf8_prefix(const char *s, int max)
+{
+	int n;
+
+	for(n = 0; n < max && s[n] != '\0'; n++)
+		;
+	if(n < max || s[n] == '\0')
+		return n;
+	/* s[n] is the first byte left out: a continuation byte means the
+	 * character it belongs to started before n */
+	while(n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /*
  * Writer
  */

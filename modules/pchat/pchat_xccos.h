@@ -112,6 +112,13 @@ const char *pchat_xccos_attr(xmlNodePtr node, const char *name);
  * if id does not start with prefix */
 const char *pchat_xccos_name(const char *id, const char *prefix);
 
+/**
+ * The length of the longest prefix of the UTF-8 string s that has at most
+ * max bytes and does not end inside a character: what a fixed buffer may
+ * keep of a client's value and still write it back as well-formed XML.
+ */
+int pchat_xccos_utf8_prefix(const char *s, int max);
+
 /* Writer: a growable, always NUL-terminated (once non-empty) buffer.
  * Output is compact XML without whitespace between elements. */
 typedef struct pchat_xbuf

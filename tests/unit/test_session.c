@@ -556,6 +556,23 @@ static void t_rate(void)
 			wait);
 }
 
+/* tests/fuzz/sipfuzz.py: an in-dialog request whose From has no tag is
+ * parsed with a tag of s NULL, len 0; the lookup crashed hashing it. */
+static void t_missing_tag(void)
+{
+	struct receive_info rcv = rcv_of(1, 5000, 42);
+	str c = S("call-1"), lt = S("lt"), none = {NULL, 0};
+
+	BEGIN("lookup and reply check of a dialog without From tag or Call-ID");
+	CHECK(pchat_session_lookup(&c, &none, &lt, &rcv) == NULL, "found");
+	CHECK(pchat_session_lookup(&none, &none, &none, &rcv) == NULL,
+			"found without call-id");
+	CHECK(pchat_session_reply_check(&c, &none, &lt, &rcv) == 0,
+			"reply check");
+done:
+	END;
+}
+
 int main(void)
 {
 	int n;
@@ -566,6 +583,7 @@ int main(void)
 		return unit_summary();
 	}
 	t_add_lookup_remove();
+	t_missing_tag();
 	t_same_dialog_two_clients();
 	t_via_fe_and_udp();
 	t_bounds();

@@ -1133,9 +1133,32 @@ done:
 	END;
 }
 
+/* tests/fuzz found a join reply echoing a chanid value cut inside a
+ * character: the client's parser then refuses the whole envelope. */
+static void t_utf8_prefix(void)
+{
+	BEGIN("pchat_xccos_utf8_prefix: cuts between characters");
+	/* "a" + e-acute (2 bytes) + euro sign (3 bytes) + "b" */
+	const char *s = "a\xc3\xa9\xe2\x82\xac" "b";
+	static const int want[] = {0, 1, 1, 3, 3, 3, 6, 7, 7};
+	int max;
+
+	for(max = 0; max < 9; max++)
+		CHECK(pchat_xccos_utf8_prefix(s, max) == want[max],
+				"max %d -> %d, expected %d", max,
+				pchat_xccos_utf8_prefix(s, max), want[max]);
+	CHECK(pchat_xccos_utf8_prefix("", 5) == 0, "empty string");
+	CHECK(pchat_xccos_utf8_prefix("\xf0\x9f\x98\x80", 3) == 0,
+			"a 4-byte character cut to nothing");
+done:
+	END;
+}
+
 int main(void)
 {
 	xmlInitParser();
+
+	t_utf8_prefix();
 
 	t_requri();
 	t_declared_utf16();

@@ -1,0 +1,408 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+
+/*
+ * The neighbours of pchat's command layer for the fuzz targets: a fake
+ * store answering the module's SQL by its text (three rooms, messages,
+ * preferences, an invitation), a roster of one session, and the module
+ * parameters. Calls can be made to fail (fuzz_store_reset) so the error
+ * paths of every command run too.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem/pkg.h"
+
+#include "pchat_mod.h"
+#include "pchat_db.h"
+#include "pchat_config.h"
+#include "pchat_fanout.h"
+#include "pchat_session.h"
+#include "pchat_uri.h"
+#include "pchat_xccos.h"
+
+#include "fuzzstub.h"
+
+/* ---- module parameters (pchat_mod.c's defaults) ---- */
+struct tm_binds _pchat_tmb;
+pchat_roster_api_t _pchat_roster;
+int pchat_max_body = 24576;
+int pchat_max_reply = 24576;
+int pchat_max_preferences = 64;
+int pchat_max_preference_size = 16384;
+
+/* ---- the fake store ---- */
+static int store_calls;
+static int store_fail_at;
+static pchat_store_rc_t store_fail_rc;
+
+void fuzz_store_reset(int fail_at, int unavailable)
+{
+	store_calls = 0;
+	store_fail_at = fail_at;
+	store_fail_rc = unavailable ? PCHAT_STORE_UNAVAILABLE : PCHAT_STORE_ERROR;
+}
+
+static pchat_store_rc_t store_call(void)
+{
+	store_calls++;
+	if(store_fail_at > 0 && store_calls == store_fail_at)
+		return store_fail_rc;
+	return PCHAT_STORE_OK;
+}
+
+#define ROOM_COLS 13
+static const char *rooms[][ROOM_COLS] = {
+	{"1", FUZZ_GUID_OPEN, "Open room", "an open room", "topic <&>", "open",
+			"normal", "0", "true", "10", "1", "1", "1"},
+	{"2", FUZZ_GUID_CLOSED, "Closed", "", "", "closed", "auditorium", "0",
+			"false", "10", "0", "0", "0"},
+	{"3", FUZZ_GUID_SECRET, "Secret \"room\"", "d\r\n\t", "", "secret",
+			"normal", "0", "true", "11", "1", "1", "1"},
+};
+
+static const char *msgs[][4] = {
+	{"7", "1767225600000", "sip:bob@example.com", "newest \x01 & <b>"},
+	{"6", "1767225500000", "sip:alice@example.com", "\xc3\xa9t\xc3\xa9\r\n"},
+	{"5", "-1", "sip:carol@example.com", ""},
+};
+
+/* A result of n rows of ncols copied columns, as pchat_db.c builds one:
+ * malloc'd, freed by pchat_db_res_free. */
+static void res_set(pchat_db_res_t *res, int n, int ncols,
+		const char *const *cells)
+{
+	int i, k;
+
+	memset(res, 0, sizeof(*res));
+	if(n == 0)
+		return;
+	res->nrows = n;
+	res->ncols = ncols;
+	res->rows = calloc(n, sizeof(char **));
+	if(res->rows == NULL)
+		abort();
+	for(i = 0; i < n; i++) {
+		res->rows[i] = calloc(ncols, sizeof(char *));
+		if(res->rows[i] == NULL)
+			abort();
+		for(k = 0; k < ncols; k++) {
+			res->rows[i][k] = strdup(cells[i * ncols + k]);
+			if(res->rows[i][k] == NULL)
+				abort();
+		}
+	}
+}
+
+static int param_is(const pchat_db_param_t *p, const char *v)
+{
+	if(p->type == PCHAT_DB_T_CS)
+		return p->v.cs && strcmp(p->v.cs, v) == 0;
+	if(p->type == PCHAT_DB_T_STR)
+		return p->v.s && p->v.s->s && p->v.s->len == (int)strlen(v)
+			   && memcmp(p->v.s->s, v, p->v.s->len) == 0;
+	return 0;
+}
+
+static int contains(const char *sql, const char *what)
+{
+	return strstr(sql, what) != NULL;
+}
+
+pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
+		const pchat_db_param_t *params)
+{
+	const char *cells[3 * ROOM_COLS];
+	pchat_store_rc_t rc = store_call();
+	int i, k, nr = 0;
+
+	if(res)
+		memset(res, 0, sizeof(*res));
+	if(rc != PCHAT_STORE_OK || res == NULL)
+		return rc;
+	if(contains(sql, "FROM pchat_node r") && contains(sql, "r.guid = ?")) {
+		for(i = 0; i < 3; i++) {
+			if(n > 0 && param_is(&params[n - 1], rooms[i][1])) {
+				res_set(res, 1, ROOM_COLS, rooms[i]);
+				break;
+			}
+		}
+	} else if(contains(sql, "FROM pchat_node r") && contains(sql, "r.id = ?")) {
+		res_set(res, 1, ROOM_COLS, rooms[0]);
+	} else if(contains(sql, "FROM pchat_node r") && contains(sql, "LIKE")) {
+		for(i = 0; i < 3; i++)
+			for(k = 0; k < ROOM_COLS; k++)
+				cells[nr++] = rooms[i][k];
+		res_set(res, 3, ROOM_COLS, cells);
+	} else if(contains(sql, "FROM pchat_policy")) {
+		cells[0] = "global";
+		cells[1] = "1";
+		res_set(res, 1, 2, cells);
+	} else if(contains(sql, "FROM pchat_role r JOIN up")) {
+		/* the search's rules, ordered by room: alice manages room 3 */
+		const char *rule[] = {"r", "0", "manager", "user",
+				"sip:alice@example.com", "3"};
+		res_set(res, 1, 6, rule);
+	} else if(contains(sql, "FROM pchat_role") && contains(sql, "WITH RECURSIVE")) {
+		const char *rule[] = {"r", "0", "manager", "user",
+				"sip:alice@example.com"};
+		res_set(res, 1, 5, rule);
+	} else if(contains(sql, "FROM pchat_message")) {
+		for(i = 0; i < 3; i++)
+			for(k = 0; k < 4; k++)
+				cells[nr++] = msgs[i][k];
+		res_set(res, 3, 4, cells);
+	} else if(contains(sql, "SELECT seqid, content FROM pchat_preference")) {
+		cells[0] = "3";
+		cells[1] = "<prefs a=\"&amp;\"/>";
+		res_set(res, 1, 2, cells);
+	} else if(contains(sql, "SELECT seqid FROM pchat_preference")) {
+		cells[0] = "3";
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "COUNT(*)")) {
+		cells[0] = "1";
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "SELECT room_id FROM pchat_invitation")) {
+		cells[0] = "1";
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "FROM pchat_invitation i")) {
+		const char *inv[] = {"4", FUZZ_GUID_OPEN, "Open room",
+				"sip:bob@example.com", "1767225600000"};
+		res_set(res, 1, 5, inv);
+	} else if(contains(sql, "SELECT guid FROM pchat_node")) {
+		cells[0] = FUZZ_GUID_OPEN;
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "r.role = 'creator'")) {
+		const char *cat[] = {"c0ffee00-0000-4000-8000-00000000000a",
+				"Category", "domain", "example.com"};
+		res_set(res, 1, 4, cat);
+	}
+	return PCHAT_STORE_OK;
+}
+
+void pchat_db_res_free(pchat_db_res_t *res)
+{
+	int i, k;
+
+	for(i = 0; res->rows && i < res->nrows; i++) {
+		for(k = 0; k < res->ncols; k++)
+			free(res->rows[i][k]);
+		free(res->rows[i]);
+	}
+	free(res->rows);
+	memset(res, 0, sizeof(*res));
+}
+
+pchat_store_rc_t pchat_db_begin(void)
+{
+	return store_call();
+}
+
+pchat_store_rc_t pchat_db_commit(void)
+{
+	return store_call();
+}
+
+void pchat_db_rollback(void)
+{
+}
+
+unsigned long long pchat_db_insert_id(void)
+{
+	return 8;
+}
+
+unsigned long long pchat_db_affected(void)
+{
+	return 1;
+}
+
+unsigned int pchat_db_errno(void)
+{
+	return 0;
+}
+
+pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->search_limit = 999;
+	cfg->message_size_limit = 512;
+	cfg->story_size_limit = 4096;
+	cfg->default_chat_history = 30;
+	cfg->participant_update_limit = 75;
+	snprintf(cfg->root_category_guid, sizeof(cfg->root_category_guid), "%s",
+			"c0ffee00-0000-4000-8000-000000000000");
+	snprintf(cfg->db_version, sizeof(cfg->db_version), "%s", "pchat-6");
+	return store_call();
+}
+
+pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
+{
+	return pchat_store_server_config(cfg);
+}
+
+/* ---- sessions, fan-out, URIs ---- */
+int pchat_session_alive(unsigned int hid, unsigned int id)
+{
+	return 1;
+}
+
+int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
+{
+	fuzz_check_envelope("delivery", body->s, body->len);
+	return 0;
+}
+
+static pchat_uri_t svc_uri = {PCHAT_URI_SERVICE,
+		{"sip:pchat@example.com", 21}, {"pchat", 5}, {"example.com", 11},
+		NULL};
+
+pchat_uri_t *pchat_uri_service_for(pchat_uri_t *invited)
+{
+	return &svc_uri;
+}
+
+/* ---- the roster: rooms of the one fuzzed session ---- */
+#define MAX_JOINED 512
+static unsigned long long joined[MAX_JOINED];
+static int njoined;
+
+static int roster_find(unsigned long long room)
+{
+	int i;
+
+	for(i = 0; i < njoined; i++)
+		if(joined[i] == room)
+			return i;
+	return -1;
+}
+
+static int roster_join(unsigned long long room_id, unsigned int sess_hid,
+		unsigned int sess_id, str *user, unsigned int roles)
+{
+	if(roster_find(room_id) >= 0)
+		return 0;
+	if(njoined == MAX_JOINED)
+		return -1;
+	joined[njoined++] = room_id;
+	return 1;
+}
+
+static int roster_part(unsigned long long room_id, unsigned int sess_id)
+{
+	int i = roster_find(room_id);
+
+	if(i < 0)
+		return 0;
+	joined[i] = joined[--njoined];
+	return 1;
+}
+
+static int roster_rooms_of(unsigned int sess_id, unsigned long long *rooms,
+		int max)
+{
+	int i;
+
+	for(i = 0; i < njoined && i < max; i++)
+		rooms[i] = joined[i];
+	return njoined;
+}
+
+static int roster_part_all(unsigned int sess_id, unsigned long long *rooms,
+		int max)
+{
+	int n = roster_rooms_of(sess_id, rooms, max);
+
+	njoined = 0;
+	return n;
+}
+
+/* the session itself and two others, one with an odd URI */
+static const char *members[] = {"sip:alice@example.com",
+		"sip:bob@example.com", "sip:\"&<carol>\"@example.com"};
+
+static int roster_snapshot(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap)
+{
+	int i, n = 3, len = 0;
+	char *p;
+
+	for(i = 0; i < n; i++)
+		len += strlen(members[i]);
+	snap->members = pkg_malloc(n * sizeof(pchat_roster_member_t) + len);
+	if(snap->members == NULL) {
+		snap->n = 0;
+		return -1;
+	}
+	p = (char *)(snap->members + n);
+	for(i = 0; i < n; i++) {
+		snap->members[i].sess_hid = 1;
+		snap->members[i].sess_id = 100 + i;
+		snap->members[i].roles = i == 1 ? 3 : 1;
+		snap->members[i].user.s = p;
+		snap->members[i].user.len = strlen(members[i]);
+		memcpy(p, members[i], snap->members[i].user.len);
+		p += snap->members[i].user.len;
+	}
+	snap->n = n;
+	return 0;
+}
+
+static void roster_free_snapshot(pchat_roster_snapshot_t *snap)
+{
+	pkg_free(snap->members);
+	snap->members = NULL;
+	snap->n = 0;
+}
+
+static int roster_count(unsigned long long room_id)
+{
+	return 3;
+}
+
+static int roster_user_present(
+		unsigned long long room_id, str *user, unsigned int except_sess_id)
+{
+	return 0;
+}
+
+void fuzz_roster_init(void)
+{
+	_pchat_roster.join = roster_join;
+	_pchat_roster.part = roster_part;
+	_pchat_roster.part_all = roster_part_all;
+	_pchat_roster.snapshot = roster_snapshot;
+	_pchat_roster.free_snapshot = roster_free_snapshot;
+	_pchat_roster.count = roster_count;
+	_pchat_roster.user_present = roster_user_present;
+	_pchat_roster.rooms_of = roster_rooms_of;
+	njoined = 0;
+}
+
+/* Every envelope the server writes must parse as XCCOS again. */
+void fuzz_check_envelope(const char *what, const char *s, int len)
+{
+	pchat_xccos_env_t env;
+	const char *why = NULL;
+	pchat_xccos_err_t e;
+
+	e = pchat_xccos_parse(s, len, 0, &env, &why);
+	if(e != PCHAT_XCCOS_OK) {
+		fprintf(stderr, "%s is not a valid envelope (%d: %s): %.*s\n", what,
+				(int)e, why ? why : "", len, s);
+		abort();
+	}
+	pchat_xccos_free(&env);
+}
