@@ -878,6 +878,27 @@ static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
 	return n == ctx->user.len && memcmp(canon, ctx->user.s, n) == 0;
 }
 
+/* One transaction's worth of a post of a multi-message envelope (a lone
+ * post goes to the post writer): the room's next number, then the message
+ * when the room keeps history. The caller begins and commits. */
+static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
+		str *user, const char *text, long long *seq)
+{
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec("UPDATE pchat_node SET last_seq = "
+					   "LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
+			NULL, room_id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	*seq = (long long)pchat_db_insert_id();
+	if(!keep)
+		return PCHAT_STORE_OK;
+	return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
+						 "author, content) VALUES (?, ?, ?, ?, ?)",
+			NULL, room_id, *seq, ts_ms, user, text);
+}
+
 /* Queues the copies of a committed post for the room's online members,
  * the author included. */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,

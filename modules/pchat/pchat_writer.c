@@ -182,24 +182,6 @@ int pchat_writer_is_bell(struct receive_info *rcv)
 		   && ip_addr_cmp(&rcv->src_ip, &_pw->bell_ip);
 }
 
-pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
-		str *user, const char *text, long long *seq)
-{
-	pchat_store_rc_t rc;
-
-	rc = pchat_db_exec("UPDATE pchat_node SET last_seq = "
-					   "LAST_INSERT_ID(last_seq + 1) WHERE id = ?",
-			NULL, room_id);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	*seq = (long long)pchat_db_insert_id();
-	if(!keep)
-		return PCHAT_STORE_OK;
-	return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
-						 "author, content) VALUES (?, ?, ?, ?, ?)",
-			NULL, room_id, *seq, ts_ms, user, text);
-}
-
 /* --- the writer process ---------------------------------------------- */
 
 /* Where the doorbell rings: a TCP listener of this instance (read by a

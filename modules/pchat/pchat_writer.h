@@ -61,11 +61,6 @@ pchat_post_t *pchat_writer_take_done(void);
 /* Is this request the writer's doorbell (by its source address)? */
 int pchat_writer_is_bell(struct receive_info *rcv);
 
-/* One transaction's worth of a post: the room's next number, then the
- * message when the room keeps history. The caller begins and commits. */
-pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
-		str *user, const char *text, long long *seq);
-
 /* Queued posts (for the stats RPC and tests). */
 int pchat_writer_queued(void);
 /* Counters since start: transactions of the writer, posts committed. */
