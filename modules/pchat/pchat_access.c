@@ -27,6 +27,7 @@
 
 #include "pchat_db.h"
 #include "pchat_identity.h"
+#include "pchat_mod.h"
 #include "pchat_policy.h"
 #include "pchat_access.h"
 #include "pchat_wall.h"
@@ -389,9 +390,7 @@ void pchat_access_changed(void)
 
 static pchat_post_answer_t *pchat_post_slot(const char *guid, str *user)
 {
-	unsigned int h = 2166136261u;
-	const unsigned char *p;
-	int i;
+	unsigned int h;
 
 	if(_pchat_post_cache == NULL) {
 		_pchat_post_cache =
@@ -399,10 +398,8 @@ static pchat_post_answer_t *pchat_post_slot(const char *guid, str *user)
 		if(_pchat_post_cache == NULL)
 			return NULL;
 	}
-	for(p = (const unsigned char *)guid; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	for(i = 0; i < user->len; i++)
-		h = (h ^ (unsigned char)user->s[i]) * 16777619u;
+	h = pchat_fnv1a(PCHAT_FNV1A_SEED, guid, strlen(guid));
+	h = pchat_fnv1a(h, user->s, user->len);
 	return &_pchat_post_cache[h % PCHAT_POST_CACHE_SLOTS];
 }
 

@@ -59,12 +59,7 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 	const char *name, *value;
 	int i;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->search_limit = 999;
-	cfg->message_size_limit = 512;
-	cfg->story_size_limit = 4096;
-	cfg->default_chat_history = 30;
-	cfg->participant_update_limit = 75;
+	pchat_server_config_defaults(cfg);
 	rc = pchat_db_exec("SELECT name, value FROM pchat_config", &res);
 	if(rc != PCHAT_STORE_OK)
 		return rc;

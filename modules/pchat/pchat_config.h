@@ -17,6 +17,8 @@
 #ifndef _PCHAT_CONFIG_H_
 #define _PCHAT_CONFIG_H_
 
+#include <string.h>
+
 #include "pchat_db.h"
 
 /* Settings served by cmd:getserverinfo, from table pchat_config. */
@@ -36,6 +38,17 @@ typedef struct pchat_server_config
 int pchat_config_mod_init(void);
 
 pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg);
+
+/* The values a store without pchat_config rows gives (Lync's defaults). */
+static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->search_limit = 999;
+	cfg->message_size_limit = 512;
+	cfg->story_size_limit = 4096;
+	cfg->default_chat_history = 30;
+	cfg->participant_update_limit = 75;
+}
 
 /* The same from this process's copy, at most a second old (or refreshed at
  * once after pchat_store_config_changed()). */

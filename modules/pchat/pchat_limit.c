@@ -20,6 +20,7 @@
 #include "core/mem/shm.h"
 
 #include "pchat_limit.h"
+#include "pchat_mod.h"
 
 typedef struct pchat_limit_entry
 {
@@ -61,20 +62,6 @@ int pchat_limit_init(unsigned int hash_size)
 	return 0;
 }
 
-/* FNV-1a over the key's bytes as unsigned: the key is binary (address,
- * port, connection id), and the core's string hashes shift signed chars,
- * which is undefined for bytes above 0x7f. */
-static inline unsigned int pchat_limit_hash(const char *key, int len)
-{
-	const unsigned char *p = (const unsigned char *)key;
-	unsigned int h = 2166136261u;
-	int i;
-
-	for(i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
 /* With the bucket locked: the entry's link, or the bucket's last link. */
 static pchat_limit_entry_t **pchat_limit_find(
 		unsigned int idx, unsigned int h, const char *key, int len)
@@ -90,7 +77,7 @@ static pchat_limit_entry_t **pchat_limit_find(
 
 int pchat_limit_take(const char *key, int len, unsigned int max)
 {
-	unsigned int h = pchat_limit_hash(key, len);
+	unsigned int h = pchat_fnv1a(PCHAT_FNV1A_SEED, key, len);
 	unsigned int idx = h & (_pchat_limits->size - 1);
 	pchat_limit_entry_t **pe, *e;
 	int ret = 1;
@@ -122,7 +109,7 @@ int pchat_limit_take(const char *key, int len, unsigned int max)
 
 void pchat_limit_put(const char *key, int len)
 {
-	unsigned int h = pchat_limit_hash(key, len);
+	unsigned int h = pchat_fnv1a(PCHAT_FNV1A_SEED, key, len);
 	unsigned int idx = h & (_pchat_limits->size - 1);
 	pchat_limit_entry_t **pe, *e;
 
@@ -138,7 +125,7 @@ void pchat_limit_put(const char *key, int len)
 
 unsigned int pchat_limit_count(const char *key, int len)
 {
-	unsigned int h = pchat_limit_hash(key, len);
+	unsigned int h = pchat_fnv1a(PCHAT_FNV1A_SEED, key, len);
 	unsigned int idx = h & (_pchat_limits->size - 1);
 	pchat_limit_entry_t *e;
 	unsigned int n;

@@ -72,4 +72,18 @@ extern int pchat_post_batch_size;
 extern int pchat_max_infos_per_second;
 extern int pchat_max_infos_burst;
 
+/* FNV-1a over bytes taken as unsigned, continuing from h (start with
+ * PCHAT_FNV1A_SEED): keys may be binary or non-ASCII, and the core's string
+ * hashes shift signed chars, which is undefined for bytes above 0x7f. */
+#define PCHAT_FNV1A_SEED 2166136261u
+static inline unsigned int pchat_fnv1a(unsigned int h, const void *key, int len)
+{
+	const unsigned char *p = (const unsigned char *)key;
+	int i;
+
+	for(i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
 #endif

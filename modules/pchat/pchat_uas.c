@@ -200,6 +200,17 @@ static void pchat_warning(struct sip_msg *msg, const char *text)
 	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
 }
 
+/* 503 Service Unavailable with Retry-After (seconds) and, when why is set,
+ * a Warning saying which bound or outage it is. */
+static int pchat_reply_busy(
+		struct sip_msg *msg, const char *why, unsigned int retry)
+{
+	if(why)
+		pchat_warning(msg, why);
+	pchat_reply_hdr(msg, "Retry-After: %u", retry);
+	return pchat_reply(msg, 503, "Service Unavailable");
+}
+
 /* The URI a chat INVITE claims to act for. Behind a front-end
  * (use_asserted_identity set) the front-end has authenticated the client
  * and says who it is in P-Asserted-Identity; the chat node only accepts
@@ -261,8 +272,7 @@ static int pchat_invite_policy(struct sip_msg *msg, str *user)
 
 	rc = pchat_policy_enabled(user, &enabled);
 	if(rc == PCHAT_STORE_UNAVAILABLE) {
-		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-		pchat_reply(msg, 503, "Service Unavailable");
+		pchat_reply_busy(msg, NULL, pchat_retry_after);
 		return 0;
 	}
 	if(rc != PCHAT_STORE_OK) {
@@ -306,9 +316,7 @@ static int pchat_refuse_session(struct sip_msg *msg, pchat_session_refusal_t why
 		case PCHAT_SESSION_NODE_FULL:
 			snprintf(text, sizeof(text), "max_sessions (%d) reached on this node",
 					pchat_max_sessions);
-			pchat_warning(msg, text);
-			pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-			return pchat_reply(msg, 503, "Service Unavailable");
+			return pchat_reply_busy(msg, text, pchat_retry_after);
 		case PCHAT_SESSION_USER_FULL:
 			snprintf(text, sizeof(text),
 					"max_sessions_per_user (%d) reached for this user",
@@ -414,9 +422,8 @@ static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
 {
 	if(!pchat_writer_reserve()) {
 		pchat_post_free(p);
-		pchat_warning(msg, "the post queue is full");
-		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-		return pchat_reply(msg, 503, "Service Unavailable");
+		return pchat_reply_busy(
+				msg, "the post queue is full", pchat_retry_after);
 	}
 	if(_pchat_tmb.t_suspend(msg, &p->t_hash, &p->t_label) != 0) {
 		pchat_writer_unreserve();
@@ -431,32 +438,31 @@ static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
  * transaction may be gone (tm's fr_timer answered it): then none. */
 static void pchat_post_answer(pchat_post_t *p)
 {
-	static str ok = str_init("OK"), down = str_init("Service Unavailable"),
-			   fail = str_init("Server Internal Error"),
-			   gone = str_init("Not Found");
 	struct cell *t;
 	char hdr[128];
-	str h = {hdr, 0};
+	str reason, h = {hdr, 0};
+	int code;
 
 	if(_pchat_tmb.t_lookup_ident(&t, p->t_hash, p->t_label) < 0) {
 		LM_INFO("post %lld answered already (writer too slow)\n", p->seq);
 		return;
 	}
 	if(p->rc == PCHAT_STORE_OK) {
-		_pchat_tmb.t_reply_with_body(t, 200, &ok, NULL, NULL, NULL);
+		code = 200;
+		reason = (str)str_init("OK");
 	} else if(p->rc == PCHAT_STORE_UNAVAILABLE) {
+		code = 503;
+		reason = (str)str_init("Service Unavailable");
 		h.len = snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
 				pchat_retry_after);
-		_pchat_tmb.t_reply_with_body(t, 503, &down, NULL, &h, NULL);
-	} else if(p->gone) {
-		h.len = snprintf(hdr, sizeof(hdr),
-				"Warning: 399 pchat \"no such room\"\r\n");
-		_pchat_tmb.t_reply_with_body(t, 404, &gone, NULL, &h, NULL);
 	} else {
-		h.len = snprintf(hdr, sizeof(hdr),
-				"Warning: 399 pchat \"the message could not be stored\"\r\n");
-		_pchat_tmb.t_reply_with_body(t, 500, &fail, NULL, &h, NULL);
+		code = p->gone ? 404 : 500;
+		reason = p->gone ? (str)str_init("Not Found")
+						 : (str)str_init("Server Internal Error");
+		h.len = snprintf(hdr, sizeof(hdr), "Warning: 399 pchat \"%s\"\r\n",
+				p->gone ? "no such room" : "the message could not be stored");
 	}
+	_pchat_tmb.t_reply_with_body(t, code, &reason, NULL, h.len ? &h : NULL, NULL);
 	_pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
 }
 
@@ -516,8 +522,7 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 	 * before it stands, so its replies and notices go out after the SIP
 	 * answer (never a join that no one hears of) */
 	if(rc == PCHAT_CMD_UNAVAILABLE) {
-		pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after);
-		pchat_reply(msg, 503, "Service Unavailable");
+		pchat_reply_busy(msg, NULL, pchat_retry_after);
 	} else if(rc != PCHAT_CMD_OK) {
 		pchat_reply(msg, 500, "Server Internal Error");
 	} else if(job->ctx.sip_code) {
@@ -595,9 +600,7 @@ static int pchat_refuse_info(struct sip_msg *msg, unsigned int wait)
 	snprintf(text, sizeof(text),
 			"max_infos_per_second (%d, burst %d) exceeded by this session",
 			pchat_max_infos_per_second, pchat_max_infos_burst);
-	pchat_warning(msg, text);
-	pchat_reply_hdr(msg, "Retry-After: %u", wait);
-	return pchat_reply(msg, 503, "Service Unavailable");
+	return pchat_reply_busy(msg, text, wait);
 }
 
 /* In-dialog request for a known session; the session's slot is locked on

@@ -237,12 +237,7 @@ unsigned int pchat_db_errno(void)
 
 pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->search_limit = 999;
-	cfg->message_size_limit = 512;
-	cfg->story_size_limit = 4096;
-	cfg->default_chat_history = 30;
-	cfg->participant_update_limit = 75;
+	pchat_server_config_defaults(cfg);
 	snprintf(cfg->root_category_guid, sizeof(cfg->root_category_guid), "%s",
 			"c0ffee00-0000-4000-8000-000000000000");
 	snprintf(cfg->db_version, sizeof(cfg->db_version), "%s", "pchat-6");

@@ -24,6 +24,21 @@ def _lock_room_row(mariadb, room_id):
     return proc
 
 
+def _unlock(locker):
+    """Ends _lock_room_row's transaction: the writer goes on."""
+    locker.stdin.write("ROLLBACK;\n")
+    locker.stdin.close()
+    locker.wait(timeout=10)
+
+
+def _wait_queued(kam, n):
+    """Until n posts wait for (or are in) the writer's commit."""
+    deadline = time.monotonic() + 10
+    while _status(kam, "posts_queued") < n:
+        assert time.monotonic() < deadline, "the posts never reached the writer's queue"
+        time.sleep(0.02)
+
+
 def _in_thread(fn):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("r", fn()), daemon=True)
@@ -53,9 +68,7 @@ def test_a_post_waiting_on_a_lock_holds_up_no_one_else(instance, mariadb):
         assert time.monotonic() - start < 5
         assert "r" not in out
     finally:
-        locker.stdin.write("ROLLBACK;\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
+        _unlock(locker)
     t.join(timeout=20)
     assert out["r"].status == 200
     got = a.wait_message(room1)
@@ -87,16 +100,11 @@ def test_posts_queued_behind_a_commit_share_the_next_one(instance, mariadb):
         time.sleep(0.5)
         rest = [_in_thread(lambda p=p, i=i: p.post(room, f"queued-{i}", timeout=30))
                 for i, p in enumerate(posters[1:])]
-        deadline = time.monotonic() + 10
-        while _status(kam, "posts_queued") < 21:
-            assert time.monotonic() < deadline, "the posts never reached the writer's queue"
-            time.sleep(0.05)
+        _wait_queued(kam, 21)
         assert "r" not in out0 and not any("r" in o for _, o in rest)
         before = _commits(mariadb)
     finally:
-        locker.stdin.write("ROLLBACK;\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
+        _unlock(locker)
     first.join(timeout=20)
     for t, _ in rest:
         t.join(timeout=20)
@@ -163,17 +171,12 @@ def test_a_full_post_queue_answers_503_with_retry_after(instance, mariadb):
     try:
         held = [_in_thread(lambda p=p, i=i: p.post(room, f"held-{i}", timeout=30))
                 for i, p in enumerate(posters[:2])]
-        deadline = time.monotonic() + 10
-        while _status(kam, "posts_queued") < 2:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_queued(kam, 2)
         refused = [p.post(room, "one too many", timeout=10) for p in posters[2:]]
         assert [r.status for r in refused] == [503, 503]
         assert all(r.header("Retry-After") for r in refused)
     finally:
-        locker.stdin.write("ROLLBACK;\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
+        _unlock(locker)
     for t, _ in held:
         t.join(timeout=20)
     assert [o["r"].status for _, o in held] == [200, 200]
@@ -198,15 +201,10 @@ def test_a_post_whose_room_is_removed_before_its_commit_is_answered_404(instance
         time.sleep(0.3)
         tb, ob = _in_thread(lambda: b.post(room_b, "b", timeout=30))
         tc, oc = _in_thread(lambda: c.post(room_c, "c", timeout=30))
-        deadline = time.monotonic() + 10
-        while _status(kam, "posts_queued") < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        _wait_queued(kam, 3)
         mariadb.sql(f"DELETE FROM pchat_node WHERE id = {rid_b}", db="pchat")
     finally:
-        locker.stdin.write("ROLLBACK;\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
+        _unlock(locker)
     for t in (ta, tb, tc):
         t.join(timeout=20)
     assert oa["r"].status == 200
@@ -240,15 +238,10 @@ def test_one_batch_numbers_posts_in_many_rooms(instance, mariadb):
         for p, (_, room, _) in zip(posters, rooms):
             for n in range(2):
                 outs.append(_in_thread(lambda p=p, room=room, n=n: p.post(room, f"x{n}", timeout=30)))
-                deadline = time.monotonic() + 10
-                while _status(kam, "posts_queued") < len(outs) + 1:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.02)
+                _wait_queued(kam, len(outs) + 1)
         before = _commits(mariadb)
     finally:
-        locker.stdin.write("ROLLBACK;\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
+        _unlock(locker)
     t0.join(timeout=20)
     for t, _ in outs:
         t.join(timeout=20)
