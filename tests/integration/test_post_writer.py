@@ -254,3 +254,28 @@ def test_one_batch_numbers_posts_in_many_rooms(instance, mariadb):
         want = (["earlier"] if i < 5 else []) + ["x0", "x1"]
         assert [c for _, c in rows] == want
         assert [int(s) for s, _ in rows] == list(range(1, len(want) + 1))
+
+
+def test_post_batch_size_bounds_the_posts_of_one_commit(instance, mariadb):
+    """post_batch_size=2: six posts queued behind a locked commit take three
+    more commits, not one."""
+    kam, user = instance(PCHAT_POST_BATCH_SIZE="2")
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in range(7)]
+    for p in posters:
+        p.join(room)
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=30))
+        time.sleep(0.3)
+        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"q{i}", timeout=30))
+                for i, p in enumerate(posters[1:])]
+        _wait_queued(kam, 7)
+        before = _commits(mariadb)
+    finally:
+        _unlock(locker)
+    first.join(timeout=20)
+    for t, _ in rest:
+        t.join(timeout=20)
+    assert [o["r"].status for _, o in [(first, out0)] + rest] == [200] * 7
+    assert _commits(mariadb) - before >= 4, "first alone, then 3 batches of 2"
