@@ -36,6 +36,7 @@
 #include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
+#include "pchat_worker.h"
 #include "pchat_writer.h"
 
 MODULE_VERSION
@@ -64,6 +65,9 @@ int pchat_max_sessions_per_conn = 64;
  * takes at most post_batch_size of them */
 int pchat_post_queue_size = 20000;
 int pchat_post_batch_size = 500;
+/* a stuck query holds one of them; sessions served one command at a time */
+int pchat_store_workers = 4;
+int pchat_store_queue_size = 2000;
 /* far above a client's sign-in (getserverinfo, bjoin of every room,
  * a history request per room) and its typing; a flood is bounded */
 int pchat_max_infos_per_second = 20;
@@ -120,6 +124,8 @@ static param_export_t pchat_params[] = {
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
 	{"post_queue_size", PARAM_INT, &pchat_post_queue_size},
 	{"post_batch_size", PARAM_INT, &pchat_post_batch_size},
+	{"store_workers", PARAM_INT, &pchat_store_workers},
+	{"store_queue_size", PARAM_INT, &pchat_store_queue_size},
 	{"max_infos_per_second", PARAM_INT, &pchat_max_infos_per_second},
 	{"max_infos_burst", PARAM_INT, &pchat_max_infos_burst},
 	{0, 0, 0}
@@ -187,6 +193,12 @@ static int pchat_mod_init(void)
 		LM_ERR("post_queue_size and post_batch_size must be >= 1\n");
 		return -1;
 	}
+	if(pchat_store_workers < 0 || pchat_store_workers > 64
+			|| pchat_store_queue_size < 1) {
+		LM_ERR("store_workers must be 0-64 (0: the SIP readers query the "
+			   "store) and store_queue_size >= 1\n");
+		return -1;
+	}
 	if(pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(
 					   pchat_post_queue_size, pchat_post_batch_size)
@@ -229,7 +241,9 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		return pchat_writer_start();
+		if(pchat_writer_start() < 0)
+			return -1;
+		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;

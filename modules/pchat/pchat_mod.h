@@ -23,7 +23,7 @@
  *               pchat_writer (the post writer process)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
- *               pchat_fanout
+ *               pchat_fanout, pchat_worker (the store workers)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_provision, pchat_sipreply (SIP);
  *               pchat_admin*, pchat_rpc,
@@ -67,6 +67,10 @@ extern int pchat_max_sessions_per_user;
 extern int pchat_max_sessions_per_conn;
 extern int pchat_post_queue_size;
 extern int pchat_post_batch_size;
+/* Processes that run the commands which wait for MySQL (0: the SIP
+ * readers run them) and the bound of their queue. */
+extern int pchat_store_workers;
+extern int pchat_store_queue_size;
 /* Client INFOs per second per session (token bucket of max_infos_burst
  * kept with the session; 0: no bound); past it SIP 503 + Retry-After. */
 extern int pchat_max_infos_per_second;

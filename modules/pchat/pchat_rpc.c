@@ -22,6 +22,7 @@
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_rpc.h"
+#include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_session.h"
 #include "pchat_uas.h"
@@ -115,6 +116,9 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			pchat_max_infos_per_second, "max_infos_burst",
 			pchat_max_infos_burst, "infos_limited",
 			(unsigned int)pchat_uas_infos_limited());
+	rpc->struct_add(th, "ddd", "store_workers", pchat_store_workers,
+			"store_jobs_queued", pchat_worker_queued(), "store_queue_size",
+			pchat_store_queue_size);
 }
 
 /* clang-format off */

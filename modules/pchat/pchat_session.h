@@ -65,6 +65,7 @@ typedef struct pchat_session
 	time_t expires;    /* last refresh + interval */
 	unsigned int sent; /* requests we sent in this dialog */
 	pchat_rate_t info_rate; /* the client's INFOs (max_infos_per_second) */
+	unsigned int jobs; /* its commands queued for or in a store worker */
 	struct pchat_session *next;
 	struct pchat_session *prev;
 } pchat_session_t;

@@ -16,6 +16,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
@@ -65,4 +66,81 @@ int pchat_newtran(struct sip_msg *msg)
 				msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s, ret);
 	return ret < 0 ? -1 : (ret == 0 ? 0 : 1);
+}
+
+void pchat_answer_set(pchat_answer_t *a, int code, const char *reason)
+{
+	a->code = code;
+	snprintf(a->reason, sizeof(a->reason), "%s", reason);
+	a->hlen = 0;
+}
+
+void pchat_answer_hdr(pchat_answer_t *a, const char *fmt, ...)
+{
+	int room = (int)sizeof(a->hdrs) - a->hlen, len;
+	va_list ap;
+
+	va_start(ap, fmt);
+	len = vsnprintf(a->hdrs + a->hlen, room, fmt, ap);
+	va_end(ap);
+	if(len < 0 || len + 2 >= room)
+		return; /* dropped whole: a header is never cut */
+	a->hdrs[a->hlen + len] = '\r';
+	a->hdrs[a->hlen + len + 1] = '\n';
+	a->hlen += len + 2;
+}
+
+void pchat_warning_text(char *clean, int size, const char *text)
+{
+	unsigned char c;
+	int i;
+
+	/* a quoted-string of printable ASCII: no quotes, backslashes or
+	 * control characters, and no UTF-8 sequence cut by the bound */
+	for(i = 0; text[i] && i < size - 1; i++) {
+		c = (unsigned char)text[i];
+		clean[i] = (c == '"' || c == '\\' || c < 0x20 || c > 0x7e) ? '\''
+																   : (char)c;
+	}
+	clean[i] = '\0';
+}
+
+void pchat_answer_warning(pchat_answer_t *a, const char *text)
+{
+	char clean[200];
+
+	pchat_warning_text(clean, sizeof(clean), text);
+	pchat_answer_hdr(a, "Warning: 399 pchat \"%s\"", clean);
+}
+
+void pchat_answer_busy(pchat_answer_t *a, const char *why, unsigned int retry)
+{
+	pchat_answer_set(a, 503, "Service Unavailable");
+	if(why)
+		pchat_answer_warning(a, why);
+	pchat_answer_hdr(a, "Retry-After: %u", retry);
+}
+
+int pchat_answer_msg(struct sip_msg *msg, pchat_answer_t *a)
+{
+	if(a->hlen > 0 && add_lump_rpl(msg, a->hdrs, a->hlen, LUMP_RPL_HDR) == 0)
+		LM_ERR("cannot add the headers of a %d reply\n", a->code);
+	return pchat_reply(msg, a->code, a->reason);
+}
+
+int pchat_answer_suspended(
+		pchat_answer_t *a, unsigned int t_hash, unsigned int t_label)
+{
+	struct cell *t;
+	str reason = {a->reason, (int)strlen(a->reason)};
+	str h = {a->hdrs, a->hlen};
+
+	if(_pchat_tmb.t_lookup_ident(&t, t_hash, t_label) < 0)
+		return -1;
+	if(_pchat_tmb.t_reply_with_body(
+			   t, a->code, &reason, NULL, h.len ? &h : NULL, NULL)
+			< 0)
+		LM_ERR("cannot send the %d answer of a suspended request\n", a->code);
+	_pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
+	return 0;
 }

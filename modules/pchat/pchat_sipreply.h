@@ -11,7 +11,7 @@
  * version.
  */
 /* Entry layer (SIP side): stateful replies shared by pchat_uas.c and
- * pchat_provision.c. */
+ * pchat_provision.c, and answers to requests suspended in tm. */
 
 #ifndef _PCHAT_SIPREPLY_H_
 #define _PCHAT_SIPREPLY_H_
@@ -26,5 +26,31 @@
 int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...);
 int pchat_reply(struct sip_msg *msg, int code, char *reason);
 int pchat_newtran(struct sip_msg *msg);
+
+/* A SIP answer decided apart from sending it: to the request in hand, or
+ * later, from any process, to a request suspended in tm (a post waiting
+ * for the writer, a command run by a store worker). */
+typedef struct pchat_answer
+{
+	int code;
+	char reason[64];
+	int hlen;
+	char hdrs[512]; /* header lines, each with CRLF */
+} pchat_answer_t;
+
+void pchat_answer_set(pchat_answer_t *a, int code, const char *reason);
+/* Appends one header line (no CRLF); what does not fit is dropped. */
+void pchat_answer_hdr(pchat_answer_t *a, const char *fmt, ...);
+/* text made a safe quoted-string (at most size - 1 bytes). */
+void pchat_warning_text(char *clean, int size, const char *text);
+/* Warning: 399 pchat "text", the text made a safe quoted-string. */
+void pchat_answer_warning(pchat_answer_t *a, const char *text);
+/* 503 with Retry-After (seconds) and, when why is set, a Warning. */
+void pchat_answer_busy(pchat_answer_t *a, const char *why, unsigned int retry);
+/* Answers msg (returns 1, as pchat_reply). */
+int pchat_answer_msg(struct sip_msg *msg, pchat_answer_t *a);
+/* Answers a suspended request; -1 when tm has answered it already. */
+int pchat_answer_suspended(
+		pchat_answer_t *a, unsigned int t_hash, unsigned int t_label);
 
 #endif

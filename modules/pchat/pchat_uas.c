@@ -47,6 +47,7 @@
 #include "pchat_send.h"
 #include "pchat_session.h"
 #include "pchat_sipreply.h"
+#include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_uas.h"
 #include "pchat_xccos.h"
@@ -54,6 +55,8 @@
 #define PCHAT_ALLOW "INVITE, ACK, BYE, CANCEL, INFO, UPDATE, OPTIONS"
 
 static counter_handle_t _pchat_infos_limited;
+
+static void pchat_uas_run_job(pchat_job_t *j);
 
 int pchat_uas_init(void)
 {
@@ -63,6 +66,11 @@ int pchat_uas_init(void)
 		LM_ERR("cannot register the infos_limited counter\n");
 		return -1;
 	}
+	if(pchat_store_workers > 0
+			&& pchat_worker_mod_init(pchat_store_workers,
+					   pchat_store_queue_size, pchat_uas_run_job)
+					   < 0)
+		return -1;
 	return 0;
 }
 
@@ -189,14 +197,8 @@ static pchat_uri_t *pchat_match_request(struct sip_msg *msg)
 static void pchat_warning(struct sip_msg *msg, const char *text)
 {
 	char clean[200];
-	int i;
 
-	/* a quoted-string: no quotes, backslashes or control characters */
-	for(i = 0; text[i] && i < (int)sizeof(clean) - 1; i++)
-		clean[i] = (text[i] == '"' || text[i] == '\\' || text[i] < 0x20)
-						   ? '\''
-						   : text[i];
-	clean[i] = '\0';
+	pchat_warning_text(clean, sizeof(clean), text);
 	pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", clean);
 }
 
@@ -205,10 +207,10 @@ static void pchat_warning(struct sip_msg *msg, const char *text)
 static int pchat_reply_busy(
 		struct sip_msg *msg, const char *why, unsigned int retry)
 {
-	if(why)
-		pchat_warning(msg, why);
-	pchat_reply_hdr(msg, "Retry-After: %u", retry);
-	return pchat_reply(msg, 503, "Service Unavailable");
+	pchat_answer_t a;
+
+	pchat_answer_busy(&a, why, retry);
+	return pchat_answer_msg(msg, &a);
 }
 
 /* The URI a chat INVITE claims to act for. Behind a front-end
@@ -412,8 +414,38 @@ typedef struct pchat_info_job
 {
 	pchat_session_ref_t ref;
 	pchat_cmd_ctx_t ctx;
+	unsigned int queued; /* the session's commands in the store workers */
 	char user[256];
 } pchat_info_job_t;
+
+/* Called with the session's slot locked. */
+static void pchat_info_job_fill(pchat_info_job_t *job, pchat_session_t *s)
+{
+	memset(&job->ctx, 0, sizeof(job->ctx));
+	job->ref.hid = s->hid;
+	job->ref.id = s->id;
+	job->queued = s->jobs;
+	job->ctx.sess_hid = s->hid;
+	job->ctx.sess_id = s->id;
+	job->ctx.invited = s->uri;
+	job->ctx.user.len = s->user.len < (int)sizeof(job->user)
+								? s->user.len
+								: (int)sizeof(job->user);
+	memcpy(job->user, s->user.s, job->ctx.user.len);
+	job->ctx.user.s = job->user;
+}
+
+/* A store worker took or finished one of the session's commands. */
+static void pchat_info_job_count(pchat_session_ref_t *ref, int add)
+{
+	pchat_session_t *s = pchat_session_get(ref);
+
+	if(s == NULL)
+		return;
+	if(add > 0 || s->jobs > 0)
+		s->jobs += add;
+	pchat_session_release(s);
+}
 
 
 /* A lone post: the INFO waits (suspended in tm) for the writer's commit,
@@ -438,32 +470,20 @@ static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
  * transaction may be gone (tm's fr_timer answered it): then none. */
 static void pchat_post_answer(pchat_post_t *p)
 {
-	struct cell *t;
-	char hdr[128];
-	str reason, h = {hdr, 0};
-	int code;
+	pchat_answer_t a;
 
-	if(_pchat_tmb.t_lookup_ident(&t, p->t_hash, p->t_label) < 0) {
-		LM_INFO("post %lld answered already (writer too slow)\n", p->seq);
-		return;
-	}
 	if(p->rc == PCHAT_STORE_OK) {
-		code = 200;
-		reason = (str)str_init("OK");
+		pchat_answer_set(&a, 200, "OK");
 	} else if(p->rc == PCHAT_STORE_UNAVAILABLE) {
-		code = 503;
-		reason = (str)str_init("Service Unavailable");
-		h.len = snprintf(hdr, sizeof(hdr), "Retry-After: %d\r\n",
-				pchat_retry_after);
+		pchat_answer_busy(&a, NULL, pchat_retry_after);
 	} else {
-		code = p->gone ? 404 : 500;
-		reason = p->gone ? (str)str_init("Not Found")
-						 : (str)str_init("Server Internal Error");
-		h.len = snprintf(hdr, sizeof(hdr), "Warning: 399 pchat \"%s\"\r\n",
-				p->gone ? "no such room" : "the message could not be stored");
+		pchat_answer_set(&a, p->gone ? 404 : 500,
+				p->gone ? "Not Found" : "Server Internal Error");
+		pchat_answer_warning(&a, p->gone ? "no such room"
+										 : "the message could not be stored");
 	}
-	_pchat_tmb.t_reply_with_body(t, code, &reason, NULL, h.len ? &h : NULL, NULL);
-	_pchat_tmb.t_sett(T_UNDEFINED, T_BR_UNDEFINED);
+	if(pchat_answer_suspended(&a, p->t_hash, p->t_label) < 0)
+		LM_INFO("post %lld answered already (writer too slow)\n", p->seq);
 }
 
 /* The writer's doorbell rang: answer the committed posts and send their
@@ -483,66 +503,192 @@ void pchat_uas_posts_done(void)
 	pchat_writer_done_unlock();
 }
 
-static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
+/* Checks and parses an INFO's envelope: 0, or -1 with the refusal in a. */
+static int pchat_info_parse(pchat_info_job_t *job, str *body,
+		pchat_xccos_env_t *env, pchat_answer_t *a)
 {
-	pchat_xccos_env_t env;
-	pchat_xbuf_t out;
-	pchat_session_t *s;
 	const char *why = NULL;
-	pchat_xccos_err_t perr;
-	pchat_cmd_rc_t rc;
-	str body;
 	char big[96];
 
-	body.s = get_body(msg);
-	body.len = body.s ? msg->len - (int)(body.s - msg->buf) : 0;
-	if(body.len > pchat_max_body) {
+	if(body->len > pchat_max_body) {
 		snprintf(big, sizeof(big), "XCCOS body of %d bytes exceeds %d",
-				body.len, pchat_max_body);
-		pchat_warning(msg, big);
-		return pchat_reply(msg, 413, "Request Entity Too Large");
+				body->len, pchat_max_body);
+		pchat_answer_set(a, 413, "Request Entity Too Large");
+		pchat_answer_warning(a, big);
+		return -1;
 	}
-	perr = pchat_xccos_parse(body.s, body.len, pchat_max_body, &env, &why);
-	if(perr != PCHAT_XCCOS_OK) {
+	if(pchat_xccos_parse(body->s, body->len, pchat_max_body, env, &why)
+			!= PCHAT_XCCOS_OK) {
 		LM_INFO("bad XCCOS from %.*s: %s\n", job->ctx.user.len,
 				job->ctx.user.s, why ? why : "?");
-		pchat_warning(msg, why ? why : "malformed XCCOS envelope");
-		return pchat_reply(msg, 400, "Bad Request");
+		pchat_answer_set(a, 400, "Bad Request");
+		pchat_answer_warning(a, why ? why : "malformed XCCOS envelope");
+		return -1;
 	}
-	pchat_xbuf_init(&out);
+	return 0;
+}
+
+static pchat_cmd_rc_t pchat_info_exec(
+		pchat_info_job_t *job, pchat_xccos_env_t *env, pchat_xbuf_t *out)
+{
+	pchat_cmd_rc_t rc;
+
+	pchat_xbuf_init(out);
 	job->ctx.sip_code = 0;
 	job->ctx.may_defer = 1;
-	rc = pchat_cmd_execute(&job->ctx, &env, &out);
-	pchat_xccos_free(&env);
-	if(rc == PCHAT_CMD_OK && job->ctx.post) {
-		pchat_xbuf_free(&out);
-		return pchat_post_defer(msg, job->ctx.post);
-	}
-	/* an envelope is not undone when a later message fails: what ran
-	 * before it stands, so its replies and notices go out after the SIP
-	 * answer (never a join that no one hears of) */
-	if(rc == PCHAT_CMD_UNAVAILABLE) {
-		pchat_reply_busy(msg, NULL, pchat_retry_after);
-	} else if(rc != PCHAT_CMD_OK) {
-		pchat_reply(msg, 500, "Server Internal Error");
-	} else if(job->ctx.sip_code) {
-		pchat_warning(msg, job->ctx.sip_warning);
-		pchat_reply(msg, job->ctx.sip_code, job->ctx.sip_reason);
-	} else {
-		pchat_reply(msg, 200, "OK");
-	}
+	rc = pchat_cmd_execute(&job->ctx, env, out);
+	pchat_xccos_free(env);
+	return rc;
+}
 
-	if(out.len > 0) {
-		body.s = out.s;
-		body.len = out.len;
+/* The SIP answer to an envelope that ran. An envelope is not undone when a
+ * later message fails: what ran before it stands, so its replies and
+ * notices go out after the answer (never a join that no one hears of). */
+static void pchat_info_answer(
+		pchat_answer_t *a, pchat_cmd_rc_t rc, pchat_cmd_ctx_t *ctx)
+{
+	if(rc == PCHAT_CMD_UNAVAILABLE) {
+		pchat_answer_busy(a, NULL, pchat_retry_after);
+	} else if(rc != PCHAT_CMD_OK) {
+		pchat_answer_set(a, 500, "Server Internal Error");
+	} else if(ctx->sip_code) {
+		pchat_answer_set(a, ctx->sip_code, ctx->sip_reason);
+		pchat_answer_warning(a, ctx->sip_warning);
+	} else {
+		pchat_answer_set(a, 200, "OK");
+	}
+}
+
+/* After the answer: the reply envelope to the client, notices to rooms. */
+static void pchat_info_after(pchat_info_job_t *job, pchat_xbuf_t *out)
+{
+	pchat_session_t *s;
+	str body;
+
+	if(out->len > 0) {
+		body.s = out->s;
+		body.len = out->len;
 		s = pchat_session_get(&job->ref);
 		if(s) {
 			pchat_send_info(s, &body);
 			pchat_session_release(s);
 		}
 	}
-	pchat_xbuf_free(&out);
+	pchat_xbuf_free(out);
 	pchat_cmd_flush(&job->ctx);
+}
+
+/* A post a store worker ran (it was queued behind the session's other
+ * commands): to the writer, with the INFO the reader suspended. */
+static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
+{
+	pchat_answer_t a;
+
+	if(!pchat_writer_reserve()) {
+		pchat_post_free(p);
+		pchat_answer_busy(&a, "the post queue is full", pchat_retry_after);
+		pchat_answer_suspended(&a, j->t_hash, j->t_label);
+		return;
+	}
+	p->t_hash = j->t_hash;
+	p->t_label = j->t_label;
+	pchat_writer_submit(p);
+}
+
+/* A store worker runs one INFO's envelope (pchat_worker.h). */
+static void pchat_uas_run_job(pchat_job_t *j)
+{
+	pchat_session_ref_t ref = {j->sess_hid, j->sess_id};
+	pchat_info_job_t job;
+	pchat_session_t *s;
+	pchat_xccos_env_t env;
+	pchat_answer_t a;
+	pchat_xbuf_t out;
+	pchat_cmd_rc_t rc;
+
+	s = pchat_session_get(&ref);
+	if(s == NULL) {
+		pchat_answer_set(&a, 481, "Call/Transaction Does Not Exist");
+		pchat_answer_suspended(&a, j->t_hash, j->t_label);
+		return;
+	}
+	pchat_info_job_fill(&job, s);
+	pchat_session_release(s);
+	if(pchat_info_parse(&job, &j->body, &env, &a) < 0) {
+		pchat_answer_suspended(&a, j->t_hash, j->t_label);
+	} else {
+		rc = pchat_info_exec(&job, &env, &out);
+		if(rc == PCHAT_CMD_OK && job.ctx.post) {
+			pchat_xbuf_free(&out);
+			pchat_job_post(j, job.ctx.post);
+		} else {
+			pchat_info_answer(&a, rc, &job.ctx);
+			if(pchat_answer_suspended(&a, j->t_hash, j->t_label) < 0)
+				LM_INFO("a command of session %u was answered already (store "
+						"worker too slow)\n",
+						j->sess_id);
+			pchat_info_after(&job, &out);
+		}
+	}
+	pchat_info_job_count(&ref, -1);
+}
+
+/* The INFO waits (suspended in tm) for a store worker. */
+static int pchat_info_to_worker(
+		struct sip_msg *msg, pchat_info_job_t *job, str *body)
+{
+	pchat_job_t *j;
+
+	if(!pchat_worker_reserve())
+		return pchat_reply_busy(msg,
+				"the store workers' queue is full (store_queue_size)",
+				pchat_retry_after);
+	j = pchat_job_new(job->ref.hid, job->ref.id, body);
+	if(j == NULL || _pchat_tmb.t_suspend(msg, &j->t_hash, &j->t_label) != 0) {
+		pchat_worker_unreserve();
+		if(j)
+			pchat_job_free(j);
+		return pchat_reply(msg, 500, "Server Internal Error");
+	}
+	/* counted before a worker can take it and count it down */
+	pchat_info_job_count(&job->ref, 1);
+	pchat_worker_submit(j);
+	return 1;
+}
+
+/* A post alone in its envelope needs no store in the reader (the room's
+ * answer is cached); all else may wait for MySQL. */
+static int pchat_info_is_lone_post(pchat_xccos_env_t *env)
+{
+	return env->nmsgs == 1 && env->msgs[0].kind == PCHAT_XMSG_GRPCHAT;
+}
+
+static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
+{
+	pchat_xccos_env_t env;
+	pchat_answer_t a;
+	pchat_xbuf_t out;
+	pchat_cmd_rc_t rc;
+	str body;
+
+	body.s = get_body(msg);
+	body.len = body.s ? msg->len - (int)(body.s - msg->buf) : 0;
+	if(pchat_info_parse(job, &body, &env, &a) < 0)
+		return pchat_answer_msg(msg, &a);
+	/* behind a command of the session in a worker, even a post waits */
+	if(pchat_worker_enabled()
+			&& (job->queued || !pchat_info_is_lone_post(&env))) {
+		pchat_xccos_free(&env);
+		return pchat_info_to_worker(msg, job, &body);
+	}
+	rc = pchat_info_exec(job, &env, &out);
+	if(rc == PCHAT_CMD_OK && job->ctx.post) {
+		pchat_xbuf_free(&out);
+		return pchat_post_defer(msg, job->ctx.post);
+	}
+	pchat_info_answer(&a, rc, &job->ctx);
+	pchat_answer_msg(msg, &a);
+	pchat_info_after(job, &out);
 	return 1;
 }
 
@@ -659,17 +805,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 				pchat_session_release(s);
 				return pchat_refuse_info(msg, wait);
 			}
-			memset(&job.ctx, 0, sizeof(job.ctx));
-			job.ref.hid = s->hid;
-			job.ref.id = s->id;
-			job.ctx.sess_hid = s->hid;
-			job.ctx.sess_id = s->id;
-			job.ctx.invited = s->uri;
-			job.ctx.user.len = s->user.len < (int)sizeof(job.user)
-									   ? s->user.len
-									   : (int)sizeof(job.user);
-			memcpy(job.user, s->user.s, job.ctx.user.len);
-			job.ctx.user.s = job.user;
+			pchat_info_job_fill(&job, s);
 			pchat_session_release(s);
 			return pchat_handle_info(msg, &job);
 		case METHOD_OPTIONS:

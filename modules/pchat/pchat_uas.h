@@ -18,7 +18,7 @@
 
 #include "core/parser/msg_parser.h"
 
-/* mod_init: the counters (pchat:infos_limited). */
+/* mod_init: the counters (pchat:infos_limited), the store workers. */
 int pchat_uas_init(void);
 
 /* How many client INFOs max_infos_per_second refused (pchat.status). */

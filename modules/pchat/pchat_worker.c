@@ -1,0 +1,260 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Delivery layer: the store workers' queue and processes (see
+ * pchat_worker.h). One FIFO; a worker takes the oldest job whose session
+ * no other worker is serving, so a stuck session waits alone. */
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/pt.h"
+#include "core/sr_module.h"
+
+#include "pchat_db.h"
+#include "pchat_worker.h"
+
+typedef struct pchat_worker_shared
+{
+	gen_lock_t lock;
+	pchat_job_t *head, *tail;
+	int places;   /* reserved + queued + running */
+	int sleeping; /* workers waiting on the pipe */
+	/* the session each worker serves (id 0: none) */
+	struct
+	{
+		unsigned int hid, id;
+	} serving[];
+} pchat_worker_shared_t;
+
+static pchat_worker_shared_t *_pk;
+static int _pk_pipe[2] = {-1, -1};
+static int _pk_workers, _pk_max_queue;
+static pchat_job_run_f _pk_run;
+
+pchat_job_t *pchat_job_new(unsigned int hid, unsigned int id, str *body)
+{
+	pchat_job_t *j;
+
+	j = shm_malloc(sizeof(*j) + body->len + 1);
+	if(j == NULL) {
+		SHM_MEM_ERROR;
+		return NULL;
+	}
+	memset(j, 0, sizeof(*j));
+	j->sess_hid = hid;
+	j->sess_id = id;
+	j->body.s = j->data;
+	j->body.len = body->len;
+	memcpy(j->data, body->s, body->len);
+	j->data[body->len] = '\0';
+	return j;
+}
+
+void pchat_job_free(pchat_job_t *j)
+{
+	shm_free(j);
+}
+
+int pchat_worker_enabled(void)
+{
+	return _pk != NULL;
+}
+
+int pchat_worker_reserve(void)
+{
+	int ok;
+
+	if(_pk == NULL)
+		return 0;
+	lock_get(&_pk->lock);
+	ok = _pk->places < _pk_max_queue;
+	if(ok)
+		_pk->places++;
+	lock_release(&_pk->lock);
+	return ok;
+}
+
+void pchat_worker_unreserve(void)
+{
+	lock_get(&_pk->lock);
+	_pk->places--;
+	lock_release(&_pk->lock);
+}
+
+void pchat_worker_submit(pchat_job_t *j)
+{
+	int wake;
+
+	j->next = NULL;
+	lock_get(&_pk->lock);
+	if(_pk->tail)
+		_pk->tail->next = j;
+	else
+		_pk->head = j;
+	_pk->tail = j;
+	wake = _pk->sleeping > 0;
+	lock_release(&_pk->lock);
+	if(wake && write(_pk_pipe[1], "j", 1) < 0 && errno != EAGAIN)
+		LM_ERR("cannot wake a store worker: %s\n", strerror(errno));
+}
+
+int pchat_worker_queued(void)
+{
+	int n;
+
+	if(_pk == NULL)
+		return 0;
+	lock_get(&_pk->lock);
+	n = _pk->places;
+	lock_release(&_pk->lock);
+	return n;
+}
+
+/* --- the worker processes -------------------------------------------- */
+
+static int pchat_worker_is_served(pchat_job_t *j)
+{
+	int i;
+
+	for(i = 0; i < _pk_workers; i++)
+		if(_pk->serving[i].id == j->sess_id
+				&& _pk->serving[i].hid == j->sess_hid)
+			return 1;
+	return 0;
+}
+
+/* The oldest job of a session no worker serves, now served by worker w;
+ * NULL (and counted as sleeping) when there is none. */
+static pchat_job_t *pchat_worker_take(int w)
+{
+	pchat_job_t *j, *prev = NULL;
+
+	lock_get(&_pk->lock);
+	for(j = _pk->head; j && pchat_worker_is_served(j); j = j->next)
+		prev = j;
+	if(j) {
+		if(prev)
+			prev->next = j->next;
+		else
+			_pk->head = j->next;
+		if(_pk->tail == j)
+			_pk->tail = prev;
+		j->next = NULL;
+		_pk->serving[w].hid = j->sess_hid;
+		_pk->serving[w].id = j->sess_id;
+	} else {
+		_pk->sleeping++;
+	}
+	lock_release(&_pk->lock);
+	return j;
+}
+
+static void pchat_worker_done(int w)
+{
+	lock_get(&_pk->lock);
+	_pk->serving[w].hid = _pk->serving[w].id = 0;
+	_pk->places--;
+	/* jobs of the session just served may wait behind it */
+	if(_pk->head && _pk->sleeping > 0
+			&& write(_pk_pipe[1], "j", 1) < 0 && errno != EAGAIN)
+		LM_ERR("cannot wake a store worker: %s\n", strerror(errno));
+	lock_release(&_pk->lock);
+}
+
+static void pchat_worker_wait(void)
+{
+	struct pollfd pfd = {.fd = _pk_pipe[0], .events = POLLIN};
+	char c;
+
+	/* one byte per wake-up: a burst of jobs wakes as many workers */
+	if(poll(&pfd, 1, 1000) > 0 && read(_pk_pipe[0], &c, 1) < 0
+			&& errno != EAGAIN)
+		LM_ERR("store worker: %s\n", strerror(errno));
+	lock_get(&_pk->lock);
+	_pk->sleeping--;
+	lock_release(&_pk->lock);
+}
+
+static void pchat_worker_loop(int w)
+{
+	pchat_job_t *j;
+
+	for(;;) {
+		cfg_update();
+		j = pchat_worker_take(w);
+		if(j == NULL) {
+			pchat_worker_wait();
+			continue;
+		}
+		_pk_run(j);
+		pchat_job_free(j);
+		pchat_worker_done(w);
+	}
+}
+
+int pchat_worker_mod_init(int workers, int max_queue, pchat_job_run_f run)
+{
+	if(workers == 0)
+		return 0;
+	_pk_workers = workers;
+	_pk_max_queue = max_queue;
+	_pk_run = run;
+	_pk = shm_malloc(sizeof(*_pk) + workers * sizeof(_pk->serving[0]));
+	if(_pk == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_pk, 0, sizeof(*_pk) + workers * sizeof(_pk->serving[0]));
+	if(lock_init(&_pk->lock) == NULL)
+		return -1;
+	if(pipe(_pk_pipe) < 0) {
+		LM_ERR("cannot create the store workers' pipe: %s\n", strerror(errno));
+		return -1;
+	}
+	fcntl(_pk_pipe[0], F_SETFL, fcntl(_pk_pipe[0], F_GETFL) | O_NONBLOCK);
+	fcntl(_pk_pipe[1], F_SETFL, fcntl(_pk_pipe[1], F_GETFL) | O_NONBLOCK);
+	if(register_procs(workers) < 0)
+		return -1;
+	cfg_register_child(workers);
+	return 0;
+}
+
+int pchat_worker_start(void)
+{
+	int i, pid;
+
+	for(i = 0; i < _pk_workers; i++) {
+		/* make_sock: workers answer and send over TCP */
+		pid = fork_process(PROC_NOCHLDINIT, "PCHAT STORE WORKER", 1);
+		if(pid < 0) {
+			LM_ERR("cannot start store worker %d\n", i);
+			return -1;
+		}
+		if(pid > 0)
+			continue;
+		if(cfg_child_init() < 0)
+			exit(-1);
+		pchat_db_child_init();
+		pchat_worker_loop(i);
+		exit(0);
+	}
+	return 0;
+}

@@ -1,0 +1,168 @@
+"""The store workers: every command that may wait for MySQL (all but a lone
+post) runs in a process of the pool, so a query held by a lock holds up only
+the session that sent it; a session's commands still run in order."""
+
+import re
+import subprocess
+import threading
+import time
+
+from chat import make_room
+from mariadb import _binary
+
+
+def _lock_prefs(mariadb, user):
+    """A second client holding the user's preference rows FOR UPDATE (as a
+    DBA's or a report's transaction would) until _unlock(): the user's
+    setpref, which locks the same rows, waits for it."""
+    proc = subprocess.Popen(
+        [_binary("mariadb"), "--no-defaults", f"--socket={mariadb.socket}", "--user=root",
+         "--batch", "--unbuffered", "--database=pchat"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc.stdin.write("SET SESSION innodb_lock_wait_timeout = 60; BEGIN; "
+                     "SELECT 'locked', COUNT(*) FROM pchat_preference "
+                     f"WHERE user_uri = '{user.uri.lower()}' FOR UPDATE;\n")
+    proc.stdin.flush()
+    assert "locked" in proc.stdout.readline() + proc.stdout.readline()
+    return proc
+
+
+def _unlock(locker):
+    locker.stdin.write("ROLLBACK;\n")
+    locker.stdin.close()
+    locker.wait(timeout=10)
+
+
+def _in_thread(fn):
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("r", fn()), daemon=True)
+    t.start()
+    return t, out
+
+
+def _status(kam, field):
+    m = re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status"))
+    return int(m.group(1))
+
+
+def _wait_jobs(kam, n):
+    deadline = time.monotonic() + 10
+    while _status(kam, "store_jobs_queued") < n:
+        assert time.monotonic() < deadline, f"never {n} commands in the store workers"
+        time.sleep(0.02)
+
+
+def _setpref(user, content, timeout=30):
+    return user.dlg.command(
+        "setpref", f'<pref label="rooms" seqid="0" content="{content}"/>', timeout=timeout)
+
+
+def test_a_command_held_by_a_lock_holds_up_no_one_else(instance, mariadb):
+    """One reader (PCHAT_TCP_CHILDREN 1) serves every connection: with the
+    command run in the reader, the whole node would wait for the lock."""
+    kam, user = instance()
+    alice, bob, carol = user(), user(), user()
+    _, room, _ = make_room(mariadb)
+    _, room2, _ = make_room(mariadb)
+    bob.join(room)
+    carol.join(room)
+    locker = _lock_prefs(mariadb, alice)
+    try:
+        t, out = _in_thread(lambda: _setpref(alice, "QUJD"))
+        _wait_jobs(kam, 1)
+        time.sleep(0.5)
+        assert "r" not in out, "setpref was answered through a lock on its rows"
+        # posts fan out, other sessions' history and joins run, refreshes
+        # and RPCs answer, all while alice's command waits
+        start = time.monotonic()
+        assert bob.post(room, "meanwhile").status == 200
+        assert carol.wait_message(room)["text"] == "meanwhile"
+        assert carol.history(room).code == 200
+        assert bob.join(room2).code == 200
+        assert carol.dlg.update().status == 200
+        assert _status(kam, "store_workers") == 4
+        assert time.monotonic() - start < 5
+        assert "r" not in out
+    finally:
+        _unlock(locker)
+    t.join(timeout=20)
+    assert out["r"].code == 200
+
+
+def test_a_sessions_commands_run_in_order_behind_a_held_one(instance, mariadb):
+    """alice's post, sent while her setpref waits, waits behind it (it may
+    depend on it) and is not delivered before; bob's posts are."""
+    kam, user = instance()
+    alice, bob = user(), user()
+    _, room, _ = make_room(mariadb)
+    alice.join(room)
+    bob.join(room)
+    locker = _lock_prefs(mariadb, alice)
+    try:
+        t1, out1 = _in_thread(lambda: _setpref(alice, "QUJD"))
+        _wait_jobs(kam, 1)
+        t2, out2 = _in_thread(lambda: alice.post(room, "after setpref", timeout=30))
+        _wait_jobs(kam, 2)
+        assert bob.post(room, "bob's").status == 200
+        assert bob.wait_message(room)["text"] == "bob's"
+        bob.dlg.expect_no_server_info(within=0.5)
+        assert "r" not in out1 and "r" not in out2
+    finally:
+        _unlock(locker)
+    t1.join(timeout=20)
+    t2.join(timeout=20)
+    assert out1["r"].code == 200
+    assert out2["r"].status == 200
+    assert bob.wait_message(room)["text"] == "after setpref"
+    assert _status(kam, "store_jobs_queued") == 0
+
+
+def test_a_full_store_queue_answers_503(instance, mariadb):
+    kam, user = instance(PCHAT_STORE_QUEUE_SIZE=1)
+    alice, bob = user(), user()
+    _, room, _ = make_room(mariadb)
+    locker = _lock_prefs(mariadb, alice)
+    try:
+        t, out = _in_thread(lambda: _setpref(alice, "QUJD"))
+        _wait_jobs(kam, 1)
+        _, body = bob.client.make_envelope(
+            f'<cmd id="cmd:join" seqid="1"><data><chanid key="0" domain="{kam.domain}" '
+            f'value="{room}"/></data></cmd>')
+        r = bob.dlg.send_xccos(body)
+        assert r.status == 503
+        assert r.header("Retry-After")
+        assert "store_queue_size" in r.header("Warning")
+        # a lone post needs no worker: it still goes through
+        assert bob.post(room, "x").status in (403, 404)
+    finally:
+        _unlock(locker)
+    t.join(timeout=20)
+    assert out["r"].code == 200
+    assert bob.join(room).code == 200
+
+
+def test_a_command_of_a_session_that_ended_is_still_answered(instance, mariadb):
+    """BYE while the session's command waits: the command is answered
+    (481) when a worker gets to it, never left to tm's timeout."""
+    kam, user = instance()
+    alice = user()
+    locker = _lock_prefs(mariadb, alice)
+    try:
+        _, body = alice.client.make_envelope(
+            '<cmd id="cmd:setpref" seqid="1"><data><pref label="rooms" seqid="0" '
+            'content="QUJD"/></data></cmd>')
+        t, out = _in_thread(lambda: alice.dlg.send_xccos(body, timeout=30))
+        _wait_jobs(kam, 1)
+        _, body2 = alice.client.make_envelope('<cmd id="cmd:getserverinfo" seqid="1"><data/></cmd>')
+        t2, out2 = _in_thread(lambda: alice.dlg.send_xccos(body2, timeout=30))
+        _wait_jobs(kam, 2)
+        assert alice.dlg.bye().status == 200
+    finally:
+        _unlock(locker)
+    t.join(timeout=20)
+    t2.join(timeout=20)
+    # the held one ran (its session was there when it started); the one
+    # queued behind it finds the session gone
+    assert out["r"].status == 200
+    assert out2["r"].status == 481
+    assert _status(kam, "store_jobs_queued") == 0
