@@ -2,33 +2,20 @@
 their own, so a post waiting on the database holds up no one else."""
 
 import re
-import subprocess
 import threading
 import time
 
 from admin import call
 from chat import make_room
-from mariadb import _binary
 
 
 def _lock_room_row(mariadb, room_id):
-    """A second client holding the room's row FOR UPDATE until stopped."""
-    proc = subprocess.Popen(
-        [_binary("mariadb"), "--no-defaults", f"--socket={mariadb.socket}", "--user=root",
-         "--batch", "--unbuffered", "--database=pchat"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    proc.stdin.write("SET SESSION innodb_lock_wait_timeout = 60; BEGIN; "
-                     f"SELECT 'locked', id FROM pchat_node WHERE id = {room_id} FOR UPDATE;\n")
-    proc.stdin.flush()
-    assert "locked" in proc.stdout.readline() + proc.stdout.readline()
-    return proc
+    """Holds the room's row FOR UPDATE: the writer's numbering waits."""
+    return mariadb.hold_rows("pchat_node", f"id = {room_id}")
 
 
 def _unlock(locker):
-    """Ends _lock_room_row's transaction: the writer goes on."""
-    locker.stdin.write("ROLLBACK;\n")
-    locker.stdin.close()
-    locker.wait(timeout=10)
+    locker.release()
 
 
 def _wait_queued(kam, n):

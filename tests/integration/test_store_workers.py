@@ -3,34 +3,20 @@ post) runs in a process of the pool, so a query held by a lock holds up only
 the session that sent it; a session's commands still run in order."""
 
 import re
-import subprocess
 import threading
 import time
 
 from chat import make_room
-from mariadb import _binary
 
 
 def _lock_prefs(mariadb, user):
-    """A second client holding the user's preference rows FOR UPDATE (as a
-    DBA's or a report's transaction would) until _unlock(): the user's
-    setpref, which locks the same rows, waits for it."""
-    proc = subprocess.Popen(
-        [_binary("mariadb"), "--no-defaults", f"--socket={mariadb.socket}", "--user=root",
-         "--batch", "--unbuffered", "--database=pchat"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    proc.stdin.write("SET SESSION innodb_lock_wait_timeout = 60; BEGIN; "
-                     "SELECT 'locked', COUNT(*) FROM pchat_preference "
-                     f"WHERE user_uri = '{user.uri.lower()}' FOR UPDATE;\n")
-    proc.stdin.flush()
-    assert "locked" in proc.stdout.readline() + proc.stdout.readline()
-    return proc
+    """Holds the user's preference rows FOR UPDATE: the user's setpref,
+    which locks the same rows, waits for it."""
+    return mariadb.hold_rows("pchat_preference", f"user_uri = '{user.uri.lower()}'")
 
 
 def _unlock(locker):
-    locker.stdin.write("ROLLBACK;\n")
-    locker.stdin.close()
-    locker.wait(timeout=10)
+    locker.release()
 
 
 def _in_thread(fn):

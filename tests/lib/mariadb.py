@@ -306,6 +306,13 @@ class MariaDB:
                                f"  statement: {statement[:500]}")
         return _parse_batch_output(result.stdout.decode("utf-8"))
 
+    def hold_rows(self, table, where, db="pchat"):
+        """A second client that locks ``table``'s rows matching ``where``
+        (SELECT ... FOR UPDATE in an open transaction, as a DBA's or a
+        report's transaction would) until ``release()`` on the returned
+        lock: statements that lock the same rows wait for it."""
+        return RowLock(self._client(db), table, where)
+
     def load_file(self, path, db, timeout=300.0):
         """Execute an SQL file (e.g. a schema) in database ``db``."""
         with open(path, "rb") as handle:
@@ -314,3 +321,26 @@ class MariaDB:
         if result.returncode != 0:
             raise MariaDBError(f"loading {path} into {db} failed: "
                                f"{_client_error(result.stderr)}")
+
+
+class RowLock:
+    """See MariaDB.hold_rows."""
+
+    def __init__(self, client, table, where):
+        self.proc = subprocess.Popen(client + ["--unbuffered"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write("SET SESSION innodb_lock_wait_timeout = 60; BEGIN; "
+                              f"SELECT 'locked', COUNT(*) FROM {table} WHERE {where} "
+                              "FOR UPDATE;\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if "locked" not in line:
+            raise MariaDBError(f"could not lock {table} where {where}: {line!r}")
+
+    def release(self):
+        """Ends the transaction: the waiting statements go on."""
+        if self.proc.stdin.closed:
+            return
+        self.proc.stdin.write("ROLLBACK;\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)

@@ -98,6 +98,7 @@ typedef struct client {
 	int outstanding; /* stateless: requests in flight */
 	int posts_pending;
 	int pend_room[64]; /* rooms of the posts awaiting their SIP answer, FIFO */
+	int64_t pend_t[64]; /* and when each was sent */
 	unsigned int pend_head, pend_tail;
 } client_t;
 
@@ -151,7 +152,7 @@ static struct {
 	uint64_t rlimit_from, rlimit_to;
 } st;
 
-static hist_t h_session, h_join, h_deliv, h_history, h_req;
+static hist_t h_session, h_join, h_deliv, h_history, h_req, h_ack;
 
 static int64_t now_ns(void)
 {
@@ -683,13 +684,18 @@ static void delivery(client_t *c, const char *body, size_t blen)
 		hist_add(&h_deliv, now - (int64_t)t);
 }
 
-/* the room of the oldest post still waiting for its answer (TCP keeps the
- * order of the answers on one connection) */
-static int post_answered(client_t *c)
+/* The oldest post still waiting for its answer (TCP keeps the order of the
+ * answers on one connection): its room; the post->200 time goes to h_ack. */
+static int post_answered(client_t *c, int64_t now)
 {
+	int i;
+
 	if(c->pend_head == c->pend_tail)
 		return c->rooms[0];
-	return c->pend_room[c->pend_head++ % 64];
+	i = c->pend_head++ % 64;
+	if(phase == P_MEASURE)
+		hist_add(&h_ack, now - c->pend_t[i]);
+	return c->pend_room[i];
 }
 
 static void on_response(client_t *c, const char *msg, size_t hlen, int code)
@@ -769,11 +775,11 @@ static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 		c->posts_pending--;
 		if(code == 200) {
 			st.posts_ok++;
-			st.expected += (uint64_t)(rooms[post_answered(c)].members - 1);
+			st.expected += (uint64_t)(rooms[post_answered(c, now)].members - 1);
 			if(phase == P_MEASURE)
 				st.posts_meas_ok++;
 		} else {
-			post_answered(c);
+			post_answered(c, now);
 			st.posts_err++;
 		}
 		return;
@@ -794,11 +800,11 @@ static void on_response(client_t *c, const char *msg, size_t hlen, int code)
 		c->posts_pending--;
 		if(code == 200) {
 			st.posts_ok++;
-			st.expected += (uint64_t)rooms[post_answered(c)].members;
+			st.expected += (uint64_t)rooms[post_answered(c, now)].members;
 			if(phase == P_MEASURE)
 				st.posts_meas_ok++;
 		} else {
-			post_answered(c);
+			post_answered(c, now);
 			st.posts_err++;
 			if(getenv("PCHAT_BENCH_DEBUG"))
 				fprintf(stderr, "post answered %d\n", code);
@@ -1032,6 +1038,7 @@ static void post_one(client_t *c)
 	if(phase == P_MEASURE)
 		st.posts_sent_meas++;
 	c->posts_pending++;
+	c->pend_t[c->pend_tail % 64] = now;
 	c->pend_room[c->pend_tail++ % 64] = r;
 	if(opt.mode == M_IMC) {
 		char ruri[160], to[170];
@@ -1280,6 +1287,7 @@ static void setup_run(int room_size)
 	hist_init(&h_session);
 	hist_init(&h_join);
 	hist_init(&h_deliv);
+	hist_init(&h_ack);
 	hist_init(&h_history);
 	hist_init(&h_req);
 	epfd = epoll_create1(0);
@@ -1598,6 +1606,9 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 			hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
 			hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
 			(unsigned long long)h_deliv.n);
+	printf("\"ack_ms_p50\":%.3f,\"ack_ms_p99\":%.3f,\"ack_ms_max\":%.3f,",
+			hist_pct(&h_ack, 50) / 1e3, hist_pct(&h_ack, 99) / 1e3,
+			(double)h_ack.max / 1e3);
 	printf("\"history_ok\":%llu,\"history_err\":%llu,"
 		   "\"history_per_s\":%.1f,\"history_ms_p50\":%.3f,"
 		   "\"history_ms_p99\":%.3f,\"history_ms_max\":%.3f,",
