@@ -22,6 +22,7 @@
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
+#include "core/locking.h"
 #include "core/mem/pkg.h"
 #include "core/mem/shm_mem.h"
 
@@ -354,7 +355,10 @@ int pchat_room_find_user(
 /* --- the post cache ----------------------------------------------- */
 
 #define PCHAT_POST_CACHE_MS 1000
-#define PCHAT_POST_CACHE_SLOTS 4096 /* direct-mapped, malloc'd per process */
+/* direct-mapped, in shm: a store worker's answer serves the SIP readers,
+ * which may not query (pchat_db_nowait()) */
+#define PCHAT_POST_CACHE_SLOTS 4096
+#define PCHAT_POST_CACHE_LOCKS 64
 
 typedef struct pchat_post_answer
 {
@@ -370,15 +374,24 @@ typedef struct pchat_post_answer
 
 static atomic_t *_pchat_access_gen = NULL;
 static pchat_post_answer_t *_pchat_post_cache = NULL;
+static gen_lock_set_t *_pchat_post_locks = NULL;
 
 int pchat_access_mod_init(void)
 {
+	int n = PCHAT_POST_CACHE_SLOTS * sizeof(pchat_post_answer_t);
+
 	_pchat_access_gen = shm_malloc(sizeof(atomic_t));
-	if(_pchat_access_gen == NULL) {
+	_pchat_post_cache = shm_malloc(n);
+	_pchat_post_locks = lock_set_alloc(PCHAT_POST_CACHE_LOCKS);
+	if(_pchat_access_gen == NULL || _pchat_post_cache == NULL
+			|| _pchat_post_locks == NULL) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
 	atomic_set(_pchat_access_gen, 0);
+	memset(_pchat_post_cache, 0, n);
+	if(lock_set_init(_pchat_post_locks) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -388,19 +401,17 @@ void pchat_access_changed(void)
 		atomic_inc(_pchat_access_gen);
 }
 
-static pchat_post_answer_t *pchat_post_slot(const char *guid, str *user)
+/* The slot of (guid, user), -1 when none can hold it. */
+static int pchat_post_slot(const char *guid, str *user)
 {
 	unsigned int h;
 
-	if(_pchat_post_cache == NULL) {
-		_pchat_post_cache =
-				calloc(PCHAT_POST_CACHE_SLOTS, sizeof(pchat_post_answer_t));
-		if(_pchat_post_cache == NULL)
-			return NULL;
-	}
+	if(_pchat_post_cache == NULL || user->len >= PCHAT_IDENTITY_MAX
+			|| strlen(guid) >= sizeof(_pchat_post_cache[0].guid))
+		return -1;
 	h = pchat_fnv1a(PCHAT_FNV1A_SEED, guid, strlen(guid));
 	h = pchat_fnv1a(h, user->s, user->len);
-	return &_pchat_post_cache[h % PCHAT_POST_CACHE_SLOTS];
+	return (int)(h % PCHAT_POST_CACHE_SLOTS);
 }
 
 static int pchat_post_hit(pchat_post_answer_t *a, const char *guid, str *user,
@@ -417,23 +428,30 @@ int pchat_room_find_user_for_post(
 	pchat_post_answer_t *a;
 	unsigned long long now = pchat_monotonic_ms();
 	int gen = _pchat_access_gen ? atomic_get(_pchat_access_gen) : -1;
-	int rc;
+	int rc, i = pchat_post_slot(guid, user), hit = 0;
 
-	a = (user->len < PCHAT_IDENTITY_MAX && strlen(guid) < sizeof(a->guid))
-				? pchat_post_slot(guid, user)
-				: NULL;
-	if(a && pchat_post_hit(a, guid, user, gen, now)) {
+	if(i < 0)
+		return pchat_room_find_user(guid, user, room, in);
+	a = &_pchat_post_cache[i];
+	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	if(pchat_post_hit(a, guid, user, gen, now)) {
 		memset(room, 0, sizeof(*room));
 		room->id = a->room_id;
 		room->chat_history = a->chat_history;
 		strcpy(room->guid, a->guid);
 		*in = a->in;
-		return a->rc;
+		rc = a->rc;
+		hit = 1;
 	}
+	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	if(hit)
+		return rc;
 	rc = pchat_room_find_user(guid, user, room, in);
-	if(a == NULL || rc < 0)
+	if(rc < 0)
 		return rc; /* store errors are not remembered */
-	a->at_ms = now;
+	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	/* its age counts from the answer: the queries may have waited */
+	a->at_ms = pchat_monotonic_ms();
 	a->gen = gen;
 	a->rc = rc;
 	a->room_id = room->id;
@@ -442,6 +460,7 @@ int pchat_room_find_user_for_post(
 	strcpy(a->guid, guid);
 	memcpy(a->user, user->s, user->len);
 	a->user[user->len] = '\0';
+	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
 	return rc;
 }
 

@@ -111,9 +111,10 @@ int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
 int pchat_room_find_user(
 		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
 
-/* pchat_room_find_user() for a post, through a per-process cache of its
+/* pchat_room_find_user() for a post, through the node's cache (shm) of its
  * answers: a trading-floor burst posts into the same rooms many times a
- * second, and each uncached answer costs four queries in the SIP reader.
+ * second, and each uncached answer costs four queries, which a SIP reader
+ * leaves to a store worker (PCHAT_STORE_WOULD_WAIT under pchat_db_nowait).
  * Only room->id, guid and chat_history are filled. An entry lives
  * PCHAT_POST_CACHE_MS at most and every admin RPC drops them all
  * (pchat_access_changed()), so a revocation takes effect as before; a

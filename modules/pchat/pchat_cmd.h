@@ -23,6 +23,8 @@ typedef enum pchat_cmd_rc
 {
 	PCHAT_CMD_OK = 0,          /* out holds the reply envelope */
 	PCHAT_CMD_UNAVAILABLE = 1, /* storage down: answer SIP 503 */
+	PCHAT_CMD_WOULD_WAIT = 2,  /* needs MySQL under pchat_db_nowait(): run
+	                            * it where it may wait (a store worker) */
 	PCHAT_CMD_ERROR = -1       /* out of memory */
 } pchat_cmd_rc_t;
 

@@ -980,7 +980,10 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	if(!pchat_is_own_identity(ctx, author))
 		return pchat_cmd_sip_error(ctx, 403, "Forbidden",
 				"the author must be the sender's own identity");
-	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
+	src = pchat_store_server_config_cached(&cfg);
+	if(src == PCHAT_STORE_WOULD_WAIT)
+		return PCHAT_CMD_WOULD_WAIT;
+	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)
@@ -995,6 +998,10 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 				ctx, 413, "Request Entity Too Large", warn);
 	}
 	rc = pchat_room_find_user_for_post(guid, &ctx->user, &room, &in);
+	if(rc == PCHAT_STORE_WOULD_WAIT) {
+		xmlFree(text);
+		return PCHAT_CMD_WOULD_WAIT;
+	}
 	if(rc == PCHAT_STORE_UNAVAILABLE)
 		goto unavailable;
 	if(rc < 0) {

@@ -11,7 +11,7 @@
  * version.
  */
 /* Store queries: reads table pchat_config into pchat_server_config_t, with
- * defaults and bounds per setting, and keeps each process's copy fresh.
+ * defaults and bounds per setting, and keeps the node's copy fresh.
  * Reads through pchat_db only; knows no command. */
 
 #include <errno.h>
@@ -22,21 +22,38 @@
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
+#include "core/locking.h"
 #include "core/mem/shm.h"
 
 #include "pchat_config.h"
 
-/* bumped by pchat.config_set so every process drops its cached copy */
+/* The node's copy of the configuration, in shm: any process that read it
+ * refreshes it for all (a SIP reader only reads it, pchat_db_nowait()). */
+typedef struct pchat_cfg_cache
+{
+	gen_lock_t lock;
+	pchat_server_config_t cfg;
+	int gen;     /* of _pchat_cfg_gen when read; -1: never */
+	unsigned long long at_ms; /* when read (pchat_monotonic_ms) */
+} pchat_cfg_cache_t;
+
+/* bumped by pchat.config_set so the copy is dropped */
 static atomic_t *_pchat_cfg_gen = NULL;
+static pchat_cfg_cache_t *_pchat_cfg_cache = NULL;
 
 int pchat_config_mod_init(void)
 {
 	_pchat_cfg_gen = shm_malloc(sizeof(atomic_t));
-	if(_pchat_cfg_gen == NULL) {
+	_pchat_cfg_cache = shm_malloc(sizeof(*_pchat_cfg_cache));
+	if(_pchat_cfg_gen == NULL || _pchat_cfg_cache == NULL) {
 		SHM_MEM_ERROR;
 		return -1;
 	}
 	atomic_set(_pchat_cfg_gen, 0);
+	memset(_pchat_cfg_cache, 0, sizeof(*_pchat_cfg_cache));
+	_pchat_cfg_cache->gen = -1;
+	if(lock_init(&_pchat_cfg_cache->lock) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -89,30 +106,32 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 	return PCHAT_STORE_OK;
 }
 
-/* Commands read the configuration on every request; the per-process copy
+/* Commands read the configuration on every request; the node's copy
  * saves them a query. It is dropped at once by pchat.config_set and after
- * PCHAT_CFG_TTL seconds otherwise (a DBA's direct UPDATE). */
-#define PCHAT_CFG_TTL 1
+ * PCHAT_CFG_TTL_MS otherwise (a DBA's direct UPDATE). */
+#define PCHAT_CFG_TTL_MS 1000
 
 pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
 {
-	static pchat_server_config_t cache;
-	static int cache_gen = -1;
-	static time_t cache_at = 0;
+	pchat_cfg_cache_t *c = _pchat_cfg_cache;
 	pchat_store_rc_t rc;
-	time_t now = time(NULL);
-	int gen = atomic_get(_pchat_cfg_gen);
+	unsigned long long now = pchat_monotonic_ms();
+	int gen = atomic_get(_pchat_cfg_gen), hit;
 
-	if(gen == cache_gen && now >= cache_at && now - cache_at < PCHAT_CFG_TTL
-			&& !pchat_store_is_down()) {
-		*cfg = cache;
+	lock_get(&c->lock);
+	hit = gen == c->gen && now >= c->at_ms && now - c->at_ms < PCHAT_CFG_TTL_MS;
+	if(hit)
+		*cfg = c->cfg;
+	lock_release(&c->lock);
+	if(hit && !pchat_store_is_down())
 		return PCHAT_STORE_OK;
-	}
 	rc = pchat_store_server_config(cfg);
 	if(rc == PCHAT_STORE_OK) {
-		cache = *cfg;
-		cache_gen = gen;
-		cache_at = now;
+		lock_get(&c->lock);
+		c->cfg = *cfg;
+		c->gen = gen;
+		c->at_ms = pchat_monotonic_ms();
+		lock_release(&c->lock);
 	}
 	return rc;
 }

@@ -50,8 +50,8 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
 	cfg->participant_update_limit = 75;
 }
 
-/* The same from this process's copy, at most a second old (or refreshed at
- * once after pchat_store_config_changed()). */
+/* The same from the node's copy (shm), at most a second old (or refreshed
+ * at once after pchat_store_config_changed()). */
 pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg);
 void pchat_store_config_changed(void);
 

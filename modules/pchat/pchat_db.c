@@ -323,6 +323,13 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	return PCHAT_STORE_OK;
 }
 
+static int _pchat_nowait = 0;
+
+void pchat_db_nowait(int on)
+{
+	_pchat_nowait = on;
+}
+
 pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		const pchat_db_param_t *params)
 {
@@ -330,6 +337,8 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 
 	if(res)
 		memset(res, 0, sizeof(*res));
+	if(_pchat_nowait)
+		return PCHAT_STORE_WOULD_WAIT;
 	rc = pchat_db_run(sql, res, n, params);
 	if(rc == PCHAT_STORE_UNAVAILABLE && !_pchat_in_tx
 			&& pchat_db_conn_lost(_pchat_errno)) {
@@ -364,8 +373,11 @@ unsigned int pchat_db_errno(void)
 
 static pchat_store_rc_t pchat_db_simple(const char *sql)
 {
-	MYSQL *conn = pchat_db_conn();
+	MYSQL *conn;
 
+	if(_pchat_nowait)
+		return PCHAT_STORE_WOULD_WAIT;
+	conn = pchat_db_conn();
 	if(conn == NULL) {
 		_pchat_errno = 0;
 		return PCHAT_STORE_UNAVAILABLE;

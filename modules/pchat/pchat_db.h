@@ -32,8 +32,14 @@ typedef enum pchat_store_rc
 {
 	PCHAT_STORE_OK = 0,
 	PCHAT_STORE_UNAVAILABLE = -1, /* cannot reach the database now */
-	PCHAT_STORE_ERROR = -2        /* the database answered with an error */
+	PCHAT_STORE_ERROR = -2,       /* the database answered with an error */
+	PCHAT_STORE_WOULD_WAIT = -3   /* not run: pchat_db_nowait() is on */
 } pchat_store_rc_t;
+
+/* While on, no statement is sent: each returns PCHAT_STORE_WOULD_WAIT. A
+ * SIP reader turns it on where only a cache may answer, and hands what
+ * needs MySQL to a store worker (pchat_worker.h). */
+void pchat_db_nowait(int on);
 
 /* --- the connection (pchat_db_conn.c) --- */
 

@@ -116,9 +116,10 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			pchat_max_infos_per_second, "max_infos_burst",
 			pchat_max_infos_burst, "infos_limited",
 			(unsigned int)pchat_uas_infos_limited());
-	rpc->struct_add(th, "ddd", "store_workers", pchat_store_workers,
+	rpc->struct_add(th, "dddu", "store_workers", pchat_store_workers,
 			"store_jobs_queued", pchat_worker_queued(), "store_queue_size",
-			pchat_store_queue_size);
+			pchat_store_queue_size, "posts_uncached",
+			(unsigned int)pchat_uas_posts_uncached());
 }
 
 /* clang-format off */

@@ -55,6 +55,7 @@
 #define PCHAT_ALLOW "INVITE, ACK, BYE, CANCEL, INFO, UPDATE, OPTIONS"
 
 static counter_handle_t _pchat_infos_limited;
+static counter_handle_t _pchat_posts_uncached;
 
 static void pchat_uas_run_job(pchat_job_t *j);
 
@@ -64,6 +65,13 @@ int pchat_uas_init(void)
 			   0, 0, "client INFOs refused by max_infos_per_second", 0)
 			< 0) {
 		LM_ERR("cannot register the infos_limited counter\n");
+		return -1;
+	}
+	if(counter_register(&_pchat_posts_uncached, "pchat", "posts_uncached", 0,
+			   0, 0, "posts a store worker checked: no cached room answer",
+			   0)
+			< 0) {
+		LM_ERR("cannot register the posts_uncached counter\n");
 		return -1;
 	}
 	if(pchat_store_workers > 0
@@ -77,6 +85,11 @@ int pchat_uas_init(void)
 unsigned long pchat_uas_infos_limited(void)
 {
 	return (unsigned long)counter_get_val(_pchat_infos_limited);
+}
+
+unsigned long pchat_uas_posts_uncached(void)
+{
+	return (unsigned long)counter_get_val(_pchat_posts_uncached);
 }
 
 static int pchat_contact_hdr(struct sip_msg *msg, pchat_uri_t *u)
@@ -656,8 +669,8 @@ static int pchat_info_to_worker(
 	return 1;
 }
 
-/* A post alone in its envelope needs no store in the reader (the room's
- * answer is cached); all else may wait for MySQL. */
+/* A post alone in its envelope is run in the reader from the node's
+ * caches; all else may wait for MySQL. */
 static int pchat_info_is_lone_post(pchat_xccos_env_t *env)
 {
 	return env->nmsgs == 1 && env->msgs[0].kind == PCHAT_XMSG_GRPCHAT;
@@ -681,7 +694,17 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 		pchat_xccos_free(&env);
 		return pchat_info_to_worker(msg, job, &body);
 	}
+	/* with workers the reader never waits for MySQL: a post whose room
+	 * answer is not cached goes to a worker, which caches it */
+	pchat_db_nowait(pchat_worker_enabled());
 	rc = pchat_info_exec(job, &env, &out);
+	pchat_db_nowait(0);
+	if(rc == PCHAT_CMD_WOULD_WAIT) {
+		counter_inc(_pchat_posts_uncached);
+		pchat_xbuf_free(&out);
+		pchat_cmd_ctx_free(&job->ctx);
+		return pchat_info_to_worker(msg, job, &body);
+	}
 	if(rc == PCHAT_CMD_OK && job->ctx.post) {
 		pchat_xbuf_free(&out);
 		return pchat_post_defer(msg, job->ctx.post);

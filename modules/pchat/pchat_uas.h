@@ -23,6 +23,8 @@ int pchat_uas_init(void);
 
 /* How many client INFOs max_infos_per_second refused (pchat.status). */
 unsigned long pchat_uas_infos_limited(void);
+/* How many posts were checked by a store worker (no cached room answer). */
+unsigned long pchat_uas_posts_uncached(void);
 
 /* Returns 1 when the request was pchat's and has been answered (or
  * absorbed, for ACK), -1 when it is not addressed to pchat. */
