@@ -113,7 +113,6 @@ void pchat_writer_submit(pchat_post_t *p)
 	int wake;
 
 	p->next = NULL;
-	clock_gettime(CLOCK_MONOTONIC, &p->dbg_t);
 	lock_get(&_pw->lock);
 	if(_pw->tail)
 		_pw->tail->next = p;
@@ -494,20 +493,12 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 	return rc;
 }
 
-#include "core/timer.h"
 static void pchat_writer_batch(pchat_post_t *b, int n)
 {
 	pchat_post_t *p, *next;
-	struct timespec t0, t1, t2;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	{ long long w = (t0.tv_sec - b->dbg_t.tv_sec) * 1000000LL + (t0.tv_nsec - b->dbg_t.tv_nsec) / 1000;
-	(void)t1;
-	if(pchat_writer_commit(b, n) != PCHAT_STORE_ERROR || n == 1) {
-		clock_gettime(CLOCK_MONOTONIC, &t2);
-		long long us = (t2.tv_sec - t0.tv_sec) * 1000000LL + (t2.tv_nsec - t0.tv_nsec) / 1000;
-		if(us > 8000 || w > 8000) LM_ERR("DBG batch %d waited %lld us commit %lld us\n", n, w, us);
+
+	if(pchat_writer_commit(b, n) != PCHAT_STORE_ERROR || n == 1)
 		return;
-	}}
 	LM_WARN("a batch of %d posts was refused (MySQL error %u): committing "
 			"them one by one\n", n, pchat_db_errno());
 	for(p = b; p; p = next) {

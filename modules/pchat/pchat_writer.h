@@ -18,7 +18,6 @@
 #ifndef _PCHAT_WRITER_H_
 #define _PCHAT_WRITER_H_
 
-#include <time.h>
 #include "core/ip_addr.h"
 #include "core/str.h"
 
@@ -37,7 +36,6 @@ typedef struct pchat_post
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */
 	str chan_uri;     /* ma-chan:// URI of the room for the copies */
-	struct timespec dbg_t;
 	char data[];
 } pchat_post_t;
 
