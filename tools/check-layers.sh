@@ -15,13 +15,13 @@ layer_of() {
 	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | \
 		pchat_roster_api) echo 0 ;;
 	pchat_db | pchat_db_conn) echo 1 ;;
-	pchat_config | pchat_schema | pchat_writer) echo 2 ;;
+	pchat_config | pchat_schema | pchat_writer | pchat_bell) echo 2 ;;
 	pchat_perm | pchat_policy | pchat_wall | pchat_access) echo 3 ;;
-	pchat_limit | pchat_session | pchat_deliver | pchat_send | pchat_fanout | \
-		pchat_worker) echo 4 ;;
+	pchat_limit | pchat_session | pchat_deliver | pchat_send | pchat_fanout) echo 4 ;;
 	pchat_cmd | pchat_cmd_*) echo 5 ;;
 	pchat_revoke) echo 5 ;;
-	pchat_uas | pchat_provision | pchat_sipreply | pchat_admin | pchat_admin_* | \
+	pchat_uas | pchat_worker | pchat_provision | pchat_sipreply | pchat_admin | \
+		pchat_admin_* | \
 		pchat_rpc | pchat_rpcargs) echo 6 ;;
 	*) echo "" ;;
 	esac

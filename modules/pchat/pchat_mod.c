@@ -36,6 +36,7 @@
 #include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
+#include "pchat_bell.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 
@@ -199,13 +200,14 @@ static int pchat_mod_init(void)
 			   "store) and store_queue_size >= 1\n");
 		return -1;
 	}
-	if(pchat_deliver_init() < 0 || pchat_uas_init() < 0
+	if(pchat_bell_mod_init(PCHAT_BELL_WRITER + 1 + pchat_store_workers) < 0
+			|| pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(
 					   pchat_post_queue_size, pchat_post_batch_size)
 					   < 0)
 		return -1;
 	if(register_script_cb(pchat_uas_bell, PRE_SCRIPT_CB | REQUEST_CB, 0) < 0) {
-		LM_ERR("cannot register the post writer's doorbell\n");
+		LM_ERR("cannot register the doorbells' callback\n");
 		return -1;
 	}
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0

@@ -20,12 +20,14 @@
  *               pchat_textmatch, pchat_uri, pchat_roster_api
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
- *               pchat_writer (the post writer process)
+ *               pchat_writer (the post writer process), pchat_bell (the
+ *               helper processes' doorbells)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
- *               pchat_fanout, pchat_worker (the store workers)
+ *               pchat_fanout
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
- *   6 entry     pchat_uas, pchat_provision, pchat_sipreply (SIP);
+ *   6 entry     pchat_uas, pchat_worker (the store workers),
+ *               pchat_provision, pchat_sipreply (SIP);
  *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */

@@ -47,6 +47,8 @@
 #include "pchat_send.h"
 #include "pchat_session.h"
 #include "pchat_sipreply.h"
+#include "pchat_bell.h"
+#include "pchat_fanout.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_uas.h"
@@ -57,7 +59,7 @@
 static counter_handle_t _pchat_infos_limited;
 static counter_handle_t _pchat_posts_uncached;
 
-static void pchat_uas_run_job(pchat_job_t *j);
+static int pchat_uas_run_job(pchat_job_t *j);
 
 int pchat_uas_init(void)
 {
@@ -76,7 +78,8 @@ int pchat_uas_init(void)
 	}
 	if(pchat_store_workers > 0
 			&& pchat_worker_mod_init(pchat_store_workers,
-					   pchat_store_queue_size, pchat_uas_run_job)
+					   pchat_store_queue_size, PCHAT_BELL_WRITER + 1,
+					   pchat_uas_run_job)
 					   < 0)
 		return -1;
 	return 0;
@@ -608,42 +611,105 @@ static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 	pchat_writer_submit(p);
 }
 
-/* A store worker runs one INFO's envelope (pchat_worker.h). */
-static void pchat_uas_run_job(pchat_job_t *j)
+/* What a store worker's command sends, for the reader (the reader owns
+ * the connections: a send from the worker would borrow each descriptor
+ * from tcp_main). 1 handed back, 0 when out of memory (nothing kept). */
+static int pchat_job_keep(pchat_job_t *j, pchat_xbuf_t *out, pchat_cmd_ctx_t *ctx)
+{
+	pchat_delivery_t *d;
+	str b;
+
+	if(out->len > 0) {
+		j->reply.s = shm_malloc(out->len);
+		if(j->reply.s == NULL)
+			return 0;
+		memcpy(j->reply.s, out->s, out->len);
+		j->reply.len = out->len;
+	}
+	for(d = ctx->deliveries; d; d = d->next) {
+		if(d->body.err || d->body.len == 0)
+			continue;
+		b.s = d->body.s;
+		b.len = d->body.len;
+		if(pchat_job_add_out(j, d->room_id, d->except_sess, &b) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* A store worker runs one INFO's envelope (pchat_worker.h): 1 when the
+ * results are handed back to a reader, 0 when it is done here. */
+static int pchat_uas_run_job(pchat_job_t *j)
 {
 	pchat_session_ref_t ref = {j->sess_hid, j->sess_id};
 	pchat_info_job_t job;
 	pchat_session_t *s;
 	pchat_xccos_env_t env;
-	pchat_answer_t a;
 	pchat_xbuf_t out;
 	pchat_cmd_rc_t rc;
+	int back = 1;
 
 	s = pchat_session_get(&ref);
 	if(s == NULL) {
-		pchat_answer_set(&a, 481, "Call/Transaction Does Not Exist");
-		pchat_answer_suspended(&a, j->t_hash, j->t_label);
-		return;
+		pchat_answer_set(&j->answer, 481, "Call/Transaction Does Not Exist");
+		return 1;
 	}
 	pchat_info_job_fill(&job, s);
 	pchat_session_release(s);
-	if(pchat_info_parse(&job, &j->body, &env, &a) < 0) {
-		pchat_answer_suspended(&a, j->t_hash, j->t_label);
-	} else {
+	if(pchat_info_parse(&job, &j->body, &env, &j->answer) == 0) {
 		rc = pchat_info_exec(&job, &env, &out);
 		if(rc == PCHAT_CMD_OK && job.ctx.post) {
 			pchat_xbuf_free(&out);
 			pchat_job_post(j, job.ctx.post);
+			back = 0;
 		} else {
-			pchat_info_answer(&a, rc, &job.ctx);
-			if(pchat_answer_suspended(&a, j->t_hash, j->t_label) < 0)
-				LM_INFO("a command of session %u was answered already (store "
-						"worker too slow)\n",
-						j->sess_id);
-			pchat_info_after(&job, &out);
+			pchat_info_answer(&j->answer, rc, &job.ctx);
+			if(!pchat_job_keep(j, &out, &job.ctx)) {
+				/* no shm for the copies: send from here */
+				pchat_answer_suspended(&j->answer, j->t_hash, j->t_label);
+				pchat_info_after(&job, &out);
+				back = 0;
+			} else {
+				pchat_xbuf_free(&out);
+				pchat_cmd_ctx_free(&job.ctx);
+			}
 		}
 	}
+	/* the session's next command may start: its results follow these */
 	pchat_info_job_count(&ref, -1);
+	return back;
+}
+
+/* A store worker's doorbell rang: answer its commands and send what they
+ * send, in order, from this reader. */
+static void pchat_uas_jobs_done(void)
+{
+	pchat_session_ref_t ref;
+	pchat_job_t *j, *next;
+	pchat_job_out_t *o;
+	pchat_session_t *s;
+
+	pchat_worker_done_lock();
+	for(j = pchat_worker_take_done(); j; j = next) {
+		next = j->next;
+		if(pchat_answer_suspended(&j->answer, j->t_hash, j->t_label) < 0)
+			LM_INFO("a command of session %u was answered already (store "
+					"worker too slow)\n",
+					j->sess_id);
+		if(j->reply.len > 0) {
+			ref.hid = j->sess_hid;
+			ref.id = j->sess_id;
+			s = pchat_session_get(&ref);
+			if(s) {
+				pchat_send_info(s, &j->reply);
+				pchat_session_release(s);
+			}
+		}
+		for(o = j->outs; o; o = o->next)
+			pchat_fanout_room(o->room_id, &o->body, o->except_sess);
+		pchat_worker_finish(j);
+	}
+	pchat_worker_done_unlock();
 }
 
 /* The INFO waits (suspended in tm) for a store worker. */
@@ -932,12 +998,14 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 	}
 }
 
-/* Pre-script callback: the writer's doorbell is consumed here, before the
- * script (0 drops it); every other request goes on (1). */
+/* Pre-script callback: a doorbell (the writer's or a store worker's) is
+ * consumed here, before the script (0 drops it); every other request goes
+ * on (1). */
 int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
 {
-	if(!pchat_writer_is_bell(&msg->rcv))
+	if(!pchat_bell_is_bell(&msg->rcv))
 		return 1;
 	pchat_uas_posts_done();
+	pchat_uas_jobs_done();
 	return 0;
 }

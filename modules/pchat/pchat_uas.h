@@ -32,7 +32,7 @@ int pchat_uas_handle(struct sip_msg *msg);
 
 /* Answers and delivers the posts the writer committed (pchat_writer.h). */
 void pchat_uas_posts_done(void);
-/* PRE_SCRIPT_CB for requests: takes the writer's doorbell. */
+/* PRE_SCRIPT_CB for requests: takes the doorbells (pchat_bell.h). */
 int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param);
 
 /* Timer: ends sessions that were not refreshed in time (server BYE). */

@@ -10,9 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Delivery layer: the store workers' queue and processes (see
- * pchat_worker.h). One FIFO; a worker takes the oldest job whose session
- * no other worker is serving, so a stuck session waits alone. */
+/* Entry layer (SIP side): the store workers' queue, processes and done
+ * list (see pchat_worker.h). One FIFO; a worker takes the oldest job whose
+ * session no other worker is serving, so a stuck session waits alone. */
 
 #include <errno.h>
 #include <poll.h>
@@ -28,14 +28,17 @@
 #include "core/pt.h"
 #include "core/sr_module.h"
 
+#include "pchat_bell.h"
 #include "pchat_db.h"
 #include "pchat_worker.h"
 
 typedef struct pchat_worker_shared
 {
 	gen_lock_t lock;
+	gen_lock_t done_lock; /* one reader hands out results at a time */
 	pchat_job_t *head, *tail;
-	int places;   /* reserved + queued + running */
+	pchat_job_t *done, *done_tail; /* handed back, for a reader */
+	int places;   /* reserved + queued + running + handed back */
 	int sleeping; /* workers waiting on the pipe */
 	/* the session each worker serves (id 0: none) */
 	struct
@@ -46,7 +49,7 @@ typedef struct pchat_worker_shared
 
 static pchat_worker_shared_t *_pk;
 static int _pk_pipe[2] = {-1, -1};
-static int _pk_workers, _pk_max_queue;
+static int _pk_workers, _pk_max_queue, _pk_first_bell;
 static pchat_job_run_f _pk_run;
 
 pchat_job_t *pchat_job_new(unsigned int hid, unsigned int id, str *body)
@@ -70,7 +73,68 @@ pchat_job_t *pchat_job_new(unsigned int hid, unsigned int id, str *body)
 
 void pchat_job_free(pchat_job_t *j)
 {
+	pchat_job_out_t *o, *next;
+
+	for(o = j->outs; o; o = next) {
+		next = o->next;
+		shm_free(o);
+	}
+	if(j->reply.s)
+		shm_free(j->reply.s);
 	shm_free(j);
+}
+
+int pchat_job_add_out(
+		pchat_job_t *j, long long room_id, unsigned int except_sess, str *body)
+{
+	pchat_job_out_t *o, **end;
+
+	o = shm_malloc(sizeof(*o) + body->len);
+	if(o == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	o->next = NULL;
+	o->room_id = room_id;
+	o->except_sess = except_sess;
+	o->body.s = o->data;
+	o->body.len = body->len;
+	memcpy(o->data, body->s, body->len);
+	for(end = &j->outs; *end; end = &(*end)->next)
+		;
+	*end = o;
+	return 0;
+}
+
+void pchat_worker_done_lock(void)
+{
+	lock_get(&_pk->done_lock);
+}
+
+void pchat_worker_done_unlock(void)
+{
+	lock_release(&_pk->done_lock);
+}
+
+pchat_job_t *pchat_worker_take_done(void)
+{
+	pchat_job_t *j;
+
+	if(_pk == NULL)
+		return NULL;
+	lock_get(&_pk->lock);
+	j = _pk->done;
+	_pk->done = _pk->done_tail = NULL;
+	lock_release(&_pk->lock);
+	return j;
+}
+
+void pchat_worker_finish(pchat_job_t *j)
+{
+	pchat_job_free(j);
+	lock_get(&_pk->lock);
+	_pk->places--;
+	lock_release(&_pk->lock);
 }
 
 int pchat_worker_enabled(void)
@@ -167,30 +231,51 @@ static pchat_job_t *pchat_worker_take(int w)
 	return j;
 }
 
-static void pchat_worker_done(int w)
+/* Worker w is through with its job: handed back (then a reader finishes
+ * it) or finished here. */
+static void pchat_worker_done(int w, pchat_job_t *j, int hand_back)
 {
 	lock_get(&_pk->lock);
 	_pk->serving[w].hid = _pk->serving[w].id = 0;
-	_pk->places--;
+	if(hand_back) {
+		j->next = NULL;
+		if(_pk->done_tail)
+			_pk->done_tail->next = j;
+		else
+			_pk->done = j;
+		_pk->done_tail = j;
+	} else {
+		_pk->places--;
+	}
 	/* jobs of the session just served may wait behind it */
 	if(_pk->head && _pk->sleeping > 0
 			&& write(_pk_pipe[1], "j", 1) < 0 && errno != EAGAIN)
 		LM_ERR("cannot wake a store worker: %s\n", strerror(errno));
 	lock_release(&_pk->lock);
+	if(hand_back)
+		pchat_bell_ring(_pk_first_bell + w);
+	else
+		pchat_job_free(j);
 }
 
-static void pchat_worker_wait(void)
+/* Sleeps until woken or a second passed; on a quiet second, a bell for
+ * results a lost bell may have left in the done list. */
+static void pchat_worker_wait(int w)
 {
 	struct pollfd pfd = {.fd = _pk_pipe[0], .events = POLLIN};
+	int woken, left;
 	char c;
 
 	/* one byte per wake-up: a burst of jobs wakes as many workers */
-	if(poll(&pfd, 1, 1000) > 0 && read(_pk_pipe[0], &c, 1) < 0
-			&& errno != EAGAIN)
+	woken = poll(&pfd, 1, 1000) > 0;
+	if(woken && read(_pk_pipe[0], &c, 1) < 0 && errno != EAGAIN)
 		LM_ERR("store worker: %s\n", strerror(errno));
 	lock_get(&_pk->lock);
 	_pk->sleeping--;
+	left = _pk->done != NULL;
 	lock_release(&_pk->lock);
+	if(!woken && left)
+		pchat_bell_ring(_pk_first_bell + w);
 }
 
 static void pchat_worker_loop(int w)
@@ -201,20 +286,20 @@ static void pchat_worker_loop(int w)
 		cfg_update();
 		j = pchat_worker_take(w);
 		if(j == NULL) {
-			pchat_worker_wait();
+			pchat_worker_wait(w);
 			continue;
 		}
-		_pk_run(j);
-		pchat_job_free(j);
-		pchat_worker_done(w);
+		pchat_worker_done(w, j, _pk_run(j));
 	}
 }
 
-int pchat_worker_mod_init(int workers, int max_queue, pchat_job_run_f run)
+int pchat_worker_mod_init(
+		int workers, int max_queue, int first_bell, pchat_job_run_f run)
 {
 	if(workers == 0)
 		return 0;
 	_pk_workers = workers;
+	_pk_first_bell = first_bell;
 	_pk_max_queue = max_queue;
 	_pk_run = run;
 	_pk = shm_malloc(sizeof(*_pk) + workers * sizeof(_pk->serving[0]));
@@ -223,7 +308,7 @@ int pchat_worker_mod_init(int workers, int max_queue, pchat_job_run_f run)
 		return -1;
 	}
 	memset(_pk, 0, sizeof(*_pk) + workers * sizeof(_pk->serving[0]));
-	if(lock_init(&_pk->lock) == NULL)
+	if(lock_init(&_pk->lock) == NULL || lock_init(&_pk->done_lock) == NULL)
 		return -1;
 	if(pipe(_pk_pipe) < 0) {
 		LM_ERR("cannot create the store workers' pipe: %s\n", strerror(errno));

@@ -10,15 +10,29 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Delivery layer: the store workers. Every client command that may wait
- * for MySQL (all but a lone post) runs in a pool of processes of its own,
- * so a slow or stuck query holds one worker and the session it serves,
- * never a SIP reader. A session's commands run one at a time, in order. */
+/* Entry layer (SIP side): the store workers. Every client command that may
+ * wait for MySQL runs in a pool of processes of their own, so a slow or
+ * stuck query holds one worker and the session it serves, never a SIP
+ * reader. A session's commands run one at a time, in order. What a command
+ * sends (its answer, reply, notices) is handed back to a SIP reader by the
+ * worker's doorbell (pchat_bell.h): the reader owns the connections. */
 
 #ifndef _PCHAT_WORKER_H_
 #define _PCHAT_WORKER_H_
 
 #include "core/str.h"
+
+#include "pchat_sipreply.h"
+
+/* An envelope for a room's online participants (a join or part notice). */
+typedef struct pchat_job_out
+{
+	struct pchat_job_out *next;
+	long long room_id;
+	unsigned int except_sess;
+	str body;
+	char data[];
+} pchat_job_out_t;
 
 typedef struct pchat_job
 {
@@ -26,11 +40,16 @@ typedef struct pchat_job
 	unsigned int sess_hid, sess_id; /* the session (pchat_session_ref_t) */
 	unsigned int t_hash, t_label;   /* the suspended INFO */
 	str body;                       /* the XCCOS envelope, NUL-terminated */
+	/* set by the worker for the reader: */
+	pchat_answer_t answer;          /* to the INFO */
+	str reply;                      /* shm: the reply envelope, or empty */
+	pchat_job_out_t *outs;          /* shm: notices, in order */
 	char data[];
 } pchat_job_t;
 
-/* Runs one job in a worker: answers its INFO, whatever happens. */
-typedef void (*pchat_job_run_f)(pchat_job_t *job);
+/* Runs one job in a worker. Returns 1 when the job is to be handed back
+ * to a reader (pchat_worker_take_done()), 0 when it is finished. */
+typedef int (*pchat_job_run_f)(pchat_job_t *job);
 
 /* A job in shm with a copy of body; NULL: no memory. */
 pchat_job_t *pchat_job_new(unsigned int hid, unsigned int id, str *body);
@@ -42,12 +61,29 @@ void pchat_worker_unreserve(void);
 /* Queues a job for the place taken by pchat_worker_reserve(). */
 void pchat_worker_submit(pchat_job_t *j);
 
+/* Adds a shm copy of an envelope for a room to j->outs (at the end);
+ * -1 when out of memory. */
+int pchat_job_add_out(pchat_job_t *j, long long room_id,
+		unsigned int except_sess, str *body);
+
+/* The jobs handed back, in order, NULL when none; the caller answers and
+ * sends them, then ends each with pchat_worker_finish(). Callers serialise
+ * on pchat_worker_done_lock()/unlock(), so a session's results never
+ * cross. */
+void pchat_worker_done_lock(void);
+void pchat_worker_done_unlock(void);
+pchat_job_t *pchat_worker_take_done(void);
+/* Frees a job and gives its place in the queue back. */
+void pchat_worker_finish(pchat_job_t *j);
+
 /* Is there a pool (store_workers > 0)? */
 int pchat_worker_enabled(void);
 /* Jobs queued or running (for the stats RPC and tests). */
 int pchat_worker_queued(void);
 
-int pchat_worker_mod_init(int workers, int max_queue, pchat_job_run_f run);
+/* Doorbells first_bell .. first_bell + workers - 1 are the workers'. */
+int pchat_worker_mod_init(
+		int workers, int max_queue, int first_bell, pchat_job_run_f run);
 /* From child_init(PROC_MAIN): forks the workers. */
 int pchat_worker_start(void);
 

@@ -21,7 +21,6 @@
 #include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <sys/socket.h>
 
 #include "core/cfg/cfg_struct.h"
 #include "core/dprint.h"
@@ -29,29 +28,25 @@
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
 #include "core/sr_module.h"
-#include "core/socket_info.h"
 
+#include "pchat_bell.h"
 #include "pchat_writer.h"
 
 typedef struct pchat_writer_shared
 {
-	gen_lock_t lock;      /* the queue, the done list and the bell */
+	gen_lock_t lock;      /* the queue and the done list */
 	gen_lock_t done_lock; /* one reader hands out completions at a time */
 	pchat_post_t *head, *tail; /* waiting for the writer */
 	pchat_post_t *done, *done_tail; /* committed, waiting for a reader */
 	int places;   /* reserved + queued + being committed */
 	int sleeping; /* the writer waits on the pipe */
 	int running;  /* the writer process exists */
-	struct ip_addr bell_ip; /* the doorbell's source, as readers see it */
-	unsigned short bell_port;
-	int bell_proto;
 	unsigned long stats[PCHAT_WRITER_NSTATS];
 } pchat_writer_shared_t;
 
 static pchat_writer_shared_t *_pw;
 static int _pw_pipe[2] = {-1, -1};
 static int _pw_max_queue, _pw_max_batch;
-static int _pw_bell_fd = -1;
 
 pchat_post_t *pchat_post_new(
 		long long room_id, int keep, str *user, str *text, str *chan_uri)
@@ -174,120 +169,7 @@ pchat_post_t *pchat_writer_take_done(void)
 	return p;
 }
 
-int pchat_writer_is_bell(struct receive_info *rcv)
-{
-	/* bell_port is 0 until the writer is connected: no source has it */
-	return _pw && rcv->src_port == _pw->bell_port
-		   && rcv->proto == _pw->bell_proto
-		   && ip_addr_cmp(&rcv->src_ip, &_pw->bell_ip);
-}
-
 /* --- the writer process ---------------------------------------------- */
-
-/* Where the doorbell rings: a TCP listener of this instance (read by a
- * TCP reader, which then sends the copies from its own connections), else
- * a UDP one. */
-static int pchat_bell_target(union sockaddr_union *to, int *proto)
-{
-	struct socket_info **l;
-	struct ip_addr ip;
-
-	*proto = PROTO_TCP;
-	l = get_sock_info_list(PROTO_TCP);
-	if(l == NULL || *l == NULL) {
-		*proto = PROTO_UDP;
-		l = get_sock_info_list(PROTO_UDP);
-	}
-	if(l == NULL || *l == NULL)
-		return -1;
-	ip = (*l)->address;
-	if(ip_addr_any(&ip)) {
-		/* a wildcard listener answers on loopback */
-		memset(&ip, 0, sizeof(ip));
-		ip.af = AF_INET;
-		ip.len = 4;
-		ip.u.addr[0] = 127;
-		ip.u.addr[3] = 1;
-	}
-	init_su(to, &ip, (*l)->port_no);
-	return 0;
-}
-
-static int pchat_bell_connect(void)
-{
-	union sockaddr_union to, me;
-	socklen_t len = sizeof(me);
-	struct ip_addr ip;
-	int proto, fd;
-
-	if(pchat_bell_target(&to, &proto) < 0) {
-		LM_ERR("no TCP or UDP listener for the post writer's doorbell\n");
-		return -1;
-	}
-	fd = socket(to.s.sa_family,
-			proto == PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
-	if(fd < 0)
-		return -1;
-	if(connect(fd, &to.s, sockaddru_len(to)) < 0
-			|| getsockname(fd, &me.s, &len) < 0) {
-		LM_ERR("post writer: cannot reach its doorbell listener: %s\n",
-				strerror(errno));
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	su2ip_addr(&ip, &me);
-	lock_get(&_pw->lock);
-	_pw->bell_ip = ip;
-	_pw->bell_port = su_getport(&me);
-	_pw->bell_proto = proto;
-	lock_release(&_pw->lock);
-	_pw_bell_fd = fd;
-	return 0;
-}
-
-/* Has the listener closed the doorbell connection (idle lifetime)? */
-static int pchat_bell_closed(void)
-{
-	char c;
-	ssize_t n;
-
-	if(_pw->bell_proto != PROTO_TCP)
-		return 0;
-	n = recv(_pw_bell_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
-static void pchat_bell_ring(void)
-{
-	char msg[320];
-	int len, n, tries;
-
-	for(tries = 0; tries < 2; tries++) {
-		if(_pw_bell_fd >= 0 && pchat_bell_closed()) {
-			close(_pw_bell_fd);
-			_pw_bell_fd = -1;
-		}
-		if(_pw_bell_fd < 0 && pchat_bell_connect() < 0)
-			return;
-		len = snprintf(msg, sizeof(msg),
-				"OPTIONS sip:pchat-writer@localhost SIP/2.0\r\n"
-				"Via: SIP/2.0/%s 127.0.0.1;branch=z9hG4bKpchatbell\r\n"
-				"From: <sip:pchat-writer@localhost>;tag=w\r\n"
-				"To: <sip:pchat-writer@localhost>\r\n"
-				"Call-ID: pchat-writer-bell\r\nCSeq: 1 OPTIONS\r\n"
-				"Max-Forwards: 1\r\nContent-Length: 0\r\n\r\n",
-				_pw->bell_proto == PROTO_TCP ? "TCP" : "UDP");
-		n = send(_pw_bell_fd, msg, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if(n == len)
-			return;
-		if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return; /* the reader has bells unread: it will look */
-		close(_pw_bell_fd);
-		_pw_bell_fd = -1;
-	}
-	LM_ERR("post writer: cannot ring the doorbell\n");
-}
 
 /* Rows of one multi-row INSERT: a batch of n posts costs n / 16 + n % 16
  * statements; two fixed shapes keep the prepared-statement cache small. */
@@ -576,7 +458,7 @@ static void pchat_writer_loop(void)
 			/* a bell now and then keeps the connection from idling out
 			 * and hands back anything a lost bell left behind */
 			if(time(NULL) - last_bell >= 10) {
-				pchat_bell_ring();
+				pchat_bell_ring(PCHAT_BELL_WRITER);
 				last_bell = time(NULL);
 			}
 			pchat_writer_wait(1000);
@@ -584,7 +466,7 @@ static void pchat_writer_loop(void)
 		}
 		pchat_writer_batch(b, n);
 		pchat_writer_hand_back(b, n);
-		pchat_bell_ring();
+		pchat_bell_ring(PCHAT_BELL_WRITER);
 		last_bell = time(NULL);
 	}
 }

@@ -12,13 +12,15 @@
  */
 /* Store layer: the post writer. Posts from every reader are queued in shm,
  * committed by one process in group transactions (one fsync for a batch),
- * and handed back to a SIP reader by a doorbell message on a loopback
- * connection of the writer's own, since Kamailio cannot wake a reader. */
+ * and handed back to a SIP reader by the writer's doorbell (pchat_bell.h),
+ * since Kamailio cannot wake a reader. */
+
+/* The writer's doorbell; the store workers' follow it. */
+#define PCHAT_BELL_WRITER 0
 
 #ifndef _PCHAT_WRITER_H_
 #define _PCHAT_WRITER_H_
 
-#include "core/ip_addr.h"
 #include "core/str.h"
 
 #include "pchat_db.h"
@@ -57,9 +59,6 @@ void pchat_writer_submit(pchat_post_t *p);
 void pchat_writer_done_lock(void);
 void pchat_writer_done_unlock(void);
 pchat_post_t *pchat_writer_take_done(void);
-
-/* Is this request the writer's doorbell (by its source address)? */
-int pchat_writer_is_bell(struct receive_info *rcv);
 
 /* Queued posts (for the stats RPC and tests). */
 int pchat_writer_queued(void);
