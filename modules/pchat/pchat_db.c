@@ -324,6 +324,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 }
 
 static int _pchat_nowait = 0;
+static unsigned long long _pchat_last_ok_ms = 0; /* the last answer */
 
 void pchat_db_nowait(int on)
 {
@@ -352,6 +353,8 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 			pchat_db_drop(0);
 			pchat_db_mark_down("connection lost");
 		}
+	} else if(rc == PCHAT_STORE_OK) {
+		_pchat_last_ok_ms = pchat_monotonic_ms();
 	}
 	return rc;
 }
@@ -394,17 +397,26 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 		LM_ERR("%s failed: %s\n", sql, mysql_error(conn));
 		return PCHAT_STORE_ERROR;
 	}
+	_pchat_last_ok_ms = pchat_monotonic_ms();
 	return PCHAT_STORE_OK;
 }
+
+/* A connection that answered this recently is not probed before a
+ * transaction: under load (the post writer) the probe would be a round
+ * trip per commit. One that died since fails the transaction's first
+ * statement, which is then answered 503 like any outage. */
+#define PCHAT_DB_PROBE_IDLE_MS 1000
 
 pchat_store_rc_t pchat_db_begin(void)
 {
 	pchat_store_rc_t rc;
 
 	/* a stale connection is found (and replaced) here, before any work */
-	rc = pchat_db_exec("SELECT 1", NULL);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
+	if(pchat_monotonic_ms() - _pchat_last_ok_ms >= PCHAT_DB_PROBE_IDLE_MS) {
+		rc = pchat_db_exec("SELECT 1", NULL);
+		if(rc != PCHAT_STORE_OK)
+			return rc;
+	}
 	rc = pchat_db_simple("START TRANSACTION");
 	if(rc == PCHAT_STORE_OK)
 		_pchat_in_tx = 1;

@@ -171,28 +171,28 @@ pchat_post_t *pchat_writer_take_done(void)
 
 /* --- the writer process ---------------------------------------------- */
 
-/* Rows of one multi-row INSERT: a batch of n posts costs n / 16 + n % 16
- * statements; two fixed shapes keep the prepared-statement cache small. */
+/* Rows of one multi-row INSERT: a batch of n posts costs n / 16 rounded
+ * up statements (every round trip to MariaDB is a wait and two context
+ * switches); one prepared shape per row count, 16 at most. */
 #define PCHAT_POST_ROWS 16
 #define PCHAT_POST_COLS 5
 #if PCHAT_POST_ROWS * PCHAT_POST_COLS > PCHAT_DB_MAX_PARAMS
 #error "PCHAT_POST_ROWS rows do not fit in one statement's parameters"
 #endif
-static char _pw_insert_many[64 + PCHAT_POST_ROWS * 20];
-static const char *_pw_insert_one = "INSERT INTO pchat_message (room_id, seq, "
-									"ts_ms, author, content) VALUES "
-									"(?, ?, ?, ?, ?)";
+static char _pw_insert[PCHAT_POST_ROWS][64 + PCHAT_POST_ROWS * 20];
 
 static void pchat_writer_sql_init(void)
 {
-	int i, n;
+	int i, k, n;
 
-	n = snprintf(_pw_insert_many, sizeof(_pw_insert_many),
-			"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
-			"VALUES ");
-	for(i = 0; i < PCHAT_POST_ROWS; i++)
-		n += snprintf(_pw_insert_many + n, sizeof(_pw_insert_many) - n,
-				"%s(?, ?, ?, ?, ?)", i ? ", " : "");
+	for(k = 0; k < PCHAT_POST_ROWS; k++) {
+		n = snprintf(_pw_insert[k], sizeof(_pw_insert[k]),
+				"INSERT INTO pchat_message (room_id, seq, ts_ms, author, "
+				"content) VALUES ");
+		for(i = 0; i <= k; i++)
+			n += snprintf(_pw_insert[k] + n, sizeof(_pw_insert[k]) - n,
+					"%s(?, ?, ?, ?, ?)", i ? ", " : "");
+	}
 }
 
 /* The rooms of a batch get their numbers PCHAT_NUMBER_ROOMS at a time: one
@@ -328,20 +328,19 @@ static pchat_store_rc_t pchat_writer_insert(pchat_post_t *b)
 	pchat_db_param_t v[PCHAT_POST_ROWS * PCHAT_POST_COLS];
 	pchat_store_rc_t rc = PCHAT_STORE_OK;
 	pchat_post_t *p;
-	int i, n = 0;
+	int n = 0;
 
 	for(p = b; p && rc == PCHAT_STORE_OK; p = p->next) {
 		if(!p->keep || p->rc != PCHAT_STORE_OK)
 			continue;
 		pchat_writer_row(v + n * PCHAT_POST_COLS, p);
 		if(++n == PCHAT_POST_ROWS) {
-			rc = pchat_db_execv(_pw_insert_many, NULL, n * PCHAT_POST_COLS, v);
+			rc = pchat_db_execv(_pw_insert[n - 1], NULL, n * PCHAT_POST_COLS, v);
 			n = 0;
 		}
 	}
-	for(i = 0; rc == PCHAT_STORE_OK && i < n; i++)
-		rc = pchat_db_execv(
-				_pw_insert_one, NULL, PCHAT_POST_COLS, v + i * PCHAT_POST_COLS);
+	if(rc == PCHAT_STORE_OK && n > 0)
+		rc = pchat_db_execv(_pw_insert[n - 1], NULL, n * PCHAT_POST_COLS, v);
 	return rc;
 }
 
