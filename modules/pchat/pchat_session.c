@@ -17,7 +17,6 @@
 
 #include "core/atomic_ops.h"
 #include "core/dprint.h"
-#include "core/hashes.h"
 #include "core/locking.h"
 #include "core/mem/shm.h"
 
@@ -105,17 +104,13 @@ static inline unsigned int pchat_slot_of(unsigned int hid)
 
 static inline unsigned int pchat_hash(str *callid, str *rtag)
 {
-	/* A From (or Call-ID) without a value is parsed as s NULL, len 0,
-	 * and core_hash() would read from NULL - 4 on: hashed as "" instead
-	 * (the SIP fuzzer's in-dialog request with no From tag). */
-	static char empty[1] = "";
-	str c = *callid, r = *rtag;
+	/* bytes from the network, any value: the module's one string hash
+	 * (core_hash() shifts signed chars, and a From without a tag is
+	 * s NULL, len 0, which FNV-1a reads nothing of) */
+	unsigned int h = pchat_fnv1a(PCHAT_FNV1A_SEED, callid->s, callid->len);
 
-	if(c.s == NULL)
-		c.s = empty;
-	if(r.s == NULL)
-		r.s = empty;
-	return core_hash(&c, &r, 0);
+	h = pchat_fnv1a(h, "\n", 1);
+	return pchat_fnv1a(h, rtag->s, rtag->len);
 }
 
 /* The key a client connection is counted under: its TCP connection id, or
