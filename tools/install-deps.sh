@@ -11,6 +11,7 @@ PKGS=(
 	kamailio-mysql-modules       # db_mysql: auth_db reads the subscriber table (cfg WITH_AUTH)
 	mariadb-server               # private MariaDB instance for `make run` and the tests
 	mariadb-client
+	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer
 	default-libmysqlclient-dev   # MariaDB Connector/C (libmysqlclient API)
 	libxml2-dev libjansson-dev
 	build-essential pkg-config dpkg-dev   # dpkg-dev: apt-get source, dpkg-buildflags
