@@ -43,8 +43,11 @@ void pchat_db_nowait(int on);
 
 /* --- the connection (pchat_db_conn.c) --- */
 
-/* Parses db_url before the fork; the connection opens in each child. */
-int pchat_db_mod_init(str *db_url);
+/* Parses the db_urls before the fork; the connection opens in each
+ * child, to the first of them that serves; when it is lost, the next one
+ * is tried first (failover to another node of a Galera cluster). */
+#define PCHAT_DB_MAX_URLS 8
+int pchat_db_mod_init(str *urls, int n);
 int pchat_db_child_init(void);
 void pchat_db_close(void);
 
@@ -68,6 +71,9 @@ int pchat_db_conn_lost(unsigned int err);
  * per process until a write succeeds again. */
 int pchat_db_unwritable(unsigned int err, const char *msg);
 void pchat_db_writable(void);
+/* A transaction the server rolled back on a conflict (Galera
+ * certification, deadlock, lock wait): answered 503, worth retrying. */
+int pchat_db_conflict(unsigned int err);
 void pchat_db_drop(int reconnect_now);
 void pchat_db_mark_down(const char *why);
 

@@ -10,8 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* DB layer: this process's connection (db_url, connect with back-off,
- * outage logged once). Knows no table and no command. */
+/* DB layer: this process's connection (db_url, several for failover:
+ * connect with back-off, outage logged once). Knows no table and no
+ * command. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +42,18 @@ typedef struct pchat_db_target
 	char db[256];
 } pchat_db_target_t;
 
-static pchat_db_target_t _pchat_db;
+static pchat_db_target_t _pchat_dbs[PCHAT_DB_MAX_URLS];
+static int _pchat_ndbs = 0;
+static int _pchat_cur = 0; /* this process's database: the one tried first */
 static MYSQL *_pchat_conn = NULL;        /* this process's connection */
 static unsigned long long _pchat_next_try_ms = 0;
 static unsigned int _pchat_backoff_ms = 0;
 static atomic_t *_pchat_db_down = NULL;  /* shm: outage logged once */
+
+static pchat_db_target_t *pchat_db_cur(void)
+{
+	return &_pchat_dbs[_pchat_cur];
+}
 
 /* Monotonic, for the reconnect back-off (never the time of a message). */
 unsigned long long pchat_monotonic_ms(void)
@@ -103,10 +111,16 @@ bad:
 	return -1;
 }
 
-int pchat_db_mod_init(str *db_url)
+int pchat_db_mod_init(str *urls, int n)
 {
-	if(pchat_db_parse_url(db_url, &_pchat_db) < 0)
+	if(n < 1 || n > PCHAT_DB_MAX_URLS) {
+		LM_ERR("%d db_url given: 1 to %d may be\n", n, PCHAT_DB_MAX_URLS);
 		return -1;
+	}
+	for(_pchat_ndbs = 0; _pchat_ndbs < n; _pchat_ndbs++)
+		if(pchat_db_parse_url(&urls[_pchat_ndbs], &_pchat_dbs[_pchat_ndbs])
+				< 0)
+			return -1;
 	_pchat_db_down = shm_malloc(sizeof(atomic_t));
 	if(_pchat_db_down == NULL) {
 		SHM_MEM_ERROR;
@@ -118,18 +132,24 @@ int pchat_db_mod_init(str *db_url)
 
 void pchat_db_mark_down(const char *why)
 {
-	if(atomic_get_and_set_int(&_pchat_db_down->val, 1) == 0)
+	if(atomic_get_and_set_int(&_pchat_db_down->val, 1) != 0)
+		return;
+	if(_pchat_ndbs > 1)
+		LM_ERR("storage unavailable (none of %d db_url serves): %s - clients "
+			   "get 503 until one is back\n",
+				_pchat_ndbs, why);
+	else
 		LM_ERR("storage unavailable (%s@%s:%u/%s): %s - clients get 503 "
 			   "until it is back\n",
-				_pchat_db.user, _pchat_db.host, _pchat_db.port, _pchat_db.db,
-				why);
+				pchat_db_cur()->user, pchat_db_cur()->host,
+				pchat_db_cur()->port, pchat_db_cur()->db, why);
 }
 
 static void pchat_db_mark_up(void)
 {
 	if(atomic_get_and_set_int(&_pchat_db_down->val, 0) == 1)
-		LM_NOTICE("storage available again (%s:%u/%s)\n", _pchat_db.host,
-				_pchat_db.port, _pchat_db.db);
+		LM_NOTICE("storage available again (%s:%u/%s)\n", pchat_db_cur()->host,
+				pchat_db_cur()->port, pchat_db_cur()->db);
 }
 
 int pchat_store_is_down(void)
@@ -146,9 +166,18 @@ void pchat_db_close(void)
 	}
 }
 
+/* Only a lost connection (or a node that cannot serve) is dropped: the
+ * next database in db_url's order is tried first, since this one may
+ * still accept connections it cannot serve (a Galera node out of the
+ * primary component). */
 void pchat_db_drop(int reconnect_now)
 {
 	pchat_db_close();
+	if(_pchat_ndbs > 1) {
+		LM_NOTICE("lost %s:%u/%s: trying the next db_url first\n",
+				pchat_db_cur()->host, pchat_db_cur()->port, pchat_db_cur()->db);
+		_pchat_cur = (_pchat_cur + 1) % _pchat_ndbs;
+	}
 	if(reconnect_now)
 		_pchat_next_try_ms = 0;
 }
@@ -158,44 +187,69 @@ struct st_mysql *pchat_db_conn(void)
 	return pchat_db_available() ? _pchat_conn : NULL;
 }
 
-static int pchat_db_connect(void)
+/* A connection to t that can serve: a Galera node that is not Synced
+ * accepts connections but answers every query with 1047, so one query
+ * proves it (a round trip per connect, not per statement). */
+static MYSQL *pchat_db_open(pchat_db_target_t *t, char *why, int why_size)
 {
 	MYSQL *m;
+	MYSQL_RES *r;
 	unsigned int t_conn = PCHAT_DB_CONNECT_TIMEOUT, t_io = PCHAT_DB_IO_TIMEOUT;
-	unsigned long long now = pchat_monotonic_ms();
-	char why[256];
 
-	/* the back-off holds while the store is down; once another process
-	 * got through (pchat_db_mark_up), try at once */
-	if(now < _pchat_next_try_ms && pchat_store_is_down())
-		return -1;
 	m = mysql_init(NULL);
 	if(m == NULL) {
-		LM_ERR("mysql_init failed: out of memory\n");
-		return -1;
+		snprintf(why, why_size, "mysql_init failed: out of memory");
+		return NULL;
 	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &t_conn);
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t_io);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t_io);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if(mysql_real_connect(m, _pchat_db.host, _pchat_db.user, _pchat_db.pass,
-			   _pchat_db.db, _pchat_db.port, NULL, 0)
-			== NULL) {
-		snprintf(why, sizeof(why), "%s", mysql_error(m));
+	if(mysql_real_connect(
+			   m, t->host, t->user, t->pass, t->db, t->port, NULL, 0)
+					== NULL
+			|| mysql_query(m, "SELECT 1") != 0) {
+		snprintf(why, why_size, "%s:%u: %s", t->host, t->port,
+				mysql_error(m));
 		mysql_close(m);
-		_pchat_backoff_ms = _pchat_backoff_ms ? _pchat_backoff_ms * 2
-											  : PCHAT_DB_BACKOFF_MIN_MS;
-		if(_pchat_backoff_ms > PCHAT_DB_BACKOFF_MAX_MS)
-			_pchat_backoff_ms = PCHAT_DB_BACKOFF_MAX_MS;
-		_pchat_next_try_ms = now + _pchat_backoff_ms;
-		pchat_db_mark_down(why);
-		return -1;
+		return NULL;
 	}
-	_pchat_conn = m;
-	_pchat_backoff_ms = 0;
-	_pchat_next_try_ms = 0;
-	pchat_db_mark_up();
-	return 0;
+	r = mysql_store_result(m);
+	if(r)
+		mysql_free_result(r);
+	return m;
+}
+
+/* Tries every db_url once, from this process's current one on. */
+static int pchat_db_connect(void)
+{
+	unsigned long long now = pchat_monotonic_ms();
+	char why[512];
+	int i;
+
+	/* the back-off holds while the store is down; once another process
+	 * got through (pchat_db_mark_up), try at once */
+	if(now < _pchat_next_try_ms && pchat_store_is_down())
+		return -1;
+	for(i = 0; i < _pchat_ndbs; i++) {
+		_pchat_conn = pchat_db_open(pchat_db_cur(), why, sizeof(why));
+		if(_pchat_conn) {
+			_pchat_backoff_ms = 0;
+			_pchat_next_try_ms = 0;
+			pchat_db_mark_up();
+			return 0;
+		}
+		if(_pchat_ndbs > 1)
+			LM_INFO("cannot use db_url %d: %s\n", _pchat_cur + 1, why);
+		_pchat_cur = (_pchat_cur + 1) % _pchat_ndbs;
+	}
+	_pchat_backoff_ms =
+			_pchat_backoff_ms ? _pchat_backoff_ms * 2 : PCHAT_DB_BACKOFF_MIN_MS;
+	if(_pchat_backoff_ms > PCHAT_DB_BACKOFF_MAX_MS)
+		_pchat_backoff_ms = PCHAT_DB_BACKOFF_MAX_MS;
+	_pchat_next_try_ms = now + _pchat_backoff_ms;
+	pchat_db_mark_down(why);
+	return -1;
 }
 
 int pchat_db_child_init(void)
@@ -215,12 +269,23 @@ int pchat_db_available(void)
 	return pchat_db_connect() == 0;
 }
 
+/* 1047 (ER_UNKNOWN_COM_ERROR) is how a Galera node that left the primary
+ * component (or is not Synced yet) answers: for us it is as gone as a
+ * closed connection, and another node may serve. */
 int pchat_db_conn_lost(unsigned int err)
 {
-	return err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST
+	return err == ER_UNKNOWN_COM_ERROR || err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST
 		   || err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR
 		   || err == CR_SERVER_LOST_EXTENDED || err == ER_CONNECTION_KILLED
 		   || err == ER_SERVER_SHUTDOWN;
+}
+
+/* A Galera certification conflict (1213, at COMMIT or on a row a
+ * replicated transaction took) or a lock wait timeout: the transaction
+ * was rolled back and may succeed if tried again. */
+int pchat_db_conflict(unsigned int err)
+{
+	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT;
 }
 
 static int _pchat_unwritable = 0; /* this process logged the state */
@@ -235,7 +300,7 @@ int pchat_db_unwritable(unsigned int err, const char *msg)
 		_pchat_unwritable = 1;
 		LM_WARN("storage refuses writes (%s:%u/%s): %u %s - writes get 503 "
 				"until it takes them again\n",
-				_pchat_db.host, _pchat_db.port, _pchat_db.db, err, msg);
+				pchat_db_cur()->host, pchat_db_cur()->port, pchat_db_cur()->db, err, msg);
 	}
 	return 1;
 }
@@ -244,7 +309,7 @@ void pchat_db_writable(void)
 {
 	if(_pchat_unwritable) {
 		_pchat_unwritable = 0;
-		LM_NOTICE("storage takes writes again (%s:%u/%s)\n", _pchat_db.host,
-				_pchat_db.port, _pchat_db.db);
+		LM_NOTICE("storage takes writes again (%s:%u/%s)\n", pchat_db_cur()->host,
+				pchat_db_cur()->port, pchat_db_cur()->db);
 	}
 }

@@ -52,7 +52,10 @@ int pchat_max_reply = 24576;
 int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
 int pchat_retry_after = 5;
-str pchat_db_url = str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat");
+/* db_url may be given several times: the databases to fail over to */
+static str pchat_db_urls[PCHAT_DB_MAX_URLS] = {
+		str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat")};
+static int pchat_db_nurls = 0; /* given in the cfg; the default if none */
 static int pchat_hash_size = 4096;
 int pchat_use_asserted_identity = 0;
 str pchat_provision_pool_uri = STR_NULL;
@@ -84,6 +87,18 @@ static int pchat_param_service_uri(modparam_t type, void *val)
 	return pchat_uri_add(PCHAT_URI_SERVICE, (char *)val);
 }
 
+static int pchat_param_db_url(modparam_t type, void *val)
+{
+	if(pchat_db_nurls == PCHAT_DB_MAX_URLS) {
+		LM_ERR("more than %d db_url\n", PCHAT_DB_MAX_URLS);
+		return -1;
+	}
+	pchat_db_urls[pchat_db_nurls].s = (char *)val;
+	pchat_db_urls[pchat_db_nurls].len = strlen((char *)val);
+	pchat_db_nurls++;
+	return 0;
+}
+
 static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
 static void pchat_mod_destroy(void);
@@ -106,7 +121,7 @@ static param_export_t pchat_params[] = {
 		(void *)pchat_param_lookup_uri},
 	{"service_uri", PARAM_STRING | PARAM_USE_FUNC,
 		(void *)pchat_param_service_uri},
-	{"db_url", PARAM_STR, &pchat_db_url},
+	{"db_url", PARAM_STRING | PARAM_USE_FUNC, (void *)pchat_param_db_url},
 	{"session_expires", PARAM_INT, &pchat_session_expires},
 	{"min_se", PARAM_INT, &pchat_min_se},
 	{"max_body_size", PARAM_INT, &pchat_max_body},
@@ -211,7 +226,9 @@ static int pchat_mod_init(void)
 		return -1;
 	}
 	if(pchat_session_init(pchat_hash_size) < 0 || pchat_cmd_init() < 0
-			|| pchat_db_mod_init(&pchat_db_url) < 0
+			|| pchat_db_mod_init(pchat_db_urls,
+					   pchat_db_nurls ? pchat_db_nurls : 1)
+					   < 0
 			|| pchat_config_mod_init() < 0
 			|| pchat_access_mod_init() < 0
 			|| pchat_schema_check() < 0)

@@ -55,7 +55,6 @@ extern int pchat_max_reply;       /* largest reply envelope we send, bytes */
 extern int pchat_max_preferences; /* preference bundles per user */
 extern int pchat_max_preference_size; /* bytes of one bundle's content */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
-extern str pchat_db_url;
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
 extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */

@@ -349,7 +349,7 @@ static pchat_store_rc_t pchat_writer_insert(pchat_post_t *b)
  * a transaction of its own so the others are not refused with it. */
 static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 {
-	pchat_store_rc_t rc;
+	pchat_store_rc_t rc, prc;
 	pchat_post_t *p;
 
 	for(p = b; p; p = p->next) {
@@ -366,9 +366,16 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 		rc = pchat_db_commit();
 	else
 		pchat_db_rollback();
+	/* A lost connection (UNAVAILABLE) may have lost it after the server
+	 * committed: those posts are answered 503, never 200, and a client's
+	 * retry may store one twice. A conflict (Galera certification) was
+	 * rolled back: 503 as well, the client's retry will likely pass. */
+	prc = rc;
+	if(rc == PCHAT_STORE_ERROR && pchat_db_conflict(pchat_db_errno()))
+		prc = PCHAT_STORE_UNAVAILABLE;
 	for(p = b; p; p = p->next)
 		if(rc != PCHAT_STORE_OK) {
-			p->rc = rc;
+			p->rc = prc;
 			p->gone = 0;
 		}
 	return rc;
