@@ -112,9 +112,12 @@ class MariaDB:
     the socket; create SQL users for clients that connect over TCP.
     """
 
-    def __init__(self, basedir, port):
+    def __init__(self, basedir, port, defaults_file=None):
+        """defaults_file: an option file the server reads instead of none
+        (a Galera node's, see galera.py); it then sets the buffer pool too."""
         self.basedir = os.path.abspath(basedir)
         self.port = port
+        self.defaults_file = defaults_file
         self.datadir = os.path.join(self.basedir, "data")
         self.socket = os.path.join(self.basedir, "mysqld.sock")
         self.pid_file = os.path.join(self.basedir, "mysqld.pid")
@@ -191,8 +194,10 @@ class MariaDB:
         except (MariaDBError, subprocess.TimeoutExpired):
             return False
 
-    def start(self, timeout=60.0):
+    def start(self, timeout=60.0, extra_args=()):
         """Start the server (initialising the datadir only if needed) and wait until it answers.
+
+        extra_args are added to mariadbd's command line (e.g. --wsrep-new-cluster).
 
         A no-op if this object's server is already running.  Raises
         MariaDBError if the port is taken, if another mariadbd already runs on
@@ -210,11 +215,14 @@ class MariaDB:
                                "pick another one (free_port())")
         if not self.is_initialised():
             self._initialise()
-        command = [_binary("mariadbd"), "--no-defaults", f"--datadir={self.datadir}",
+        # Debian's mariabackup SST passes a command line's buffer pool size on
+        # to mariadb-backup, which refuses it: a Galera node's file sets it
+        defaults = ([f"--defaults-file={self.defaults_file}"] if self.defaults_file
+                    else ["--no-defaults", "--innodb-buffer-pool-size=64M"])
+        command = [_binary("mariadbd"), *defaults, f"--datadir={self.datadir}",
                    f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
                    f"--pid-file={self.pid_file}", "--user=root", "--skip-name-resolve",
-                   f"--log-error={self.error_log}", "--innodb-buffer-pool-size=64M",
-                   "--skip-log-bin"]
+                   f"--log-error={self.error_log}", "--skip-log-bin", *extra_args]
         with open(os.path.join(self.basedir, "mariadbd.out"), "ab") as output:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
                                              stderr=subprocess.STDOUT, start_new_session=True)
@@ -250,6 +258,16 @@ class MariaDB:
             if not self._wait_exit(pid, timeout):
                 self._kill(pid)
                 self._wait_exit(pid, 10)
+        self._process = None
+
+    def kill9(self, timeout=10.0):
+        """SIGKILL the server (a crash: no shutdown, nothing flushed) and wait for its end."""
+        pid = self._pid()
+        if pid is None:
+            raise MariaDBError(f"no mariadbd runs on {self.datadir}")
+        self._kill(pid)
+        if not self._wait_exit(pid, timeout):
+            raise MariaDBError(f"mariadbd {pid} still runs {timeout}s after SIGKILL")
         self._process = None
 
     def restart(self, timeout=60.0):
