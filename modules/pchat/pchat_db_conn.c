@@ -239,7 +239,8 @@ static int pchat_db_connect(void)
 			pchat_db_mark_up();
 			return 0;
 		}
-		if(_pchat_ndbs > 1)
+		/* while all are down, the outage is logged once (mark_down) */
+		if(_pchat_ndbs > 1 && !pchat_store_is_down())
 			LM_INFO("cannot use db_url %d: %s\n", _pchat_cur + 1, why);
 		_pchat_cur = (_pchat_cur + 1) % _pchat_ndbs;
 	}
