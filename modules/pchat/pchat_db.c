@@ -423,11 +423,19 @@ pchat_store_rc_t pchat_db_begin(void)
 	return rc;
 }
 
+/* A COMMIT refused for a conflict was rolled back everywhere (Galera
+ * certifies the same way on every node). Any other failure may come after
+ * the server applied it: Galera's 1180 "Not connected to Primary
+ * Component" when the node left the cluster right after replicating it.
+ * Its outcome is unknown, so it is reported as UNAVAILABLE: a caller must
+ * neither acknowledge nor retry it. */
 pchat_store_rc_t pchat_db_commit(void)
 {
 	pchat_store_rc_t rc = pchat_db_simple("COMMIT");
 
 	_pchat_in_tx = 0;
+	if(rc == PCHAT_STORE_ERROR && !pchat_db_conflict(_pchat_errno))
+		rc = PCHAT_STORE_UNAVAILABLE;
 	return rc;
 }
 

@@ -187,14 +187,37 @@ struct st_mysql *pchat_db_conn(void)
 	return pchat_db_available() ? _pchat_conn : NULL;
 }
 
-/* A connection to t that can serve: a Galera node that is not Synced
- * accepts connections but answers every query with 1047, so one query
- * proves it (a round trip per connect, not per statement). */
+/* A Galera node out of the primary component (or not Synced yet) takes
+ * connections, and even SELECT 1, but answers every statement on a table
+ * with 1047: wsrep_ready tells before it is used (plain MariaDB has no
+ * such variable). 0 if the server may serve, else -1 with why set. */
+static int pchat_db_ready(MYSQL *m, char *why, int why_size)
+{
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	int ready = 1;
+
+	if(mysql_query(m, "SHOW STATUS LIKE 'wsrep_ready'") != 0
+			|| (r = mysql_store_result(m)) == NULL) {
+		snprintf(why, why_size, "%s", mysql_error(m));
+		return -1;
+	}
+	row = mysql_fetch_row(r);
+	if(row && row[1] && strcmp(row[1], "ON") != 0) {
+		snprintf(why, why_size, "a Galera node not ready (wsrep_ready %s)",
+				row[1]);
+		ready = 0;
+	}
+	mysql_free_result(r);
+	return ready ? 0 : -1;
+}
+
+/* A connection to t that can serve, or NULL with why set. */
 static MYSQL *pchat_db_open(pchat_db_target_t *t, char *why, int why_size)
 {
 	MYSQL *m;
-	MYSQL_RES *r;
 	unsigned int t_conn = PCHAT_DB_CONNECT_TIMEOUT, t_io = PCHAT_DB_IO_TIMEOUT;
+	char err[256];
 
 	m = mysql_init(NULL);
 	if(m == NULL) {
@@ -207,17 +230,14 @@ static MYSQL *pchat_db_open(pchat_db_target_t *t, char *why, int why_size)
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if(mysql_real_connect(
 			   m, t->host, t->user, t->pass, t->db, t->port, NULL, 0)
-					== NULL
-			|| mysql_query(m, "SELECT 1") != 0) {
-		snprintf(why, why_size, "%s:%u: %s", t->host, t->port,
-				mysql_error(m));
-		mysql_close(m);
-		return NULL;
+			== NULL) {
+		snprintf(err, sizeof(err), "%s", mysql_error(m));
+	} else if(pchat_db_ready(m, err, sizeof(err)) == 0) {
+		return m;
 	}
-	r = mysql_store_result(m);
-	if(r)
-		mysql_free_result(r);
-	return m;
+	snprintf(why, why_size, "%s:%u: %s", t->host, t->port, err);
+	mysql_close(m);
+	return NULL;
 }
 
 /* Tries every db_url once, from this process's current one on. */

@@ -366,10 +366,12 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 		rc = pchat_db_commit();
 	else
 		pchat_db_rollback();
-	/* A lost connection (UNAVAILABLE) may have lost it after the server
-	 * committed: those posts are answered 503, never 200, and a client's
-	 * retry may store one twice. A conflict (Galera certification) was
-	 * rolled back: 503 as well, the client's retry will likely pass. */
+	/* A COMMIT lost with its connection, or failed otherwise than by a
+	 * conflict (UNAVAILABLE, see pchat_db_commit), may have been applied:
+	 * those posts are answered 503, never 200, and never committed again
+	 * here; a client's retry may store one twice. A conflict (Galera
+	 * certification) was rolled back: the batch is retried post by post,
+	 * and a post refused alone is answered 503 as well. */
 	prc = rc;
 	if(rc == PCHAT_STORE_ERROR && pchat_db_conflict(pchat_db_errno()))
 		prc = PCHAT_STORE_UNAVAILABLE;
