@@ -323,6 +323,17 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	return PCHAT_STORE_OK;
 }
 
+/* The error is logged: 1047 (a Galera node out of the primary
+ * component) is not a closed socket. */
+static void pchat_db_lost(void)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "connection lost (error %u)", _pchat_errno);
+	pchat_db_drop(0);
+	pchat_db_mark_down(why);
+}
+
 static int _pchat_nowait = 0;
 static unsigned long long _pchat_last_ok_ms = 0; /* the last answer */
 
@@ -349,10 +360,8 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		rc = pchat_db_run(sql, res, n, params);
 	}
 	if(rc == PCHAT_STORE_UNAVAILABLE) {
-		if(pchat_db_conn_lost(_pchat_errno)) {
-			pchat_db_drop(0);
-			pchat_db_mark_down("connection lost");
-		}
+		if(pchat_db_conn_lost(_pchat_errno))
+			pchat_db_lost();
 	} else if(rc == PCHAT_STORE_OK) {
 		_pchat_last_ok_ms = pchat_monotonic_ms();
 	}
@@ -388,8 +397,7 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 	if(mysql_query(conn, sql) != 0) {
 		_pchat_errno = mysql_errno(conn);
 		if(pchat_db_conn_lost(_pchat_errno)) {
-			pchat_db_drop(0);
-			pchat_db_mark_down("connection lost");
+			pchat_db_lost();
 			return PCHAT_STORE_UNAVAILABLE;
 		}
 		if(pchat_db_unwritable(_pchat_errno, mysql_error(conn)))

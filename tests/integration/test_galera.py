@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from chat import make_room, wait_until
+from chat import ChatUser, make_room, unique, wait_until
 from galera import GaleraCluster
 from posting import LOAD, Poster, assert_history, rooms_with_posters
 
@@ -124,3 +124,39 @@ def test_kill9_galera_node_under_load_fails_over(cluster, kamailio_factory):
     cluster.rejoin(1)
     count = f"SELECT COUNT(*) FROM pchat_message WHERE room_id IN ({','.join(map(str, ids))})"
     assert cluster.sql(1, count, db="pchat") == cluster.sql(2, count, db="pchat")
+
+
+def test_two_chat_nodes_on_two_galera_nodes_post_in_one_room(cluster, kamailio_factory):
+    """Two chat nodes, one on Galera node 2 and one on node 3, post into the
+    same room (its sequence row is written on both): Galera refuses one
+    side's COMMIT on a certification conflict (1213). Such posts are
+    retried post by post or answered 503, never 500; every 200 is stored
+    once, in order."""
+    kams = [kamailio_factory(db=cluster.url(n), defines=LOAD) for n in (2, 3)]
+    rid, guid, _ = make_room(cluster.node(2))
+    users = []
+    for kam in kams:
+        for _ in range(3):
+            u = ChatUser(kam, unique("p"))
+            assert u.join(guid).code == 200
+            users.append(u)
+    posters = [Poster(u, guid) for u in users]
+    for p in posters:
+        p.start()
+    try:
+        assert wait_until(lambda: sum(len(p.acked) for p in posters) >= 2 * ACKED_AFTER
+                          and all(len(p.acked) >= 10 for p in posters), timeout=30, step=0.05)
+    finally:
+        for p in posters:
+            p.stop()
+        for u in users:
+            u.close()
+    conflicts = 0
+    for kam in kams:
+        with open(kam.logfile, errors="replace") as log:
+            conflicts += log.read().count("Deadlock")
+    refused = [r for p in posters for r in p.refused]
+    print(f"\ntwo chat nodes, one room: {conflicts} COMMITs refused on a conflict, "
+          f"{len(refused)} posts answered 503")
+    assert all(status == 503 and retry for _, status, retry in refused), refused[:5]
+    assert_history(cluster.node(3), [int(rid)], posters, "two chat nodes, one room")
