@@ -187,29 +187,48 @@ struct st_mysql *pchat_db_conn(void)
 	return pchat_db_available() ? _pchat_conn : NULL;
 }
 
-/* A Galera node out of the primary component (or not Synced yet) takes
- * connections, and even SELECT 1, but answers every statement on a table
- * with 1047: wsrep_ready tells before it is used (plain MariaDB has no
- * such variable). 0 if the server may serve, else -1 with why set. */
-static int pchat_db_ready(MYSQL *m, char *why, int why_size)
+/* The value of a SHOW ... LIKE of one name into val ("" if the server
+ * has no such name): 0, or -1 on an error. */
+static int pchat_db_show(MYSQL *m, const char *sql, char *val, int val_size)
 {
 	MYSQL_RES *r;
 	MYSQL_ROW row;
-	int ready = 1;
 
-	if(mysql_query(m, "SHOW STATUS LIKE 'wsrep_ready'") != 0
-			|| (r = mysql_store_result(m)) == NULL) {
+	if(mysql_query(m, sql) != 0 || (r = mysql_store_result(m)) == NULL)
+		return -1;
+	row = mysql_fetch_row(r);
+	snprintf(val, val_size, "%s", (row && row[1]) ? row[1] : "");
+	mysql_free_result(r);
+	return 0;
+}
+
+/* A Galera node out of the primary component (or not Synced yet) takes
+ * connections, and even SELECT 1, but answers every statement on a table
+ * with 1047: wsrep_ready tells before it is used. A MariaDB without
+ * Galera has wsrep_on OFF (and wsrep_ready OFF too), or neither. 0 if
+ * the server may serve, else -1 with why set. */
+static int pchat_db_ready(MYSQL *m, char *why, int why_size)
+{
+	char on[16], ready[16];
+
+	if(pchat_db_show(m, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", on,
+			   sizeof(on))
+			< 0) {
 		snprintf(why, why_size, "%s", mysql_error(m));
 		return -1;
 	}
-	row = mysql_fetch_row(r);
-	if(row && row[1] && strcmp(row[1], "ON") != 0) {
-		snprintf(why, why_size, "a Galera node not ready (wsrep_ready %s)",
-				row[1]);
-		ready = 0;
+	if(strcmp(on, "ON") != 0)
+		return 0;
+	if(pchat_db_show(m, "SHOW STATUS LIKE 'wsrep_ready'", ready,
+			   sizeof(ready))
+			< 0) {
+		snprintf(why, why_size, "%s", mysql_error(m));
+		return -1;
 	}
-	mysql_free_result(r);
-	return ready ? 0 : -1;
+	if(strcmp(ready, "ON") == 0)
+		return 0;
+	snprintf(why, why_size, "a Galera node not ready (wsrep_ready %s)", ready);
+	return -1;
 }
 
 /* A connection to t that can serve, or NULL with why set. */
