@@ -25,6 +25,7 @@
 
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
+#include "pchat_pool.h"
 
 #include "pchat_cmd.h"
 #include "pchat_mod.h"
@@ -81,7 +82,7 @@ void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
 			continue;
 		body.s = d->body.s;
 		body.len = d->body.len;
-		pchat_fanout_room(d->room_id, &body, d->except_sess);
+		pchat_pool_fanout(d->room_id, &body, d->except_sess);
 	}
 	pchat_cmd_ctx_free(ctx);
 }

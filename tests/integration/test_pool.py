@@ -1,0 +1,147 @@
+"""A pool of chat nodes over Kamailio DMQ (issue 14, point 1): two standalone
+nodes (-A WITH_DMQ) on one database; users signed in to different nodes
+share a room. A post crosses once to the other node, which hands it to its
+own members, in order; join and part notices cross; a node's rooms leave
+the other's table when its participants part; hostile pool messages are
+refused and logged."""
+
+import re
+import socket
+import time
+
+import pytest
+
+from chat import ChatUser, make_room, unique, wait_until
+from kamailio import Kamailio
+from mariadb import free_port
+from sipclient import find
+
+
+def _stat(kam, field):
+    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
+
+
+def _dmq_nodes(kam):
+    return kam.rpc("dmq.list_nodes").count("status: active")
+
+
+@pytest.fixture(scope="module")
+def nodes(db_url):
+    """Node a (the pool's first) and node b (seeded with a)."""
+    a = Kamailio(free_port(), db_url, defines={"WITH_DMQ": "1"})
+    b = Kamailio(free_port(), db_url, defines={
+        "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{a.port}"})
+    try:
+        a.start()
+        b.start()
+        # each lists itself and the other as active
+        assert wait_until(lambda: _dmq_nodes(a) == 2 and _dmq_nodes(b) == 2, timeout=15), \
+            a.rpc("dmq.list_nodes") + b.rpc("dmq.list_nodes")
+        yield a, b
+    finally:
+        b.cleanup()
+        a.cleanup()
+
+
+@pytest.fixture
+def users(nodes):
+    made = []
+
+    def make(kam):
+        u = ChatUser(kam, unique("u"))
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+def _no_more_messages(u, guid):
+    with pytest.raises(Exception):
+        u.wait_message(guid, timeout=0.5)
+
+
+def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, users):
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob, carol = users(a), users(b), users(b)
+    assert alice.join(guid).code == 200
+    # a's participants are known on b before b's members join
+    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 1, timeout=5)
+    assert bob.join(guid).code == 200
+    ntc = alice.wait_notice("join")  # crossed b -> a
+    assert find(ntc, "data/uib").get("uri") == bob.uri
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 1, timeout=5)
+    assert carol.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
+    assert find(bob.wait_notice("join"), "data/uib").get("uri") == carol.uri
+
+    sent = _stat(a, "pool_copies_sent")
+    texts = [f"post {i}" for i in range(8)]
+    for t in texts:
+        assert alice.post(guid, t).status == 200
+    for u in (alice, bob, carol):
+        got = [u.wait_message(guid) for _ in texts]
+        assert [m["text"] for m in got] == texts, u.uri
+        ids = [m["msgid"] for m in got]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+        assert all(m["author"] == alice.uri for m in got)
+    for u in (bob, carol):  # exactly once
+        _no_more_messages(u, guid)
+    # once per node with members, not once per member
+    assert _stat(a, "pool_copies_sent") - sent == len(texts)
+
+    assert bob.post(guid, "from b").status == 200
+    for u in (alice, bob, carol):
+        assert u.wait_message(guid)["text"] == "from b"
+
+    # b's participants leave: a hears the parts, then b's rooms leave a's table
+    assert carol.part(guid).code == 200
+    ntc = alice.wait_notice("part")
+    assert find(ntc, "data/chanib/uib").get("uri") == carol.uri
+    assert _stat(a, "pool_remote_rooms") == 1
+    bob.close()  # a session end parts too
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 0, timeout=5)
+    assert alice.post(guid, "alone").status == 200
+    assert alice.wait_message(guid)["text"] == "alone"
+
+
+def _kdmq(kam, from_port, body):
+    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
+    status code of the answer."""
+    call = unique("c")
+    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
+           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
+           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
+           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
+           f"Content-Type: text/x-pchat-pool\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
+        s.sendall(msg)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ")[1])
+
+
+def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
+    a, b = nodes
+    refused = _stat(b, "pool_refused")
+    # not a node of the pool
+    assert _kdmq(b, free_port(), b"PCHAT1 ON 1\n") == 403
+    # from a's address, but malformed: rooms not canonical, unknown verbs,
+    # a copy that is no XCCOS envelope
+    for body in (b"PCHAT1 ON 01\n", b"PCHAT1 ON -1\n", b"PCHAT1 ON 1", b"PCHAT1 ON x\n",
+                 b"PCHAT1 ON 99999999999999999999\n", b"PCHAT1 KICK 1\n", b"HELLO",
+                 b"PCHAT1 ROOMS RESET -\n1\n02\n", b"PCHAT1 DLV 1\nnot xml at all, really"):
+        assert _kdmq(b, a.port, body) == 400, body
+    # a copy for a room nobody on b is in
+    assert _kdmq(b, a.port, b"PCHAT1 DLV 987654\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
+    assert _stat(b, "pool_refused") - refused == 11
+    log = open(b.logfile, errors="replace").read()
+    assert "not a known pool node" in log and "malformed pool message" in log
