@@ -214,9 +214,10 @@ static int pchat_mod_init(void)
 		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1\n");
 		return -1;
 	}
-	/* bells: the writer's, the store workers', the pool's (dmq's worker) */
+	/* bells: the writer's, the store workers', the pool's two (dmq's
+	 * worker, the core timer) */
 	if(pchat_bell_mod_init(PCHAT_BELL_WRITER + 1 + pchat_store_workers
-			   + (pchat_pool_dmq ? 1 : 0))
+			   + (pchat_pool_dmq ? 2 : 0))
 					< 0
 			|| (pchat_pool_dmq
 					&& pchat_pool_mod_init(pchat_pool_max_rooms,

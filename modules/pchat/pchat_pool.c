@@ -21,8 +21,9 @@
  *                              sender's whole list (RESET starts it, ADD
  *                              batches follow, <= 60,000 bytes each); HELLO
  *                              asks the receiver for its own list back
- *   PCHAT1 DLV <room>          then the XCCOS envelope, for the receiver's
- *                              own sessions in room
+ *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
+ *                              own sessions in room; seq: the number of
+ *                              the post it carries, 0 for a notice
  * A message from a node DMQ does not know, or whose source address is not
  * that node's, is refused with 403 and logged.
  *
@@ -31,7 +32,10 @@
  * node; the receiver's dmq must run one worker (num_workers 1, checked at
  * start: with more, dmq hands consecutive messages to different workers)
  * and its inbox is a FIFO one reader empties at a time. So copies from one
- * node arrive in the order that node sent them. */
+ * node arrive in the order that node sent them. Posts made on different
+ * nodes are put in the room's order on each node by pchat_pool_order.c,
+ * which every copy of a post for this node's sessions passes, under one
+ * lock (its own posts' too). */
 
 #include <stdio.h>
 #include <string.h>
@@ -44,36 +48,31 @@
 #include "core/mem/shm_mem.h"
 #include "core/parser/msg_parser.h"
 #include "core/sr_module.h"
+#include "core/timer.h"
+#include "core/timer_ticks.h"
 #include "modules/dmq/bind_dmq.h"
 
 #include "pchat_bell.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_pool.h"
+#include "pchat_pool_order.h"
 #include "pchat_pool_table.h"
 
 #define PCHAT_POOL_BATCH 60000 /* bytes of one ROOMS message (as ht_dmq) */
 #define PCHAT_POOL_ID_MAX 20   /* digits of a room id, with room to spare */
 
-typedef struct pchat_pool_item
-{
-	struct pchat_pool_item *next;
-	long long room_id;
-	str body;
-	char data[];
-} pchat_pool_item_t;
-
 typedef struct pchat_pool_shared
 {
 	gen_lock_t lock;      /* the inbox */
-	gen_lock_t run_lock;  /* one reader delivers at a time: keeps order */
+	gen_lock_t run_lock;  /* one process delivers a post at a time: order */
 	gen_lock_t announce;  /* this node's ON/OFF in the order of changes */
-	pchat_pool_item_t *head, *tail;
+	pchat_pool_copy_t *head, *tail;
 	int queued;
 } pchat_pool_shared_t;
 
 static pchat_pool_shared_t *_pp;
-static int _pp_inbox_max, _pp_bell;
+static int _pp_inbox_max, _pp_bell; /* _pp_bell + 1: the timer's */
 static dmq_api_t _pp_dmq;
 static dmq_peer_t *_pp_peer;
 static pchat_roster_api_t _pp_roster; /* the roster's own functions */
@@ -183,7 +182,20 @@ static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 	pkg_free(rooms);
 }
 
-int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess)
+/* This node's own copies: a post in the room's order, a notice at once. */
+static int pchat_pool_local(
+		long long room_id, str *body, unsigned int except_sess, long long seq)
+{
+	if(seq <= 0)
+		return pchat_fanout_room(room_id, body, except_sess);
+	lock_get(&_pp->run_lock);
+	pchat_pool_order_put_local(room_id, seq, body);
+	lock_release(&_pp->run_lock);
+	return 0;
+}
+
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq)
 {
 	unsigned int mask;
 	char head[48], ubuf[PCHAT_POOL_NODE_URI_MAX];
@@ -195,7 +207,7 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess)
 			&& (mask = pchat_pool_room_mask((unsigned long long)room_id)
 					   & ~(1u << PCHAT_POOL_LOCAL))
 					   != 0) {
-		snprintf(head, sizeof(head), "PCHAT1 DLV %lld\n", room_id);
+		snprintf(head, sizeof(head), "PCHAT1 DLV %lld %lld\n", room_id, seq);
 		/* once per node that has participants, never once per member */
 		for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++) {
 			if(!(mask & (1u << slot))
@@ -209,7 +221,9 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess)
 						uri.len, uri.s);
 		}
 	}
-	return pchat_fanout_room(room_id, body, except_sess);
+	if(_pp == NULL)
+		return pchat_fanout_room(room_id, body, except_sess);
+	return pchat_pool_local(room_id, body, except_sess, seq);
 }
 
 /* --- this node's rooms ----------------------------------------------- */
@@ -233,6 +247,11 @@ static void pchat_pool_local_changed(unsigned long long room)
 			snprintf(head, sizeof(head), "PCHAT1 %s %llu\n",
 					has ? "ON" : "OFF", room);
 			pchat_pool_send2(head, NULL, NULL);
+		}
+		if(!has) { /* whoever joins next starts a fresh order */
+			lock_get(&_pp->run_lock);
+			pchat_pool_order_forget((long long)room);
+			lock_release(&_pp->run_lock);
 		}
 	}
 	lock_release(&_pp->announce);
@@ -293,6 +312,20 @@ static unsigned long long pchat_pool_parse_id(
 	return v;
 }
 
+/* A post's number (canonical, as a room id) or "0" for a notice, ending in
+ * \n; -1 when bad. */
+static long long pchat_pool_parse_seq(const char **p, const char *end)
+{
+	long long seq;
+
+	if(end - *p >= 2 && (*p)[0] == '0' && (*p)[1] == '\n') {
+		*p += 2;
+		return 0;
+	}
+	seq = (long long)pchat_pool_parse_id(p, end, '\n');
+	return seq > 0 ? seq : -1;
+}
+
 static int pchat_pool_starts(const char **p, const char *end, const char *w)
 {
 	int n = strlen(w);
@@ -336,20 +369,15 @@ static int pchat_pool_rx_rooms(
 }
 
 /* Queues an envelope for a reader and rings; 503 when the inbox is full. */
-static int pchat_pool_inbox_push(unsigned long long room, const char *s, int len)
+static int pchat_pool_inbox_push(
+		unsigned long long room, long long seq, const char *s, int len)
 {
-	pchat_pool_item_t *it;
+	pchat_pool_copy_t *it;
+	str body = {(char *)s, len};
 
-	it = shm_malloc(sizeof(*it) + len);
-	if(it == NULL) {
-		SHM_MEM_ERROR;
+	it = pchat_pool_copy_new((long long)room, seq, &body);
+	if(it == NULL)
 		return 503;
-	}
-	it->next = NULL;
-	it->room_id = (long long)room;
-	it->body.s = it->data;
-	it->body.len = len;
-	memcpy(it->data, s, len);
 	lock_get(&_pp->lock);
 	if(_pp->queued >= _pp_inbox_max) {
 		lock_release(&_pp->lock);
@@ -373,18 +401,19 @@ static int pchat_pool_inbox_push(unsigned long long room, const char *s, int len
  * here. */
 static int pchat_pool_rx_dlv(const char *p, const char *end)
 {
-	unsigned long long room = pchat_pool_parse_id(&p, end, '\n');
+	unsigned long long room = pchat_pool_parse_id(&p, end, ' ');
+	long long seq = room ? pchat_pool_parse_seq(&p, end) : -1;
 	int len = end - p;
 
 	/* a copy re-escapes a client's text of at most max_body_size bytes */
-	if(room == 0 || len < 16 || len > pchat_max_body + pchat_max_reply
+	if(room == 0 || seq < 0 || len < 16 || len > pchat_max_body + pchat_max_reply
 			|| memchr(p, '\0', len) != NULL
 			|| (memcmp(p, "<?xml", 5) != 0 && memcmp(p, "<xccos", 6) != 0))
 		return 400;
 	if(!((pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1))
 		return 404; /* nobody here (any more): the sender will hear OFF */
 	counter_inc(_pp_received);
-	return pchat_pool_inbox_push(room, p, len);
+	return pchat_pool_inbox_push(room, seq, p, len);
 }
 
 /* ON / OFF: one room of the sender's. */
@@ -470,7 +499,7 @@ static int pchat_pool_dmq_init(void)
 
 void pchat_pool_inbox_run(void)
 {
-	pchat_pool_item_t *it, *next;
+	pchat_pool_copy_t *it, *next;
 
 	if(_pp == NULL)
 		return;
@@ -482,10 +511,23 @@ void pchat_pool_inbox_run(void)
 	lock_release(&_pp->lock);
 	for(; it; it = next) {
 		next = it->next;
+		if(it->seq > 0) {
+			pchat_pool_order_put(it);
+			continue;
+		}
 		pchat_fanout_room(it->room_id, &it->body, 0);
 		shm_free(it);
 	}
+	pchat_pool_order_expire();
 	lock_release(&_pp->run_lock);
+}
+
+/* Core timer, every 100 ms: copies held past their time need a reader
+ * (the timer process rings the pool's second bell). */
+static void pchat_pool_tick(unsigned int ticks, void *param)
+{
+	if(pchat_pool_order_due())
+		pchat_bell_ring(_pp_bell + 1);
 }
 
 /* --- start ----------------------------------------------------------- */
@@ -551,8 +593,13 @@ static int pchat_pool_register(void)
 int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell)
 {
 	if(pchat_pool_check_dmq() < 0 || pchat_pool_table_init(max_rooms) < 0
+			|| pchat_pool_order_init(max_rooms) < 0
 			|| pchat_pool_counters() < 0 || pchat_pool_register() < 0)
 		return -1;
+	if(register_timer(pchat_pool_tick, NULL, MS_TO_TICKS(100)) < 0) {
+		LM_ERR("cannot register the pool's timer\n");
+		return -1;
+	}
 	_pp = shm_malloc(sizeof(*_pp));
 	if(_pp == NULL) {
 		SHM_MEM_ERROR;

@@ -24,14 +24,18 @@
 #include "core/str.h"
 
 /* mod_init, after the roster is bound: registers the DMQ peer, takes the
- * doorbell bell (the DMQ worker's) and watches the roster's changes. */
+ * doorbells bell (the DMQ worker's) and bell + 1 (the core timer's, for
+ * copies held too long) and watches the roster's changes. */
 int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell);
 /* Is the pool on? */
 int pchat_pool_enabled(void);
 
 /* An envelope for a room: to this node's sessions (but except_sess) and
- * once to every other node with participants in the room. */
-int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess);
+ * once to every other node with participants in the room. seq: the
+ * number of the post it carries (its copies go out in that order on
+ * every node), 0 for a notice. */
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq);
 
 /* For pchat.status: copies sent to and received from other nodes, pool
  * messages refused, rooms where other nodes have participants. */

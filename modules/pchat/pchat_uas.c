@@ -632,7 +632,7 @@ static int pchat_job_keep(pchat_job_t *j, pchat_xbuf_t *out, pchat_cmd_ctx_t *ct
 			continue;
 		b.s = d->body.s;
 		b.len = d->body.len;
-		if(pchat_job_add_out(j, d->room_id, d->except_sess, &b) < 0)
+		if(pchat_job_add_out(j, d->room_id, d->except_sess, d->seq, &b) < 0)
 			return 0;
 	}
 	return 1;
@@ -707,7 +707,7 @@ static void pchat_uas_jobs_done(void)
 			}
 		}
 		for(o = j->outs; o; o = o->next)
-			pchat_pool_fanout(o->room_id, &o->body, o->except_sess);
+			pchat_pool_fanout(o->room_id, &o->body, o->except_sess, o->seq);
 		pchat_worker_finish(j);
 	}
 	pchat_worker_done_unlock();

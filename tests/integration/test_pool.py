@@ -138,10 +138,36 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
     # a copy that is no XCCOS envelope
     for body in (b"PCHAT1 ON 01\n", b"PCHAT1 ON -1\n", b"PCHAT1 ON 1", b"PCHAT1 ON x\n",
                  b"PCHAT1 ON 99999999999999999999\n", b"PCHAT1 KICK 1\n", b"HELLO",
-                 b"PCHAT1 ROOMS RESET -\n1\n02\n", b"PCHAT1 DLV 1\nnot xml at all, really"):
+                 b"PCHAT1 ROOMS RESET -\n1\n02\n", b"PCHAT1 DLV 1 0\nnot xml at all, really",
+                 b"PCHAT1 DLV 1\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>",
+                 b"PCHAT1 DLV 1 01\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>"):
         assert _kdmq(b, a.port, body) == 400, body
     # a copy for a room nobody on b is in
-    assert _kdmq(b, a.port, b"PCHAT1 DLV 987654\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
-    assert _stat(b, "pool_refused") - refused == 11
+    assert _kdmq(b, a.port, b"PCHAT1 DLV 987654 3\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
+    assert _stat(b, "pool_refused") - refused == 13
     log = open(b.logfile, errors="replace").read()
     assert "not a known pool node" in log and "malformed pool message" in log
+
+
+def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users):
+    """Authors on both nodes post into one room at once: every member, on
+    either node, gets every post once, in the room's sequence order."""
+    import threading
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert wait_until(lambda: _stat(b, "pool_remote_rooms") >= 1, timeout=5)
+    assert bob.join(guid).code == 200
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") >= 1, timeout=5)
+    n = 15
+    posters = [threading.Thread(target=lambda u=u: [u.post(guid, f"{u.user} {i}")
+                                                    for i in range(n)])
+               for u in (alice, bob)]
+    for t in posters:
+        t.start()
+    for t in posters:
+        t.join()
+    for u in (alice, bob):
+        ids = [u.wait_message(guid)["msgid"] for _ in range(2 * n)]
+        assert ids == sorted(ids) and len(set(ids)) == 2 * n, (u.uri, ids)
