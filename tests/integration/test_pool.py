@@ -171,3 +171,52 @@ def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users)
     for u in (alice, bob):
         ids = [u.wait_message(guid)["msgid"] for _ in range(2 * n)]
         assert ids == sorted(ids) and len(set(ids)) == 2 * n, (u.uri, ids)
+
+
+def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, users):
+    """A copy numbered past a gap is held for the posts before it, then
+    delivered (the core timer's bell) when they do not come."""
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert bob.join(guid).code == 200
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") >= 1, timeout=5)
+    assert alice.post(guid, "first").status == 200
+    first = bob.wait_message(guid)
+    room_id = mariadb.sql(f"SELECT id FROM pchat_node WHERE guid = '{guid}'",
+                          db="pchat")[0][0]
+    env = (f'<xccos xmlns="urn:parlano:xml:ns:xccos" ver="1" envid="1">'
+           f'<grpchat id="grpchat" seqid="1" chanUri="{bob.room_uri(guid)}" '
+           f'author="{alice.uri}" ts="2026-01-01T00:00:00Z" msgid="{first["msgid"] + 3}">'
+           f'<chat>after a gap</chat></grpchat></xccos>')
+    t0 = time.monotonic()
+    body = f"PCHAT1 DLV {room_id} {first['msgid'] + 3}\n{env}".encode()
+    assert _kdmq(b, a.port, body) == 200
+    msg = bob.wait_message(guid, timeout=5)
+    assert msg["text"] == "after a gap" and time.monotonic() - t0 >= 0.4
+    # the next post of the room goes out at once after it
+    assert alice.post(guid, "next").status == 200
+    assert bob.wait_message(guid, timeout=2)["text"] == "next"
+
+
+def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
+        nodes, mariadb, users, db_url):
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice = users(a)
+    assert alice.join(guid).code == 200
+    c = Kamailio(free_port(), db_url, defines={
+        "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{b.port}"})
+    try:
+        c.start()
+        # its list and theirs cross at once: no join needed
+        assert wait_until(lambda: _stat(c, "pool_remote_rooms") >= 1, timeout=10)
+        carol = users(c)
+        assert carol.join(guid).code == 200
+        assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
+        assert alice.post(guid, "to three").status == 200
+        assert carol.wait_message(guid)["text"] == "to three"
+        carol.close()
+    finally:
+        c.cleanup()
