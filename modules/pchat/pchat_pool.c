@@ -228,32 +228,38 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 
 /* --- this node's rooms ----------------------------------------------- */
 
-/* A room's participants here changed: tell the others when it went from
- * none to some or back. Under one lock from the count to the send, so the
- * last change is the last word whichever process made it. */
+/* The room went from none to some participants here (has) or back: the
+ * others are told, and its order starts afresh (a state left from before,
+ * e.g. a copy that came after the last part, would hold the next posts
+ * for a number long gone). */
+static void pchat_pool_announce(unsigned long long room, int has)
+{
+	char head[48];
+
+	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, has) < 0) {
+		LM_ERR("room %llu: the pool table is full (pool_max_rooms)\n", room);
+	} else {
+		snprintf(head, sizeof(head), "PCHAT1 %s %llu\n", has ? "ON" : "OFF",
+				room);
+		pchat_pool_send2(head, NULL, NULL);
+	}
+	lock_get(&_pp->run_lock);
+	pchat_pool_order_forget((long long)room);
+	lock_release(&_pp->run_lock);
+}
+
+/* A room's participants here changed. Under one lock from the count to
+ * the send, so the last change is the last word whichever process made
+ * it. */
 static void pchat_pool_local_changed(unsigned long long room)
 {
 	int has, had;
-	char head[48];
 
 	lock_get(&_pp->announce);
 	has = _pp_roster.count(room) > 0;
 	had = (pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1;
-	if(has != had) {
-		if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, has) < 0)
-			LM_ERR("room %llu: the pool table is full (pool_max_rooms)\n",
-					room);
-		else {
-			snprintf(head, sizeof(head), "PCHAT1 %s %llu\n",
-					has ? "ON" : "OFF", room);
-			pchat_pool_send2(head, NULL, NULL);
-		}
-		if(!has) { /* whoever joins next starts a fresh order */
-			lock_get(&_pp->run_lock);
-			pchat_pool_order_forget((long long)room);
-			lock_release(&_pp->run_lock);
-		}
-	}
+	if(has != had)
+		pchat_pool_announce(room, has);
 	lock_release(&_pp->announce);
 }
 
