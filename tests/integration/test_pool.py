@@ -7,6 +7,7 @@ refused and logged."""
 
 import re
 import socket
+import threading
 import time
 
 import pytest
@@ -58,8 +59,11 @@ def users(nodes):
 
 
 def _no_more_messages(u, guid):
-    with pytest.raises(Exception):
-        u.wait_message(guid, timeout=0.5)
+    try:
+        extra = u.wait_message(guid, timeout=0.5)
+    except Exception:
+        return
+    pytest.fail(f"{u.uri} got one more: {extra}")
 
 
 def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, users):
@@ -152,7 +156,6 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
 def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users):
     """Authors on both nodes post into one room at once: every member, on
     either node, gets every post once, in the room's sequence order."""
-    import threading
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
     alice, bob = users(a), users(b)
@@ -217,6 +220,27 @@ def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
         assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
         assert alice.post(guid, "to three").status == 200
         assert carol.wait_message(guid)["text"] == "to three"
+        assert alice.wait_message(guid)["text"] == "to three"
+        bob = users(b)
+        assert bob.join(guid).code == 200
+        # b's ON went before its join notice, over the same connection
+        for u in (alice, carol):
+            assert find(u.wait_notice("join"), "data/uib").get("uri") == bob.uri
+        # authors on all three nodes at once: everyone gets every post once,
+        # in the room's order
+        n = 8
+        posters = [threading.Thread(target=lambda u=u: [u.post(guid, f"{u.user} {i}")
+                                                        for i in range(n)])
+                   for u in (alice, bob, carol)]
+        for t in posters:
+            t.start()
+        for t in posters:
+            t.join()
+        for u in (alice, bob, carol):
+            ids = [u.wait_message(guid)["msgid"] for _ in range(3 * n)]
+            assert ids == sorted(ids) and len(set(ids)) == 3 * n, (u.uri, ids)
+        for u in (alice, bob, carol):
+            _no_more_messages(u, guid)
         carol.close()
     finally:
         c.cleanup()
