@@ -38,6 +38,7 @@
  * lock (its own posts' too). */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/counters.h"
@@ -53,6 +54,7 @@
 #include "modules/dmq/bind_dmq.h"
 
 #include "pchat_bell.h"
+#include "pchat_db.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_pool.h"
@@ -228,11 +230,31 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 
 /* --- this node's rooms ----------------------------------------------- */
 
+/* The number the room's next post will have, for its order here: read
+ * where the first participant joins (a store worker, never under a lock),
+ * 0 when unknown (the first copy then sets it). */
+static long long pchat_pool_next_seq(unsigned long long room)
+{
+	pchat_db_res_t res;
+	long long next = 0;
+
+	if(pchat_db_exec("SELECT last_seq FROM pchat_node WHERE id = ?", &res,
+			   (long long)room)
+			!= PCHAT_STORE_OK)
+		return 0;
+	if(res.nrows == 1 && res.rows[0][0])
+		next = strtoll(res.rows[0][0], NULL, 10) + 1;
+	pchat_db_res_free(&res);
+	return next;
+}
+
 /* The room went from none to some participants here (has) or back: the
  * others are told, and its order starts afresh (a state left from before,
  * e.g. a copy that came after the last part, would hold the next posts
- * for a number long gone). */
-static void pchat_pool_announce(unsigned long long room, int has)
+ * for a number long gone), from the room's next number: the copies of
+ * posts before it that are still on their way go as they come. */
+static void pchat_pool_announce(
+		unsigned long long room, int has, long long next)
 {
 	char head[48];
 
@@ -245,13 +267,15 @@ static void pchat_pool_announce(unsigned long long room, int has)
 	}
 	lock_get(&_pp->run_lock);
 	pchat_pool_order_forget((long long)room);
+	if(next > 0)
+		pchat_pool_order_start((long long)room, next);
 	lock_release(&_pp->run_lock);
 }
 
-/* A room's participants here changed. Under one lock from the count to
- * the send, so the last change is the last word whichever process made
- * it. */
-static void pchat_pool_local_changed(unsigned long long room)
+/* A room's participants here changed (next: see pchat_pool_announce()).
+ * Under one lock from the count to the send, so the last change is the
+ * last word whichever process made it. */
+static void pchat_pool_local_changed(unsigned long long room, long long next)
 {
 	int has, had;
 
@@ -259,7 +283,7 @@ static void pchat_pool_local_changed(unsigned long long room)
 	has = _pp_roster.count(room) > 0;
 	had = (pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1;
 	if(has != had)
-		pchat_pool_announce(room, has);
+		pchat_pool_announce(room, has, next);
 	lock_release(&_pp->announce);
 }
 
@@ -270,9 +294,14 @@ static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
 		unsigned int sess_id, str *user, unsigned int roles)
 {
 	int rc = _pp_roster.join(room_id, sess_hid, sess_id, user, roles);
+	long long next = 0;
 
+	/* a first participant here, likely: the number read before the lock,
+	 * which parts in SIP readers also take */
+	if(rc > 0 && !((pchat_pool_room_mask(room_id) >> PCHAT_POOL_LOCAL) & 1))
+		next = pchat_pool_next_seq(room_id);
 	if(rc > 0)
-		pchat_pool_local_changed(room_id);
+		pchat_pool_local_changed(room_id, next);
 	return rc;
 }
 
@@ -281,7 +310,7 @@ static int pchat_pool_part(unsigned long long room_id, unsigned int sess_id)
 	int rc = _pp_roster.part(room_id, sess_id);
 
 	if(rc > 0)
-		pchat_pool_local_changed(room_id);
+		pchat_pool_local_changed(room_id, 0);
 	return rc;
 }
 
@@ -291,7 +320,7 @@ static int pchat_pool_part_all(
 	int n = _pp_roster.part_all(sess_id, rooms, max), i;
 
 	for(i = 0; i < n && i < max; i++)
-		pchat_pool_local_changed(rooms[i]);
+		pchat_pool_local_changed(rooms[i], 0);
 	return n;
 }
 
@@ -348,6 +377,7 @@ static int pchat_pool_rx_rooms(
 {
 	int reset, hello;
 	unsigned long long id;
+	const char *q;
 
 	if(pchat_pool_starts(&p, end, "RESET "))
 		reset = 1;
@@ -361,11 +391,14 @@ static int pchat_pool_rx_rooms(
 		hello = 0;
 	else
 		return 400;
+	/* all of it checked before any of it is taken */
+	for(q = p; q < end;)
+		if(pchat_pool_parse_id(&q, end, '\n') == 0)
+			return 400;
 	if(reset)
 		pchat_pool_clear_slot(slot);
 	while(p < end) {
-		if((id = pchat_pool_parse_id(&p, end, '\n')) == 0)
-			return 400;
+		id = pchat_pool_parse_id(&p, end, '\n');
 		if(pchat_pool_room_set(id, slot, 1) < 0)
 			LM_ERR("the pool table is full (pool_max_rooms)\n");
 	}

@@ -265,6 +265,14 @@ void pchat_pool_order_forget(long long room)
 	_po->rooms--;
 }
 
+void pchat_pool_order_start(long long room, long long next_seq)
+{
+	pchat_order_room_t *r = pchat_order_room(room);
+
+	if(r && r->next_seq == 0 && r->held == NULL)
+		r->next_seq = next_seq;
+}
+
 unsigned long pchat_pool_order_late(void)
 {
 	return _po ? _po->late : 0;

@@ -49,6 +49,8 @@ void pchat_pool_order_expire(void);
 int pchat_pool_order_due(void);
 /* The room has no sessions here any more: its order starts afresh. */
 void pchat_pool_order_forget(long long room);
+/* The room's first session here: its next post is numbered next_seq. */
+void pchat_pool_order_start(long long room, long long next_seq);
 /* Copies delivered behind a later one (arrived after their wait ended). */
 unsigned long pchat_pool_order_late(void);
 

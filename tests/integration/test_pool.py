@@ -135,6 +135,8 @@ def _kdmq(kam, from_port, body):
 
 def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
     a, b = nodes
+    # nobody on a: b's table holds none of a's rooms
+    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 0, timeout=5)
     refused = _stat(b, "pool_refused")
     # not a node of the pool
     assert _kdmq(b, free_port(), b"PCHAT1 ON 1\n") == 403
@@ -149,6 +151,8 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
     # a copy for a room nobody on b is in
     assert _kdmq(b, a.port, b"PCHAT1 DLV 987654 3\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
     assert _stat(b, "pool_refused") - refused == 13
+    # a refused list is not taken in part
+    assert _stat(b, "pool_remote_rooms") == 0
     log = open(b.logfile, errors="replace").read()
     assert "not a known pool node" in log and "malformed pool message" in log
 
@@ -159,10 +163,13 @@ def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users)
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
     alice, bob = users(a), users(b)
+    before = _stat(b, "pool_remote_rooms")
     assert alice.join(guid).code == 200
-    assert wait_until(lambda: _stat(b, "pool_remote_rooms") >= 1, timeout=5)
+    wait_until(lambda: _stat(b, "pool_remote_rooms") > before, timeout=5)
     assert bob.join(guid).code == 200
-    assert wait_until(lambda: _stat(a, "pool_remote_rooms") >= 1, timeout=5)
+    # b sends its notice to a only once it knows of a's participant, and
+    # sent its own ON before it over the same connection
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
     n = 15
     posters = [threading.Thread(target=lambda u=u: [u.post(guid, f"{u.user} {i}")
                                                     for i in range(n)])
@@ -184,7 +191,7 @@ def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, users):
     alice, bob = users(a), users(b)
     assert alice.join(guid).code == 200
     assert bob.join(guid).code == 200
-    assert wait_until(lambda: _stat(a, "pool_remote_rooms") >= 1, timeout=5)
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
     assert alice.post(guid, "first").status == 200
     first = bob.wait_message(guid)
     room_id = mariadb.sql(f"SELECT id FROM pchat_node WHERE guid = '{guid}'",
