@@ -153,7 +153,8 @@ static int pchat_pool_send2(
 	return rc;
 }
 
-/* This node's whole list to node (NULL: every node), in batches. */
+/* This node's whole list to node (NULL: every node), in batches; under
+ * the announcements' lock, so that no ON or OFF overtakes the list. */
 static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 {
 	static const int per = PCHAT_POOL_BATCH / (PCHAT_POOL_ID_MAX + 2);
@@ -169,6 +170,7 @@ static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 		return;
 	}
 	buf = (char *)(rooms + per);
+	lock_get(&_pp->announce);
 	do {
 		n = pchat_pool_rooms_of_slot(PCHAT_POOL_LOCAL, rooms, per, &pos);
 		for(i = 0, ids.len = 0; i < n; i++)
@@ -181,6 +183,7 @@ static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 			pchat_pool_send2(head, &ids, node);
 		first = 0;
 	} while(n > 0);
+	lock_release(&_pp->announce);
 	pkg_free(rooms);
 }
 
