@@ -251,3 +251,24 @@ def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
         carol.close()
     finally:
         c.cleanup()
+
+
+def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, users, mariadb):
+    import random
+    a, b = nodes
+    rnd = random.Random(14)
+    words = [b"PCHAT1 ", b"ON ", b"OFF ", b"ROOMS ", b"RESET ", b"ADD ", b"HELLO", b"-",
+             b"DLV ", b"0", b"1", b"9", b"\n", b" ", b"<xccos", b"<?xml", b"\x00", b"\xff"]
+    for _ in range(150):
+        body = b"".join(rnd.choice(words) for _ in range(rnd.randint(0, 12)))
+        if rnd.random() < 0.3:
+            body += bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 64)))
+        assert _kdmq(b, a.port, body) in (200, 400, 404), body
+    # b still serves its users and the pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert bob.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
+    assert alice.post(guid, "still here").status == 200
+    assert bob.wait_message(guid)["text"] == "still here"
