@@ -110,11 +110,16 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 
 /* --- sending --------------------------------------------------------- */
 
-/* A refusal by another node is logged here, on the sending side too. */
+/* A refusal by another node is logged here, on the sending side too; a
+ * 404 only in debug: a copy crossing the node's OFF for its room is the
+ * ordinary race of a last part there. */
 static int pchat_pool_answered(
 		struct sip_msg *msg, int code, dmq_node_t *node, void *param)
 {
-	if(code >= 300)
+	if(code == 404)
+		LM_DBG("pool node %.*s: no participants in the room any more\n",
+				node ? node->orig_uri.len : 0, node ? node->orig_uri.s : "");
+	else if(code >= 300)
 		LM_WARN("pool node %.*s refused a message: %d\n",
 				node ? node->orig_uri.len : 0, node ? node->orig_uri.s : "",
 				code);
