@@ -25,6 +25,7 @@
 
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
+#include "pchat_pool.h"
 
 #include "pchat_cmd.h"
 #include "pchat_mod.h"
@@ -71,6 +72,20 @@ pchat_xbuf_t *pchat_cmd_deliver(
 	return &d->body;
 }
 
+pchat_xbuf_t *pchat_cmd_deliver_post(
+		pchat_cmd_ctx_t *ctx, long long room_id, long long seq)
+{
+	pchat_xbuf_t *b = pchat_cmd_deliver(ctx, room_id, 0);
+	pchat_delivery_t *d;
+
+	if(b == NULL)
+		return NULL;
+	for(d = ctx->deliveries; d->next; d = d->next)
+		; /* the one just queued */
+	d->seq = seq;
+	return b;
+}
+
 void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
 {
 	pchat_delivery_t *d;
@@ -81,7 +96,7 @@ void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
 			continue;
 		body.s = d->body.s;
 		body.len = d->body.len;
-		pchat_fanout_room(d->room_id, &body, d->except_sess);
+		pchat_pool_fanout(d->room_id, &body, d->except_sess, d->seq);
 	}
 	pchat_cmd_ctx_free(ctx);
 }

@@ -34,6 +34,7 @@ typedef struct pchat_delivery
 {
 	long long room_id;
 	unsigned int except_sess; /* a session not to send to, 0 for none */
+	long long seq; /* a post's number in its room, 0 for a notice */
 	pchat_xbuf_t body;
 	struct pchat_delivery *next;
 } pchat_delivery_t;
@@ -82,6 +83,9 @@ void pchat_xrewind(pchat_xbuf_t *b, pchat_xmark_t *mk);
  * when out of memory. */
 pchat_xbuf_t *pchat_cmd_deliver(
 		pchat_cmd_ctx_t *ctx, long long room_id, unsigned int except_sess);
+/* The same for the copies of post number seq (kept in order in a pool). */
+pchat_xbuf_t *pchat_cmd_deliver_post(
+		pchat_cmd_ctx_t *ctx, long long room_id, long long seq);
 
 /* Sends the queued deliveries and frees them. */
 void pchat_cmd_flush(pchat_cmd_ctx_t *ctx);

@@ -908,7 +908,7 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	char *row[4];
 	pchat_xbuf_t *b;
 
-	b = pchat_cmd_deliver(ctx, room_id, 0);
+	b = pchat_cmd_deliver_post(ctx, room_id, seq);
 	if(b == NULL)
 		return;
 	snprintf(seqbuf, sizeof(seqbuf), "%lld", seq);

@@ -305,6 +305,9 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 	} else {
 		dst.id = s->conid;
 		init_su(&dst.to, &s->src_ip, s->src_port);
+		/* the client's own connection or none: clients never listen, and
+		 * a pool node may connect out (tcp_no_connect=no) */
+		dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
 	}
 	if(msg_send(&dst, buf, (int)(w - buf)) < 0) {
 		if(buf != stackbuf)

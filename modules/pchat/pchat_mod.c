@@ -37,6 +37,7 @@
 #include "pchat_uas.h"
 #include "pchat_uri.h"
 #include "pchat_bell.h"
+#include "pchat_pool.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 
@@ -76,6 +77,12 @@ int pchat_store_queue_size = 2000;
  * a history request per room) and its typing; a flood is bounded */
 int pchat_max_infos_per_second = 20;
 int pchat_max_infos_burst = 100;
+/* the pool of chat nodes over dmq (0: this node is alone); rooms in its
+ * table (this node's and the others') and copies from other nodes waiting
+ * for a SIP reader */
+static int pchat_pool_dmq = 0;
+static int pchat_pool_max_rooms = 65536;
+static int pchat_pool_inbox_size = 10000;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -144,6 +151,9 @@ static param_export_t pchat_params[] = {
 	{"store_queue_size", PARAM_INT, &pchat_store_queue_size},
 	{"max_infos_per_second", PARAM_INT, &pchat_max_infos_per_second},
 	{"max_infos_burst", PARAM_INT, &pchat_max_infos_burst},
+	{"pool_dmq", PARAM_INT, &pchat_pool_dmq},
+	{"pool_max_rooms", PARAM_INT, &pchat_pool_max_rooms},
+	{"pool_inbox_size", PARAM_INT, &pchat_pool_inbox_size},
 	{0, 0, 0}
 };
 
@@ -215,7 +225,20 @@ static int pchat_mod_init(void)
 			   "store) and store_queue_size >= 1\n");
 		return -1;
 	}
-	if(pchat_bell_mod_init(PCHAT_BELL_WRITER + 1 + pchat_store_workers) < 0
+	if(pchat_pool_max_rooms < 1 || pchat_pool_inbox_size < 1) {
+		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1\n");
+		return -1;
+	}
+	/* bells: the writer's, the store workers', the pool's two (dmq's
+	 * worker, the core timer) */
+	if(pchat_bell_mod_init(PCHAT_BELL_WRITER + 1 + pchat_store_workers
+			   + (pchat_pool_dmq ? 2 : 0))
+					< 0
+			|| (pchat_pool_dmq
+					&& pchat_pool_mod_init(pchat_pool_max_rooms,
+							   pchat_pool_inbox_size,
+							   PCHAT_BELL_WRITER + 1 + pchat_store_workers)
+							   < 0)
 			|| pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(
 					   pchat_post_queue_size, pchat_post_batch_size)

@@ -24,7 +24,9 @@
  *               helper processes' doorbells)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
- *               pchat_fanout
+ *               pchat_fanout, pchat_pool (the pool of nodes over DMQ),
+ *               pchat_pool_table (its rooms per node), pchat_pool_order
+ *               (post copies in sequence order)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
  *               pchat_provision, pchat_sipreply (SIP);

@@ -21,6 +21,7 @@
 
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
+#include "pchat_pool.h"
 #include "pchat_rpc.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
@@ -120,6 +121,13 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			"store_jobs_queued", pchat_worker_queued(), "store_queue_size",
 			pchat_store_queue_size, "posts_uncached",
 			(unsigned int)pchat_uas_posts_uncached());
+	rpc->struct_add(th, "duuuu", "pool", pchat_pool_enabled(),
+			"pool_copies_sent", (unsigned int)pchat_pool_stat(PCHAT_POOL_SENT),
+			"pool_copies_received",
+			(unsigned int)pchat_pool_stat(PCHAT_POOL_RECEIVED), "pool_refused",
+			(unsigned int)pchat_pool_stat(PCHAT_POOL_REFUSED),
+			"pool_remote_rooms",
+			(unsigned int)pchat_pool_stat(PCHAT_POOL_REMOTE_ROOMS));
 }
 
 /* clang-format off */

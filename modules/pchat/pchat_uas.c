@@ -49,6 +49,7 @@
 #include "pchat_sipreply.h"
 #include "pchat_bell.h"
 #include "pchat_fanout.h"
+#include "pchat_pool.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_uas.h"
@@ -631,7 +632,7 @@ static int pchat_job_keep(pchat_job_t *j, pchat_xbuf_t *out, pchat_cmd_ctx_t *ct
 			continue;
 		b.s = d->body.s;
 		b.len = d->body.len;
-		if(pchat_job_add_out(j, d->room_id, d->except_sess, &b) < 0)
+		if(pchat_job_add_out(j, d->room_id, d->except_sess, d->seq, &b) < 0)
 			return 0;
 	}
 	return 1;
@@ -706,7 +707,7 @@ static void pchat_uas_jobs_done(void)
 			}
 		}
 		for(o = j->outs; o; o = o->next)
-			pchat_fanout_room(o->room_id, &o->body, o->except_sess);
+			pchat_pool_fanout(o->room_id, &o->body, o->except_sess, o->seq);
 		pchat_worker_finish(j);
 	}
 	pchat_worker_done_unlock();
@@ -998,14 +999,15 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 	}
 }
 
-/* Pre-script callback: a doorbell (the writer's or a store worker's) is
- * consumed here, before the script (0 drops it); every other request goes
- * on (1). */
+/* Pre-script callback: a doorbell (the writer's, a store worker's or the
+ * pool's) is consumed here, before the script (0 drops it); every other
+ * request goes on (1). */
 int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
 {
 	if(!pchat_bell_is_bell(&msg->rcv))
 		return 1;
 	pchat_uas_posts_done();
 	pchat_uas_jobs_done();
+	pchat_pool_inbox_run();
 	return 0;
 }

@@ -84,8 +84,8 @@ void pchat_job_free(pchat_job_t *j)
 	shm_free(j);
 }
 
-int pchat_job_add_out(
-		pchat_job_t *j, long long room_id, unsigned int except_sess, str *body)
+int pchat_job_add_out(pchat_job_t *j, long long room_id,
+		unsigned int except_sess, long long seq, str *body)
 {
 	pchat_job_out_t *o, **end;
 
@@ -97,6 +97,7 @@ int pchat_job_add_out(
 	o->next = NULL;
 	o->room_id = room_id;
 	o->except_sess = except_sess;
+	o->seq = seq;
 	o->body.s = o->data;
 	o->body.len = body->len;
 	memcpy(o->data, body->s, body->len);

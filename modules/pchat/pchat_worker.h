@@ -30,6 +30,7 @@ typedef struct pchat_job_out
 	struct pchat_job_out *next;
 	long long room_id;
 	unsigned int except_sess;
+	long long seq; /* a post's number, 0 for a notice */
 	str body;
 	char data[];
 } pchat_job_out_t;
@@ -64,7 +65,7 @@ void pchat_worker_submit(pchat_job_t *j);
 /* Adds a shm copy of an envelope for a room to j->outs (at the end);
  * -1 when out of memory. */
 int pchat_job_add_out(pchat_job_t *j, long long room_id,
-		unsigned int except_sess, str *body);
+		unsigned int except_sess, long long seq, str *body);
 
 /* The jobs handed back, in order, NULL when none; the caller answers and
  * sends them, then ends each with pchat_worker_finish(). Callers serialise

@@ -1,0 +1,667 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Delivery layer: the pool of chat nodes over DMQ (see pchat_pool.h).
+ *
+ * Messages (KDMQ bodies, text, one header line ending in \n; every field
+ * canonical: upper-case words, one space, room ids in decimal without sign
+ * or leading zero; anything else is refused with 400 and logged):
+ *   PCHAT1 ON <room>           the sender has online participants in room
+ *   PCHAT1 OFF <room>          ... no longer
+ *   PCHAT1 ROOMS RESET|ADD HELLO|-   then one "<room>\n" per room: the
+ *                              sender's whole list (RESET starts it, ADD
+ *                              batches follow, <= 60,000 bytes each); HELLO
+ *                              asks the receiver for its own list back
+ *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
+ *                              own sessions in room; seq: the number of
+ *                              the post it carries, 0 for a notice
+ * A message from a node DMQ does not know, or whose source address is not
+ * that node's, is refused with 403 and logged.
+ *
+ * Order: one node sends a room's copies in commit order (the reader hands
+ * out the writer's posts under one lock), over one TCP connection to each
+ * node; the receiver's dmq must run one worker (num_workers 1, checked at
+ * start: with more, dmq hands consecutive messages to different workers)
+ * and its inbox is a FIFO one reader empties at a time. So copies from one
+ * node arrive in the order that node sent them. Posts made on different
+ * nodes are put in the room's order on each node by pchat_pool_order.c,
+ * which every copy of a post for this node's sessions passes, under one
+ * lock (its own posts' too). */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/counters.h"
+#include "core/dprint.h"
+#include "core/ip_addr.h"
+#include "core/locking.h"
+#include "core/mem/pkg.h"
+#include "core/mem/shm_mem.h"
+#include "core/parser/msg_parser.h"
+#include "core/sr_module.h"
+#include "core/timer.h"
+#include "core/timer_ticks.h"
+#include "modules/dmq/bind_dmq.h"
+
+#include "pchat_bell.h"
+#include "pchat_db.h"
+#include "pchat_fanout.h"
+#include "pchat_mod.h"
+#include "pchat_pool.h"
+#include "pchat_pool_order.h"
+#include "pchat_pool_table.h"
+
+#define PCHAT_POOL_BATCH 60000 /* bytes of one ROOMS message (as ht_dmq) */
+#define PCHAT_POOL_ID_MAX 20   /* digits of a room id, with room to spare */
+
+typedef struct pchat_pool_shared
+{
+	gen_lock_t lock;      /* the inbox */
+	gen_lock_t run_lock;  /* one process delivers a post at a time: order */
+	gen_lock_t announce;  /* this node's ON/OFF in the order of changes */
+	pchat_pool_copy_t *head, *tail;
+	int queued;
+} pchat_pool_shared_t;
+
+static pchat_pool_shared_t *_pp;
+static int _pp_inbox_max, _pp_bell; /* _pp_bell + 1: the timer's */
+static dmq_api_t _pp_dmq;
+static dmq_peer_t *_pp_peer;
+static pchat_roster_api_t _pp_roster; /* the roster's own functions */
+static str _pp_ctype = str_init("text/x-pchat-pool");
+static str _pp_200 = str_init("OK");
+static str _pp_400 = str_init("Bad Request");
+static str _pp_403 = str_init("Forbidden");
+static str _pp_404 = str_init("Not Found");
+static str _pp_503 = str_init("Service Unavailable");
+
+static counter_handle_t _pp_sent, _pp_received, _pp_refused;
+
+int pchat_pool_enabled(void)
+{
+	return _pp != NULL;
+}
+
+unsigned long pchat_pool_stat(pchat_pool_stat_t which)
+{
+	if(_pp == NULL)
+		return 0;
+	switch(which) {
+		case PCHAT_POOL_SENT:
+			return (unsigned long)counter_get_val(_pp_sent);
+		case PCHAT_POOL_RECEIVED:
+			return (unsigned long)counter_get_val(_pp_received);
+		case PCHAT_POOL_REFUSED:
+			return (unsigned long)counter_get_val(_pp_refused);
+		default:
+			return (unsigned long)pchat_pool_rooms_remote();
+	}
+}
+
+/* --- sending --------------------------------------------------------- */
+
+/* A refusal by another node is logged here, on the sending side too; a
+ * 404 only in debug: a copy crossing the node's OFF for its room is the
+ * ordinary race of a last part there. */
+static int pchat_pool_answered(
+		struct sip_msg *msg, int code, dmq_node_t *node, void *param)
+{
+	if(code == 404)
+		LM_DBG("pool node %.*s: no participants in the room any more\n",
+				node ? node->orig_uri.len : 0, node ? node->orig_uri.s : "");
+	else if(code >= 300)
+		LM_WARN("pool node %.*s refused a message: %d\n",
+				node ? node->orig_uri.len : 0, node ? node->orig_uri.s : "",
+				code);
+	return 0;
+}
+
+static dmq_resp_cback_t _pp_cback = {pchat_pool_answered, NULL};
+
+static int pchat_pool_send(str *body, dmq_node_t *node)
+{
+	if(node)
+		return _pp_dmq.send_message(
+				_pp_peer, body, node, &_pp_cback, 1, &_pp_ctype);
+	return _pp_dmq.bcast_message(_pp_peer, body, NULL, &_pp_cback, 1,
+			&_pp_ctype);
+}
+
+/* Sends one message of a header line and a payload (may be empty). */
+static int pchat_pool_send2(
+		const char *head, str *payload, dmq_node_t *node)
+{
+	str body;
+	int hlen = strlen(head), rc;
+
+	body.len = hlen + (payload ? payload->len : 0);
+	body.s = pkg_malloc(body.len + 1);
+	if(body.s == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(body.s, head, hlen);
+	if(payload)
+		memcpy(body.s + hlen, payload->s, payload->len);
+	rc = pchat_pool_send(&body, node);
+	pkg_free(body.s);
+	return rc;
+}
+
+/* This node's whole list to node (NULL: every node), in batches; under
+ * the announcements' lock, so that no ON or OFF overtakes the list. */
+static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
+{
+	static const int per = PCHAT_POOL_BATCH / (PCHAT_POOL_ID_MAX + 2);
+	unsigned long long *rooms;
+	unsigned int pos = 0;
+	char *buf, head[48];
+	int n, i, first = 1;
+	str ids;
+
+	rooms = pkg_malloc(per * sizeof(*rooms) + PCHAT_POOL_BATCH);
+	if(rooms == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	buf = (char *)(rooms + per);
+	lock_get(&_pp->announce);
+	do {
+		n = pchat_pool_rooms_of_slot(PCHAT_POOL_LOCAL, rooms, per, &pos);
+		for(i = 0, ids.len = 0; i < n; i++)
+			ids.len += snprintf(buf + ids.len, PCHAT_POOL_BATCH - ids.len,
+					"%llu\n", rooms[i]);
+		ids.s = buf;
+		snprintf(head, sizeof(head), "PCHAT1 ROOMS %s %s\n",
+				first ? "RESET" : "ADD", hello && first ? "HELLO" : "-");
+		if(first || n > 0)
+			pchat_pool_send2(head, &ids, node);
+		first = 0;
+	} while(n > 0);
+	lock_release(&_pp->announce);
+	pkg_free(rooms);
+}
+
+/* This node's own copies: a post in the room's order, a notice at once. */
+static int pchat_pool_local(
+		long long room_id, str *body, unsigned int except_sess, long long seq)
+{
+	if(seq <= 0)
+		return pchat_fanout_room(room_id, body, except_sess);
+	lock_get(&_pp->run_lock);
+	pchat_pool_order_put_local(room_id, seq, body);
+	lock_release(&_pp->run_lock);
+	return 0;
+}
+
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq)
+{
+	unsigned int mask;
+	char head[48], ubuf[PCHAT_POOL_NODE_URI_MAX];
+	dmq_node_t *node;
+	str uri;
+	int slot;
+
+	if(_pp != NULL
+			&& (mask = pchat_pool_room_mask((unsigned long long)room_id)
+					   & ~(1u << PCHAT_POOL_LOCAL))
+					   != 0) {
+		snprintf(head, sizeof(head), "PCHAT1 DLV %lld %lld\n", room_id, seq);
+		/* once per node that has participants, never once per member */
+		for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++) {
+			if(!(mask & (1u << slot))
+					|| pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri) < 0)
+				continue;
+			node = _pp_dmq.find_dmq_node_uri(&uri);
+			if(node != NULL && pchat_pool_send2(head, body, node) == 0)
+				counter_inc(_pp_sent);
+			else
+				LM_ERR("room %lld: cannot reach pool node %.*s\n", room_id,
+						uri.len, uri.s);
+		}
+	}
+	if(_pp == NULL)
+		return pchat_fanout_room(room_id, body, except_sess);
+	return pchat_pool_local(room_id, body, except_sess, seq);
+}
+
+/* --- this node's rooms ----------------------------------------------- */
+
+/* The number the room's next post will have, for its order here: read
+ * where the first participant joins (a store worker, never under a lock),
+ * 0 when unknown (the first copy then sets it). */
+static long long pchat_pool_next_seq(unsigned long long room)
+{
+	pchat_db_res_t res;
+	long long next = 0;
+
+	if(pchat_db_exec("SELECT last_seq FROM pchat_node WHERE id = ?", &res,
+			   (long long)room)
+			!= PCHAT_STORE_OK)
+		return 0;
+	if(res.nrows == 1 && res.rows[0][0])
+		next = strtoll(res.rows[0][0], NULL, 10) + 1;
+	pchat_db_res_free(&res);
+	return next;
+}
+
+/* The room went from none to some participants here (has) or back: the
+ * others are told, and its order starts afresh (a state left from before,
+ * e.g. a copy that came after the last part, would hold the next posts
+ * for a number long gone), from the room's next number: the copies of
+ * posts before it that are still on their way go as they come. */
+static void pchat_pool_announce(
+		unsigned long long room, int has, long long next)
+{
+	char head[48];
+
+	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, has) < 0) {
+		LM_ERR("room %llu: the pool table is full (pool_max_rooms)\n", room);
+	} else {
+		snprintf(head, sizeof(head), "PCHAT1 %s %llu\n", has ? "ON" : "OFF",
+				room);
+		pchat_pool_send2(head, NULL, NULL);
+	}
+	lock_get(&_pp->run_lock);
+	pchat_pool_order_forget((long long)room);
+	if(next > 0)
+		pchat_pool_order_start((long long)room, next);
+	lock_release(&_pp->run_lock);
+}
+
+/* A room's participants here changed (next: see pchat_pool_announce()).
+ * Under one lock from the count to the send, so the last change is the
+ * last word whichever process made it. */
+static void pchat_pool_local_changed(unsigned long long room, long long next)
+{
+	int has, had;
+
+	lock_get(&_pp->announce);
+	has = _pp_roster.count(room) > 0;
+	had = (pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1;
+	if(has != had)
+		pchat_pool_announce(room, has, next);
+	lock_release(&_pp->announce);
+}
+
+/* The roster's join, part and part_all, then the check above: every
+ * change of the roster, whoever makes it (commands, session end, admin,
+ * revocation), passes here. */
+static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
+		unsigned int sess_id, str *user, unsigned int roles)
+{
+	int rc = _pp_roster.join(room_id, sess_hid, sess_id, user, roles);
+	long long next = 0;
+
+	/* a first participant here, likely: the number read before the lock,
+	 * which parts in SIP readers also take */
+	if(rc > 0 && !((pchat_pool_room_mask(room_id) >> PCHAT_POOL_LOCAL) & 1))
+		next = pchat_pool_next_seq(room_id);
+	if(rc > 0)
+		pchat_pool_local_changed(room_id, next);
+	return rc;
+}
+
+static int pchat_pool_part(unsigned long long room_id, unsigned int sess_id)
+{
+	int rc = _pp_roster.part(room_id, sess_id);
+
+	if(rc > 0)
+		pchat_pool_local_changed(room_id, 0);
+	return rc;
+}
+
+static int pchat_pool_part_all(
+		unsigned int sess_id, unsigned long long *rooms, int max)
+{
+	int n = _pp_roster.part_all(sess_id, rooms, max), i;
+
+	for(i = 0; i < n && i < max; i++)
+		pchat_pool_local_changed(rooms[i], 0);
+	return n;
+}
+
+/* --- receiving (in the dmq worker) ----------------------------------- */
+
+/* A canonical room id at *p ending in end_ch: advances p; 0 when bad. */
+static unsigned long long pchat_pool_parse_id(
+		const char **p, const char *end, char end_ch)
+{
+	unsigned long long v = 0;
+	const char *s = *p;
+	int n = 0;
+
+	if(s >= end || *s < '1' || *s > '9')
+		return 0;
+	for(; s < end && *s >= '0' && *s <= '9'; s++, n++) {
+		if(n == 18)
+			return 0; /* past the ids MariaDB's BIGINT hands out */
+		v = v * 10 + (*s - '0');
+	}
+	if(s >= end || *s != end_ch)
+		return 0;
+	*p = s + 1;
+	return v;
+}
+
+/* A post's number (canonical, as a room id) or "0" for a notice, ending in
+ * \n; -1 when bad. */
+static long long pchat_pool_parse_seq(const char **p, const char *end)
+{
+	long long seq;
+
+	if(end - *p >= 2 && (*p)[0] == '0' && (*p)[1] == '\n') {
+		*p += 2;
+		return 0;
+	}
+	seq = (long long)pchat_pool_parse_id(p, end, '\n');
+	return seq > 0 ? seq : -1;
+}
+
+static int pchat_pool_starts(const char **p, const char *end, const char *w)
+{
+	int n = strlen(w);
+
+	if(end - *p < n || memcmp(*p, w, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* ROOMS: the sender's whole list, or a batch of it. */
+static int pchat_pool_rx_rooms(
+		const char *p, const char *end, int slot, dmq_node_t *node)
+{
+	int reset, hello;
+	unsigned long long id;
+	const char *q;
+
+	if(pchat_pool_starts(&p, end, "RESET "))
+		reset = 1;
+	else if(pchat_pool_starts(&p, end, "ADD "))
+		reset = 0;
+	else
+		return 400;
+	if(pchat_pool_starts(&p, end, "HELLO\n"))
+		hello = 1;
+	else if(pchat_pool_starts(&p, end, "-\n"))
+		hello = 0;
+	else
+		return 400;
+	/* all of it checked before any of it is taken */
+	for(q = p; q < end;)
+		if(pchat_pool_parse_id(&q, end, '\n') == 0)
+			return 400;
+	if(reset)
+		pchat_pool_clear_slot(slot);
+	while(p < end) {
+		id = pchat_pool_parse_id(&p, end, '\n');
+		if(pchat_pool_room_set(id, slot, 1) < 0)
+			LM_ERR("the pool table is full (pool_max_rooms)\n");
+	}
+	if(hello)
+		pchat_pool_send_rooms(node, 0);
+	return 200;
+}
+
+/* Queues an envelope for a reader and rings; 503 when the inbox is full. */
+static int pchat_pool_inbox_push(
+		unsigned long long room, long long seq, const char *s, int len)
+{
+	pchat_pool_copy_t *it;
+	str body = {(char *)s, len};
+
+	it = pchat_pool_copy_new((long long)room, seq, &body);
+	if(it == NULL)
+		return 503;
+	lock_get(&_pp->lock);
+	if(_pp->queued >= _pp_inbox_max) {
+		lock_release(&_pp->lock);
+		shm_free(it);
+		LM_ERR("pool inbox full (pool_inbox_size): a copy for room %llu "
+			   "dropped\n", room);
+		return 503;
+	}
+	if(_pp->tail)
+		_pp->tail->next = it;
+	else
+		_pp->head = it;
+	_pp->tail = it;
+	_pp->queued++;
+	lock_release(&_pp->lock);
+	pchat_bell_ring(_pp_bell);
+	return 200;
+}
+
+/* DLV: an envelope (a whole XCCOS document) for a room with participants
+ * here. */
+static int pchat_pool_rx_dlv(const char *p, const char *end)
+{
+	unsigned long long room = pchat_pool_parse_id(&p, end, ' ');
+	long long seq = room ? pchat_pool_parse_seq(&p, end) : -1;
+	int len = end - p;
+
+	/* a copy re-escapes a client's text of at most max_body_size bytes */
+	if(room == 0 || seq < 0 || len < 16 || len > pchat_max_body + pchat_max_reply
+			|| memchr(p, '\0', len) != NULL
+			|| (memcmp(p, "<?xml", 5) != 0 && memcmp(p, "<xccos", 6) != 0))
+		return 400;
+	if(!((pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1))
+		return 404; /* nobody here (any more): the sender will hear OFF */
+	counter_inc(_pp_received);
+	return pchat_pool_inbox_push(room, seq, p, len);
+}
+
+/* ON / OFF: one room of the sender's. */
+static int pchat_pool_rx_onoff(const char *p, const char *end, int slot, int on)
+{
+	unsigned long long id = pchat_pool_parse_id(&p, end, '\n');
+
+	if(id == 0 || p != end)
+		return 400;
+	if(pchat_pool_room_set(id, slot, on) < 0)
+		LM_ERR("the pool table is full (pool_max_rooms)\n");
+	return 200;
+}
+
+static int pchat_pool_rx(struct sip_msg *msg, dmq_node_t *node, int slot)
+{
+	const char *p = get_body(msg), *end;
+
+	if(p == NULL)
+		return 400;
+	end = msg->buf + msg->len;
+	if(end - p > pchat_max_body + pchat_max_reply + PCHAT_POOL_BATCH)
+		return 400;
+	if(!pchat_pool_starts(&p, end, "PCHAT1 "))
+		return 400;
+	if(pchat_pool_starts(&p, end, "DLV "))
+		return pchat_pool_rx_dlv(p, end);
+	if(pchat_pool_starts(&p, end, "ROOMS "))
+		return pchat_pool_rx_rooms(p, end, slot, node);
+	if(pchat_pool_starts(&p, end, "ON "))
+		return pchat_pool_rx_onoff(p, end, slot, 1);
+	if(pchat_pool_starts(&p, end, "OFF "))
+		return pchat_pool_rx_onoff(p, end, slot, 0);
+	return 400;
+}
+
+/* The peer callback (a dmq worker): who sent it, then what. */
+static int pchat_pool_dmq_cb(
+		struct sip_msg *msg, peer_reponse_t *resp, dmq_node_t *node)
+{
+	int code, slot = -1;
+
+	if(node == NULL || node->local
+			|| !ip_addr_cmp(&msg->rcv.src_ip, &node->ip_address)) {
+		LM_WARN("pool message from %s refused: not a known pool node%s\n",
+				ip_addr2a(&msg->rcv.src_ip),
+				node ? " (its address differs from the node's)" : "");
+		code = 403;
+	} else if((slot = pchat_pool_node_slot(&node->orig_uri)) < 0) {
+		LM_ERR("pool node %.*s refused: no free slot (%d nodes at most)\n",
+				node->orig_uri.len, node->orig_uri.s, PCHAT_POOL_NODES_MAX);
+		code = 403;
+	} else {
+		code = pchat_pool_rx(msg, node, slot);
+		if(code == 400)
+			LM_WARN("malformed pool message from %.*s refused\n",
+					node->orig_uri.len, node->orig_uri.s);
+		else if(code == 404)
+			LM_INFO("pool copy from %.*s for a room without participants "
+					"here refused\n",
+					node->orig_uri.len, node->orig_uri.s);
+	}
+	if(code != 200)
+		counter_inc(_pp_refused);
+	resp->resp_code = code;
+	resp->reason = code == 200   ? _pp_200
+				   : code == 400 ? _pp_400
+				   : code == 403 ? _pp_403
+				   : code == 404 ? _pp_404
+								 : _pp_503;
+	return 0;
+}
+
+/* dmq's init callback: this node joined the pool (start, or back after
+ * losing every node): its list to all, and theirs asked for. */
+static int pchat_pool_dmq_init(void)
+{
+	pchat_pool_send_rooms(NULL, 1);
+	return 0;
+}
+
+/* --- the reader's side ----------------------------------------------- */
+
+void pchat_pool_inbox_run(void)
+{
+	pchat_pool_copy_t *it, *next;
+
+	if(_pp == NULL)
+		return;
+	lock_get(&_pp->run_lock);
+	lock_get(&_pp->lock);
+	it = _pp->head;
+	_pp->head = _pp->tail = NULL;
+	_pp->queued = 0;
+	lock_release(&_pp->lock);
+	for(; it; it = next) {
+		next = it->next;
+		if(it->seq > 0) {
+			pchat_pool_order_put(it);
+			continue;
+		}
+		pchat_fanout_room(it->room_id, &it->body, 0);
+		shm_free(it);
+	}
+	pchat_pool_order_expire();
+	lock_release(&_pp->run_lock);
+}
+
+/* Core timer, every 100 ms: copies held past their time need a reader
+ * (the timer process rings the pool's second bell). */
+static void pchat_pool_tick(unsigned int ticks, void *param)
+{
+	if(pchat_pool_order_due())
+		pchat_bell_ring(_pp_bell + 1);
+}
+
+/* --- start ----------------------------------------------------------- */
+
+/* dmq must hand every message to one worker: with several, two messages
+ * of one sender may be handled at once and a room's copies overtake. */
+static int pchat_pool_check_dmq(void)
+{
+	struct sr_module *m = find_module_by_name("dmq");
+	modparam_t type;
+	int *workers;
+
+	if(m == NULL) {
+		LM_ERR("pool_dmq needs the dmq module: load dmq.so before pchat.so\n");
+		return -1;
+	}
+	workers = find_param_export(m, "num_workers", PARAM_INT, &type);
+	if(workers == NULL || *workers != 1) {
+		LM_ERR("pool_dmq needs modparam(\"dmq\", \"num_workers\", 1): a "
+			   "room's copies must be handled in the order they arrive\n");
+		return -1;
+	}
+	return dmq_load_api(&_pp_dmq);
+}
+
+static int pchat_pool_counters(void)
+{
+	if(counter_register(&_pp_sent, "pchat", "pool_copies_sent", 0, 0, 0,
+			   "copies sent to other nodes of the pool", 0)
+					< 0
+			|| counter_register(&_pp_received, "pchat", "pool_copies_received",
+					   0, 0, 0, "copies from other nodes of the pool", 0)
+					   < 0
+			|| counter_register(&_pp_refused, "pchat", "pool_refused", 0, 0,
+					   0, "pool messages refused (unknown node, malformed)",
+					   0)
+					   < 0) {
+		LM_ERR("cannot register the pool's counters\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int pchat_pool_register(void)
+{
+	dmq_peer_t peer;
+
+	memset(&peer, 0, sizeof(peer));
+	peer.peer_id.s = "pchat";
+	peer.peer_id.len = 5;
+	peer.description.s = "pchat rooms and copies";
+	peer.description.len = strlen(peer.description.s);
+	peer.callback = pchat_pool_dmq_cb;
+	peer.init_callback = pchat_pool_dmq_init;
+	_pp_peer = _pp_dmq.register_dmq_peer(&peer);
+	if(_pp_peer == NULL) {
+		LM_ERR("cannot register the dmq peer \"pchat\"\n");
+		return -1;
+	}
+	return 0;
+}
+
+int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell)
+{
+	if(pchat_pool_check_dmq() < 0 || pchat_pool_table_init(max_rooms) < 0
+			|| pchat_pool_order_init(max_rooms) < 0
+			|| pchat_pool_counters() < 0 || pchat_pool_register() < 0)
+		return -1;
+	if(register_timer(pchat_pool_tick, NULL, MS_TO_TICKS(100)) < 0) {
+		LM_ERR("cannot register the pool's timer\n");
+		return -1;
+	}
+	_pp = shm_malloc(sizeof(*_pp));
+	if(_pp == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_pp, 0, sizeof(*_pp));
+	if(lock_init(&_pp->lock) == NULL || lock_init(&_pp->run_lock) == NULL
+			|| lock_init(&_pp->announce) == NULL)
+		return -1;
+	_pp_inbox_max = inbox_size;
+	_pp_bell = bell;
+	/* every roster change passes through the pool from now on */
+	_pp_roster = _pchat_roster;
+	_pchat_roster.join = pchat_pool_join;
+	_pchat_roster.part = pchat_pool_part;
+	_pchat_roster.part_all = pchat_pool_part_all;
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Delivery layer: a pool of chat nodes over Kamailio DMQ (peer "pchat").
+ * Each node tells the others which rooms have online participants on it
+ * (on the first join and the last part of a room here, and a full list
+ * when it starts or meets a node); a post or notice for a room is sent
+ * once to each other node with participants there, which hands it to a
+ * SIP reader (doorbell) for its own sessions. Off (no pool_dmq): nothing
+ * changes. Message format and ordering: see pchat_pool.c. */
+
+#ifndef _PCHAT_POOL_H_
+#define _PCHAT_POOL_H_
+
+#include "core/str.h"
+
+/* mod_init, after the roster is bound: registers the DMQ peer, takes the
+ * doorbells bell (the DMQ worker's) and bell + 1 (the core timer's, for
+ * copies held too long) and watches the roster's changes. */
+int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell);
+/* Is the pool on? */
+int pchat_pool_enabled(void);
+
+/* An envelope for a room: to this node's sessions (but except_sess) and
+ * once to every other node with participants in the room. seq: the
+ * number of the post it carries (its copies go out in that order on
+ * every node), 0 for a notice. */
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq);
+
+/* For pchat.status: copies sent to and received from other nodes, pool
+ * messages refused, rooms where other nodes have participants. */
+typedef enum pchat_pool_stat
+{
+	PCHAT_POOL_SENT,
+	PCHAT_POOL_RECEIVED,
+	PCHAT_POOL_REFUSED,
+	PCHAT_POOL_REMOTE_ROOMS
+} pchat_pool_stat_t;
+unsigned long pchat_pool_stat(pchat_pool_stat_t which);
+
+/* In a SIP reader (the pool's doorbell rang): deliver what other nodes
+ * sent, in the order it arrived. */
+void pchat_pool_inbox_run(void);
+
+#endif

@@ -1,0 +1,274 @@
+"""A pool of chat nodes over Kamailio DMQ (issue 14, point 1): two standalone
+nodes (-A WITH_DMQ) on one database; users signed in to different nodes
+share a room. A post crosses once to the other node, which hands it to its
+own members, in order; join and part notices cross; a node's rooms leave
+the other's table when its participants part; hostile pool messages are
+refused and logged."""
+
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from chat import ChatUser, make_room, unique, wait_until
+from kamailio import Kamailio
+from mariadb import free_port
+from sipclient import find
+
+
+def _stat(kam, field):
+    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
+
+
+def _dmq_nodes(kam):
+    return kam.rpc("dmq.list_nodes").count("status: active")
+
+
+@pytest.fixture(scope="module")
+def nodes(db_url):
+    """Node a (the pool's first) and node b (seeded with a)."""
+    a = Kamailio(free_port(), db_url, defines={"WITH_DMQ": "1"})
+    b = Kamailio(free_port(), db_url, defines={
+        "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{a.port}"})
+    try:
+        a.start()
+        b.start()
+        # each lists itself and the other as active
+        assert wait_until(lambda: _dmq_nodes(a) == 2 and _dmq_nodes(b) == 2, timeout=15), \
+            a.rpc("dmq.list_nodes") + b.rpc("dmq.list_nodes")
+        yield a, b
+    finally:
+        b.cleanup()
+        a.cleanup()
+
+
+@pytest.fixture
+def users(nodes):
+    made = []
+
+    def make(kam):
+        u = ChatUser(kam, unique("u"))
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+def _no_more_messages(u, guid):
+    try:
+        extra = u.wait_message(guid, timeout=0.5)
+    except Exception:
+        return
+    pytest.fail(f"{u.uri} got one more: {extra}")
+
+
+def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, users):
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob, carol = users(a), users(b), users(b)
+    assert alice.join(guid).code == 200
+    # a's participants are known on b before b's members join
+    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 1, timeout=5)
+    assert bob.join(guid).code == 200
+    ntc = alice.wait_notice("join")  # crossed b -> a
+    assert find(ntc, "data/uib").get("uri") == bob.uri
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 1, timeout=5)
+    assert carol.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
+    assert find(bob.wait_notice("join"), "data/uib").get("uri") == carol.uri
+
+    sent = _stat(a, "pool_copies_sent")
+    texts = [f"post {i}" for i in range(8)]
+    for t in texts:
+        assert alice.post(guid, t).status == 200
+    for u in (alice, bob, carol):
+        got = [u.wait_message(guid) for _ in texts]
+        assert [m["text"] for m in got] == texts, u.uri
+        ids = [m["msgid"] for m in got]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+        assert all(m["author"] == alice.uri for m in got)
+    for u in (bob, carol):  # exactly once
+        _no_more_messages(u, guid)
+    # once per node with members, not once per member
+    assert _stat(a, "pool_copies_sent") - sent == len(texts)
+
+    assert bob.post(guid, "from b").status == 200
+    for u in (alice, bob, carol):
+        assert u.wait_message(guid)["text"] == "from b"
+
+    # b's participants leave: a hears the parts, then b's rooms leave a's table
+    assert carol.part(guid).code == 200
+    ntc = alice.wait_notice("part")
+    assert find(ntc, "data/chanib/uib").get("uri") == carol.uri
+    assert _stat(a, "pool_remote_rooms") == 1
+    bob.close()  # a session end parts too
+    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 0, timeout=5)
+    assert alice.post(guid, "alone").status == 200
+    assert alice.wait_message(guid)["text"] == "alone"
+
+
+def _kdmq(kam, from_port, body):
+    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
+    status code of the answer."""
+    call = unique("c")
+    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
+           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
+           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
+           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
+           f"Content-Type: text/x-pchat-pool\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
+        s.sendall(msg)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ")[1])
+
+
+def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
+    a, b = nodes
+    # nobody on a: b's table holds none of a's rooms
+    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 0, timeout=5)
+    refused = _stat(b, "pool_refused")
+    # not a node of the pool
+    assert _kdmq(b, free_port(), b"PCHAT1 ON 1\n") == 403
+    # from a's address, but malformed: rooms not canonical, unknown verbs,
+    # a copy that is no XCCOS envelope
+    for body in (b"PCHAT1 ON 01\n", b"PCHAT1 ON -1\n", b"PCHAT1 ON 1", b"PCHAT1 ON x\n",
+                 b"PCHAT1 ON 99999999999999999999\n", b"PCHAT1 KICK 1\n", b"HELLO",
+                 b"PCHAT1 ROOMS RESET -\n1\n02\n", b"PCHAT1 DLV 1 0\nnot xml at all, really",
+                 b"PCHAT1 DLV 1\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>",
+                 b"PCHAT1 DLV 1 01\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>"):
+        assert _kdmq(b, a.port, body) == 400, body
+    # a copy for a room nobody on b is in
+    assert _kdmq(b, a.port, b"PCHAT1 DLV 987654 3\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
+    assert _stat(b, "pool_refused") - refused == 13
+    # a refused list is not taken in part
+    assert _stat(b, "pool_remote_rooms") == 0
+    log = open(b.logfile, errors="replace").read()
+    assert "not a known pool node" in log and "malformed pool message" in log
+
+
+def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users):
+    """Authors on both nodes post into one room at once: every member, on
+    either node, gets every post once, in the room's sequence order."""
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    before = _stat(b, "pool_remote_rooms")
+    assert alice.join(guid).code == 200
+    wait_until(lambda: _stat(b, "pool_remote_rooms") > before, timeout=5)
+    assert bob.join(guid).code == 200
+    # b sends its notice to a only once it knows of a's participant, and
+    # sent its own ON before it over the same connection
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
+    n = 15
+    posters = [threading.Thread(target=lambda u=u: [u.post(guid, f"{u.user} {i}")
+                                                    for i in range(n)])
+               for u in (alice, bob)]
+    for t in posters:
+        t.start()
+    for t in posters:
+        t.join()
+    for u in (alice, bob):
+        ids = [u.wait_message(guid)["msgid"] for _ in range(2 * n)]
+        assert ids == sorted(ids) and len(set(ids)) == 2 * n, (u.uri, ids)
+
+
+def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, users):
+    """A copy numbered past a gap is held for the posts before it, then
+    delivered (the core timer's bell) when they do not come."""
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert bob.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
+    assert alice.post(guid, "first").status == 200
+    first = bob.wait_message(guid)
+    room_id = mariadb.sql(f"SELECT id FROM pchat_node WHERE guid = '{guid}'",
+                          db="pchat")[0][0]
+    env = (f'<xccos xmlns="urn:parlano:xml:ns:xccos" ver="1" envid="1">'
+           f'<grpchat id="grpchat" seqid="1" chanUri="{bob.room_uri(guid)}" '
+           f'author="{alice.uri}" ts="2026-01-01T00:00:00Z" msgid="{first["msgid"] + 3}">'
+           f'<chat>after a gap</chat></grpchat></xccos>')
+    t0 = time.monotonic()
+    body = f"PCHAT1 DLV {room_id} {first['msgid'] + 3}\n{env}".encode()
+    assert _kdmq(b, a.port, body) == 200
+    msg = bob.wait_message(guid, timeout=5)
+    assert msg["text"] == "after a gap" and time.monotonic() - t0 >= 0.4
+    # the next post of the room goes out at once after it
+    assert alice.post(guid, "next").status == 200
+    assert bob.wait_message(guid, timeout=2)["text"] == "next"
+
+
+def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
+        nodes, mariadb, users, db_url):
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice = users(a)
+    assert alice.join(guid).code == 200
+    c = Kamailio(free_port(), db_url, defines={
+        "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{b.port}"})
+    try:
+        c.start()
+        # its list and theirs cross at once: no join needed
+        assert wait_until(lambda: _stat(c, "pool_remote_rooms") >= 1, timeout=10)
+        carol = users(c)
+        assert carol.join(guid).code == 200
+        assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
+        assert alice.post(guid, "to three").status == 200
+        assert carol.wait_message(guid)["text"] == "to three"
+        assert alice.wait_message(guid)["text"] == "to three"
+        bob = users(b)
+        assert bob.join(guid).code == 200
+        # b's ON went before its join notice, over the same connection
+        for u in (alice, carol):
+            assert find(u.wait_notice("join"), "data/uib").get("uri") == bob.uri
+        # authors on all three nodes at once: everyone gets every post once,
+        # in the room's order
+        n = 8
+        posters = [threading.Thread(target=lambda u=u: [u.post(guid, f"{u.user} {i}")
+                                                        for i in range(n)])
+                   for u in (alice, bob, carol)]
+        for t in posters:
+            t.start()
+        for t in posters:
+            t.join()
+        for u in (alice, bob, carol):
+            ids = [u.wait_message(guid)["msgid"] for _ in range(3 * n)]
+            assert ids == sorted(ids) and len(set(ids)) == 3 * n, (u.uri, ids)
+        for u in (alice, bob, carol):
+            _no_more_messages(u, guid)
+        carol.close()
+    finally:
+        c.cleanup()
+
+
+def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, users, mariadb):
+    import random
+    a, b = nodes
+    rnd = random.Random(14)
+    words = [b"PCHAT1 ", b"ON ", b"OFF ", b"ROOMS ", b"RESET ", b"ADD ", b"HELLO", b"-",
+             b"DLV ", b"0", b"1", b"9", b"\n", b" ", b"<xccos", b"<?xml", b"\x00", b"\xff"]
+    for _ in range(150):
+        body = b"".join(rnd.choice(words) for _ in range(rnd.randint(0, 12)))
+        if rnd.random() < 0.3:
+            body += bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 64)))
+        assert _kdmq(b, a.port, body) in (200, 400, 404), body
+    # b still serves its users and the pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert bob.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
+    assert alice.post(guid, "still here").status == 200
+    assert bob.wait_message(guid)["text"] == "still here"
