@@ -261,6 +261,13 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	return 0;
 }
 
+/* a node alone: the pool's fan-out is the room's */
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq)
+{
+	return pchat_fanout_room(room_id, body, except_sess);
+}
+
 static pchat_uri_t svc_uri = {PCHAT_URI_SERVICE,
 		{"sip:pchat@example.com", 21}, {"pchat", 5}, {"example.com", 11},
 		NULL};
