@@ -53,6 +53,9 @@ VERBS = {
     "get-eligible-principal": "pchat.eligible_principals",
     "get-session": "pchat.sessions",
     "status": "pchat.status",
+    "get-endpoint": "pchat.pool",
+    "get-state": "pchat.pool_state",
+    "set-state": "pchat.pool_state",
     "rpc": None,
 }
 
@@ -73,6 +76,7 @@ REQUIRED = {
     "new-group": ["name"],
     "set-group": ["name"],
     "remove-group": ["name"],
+    "set-state": ["state"],
 }
 
 REPLY_NAME = re.compile(r"^pchatctl_[0-9]+_[0-9]+$")

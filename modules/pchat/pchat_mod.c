@@ -38,6 +38,7 @@
 #include "pchat_uri.h"
 #include "pchat_bell.h"
 #include "pchat_pool.h"
+#include "pchat_pool_beat.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 
@@ -83,6 +84,10 @@ int pchat_max_infos_burst = 100;
 static int pchat_pool_dmq = 0;
 static int pchat_pool_max_rooms = 65536;
 static int pchat_pool_inbox_size = 10000;
+/* a heartbeat to the other nodes every pool_heartbeat_ms; a node silent
+ * for pool_dead_ms is down (dmq's own ping is a minute apart) */
+static int pchat_pool_heartbeat_ms = 1000;
+static int pchat_pool_dead_ms = 3000;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -154,6 +159,8 @@ static param_export_t pchat_params[] = {
 	{"pool_dmq", PARAM_INT, &pchat_pool_dmq},
 	{"pool_max_rooms", PARAM_INT, &pchat_pool_max_rooms},
 	{"pool_inbox_size", PARAM_INT, &pchat_pool_inbox_size},
+	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
+	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{0, 0, 0}
 };
 
@@ -229,6 +236,16 @@ static int pchat_mod_init(void)
 		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1\n");
 		return -1;
 	}
+	/* one lost or late heartbeat must not make a node look dead */
+	if(pchat_pool_heartbeat_ms < 100
+			|| pchat_pool_dead_ms < 2 * pchat_pool_heartbeat_ms) {
+		LM_ERR("pool_heartbeat_ms must be >= 100 and pool_dead_ms >= twice "
+			   "it\n");
+		return -1;
+	}
+	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms)
+			< 0)
+		return -1;
 	/* bells: the writer's, the store workers', the pool's two (dmq's
 	 * worker, the core timer) */
 	if(pchat_bell_mod_init(PCHAT_BELL_WRITER + 1 + pchat_store_workers

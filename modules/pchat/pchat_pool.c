@@ -24,8 +24,16 @@
  *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
  *                              own sessions in room; seq: the number of
  *                              the post it carries, 0 for a notice
+ *   PCHAT1 BEAT ACTIVE|DRAIN   the sender is alive (every pool_heartbeat_ms)
+ *                              and takes new sessions or drains
  * A message from a node DMQ does not know, or whose source address is not
  * that node's, is refused with 403 and logged.
+ *
+ * Failure: dmq's own ping is a minute apart, so the nodes send each other
+ * a heartbeat; any message counts as one. A node silent for pool_dead_ms
+ * is down: its rooms leave the table (no copies go to it), logged once.
+ * When it speaks again it is up, and is sent this node's list with HELLO,
+ * which asks for its own (the copies it missed are in the history).
  *
  * Order: one node sends a room's copies in commit order (the reader hands
  * out the writer's posts under one lock), over one TCP connection to each
@@ -51,6 +59,7 @@
 #include "core/sr_module.h"
 #include "core/timer.h"
 #include "core/timer_ticks.h"
+#include "core/ut.h"
 #include "modules/dmq/bind_dmq.h"
 
 #include "pchat_bell.h"
@@ -58,6 +67,7 @@
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_pool.h"
+#include "pchat_pool_beat.h"
 #include "pchat_pool_order.h"
 #include "pchat_pool_table.h"
 
@@ -84,6 +94,7 @@ static str _pp_400 = str_init("Bad Request");
 static str _pp_403 = str_init("Forbidden");
 static str _pp_404 = str_init("Not Found");
 static str _pp_503 = str_init("Service Unavailable");
+static str _pp_self; /* dmq's server_address: this node's URI */
 
 static counter_handle_t _pp_sent, _pp_received, _pp_refused;
 
@@ -127,6 +138,16 @@ static int pchat_pool_answered(
 }
 
 static dmq_resp_cback_t _pp_cback = {pchat_pool_answered, NULL};
+
+/* A heartbeat's answer: nothing to log. A dead node fails each one, and
+ * its silence is reported once, by pchat_pool_tick(). */
+static int pchat_pool_beat_answered(
+		struct sip_msg *msg, int code, dmq_node_t *node, void *param)
+{
+	return 0;
+}
+
+static dmq_resp_cback_t _pp_beat_cback = {pchat_pool_beat_answered, NULL};
 
 static int pchat_pool_send(str *body, dmq_node_t *node)
 {
@@ -475,6 +496,34 @@ static int pchat_pool_rx_onoff(const char *p, const char *end, int slot, int on)
 	return 200;
 }
 
+/* BEAT: the sender is alive, in the state it names. */
+static int pchat_pool_rx_beat(const char *p, const char *end, int slot)
+{
+	int state;
+
+	if(pchat_pool_starts(&p, end, "ACTIVE\n"))
+		state = PCHAT_POOL_ACTIVE;
+	else if(pchat_pool_starts(&p, end, "DRAIN\n"))
+		state = PCHAT_POOL_DRAIN;
+	else
+		return 400;
+	if(p != end)
+		return 400;
+	pchat_pool_beat_heard(slot, state);
+	return 200;
+}
+
+/* Any message of a known node: it is alive. Back from down, it gets this
+ * node's list and is asked for its own, as when a node joins. */
+static void pchat_pool_heard(dmq_node_t *node, int slot)
+{
+	if(pchat_pool_beat_heard(slot, -1) == 0)
+		return;
+	LM_NOTICE("pool node %.*s is up again: its rooms are asked for\n",
+			node->orig_uri.len, node->orig_uri.s);
+	pchat_pool_send_rooms(node, 1);
+}
+
 static int pchat_pool_rx(struct sip_msg *msg, dmq_node_t *node, int slot)
 {
 	const char *p = get_body(msg), *end;
@@ -494,7 +543,31 @@ static int pchat_pool_rx(struct sip_msg *msg, dmq_node_t *node, int slot)
 		return pchat_pool_rx_onoff(p, end, slot, 1);
 	if(pchat_pool_starts(&p, end, "OFF "))
 		return pchat_pool_rx_onoff(p, end, slot, 0);
+	if(pchat_pool_starts(&p, end, "BEAT "))
+		return pchat_pool_rx_beat(p, end, slot);
 	return 400;
+}
+
+/* A node's URI without dmq's ";status=..." (part of its orig_uri, which
+ * changes with the status): the key of its slot and what pchat.pool shows.
+ * dmq finds a node by host, port and transport, so this URI finds it too. */
+static str pchat_pool_node_key(str *orig, char *buf, int size)
+{
+	static str status = str_init(";status=");
+	str key = {buf, 0};
+	const char *st, *rest, *end = orig->s + orig->len;
+
+	st = orig->len < size ? str_search(orig, &status) : NULL;
+	if(st == NULL)
+		return *orig;
+	rest = memchr(st + 1, ';', end - st - 1);
+	memcpy(buf, orig->s, st - orig->s);
+	key.len = st - orig->s;
+	if(rest != NULL) {
+		memcpy(buf + key.len, rest, end - rest);
+		key.len += end - rest;
+	}
+	return key;
 }
 
 /* The peer callback (a dmq worker): who sent it, then what. */
@@ -502,18 +575,23 @@ static int pchat_pool_dmq_cb(
 		struct sip_msg *msg, peer_reponse_t *resp, dmq_node_t *node)
 {
 	int code, slot = -1;
+	char kbuf[PCHAT_POOL_NODE_URI_MAX];
+	str key = STR_NULL;
 
+	if(node != NULL)
+		key = pchat_pool_node_key(&node->orig_uri, kbuf, sizeof(kbuf));
 	if(node == NULL || node->local
 			|| !ip_addr_cmp(&msg->rcv.src_ip, &node->ip_address)) {
 		LM_WARN("pool message from %s refused: not a known pool node%s\n",
 				ip_addr2a(&msg->rcv.src_ip),
 				node ? " (its address differs from the node's)" : "");
 		code = 403;
-	} else if((slot = pchat_pool_node_slot(&node->orig_uri)) < 0) {
+	} else if((slot = pchat_pool_node_slot(&key)) < 0) {
 		LM_ERR("pool node %.*s refused: no free slot (%d nodes at most)\n",
 				node->orig_uri.len, node->orig_uri.s, PCHAT_POOL_NODES_MAX);
 		code = 403;
 	} else {
+		pchat_pool_heard(node, slot);
 		code = pchat_pool_rx(msg, node, slot);
 		if(code == 400)
 			LM_WARN("malformed pool message from %.*s refused\n",
@@ -569,12 +647,97 @@ void pchat_pool_inbox_run(void)
 	lock_release(&_pp->run_lock);
 }
 
-/* Core timer, every 100 ms: copies held past their time need a reader
- * (the timer process rings the pool's second bell). */
-static void pchat_pool_tick(unsigned int ticks, void *param)
+/* A node silent past pool_dead_ms: no more copies to it. */
+static void pchat_pool_node_down(int slot, long long silent_ms)
 {
+	char ubuf[PCHAT_POOL_NODE_URI_MAX];
+	str uri = STR_NULL;
+	int rooms = pchat_pool_rooms_count(slot);
+
+	pchat_pool_clear_slot(slot);
+	pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri);
+	LM_WARN("pool node %.*s is down (silent for %lld ms): its %d rooms "
+			"dropped\n",
+			uri.len, uri.s ? uri.s : "", silent_ms, rooms);
+}
+
+/* The heartbeat to every node dmq lists as active, a dead one included:
+ * that is how its return is noticed. */
+static void pchat_pool_beat(void)
+{
+	str body;
+
+	if(pchat_pool_state_get() == PCHAT_POOL_DRAIN)
+		body.s = "PCHAT1 BEAT DRAIN\n";
+	else
+		body.s = "PCHAT1 BEAT ACTIVE\n";
+	body.len = strlen(body.s);
+	_pp_dmq.bcast_message(_pp_peer, &body, NULL, &_pp_beat_cback, 1,
+			&_pp_ctype);
+}
+
+/* Core timer (the slow timer process, as dmq's ping), every 100 ms: the
+ * bound of failure detection is pool_dead_ms plus this. Copies held past
+ * their time need a reader (the timer rings the pool's second bell); the
+ * heartbeat; silent nodes. */
+static ticks_t pchat_pool_tick(ticks_t ticks, struct timer_ln *tl, void *param)
+{
+	long long silent_ms;
+	int slot;
+
 	if(pchat_pool_order_due())
 		pchat_bell_ring(_pp_bell + 1);
+	if(pchat_pool_beat_due())
+		pchat_pool_beat();
+	for(slot = 0; (slot = pchat_pool_beat_next_dead(slot, &silent_ms)) >= 0;
+			slot++)
+		pchat_pool_node_down(slot, silent_ms);
+	return (ticks_t)(-1); /* again in 100 ms */
+}
+
+/* register_timer() counts in seconds: a ticks timer for 100 ms. */
+static int pchat_pool_timer(void)
+{
+	struct timer_ln *tl = timer_alloc();
+
+	if(tl == NULL) {
+		LM_ERR("cannot allocate the pool's timer\n");
+		return -1;
+	}
+	timer_init(tl, pchat_pool_tick, NULL, 0);
+	return timer_add(tl, MS_TO_TICKS(100));
+}
+
+static const char *pchat_pool_state_name(pchat_pool_peer_t *p)
+{
+	if(p->down)
+		return "down";
+	return p->state == PCHAT_POOL_DRAIN ? "draining" : "up";
+}
+
+int pchat_pool_node_info(int i, pchat_pool_node_info_t *out)
+{
+	pchat_pool_peer_t peer;
+	int slot = i == 0 ? PCHAT_POOL_LOCAL : i - 1;
+
+	if(i < 0 || i > PCHAT_POOL_NODES_MAX)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->local = i == 0;
+	if(out->local) {
+		out->uri = _pp_self;
+	} else if(_pp == NULL
+			  || pchat_pool_node_uri(slot, out->buf, sizeof(out->buf), &out->uri)
+						 < 0) {
+		return 1;
+	}
+	pchat_pool_beat_peer(slot, &peer);
+	if(!peer.known)
+		return 1;
+	out->state = pchat_pool_state_name(&peer);
+	out->rooms = _pp ? pchat_pool_rooms_count(slot) : 0;
+	out->heartbeat_age_ms = peer.age_ms;
+	return 0;
 }
 
 /* --- start ----------------------------------------------------------- */
@@ -586,11 +749,15 @@ static int pchat_pool_check_dmq(void)
 	struct sr_module *m = find_module_by_name("dmq");
 	modparam_t type;
 	int *workers;
+	str *self;
 
 	if(m == NULL) {
 		LM_ERR("pool_dmq needs the dmq module: load dmq.so before pchat.so\n");
 		return -1;
 	}
+	self = find_param_export(m, "server_address", PARAM_STR, &type);
+	if(self != NULL)
+		_pp_self = *self;
 	workers = find_param_export(m, "num_workers", PARAM_INT, &type);
 	if(workers == NULL || *workers != 1) {
 		LM_ERR("pool_dmq needs modparam(\"dmq\", \"num_workers\", 1): a "
@@ -643,7 +810,7 @@ int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell)
 			|| pchat_pool_order_init(max_rooms) < 0
 			|| pchat_pool_counters() < 0 || pchat_pool_register() < 0)
 		return -1;
-	if(register_timer(pchat_pool_tick, NULL, MS_TO_TICKS(100)) < 0) {
+	if(pchat_pool_timer() < 0) {
 		LM_ERR("cannot register the pool's timer\n");
 		return -1;
 	}

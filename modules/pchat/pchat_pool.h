@@ -23,6 +23,8 @@
 
 #include "core/str.h"
 
+#include "pchat_pool_table.h"
+
 /* mod_init, after the roster is bound: registers the DMQ peer, takes the
  * doorbells bell (the DMQ worker's) and bell + 1 (the core timer's, for
  * copies held too long) and watches the roster's changes. */
@@ -47,6 +49,21 @@ typedef enum pchat_pool_stat
 	PCHAT_POOL_REMOTE_ROOMS
 } pchat_pool_stat_t;
 unsigned long pchat_pool_stat(pchat_pool_stat_t which);
+
+/* One node of the pool for pchat.pool: this node or a remote one. */
+typedef struct pchat_pool_node_info
+{
+	str uri;           /* its DMQ URI (this node's: dmq server_address) */
+	int local;         /* this node */
+	const char *state; /* "up", "draining" or "down" */
+	int rooms;         /* rooms with participants on it, as it announced */
+	long long heartbeat_age_ms; /* since its last heartbeat (this node's:
+								 * since it sent one; -1: none yet) */
+	char buf[PCHAT_POOL_NODE_URI_MAX];
+} pchat_pool_node_info_t;
+/* The i-th node: 0 this node, then the remote nodes heard so far. 0 when
+ * filled, 1 when there is no node at i (a free slot), -1 past the end. */
+int pchat_pool_node_info(int i, pchat_pool_node_info_t *out);
 
 /* In a SIP reader (the pool's doorbell rang): deliver what other nodes
  * sent, in the order it arrived. */

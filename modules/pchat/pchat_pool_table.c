@@ -223,3 +223,19 @@ int pchat_pool_rooms_remote(void)
 	lock_release(&_pt->lock);
 	return n;
 }
+
+int pchat_pool_rooms_count(int slot)
+{
+	pchat_pool_room_t *r;
+	unsigned int b;
+	int n = 0;
+
+	if(_pt == NULL)
+		return 0;
+	lock_get(&_pt->lock);
+	for(b = 0; b < _pt->size; b++)
+		for(r = _pt->buckets[b]; r; r = r->next)
+			n += (r->mask >> slot) & 1;
+	lock_release(&_pt->lock);
+	return n;
+}

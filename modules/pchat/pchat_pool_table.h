@@ -48,5 +48,7 @@ int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms, int max,
 /* Rooms where another node has participants (pchat.status, tests): a
  * walk of the whole table. */
 int pchat_pool_rooms_remote(void);
+/* Rooms whose bit slot is set (pchat.pool): a walk of the whole table. */
+int pchat_pool_rooms_count(int slot);
 
 #endif

@@ -10,18 +10,23 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Entry layer (RPC side): the status RPCs (pchat.sessions, pchat.status).
- * Reads the session table and the store state; changes nothing. */
+/* Entry layer (RPC side): the status RPCs (pchat.sessions, pchat.status,
+ * pchat.pool) and pchat.pool_state. Reads the session table, the store
+ * and pool state; only pchat.pool_state changes something (the drain). */
 
 #include <stdio.h>
 #include <time.h>
 
+#include "core/dprint.h"
 #include "core/ip_addr.h"
 #include "core/rpc.h"
 
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
+#include "pchat_admin.h"
 #include "pchat_pool.h"
+#include "pchat_pool_beat.h"
+#include "pchat_rpcargs.h"
 #include "pchat_rpc.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
@@ -130,10 +135,76 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_REMOTE_ROOMS));
 }
 
+static const char *pchat_rpc_pool_doc[] = {
+	"The nodes of the pool: this node first (with its session count), then "
+	"the other nodes heard so far: DMQ URI, state (up, draining, down), "
+	"rooms with participants on it, ms since its last heartbeat.", 0};
+
+static int pchat_rpc_pool_node(rpc_t *rpc, void *ctx, pchat_pool_node_info_t *n)
+{
+	void *th;
+
+	if(rpc->add(ctx, "{", &th) < 0)
+		return -1;
+	rpc->struct_add(th, "Sdsdd", "uri", &n->uri, "local", n->local, "state",
+			n->state, "rooms", n->rooms, "heartbeat_age_ms",
+			(int)n->heartbeat_age_ms);
+	if(n->local)
+		rpc->struct_add(th, "u", "sessions", pchat_session_count());
+	return 0;
+}
+
+static void pchat_rpc_pool(rpc_t *rpc, void *ctx)
+{
+	pchat_pool_node_info_t n;
+	int i, rc;
+
+	for(i = 0; (rc = pchat_pool_node_info(i, &n)) >= 0; i++) {
+		if(rc == 0 && pchat_rpc_pool_node(rpc, ctx, &n) < 0) {
+			rpc->fault(ctx, 500, "Internal error building the node list");
+			return;
+		}
+	}
+}
+
+static const char *pchat_rpc_pool_state_doc[] = {
+	"This node's state: without parameters read it; state=drain refuses new "
+	"sessions (503, Retry-After) and keeps the ones it has, state=active "
+	"takes new sessions again. The state travels in the heartbeat.", 0};
+
+static const char *pchat_pool_states[] = {"active", "drain", NULL};
+
+static void pchat_rpc_pool_state(rpc_t *rpc, void *ctx)
+{
+	pchat_args_t args;
+	int state = -1, r;
+	void *th;
+
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| (r = pchat_args_enum(&args, "state", pchat_pool_states, &state))
+					   < 0
+			|| pchat_args_done(&args) < 0) {
+		pchat_admin_fault(rpc, ctx, &args);
+		return;
+	}
+	if(r > 0 && state != pchat_pool_state_get()) {
+		pchat_pool_state_set(state);
+		LM_NOTICE("this node is now %s\n", pchat_pool_states[state]);
+	}
+	if(rpc->add(ctx, "{", &th) < 0) {
+		rpc->fault(ctx, 500, "Internal error");
+		return;
+	}
+	rpc->struct_add(th, "su", "state", pchat_pool_states[pchat_pool_state_get()],
+			"sessions", pchat_session_count());
+}
+
 /* clang-format off */
 rpc_export_t pchat_rpc_cmds[] = {
 	{"pchat.sessions", pchat_rpc_sessions, pchat_rpc_sessions_doc, RET_ARRAY},
 	{"pchat.status", pchat_rpc_status, pchat_rpc_status_doc, 0},
+	{"pchat.pool", pchat_rpc_pool, pchat_rpc_pool_doc, RET_ARRAY},
+	{"pchat.pool_state", pchat_rpc_pool_state, pchat_rpc_pool_state_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

@@ -50,6 +50,7 @@
 #include "pchat_bell.h"
 #include "pchat_fanout.h"
 #include "pchat_pool.h"
+#include "pchat_pool_beat.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_uas.h"
@@ -375,6 +376,12 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 	ret = pchat_newtran(msg);
 	if(ret <= 0)
 		return 1;
+	/* an administrator drains the node (pchat.pool_state): the client
+	 * tries another node; the sessions it has go on */
+	if(pchat_pool_state_get() == PCHAT_POOL_DRAIN)
+		return pchat_reply_busy(msg,
+				"this node drains: sign in through another node of the pool",
+				pchat_retry_after);
 	interval = pchat_session_interval(msg);
 	if(interval < 0)
 		return 1;

@@ -199,6 +199,12 @@ static const pctl_option_t eligible_principals[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t state_set[] = {
+		{"state", R, "active|drain",
+				"drain: refuse new sessions, keep the ones here"},
+		{NULL, 0, NULL, NULL},
+};
+
 const pctl_verb_t pctl_verbs[] = {
 		{"new-category", "pchat.category_new", "create a category",
 				PCTL_VERB_LISTED, category_new},
@@ -254,6 +260,15 @@ const pctl_verb_t pctl_verbs[] = {
 				PCTL_VERB_LISTED, no_options},
 		{"status", "pchat.status", "show the state of the service",
 				PCTL_VERB_LISTED, no_options},
+		{"get-endpoint", "pchat.pool",
+				"list the pool's nodes: state, rooms, sessions, heartbeat",
+				PCTL_VERB_LISTED, no_options},
+		{"get-state", "pchat.pool_state",
+				"show whether this node takes new sessions (active) or drains",
+				PCTL_VERB_LISTED, no_options},
+		{"set-state", "pchat.pool_state",
+				"put this node into drain, or back to active",
+				PCTL_VERB_LISTED, state_set},
 		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},

@@ -1,0 +1,220 @@
+"""A pool node that dies, and a node drained by its administrator (issue 14,
+points 2 and 4). Three standalone nodes (-A WITH_DMQ) on one database send
+each other a heartbeat (pool_heartbeat_ms, 1000 by default); one killed with
+kill -9 is down on the others within pool_dead_ms (3000) plus the timer's
+100 ms, its rooms leave their tables, posts go on between the survivors
+exactly once, and a new instance on its address is up again and gets
+copies. A drained node refuses new sign-ins with 503 + Retry-After and
+keeps the sessions it has; its state shows on the other nodes."""
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from chat import ChatUser, make_room, unique, wait_until
+from kamailio import Kamailio, pchatctl
+from mariadb import free_port
+from sipclient import InviteRejected
+
+DEAD_MS = 3000  # pool_dead_ms, the default
+BEAT_MS = 1000  # pool_heartbeat_ms, the default
+TICK_MS = 100   # the pool's timer
+
+
+def _stat(kam, field):
+    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
+
+
+def _pool(kam):
+    """pchat.pool as a list of dicts (kamcmd's text: one {...} per node)."""
+    nodes, cur = [], None
+    for line in kam.rpc("pchat.pool").splitlines():
+        line = line.strip()
+        if line == "{":
+            cur = {}
+        elif line == "}":
+            nodes.append(cur)
+            cur = None
+        elif cur is not None and ":" in line:
+            key, _, value = line.partition(":")
+            cur[key.strip()] = value.strip()
+    return nodes
+
+
+def _node(kam, other):
+    """What kam's pchat.pool says of the node other (None: not heard yet)."""
+    uri = f"sip:127.0.0.1:{other.port};transport=tcp"
+    for n in _pool(kam):
+        if n["uri"] == uri:
+            return n
+    return None
+
+
+def _state(kam, other):
+    n = _node(kam, other)
+    return n and n["state"]
+
+
+def _rooms(kam, other):
+    n = _node(kam, other)
+    return n and int(n["rooms"])
+
+
+def _node_defines(seed=None):
+    d = {"WITH_DMQ": "1"}
+    if seed is not None:
+        d["PCHAT_DMQ_SEED"] = f"127.0.0.1:{seed.port}"
+    return d
+
+
+@pytest.fixture(scope="module")
+def pool(db_url):
+    """Nodes a (the pool's first), b and c (seeded with a); a test may put
+    a new instance in c's place."""
+    a = Kamailio(free_port(), db_url, defines=_node_defines())
+    nodes = [a]
+    try:
+        a.start()
+        for _ in range(2):
+            n = Kamailio(free_port(), db_url, defines=_node_defines(a))
+            nodes.append(n)
+            n.start()
+        # every node has heard both others' heartbeats
+        assert wait_until(lambda: all(
+            _state(x, y) == "up" for x in nodes for y in nodes if x is not y),
+            timeout=15), "\n".join(x.rpc("pchat.pool") + x.rpc("dmq.list_nodes")
+                                    for x in nodes)
+        yield nodes
+    finally:
+        for n in reversed(nodes):
+            n.cleanup()
+
+
+@pytest.fixture
+def users():
+    made = []
+
+    def make(kam):
+        u = ChatUser(kam, unique("u"))
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+def _no_more_messages(u, guid):
+    try:
+        extra = u.wait_message(guid, timeout=0.5)
+    except Exception:
+        return
+    pytest.fail(f"{u.uri} got one more: {extra}")
+
+
+def test_pool_lists_this_node_first_then_its_peers(pool):
+    a, b, c = pool
+    me, *peers = _pool(a)
+    assert me["local"] == "1" and me["uri"] == f"sip:127.0.0.1:{a.port};transport=tcp"
+    assert me["state"] == "up" and "sessions" in me
+    assert sorted(p["uri"] for p in peers) == sorted(
+        f"sip:127.0.0.1:{n.port};transport=tcp" for n in (b, c))
+    # heartbeats every second: none of them much older
+    assert all(p["local"] == "0" and 0 <= int(p["heartbeat_age_ms"]) < 2500
+               for p in peers), peers
+    res = pchatctl(a, "get-endpoint", json_output=True)
+    assert res.returncode == 0, res.stderr
+    assert [n["uri"] for n in res.json][0] == me["uri"] and len(res.json) == 3
+
+
+def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, db_url):
+    a, b, c = pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob, carol = users(a), users(b), users(c)
+    for u in (alice, bob, carol):
+        assert u.join(guid).code == 200
+    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1,
+                      timeout=5)
+    assert wait_until(lambda: _rooms(a, b) == 1, timeout=5)
+
+    # kill -9 c: its whole process group (this test's own Kamailio)
+    os.killpg(c.proc.pid, signal.SIGKILL)
+    t0 = time.monotonic()
+    c.proc.wait(5)
+    seen = {}
+    while len(seen) < 2 and time.monotonic() - t0 < 10:
+        for name, kam in (("a", a), ("b", b)):
+            if name not in seen and _state(kam, c) == "down":
+                seen[name] = time.monotonic() - t0
+        time.sleep(0.05)
+    print(f"kill -9 -> down: {seen}")
+    assert set(seen) == {"a", "b"}, [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
+    # its last heartbeat came at most pool_heartbeat_ms before the kill (and
+    # this loop's RPCs take a while)
+    assert (DEAD_MS - BEAT_MS) / 1000 - 0.1 <= min(seen.values()), seen
+    assert max(seen.values()) <= (DEAD_MS + TICK_MS) / 1000 + 0.5, seen
+    for kam in (a, b):
+        assert _rooms(kam, c) == 0
+        assert kam.log().count(f"127.0.0.1:{c.port};transport=tcp is down") == 1
+    # the room is still shared by a and b only
+    assert _stat(a, "pool_remote_rooms") == 1 and _stat(b, "pool_remote_rooms") == 1
+
+    # a post on a reaches bob on b exactly once, and no copy goes to c
+    sent = _stat(a, "pool_copies_sent")
+    assert alice.post(guid, "after the kill").status == 200
+    for u in (alice, bob):
+        assert u.wait_message(guid)["text"] == "after the kill"
+    _no_more_messages(bob, guid)
+    assert _stat(a, "pool_copies_sent") - sent == 1
+
+    # a new instance on c's address: up again on both, its rooms re-synced
+    c2 = Kamailio(c.port, db_url, defines=_node_defines(a))
+    c.cleanup()
+    pool[2] = c2
+    c2.start()
+    assert wait_until(lambda: _state(a, c2) == "up" and _state(b, c2) == "up", timeout=15), \
+        [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
+    assert "is up again" in a.log()
+    dave = users(c2)
+    assert dave.join(guid).code == 200
+    assert wait_until(lambda: _rooms(a, c2) == 1 and _rooms(b, c2) == 1,
+                      timeout=5)
+    assert bob.post(guid, "to the new c").status == 200
+    for u in (alice, bob, dave):
+        assert u.wait_message(guid)["text"] == "to the new c"
+    _no_more_messages(dave, guid)
+
+
+def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, users):
+    a, b, _ = pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = users(a), users(b)
+    assert alice.join(guid).code == 200
+    assert bob.join(guid).code == 200
+
+    res = pchatctl(b, "set-state", "--state", "drain", json_output=True)
+    assert res.returncode == 0 and res.json["state"] == "drain", res.stderr
+    assert "state: drain" in b.rpc("pchat.pool_state")
+    with pytest.raises(InviteRejected) as refused:
+        users(b)
+    resp = refused.value.response
+    assert resp.status == 503 and int(resp.header("Retry-After")) > 0
+    assert "drains" in resp.header("Warning")
+    # the sessions it has go on, both ways
+    assert bob.post(guid, "still posting").status == 200
+    for u in (alice, bob):
+        assert u.wait_message(guid)["text"] == "still posting"
+    assert alice.post(guid, "to the drained node").status == 200
+    assert bob.wait_message(guid)["text"] == "to the drained node"
+    # the state travels in the heartbeat; b stays in the pool
+    assert wait_until(lambda: _state(a, b) == "draining", timeout=3)
+    assert _pool(b)[0]["state"] == "draining"
+    assert pchatctl(b, "set-state", "--state", "sideways").returncode == 1
+
+    assert pchatctl(b, "set-state", "--state", "active").returncode == 0
+    assert re.search(r"^state: +active$", pchatctl(b, "get-state").stdout, re.M)
+    users(b)  # signs in again
+    assert wait_until(lambda: _state(a, b) == "up", timeout=3)
