@@ -15,7 +15,7 @@ import time
 import pytest
 
 from chat import ChatUser, make_room, unique, wait_until
-from kamailio import Kamailio, pchatctl
+from kamailio import Kamailio, KamailioError, pchatctl
 from mariadb import free_port
 from sipclient import InviteRejected
 
@@ -218,3 +218,14 @@ def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, us
     assert re.search(r"^state: +active$", pchatctl(b, "get-state").stdout, re.M)
     users(b)  # signs in again
     assert wait_until(lambda: _state(a, b) == "up", timeout=3)
+
+
+def test_a_dead_bound_under_two_heartbeats_is_refused_at_start(db_url):
+    k = Kamailio(free_port(), db_url, defines={
+        "WITH_DMQ": "1", "PCHAT_POOL_HEARTBEAT_MS": "1000", "PCHAT_POOL_DEAD_MS": "1500"})
+    try:
+        with pytest.raises(KamailioError):
+            k.start()
+        assert "pool_dead_ms >= twice" in k.log()
+    finally:
+        k.cleanup()
