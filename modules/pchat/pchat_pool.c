@@ -725,7 +725,9 @@ int pchat_pool_node_info(int i, pchat_pool_node_info_t *out)
 	memset(out, 0, sizeof(*out));
 	out->local = i == 0;
 	if(out->local) {
-		out->uri = _pp_self;
+		/* without a pool: "", not a null the JSON-RPC would show */
+		out->uri.s = _pp_self.s ? _pp_self.s : "";
+		out->uri.len = _pp_self.len;
 	} else if(_pp == NULL
 			  || pchat_pool_node_uri(slot, out->buf, sizeof(out->buf), &out->uri)
 						 < 0) {

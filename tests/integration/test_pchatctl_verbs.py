@@ -88,3 +88,17 @@ def test_json_output_is_the_raw_result(kam):
     res = pchatctl(kam, "status", json_output=True)
     assert res.returncode == 0 and set(res.json) >= {"sessions", "storage"}
     assert json.loads(res.stdout) == res.json
+
+
+def test_pool_verbs_on_a_node_alone(kam):
+    """No pool (no WITH_DMQ): get-endpoint lists this node only; the drain
+    works all the same (a lone node drained before maintenance)."""
+    [me] = js(kam, "get-endpoint")
+    assert me["local"] == 1 and me["uri"] == "" and me["state"] == "up"
+    assert me["rooms"] == 0 and "sessions" in me
+    assert js(kam, "get-state")["state"] == "active"
+    assert js(kam, "set-state", "--state", "drain")["state"] == "drain"
+    assert js(kam, "get-endpoint")[0]["state"] == "draining"
+    res = pchatctl(kam, "set-state", "--state", "maybe")
+    assert res.returncode == 1 and "must be active or drain" in res.stderr
+    assert js(kam, "set-state", "--state", "active")["state"] == "active"

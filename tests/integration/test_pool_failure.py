@@ -10,6 +10,7 @@ keeps the sessions it has; its state shows on the other nodes."""
 import os
 import re
 import signal
+import socket
 import time
 
 import pytest
@@ -218,6 +219,39 @@ def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, us
     assert re.search(r"^state: +active$", pchatctl(b, "get-state").stdout, re.M)
     users(b)  # signs in again
     assert wait_until(lambda: _state(a, b) == "up", timeout=3)
+
+
+def _kdmq(kam, from_port, body):
+    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
+    status code of the answer (as in test_pool.py)."""
+    call = unique("c")
+    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
+           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
+           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
+           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
+           f"Content-Type: text/x-pchat-pool\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
+        s.sendall(msg)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ")[1])
+
+
+def test_malformed_or_foreign_heartbeats_are_refused(pool):
+    a, b, _ = pool
+    for body in (b"PCHAT1 BEAT\n", b"PCHAT1 BEAT ACTIVE", b"PCHAT1 BEAT active\n",
+                 b"PCHAT1 BEAT DRAIN \n", b"PCHAT1 BEAT ACTIVE\nx", b"PCHAT1 BEAT UP\n"):
+        assert _kdmq(b, a.port, body) == 400, body
+    # not a node of the pool: no heartbeat of its own
+    assert _kdmq(b, free_port(), b"PCHAT1 BEAT DRAIN\n") == 403
+    assert _kdmq(b, a.port, b"PCHAT1 BEAT ACTIVE\n") == 200
+    assert len(_pool(b)) == 3 and _state(b, a) == "up"
 
 
 def test_a_dead_bound_under_two_heartbeats_is_refused_at_start(db_url):
