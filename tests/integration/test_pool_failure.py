@@ -189,6 +189,40 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, d
     _no_more_messages(dave, guid)
 
 
+def test_a_frozen_node_is_down_then_up_and_resynced(pool, mariadb, users):
+    """A node that stops answering without dying (SIGSTOP: a hung machine,
+    a network cut) is down on the others; when it speaks again it is up,
+    and the lists of rooms cross again (HELLO) both ways."""
+    a, b, c = pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob, carol = users(a), users(b), users(c)
+    for u in (alice, bob, carol):
+        assert u.join(guid).code == 200
+    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1
+                      and _rooms(c, a) == 1, timeout=5)
+    ups = a.log().count("is up again")
+    os.killpg(c.proc.pid, signal.SIGSTOP)
+    try:
+        assert wait_until(lambda: _state(a, c) == "down" and _state(b, c) == "down",
+                          timeout=(DEAD_MS + BEAT_MS) / 1000 + 1)
+        assert _rooms(a, c) == 0
+    finally:
+        os.killpg(c.proc.pid, signal.SIGCONT)
+    assert wait_until(lambda: _state(a, c) == "up" and _state(b, c) == "up", timeout=5)
+    assert a.log().count("is up again") == ups + 1
+    # its rooms are back on a and b, theirs on c (c, thawed, found the
+    # others silent too)
+    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1
+                      and _rooms(c, a) == 1 and _rooms(c, b) == 1, timeout=5), \
+        [x.rpc("pchat.pool") for x in (a, b, c)]
+    for author, text in ((alice, "to the thawed node"), (carol, "from the thawed node")):
+        assert author.post(guid, text).status == 200
+        for u in (alice, bob, carol):
+            assert u.wait_message(guid)["text"] == text, u.uri
+    for u in (alice, bob, carol):
+        _no_more_messages(u, guid)
+
+
 def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, users):
     a, b, _ = pool
     _, guid, _ = make_room(mariadb, privacy="open")
