@@ -142,13 +142,3 @@ void pchat_pool_beat_peer(int slot, pchat_pool_peer_t *out)
 	}
 	lock_release(&_pb->lock);
 }
-
-int pchat_pool_beat_is_down(int slot)
-{
-	int down;
-
-	lock_get(&_pb->lock);
-	down = _pb->slots[slot].down;
-	lock_release(&_pb->lock);
-	return down;
-}

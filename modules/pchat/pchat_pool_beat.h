@@ -55,6 +55,5 @@ int pchat_pool_beat_next_dead(int from, long long *silent_ms);
 /* One slot's state for pchat.pool; for PCHAT_POOL_LOCAL, this node (age:
  * since its last heartbeat went out). */
 void pchat_pool_beat_peer(int slot, pchat_pool_peer_t *out);
-int pchat_pool_beat_is_down(int slot);
 
 #endif
