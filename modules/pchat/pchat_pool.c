@@ -515,12 +515,12 @@ static int pchat_pool_rx_beat(const char *p, const char *end, int slot)
 
 /* Any message of a known node: it is alive. Back from down, it gets this
  * node's list and is asked for its own, as when a node joins. */
-static void pchat_pool_heard(dmq_node_t *node, int slot)
+static void pchat_pool_heard(dmq_node_t *node, int slot, str *key)
 {
 	if(pchat_pool_beat_heard(slot, -1) == 0)
 		return;
 	LM_NOTICE("pool node %.*s is up again: its rooms are asked for\n",
-			node->orig_uri.len, node->orig_uri.s);
+			key->len, key->s);
 	pchat_pool_send_rooms(node, 1);
 }
 
@@ -591,7 +591,7 @@ static int pchat_pool_dmq_cb(
 				node->orig_uri.len, node->orig_uri.s, PCHAT_POOL_NODES_MAX);
 		code = 403;
 	} else {
-		pchat_pool_heard(node, slot);
+		pchat_pool_heard(node, slot, &key);
 		code = pchat_pool_rx(msg, node, slot);
 		if(code == 400)
 			LM_WARN("malformed pool message from %.*s refused\n",

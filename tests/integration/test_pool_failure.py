@@ -178,7 +178,7 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, d
     c2.start()
     assert wait_until(lambda: _state(a, c2) == "up" and _state(b, c2) == "up", timeout=15), \
         [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
-    assert "is up again" in a.log()
+    assert f"127.0.0.1:{c.port};transport=tcp is up again" in a.log()
     dave = users(c2)
     assert dave.join(guid).code == 200
     assert wait_until(lambda: _rooms(a, c2) == 1 and _rooms(b, c2) == 1,
