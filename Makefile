@@ -1,5 +1,6 @@
 # pchat: Persistent Chat for Kamailio.
 #   make run     set up everything and start the service on 127.0.0.1:5060
+#   make run-pool  a pool: front-end on 127.0.0.1:5060, 3 chat nodes, 3-node Galera
 #   make test    build, then run the unit and integration tests
 #   make bench   short benchmark (under 5 minutes), table in bench/results/
 #   make soak    an hour at half of saturation (SOAK_MINUTES), memory/fds/sessions
@@ -10,7 +11,7 @@
 #   make         build only: installs nothing and leaves the apt sources alone; when a
 #                package or the kamailio source is missing it says which, and that
 #                `make deps` installs it, and stops
-# deps, run, test, bench, unit and integration set the machine up (SETUP below); every
+# deps, run, run-pool, test, bench, unit and integration set the machine up (SETUP below); every
 # other goal only checks. The package list is in tools/install-deps.sh.
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -24,11 +25,11 @@ PYTEST := /usr/bin/python3 -m pytest
 PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
-.PHONY: all deps packages kamailio-src modules check-abi pchatctl run test unit \
+.PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
 	integration install clean distclean bench soak pchat-bench doc fuzz
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
-SETUP_GOALS := deps run test bench soak unit integration
+SETUP_GOALS := deps run run-pool test bench soak unit integration
 SETUP := $(if $(filter $(SETUP_GOALS),$(MAKECMDGOALS)),1)
 
 all: modules check-abi pchatctl
@@ -74,6 +75,9 @@ soak: all pchat-bench
 
 run: all
 	@tools/pchat-run
+
+run-pool: all
+	@tools/pchat-run-pool
 
 unit: packages
 	@$(MAKE) -s -C tests/unit run

@@ -24,15 +24,16 @@ class KamailioError(RuntimeError):
 
 class Kamailio:
     def __init__(self, port, db_url, cfg="cfg/pchat-standalone.cfg", defines=None,
-                 domain="example.com", debug=2, shm_mb=128):
+                 domain="example.com", debug=2, shm_mb=128, addr="127.0.0.1"):
         self.port = port
+        self.addr = addr
         self.domain = domain
         self.cfg = os.path.join(TOP, cfg)
         self.rundir = tempfile.mkdtemp(prefix="pchat-kam-")
         self.logfile = os.path.join(self.rundir, "kamailio.log")
         self.ctl = os.path.join(self.rundir, "kamailio_ctl")
         self.defines = {
-            "PCHAT_ADDR": "127.0.0.1",
+            "PCHAT_ADDR": addr,
             "PCHAT_PORT": str(port),
             "PCHAT_DOMAIN": domain,
             "PCHAT_DB_URL": f'"{db_url}"',
@@ -93,7 +94,7 @@ class Kamailio:
 
     def _tcp_open(self):
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+            with socket.create_connection((self.addr, self.port), timeout=0.5):
                 return True
         except OSError:
             return False
