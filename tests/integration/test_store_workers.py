@@ -194,3 +194,22 @@ def test_a_post_the_cache_cannot_answer_waits_in_a_worker(instance, mariadb):
     # the cache's second, is checked in the reader
     assert alice.post(room, "cached").status == 200
     assert _status(kam, "posts_uncached") == 1
+
+
+def test_without_store_workers_the_readers_run_every_command(instance, mariadb):
+    """store_workers 0 (the fallback an operator may choose): joins, posts
+    (the writer's doorbell rings with no worker's done list), history and
+    preferences all run in the reader, and nothing waits in a worker."""
+    kam, user = instance(PCHAT_STORE_WORKERS="0")
+    alice, bob = user(), user()
+    _, room, _ = make_room(mariadb)
+    assert alice.join(room).code == 200
+    assert bob.join(room).code == 200
+    for i in range(3):
+        assert alice.post(room, f"inline {i}").status == 200
+        assert bob.wait_message(room)["text"] == f"inline {i}"
+    assert bob.history(room).code == 200
+    assert _setpref(alice, "QUJD", timeout=10).code == 200
+    assert _status(kam, "store_workers") == 0
+    assert _status(kam, "store_jobs_queued") == 0
+    assert "storage" in kam.rpc("pchat.status")
