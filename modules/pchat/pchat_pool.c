@@ -115,7 +115,8 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 		case PCHAT_POOL_REFUSED:
 			return (unsigned long)counter_get_val(_pp_refused);
 		default:
-			return (unsigned long)pchat_pool_rooms_remote();
+			return (unsigned long)pchat_pool_rooms_with(
+					~(1u << PCHAT_POOL_LOCAL));
 	}
 }
 
@@ -652,7 +653,7 @@ static void pchat_pool_node_down(int slot, long long silent_ms)
 {
 	char ubuf[PCHAT_POOL_NODE_URI_MAX];
 	str uri = STR_NULL;
-	int rooms = pchat_pool_rooms_count(slot);
+	int rooms = pchat_pool_rooms_with(1u << slot);
 
 	pchat_pool_clear_slot(slot);
 	pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri);
@@ -737,7 +738,7 @@ int pchat_pool_node_info(int i, pchat_pool_node_info_t *out)
 	if(!peer.known)
 		return 1;
 	out->state = pchat_pool_state_name(&peer);
-	out->rooms = _pp ? pchat_pool_rooms_count(slot) : 0;
+	out->rooms = _pp ? pchat_pool_rooms_with(1u << slot) : 0;
 	out->heartbeat_age_ms = peer.age_ms;
 	return 0;
 }

@@ -208,7 +208,7 @@ int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms, int max,
 	return n;
 }
 
-int pchat_pool_rooms_remote(void)
+int pchat_pool_rooms_with(unsigned int slots)
 {
 	pchat_pool_room_t *r;
 	unsigned int b;
@@ -219,23 +219,7 @@ int pchat_pool_rooms_remote(void)
 	lock_get(&_pt->lock);
 	for(b = 0; b < _pt->size; b++)
 		for(r = _pt->buckets[b]; r; r = r->next)
-			n += (r->mask & ~(1u << PCHAT_POOL_LOCAL)) != 0;
-	lock_release(&_pt->lock);
-	return n;
-}
-
-int pchat_pool_rooms_count(int slot)
-{
-	pchat_pool_room_t *r;
-	unsigned int b;
-	int n = 0;
-
-	if(_pt == NULL)
-		return 0;
-	lock_get(&_pt->lock);
-	for(b = 0; b < _pt->size; b++)
-		for(r = _pt->buckets[b]; r; r = r->next)
-			n += (r->mask >> slot) & 1;
+			n += (r->mask & slots) != 0;
 	lock_release(&_pt->lock);
 	return n;
 }

@@ -45,10 +45,9 @@ void pchat_pool_clear_slot(int slot);
  * count, 0 when through. */
 int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms, int max,
 		unsigned int *pos);
-/* Rooms where another node has participants (pchat.status, tests): a
- * walk of the whole table. */
-int pchat_pool_rooms_remote(void);
-/* Rooms whose bit slot is set (pchat.pool): a walk of the whole table. */
-int pchat_pool_rooms_count(int slot);
+/* Rooms with participants on any node of the bit set slots (pchat.status:
+ * every node but this one; pchat.pool: one node): a walk of the whole
+ * table. */
+int pchat_pool_rooms_with(unsigned int slots);
 
 #endif
