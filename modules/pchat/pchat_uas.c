@@ -697,8 +697,6 @@ static void pchat_uas_jobs_done(void)
 	pchat_job_out_t *o;
 	pchat_session_t *s;
 
-	if(!pchat_worker_enabled())
-		return; /* store_workers 0: the readers run every command */
 	pchat_worker_done_lock();
 	for(j = pchat_worker_take_done(); j; j = next) {
 		next = j->next;

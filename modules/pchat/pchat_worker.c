@@ -107,14 +107,18 @@ int pchat_job_add_out(pchat_job_t *j, long long room_id,
 	return 0;
 }
 
+/* Without a pool (store_workers 0) every doorbell still looks here: the
+ * done list is then empty and there is no lock to take. */
 void pchat_worker_done_lock(void)
 {
-	lock_get(&_pk->done_lock);
+	if(_pk)
+		lock_get(&_pk->done_lock);
 }
 
 void pchat_worker_done_unlock(void)
 {
-	lock_release(&_pk->done_lock);
+	if(_pk)
+		lock_release(&_pk->done_lock);
 }
 
 pchat_job_t *pchat_worker_take_done(void)
