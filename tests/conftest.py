@@ -69,6 +69,23 @@ def instance(kamailio_factory):
         u.close()
 
 
+@pytest.fixture
+def chat_users():
+    """chat_users(kam) signs a chat user in to that Kamailio (any of
+    several nodes); all are closed at teardown."""
+    from chat import ChatUser, unique
+    made = []
+
+    def make(kam):
+        u = ChatUser(kam, unique("u"))
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
 @pytest.fixture(scope="module")
 def pair(db_url):
     """A front-end (cfg/pchat-frontend.cfg) and a chat node behind it."""

@@ -44,32 +44,10 @@ def nodes(db_url):
         a.cleanup()
 
 
-@pytest.fixture
-def users(nodes):
-    made = []
-
-    def make(kam):
-        u = ChatUser(kam, unique("u"))
-        made.append(u)
-        return u
-
-    yield make
-    for u in made:
-        u.close()
-
-
-def _no_more_messages(u, guid):
-    try:
-        extra = u.wait_message(guid, timeout=0.5)
-    except Exception:
-        return
-    pytest.fail(f"{u.uri} got one more: {extra}")
-
-
-def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, users):
+def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users):
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob, carol = users(a), users(b), users(b)
+    alice, bob, carol = chat_users(a), chat_users(b), chat_users(b)
     assert alice.join(guid).code == 200
     # a's participants are known on b before b's members join
     assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 1, timeout=5)
@@ -92,7 +70,7 @@ def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, users):
         assert ids == sorted(ids) and len(set(ids)) == len(ids)
         assert all(m["author"] == alice.uri for m in got)
     for u in (bob, carol):  # exactly once
-        _no_more_messages(u, guid)
+        u.expect_no_message(guid)
     # once per node with members, not once per member
     assert _stat(a, "pool_copies_sent") - sent == len(texts)
 
@@ -133,7 +111,7 @@ def _kdmq(kam, from_port, body):
     return int(data.split(b" ")[1])
 
 
-def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
+def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, chat_users):
     a, b = nodes
     # nobody on a: b's table holds none of a's rooms
     assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 0, timeout=5)
@@ -157,12 +135,12 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, users):
     assert "not a known pool node" in log and "malformed pool message" in log
 
 
-def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users):
+def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, chat_users):
     """Authors on both nodes post into one room at once: every member, on
     either node, gets every post once, in the room's sequence order."""
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob = users(a), users(b)
+    alice, bob = chat_users(a), chat_users(b)
     before = _stat(b, "pool_remote_rooms")
     assert alice.join(guid).code == 200
     wait_until(lambda: _stat(b, "pool_remote_rooms") > before, timeout=5)
@@ -183,12 +161,12 @@ def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, users)
         assert ids == sorted(ids) and len(set(ids)) == 2 * n, (u.uri, ids)
 
 
-def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, users):
+def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, chat_users):
     """A copy numbered past a gap is held for the posts before it, then
     delivered (the core timer's bell) when they do not come."""
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob = users(a), users(b)
+    alice, bob = chat_users(a), chat_users(b)
     assert alice.join(guid).code == 200
     assert bob.join(guid).code == 200
     assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
@@ -211,10 +189,10 @@ def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, users):
 
 
 def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
-        nodes, mariadb, users, db_url):
+        nodes, mariadb, chat_users, db_url):
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice = users(a)
+    alice = chat_users(a)
     assert alice.join(guid).code == 200
     c = Kamailio(free_port(), db_url, defines={
         "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{b.port}"})
@@ -222,13 +200,13 @@ def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
         c.start()
         # its list and theirs cross at once: no join needed
         assert wait_until(lambda: _stat(c, "pool_remote_rooms") >= 1, timeout=10)
-        carol = users(c)
+        carol = chat_users(c)
         assert carol.join(guid).code == 200
         assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
         assert alice.post(guid, "to three").status == 200
         assert carol.wait_message(guid)["text"] == "to three"
         assert alice.wait_message(guid)["text"] == "to three"
-        bob = users(b)
+        bob = chat_users(b)
         assert bob.join(guid).code == 200
         # b's ON went before its join notice, over the same connection
         for u in (alice, carol):
@@ -247,13 +225,13 @@ def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
             ids = [u.wait_message(guid)["msgid"] for _ in range(3 * n)]
             assert ids == sorted(ids) and len(set(ids)) == 3 * n, (u.uri, ids)
         for u in (alice, bob, carol):
-            _no_more_messages(u, guid)
+            u.expect_no_message(guid)
         carol.close()
     finally:
         c.cleanup()
 
 
-def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, users, mariadb):
+def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, chat_users, mariadb):
     import random
     a, b = nodes
     rnd = random.Random(14)
@@ -266,7 +244,7 @@ def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, users, mar
         assert _kdmq(b, a.port, body) in (200, 400, 404), body
     # b still serves its users and the pool
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob = users(a), users(b)
+    alice, bob = chat_users(a), chat_users(b)
     assert alice.join(guid).code == 200
     assert bob.join(guid).code == 200
     assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri

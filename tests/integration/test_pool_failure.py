@@ -94,28 +94,6 @@ def pool(db_url):
             n.cleanup()
 
 
-@pytest.fixture
-def users():
-    made = []
-
-    def make(kam):
-        u = ChatUser(kam, unique("u"))
-        made.append(u)
-        return u
-
-    yield make
-    for u in made:
-        u.close()
-
-
-def _no_more_messages(u, guid):
-    try:
-        extra = u.wait_message(guid, timeout=0.5)
-    except Exception:
-        return
-    pytest.fail(f"{u.uri} got one more: {extra}")
-
-
 def test_pool_lists_this_node_first_then_its_peers(pool):
     a, b, c = pool
     me, *peers = _pool(a)
@@ -131,10 +109,10 @@ def test_pool_lists_this_node_first_then_its_peers(pool):
     assert [n["uri"] for n in res.json][0] == me["uri"] and len(res.json) == 3
 
 
-def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, db_url):
+def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_users, db_url):
     a, b, c = pool
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob, carol = users(a), users(b), users(c)
+    alice, bob, carol = chat_users(a), chat_users(b), chat_users(c)
     for u in (alice, bob, carol):
         assert u.join(guid).code == 200
     assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1,
@@ -168,7 +146,7 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, d
     assert alice.post(guid, "after the kill").status == 200
     for u in (alice, bob):
         assert u.wait_message(guid)["text"] == "after the kill"
-    _no_more_messages(bob, guid)
+    bob.expect_no_message(guid)
     assert _stat(a, "pool_copies_sent") - sent == 1
 
     # a new instance on c's address: up again on both, its rooms re-synced
@@ -179,23 +157,23 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, users, d
     assert wait_until(lambda: _state(a, c2) == "up" and _state(b, c2) == "up", timeout=15), \
         [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
     assert f"127.0.0.1:{c.port};transport=tcp is up again" in a.log()
-    dave = users(c2)
+    dave = chat_users(c2)
     assert dave.join(guid).code == 200
     assert wait_until(lambda: _rooms(a, c2) == 1 and _rooms(b, c2) == 1,
                       timeout=5)
     assert bob.post(guid, "to the new c").status == 200
     for u in (alice, bob, dave):
         assert u.wait_message(guid)["text"] == "to the new c"
-    _no_more_messages(dave, guid)
+    dave.expect_no_message(guid)
 
 
-def test_a_frozen_node_is_down_then_up_and_resynced(pool, mariadb, users):
+def test_a_frozen_node_is_down_then_up_and_resynced(pool, mariadb, chat_users):
     """A node that stops answering without dying (SIGSTOP: a hung machine,
     a network cut) is down on the others; when it speaks again it is up,
     and the lists of rooms cross again (HELLO) both ways."""
     a, b, c = pool
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob, carol = users(a), users(b), users(c)
+    alice, bob, carol = chat_users(a), chat_users(b), chat_users(c)
     for u in (alice, bob, carol):
         assert u.join(guid).code == 200
     assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1
@@ -220,13 +198,13 @@ def test_a_frozen_node_is_down_then_up_and_resynced(pool, mariadb, users):
         for u in (alice, bob, carol):
             assert u.wait_message(guid)["text"] == text, u.uri
     for u in (alice, bob, carol):
-        _no_more_messages(u, guid)
+        u.expect_no_message(guid)
 
 
-def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, users):
+def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, chat_users):
     a, b, _ = pool
     _, guid, _ = make_room(mariadb, privacy="open")
-    alice, bob = users(a), users(b)
+    alice, bob = chat_users(a), chat_users(b)
     assert alice.join(guid).code == 200
     assert bob.join(guid).code == 200
 
@@ -234,7 +212,7 @@ def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, us
     assert res.returncode == 0 and res.json["state"] == "drain", res.stderr
     assert "state: drain" in b.rpc("pchat.pool_state")
     with pytest.raises(InviteRejected) as refused:
-        users(b)
+        chat_users(b)
     resp = refused.value.response
     assert resp.status == 503 and int(resp.header("Retry-After")) > 0
     assert "drains" in resp.header("Warning")
@@ -251,7 +229,7 @@ def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, us
 
     assert pchatctl(b, "set-state", "--state", "active").returncode == 0
     assert re.search(r"^state: +active$", pchatctl(b, "get-state").stdout, re.M)
-    users(b)  # signs in again
+    chat_users(b)  # signs in again
     assert wait_until(lambda: _state(a, b) == "up", timeout=3)
 
 

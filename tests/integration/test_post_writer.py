@@ -14,10 +14,6 @@ def _lock_room_row(mariadb, room_id):
     return mariadb.hold_rows("pchat_node", f"id = {room_id}")
 
 
-def _unlock(locker):
-    locker.release()
-
-
 def _wait_queued(kam, n):
     """Until n posts wait for (or are in) the writer's commit."""
     deadline = time.monotonic() + 10
@@ -55,7 +51,7 @@ def test_a_post_waiting_on_a_lock_holds_up_no_one_else(instance, mariadb):
         assert time.monotonic() - start < 5
         assert "r" not in out
     finally:
-        _unlock(locker)
+        locker.release()
     t.join(timeout=20)
     assert out["r"].status == 200
     got = a.wait_message(room1)
@@ -91,7 +87,7 @@ def test_posts_queued_behind_a_commit_share_the_next_one(instance, mariadb):
         assert "r" not in out0 and not any("r" in o for _, o in rest)
         before = _commits(mariadb)
     finally:
-        _unlock(locker)
+        locker.release()
     first.join(timeout=20)
     for t, _ in rest:
         t.join(timeout=20)
@@ -163,7 +159,7 @@ def test_a_full_post_queue_answers_503_with_retry_after(instance, mariadb):
         assert [r.status for r in refused] == [503, 503]
         assert all(r.header("Retry-After") for r in refused)
     finally:
-        _unlock(locker)
+        locker.release()
     for t, _ in held:
         t.join(timeout=20)
     assert [o["r"].status for _, o in held] == [200, 200]
@@ -191,7 +187,7 @@ def test_a_post_whose_room_is_removed_before_its_commit_is_answered_404(instance
         _wait_queued(kam, 3)
         mariadb.sql(f"DELETE FROM pchat_node WHERE id = {rid_b}", db="pchat")
     finally:
-        _unlock(locker)
+        locker.release()
     for t in (ta, tb, tc):
         t.join(timeout=20)
     assert oa["r"].status == 200
@@ -228,7 +224,7 @@ def test_one_batch_numbers_posts_in_many_rooms(instance, mariadb):
                 _wait_queued(kam, len(outs) + 1)
         before = _commits(mariadb)
     finally:
-        _unlock(locker)
+        locker.release()
     t0.join(timeout=20)
     for t, _ in outs:
         t.join(timeout=20)
@@ -260,7 +256,7 @@ def test_post_batch_size_bounds_the_posts_of_one_commit(instance, mariadb):
         _wait_queued(kam, 7)
         before = _commits(mariadb)
     finally:
-        _unlock(locker)
+        locker.release()
     first.join(timeout=20)
     for t, _ in rest:
         t.join(timeout=20)

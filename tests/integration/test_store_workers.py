@@ -16,10 +16,6 @@ def _lock_prefs(mariadb, user):
     return mariadb.hold_rows("pchat_preference", f"user_uri = '{user.uri.lower()}'")
 
 
-def _unlock(locker):
-    locker.release()
-
-
 def _in_thread(fn):
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("r", fn()), daemon=True)
@@ -71,7 +67,7 @@ def test_a_command_held_by_a_lock_holds_up_no_one_else(instance, mariadb):
         assert time.monotonic() - start < 5
         assert "r" not in out
     finally:
-        _unlock(locker)
+        locker.release()
     t.join(timeout=20)
     assert out["r"].code == 200
 
@@ -95,7 +91,7 @@ def test_a_sessions_commands_run_in_order_behind_a_held_one(instance, mariadb):
         bob.dlg.expect_no_server_info(within=0.5)
         assert "r" not in out1 and "r" not in out2
     finally:
-        _unlock(locker)
+        locker.release()
     t1.join(timeout=20)
     t2.join(timeout=20)
     assert out1["r"].code == 200
@@ -123,7 +119,7 @@ def test_a_full_store_queue_answers_503(instance, mariadb):
         r = bob.post(room, "x")
         assert r.status == 503 and "store_queue_size" in r.header("Warning")
     finally:
-        _unlock(locker)
+        locker.release()
     t.join(timeout=20)
     assert out["r"].code == 200
     assert bob.join(room).code == 200
@@ -146,7 +142,7 @@ def test_a_command_of_a_session_that_ended_is_still_answered(instance, mariadb):
         _wait_jobs(kam, 2)
         assert alice.dlg.bye().status == 200
     finally:
-        _unlock(locker)
+        locker.release()
     t.join(timeout=20)
     t2.join(timeout=20)
     # the held one ran (its session was there when it started); the one

@@ -127,6 +127,14 @@ class ChatUser:
         return {"author": g.get("author"), "text": find(g, "chat").text or "",
                 "msgid": int(g.get("msgid")), "ts": g.get("ts"), "chanUri": g.get("chanUri")}
 
+    def expect_no_message(self, guid, within=0.5):
+        """Fails when one more grpchat of that room arrives within the time."""
+        try:
+            extra = self.wait_message(guid, timeout=within)
+        except Exception:
+            return
+        raise AssertionError(f"{self.uri} got one more: {extra}")
+
     def wait_notice(self, name, timeout=10):
         def is_ntc(m):
             ntc = find(parse_xccos(m.body), "ntc")
