@@ -58,7 +58,10 @@ LOAD = {"PCHAT_MAX_INFOS_PER_SECOND": "0"}
 def stored_posts(db, room_ids):
     """(room_id, seq, content) of the stored history of the rooms, by room and seq."""
     ids = ",".join(str(r) for r in room_ids)
+    # on a Galera node, wait until it has applied what the others committed
+    # before the read (commits are certified everywhere, applied later)
     return [(int(r), int(s), c) for r, s, c in db.sql(
+        "SET SESSION wsrep_sync_wait = 1; "
         f"SELECT room_id, seq, content FROM pchat_message WHERE room_id IN ({ids}) "
         f"ORDER BY room_id, seq", db=DB_NAME)]
 
