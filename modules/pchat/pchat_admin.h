@@ -107,9 +107,6 @@ void pchat_admin_reply_removed(rpc_t *rpc, void *ctx, const char *name);
 /* "true"/"false" for a 0/1 column. */
 int pchat_admin_is_true(const char *v);
 
-/* MySQL duplicate-key error: the caller answers 409. */
-#define PCHAT_ER_DUP_ENTRY 1062
-
 /* The transaction of an admin RPC, after all its arguments are valid:
  *   if(pchat_admin_begin(&args) < 0) goto fault;
  *   r = pchat_admin_named_write(&args, pchat_db_exec(...), ...);

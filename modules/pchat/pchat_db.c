@@ -13,6 +13,8 @@
 /* DB layer: prepared statements, bound parameters, the per-process
  * statement cache and transactions. Knows no table and no command. */
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <mysql.h>
@@ -415,16 +417,21 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
  * statement, which is then answered 503 like any outage. */
 #define PCHAT_DB_PROBE_IDLE_MS 1000
 
+/* A stale connection is found (and replaced) here, before any work. */
+static pchat_store_rc_t pchat_db_probe_idle(void)
+{
+	if(pchat_monotonic_ms() - _pchat_last_ok_ms < PCHAT_DB_PROBE_IDLE_MS)
+		return PCHAT_STORE_OK;
+	return pchat_db_exec("SELECT 1", NULL);
+}
+
 pchat_store_rc_t pchat_db_begin(void)
 {
 	pchat_store_rc_t rc;
 
-	/* a stale connection is found (and replaced) here, before any work */
-	if(pchat_monotonic_ms() - _pchat_last_ok_ms >= PCHAT_DB_PROBE_IDLE_MS) {
-		rc = pchat_db_exec("SELECT 1", NULL);
-		if(rc != PCHAT_STORE_OK)
-			return rc;
-	}
+	rc = pchat_db_probe_idle();
+	if(rc != PCHAT_STORE_OK)
+		return rc;
 	rc = pchat_db_simple("START TRANSACTION");
 	if(rc == PCHAT_STORE_OK)
 		_pchat_in_tx = 1;
@@ -452,4 +459,220 @@ void pchat_db_rollback(void)
 	if(_pchat_in_tx)
 		pchat_db_simple("ROLLBACK");
 	_pchat_in_tx = 0;
+}
+
+/* --- scripts ----------------------------------------------------------- */
+
+void pchat_sql_init(pchat_sql_t *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+void pchat_sql_free(pchat_sql_t *q)
+{
+	free(q->s);
+	pchat_sql_init(q);
+}
+
+static int pchat_sql_reserve(pchat_sql_t *q, size_t need)
+{
+	size_t size;
+	char *s;
+
+	if(q->err)
+		return -1;
+	if(q->len + need + 1 <= q->size)
+		return 0;
+	for(size = q->size ? q->size : 4096; size < q->len + need + 1;)
+		size *= 2;
+	s = realloc(q->s, size);
+	if(s == NULL) {
+		q->err = 1;
+		return -1;
+	}
+	q->s = s;
+	q->size = size;
+	return 0;
+}
+
+void pchat_sql_add(pchat_sql_t *q, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if(n < 0 || pchat_sql_reserve(q, n) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(q->s + q->len, n + 1, fmt, ap);
+	va_end(ap);
+	q->len += n;
+}
+
+void pchat_sql_quote(pchat_sql_t *q, const char *s, size_t len)
+{
+	MYSQL *conn = pchat_db_conn();
+
+	/* escaping depends on the connection (charset, NO_BACKSLASH_ESCAPES) */
+	if(conn == NULL)
+		q->err = 1;
+	if(pchat_sql_reserve(q, 2 * len + 2) < 0)
+		return;
+	q->s[q->len++] = '\'';
+	q->len += mysql_real_escape_string(conn, q->s + q->len, s, len);
+	q->s[q->len++] = '\'';
+	q->s[q->len] = '\0';
+}
+
+void pchat_sql_end(pchat_sql_t *q)
+{
+	if(q->nstmts == PCHAT_SQL_MAX_STMTS) {
+		q->err = 1;
+		return;
+	}
+	q->ends[q->nstmts++] = q->len;
+	pchat_sql_add(q, ";");
+}
+
+pchat_store_rc_t pchat_db_script_prepare(void)
+{
+	if(_pchat_nowait)
+		return PCHAT_STORE_WOULD_WAIT;
+	if(pchat_db_conn() == NULL) {
+		_pchat_errno = 0;
+		return PCHAT_STORE_UNAVAILABLE;
+	}
+	return pchat_db_probe_idle();
+}
+
+/* Copies a text-protocol result into res (the layout pchat_db_fetch makes). */
+static int pchat_db_res_copy(MYSQL_RES *r, pchat_db_res_t *res)
+{
+	MYSQL_ROW row;
+	unsigned long *lens;
+	size_t need;
+	char *p;
+	int i, c;
+
+	res->ncols = mysql_num_fields(r);
+	res->nrows = 0;
+	res->rows = calloc(mysql_num_rows(r) + 1, sizeof(char **));
+	if(res->rows == NULL)
+		return -1;
+	for(i = 0; (row = mysql_fetch_row(r)) != NULL; i++) {
+		lens = mysql_fetch_lengths(r);
+		need = res->ncols * sizeof(char *);
+		for(c = 0; c < res->ncols; c++)
+			need += row[c] ? lens[c] + 1 : 0;
+		res->rows[i] = malloc(need);
+		if(res->rows[i] == NULL)
+			return -1;
+		res->nrows = i + 1;
+		p = (char *)(res->rows[i] + res->ncols);
+		for(c = 0; c < res->ncols; c++) {
+			res->rows[i][c] = row[c] ? p : NULL;
+			if(row[c]) {
+				memcpy(p, row[c], lens[c]);
+				p[lens[c]] = '\0';
+				p += lens[c] + 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* One result of a script: rows kept in res if it has any. */
+static int pchat_db_script_result(MYSQL *conn, pchat_db_res_t *res)
+{
+	MYSQL_RES *r = mysql_store_result(conn);
+	int rc = 0;
+
+	if(r == NULL)
+		return mysql_field_count(conn) == 0 ? 0 : -1;
+	if(res && res->rows == NULL)
+		rc = pchat_db_res_copy(r, res);
+	mysql_free_result(r);
+	return rc;
+}
+
+static pchat_store_rc_t pchat_db_script_failed(MYSQL *conn, int at)
+{
+	unsigned int err = mysql_errno(conn);
+
+	_pchat_errno = err;
+	if(pchat_db_conn_lost(err)) {
+		pchat_db_lost();
+		return PCHAT_STORE_UNAVAILABLE;
+	}
+	LM_DBG("script statement %d failed (%u): %s\n", at, err, mysql_error(conn));
+	/* statements after the failed one did not run: a transaction the
+	 * script began is rolled back (a no-op if its COMMIT was what failed);
+	 * the error stays the script's */
+	if(at > 0) {
+		_pchat_in_tx = 1;
+		pchat_db_rollback();
+		_pchat_errno = err;
+	}
+	if(pchat_db_unwritable(err, mysql_error(conn)))
+		return PCHAT_STORE_UNAVAILABLE;
+	return PCHAT_STORE_ERROR;
+}
+
+/* Sends statements [from, to) of the script as one query and reads their
+ * results: the index of the first that failed, or to. */
+static int pchat_db_script_send(MYSQL *conn, pchat_sql_t *q, int from, int to,
+		pchat_db_res_t *res, int *wrote)
+{
+	size_t start = from ? q->ends[from - 1] + 1 : 0;
+	int at = from, st;
+
+	st = mysql_real_query(conn, q->s + start, q->ends[to - 1] - start);
+	for(; st == 0; at++) {
+		if(pchat_db_script_result(conn, res) < 0)
+			return at;
+		if(mysql_field_count(conn) == 0 && mysql_affected_rows(conn) > 0
+				&& mysql_affected_rows(conn) != (my_ulonglong)-1)
+			*wrote = 1;
+		st = mysql_next_result(conn);
+		if(st < 0)
+			return at + 1;
+	}
+	return at;
+}
+
+pchat_store_rc_t pchat_db_script(
+		pchat_sql_t *q, pchat_db_res_t *res, int *failed_at)
+{
+	MYSQL *conn;
+	int at = 0, wrote = 0;
+
+	*failed_at = -1;
+	if(res)
+		memset(res, 0, sizeof(*res));
+	if(_pchat_nowait)
+		return PCHAT_STORE_WOULD_WAIT;
+	if(q->err || q->nstmts == 0)
+		return PCHAT_STORE_ERROR;
+	conn = pchat_db_conn();
+	if(conn == NULL) {
+		_pchat_errno = 0;
+		return PCHAT_STORE_UNAVAILABLE;
+	}
+	if(!pchat_db_galera())
+		at = pchat_db_script_send(conn, q, 0, q->nstmts, res, &wrote);
+	else
+		while(at < q->nstmts
+				&& pchat_db_script_send(conn, q, at, at + 1, res, &wrote) == at + 1)
+			at++;
+	if(at == q->nstmts) {
+		_pchat_last_ok_ms = pchat_monotonic_ms();
+		if(wrote)
+			pchat_db_writable(); /* a write went through */
+		return PCHAT_STORE_OK;
+	}
+	*failed_at = at;
+	pchat_db_res_free(res);
+	return pchat_db_script_failed(conn, at);
 }

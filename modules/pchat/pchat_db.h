@@ -74,6 +74,9 @@ void pchat_db_writable(void);
 /* A transaction the server rolled back on a conflict (Galera
  * certification, deadlock, lock wait): answered 503, worth retrying. */
 int pchat_db_conflict(unsigned int err);
+int pchat_db_missing_row(unsigned int err);
+/* The current connection is to a Galera node (wsrep_on). */
+int pchat_db_galera(void);
 void pchat_db_drop(int reconnect_now);
 void pchat_db_mark_down(const char *why);
 
@@ -236,6 +239,7 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 unsigned long long pchat_db_affected(void);
 unsigned long long pchat_db_insert_id(void);
 /* MySQL error number of the last failed statement (e.g. 1062 duplicate). */
+#define PCHAT_ER_DUP_ENTRY 1062
 unsigned int pchat_db_errno(void);
 
 void pchat_db_res_free(pchat_db_res_t *res);
@@ -245,6 +249,50 @@ void pchat_db_res_free(pchat_db_res_t *res);
 pchat_store_rc_t pchat_db_begin(void);
 pchat_store_rc_t pchat_db_commit(void);
 void pchat_db_rollback(void);
+
+/* Scripts: several statements of text SQL sent in one round trip (the
+ * post writer's batch: a wait for MariaDB costs two context switches and,
+ * on a busy node, a turn in the run queue). Text SQL is built only here:
+ * numbers with pchat_sql_add(), strings only through pchat_sql_quote().
+ * The buffer is malloc memory: a batch may hold megabytes. */
+#define PCHAT_SQL_MAX_STMTS 8
+typedef struct pchat_sql
+{
+	char *s;
+	size_t len;
+	size_t size;
+	int err; /* sticky: out of memory or no connection to escape with */
+	int nstmts;
+	size_t ends[PCHAT_SQL_MAX_STMTS]; /* where each statement ends */
+} pchat_sql_t;
+
+void pchat_sql_init(pchat_sql_t *q);
+void pchat_sql_free(pchat_sql_t *q);
+void pchat_sql_add(pchat_sql_t *q, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+/* A quoted string literal, escaped for the current connection. */
+void pchat_sql_quote(pchat_sql_t *q, const char *s, size_t len);
+/* Ends the statement being built (the script's statements are known
+ * apart: see pchat_db_script). */
+void pchat_sql_end(pchat_sql_t *q);
+
+/* The connection a script will run on, probed when idle as
+ * pchat_db_begin() does: build the script (pchat_sql_quote) after it. */
+pchat_store_rc_t pchat_db_script_prepare(void);
+
+/* Runs a script's statements, in one round trip, except on a Galera node:
+ * there a replicated transaction may abort ours (a "BF abort") between two
+ * statements of one multi-statement query, and the COMMIT after it then
+ * succeeds on nothing (seen: two nodes acknowledging the same numbers).
+ * The abort is reported only to the next command, so there each statement
+ * is a command of its own. The rows of the one
+ * statement that returns rows go to res (may be NULL). On failure
+ * *failed_at is the index of the statement that failed (0 the first) and
+ * pchat_db_errno() its error; a script that began a transaction and failed
+ * before its last statement is rolled back here. A lost connection is
+ * UNAVAILABLE: whether a COMMIT in it was applied is unknown. */
+pchat_store_rc_t pchat_db_script(
+		pchat_sql_t *q, pchat_db_res_t *res, int *failed_at);
 
 /* Drops the statement cache; called when the connection is replaced. */
 void pchat_db_forget_statements(void);

@@ -207,6 +207,13 @@ static int pchat_db_show(MYSQL *m, const char *sql, char *val, int val_size)
  * with 1047: wsrep_ready tells before it is used. A MariaDB without
  * Galera has wsrep_on OFF (and wsrep_ready OFF too), or neither. 0 if
  * the server may serve, else -1 with why set. */
+static int _pchat_galera = 0; /* the connection being made or in use */
+
+int pchat_db_galera(void)
+{
+	return _pchat_galera;
+}
+
 static int pchat_db_ready(MYSQL *m, char *why, int why_size)
 {
 	char on[16], ready[16];
@@ -217,7 +224,8 @@ static int pchat_db_ready(MYSQL *m, char *why, int why_size)
 		snprintf(why, why_size, "%s", mysql_error(m));
 		return -1;
 	}
-	if(strcmp(on, "ON") != 0)
+	_pchat_galera = strcmp(on, "ON") == 0;
+	if(!_pchat_galera)
 		return 0;
 	if(pchat_db_show(m, "SHOW STATUS LIKE 'wsrep_ready'", ready,
 			   sizeof(ready))
@@ -247,8 +255,12 @@ static MYSQL *pchat_db_open(pchat_db_target_t *t, char *why, int why_size)
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &t_io);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &t_io);
 	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* for pchat_db_script() (the post writer's one round trip per batch);
+	 * every other statement is prepared, and text SQL quotes its strings
+	 * with pchat_sql_quote(), so a stacked statement cannot be injected */
 	if(mysql_real_connect(
-			   m, t->host, t->user, t->pass, t->db, t->port, NULL, 0)
+			   m, t->host, t->user, t->pass, t->db, t->port, NULL,
+			   CLIENT_MULTI_STATEMENTS)
 			== NULL) {
 		snprintf(err, sizeof(err), "%s", mysql_error(m));
 	} else if(pchat_db_ready(m, err, sizeof(err)) == 0) {
@@ -326,6 +338,13 @@ int pchat_db_conn_lost(unsigned int err)
 int pchat_db_conflict(unsigned int err)
 {
 	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT;
+}
+
+/* A statement refused because a row it needs is missing: NULL where the
+ * row would give a value (1048), or a foreign key to nothing (1452). */
+int pchat_db_missing_row(unsigned int err)
+{
+	return err == ER_BAD_NULL_ERROR || err == ER_NO_REFERENCED_ROW_2;
 }
 
 static int _pchat_unwritable = 0; /* this process logged the state */

@@ -171,98 +171,17 @@ pchat_post_t *pchat_writer_take_done(void)
 
 /* --- the writer process ---------------------------------------------- */
 
-/* Rows of one multi-row INSERT: a batch of n posts costs n / 16 rounded
- * up statements (every round trip to MariaDB is a wait and two context
- * switches); one prepared shape per row count, 16 at most. */
-#define PCHAT_POST_ROWS 16
-#define PCHAT_POST_COLS 5
-#if PCHAT_POST_ROWS * PCHAT_POST_COLS > PCHAT_DB_MAX_PARAMS
-#error "PCHAT_POST_ROWS rows do not fit in one statement's parameters"
-#endif
-static char _pw_insert[PCHAT_POST_ROWS][64 + PCHAT_POST_ROWS * 20];
-
-static void pchat_writer_sql_init(void)
-{
-	int i, k, n;
-
-	for(k = 0; k < PCHAT_POST_ROWS; k++) {
-		n = snprintf(_pw_insert[k], sizeof(_pw_insert[k]),
-				"INSERT INTO pchat_message (room_id, seq, ts_ms, author, "
-				"content) VALUES ");
-		for(i = 0; i <= k; i++)
-			n += snprintf(_pw_insert[k] + n, sizeof(_pw_insert[k]) - n,
-					"%s(?, ?, ?, ?, ?)", i ? ", " : "");
-	}
-}
-
-/* The rooms of a batch get their numbers PCHAT_NUMBER_ROOMS at a time: one
- * UPDATE adds each room's count, one SELECT reads the new last numbers
- * (the rows stay locked until the commit). Unused places repeat the last
- * room with a count of 0 (CASE takes the first match). */
-#define PCHAT_NUMBER_ROOMS 16
-#if PCHAT_NUMBER_ROOMS * 3 > PCHAT_DB_MAX_PARAMS
-#error "PCHAT_NUMBER_ROOMS rooms do not fit in one statement's parameters"
-#endif
-static char _pw_number_sql[128 + PCHAT_NUMBER_ROOMS * 24];
-static char _pw_last_sql[64 + PCHAT_NUMBER_ROOMS * 4];
-
-static void pchat_writer_number_sql_init(void)
-{
-	int i, n, m;
-
-	n = snprintf(_pw_number_sql, sizeof(_pw_number_sql),
-			"UPDATE pchat_node SET last_seq = last_seq + CASE id");
-	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++)
-		n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n,
-				" WHEN ? THEN ?");
-	n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n,
-			" ELSE 0 END WHERE id IN (");
-	m = snprintf(_pw_last_sql, sizeof(_pw_last_sql),
-			"SELECT id, last_seq FROM pchat_node WHERE id IN (");
-	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++) {
-		n += snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n, "%s?",
-				i ? ", " : "");
-		m += snprintf(_pw_last_sql + m, sizeof(_pw_last_sql) - m, "%s?",
-				i ? ", " : "");
-	}
-	snprintf(_pw_number_sql + n, sizeof(_pw_number_sql) - n, ")");
-	snprintf(_pw_last_sql + m, sizeof(_pw_last_sql) - m, ")");
-}
+/* A batch's text stays well under MariaDB's max_allowed_packet (16 MB by
+ * default): escaping may double it. */
+#define PCHAT_BATCH_BYTES (1024 * 1024)
 
 typedef struct pchat_batch_room
 {
 	long long id;
 	long long count; /* posts of the batch in it */
-	long long next;  /* its next number; 0: the room is gone */
+	long long next;  /* while building: posts numbered; then its next number,
+					  * 0 if the room is gone */
 } pchat_batch_room_t;
-
-/* Up to PCHAT_NUMBER_ROOMS rooms: counts added, new last numbers read. */
-static pchat_store_rc_t pchat_writer_number_rooms(pchat_batch_room_t *r, int n)
-{
-	pchat_db_param_t v[PCHAT_NUMBER_ROOMS * 3];
-	pchat_db_res_t res;
-	pchat_store_rc_t rc;
-	int i, k, last = n - 1;
-
-	for(i = 0; i < PCHAT_NUMBER_ROOMS; i++) {
-		k = i < n ? i : last;
-		v[2 * i] = pchat_db_p_ll(r[k].id);
-		v[2 * i + 1] = pchat_db_p_ll(i < n ? r[k].count : 0);
-		v[2 * PCHAT_NUMBER_ROOMS + i] = pchat_db_p_ll(r[k].id);
-	}
-	rc = pchat_db_execv(_pw_number_sql, NULL, PCHAT_NUMBER_ROOMS * 3, v);
-	if(rc == PCHAT_STORE_OK)
-		rc = pchat_db_execv(_pw_last_sql, &res, PCHAT_NUMBER_ROOMS,
-				v + 2 * PCHAT_NUMBER_ROOMS);
-	if(rc != PCHAT_STORE_OK)
-		return rc;
-	for(i = 0; i < n; i++)
-		for(k = 0; k < res.nrows; k++)
-			if(atoll(res.rows[k][0]) == r[i].id)
-				r[i].next = atoll(res.rows[k][1]) - r[i].count + 1;
-	pchat_db_res_free(&res);
-	return PCHAT_STORE_OK;
-}
 
 static pchat_batch_room_t *pchat_batch_room(
 		pchat_batch_room_t *r, int n, long long id)
@@ -275,97 +194,177 @@ static pchat_batch_room_t *pchat_batch_room(
 	return NULL;
 }
 
-/* Numbers for every post of the batch, in batch order per room. A room
- * that is gone since its post was checked fails its posts alone. */
-static pchat_store_rc_t pchat_writer_number(pchat_post_t *b, int nposts)
+/* The batch's rooms with their counts of posts (malloc), or NULL. */
+static pchat_batch_room_t *pchat_batch_rooms(pchat_post_t *b, int nposts, int *n)
 {
 	pchat_batch_room_t *rooms, *r;
-	pchat_store_rc_t rc = PCHAT_STORE_OK;
 	pchat_post_t *p;
-	int i, n = 0;
 
 	rooms = malloc(nposts * sizeof(*rooms));
 	if(rooms == NULL)
-		return PCHAT_STORE_ERROR;
-	for(p = b; p; p = p->next) {
-		r = pchat_batch_room(rooms, n, p->room_id);
+		return NULL;
+	for(*n = 0, p = b; p; p = p->next) {
+		r = pchat_batch_room(rooms, *n, p->room_id);
 		if(r == NULL) {
-			r = &rooms[n++];
+			r = &rooms[(*n)++];
 			r->id = p->room_id;
 			r->count = 0;
 			r->next = 0;
 		}
 		r->count++;
 	}
-	for(i = 0; i < n && rc == PCHAT_STORE_OK; i += PCHAT_NUMBER_ROOMS)
-		rc = pchat_writer_number_rooms(rooms + i,
-				n - i < PCHAT_NUMBER_ROOMS ? n - i : PCHAT_NUMBER_ROOMS);
-	for(p = b; p && rc == PCHAT_STORE_OK; p = p->next) {
-		r = pchat_batch_room(rooms, n, p->room_id);
-		if(r->next > 0) {
-			p->seq = r->next++;
+	return rooms;
+}
+
+/* One room counter per room moves by the room's count of posts, its new
+ * last number kept in @pchat_s<k> (NULL: the room row is gone). */
+static void pchat_script_number(pchat_sql_t *q, pchat_batch_room_t *r, int n)
+{
+	int i;
+
+	pchat_sql_add(q, "SET @pchat_s0 = NULL");
+	for(i = 1; i < n; i++)
+		pchat_sql_add(q, ", @pchat_s%d = NULL", i);
+	pchat_sql_end(q);
+	pchat_sql_add(q, "UPDATE pchat_node SET last_seq = CASE id");
+	for(i = 0; i < n; i++)
+		pchat_sql_add(q, " WHEN %lld THEN (@pchat_s%d := last_seq + %lld)",
+				r[i].id, i, r[i].count);
+	pchat_sql_add(q, " ELSE last_seq END WHERE id IN (");
+	for(i = 0; i < n; i++)
+		pchat_sql_add(q, "%s%lld", i ? ", " : "", r[i].id);
+	pchat_sql_add(q, ")");
+	pchat_sql_end(q);
+}
+
+/* The kept posts, numbered back from their room's new last number (a
+ * gone room's NULL fails the INSERT). Returns the number of rows. */
+static int pchat_script_insert(
+		pchat_sql_t *q, pchat_post_t *b, pchat_batch_room_t *r, int n)
+{
+	pchat_batch_room_t *room;
+	pchat_post_t *p;
+	int rows = 0;
+
+	for(p = b; p; p = p->next) {
+		room = pchat_batch_room(r, n, p->room_id);
+		room->next++;
+		if(!p->keep)
+			continue;
+		pchat_sql_add(q, "%s(%lld, @pchat_s%d - %lld, %lld, ",
+				rows++ ? ", " : "INSERT INTO pchat_message (room_id, seq, "
+								"ts_ms, author, content) VALUES ",
+				p->room_id, (int)(room - r), room->count - room->next,
+				p->ts_ms);
+		pchat_sql_quote(q, p->user.s, p->user.len);
+		pchat_sql_add(q, ", ");
+		pchat_sql_quote(q, p->text.s, p->text.len);
+		pchat_sql_add(q, ")");
+	}
+	if(rows)
+		pchat_sql_end(q);
+	return rows;
+}
+
+/* The batch as one script (one round trip): begin, number, insert, read
+ * the numbers back, commit. Returns its number of statements. */
+static int pchat_writer_script(
+		pchat_sql_t *q, pchat_post_t *b, pchat_batch_room_t *r, int n)
+{
+	int i, stmts = 5;
+
+	pchat_sql_add(q, "START TRANSACTION");
+	pchat_sql_end(q);
+	pchat_script_number(q, r, n);
+	if(pchat_script_insert(q, b, r, n))
+		stmts++;
+	pchat_sql_add(q, "SELECT @pchat_s0");
+	for(i = 1; i < n; i++)
+		pchat_sql_add(q, ", @pchat_s%d", i);
+	pchat_sql_end(q);
+	pchat_sql_add(q, "COMMIT");
+	pchat_sql_end(q);
+	return stmts;
+}
+
+/* Numbers for every post from the script's last numbers, in batch order
+ * per room; a post of a room gone since it was checked fails alone. */
+static void pchat_writer_number(
+		pchat_post_t *b, pchat_batch_room_t *r, int n, pchat_db_res_t *res)
+{
+	pchat_batch_room_t *room;
+	pchat_post_t *p;
+	int i;
+
+	for(i = 0; i < n; i++) {
+		r[i].next = 0;
+		if(res->nrows == 1 && i < res->ncols && res->rows[0][i])
+			r[i].next = atoll(res->rows[0][i]) - r[i].count + 1;
+	}
+	for(p = b; p; p = p->next) {
+		room = pchat_batch_room(r, n, p->room_id);
+		if(room->next > 0) {
+			p->seq = room->next++;
 		} else {
 			p->rc = PCHAT_STORE_ERROR;
 			p->gone = 1;
+		}
+	}
+}
+
+/* Runs the batch's script; on success every post has its number. */
+static pchat_store_rc_t pchat_writer_run(
+		pchat_post_t *b, int nposts, int *gone, int *conflict)
+{
+	pchat_batch_room_t *rooms;
+	pchat_store_rc_t rc;
+	pchat_db_res_t res;
+	pchat_sql_t q;
+	int n, at, stmts;
+
+	*conflict = 0;
+	rooms = pchat_batch_rooms(b, nposts, &n);
+	if(rooms == NULL)
+		return PCHAT_STORE_ERROR;
+	rc = pchat_db_script_prepare();
+	if(rc == PCHAT_STORE_OK) {
+		pchat_sql_init(&q);
+		stmts = pchat_writer_script(&q, b, rooms, n);
+		rc = pchat_db_script(&q, &res, &at);
+		pchat_sql_free(&q);
+		*conflict = rc == PCHAT_STORE_ERROR && pchat_db_conflict(pchat_db_errno());
+		if(rc == PCHAT_STORE_OK) {
+			pchat_writer_number(b, rooms, n, &res);
+			pchat_db_res_free(&res);
+		} else if(rc == PCHAT_STORE_ERROR && at == stmts - 1 && !*conflict) {
+			rc = PCHAT_STORE_UNAVAILABLE; /* a COMMIT's outcome unknown */
+		} else if(rc == PCHAT_STORE_ERROR && at == stmts - 3) {
+			/* the INSERT: a room row gone (NULL number, foreign key), or
+			 * numbers another writer took (a pool node's commit applied
+			 * by Galera between our counter and our rows): a conflict */
+			*gone = pchat_db_missing_row(pchat_db_errno());
+			*conflict |= pchat_db_errno() == PCHAT_ER_DUP_ENTRY;
 		}
 	}
 	free(rooms);
 	return rc;
 }
 
-static void pchat_writer_row(pchat_db_param_t *v, pchat_post_t *p)
-{
-	v[0] = pchat_db_p_ll(p->room_id);
-	v[1] = pchat_db_p_ll(p->seq);
-	v[2] = pchat_db_p_ll(p->ts_ms);
-	v[3] = pchat_db_p_str(&p->user);
-	v[4] = pchat_db_p_cs(p->text.s);
-}
-
-/* The stored posts of the batch, PCHAT_POST_ROWS to a statement. */
-static pchat_store_rc_t pchat_writer_insert(pchat_post_t *b)
-{
-	pchat_db_param_t v[PCHAT_POST_ROWS * PCHAT_POST_COLS];
-	pchat_store_rc_t rc = PCHAT_STORE_OK;
-	pchat_post_t *p;
-	int n = 0;
-
-	for(p = b; p && rc == PCHAT_STORE_OK; p = p->next) {
-		if(!p->keep || p->rc != PCHAT_STORE_OK)
-			continue;
-		pchat_writer_row(v + n * PCHAT_POST_COLS, p);
-		if(++n == PCHAT_POST_ROWS) {
-			rc = pchat_db_execv(_pw_insert[n - 1], NULL, n * PCHAT_POST_COLS, v);
-			n = 0;
-		}
-	}
-	if(rc == PCHAT_STORE_OK && n > 0)
-		rc = pchat_db_execv(_pw_insert[n - 1], NULL, n * PCHAT_POST_COLS, v);
-	return rc;
-}
-
-/* One transaction for the batch: numbers, then messages, then one commit
- * (one fsync). If the database refuses it (not an outage), each post gets
- * a transaction of its own so the others are not refused with it. */
+/* One transaction for the batch, one round trip, one commit (one fsync).
+ * If the database refuses it (not an outage), each post gets a
+ * transaction of its own so the others are not refused with it. */
 static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 {
 	pchat_store_rc_t rc, prc;
 	pchat_post_t *p;
+	int gone = 0, conflict = 0;
 
 	for(p = b; p; p = p->next) {
 		p->rc = PCHAT_STORE_OK;
 		p->seq = 0;
 		p->gone = 0;
 	}
-	rc = pchat_db_begin();
-	if(rc == PCHAT_STORE_OK)
-		rc = pchat_writer_number(b, n);
-	if(rc == PCHAT_STORE_OK)
-		rc = pchat_writer_insert(b);
-	if(rc == PCHAT_STORE_OK)
-		rc = pchat_db_commit();
-	else
-		pchat_db_rollback();
+	rc = pchat_writer_run(b, n, &gone, &conflict);
 	/* A COMMIT lost with its connection, or failed otherwise than by a
 	 * conflict (UNAVAILABLE, see pchat_db_commit), may have been applied:
 	 * those posts are answered 503, never 200, and never committed again
@@ -373,12 +372,12 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 	 * certification) was rolled back: the batch is retried post by post,
 	 * and a post refused alone is answered 503 as well. */
 	prc = rc;
-	if(rc == PCHAT_STORE_ERROR && pchat_db_conflict(pchat_db_errno()))
+	if(rc == PCHAT_STORE_ERROR && conflict)
 		prc = PCHAT_STORE_UNAVAILABLE;
 	for(p = b; p; p = p->next)
 		if(rc != PCHAT_STORE_OK) {
 			p->rc = prc;
-			p->gone = 0;
+			p->gone = gone && n == 1;
 		}
 	return rc;
 }
@@ -403,11 +402,16 @@ static void pchat_writer_batch(pchat_post_t *b, int n)
 static pchat_post_t *pchat_writer_take(int *n)
 {
 	pchat_post_t *b, *p;
+	size_t bytes = 0;
 
 	lock_get(&_pw->lock);
 	b = _pw->head;
-	for(p = b, *n = 0; p && *n < _pw_max_batch - 1; p = p->next)
+	for(p = b, *n = 0; p && *n < _pw_max_batch - 1; p = p->next) {
+		bytes += p->user.len + p->text.len;
+		if(bytes >= PCHAT_BATCH_BYTES)
+			break;
 		(*n)++;
+	}
 	if(p) {
 		(*n)++;
 		_pw->head = p->next;
@@ -482,8 +486,6 @@ static void pchat_writer_loop(void)
 int pchat_writer_mod_init(int max_queue, int max_batch)
 {
 	_pw_max_queue = max_queue;
-	pchat_writer_sql_init();
-	pchat_writer_number_sql_init();
 	_pw_max_batch = max_batch;
 	_pw = shm_malloc(sizeof(*_pw));
 	if(_pw == NULL) {

@@ -262,3 +262,79 @@ def test_post_batch_size_bounds_the_posts_of_one_commit(instance, mariadb):
         t.join(timeout=20)
     assert [o["r"].status for _, o in [(first, out0)] + rest] == [200] * 7
     assert _commits(mariadb) - before >= 4, "first alone, then 3 batches of 2"
+
+
+HOSTILE = ["it's", 'say "hi"', "back\\slash", "\\'", "'); DROP TABLE pchat_message; --",
+           "100% _wild_ \\n not a newline", "two\nlines\ttab", "😀 emoji, ünïcödé, 中文",
+           "@pchat_s0 := 1", "; COMMIT; START TRANSACTION;", "&lt;xml&gt; &amp; ]]>"]
+
+
+def test_a_batch_stores_every_text_exactly(instance, mariadb):
+    """The writer sends a batch as one script of text SQL: quotes,
+    backslashes, semicolons, SQL and multi-byte text in posts queued into
+    one batch are stored and delivered byte for byte, and run nothing."""
+    kam, user = instance()
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in HOSTILE]
+    listener = user()
+    listener.join(room)
+    for p in posters:
+        p.join(room)
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        outs = []
+        for i, (p, text) in enumerate(zip(posters, HOSTILE)):
+            outs.append(_in_thread(lambda p=p, text=text: p.post(room, text, timeout=30)))
+            _wait_queued(kam, i + 1)
+        before = _commits(mariadb)
+    finally:
+        locker.release()
+    for t, _ in outs:
+        t.join(timeout=20)
+    assert [o["r"].status for _, o in outs] == [200] * len(HOSTILE)
+    assert _commits(mariadb) - before <= 2, "the queued posts were not one batch"
+    rows = mariadb.sql(f"SELECT content FROM pchat_message WHERE room_id = {rid} "
+                       "ORDER BY seq", db="pchat")
+    assert [r[0] for r in rows] == HOSTILE
+    got = [listener.wait_message(room)["text"] for _ in HOSTILE]
+    assert got == HOSTILE
+
+
+def test_a_batch_is_bounded_in_bytes(instance, mariadb):
+    """Posts of 20,000 characters queued 60 deep: one batch would be 1.2 MB
+    of text (2.4 MB once escaped); the writer cuts batches at about 1 MB, so
+    they take more than one commit, and all are stored."""
+    kam, user = instance()
+    old = {r["name"]: r["value"] for r in call(kam, "pchat.config_get")}
+    call(kam, "pchat.config_set", "story_size_limit=20010", "message_size_limit=20010")
+    try:
+        _sixty_long_posts(kam, user, mariadb)
+    finally:
+        call(kam, "pchat.config_set", f"message_size_limit={old['message_size_limit']}",
+             f"story_size_limit={old['story_size_limit']}")
+
+
+def _sixty_long_posts(kam, user, mariadb):
+    rid, room, _ = make_room(mariadb)
+    posters = [user() for _ in range(60)]
+    for p in posters:
+        p.join(room)
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=60))
+        time.sleep(0.3)
+        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"{i:03d}" + "x" * 20000, timeout=60))
+                for i, p in enumerate(posters[1:])]
+        _wait_queued(kam, 60)
+        before = _commits(mariadb)
+    finally:
+        locker.release()
+    first.join(timeout=30)
+    for t, _ in rest:
+        t.join(timeout=30)
+    assert [o["r"].status for _, o in [(first, out0)] + rest] == [200] * 60
+    commits = _commits(mariadb) - before
+    assert 3 <= commits <= 4, f"{commits} commits: first alone, then about 1 MB a batch"
+    rows = mariadb.sql(f"SELECT COUNT(*), SUM(LENGTH(content)) FROM pchat_message "
+                       f"WHERE room_id = {rid}", db="pchat")
+    assert rows[0] == ("60", str(5 + 59 * 20003))
