@@ -79,3 +79,36 @@ def test_dialogs_per_connection_are_sessions_of_their_own(bench_tool, kam, maria
                   "--warmup", 0.2, "--duration", 0.5, "--drain", 0.2)
     assert r["sessions_ok"] == 12 and r["joins_ok"] == 12
     assert r["sessions_failed"] == 0
+
+
+@pytest.fixture(scope="module")
+def node(db_url):
+    """A chat node as served behind front-ends (cfg/pchat-node.cfg): it
+    takes the user a front-end asserts, and sends along its Record-Route."""
+    from kamailio import Kamailio
+    from mariadb import free_port
+    k = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg",
+                 defines={"PCHAT_MAX_INFOS_PER_SECOND": "0"}).start()
+    yield k
+    k.cleanup()
+
+
+def test_mux_conns_carry_members_as_a_front_end_does(bench_tool, node, mariadb, tmp_path):
+    """--mux-conns 2: six members' dialogs over two connections, each its
+    own user asserted as a front-end does; every post reaches every member
+    once over the shared connections."""
+    _, guid, _ = make_room(mariadb, name=unique("benchfe"))
+    r = run_bench(bench_tool, node, tmp_path, [(guid, 6)], "--scenario", "fanout",
+                  "--clients", 6, "--posters", 2, "--rate", 10, "--warmup", 0.3,
+                  "--duration", 1, "--drain", 1.5, "--mux-conns", 2)
+    assert r["mux_conns"] == 2
+    assert r["sessions_ok"] == 6 and r["joins_ok"] == 6
+    assert r["posts_ok"] == r["posts_sent"] > 0 and r["posts_err"] == 0
+    assert r["deliveries"] == r["expected"] == r["posts_ok"] * 6
+    assert r["missing"] == 0 and r["duplicates"] == 0 and r["other_errors"] == 0
+    # the node's view (front-end sessions outlive their connection): six
+    # users, each asserted by the "front-end", over two connections
+    sessions = node.sessions()
+    assert len(sessions) == 6 and all(s["via_frontend"] == "1" for s in sessions)
+    assert len({s["user"] for s in sessions}) == 6
+    assert len({s["conid"] for s in sessions}) == 2
