@@ -112,3 +112,52 @@ def test_mux_conns_carry_members_as_a_front_end_does(bench_tool, node, mariadb, 
     assert len(sessions) == 6 and all(s["via_frontend"] == "1" for s in sessions)
     assert len({s["user"] for s in sessions}) == 6
     assert len({s["conid"] for s in sessions}) == 2
+
+
+def _procs(pid):
+    """an instance's processes: the main one and its children"""
+    n = 1
+    for d in os.listdir("/proc"):
+        try:
+            if d.isdigit() and int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]) == pid:
+                n += 1
+        except OSError:
+            continue
+    return n
+
+
+def _committed(k):
+    import re
+    return int(re.search(r"posts_committed: (\d+)", k.rpc("pchat.status")).group(1))
+
+
+def test_ports_spread_clients_over_instances_and_pids_sum_them(bench_tool, kam, db_url,
+                                                               mariadb, tmp_path):
+    """--ports A,B: client i signs in to port i mod 2 (a pool's nodes, each
+    member on its own); --server-pid/--ctl lists: every instance counted."""
+    from kamailio import Kamailio
+    from mariadb import free_port
+    other = Kamailio(free_port(), db_url, defines={"PCHAT_MAX_INFOS_PER_SECOND": "0",
+                                                   "PCHAT_MAX_INVITES_PER_SECOND": "0"})
+    try:
+        other.start()
+        rooms = [(make_room(mariadb, name=unique("benchports"))[1], 1) for _ in range(4)]
+        rf = tmp_path / "rooms"
+        rf.write_text("".join(f"{guid} {size}\n" for guid, size in rooms))
+        before = (_committed(kam), _committed(other))
+        res = subprocess.run(
+            [bench_tool, "--port", str(kam.port), "--ports", f"{kam.port},{other.port}",
+             "--server-pid", f"{kam.proc.pid},{other.proc.pid}",
+             "--ctl", f"{kam.ctl},{other.ctl}", "--json", "--rooms", str(rf),
+             "--scenario", "fanout", "--clients", "4", "--posters", "4", "--rate", "20",
+             "--warmup", "0.3", "--duration", "1", "--drain", "1"],
+            capture_output=True, text=True, timeout=60)
+        r = json.loads(res.stdout)
+        assert r["sessions_ok"] == 4 and r["posts_err"] == 0 and r["missing"] == 0
+        assert r["server_instances"] == 2
+        assert r["server_procs"] == _procs(kam.proc.pid) + _procs(other.proc.pid)
+        # each instance committed the posts of its own two clients
+        got = (_committed(kam) - before[0], _committed(other) - before[1])
+        assert got[0] > 0 and got[1] > 0 and sum(got) == r["posts_ok"], (got, r["posts_ok"])
+    finally:
+        other.cleanup()
