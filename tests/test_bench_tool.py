@@ -119,10 +119,11 @@ def _procs(pid):
     n = 1
     for d in os.listdir("/proc"):
         try:
-            if d.isdigit() and int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]) == pid:
-                n += 1
+            stat = open(f"/proc/{d}/stat").read() if d.isdigit() else ""
         except OSError:
             continue
+        if stat and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            n += 1
     return n
 
 
