@@ -25,7 +25,11 @@
  * imc (MESSAGE "#join" to the room, posts as MESSAGE to the room URI).
  * Scenarios (--scenario): post (default; fanout and lync-model use it),
  * sessions (establish and hold, no posts), history (closed-loop cmd:bccontext
- * <last cnt="30"/> after the joins). */
+ * <last cnt="30"/> after the joins).
+ * Topologies: --ports spreads the clients over several instances (a pool's
+ * nodes), whose CPU is summed (--server-pid and --ctl lists); --mux-conns N
+ * carries all members' dialogs over N connections as a front-end does
+ * (P-Asserted-Identity and Record-Route, for cfg/pchat-node.cfg). */
 
 #define _GNU_SOURCE
 #include <ctype.h>
