@@ -25,7 +25,11 @@
  * imc (MESSAGE "#join" to the room, posts as MESSAGE to the room URI).
  * Scenarios (--scenario): post (default; fanout and lync-model use it),
  * sessions (establish and hold, no posts), history (closed-loop cmd:bccontext
- * <last cnt="30"/> after the joins). */
+ * <last cnt="30"/> after the joins).
+ * Topologies: --ports spreads the clients over several instances (a pool's
+ * nodes), whose CPU is summed (--server-pid and --ctl lists); --mux-conns N
+ * carries all members' dialogs over N connections as a front-end does
+ * (P-Asserted-Identity and Record-Route, for cfg/pchat-node.cfg). */
 
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -100,6 +104,9 @@ typedef struct client {
 	int pend_room[64]; /* rooms of the posts awaiting their SIP answer, FIFO */
 	int64_t pend_t[64]; /* and when each was sent */
 	unsigned int pend_head, pend_tail;
+	struct client *carrier; /* --mux-conns: the connection this member's
+							 * dialog shares, as behind a front-end */
+	char user[32]; /* p<port>, or p<port>m<idx> for a multiplexed member */
 } client_t;
 
 static struct {
@@ -130,9 +137,14 @@ static struct {
 	double signin_rate; /* sign-ins started per second, 0 = no pacing */
 	const char *search; /* history scenario: chansrch BYNAME this instead */
 	const char *room_host; /* imc mode: rooms are sip:<room>@<room_host>.<domain> */
+	int mux; /* members multiplexed over this many connections, 0 = off */
+	int nports, ports[16]; /* --ports: client i connects to ports[i % n] */
+	int npids, pids[16]; /* --server-pid: instances whose CPU is summed */
+	int nctls;
+	const char *ctls[16]; /* --ctl: their ctl sockets (shm: the first) */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
 		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0,
-		NULL, "chat"};
+		NULL, "chat", 0, 0, {0}, 0, {0}, 0, {0}};
 
 static int epfd;
 static client_t *cl;
@@ -228,6 +240,9 @@ typedef struct srvstat {
 	double cpu_s; /* utime + stime of all kamailio processes */
 	double pss_mb; /* proportional set size, all processes */
 	double shm_used_mb;
+	double pool_sent; /* pchat.status pool_copies_sent, all --ctl instances */
+	uint64_t posts_ok; /* posts answered 200 when pool_sent was read */
+	uint64_t posts_inflight; /* and posts sent but not answered then */
 	int nproc;
 } srvstat_t;
 
@@ -301,21 +316,39 @@ static double shm_used_mb(void)
 	return used;
 }
 
-static void server_sample(srvstat_t *s)
+/* pchat.status's pool_copies_sent of the instance at ctl: the copies of
+ * posts and notices sent to other pool nodes (0 without a pool) */
+static double pool_copies_sent(const char *ctl)
+{
+	char cmd[512], line[256];
+	FILE *f;
+	double n = 0;
+
+	snprintf(cmd, sizeof(cmd), "kamcmd -s unix:%s pchat.status 2>/dev/null", ctl);
+	f = popen(cmd, "r");
+	if(!f)
+		return 0;
+	while(fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "pool_copies_sent:");
+		if(p)
+			n = strtod(p + 17, NULL);
+	}
+	pclose(f);
+	return n;
+}
+
+/* adds the CPU ticks and PSS of one instance (main process and children) */
+static void instance_sample(int server_pid, srvstat_t *s, uint64_t *total)
 {
 	DIR *d;
 	struct dirent *de;
-	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t total = 0, t;
+	uint64_t t;
 	int ppid;
-	memset(s, 0, sizeof(*s));
-	s->shm_used_mb = -1;
-	if(opt.server_pid <= 0)
-		return;
-	if(proc_stat(opt.server_pid, &ppid, &t) == 0) {
-		total += t;
+
+	if(proc_stat(server_pid, &ppid, &t) == 0) {
+		*total += t;
 		s->nproc++;
-		s->pss_mb += proc_pss_mb(opt.server_pid);
+		s->pss_mb += proc_pss_mb(server_pid);
 	}
 	d = opendir("/proc");
 	if(d) {
@@ -324,18 +357,48 @@ static void server_sample(srvstat_t *s)
 			if(!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			pid = atoi(de->d_name);
-			if(pid == opt.server_pid)
+			if(pid == server_pid)
 				continue;
-			if(proc_stat(pid, &ppid, &t) == 0 && ppid == opt.server_pid) {
-				total += t;
+			if(proc_stat(pid, &ppid, &t) == 0 && ppid == server_pid) {
+				*total += t;
 				s->nproc++;
 				s->pss_mb += proc_pss_mb(pid);
 			}
 		}
 		closedir(d);
 	}
-	s->cpu_s = (double)total / (double)hz;
+}
+
+/* the pool's copies (all --ctl instances) and the posts answered so far:
+ * the drain ends with no post in flight, so copies per post over the window
+ * and the drain are exact but for the posts in flight at its start */
+static void pool_sample(srvstat_t *s)
+{
+	int i;
+
+	s->pool_sent = 0;
+	s->posts_ok = st.posts_ok;
+	s->posts_inflight = st.posts_sent - st.posts_ok - st.posts_err;
+	if(opt.mode == M_PCHAT)
+		for(i = 0; i < opt.nctls; i++)
+			s->pool_sent += pool_copies_sent(opt.ctls[i]);
+}
+
+/* every --server-pid instance summed (a pool's nodes) */
+static void server_sample(srvstat_t *s)
+{
+	uint64_t total = 0;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->shm_used_mb = -1;
+	if(opt.npids == 0)
+		return;
+	for(i = 0; i < opt.npids; i++)
+		instance_sample(opt.pids[i], s, &total);
+	s->cpu_s = (double)total / (double)sysconf(_SC_CLK_TCK);
 	s->shm_used_mb = shm_used_mb();
+	pool_sample(s);
 }
 
 /* ---- I/O ---- */
@@ -354,6 +417,8 @@ static void epoll_set(client_t *c, int out)
 
 static void flush_out(client_t *c)
 {
+	if(c->carrier)
+		c = c->carrier;
 	while(c->woff < c->wlen) {
 		ssize_t n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
 		if(n < 0) {
@@ -378,6 +443,8 @@ static void out_append(client_t *c, const char *s, size_t len)
 {
 	if(c->fd < 0)
 		return;
+	if(c->carrier)
+		c = c->carrier;
 	if(c->wlen + len > c->wcap) {
 		size_t cap = c->wcap ? c->wcap : 4096;
 		while(cap < c->wlen + len)
@@ -406,8 +473,21 @@ static void sendf(client_t *c, const char *fmt, ...)
 		flush_out(c);
 }
 
+static void mux_carrier_lost(client_t *carrier);
+
 static void client_close(client_t *c)
 {
+	if(c->carrier) { /* the connection is not the member's alone */
+		c->fd = -1;
+		return;
+	}
+	if(c->fd >= 0 && c->idx >= opt.nclients) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		mux_carrier_lost(c);
+		return;
+	}
 	if(c->fd >= 0) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
@@ -417,7 +497,9 @@ static void client_close(client_t *c)
 
 static void client_fail(client_t *c, const char *why)
 {
-	if(c->state == C_READY || c->state == C_JOINING)
+	if(c->idx >= opt.nclients)
+		; /* a carrier: its members are counted */
+	else if(c->state == C_READY || c->state == C_JOINING)
 		st.conn_closed++;
 	else
 		st.session_fail++;
@@ -446,7 +528,7 @@ static void send_request(client_t *c, const char *method, const char *ruri,
 	sendf(c,
 			"%s %s SIP/2.0\r\n"
 			"Via: SIP/2.0/TCP 127.0.0.1:%d;branch=z9hG4bK%s%llx\r\n"
-			"From: <sip:p%d@%s>;tag=%s;epid=%08x\r\n"
+			"From: <sip:%s@%s>;tag=%s;epid=%08x\r\n"
 			"To: %s\r\n"
 			"Max-Forwards: 70\r\n"
 			"CSeq: %u %s\r\n"
@@ -456,7 +538,7 @@ static void send_request(client_t *c, const char *method, const char *ruri,
 			"%s%s%s"
 			"Content-Length: %zu\r\n\r\n%s",
 			method, ruri, c->lport, run_tag, (unsigned long long)branch,
-			c->lport, opt.domain, c->ftag, c->idx, to, cseq, method, c->callid,
+			c->user, opt.domain, c->ftag, c->idx, to, cseq, method, c->callid,
 			extra ? extra : "", ctype ? "Content-Type: " : "",
 			ctype ? ctype : "", ctype ? "\r\n" : "", blen, body ? body : "");
 }
@@ -520,14 +602,20 @@ static void send_history(client_t *c)
 
 static void send_invite(client_t *c)
 {
-	char ruri[128], to[160], extra[256];
+	char ruri[128], to[160], extra[512];
+	int n;
 	snprintf(ruri, sizeof(ruri), "sip:pchat@%s", opt.domain);
 	snprintf(to, sizeof(to), "<%s>", ruri);
 	snprintf(c->target, sizeof(c->target), "%s", ruri);
-	snprintf(extra, sizeof(extra),
+	n = snprintf(extra, sizeof(extra),
 			"Supported: ms-sender\r\nContact: "
-			"<sip:p%d@127.0.0.1:%d;transport=tcp>\r\n",
-			c->lport, c->lport);
+			"<sip:%s@127.0.0.1:%d;transport=tcp>\r\n",
+			c->user, c->lport);
+	if(c->carrier) /* what a front-end adds (cfg/pchat-frontend.cfg) */
+		snprintf(extra + n, sizeof(extra) - (size_t)n,
+				"P-Asserted-Identity: <sip:%s@%s>\r\n"
+				"Record-Route: <sip:127.0.0.1:%d;transport=tcp;lr>\r\n",
+				c->user, opt.domain, c->lport);
 	c->cseq = 1;
 	c->t_cmd = now_ns();
 	c->state = C_INVITING;
@@ -874,13 +962,109 @@ static void on_request(client_t *c, const char *msg, size_t hlen,
 	st.foreign_infos++;
 }
 
-/* frames complete SIP messages out of c->rbuf */
+/* ---- --mux-conns: members' dialogs over a few connections ---- */
+
+/* The member a message read on carrier k is for: a request names it in
+ * its Request-URI (p<port>m<idx>: our Contact, or imc's member URI), a
+ * response in its Call-ID (<tag>-<idx>-...). NULL: no live member of k. */
+static client_t *mux_member(client_t *k, const char *m, size_t hlen)
+{
+	const char *v, *u;
+	size_t vl;
+	int port, idx = -1;
+
+	if(strncmp(m, "SIP/2.0 ", 8)) {
+		u = memchr(m, ':', hlen);
+		if(!u || sscanf(u + 1, "p%dm%d", &port, &idx) != 2)
+			idx = -1;
+	} else if(get_hdr(m, hlen, "Call-ID", 'i', &v, &vl) == 0) {
+		u = memchr(v, '-', vl);
+		if(u)
+			idx = atoi(u + 1);
+	}
+	if(idx < 0 || idx >= opt.nclients || cl[idx].carrier != k
+			|| cl[idx].fd < 0)
+		return NULL;
+	return &cl[idx];
+}
+
+/* the carrier's connection ended: so did every dialog over it */
+static void mux_carrier_lost(client_t *k)
+{
+	int i;
+
+	for(i = 0; i < opt.nclients; i++)
+		if(cl[i].carrier == k && cl[i].fd >= 0)
+			client_fail(&cl[i], "front-end connection lost");
+}
+
+static int port_of(int i)
+{
+	return opt.nports ? opt.ports[i % opt.nports] : opt.port;
+}
+
+/* The carriers, cl[nclients ..], connected before any member starts
+ * (blocking connects on loopback); member i rides carrier i % N. */
+static void mux_connect(void)
+{
+	struct sockaddr_in sa;
+	struct epoll_event ev;
+	socklen_t sl = sizeof(sa);
+	int j, one = 1;
+
+	for(j = 0; j < opt.mux; j++) {
+		client_t *k = &cl[opt.nclients + j];
+		k->idx = opt.nclients + j;
+		k->fd = socket(AF_INET, SOCK_STREAM, 0);
+		if(k->fd < 0)
+			die("socket: %s", strerror(errno));
+		setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port_of(j));
+		inet_pton(AF_INET, opt.host, &sa.sin_addr);
+		if(connect(k->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			die("connect to port %d: %s", port_of(j), strerror(errno));
+		fcntl(k->fd, F_SETFL, fcntl(k->fd, F_GETFL) | O_NONBLOCK);
+		getsockname(k->fd, (struct sockaddr *)&sa, &sl);
+		k->lport = ntohs(sa.sin_port);
+		k->state = C_READY;
+		ev.events = EPOLLIN;
+		ev.data.u32 = (uint32_t)k->idx;
+		if(epoll_ctl(epfd, EPOLL_CTL_ADD, k->fd, &ev) < 0)
+			die("epoll_ctl add: %s", strerror(errno));
+	}
+	for(j = 0; j < opt.nclients; j++)
+		cl[j].carrier = &cl[opt.nclients + j % opt.mux];
+}
+
+static void client_begin(client_t *c);
+
+/* a member "connects": it takes its carrier's connection */
+static void mux_start(client_t *c)
+{
+	client_t *k = c->carrier;
+
+	c->t_start = now_ns();
+	c->state = C_CONNECTING;
+	if(k->fd < 0) {
+		client_fail(c, "front-end connection lost");
+		return;
+	}
+	c->fd = k->fd;
+	c->lport = k->lport;
+	client_begin(c);
+}
+
+/* frames complete SIP messages out of c->rbuf (on a carrier: each goes to
+ * its member; one for no member is refused with 481) */
 static void parse_input(client_t *c)
 {
 	size_t off = 0;
 	while(c->fd >= 0 && off < c->rlen) {
 		char *m = c->rbuf + off;
 		size_t avail = c->rlen - off, hlen, cl = 0, total;
+		client_t *t;
 		char *eoh;
 		const char *v;
 		size_t vl;
@@ -898,10 +1082,15 @@ static void parse_input(client_t *c)
 		total = hlen + 2 + cl;
 		if(total > avail)
 			break;
-		if(!strncmp(m, "SIP/2.0 ", 8))
-			on_response(c, m, hlen, atoi(m + 8));
+		t = c->idx >= opt.nclients ? mux_member(c, m, hlen) : c;
+		if(!t) {
+			st.other_errors++;
+			if(strncmp(m, "SIP/2.0 ", 8) && strncmp(m, "ACK ", 4))
+				answer(c, m, hlen, 481);
+		} else if(!strncmp(m, "SIP/2.0 ", 8))
+			on_response(t, m, hlen, atoi(m + 8));
 		else
-			on_request(c, m, hlen, m + hlen + 2, cl);
+			on_request(t, m, hlen, m + hlen + 2, cl);
 		off += total;
 	}
 	if(off) {
@@ -946,6 +1135,10 @@ static void start_client(client_t *c)
 	struct sockaddr_in sa;
 	struct epoll_event ev;
 	int one = 1;
+	if(c->carrier) {
+		mux_start(c);
+		return;
+	}
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if(c->fd < 0) {
 		st.session_fail++;
@@ -967,7 +1160,7 @@ static void start_client(client_t *c)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)opt.port);
+	sa.sin_port = htons((uint16_t)port_of(c->idx));
 	inet_pton(AF_INET, opt.host, &sa.sin_addr);
 	c->t_start = now_ns();
 	c->state = C_CONNECTING;
@@ -996,10 +1189,20 @@ static void on_connected(client_t *c)
 	}
 	getsockname(c->fd, (struct sockaddr *)&sa, &sl);
 	c->lport = ntohs(sa.sin_port);
+	epoll_set(c, 0);
+	client_begin(c);
+}
+
+/* A connected client's (or a multiplexed member's) first request */
+static void client_begin(client_t *c)
+{
 	snprintf(c->callid, sizeof(c->callid), "%s-%d-%d@bench", run_tag, c->idx,
 			c->lport);
 	snprintf(c->ftag, sizeof(c->ftag), "%s%d", run_tag, c->idx);
-	epoll_set(c, 0);
+	if(c->carrier)
+		snprintf(c->user, sizeof(c->user), "p%dm%d", c->lport, c->idx);
+	else
+		snprintf(c->user, sizeof(c->user), "p%d", c->lport);
 	if(opt.mode == M_PCHAT) {
 		send_invite(c);
 	} else if(opt.mode == M_IMC) {
@@ -1052,9 +1255,9 @@ static void post_one(client_t *c)
 	snprintf(body, sizeof(body),
 			"<xccos ver=\"1\" envid=\"%u\" xmlns=\"urn:parlano:xml:ns:xccos\">"
 			"<grpchat id=\"grpchat\" seqid=\"1\" "
-			"chanUri=\"ma-chan://%s/%s\" author=\"sip:p%d@%s\" "
+			"chanUri=\"ma-chan://%s/%s\" author=\"sip:%s@%s\" "
 			"ts=\"2026-01-01T00:00:00Z\"><chat>%s</chat></grpchat></xccos>",
-			++c->envid, opt.domain, rooms[r].id, c->lport, opt.domain, text);
+			++c->envid, opt.domain, rooms[r].id, c->user, opt.domain, text);
 	send_info(c, body);
 }
 
@@ -1182,6 +1385,11 @@ static void usage(void)
 			"  [--server-pid PID] [--ctl PATH] [--src-addrs N] [--json]\n"
 			"  [--dialogs-per-conn K] [--signin-rate R] [--search TEXT]\n"
 			"  [--room-host H (imc mode; chat, or tmfan for the tm ceiling)]\n"
+			"  [--ports P1,P2,.. (client i to P(i mod n): a pool's nodes)]\n"
+			"  [--mux-conns N (members' dialogs over N connections, as a\n"
+			"   front-end: P-Asserted-Identity and Record-Route)]\n"
+			"--server-pid and --ctl take comma lists: CPU and pool copies are\n"
+			"summed over the instances (shm: the first).\n"
 			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
 			"--dialogs-per-conn: each connection signs in K chat dialogs one\n"
 			"after the other (sessions scenario; a front-end's view).\n");
@@ -1189,6 +1397,30 @@ static void usage(void)
 }
 
 /* ---- options ---- */
+
+/* "a,b,c" into out (at most max); returns how many */
+static int int_list(const char *arg, int *out, int max)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	int n = 0;
+
+	for(tok = strtok_r(copy, ",", &save); tok && n < max;
+			tok = strtok_r(NULL, ",", &save))
+		out[n++] = atoi(tok);
+	free(copy);
+	return n;
+}
+
+static int str_list(const char *arg, const char **out, int max)
+{
+	char *copy = strdup(arg), *tok, *save = NULL; /* kept: out points in */
+	int n = 0;
+
+	for(tok = strtok_r(copy, ",", &save); tok && n < max;
+			tok = strtok_r(NULL, ",", &save))
+		out[n++] = tok;
+	return n;
+}
 
 /* Fills opt from the command line; returns --room-size (0: from the file). */
 static int parse_options(int argc, char **argv)
@@ -1206,6 +1438,7 @@ static int parse_options(int argc, char **argv)
 			{"history-cnt", 1, 0, 'H'}, {"src-addrs", 1, 0, 'A'},
 			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
 			{"search", 1, 0, 'Q'}, {"room-host", 1, 0, 'O'},
+			{"ports", 1, 0, 'o'}, {"mux-conns", 1, 0, 'M'},
 			{0, 0, 0, 0}};
 	int o, room_size = 0;
 
@@ -1227,8 +1460,16 @@ static int parse_options(int argc, char **argv)
 			case 'C': opt.concurrency = atoi(optarg); break;
 			case 't': opt.timeout = atof(optarg); break;
 			case 'D': opt.domain = optarg; break;
-			case 'x': opt.server_pid = atoi(optarg); break;
-			case 'X': opt.ctl = optarg; break;
+			case 'x':
+				opt.npids = int_list(optarg, opt.pids, 16);
+				opt.server_pid = opt.pids[0];
+				break;
+			case 'X':
+				opt.nctls = str_list(optarg, opt.ctls, 16);
+				opt.ctl = opt.ctls[0];
+				break;
+			case 'o': opt.nports = int_list(optarg, opt.ports, 16); break;
+			case 'M': opt.mux = atoi(optarg) > 0 ? atoi(optarg) : 0; break;
 			case 'j': opt.json = 1; break;
 			case 'H': opt.history_cnt = atoi(optarg); break;
 			case 'A': opt.src_addrs = atoi(optarg); break;
@@ -1278,8 +1519,8 @@ static void setup_run(int room_size)
 	if(room_size > 0)
 		for(i = 0; i < nrooms; i++)
 			rooms[i].size = room_size;
-	cl = xcalloc((size_t)opt.nclients, sizeof(client_t));
-	for(i = 0; i < opt.nclients; i++) {
+	cl = xcalloc((size_t)(opt.nclients + opt.mux), sizeof(client_t));
+	for(i = 0; i < opt.nclients + opt.mux; i++) {
 		cl[i].fd = -1;
 		cl[i].idx = i;
 	}
@@ -1293,6 +1534,8 @@ static void setup_run(int room_size)
 	epfd = epoll_create1(0);
 	if(epfd < 0)
 		die("epoll_create1: %s", strerror(errno));
+	if(opt.mux)
+		mux_connect();
 }
 
 /* ---- scenarios: what the ready clients do once the setup is over ----
@@ -1527,6 +1770,9 @@ static void run(srvstat_t *s0, srvstat_t *s1)
 
 typedef struct summary {
 	double win, setup, cpu, cpu_per_unit;
+	double pool_sent; /* copies to other pool nodes, window start to drain end */
+	uint64_t pool_posts; /* posts answered over the same span */
+	uint64_t pool_inflight; /* posts in flight at its start: either side */
 	int64_t missing, excess;
 	uint64_t units, online;
 	const char *mode;
@@ -1634,11 +1880,16 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 	printf("\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f,"
 		   "\"server_cpu_us_per_unit\":%.2f,\"units\":%llu,"
 		   "\"server_procs\":%d,\"server_pss_mb\":%.1f,"
-		   "\"shm_used_mb\":%.1f,\"rlimit_nofile\":[%llu,%llu]}\n",
+		   "\"shm_used_mb\":%.1f,\"rlimit_nofile\":[%llu,%llu],"
+		   "\"pool_copies_sent\":%.0f,\"pool_posts\":%llu,\"pool_posts_inflight\":%llu,\"server_instances\":%d,"
+		   "\"mux_conns\":%d}\n",
 			cpu, win > 0 ? cpu / win * 100 : 0, r->cpu_per_unit,
 			(unsigned long long)r->units, s1->nproc, s1->pss_mb,
 			s1->shm_used_mb, (unsigned long long)st.rlimit_from,
-			(unsigned long long)st.rlimit_to);
+			(unsigned long long)st.rlimit_to, r->pool_sent,
+			(unsigned long long)r->pool_posts,
+			(unsigned long long)r->pool_inflight, opt.npids,
+			opt.mux);
 }
 
 static void report_text(const summary_t *r, const srvstat_t *s1)
@@ -1708,12 +1959,16 @@ static void report_text(const summary_t *r, const srvstat_t *s1)
 
 int main(int argc, char **argv)
 {
-	srvstat_t s0, s1;
+	srvstat_t s0, s1, s2;
 	summary_t r;
 
 	setup_run(parse_options(argc, argv));
 	run(&s0, &s1);
 	r = summarise(&s0, &s1);
+	pool_sample(&s2);
+	r.pool_sent = s2.pool_sent - s0.pool_sent;
+	r.pool_posts = s2.posts_ok - s0.posts_ok;
+	r.pool_inflight = s0.posts_inflight;
 	if(opt.json)
 		report_json(&r, &s1);
 	else
