@@ -164,6 +164,11 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 	}
 	ret = _pchat_roster.join((unsigned long long)j->room.id, ctx->sess_hid,
 			ctx->sess_id, &ctx->user, in.roles);
+	if(ret == PCHAT_POOL_TABLE_FULL) {
+		j->code = 503;
+		j->why = "the pool's table of rooms is full";
+		return PCHAT_CMD_OK;
+	}
 	if(ret < 0) {
 		j->code = 500;
 		j->why = "out of memory";

@@ -113,7 +113,8 @@ static str _pp_404 = str_init("Not Found");
 static str _pp_503 = str_init("Service Unavailable");
 static str _pp_self; /* dmq's server_address: this node's URI */
 
-static counter_handle_t _pp_sent, _pp_received, _pp_refused;
+static counter_handle_t _pp_sent, _pp_received, _pp_refused, _pp_counts,
+		_pp_syncs;
 
 int pchat_pool_enabled(void)
 {
@@ -131,6 +132,10 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 			return (unsigned long)counter_get_val(_pp_received);
 		case PCHAT_POOL_REFUSED:
 			return (unsigned long)counter_get_val(_pp_refused);
+		case PCHAT_POOL_COUNTS_SENT:
+			return (unsigned long)counter_get_val(_pp_counts);
+		case PCHAT_POOL_SYNCS:
+			return (unsigned long)counter_get_val(_pp_syncs);
 		default:
 			return (unsigned long)pchat_pool_rooms_with(
 					~(1u << PCHAT_POOL_LOCAL));
@@ -228,6 +233,7 @@ static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 				first ? "RESET" : "ADD", hello && first ? "HELLO" : "-",
 				pos == PCHAT_POOL_CURSOR_END ? "END" : "MORE");
 		pchat_pool_send2(head, &ids, node);
+		counter_inc(_pp_counts);
 		first = 0;
 	}
 	lock_release(&_pp->announce);
@@ -313,6 +319,7 @@ static void pchat_pool_send_count(unsigned long long room, int n)
 
 	body.len = snprintf(line, sizeof(line), "%llu %d\n", room, n);
 	pchat_pool_send2("PCHAT1 COUNT\n", &body, NULL);
+	counter_inc(_pp_counts);
 }
 
 /* The room went from none to n participants here or back (n 0): the
@@ -320,35 +327,41 @@ static void pchat_pool_send_count(unsigned long long room, int n)
  * before, e.g. a copy that came after the last part, would hold the next
  * posts for a number long gone), from the room's next number: the copies
  * of posts before it that are still on their way go as they come. */
-static void pchat_pool_announce(unsigned long long room, int n, long long next)
+static int pchat_pool_announce(unsigned long long room, int n, long long next)
 {
-	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, n) < 0)
-		LM_ERR("room %llu: the pool table is full (pool_max_rooms)\n", room);
-	else
-		pchat_pool_send_count(room, n);
+	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, n) < 0) {
+		LM_ERR("room %llu: the pool table is full (pool_max_rooms): a join "
+			   "refused\n",
+				room);
+		return -1;
+	}
+	pchat_pool_send_count(room, n);
 	lock_get(&_pp->run_lock);
 	pchat_pool_order_forget((long long)room);
 	if(next > 0)
 		pchat_pool_order_start((long long)room, next);
 	lock_release(&_pp->run_lock);
+	return 0;
 }
 
 /* A room's participants here changed (next: see pchat_pool_announce()).
  * Under one lock from the count to the send, so the last change is the
  * last word whichever process made it. A count that stays above 0 waits
- * for the timer's batch (pchat_pool_send_marked()). */
-static void pchat_pool_local_changed(unsigned long long room, long long next)
+ * for the timer's batch (pchat_pool_send_marked()). -1: a first
+ * participant here, but the table is full. */
+static int pchat_pool_local_changed(unsigned long long room, long long next)
 {
-	int n, had;
+	int n, had, rc = 0;
 
 	lock_get(&_pp->announce);
 	n = _pp_roster.count(room);
 	had = (pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1;
 	if((n > 0) != had)
-		pchat_pool_announce(room, n, next);
+		rc = pchat_pool_announce(room, n, next);
 	else if(n > 0)
 		pchat_pool_room_mark(room);
 	lock_release(&_pp->announce);
+	return rc;
 }
 
 /* The timer: the counts that changed since the last tick, in one COUNT
@@ -379,8 +392,10 @@ static void pchat_pool_send_marked(void)
 						PCHAT_POOL_BATCH - lines.len, "%llu %d\n", rooms[i], c);
 		}
 		lines.s = buf;
-		if(lines.len > 0)
+		if(lines.len > 0) {
 			pchat_pool_send2("PCHAT1 COUNT\n", &lines, NULL);
+			counter_inc(_pp_counts);
+		}
 	}
 	lock_release(&_pp->announce);
 }
@@ -398,8 +413,12 @@ static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
 	 * which parts in SIP readers also take */
 	if(rc > 0 && !((pchat_pool_room_mask(room_id) >> PCHAT_POOL_LOCAL) & 1))
 		next = pchat_pool_next_seq(room_id);
-	if(rc > 0)
-		pchat_pool_local_changed(room_id, next);
+	/* a room the other nodes cannot be told of would miss their posts:
+	 * the join is taken back */
+	if(rc > 0 && pchat_pool_local_changed(room_id, next) < 0) {
+		_pp_roster.part(room_id, sess_id);
+		return PCHAT_POOL_TABLE_FULL;
+	}
 	return rc;
 }
 
@@ -659,6 +678,7 @@ static int pchat_pool_rx_beat(
 				  "message lost?): its list is asked for\n",
 				key->len, key->s);
 		pchat_pool_send2("PCHAT1 SYNC\n", NULL, node);
+		counter_inc(_pp_syncs);
 	}
 	return 200;
 }
@@ -829,29 +849,25 @@ static dmq_node_t *pchat_pool_slot_node(int slot)
 
 /* The heartbeat, with the digest of this node's rooms, under the
  * announcements' lock: every count sent before it is in the digest. To
- * every node dmq lists as active but those held down (a dead one would
- * fail each one until dmq's own ping gives up on it, a minute later),
- * except one heartbeat in PCHAT_POOL_PROBE_BEATS. */
+ * each node heard and not held down (a dead one would fail each one, a
+ * few core error lines each, until dmq's own ping gives up on it a
+ * minute later); one heartbeat in PCHAT_POOL_PROBE_BEATS goes to every
+ * node dmq lists: a node held down or forgotten that is back (a cut
+ * between two nodes that hold each other down), one not heard yet. */
 static void pchat_pool_beat(void)
 {
 	char buf[64];
 	str body = {buf, 0};
-	dmq_node_t *node, *except = NULL;
-	int slot, down = 0, probe = pchat_pool_beat_probe_due();
+	dmq_node_t *node;
+	int slot;
 
 	lock_get(&_pp->announce);
 	body.len = snprintf(buf, sizeof(buf), "PCHAT1 BEAT %s %016llx\n",
 			pchat_pool_state_get() == PCHAT_POOL_DRAIN ? "DRAIN" : "ACTIVE",
 			pchat_pool_slot_digest(PCHAT_POOL_LOCAL));
-	for(slot = 0; !probe && slot < PCHAT_POOL_NODES_MAX; slot++) {
-		if(pchat_pool_beat_down(slot)) {
-			down++;
-			except = pchat_pool_slot_node(slot);
-		}
-	}
-	if(probe || down <= 1) {
-		_pp_dmq.bcast_message(_pp_peer, &body, down ? except : NULL,
-				&_pp_beat_cback, 1, &_pp_ctype);
+	if(pchat_pool_beat_probe_due()) {
+		_pp_dmq.bcast_message(
+				_pp_peer, &body, NULL, &_pp_beat_cback, 1, &_pp_ctype);
 	} else {
 		for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++)
 			if(!pchat_pool_beat_down(slot)
@@ -982,6 +998,12 @@ static int pchat_pool_counters(void)
 			|| counter_register(&_pp_refused, "pchat", "pool_refused", 0, 0,
 					   0, "pool messages refused (unknown node, malformed)",
 					   0)
+					   < 0
+			|| counter_register(&_pp_counts, "pchat", "pool_counts_sent", 0,
+					   0, 0, "messages of room counts sent (COUNT, ROOMS)", 0)
+					   < 0
+			|| counter_register(&_pp_syncs, "pchat", "pool_resyncs", 0, 0, 0,
+					   "full lists asked of nodes whose digest differed", 0)
 					   < 0) {
 		LM_ERR("cannot register the pool's counters\n");
 		return -1;

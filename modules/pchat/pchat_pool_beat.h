@@ -58,8 +58,8 @@ int pchat_pool_beat_next_dead(int from, long long *silent_ms);
 int pchat_pool_beat_next_forgotten(int from);
 /* Is the slot held down? */
 int pchat_pool_beat_down(int slot);
-/* The timer, with a heartbeat due: do nodes held down get it too (one
- * heartbeat in PCHAT_POOL_PROBE_BEATS)? */
+/* The timer, with a heartbeat due: does it go to every node dmq lists,
+ * those held down too (one heartbeat in PCHAT_POOL_PROBE_BEATS)? */
 #define PCHAT_POOL_PROBE_BEATS 10
 int pchat_pool_beat_probe_due(void);
 /* A heartbeat of slot carried a digest of its rooms: did it match what
