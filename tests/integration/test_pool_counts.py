@@ -151,6 +151,8 @@ def test_ucnt_counts_the_participants_of_every_node(pool, mariadb, chat_users):
     on_b[0].close()  # the last on b: a session end parts too
     assert wait_until(lambda: _rooms(a, b) == 0 and _rooms(c, b) == 0, timeout=5)
     assert _ucnt_everywhere([on_a[0], on_c[0]], name, 3)
+    # the heartbeats' digests agreed all along: no list was asked for
+    assert [_stat(k, "pool_resyncs") for k in pool] == [0, 0, 0]
 
 
 def _set_limit(pool, value):
@@ -220,6 +222,28 @@ def test_a_lost_count_is_repaired_by_the_heartbeats_digest(pool, mariadb, chat_u
     assert alice.wait_message(guid)["text"] == "after the repair"
     assert bob.wait_message(guid)["text"] == "after the repair"
     alice.expect_no_message(guid)
+
+
+def test_a_whole_list_replaces_a_nodes_rooms_without_a_gap(pool, mariadb, chat_users):
+    """ROOMS RESET ... MORE, then ADD ... END (as a node sends a list of
+    more than one batch): the rooms the receiver held stay until END, then
+    those not in the list leave; the digest then repairs the forgery."""
+    a, b, _ = pool
+    rid, guid, _ = make_room(mariadb, privacy="open")
+    alice = chat_users(a)
+    assert alice.join(guid).code == 200
+    assert wait_until(lambda: _rooms(b, a) == 1, timeout=5)
+    fake = [int(rid) + 900000 + i for i in range(4)]
+    lines = "".join(f"{r} 2\n" for r in fake[:3])
+    assert _kdmq(b, a.port, f"PCHAT1 ROOMS RESET - MORE\n{lines}".encode()) == 200
+    assert _rooms(b, a) == 4  # the real one still there
+    assert _kdmq(b, a.port, f"PCHAT1 ROOMS ADD - END\n{fake[3]} 1\n".encode()) == 200
+    assert _rooms(b, a) == 4  # the real one gone, the fourth in
+    assert wait_until(lambda: _rooms(b, a) == 1, timeout=10 * BEAT_MS / 1000)
+    bob = chat_users(b)
+    assert bob.join(guid).code == 200
+    assert bob.post(guid, "to a again").status == 200
+    assert alice.wait_message(guid)["text"] == "to a again"
 
 
 def test_malformed_counts_and_lists_are_refused(pool):
