@@ -28,6 +28,7 @@ typedef struct pchat_pool_beat_slot
 {
 	long long heard_ms, asked_ms;
 	int known, down, state, mismatches;
+	int backoff; /* heartbeats between two asks: doubles while it differs */
 } pchat_pool_beat_slot_t;
 
 typedef struct pchat_pool_beat
@@ -174,13 +175,19 @@ int pchat_pool_beat_digest(int slot, int match)
 
 	lock_get(&_pb->lock);
 	s->mismatches = match ? 0 : s->mismatches + 1;
+	if(match)
+		s->backoff = PCHAT_POOL_PROBE_BEATS;
 	if(s->mismatches >= 2
 			&& (s->asked_ms == 0
 					|| now - s->asked_ms
-							   >= (long long)PCHAT_POOL_PROBE_BEATS
-										  * _pb_heartbeat_ms)) {
+							   >= (long long)s->backoff * _pb_heartbeat_ms)) {
 		s->asked_ms = now;
 		s->mismatches = 0;
+		/* a list the table cannot hold differs every time: ask less */
+		if(s->backoff < PCHAT_POOL_PROBE_BEATS)
+			s->backoff = PCHAT_POOL_PROBE_BEATS;
+		else if(s->backoff < PCHAT_POOL_SYNC_BACKOFF_MAX)
+			s->backoff *= 2;
 		ask = 1;
 	}
 	lock_release(&_pb->lock);

@@ -66,7 +66,10 @@ int pchat_pool_beat_probe_due(void);
  * this node holds? 1 when the node is to be asked for its full list: two
  * heartbeats in a row differed (a message may be on its way when one is
  * computed), and it was not asked in the last PCHAT_POOL_PROBE_BEATS
- * heartbeats (a table too full to hold the list differs every time). */
+ * heartbeats, twice that after a second ask without a match between, and
+ * so on up to PCHAT_POOL_SYNC_BACKOFF_MAX (a table too full to hold the
+ * list differs every time). */
+#define PCHAT_POOL_SYNC_BACKOFF_MAX 320
 int pchat_pool_beat_digest(int slot, int match);
 /* One slot's state for pchat.pool; for PCHAT_POOL_LOCAL, this node (age:
  * since its last heartbeat went out). */
