@@ -239,7 +239,7 @@ def test_a_whole_list_replaces_a_nodes_rooms_without_a_gap(pool, mariadb, chat_u
     assert _rooms(b, a) == 4  # the real one still there
     assert _kdmq(b, a.port, f"PCHAT1 ROOMS ADD - END\n{fake[3]} 1\n".encode()) == 200
     assert _rooms(b, a) == 4  # the real one gone, the fourth in
-    assert wait_until(lambda: _rooms(b, a) == 1, timeout=10 * BEAT_MS / 1000)
+    assert wait_until(lambda: _rooms(b, a) == 1, timeout=20 * BEAT_MS / 1000)
     bob = chat_users(b)
     assert bob.join(guid).code == 200
     assert bob.post(guid, "to a again").status == 200
