@@ -128,7 +128,7 @@ static pchat_store_rc_t pchat_search_read(const char *pattern, int extended,
 
 /* cmd:chansrch BYNAME: case-insensitive substring of name (or, with
  * extended="true", name or description) over the rooms the user may see;
- * ucnt is the number of online participants. */
+ * ucnt is the number of online participants, pool-wide. */
 pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
@@ -181,8 +181,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_xmark(out, &mk);
 		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s",
 				ctx->invited->host.len, ctx->invited->host.s, room.guid);
-		snprintf(count, sizeof(count), "%d",
-				_pchat_roster.count((unsigned long long)room.id));
+		snprintf(count, sizeof(count), "%d", pchat_room_online(room.id));
 		pchat_xw_start(out, "chanib");
 		pchat_xw_attr(out, "name", room.name);
 		pchat_xw_attr(out, "description", room.description);

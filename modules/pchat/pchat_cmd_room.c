@@ -27,6 +27,7 @@
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
+#include "pchat_pool.h"
 #include "pchat_access.h"
 #include "pchat_config.h"
 #include "pchat_session.h"
@@ -163,6 +164,11 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 	}
 	ret = _pchat_roster.join((unsigned long long)j->room.id, ctx->sess_hid,
 			ctx->sess_id, &ctx->user, in.roles);
+	if(ret == PCHAT_POOL_TABLE_FULL) {
+		j->code = 503;
+		j->why = "the pool's table of rooms is full";
+		return PCHAT_CMD_OK;
+	}
 	if(ret < 0) {
 		j->code = 500;
 		j->why = "out of memory";
@@ -272,7 +278,9 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 {
 	pchat_xbuf_t *b;
 
-	if(!j->is_new || j->snap.n > update_limit)
+	/* the pool-wide count: the notice goes to every node's members */
+	if(!j->is_new
+			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit)
 		return;
 	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
 	if(b == NULL)
@@ -528,6 +536,12 @@ static int pchat_in_room(unsigned int sess_id, long long room_id)
 	return 0;
 }
 
+int pchat_room_online(long long room_id)
+{
+	return _pchat_roster.count((unsigned long long)room_id)
+		   + pchat_pool_remote_count(room_id);
+}
+
 /* --- part and session end ---------------------------------------------- */
 
 /* ntc:part to the remaining participants, unless the room is above the
@@ -538,7 +552,7 @@ void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 	char uri[256];
 	pchat_xbuf_t *b;
 
-	if(_pchat_roster.count((unsigned long long)room_id) >= update_limit)
+	if(pchat_room_online(room_id) >= update_limit)
 		return;
 	b = pchat_notice(ctx, room_id, 0, "part");
 	if(b == NULL)

@@ -34,6 +34,10 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
 
+/* A room's online participants (sessions) in the whole pool: this node's
+ * roster and the other nodes' counts as they announced them (a user with
+ * sessions on two nodes, or two sessions on one, counts once a session). */
+int pchat_room_online(long long room_id);
 /* Queues ntc:part of user to the room's remaining participants (sent by
  * pchat_cmd_flush); ctx->invited gives the domain of the room URI. */
 void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,

@@ -88,6 +88,9 @@ static int pchat_pool_inbox_size = 10000;
  * for pool_dead_ms is down (dmq's own ping is a minute apart) */
 static int pchat_pool_heartbeat_ms = 1000;
 static int pchat_pool_dead_ms = 3000;
+/* a node down for pool_forget_ms loses its slot (31 remote nodes at most
+ * are known at once; a node back on another address takes a new one) */
+static int pchat_pool_forget_ms = 600000;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -161,6 +164,7 @@ static param_export_t pchat_params[] = {
 	{"pool_inbox_size", PARAM_INT, &pchat_pool_inbox_size},
 	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
+	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
 	{0, 0, 0}
 };
 
@@ -243,7 +247,12 @@ static int pchat_mod_init(void)
 			   "it\n");
 		return -1;
 	}
-	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms)
+	if(pchat_pool_forget_ms < pchat_pool_dead_ms) {
+		LM_ERR("pool_forget_ms must be >= pool_dead_ms\n");
+		return -1;
+	}
+	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms,
+			   pchat_pool_forget_ms)
 			< 0)
 		return -1;
 	/* bells: the writer's, the store workers', the pool's two (dmq's

@@ -15,17 +15,30 @@
  * Messages (KDMQ bodies, text, one header line ending in \n; every field
  * canonical: upper-case words, one space, room ids in decimal without sign
  * or leading zero; anything else is refused with 400 and logged):
- *   PCHAT1 ON <room>           the sender has online participants in room
- *   PCHAT1 OFF <room>          ... no longer
- *   PCHAT1 ROOMS RESET|ADD HELLO|-   then one "<room>\n" per room: the
- *                              sender's whole list (RESET starts it, ADD
- *                              batches follow, <= 60,000 bytes each); HELLO
+ *   PCHAT1 COUNT               then one "<room> <n>\n" per room: the sender
+ *                              has n online participants (sessions) in
+ *                              room now, 0: none any more. A room's first
+ *                              participant and its last part are sent at
+ *                              once (copies depend on them); other changes
+ *                              are batched, one message per timer tick
+ *   PCHAT1 ROOMS RESET|ADD HELLO|- MORE|END   then one "<room> <n>\n" per
+ *                              room: the sender's whole list (RESET starts
+ *                              it, ADD batches follow, <= 60,000 bytes
+ *                              each, END is the last); it replaces what
+ *                              the receiver held for the sender without a
+ *                              gap (rooms not in it leave at END); HELLO
  *                              asks the receiver for its own list back
+ *   PCHAT1 SYNC                asks the receiver for its whole list
  *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
  *                              own sessions in room; seq: the number of
  *                              the post it carries, 0 for a notice
- *   PCHAT1 BEAT ACTIVE|DRAIN   the sender is alive (every pool_heartbeat_ms)
- *                              and takes new sessions or drains
+ *   PCHAT1 BEAT ACTIVE|DRAIN [<digest>]   the sender is alive (every
+ *                              pool_heartbeat_ms) and takes new sessions
+ *                              or drains; digest (16 lower-case hex
+ *                              digits): pchat_pool_slot_digest() of its
+ *                              own rooms and counts. A receiver holding
+ *                              something else for it (a COUNT lost) asks
+ *                              it for its list (SYNC)
  * A message from a node DMQ does not know, or whose source address is not
  * that node's, is refused with 403 and logged.
  *
@@ -33,7 +46,10 @@
  * a heartbeat; any message counts as one. A node silent for pool_dead_ms
  * is down: its rooms leave the table (no copies go to it), logged once.
  * When it speaks again it is up, and is sent this node's list with HELLO,
- * which asks for its own (the copies it missed are in the history).
+ * which asks for its own (the copies it missed are in the history). A node
+ * held down gets one heartbeat in PCHAT_POOL_PROBE_BEATS (it is noticed
+ * back by its own heartbeats; the probe ends a cut between two nodes that
+ * hold each other down), and loses its slot after pool_forget_ms.
  *
  * Order: one node sends a room's copies in commit order (the reader hands
  * out the writer's posts under one lock), over one TCP connection to each
@@ -73,12 +89,13 @@
 
 #define PCHAT_POOL_BATCH 60000 /* bytes of one ROOMS message (as ht_dmq) */
 #define PCHAT_POOL_ID_MAX 20   /* digits of a room id, with room to spare */
+#define PCHAT_POOL_LINE_MAX (2 * PCHAT_POOL_ID_MAX + 2) /* "<room> <n>\n" */
 
 typedef struct pchat_pool_shared
 {
 	gen_lock_t lock;      /* the inbox */
 	gen_lock_t run_lock;  /* one process delivers a post at a time: order */
-	gen_lock_t announce;  /* this node's ON/OFF in the order of changes */
+	gen_lock_t announce;  /* this node's counts in the order of changes */
 	pchat_pool_copy_t *head, *tail;
 	int queued;
 } pchat_pool_shared_t;
@@ -96,7 +113,8 @@ static str _pp_404 = str_init("Not Found");
 static str _pp_503 = str_init("Service Unavailable");
 static str _pp_self; /* dmq's server_address: this node's URI */
 
-static counter_handle_t _pp_sent, _pp_received, _pp_refused;
+static counter_handle_t _pp_sent, _pp_received, _pp_refused, _pp_counts,
+		_pp_syncs;
 
 int pchat_pool_enabled(void)
 {
@@ -114,6 +132,10 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 			return (unsigned long)counter_get_val(_pp_received);
 		case PCHAT_POOL_REFUSED:
 			return (unsigned long)counter_get_val(_pp_refused);
+		case PCHAT_POOL_COUNTS_SENT:
+			return (unsigned long)counter_get_val(_pp_counts);
+		case PCHAT_POOL_SYNCS:
+			return (unsigned long)counter_get_val(_pp_syncs);
 		default:
 			return (unsigned long)pchat_pool_rooms_with(
 					~(1u << PCHAT_POOL_LOCAL));
@@ -123,7 +145,7 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 /* --- sending --------------------------------------------------------- */
 
 /* A refusal by another node is logged here, on the sending side too; a
- * 404 only in debug: a copy crossing the node's OFF for its room is the
+ * 404 only in debug: a copy crossing the node's count 0 for its room is the
  * ordinary race of a last part there. */
 static int pchat_pool_answered(
 		struct sip_msg *msg, int code, dmq_node_t *node, void *param)
@@ -181,35 +203,39 @@ static int pchat_pool_send2(
 }
 
 /* This node's whole list to node (NULL: every node), in batches; under
- * the announcements' lock, so that no ON or OFF overtakes the list. */
+ * the announcements' lock, so that no count overtakes the list. */
 static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 {
-	static const int per = PCHAT_POOL_BATCH / (PCHAT_POOL_ID_MAX + 2);
+	static const int per = PCHAT_POOL_BATCH / PCHAT_POOL_LINE_MAX;
 	unsigned long long *rooms;
-	unsigned int pos = 0;
-	char *buf, head[48];
+	unsigned int pos = 0, *counts;
+	char *buf, head[64];
 	int n, i, first = 1;
 	str ids;
 
-	rooms = pkg_malloc(per * sizeof(*rooms) + PCHAT_POOL_BATCH);
+	rooms = pkg_malloc(per * (sizeof(*rooms) + sizeof(*counts))
+					   + PCHAT_POOL_BATCH);
 	if(rooms == NULL) {
 		PKG_MEM_ERROR;
 		return;
 	}
-	buf = (char *)(rooms + per);
+	counts = (unsigned int *)(rooms + per);
+	buf = (char *)(counts + per);
 	lock_get(&_pp->announce);
-	do {
-		n = pchat_pool_rooms_of_slot(PCHAT_POOL_LOCAL, rooms, per, &pos);
+	while(first || pos != PCHAT_POOL_CURSOR_END) {
+		n = pchat_pool_rooms_of_slot(
+				PCHAT_POOL_LOCAL, rooms, counts, per, &pos);
 		for(i = 0, ids.len = 0; i < n; i++)
 			ids.len += snprintf(buf + ids.len, PCHAT_POOL_BATCH - ids.len,
-					"%llu\n", rooms[i]);
+					"%llu %u\n", rooms[i], counts[i]);
 		ids.s = buf;
-		snprintf(head, sizeof(head), "PCHAT1 ROOMS %s %s\n",
-				first ? "RESET" : "ADD", hello && first ? "HELLO" : "-");
-		if(first || n > 0)
-			pchat_pool_send2(head, &ids, node);
+		snprintf(head, sizeof(head), "PCHAT1 ROOMS %s %s %s\n",
+				first ? "RESET" : "ADD", hello && first ? "HELLO" : "-",
+				pos == PCHAT_POOL_CURSOR_END ? "END" : "MORE");
+		pchat_pool_send2(head, &ids, node);
+		counter_inc(_pp_counts);
 		first = 0;
-	} while(n > 0);
+	}
 	lock_release(&_pp->announce);
 	pkg_free(rooms);
 }
@@ -258,6 +284,13 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 	return pchat_pool_local(room_id, body, except_sess, seq);
 }
 
+int pchat_pool_remote_count(long long room_id)
+{
+	if(_pp == NULL)
+		return 0;
+	return pchat_pool_room_remote((unsigned long long)room_id);
+}
+
 /* --- this node's rooms ----------------------------------------------- */
 
 /* The number the room's next post will have, for its order here: read
@@ -278,42 +311,92 @@ static long long pchat_pool_next_seq(unsigned long long room)
 	return next;
 }
 
-/* The room went from none to some participants here (has) or back: the
- * others are told, and its order starts afresh (a state left from before,
- * e.g. a copy that came after the last part, would hold the next posts
- * for a number long gone), from the room's next number: the copies of
- * posts before it that are still on their way go as they come. */
-static void pchat_pool_announce(
-		unsigned long long room, int has, long long next)
+/* One COUNT line of this node's (room, n), n 0: none any more. */
+static void pchat_pool_send_count(unsigned long long room, int n)
 {
-	char head[48];
+	char line[PCHAT_POOL_LINE_MAX + 1];
+	str body = {line, 0};
 
-	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, has) < 0) {
-		LM_ERR("room %llu: the pool table is full (pool_max_rooms)\n", room);
-	} else {
-		snprintf(head, sizeof(head), "PCHAT1 %s %llu\n", has ? "ON" : "OFF",
+	body.len = snprintf(line, sizeof(line), "%llu %d\n", room, n);
+	pchat_pool_send2("PCHAT1 COUNT\n", &body, NULL);
+	counter_inc(_pp_counts);
+}
+
+/* The room went from none to n participants here or back (n 0): the
+ * others are told at once, and its order starts afresh (a state left from
+ * before, e.g. a copy that came after the last part, would hold the next
+ * posts for a number long gone), from the room's next number: the copies
+ * of posts before it that are still on their way go as they come. */
+static int pchat_pool_announce(unsigned long long room, int n, long long next)
+{
+	if(pchat_pool_room_set(room, PCHAT_POOL_LOCAL, n) < 0) {
+		LM_ERR("room %llu: the pool table is full (pool_max_rooms): a join "
+			   "refused\n",
 				room);
-		pchat_pool_send2(head, NULL, NULL);
+		return -1;
 	}
+	pchat_pool_send_count(room, n);
 	lock_get(&_pp->run_lock);
 	pchat_pool_order_forget((long long)room);
 	if(next > 0)
 		pchat_pool_order_start((long long)room, next);
 	lock_release(&_pp->run_lock);
+	return 0;
 }
 
 /* A room's participants here changed (next: see pchat_pool_announce()).
  * Under one lock from the count to the send, so the last change is the
- * last word whichever process made it. */
-static void pchat_pool_local_changed(unsigned long long room, long long next)
+ * last word whichever process made it. A count that stays above 0 waits
+ * for the timer's batch (pchat_pool_send_marked()). -1: a first
+ * participant here, but the table is full. */
+static int pchat_pool_local_changed(unsigned long long room, long long next)
 {
-	int has, had;
+	int n, had, rc = 0;
 
 	lock_get(&_pp->announce);
-	has = _pp_roster.count(room) > 0;
+	n = _pp_roster.count(room);
 	had = (pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1;
-	if(has != had)
-		pchat_pool_announce(room, has, next);
+	if((n > 0) != had)
+		rc = pchat_pool_announce(room, n, next);
+	else if(n > 0)
+		pchat_pool_room_mark(room);
+	lock_release(&_pp->announce);
+	return rc;
+}
+
+/* The timer: the counts that changed since the last tick, in one COUNT
+ * message (more past PCHAT_POOL_BATCH bytes). A room whose last
+ * participant left meanwhile is skipped: its part sends 0 right after. */
+static void pchat_pool_send_marked(void)
+{
+	static const int per = PCHAT_POOL_BATCH / PCHAT_POOL_LINE_MAX;
+	static unsigned long long *rooms; /* the timer's, kept: every tick */
+	char *buf;
+	int n, i, c;
+	str lines;
+
+	if(rooms == NULL
+			&& (rooms = pkg_malloc(per * sizeof(*rooms) + PCHAT_POOL_BATCH))
+					   == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	buf = (char *)(rooms + per);
+	lock_get(&_pp->announce);
+	while((n = pchat_pool_marked_take(rooms, per)) > 0) {
+		for(i = 0, lines.len = 0; i < n; i++) {
+			c = _pp_roster.count(rooms[i]);
+			if(c > 0 && ((pchat_pool_room_mask(rooms[i]) >> PCHAT_POOL_LOCAL) & 1)
+					&& pchat_pool_room_set(rooms[i], PCHAT_POOL_LOCAL, c) > 0)
+				lines.len += snprintf(buf + lines.len,
+						PCHAT_POOL_BATCH - lines.len, "%llu %d\n", rooms[i], c);
+		}
+		lines.s = buf;
+		if(lines.len > 0) {
+			pchat_pool_send2("PCHAT1 COUNT\n", &lines, NULL);
+			counter_inc(_pp_counts);
+		}
+	}
 	lock_release(&_pp->announce);
 }
 
@@ -330,8 +413,12 @@ static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
 	 * which parts in SIP readers also take */
 	if(rc > 0 && !((pchat_pool_room_mask(room_id) >> PCHAT_POOL_LOCAL) & 1))
 		next = pchat_pool_next_seq(room_id);
-	if(rc > 0)
-		pchat_pool_local_changed(room_id, next);
+	/* a room the other nodes cannot be told of would miss their posts:
+	 * the join is taken back */
+	if(rc > 0 && pchat_pool_local_changed(room_id, next) < 0) {
+		_pp_roster.part(room_id, sess_id);
+		return PCHAT_POOL_TABLE_FULL;
+	}
 	return rc;
 }
 
@@ -391,6 +478,53 @@ static long long pchat_pool_parse_seq(const char **p, const char *end)
 	return seq > 0 ? seq : -1;
 }
 
+/* A count "<room> <n>\n" at *p (n canonical, "0" only when zero_ok):
+ * advances p, sets *n (kept up to PCHAT_POOL_COUNT_MAX); 0 when bad. */
+static unsigned long long pchat_pool_parse_line(
+		const char **p, const char *end, int zero_ok, int *n)
+{
+	unsigned long long room = pchat_pool_parse_id(p, end, ' '), v;
+
+	if(room == 0)
+		return 0;
+	if(zero_ok && end - *p >= 2 && (*p)[0] == '0' && (*p)[1] == '\n') {
+		*p += 2;
+		*n = 0;
+		return room;
+	}
+	v = pchat_pool_parse_id(p, end, '\n');
+	if(v == 0)
+		return 0;
+	*n = v > PCHAT_POOL_COUNT_MAX ? PCHAT_POOL_COUNT_MAX : (int)v;
+	return room;
+}
+
+/* Every line of a list checked before any of it is taken: 0 when bad. */
+static int pchat_pool_lines_ok(const char *p, const char *end, int zero_ok)
+{
+	int n;
+
+	while(p < end)
+		if(pchat_pool_parse_line(&p, end, zero_ok, &n) == 0)
+			return 0;
+	return 1;
+}
+
+/* Takes a checked list of lines for slot. */
+static void pchat_pool_lines_take(const char *p, const char *end, int slot)
+{
+	unsigned long long room;
+	int n;
+
+	while(p < end) {
+		room = pchat_pool_parse_line(&p, end, 1, &n);
+		if(pchat_pool_room_set(room, slot, n) < 0)
+			LM_ERR("the pool table is full (pool_max_rooms): room %llu of "
+				   "a node left out\n",
+					room);
+	}
+}
+
 static int pchat_pool_starts(const char **p, const char *end, const char *w)
 {
 	int n = strlen(w);
@@ -405,9 +539,7 @@ static int pchat_pool_starts(const char **p, const char *end, const char *w)
 static int pchat_pool_rx_rooms(
 		const char *p, const char *end, int slot, dmq_node_t *node)
 {
-	int reset, hello;
-	unsigned long long id;
-	const char *q;
+	int reset, hello, last;
 
 	if(pchat_pool_starts(&p, end, "RESET "))
 		reset = 1;
@@ -415,25 +547,36 @@ static int pchat_pool_rx_rooms(
 		reset = 0;
 	else
 		return 400;
-	if(pchat_pool_starts(&p, end, "HELLO\n"))
+	if(pchat_pool_starts(&p, end, "HELLO "))
 		hello = 1;
-	else if(pchat_pool_starts(&p, end, "-\n"))
+	else if(pchat_pool_starts(&p, end, "- "))
 		hello = 0;
 	else
 		return 400;
-	/* all of it checked before any of it is taken */
-	for(q = p; q < end;)
-		if(pchat_pool_parse_id(&q, end, '\n') == 0)
-			return 400;
+	if(pchat_pool_starts(&p, end, "END\n"))
+		last = 1;
+	else if(pchat_pool_starts(&p, end, "MORE\n"))
+		last = 0;
+	else
+		return 400;
+	if(!pchat_pool_lines_ok(p, end, 0))
+		return 400;
 	if(reset)
-		pchat_pool_clear_slot(slot);
-	while(p < end) {
-		id = pchat_pool_parse_id(&p, end, '\n');
-		if(pchat_pool_room_set(id, slot, 1) < 0)
-			LM_ERR("the pool table is full (pool_max_rooms)\n");
-	}
+		pchat_pool_slot_stale(slot, 0);
+	pchat_pool_lines_take(p, end, slot);
+	if(last)
+		pchat_pool_slot_stale(slot, 1);
 	if(hello)
 		pchat_pool_send_rooms(node, 0);
+	return 200;
+}
+
+/* COUNT: some of the sender's rooms. */
+static int pchat_pool_rx_count(const char *p, const char *end, int slot)
+{
+	if(p == end || !pchat_pool_lines_ok(p, end, 1))
+		return 400;
+	pchat_pool_lines_take(p, end, slot);
 	return 200;
 }
 
@@ -480,37 +623,63 @@ static int pchat_pool_rx_dlv(const char *p, const char *end)
 			|| (memcmp(p, "<?xml", 5) != 0 && memcmp(p, "<xccos", 6) != 0))
 		return 400;
 	if(!((pchat_pool_room_mask(room) >> PCHAT_POOL_LOCAL) & 1))
-		return 404; /* nobody here (any more): the sender will hear OFF */
+		return 404; /* nobody here (any more): the sender will hear 0 */
 	counter_inc(_pp_received);
 	return pchat_pool_inbox_push(room, seq, p, len);
 }
 
-/* ON / OFF: one room of the sender's. */
-static int pchat_pool_rx_onoff(const char *p, const char *end, int slot, int on)
+/* A digest: 16 lower-case hex digits and \n; -1 when bad. */
+static int pchat_pool_parse_digest(
+		const char **p, const char *end, unsigned long long *d)
 {
-	unsigned long long id = pchat_pool_parse_id(&p, end, '\n');
+	const char *s = *p;
+	int i;
 
-	if(id == 0 || p != end)
-		return 400;
-	if(pchat_pool_room_set(id, slot, on) < 0)
-		LM_ERR("the pool table is full (pool_max_rooms)\n");
-	return 200;
+	if(end - s != 17 || s[16] != '\n')
+		return -1;
+	for(i = 0, *d = 0; i < 16; i++) {
+		if(s[i] >= '0' && s[i] <= '9')
+			*d = (*d << 4) | (s[i] - '0');
+		else if(s[i] >= 'a' && s[i] <= 'f')
+			*d = (*d << 4) | (s[i] - 'a' + 10);
+		else
+			return -1;
+	}
+	*p = end;
+	return 0;
 }
 
-/* BEAT: the sender is alive, in the state it names. */
-static int pchat_pool_rx_beat(const char *p, const char *end, int slot)
+/* BEAT: the sender is alive, in the state it names; with a digest, this
+ * node's view of its rooms is checked (see the list at the top). */
+static int pchat_pool_rx_beat(
+		const char *p, const char *end, int slot, dmq_node_t *node, str *key)
 {
-	int state;
+	unsigned long long digest;
+	int state, with_digest = 0;
 
-	if(pchat_pool_starts(&p, end, "ACTIVE\n"))
+	if(pchat_pool_starts(&p, end, "ACTIVE"))
 		state = PCHAT_POOL_ACTIVE;
-	else if(pchat_pool_starts(&p, end, "DRAIN\n"))
+	else if(pchat_pool_starts(&p, end, "DRAIN"))
 		state = PCHAT_POOL_DRAIN;
 	else
 		return 400;
-	if(p != end)
+	if(pchat_pool_starts(&p, end, " ")) {
+		if(pchat_pool_parse_digest(&p, end, &digest) < 0)
+			return 400;
+		with_digest = 1;
+	} else if(!pchat_pool_starts(&p, end, "\n") || p != end) {
 		return 400;
+	}
 	pchat_pool_beat_heard(slot, state);
+	if(with_digest
+			&& pchat_pool_beat_digest(
+					slot, digest == pchat_pool_slot_digest(slot))) {
+		LM_NOTICE("pool node %.*s: its rooms here differ from its own (a "
+				  "message lost?): its list is asked for\n",
+				key->len, key->s);
+		pchat_pool_send2("PCHAT1 SYNC\n", NULL, node);
+		counter_inc(_pp_syncs);
+	}
 	return 200;
 }
 
@@ -525,7 +694,8 @@ static void pchat_pool_heard(dmq_node_t *node, int slot, str *key)
 	pchat_pool_send_rooms(node, 1);
 }
 
-static int pchat_pool_rx(struct sip_msg *msg, dmq_node_t *node, int slot)
+static int pchat_pool_rx(
+		struct sip_msg *msg, dmq_node_t *node, int slot, str *key)
 {
 	const char *p = get_body(msg), *end;
 
@@ -540,12 +710,16 @@ static int pchat_pool_rx(struct sip_msg *msg, dmq_node_t *node, int slot)
 		return pchat_pool_rx_dlv(p, end);
 	if(pchat_pool_starts(&p, end, "ROOMS "))
 		return pchat_pool_rx_rooms(p, end, slot, node);
-	if(pchat_pool_starts(&p, end, "ON "))
-		return pchat_pool_rx_onoff(p, end, slot, 1);
-	if(pchat_pool_starts(&p, end, "OFF "))
-		return pchat_pool_rx_onoff(p, end, slot, 0);
+	if(pchat_pool_starts(&p, end, "COUNT\n"))
+		return pchat_pool_rx_count(p, end, slot);
 	if(pchat_pool_starts(&p, end, "BEAT "))
-		return pchat_pool_rx_beat(p, end, slot);
+		return pchat_pool_rx_beat(p, end, slot, node, key);
+	if(pchat_pool_starts(&p, end, "SYNC\n")) {
+		if(p != end)
+			return 400;
+		pchat_pool_send_rooms(node, 0);
+		return 200;
+	}
 	return 400;
 }
 
@@ -593,7 +767,7 @@ static int pchat_pool_dmq_cb(
 		code = 403;
 	} else {
 		pchat_pool_heard(node, slot, &key);
-		code = pchat_pool_rx(msg, node, slot);
+		code = pchat_pool_rx(msg, node, slot, &key);
 		if(code == 400)
 			LM_WARN("malformed pool message from %.*s refused\n",
 					node->orig_uri.len, node->orig_uri.s);
@@ -662,25 +836,65 @@ static void pchat_pool_node_down(int slot, long long silent_ms)
 			uri.len, uri.s ? uri.s : "", silent_ms, rooms);
 }
 
-/* The heartbeat to every node dmq lists as active, a dead one included:
- * that is how its return is noticed. */
+/* The dmq node of a slot (NULL: free, or unknown to dmq). */
+static dmq_node_t *pchat_pool_slot_node(int slot)
+{
+	char ubuf[PCHAT_POOL_NODE_URI_MAX];
+	str uri;
+
+	if(pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri) < 0)
+		return NULL;
+	return _pp_dmq.find_dmq_node_uri(&uri);
+}
+
+/* The heartbeat, with the digest of this node's rooms, under the
+ * announcements' lock: every count sent before it is in the digest. To
+ * each node heard and not held down (a dead one would fail each one, a
+ * few core error lines each, until dmq's own ping gives up on it a
+ * minute later); one heartbeat in PCHAT_POOL_PROBE_BEATS goes to every
+ * node dmq lists: a node held down or forgotten that is back (a cut
+ * between two nodes that hold each other down), one not heard yet. */
 static void pchat_pool_beat(void)
 {
-	str body;
+	char buf[64];
+	str body = {buf, 0};
+	dmq_node_t *node;
+	int slot;
 
-	if(pchat_pool_state_get() == PCHAT_POOL_DRAIN)
-		body.s = "PCHAT1 BEAT DRAIN\n";
-	else
-		body.s = "PCHAT1 BEAT ACTIVE\n";
-	body.len = strlen(body.s);
-	_pp_dmq.bcast_message(_pp_peer, &body, NULL, &_pp_beat_cback, 1,
-			&_pp_ctype);
+	lock_get(&_pp->announce);
+	body.len = snprintf(buf, sizeof(buf), "PCHAT1 BEAT %s %016llx\n",
+			pchat_pool_state_get() == PCHAT_POOL_DRAIN ? "DRAIN" : "ACTIVE",
+			pchat_pool_slot_digest(PCHAT_POOL_LOCAL));
+	if(pchat_pool_beat_probe_due()) {
+		_pp_dmq.bcast_message(
+				_pp_peer, &body, NULL, &_pp_beat_cback, 1, &_pp_ctype);
+	} else {
+		for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++)
+			if(!pchat_pool_beat_down(slot)
+					&& (node = pchat_pool_slot_node(slot)) != NULL)
+				_pp_dmq.send_message(_pp_peer, &body, node, &_pp_beat_cback,
+						1, &_pp_ctype);
+	}
+	lock_release(&_pp->announce);
+}
+
+/* A node down for pool_forget_ms: its slot is free for another. */
+static void pchat_pool_node_forgotten(int slot)
+{
+	char ubuf[PCHAT_POOL_NODE_URI_MAX];
+	str uri = STR_NULL;
+
+	pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri);
+	pchat_pool_node_forget(slot);
+	LM_NOTICE("pool node %.*s is forgotten (down past pool_forget_ms): its "
+			  "slot is free\n",
+			uri.len, uri.s ? uri.s : "");
 }
 
 /* Core timer (the slow timer process, as dmq's ping), every 100 ms: the
  * bound of failure detection is pool_dead_ms plus this. Copies held past
  * their time need a reader (the timer rings the pool's second bell); the
- * heartbeat; silent nodes. */
+ * counts that changed; the heartbeat; silent nodes, long-dead ones. */
 static ticks_t pchat_pool_tick(ticks_t ticks, struct timer_ln *tl, void *param)
 {
 	long long silent_ms;
@@ -688,11 +902,14 @@ static ticks_t pchat_pool_tick(ticks_t ticks, struct timer_ln *tl, void *param)
 
 	if(pchat_pool_order_due())
 		pchat_bell_ring(_pp_bell + 1);
+	pchat_pool_send_marked();
 	if(pchat_pool_beat_due())
 		pchat_pool_beat();
 	for(slot = 0; (slot = pchat_pool_beat_next_dead(slot, &silent_ms)) >= 0;
 			slot++)
 		pchat_pool_node_down(slot, silent_ms);
+	for(slot = 0; (slot = pchat_pool_beat_next_forgotten(slot)) >= 0; slot++)
+		pchat_pool_node_forgotten(slot);
 	return (ticks_t)(-1); /* again in 100 ms */
 }
 
@@ -781,6 +998,12 @@ static int pchat_pool_counters(void)
 			|| counter_register(&_pp_refused, "pchat", "pool_refused", 0, 0,
 					   0, "pool messages refused (unknown node, malformed)",
 					   0)
+					   < 0
+			|| counter_register(&_pp_counts, "pchat", "pool_counts_sent", 0,
+					   0, 0, "messages of room counts sent (COUNT, ROOMS)", 0)
+					   < 0
+			|| counter_register(&_pp_syncs, "pchat", "pool_resyncs", 0, 0, 0,
+					   "full lists asked of nodes whose digest differed", 0)
 					   < 0) {
 		LM_ERR("cannot register the pool's counters\n");
 		return -1;

@@ -11,9 +11,10 @@
  * version.
  */
 /* Delivery layer: a pool of chat nodes over Kamailio DMQ (peer "pchat").
- * Each node tells the others which rooms have online participants on it
- * (on the first join and the last part of a room here, and a full list
- * when it starts or meets a node); a post or notice for a room is sent
+ * Each node tells the others how many online participants it has in
+ * each room (the first join and the last part of a room here at once,
+ * other changes batched per timer tick, and a full list when it starts or
+ * meets a node); a post or notice for a room is sent
  * once to each other node with participants there, which hands it to a
  * SIP reader (doorbell) for its own sessions. Off (no pool_dmq): nothing
  * changes. Message format and ordering: see pchat_pool.c. */
@@ -39,14 +40,26 @@ int pchat_pool_enabled(void);
 int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 		long long seq);
 
+/* What the roster's join returns, with a pool, for a room that would be
+ * the table's pool_max_rooms + 1st: the join is not made. */
+#define PCHAT_POOL_TABLE_FULL (-2)
+
+/* Online participants (sessions) of a room on the other nodes, as they
+ * announced them (0 without a pool): with the roster's count, the room's
+ * pool-wide count. */
+int pchat_pool_remote_count(long long room_id);
+
 /* For pchat.status: copies sent to and received from other nodes, pool
- * messages refused, rooms where other nodes have participants. */
+ * messages refused, rooms where other nodes have participants, messages
+ * of counts sent (COUNT and ROOMS), full lists asked for (SYNC). */
 typedef enum pchat_pool_stat
 {
 	PCHAT_POOL_SENT,
 	PCHAT_POOL_RECEIVED,
 	PCHAT_POOL_REFUSED,
-	PCHAT_POOL_REMOTE_ROOMS
+	PCHAT_POOL_REMOTE_ROOMS,
+	PCHAT_POOL_COUNTS_SENT,
+	PCHAT_POOL_SYNCS
 } pchat_pool_stat_t;
 unsigned long pchat_pool_stat(pchat_pool_stat_t which);
 

@@ -26,8 +26,9 @@
 
 typedef struct pchat_pool_beat_slot
 {
-	long long heard_ms;
-	int known, down, state;
+	long long heard_ms, asked_ms;
+	int known, down, state, mismatches;
+	int backoff; /* heartbeats between two asks: doubles while it differs */
 } pchat_pool_beat_slot_t;
 
 typedef struct pchat_pool_beat
@@ -35,13 +36,14 @@ typedef struct pchat_pool_beat
 	gen_lock_t lock;
 	int state;         /* this node's */
 	long long sent_ms; /* this node's last heartbeat */
+	unsigned int beats; /* heartbeats sent: one in ten probes down nodes */
 	pchat_pool_beat_slot_t slots[PCHAT_POOL_NODES_MAX];
 } pchat_pool_beat_t;
 
 static pchat_pool_beat_t *_pb;
-static int _pb_heartbeat_ms, _pb_dead_ms;
+static int _pb_heartbeat_ms, _pb_dead_ms, _pb_forget_ms;
 
-int pchat_pool_beat_mod_init(int heartbeat_ms, int dead_ms)
+int pchat_pool_beat_mod_init(int heartbeat_ms, int dead_ms, int forget_ms)
 {
 	_pb = shm_malloc(sizeof(*_pb));
 	if(_pb == NULL) {
@@ -51,6 +53,7 @@ int pchat_pool_beat_mod_init(int heartbeat_ms, int dead_ms)
 	memset(_pb, 0, sizeof(*_pb));
 	_pb_heartbeat_ms = heartbeat_ms;
 	_pb_dead_ms = dead_ms;
+	_pb_forget_ms = forget_ms;
 	return lock_init(&_pb->lock) ? 0 : -1;
 }
 
@@ -99,8 +102,10 @@ int pchat_pool_beat_due(void)
 
 	lock_get(&_pb->lock);
 	due = now - _pb->sent_ms >= _pb_heartbeat_ms;
-	if(due)
+	if(due) {
 		_pb->sent_ms = now;
+		_pb->beats++;
+	}
 	lock_release(&_pb->lock);
 	return due;
 }
@@ -122,6 +127,71 @@ int pchat_pool_beat_next_dead(int from, long long *silent_ms)
 	}
 	lock_release(&_pb->lock);
 	return found;
+}
+
+int pchat_pool_beat_next_forgotten(int from)
+{
+	long long now = pchat_pool_now_ms();
+	pchat_pool_beat_slot_t *s;
+	int i, found = -1;
+
+	lock_get(&_pb->lock);
+	for(i = from; i < PCHAT_POOL_NODES_MAX && found < 0; i++) {
+		s = &_pb->slots[i];
+		if(s->known && s->down && now - s->heard_ms >= _pb_forget_ms) {
+			memset(s, 0, sizeof(*s));
+			found = i;
+		}
+	}
+	lock_release(&_pb->lock);
+	return found;
+}
+
+int pchat_pool_beat_down(int slot)
+{
+	int down;
+
+	lock_get(&_pb->lock);
+	down = _pb->slots[slot].down;
+	lock_release(&_pb->lock);
+	return down;
+}
+
+int pchat_pool_beat_probe_due(void)
+{
+	int due;
+
+	lock_get(&_pb->lock);
+	due = _pb->beats % PCHAT_POOL_PROBE_BEATS == 1;
+	lock_release(&_pb->lock);
+	return due;
+}
+
+int pchat_pool_beat_digest(int slot, int match)
+{
+	pchat_pool_beat_slot_t *s = &_pb->slots[slot];
+	long long now = pchat_pool_now_ms();
+	int ask = 0;
+
+	lock_get(&_pb->lock);
+	s->mismatches = match ? 0 : s->mismatches + 1;
+	if(match)
+		s->backoff = PCHAT_POOL_PROBE_BEATS;
+	if(s->mismatches >= 2
+			&& (s->asked_ms == 0
+					|| now - s->asked_ms
+							   >= (long long)s->backoff * _pb_heartbeat_ms)) {
+		s->asked_ms = now;
+		s->mismatches = 0;
+		/* a list the table cannot hold differs every time: ask less */
+		if(s->backoff < PCHAT_POOL_PROBE_BEATS)
+			s->backoff = PCHAT_POOL_PROBE_BEATS;
+		else if(s->backoff < PCHAT_POOL_SYNC_BACKOFF_MAX)
+			s->backoff *= 2;
+		ask = 1;
+	}
+	lock_release(&_pb->lock);
+	return ask;
 }
 
 void pchat_pool_beat_peer(int slot, pchat_pool_peer_t *out)

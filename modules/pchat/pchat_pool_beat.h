@@ -34,8 +34,9 @@ typedef struct pchat_pool_peer
 	long long age_ms;   /* since it was last heard */
 } pchat_pool_peer_t;
 
-/* mod_init (always: the drain state is there without a pool too). */
-int pchat_pool_beat_mod_init(int heartbeat_ms, int dead_ms);
+/* mod_init (always: the drain state is there without a pool too). A node
+ * down for forget_ms loses its slot. */
+int pchat_pool_beat_mod_init(int heartbeat_ms, int dead_ms, int forget_ms);
 
 /* A monotonic clock in ms, the same in every process. */
 long long pchat_pool_now_ms(void);
@@ -52,6 +53,24 @@ int pchat_pool_beat_due(void);
  * pool_dead_ms, now marked down (reported once), and for how long in
  * *silent_ms; -1 when none. */
 int pchat_pool_beat_next_dead(int from, long long *silent_ms);
+/* The timer: the first slot from 'from' on that has been down for
+ * forget_ms; its liveness is forgotten (the caller frees its slot). */
+int pchat_pool_beat_next_forgotten(int from);
+/* Is the slot held down? */
+int pchat_pool_beat_down(int slot);
+/* The timer, with a heartbeat due: does it go to every node dmq lists,
+ * those held down too (one heartbeat in PCHAT_POOL_PROBE_BEATS)? */
+#define PCHAT_POOL_PROBE_BEATS 10
+int pchat_pool_beat_probe_due(void);
+/* A heartbeat of slot carried a digest of its rooms: did it match what
+ * this node holds? 1 when the node is to be asked for its full list: two
+ * heartbeats in a row differed (a message may be on its way when one is
+ * computed), and it was not asked in the last PCHAT_POOL_PROBE_BEATS
+ * heartbeats, twice that after a second ask without a match between, and
+ * so on up to PCHAT_POOL_SYNC_BACKOFF_MAX (a table too full to hold the
+ * list differs every time). */
+#define PCHAT_POOL_SYNC_BACKOFF_MAX 320
+int pchat_pool_beat_digest(int slot, int match);
 /* One slot's state for pchat.pool; for PCHAT_POOL_LOCAL, this node (age:
  * since its last heartbeat went out). */
 void pchat_pool_beat_peer(int slot, pchat_pool_peer_t *out);

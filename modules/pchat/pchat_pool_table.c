@@ -26,13 +26,17 @@ typedef struct pchat_pool_room
 {
 	struct pchat_pool_room *next;
 	unsigned long long id;
-	unsigned int mask;
+	unsigned int mask;  /* slots with participants */
+	unsigned int stale; /* slots whose full list, being received, lacks it */
+	int marked;         /* this node's count changed, not announced yet */
+	unsigned short counts[PCHAT_POOL_LOCAL + 1]; /* by slot */
 } pchat_pool_room_t;
 
 typedef struct pchat_pool_table
 {
 	gen_lock_t lock;
 	int rooms, max_rooms;
+	int marked; /* rooms marked: the walk of pchat_pool_marked_take() */
 	unsigned int size; /* buckets, a power of two */
 	struct
 	{
@@ -109,6 +113,14 @@ int pchat_pool_node_uri(int slot, char *buf, int size, str *uri)
 	return 0;
 }
 
+void pchat_pool_node_forget(int slot)
+{
+	pchat_pool_clear_slot(slot);
+	lock_get(&_pt->lock);
+	_pt->nodes[slot].len = 0;
+	lock_release(&_pt->lock);
+}
+
 /* The room's entry and the link that points at it; under the lock. */
 static pchat_pool_room_t **pchat_pool_find(unsigned long long room)
 {
@@ -119,14 +131,42 @@ static pchat_pool_room_t **pchat_pool_find(unsigned long long room)
 	return p;
 }
 
-int pchat_pool_room_set(unsigned long long room, int slot, int on)
+/* Unlinks and frees r (at *p) when no slot is left in it; under the lock. */
+static void pchat_pool_room_drop_empty(pchat_pool_room_t **p)
+{
+	pchat_pool_room_t *r = *p;
+
+	if(r->mask != 0)
+		return;
+	if(r->marked)
+		_pt->marked--;
+	*p = r->next;
+	shm_free(r);
+	_pt->rooms--;
+}
+
+/* Clears a slot in r; under the lock. */
+static void pchat_pool_room_clear(pchat_pool_room_t *r, int slot)
+{
+	r->mask &= ~(1u << slot);
+	r->stale &= ~(1u << slot);
+	r->counts[slot] = 0;
+	if(slot == PCHAT_POOL_LOCAL && r->marked) {
+		r->marked = 0;
+		_pt->marked--;
+	}
+}
+
+int pchat_pool_room_set(unsigned long long room, int slot, int count)
 {
 	pchat_pool_room_t **p, *r;
 	int rc = 0;
 
+	if(count > PCHAT_POOL_COUNT_MAX)
+		count = PCHAT_POOL_COUNT_MAX;
 	lock_get(&_pt->lock);
 	p = pchat_pool_find(room);
-	if(*p == NULL && on) {
+	if(*p == NULL && count > 0) {
 		r = _pt->rooms < _pt->max_rooms ? shm_malloc(sizeof(*r)) : NULL;
 		if(r == NULL) {
 			rc = -1;
@@ -139,14 +179,14 @@ int pchat_pool_room_set(unsigned long long room, int slot, int on)
 	}
 	if((r = *p) == NULL)
 		goto done;
-	if(on)
+	rc = r->counts[slot] != count;
+	if(count > 0) {
 		r->mask |= 1u << slot;
-	else
-		r->mask &= ~(1u << slot);
-	if(r->mask == 0) {
-		*p = r->next;
-		shm_free(r);
-		_pt->rooms--;
+		r->stale &= ~(1u << slot);
+		r->counts[slot] = count;
+	} else {
+		pchat_pool_room_clear(r, slot);
+		pchat_pool_room_drop_empty(p);
 	}
 done:
 	lock_release(&_pt->lock);
@@ -165,29 +205,119 @@ unsigned int pchat_pool_room_mask(unsigned long long room)
 	return mask;
 }
 
-void pchat_pool_clear_slot(int slot)
+int pchat_pool_room_remote(unsigned long long room)
+{
+	pchat_pool_room_t **p;
+	int slot, n = 0;
+
+	lock_get(&_pt->lock);
+	p = pchat_pool_find(room);
+	for(slot = 0; *p && slot < PCHAT_POOL_NODES_MAX; slot++)
+		n += (*p)->counts[slot];
+	lock_release(&_pt->lock);
+	return n;
+}
+
+/* Clears slot in every room that has it (all: every room with a bit of
+ * the slot, or only the stale ones); under the lock. */
+static void pchat_pool_clear_walk(int slot, int stale_only)
 {
 	pchat_pool_room_t **p, *r;
+	unsigned int b, bit = 1u << slot;
+
+	for(b = 0; b < _pt->size; b++) {
+		for(p = &_pt->buckets[b]; (r = *p) != NULL;) {
+			if((r->mask & bit) && (!stale_only || (r->stale & bit))) {
+				pchat_pool_room_clear(r, slot);
+				pchat_pool_room_drop_empty(p);
+				if(*p != r)
+					continue; /* dropped: *p is the next one */
+			}
+			p = &r->next;
+		}
+	}
+}
+
+void pchat_pool_clear_slot(int slot)
+{
+	lock_get(&_pt->lock);
+	pchat_pool_clear_walk(slot, 0);
+	lock_release(&_pt->lock);
+}
+
+void pchat_pool_slot_stale(int slot, int end)
+{
+	pchat_pool_room_t *r;
 	unsigned int b;
 
 	lock_get(&_pt->lock);
-	for(b = 0; b < _pt->size; b++) {
-		for(p = &_pt->buckets[b]; (r = *p) != NULL;) {
-			r->mask &= ~(1u << slot);
-			if(r->mask == 0) {
-				*p = r->next;
-				shm_free(r);
-				_pt->rooms--;
-			} else {
-				p = &r->next;
-			}
-		}
+	if(end) {
+		pchat_pool_clear_walk(slot, 1);
+	} else {
+		for(b = 0; b < _pt->size; b++)
+			for(r = _pt->buckets[b]; r; r = r->next)
+				if((r->mask >> slot) & 1)
+					r->stale |= 1u << slot;
 	}
 	lock_release(&_pt->lock);
 }
 
-int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms, int max,
-		unsigned int *pos)
+unsigned long long pchat_pool_slot_digest(int slot)
+{
+	pchat_pool_room_t *r;
+	unsigned long long sum = 0;
+	unsigned int b, hi, lo;
+
+	lock_get(&_pt->lock);
+	for(b = 0; b < _pt->size; b++) {
+		for(r = _pt->buckets[b]; r; r = r->next) {
+			if(!((r->mask >> slot) & 1))
+				continue;
+			hi = pchat_fnv1a(PCHAT_FNV1A_SEED, &r->id, sizeof(r->id));
+			hi = pchat_fnv1a(hi, &r->counts[slot], sizeof(r->counts[slot]));
+			lo = pchat_fnv1a(hi ^ 0x5bd1e995u, &r->id, sizeof(r->id));
+			sum += ((unsigned long long)hi << 32) | lo;
+		}
+	}
+	lock_release(&_pt->lock);
+	return sum;
+}
+
+void pchat_pool_room_mark(unsigned long long room)
+{
+	pchat_pool_room_t **p;
+
+	lock_get(&_pt->lock);
+	p = pchat_pool_find(room);
+	if(*p && ((*p)->mask >> PCHAT_POOL_LOCAL) & 1 && !(*p)->marked) {
+		(*p)->marked = 1;
+		_pt->marked++;
+	}
+	lock_release(&_pt->lock);
+}
+
+int pchat_pool_marked_take(unsigned long long *rooms, int max)
+{
+	pchat_pool_room_t *r;
+	unsigned int b;
+	int n = 0;
+
+	lock_get(&_pt->lock);
+	for(b = 0; _pt->marked > 0 && n < max && b < _pt->size; b++) {
+		for(r = _pt->buckets[b]; r && n < max; r = r->next) {
+			if(r->marked) {
+				r->marked = 0;
+				_pt->marked--;
+				rooms[n++] = r->id;
+			}
+		}
+	}
+	lock_release(&_pt->lock);
+	return n;
+}
+
+int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms,
+		unsigned int *counts, int max, unsigned int *pos)
 {
 	pchat_pool_room_t *r;
 	int n = 0, in_bucket;
@@ -201,9 +331,13 @@ int pchat_pool_rooms_of_slot(int slot, unsigned long long *rooms, int max,
 		if(n > 0 && n + in_bucket > max)
 			break;
 		for(r = _pt->buckets[*pos]; r && n < max; r = r->next)
-			if((r->mask >> slot) & 1)
+			if((r->mask >> slot) & 1) {
+				counts[n] = r->counts[slot];
 				rooms[n++] = r->id;
+			}
 	}
+	if(*pos >= _pt->size)
+		*pos = PCHAT_POOL_CURSOR_END;
 	lock_release(&_pt->lock);
 	return n;
 }

@@ -133,6 +133,9 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_REFUSED),
 			"pool_remote_rooms",
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_REMOTE_ROOMS));
+	rpc->struct_add(th, "uu", "pool_counts_sent",
+			(unsigned int)pchat_pool_stat(PCHAT_POOL_COUNTS_SENT),
+			"pool_resyncs", (unsigned int)pchat_pool_stat(PCHAT_POOL_SYNCS));
 }
 
 static const char *pchat_rpc_pool_doc[] = {

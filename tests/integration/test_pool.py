@@ -117,12 +117,13 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, chat_users
     assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 0, timeout=5)
     refused = _stat(b, "pool_refused")
     # not a node of the pool
-    assert _kdmq(b, free_port(), b"PCHAT1 ON 1\n") == 403
+    assert _kdmq(b, free_port(), b"PCHAT1 COUNT\n1 1\n") == 403
     # from a's address, but malformed: rooms not canonical, unknown verbs,
     # a copy that is no XCCOS envelope
-    for body in (b"PCHAT1 ON 01\n", b"PCHAT1 ON -1\n", b"PCHAT1 ON 1", b"PCHAT1 ON x\n",
-                 b"PCHAT1 ON 99999999999999999999\n", b"PCHAT1 KICK 1\n", b"HELLO",
-                 b"PCHAT1 ROOMS RESET -\n1\n02\n", b"PCHAT1 DLV 1 0\nnot xml at all, really",
+    for body in (b"PCHAT1 COUNT\n01 1\n", b"PCHAT1 COUNT\n-1 1\n", b"PCHAT1 COUNT\n1 1",
+                 b"PCHAT1 COUNT\nx 1\n", b"PCHAT1 COUNT\n99999999999999999999 1\n",
+                 b"PCHAT1 KICK 1\n", b"HELLO", b"PCHAT1 ROOMS RESET - END\n1 1\n02 1\n",
+                 b"PCHAT1 DLV 1 0\nnot xml at all, really",
                  b"PCHAT1 DLV 1\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>",
                  b"PCHAT1 DLV 1 01\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>"):
         assert _kdmq(b, a.port, body) == 400, body
@@ -235,7 +236,8 @@ def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, chat_users
     import random
     a, b = nodes
     rnd = random.Random(14)
-    words = [b"PCHAT1 ", b"ON ", b"OFF ", b"ROOMS ", b"RESET ", b"ADD ", b"HELLO", b"-",
+    words = [b"PCHAT1 ", b"COUNT\n", b"SYNC\n", b"ROOMS ", b"RESET ", b"ADD ", b"HELLO",
+             b"-", b"END\n", b"MORE\n",
              b"DLV ", b"0", b"1", b"9", b"\n", b" ", b"<xccos", b"<?xml", b"\x00", b"\xff"]
     for _ in range(150):
         body = b"".join(rnd.choice(words) for _ in range(rnd.randint(0, 12)))

@@ -157,6 +157,10 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_use
     assert wait_until(lambda: _state(a, c2) == "up" and _state(b, c2) == "up", timeout=15), \
         [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
     assert f"127.0.0.1:{c.port};transport=tcp is up again" in a.log()
+    # both ways: the others' heartbeats reach it again (none went to c
+    # while it was down, but a probe in ten)
+    assert wait_until(lambda: _state(c2, a) == "up" and _state(c2, b) == "up", timeout=5), \
+        c2.rpc("pchat.pool")
     dave = chat_users(c2)
     assert dave.join(guid).code == 200
     assert wait_until(lambda: _rooms(a, c2) == 1 and _rooms(b, c2) == 1,
