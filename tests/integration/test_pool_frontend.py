@@ -11,7 +11,9 @@ land on a live node, rejoin and post; nothing acknowledged is lost."""
 import os
 import random
 import re
+import selectors
 import signal
+import socket
 import threading
 import time
 
@@ -205,3 +207,103 @@ def test_pool_behind_front_end_survives_a_node_kill(pool, mariadb):
     finally:
         for u in users:
             u.close()
+
+
+class BlackHole(threading.Thread):
+    """A chat node's address whose host is down or hung: TCP connections are
+    accepted (by the kernel, as a SIGSTOPped Kamailio's are) and read, never
+    answered. Keeps what arrived, to tell which INVITEs were sent here."""
+
+    def __init__(self, addr):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((addr, free_port(addr)))
+        self.sock.listen(64)
+        self.addr, self.port = self.sock.getsockname()
+        self.data, self.conns = b"", []
+        self.lock = threading.Lock()
+
+    def run(self):
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ)
+        while True:
+            try:
+                events = sel.select(0.2)
+            except (OSError, ValueError):
+                return
+            for key, _ in events:
+                if key.fileobj is self.sock:
+                    try:
+                        conn, _ = self.sock.accept()
+                    except OSError:
+                        return
+                    self.conns.append(conn)
+                    sel.register(conn, selectors.EVENT_READ)
+                    continue
+                chunk = key.fileobj.recv(65536)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                with self.lock:
+                    self.data += chunk
+
+    def got(self, text):
+        with self.lock:
+            return text.encode() in self.data
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def test_invite_to_a_dead_host_fails_over_within_the_node_invite_timeout(db_url):
+    """A node whose host is down (no refusal, no answer): an INVITE the
+    front-end sends there gets the next node's 200 within
+    PCHAT_NODE_INVITE_TIMEOUT (2 s), not tm's fr_timer (10 s), and the node
+    is marked inactive."""
+    first = random.randrange(2, 250, 2)
+    hole = BlackHole(f"127.0.0.{first}")
+    hole.start()
+    node = fe = None
+    users = []
+    try:
+        addr = f"127.0.0.{first + 1}"
+        node = Kamailio(free_port(addr), db_url, cfg="cfg/pchat-node.cfg", addr=addr,
+                        defines={"PCHAT_FRONTENDS": '"127.0.0.1/32"'}).start()
+        fe = Kamailio(free_port(), db_url, cfg="cfg/pchat-frontend.cfg")
+        ds_list = os.path.join(fe.rundir, "dispatcher.list")
+        hole_uri = f"sip:{hole.addr}:{hole.port};transport=tcp"
+        with open(ds_list, "w") as f:
+            f.write(f"1 {hole_uri}\n1 sip:{node.addr}:{node.port};transport=tcp\n")
+        fe.defines["PCHAT_DISPATCHER_LIST"] = f'"{ds_list}"'
+        fe.start()
+        took = []
+        # the From-URI hash sends some users to the dead host first; the
+        # node is put back to active before each sign-in (the probes would
+        # keep it inactive), so each of them meets the dead host
+        for _ in range(40):
+            if len(took) == 3:
+                break
+            fe.rpc("dispatcher.set_state", "ap", "1", hole_uri)
+            name = unique("dead")
+            start = time.monotonic()
+            u = ChatUser(fe, name)
+            elapsed = time.monotonic() - start
+            users.append(u)
+            assert _node_of([node], u) is node
+            if wait_until(lambda: hole.got(f"sip:{name}@"), timeout=0.5):
+                took.append(elapsed)
+                assert _active(fe)[hole.port].startswith("I"), fe.rpc("dispatcher.list")
+        print(f"dead host: INVITEs sent there answered by the next node after "
+              f"{[round(t, 2) for t in took]} s")
+        assert len(took) == 3
+        assert all(1.5 < t < 5 for t in took), took
+    finally:
+        for u in users:
+            u.close()
+        if fe is not None:
+            fe.cleanup()
+        if node is not None:
+            node.cleanup()
+        hole.close()
