@@ -3,7 +3,8 @@
 #
 """`make run-pool`'s launcher (tools/pchat-run-pool): starts a 3-node Galera
 cluster, three chat nodes and a front-end, serves a client through the
-front-end, and stops everything it started on Ctrl-C. Its addresses and
+front-end, restarts a killed node (start-node) and stops everything it
+started on Ctrl-C. Its addresses and
 ports are moved to free ones (PCHAT_ADDR/PORT, PCHAT_POOL_ADDRS,
 PCHAT_NODE_PORT, PCHAT_GALERA_PORT, PCHAT_RUN_DIR): a `make run-pool` may be
 running on the machine's defaults."""
@@ -119,9 +120,38 @@ def test_run_pool_serves_a_client_and_stops_on_ctrl_c():
         felog = open(f"{rundir}/pool/frontend/kamailio.log", errors="replace").read()
         assert f"chat node sip:{addrs[1]}:{node_port};transport=tcp refused INVITE" in felog
 
+        # node 2 back, from another terminal, as the banner shows (the
+        # launcher's settings, not this environment's)
+        assert "start-node 2" in text
+        other = dict(os.environ, PCHAT_RUN_DIR=rundir)
+        res = subprocess.run([RUN, "start-node", "1"], env=other, capture_output=True,
+                             text=True, timeout=60)
+        assert res.returncode == 1 and "node 1 is running" in res.stderr, res
+        res = subprocess.run([RUN, "start-node", "2"], env=other, capture_output=True,
+                             text=True, timeout=60)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "node 2 is running again" in res.stdout
+        restarted = _started(rundir)[2]
+        assert restarted != pids[2] and os.path.exists(f"/proc/{restarted}")
+        # in the pool again (DMQ on every node) and probed up by the front-end
+        deadline = time.monotonic() + 20
+        while True:
+            ds = subprocess.run([KAMCMD, "-s", ctl, "dispatcher.list"], capture_output=True,
+                                text=True).stdout
+            dmq = [subprocess.run([KAMCMD, "-s", f"unix:{rundir}/pool/node{n}/kamailio_ctl",
+                                   "dmq.list_nodes"], capture_output=True, text=True).stdout
+                   for n in (1, 2, 3)]
+            if ((ds.count("FLAGS: AP") == 3 and all(d.count("status: active") == 3 for d in dmq))
+                    or time.monotonic() > deadline):
+                break
+            time.sleep(0.5)
+        assert ds.count("FLAGS: AP") == 3, ds
+        assert all(d.count("status: active") == 3 for d in dmq), dmq
+
+        pids = _started(rundir)
         os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
         proc.wait(120)
-        for pid in pids:
+        for pid in pids:  # the restarted node too
             assert not os.path.exists(f"/proc/{pid}"), pid
         status = subprocess.run([GALERA, "status"], env=env, capture_output=True, text=True)
         assert status.returncode == 3 and status.stdout.count("stopped") == 3, status.stdout
