@@ -86,7 +86,8 @@ pchat_xbuf_t *pchat_cmd_deliver_post(
 	return b;
 }
 
-void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
+/* Each queued delivery to the other nodes (remote), or to this node. */
+static void pchat_cmd_send(pchat_cmd_ctx_t *ctx, int remote)
 {
 	pchat_delivery_t *d;
 	str body;
@@ -96,9 +97,28 @@ void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
 			continue;
 		body.s = d->body.s;
 		body.len = d->body.len;
-		pchat_pool_fanout(d->room_id, &body, d->except_sess, d->seq);
+		if(remote)
+			pchat_pool_fanout_remote(d->room_id, &body, d->seq);
+		else
+			pchat_pool_fanout_local(d->room_id, &body, d->except_sess, d->seq);
 	}
+}
+
+void pchat_cmd_flush_remote(pchat_cmd_ctx_t *ctx)
+{
+	pchat_cmd_send(ctx, 1);
+}
+
+void pchat_cmd_flush_local(pchat_cmd_ctx_t *ctx)
+{
+	pchat_cmd_send(ctx, 0);
 	pchat_cmd_ctx_free(ctx);
+}
+
+void pchat_cmd_flush(pchat_cmd_ctx_t *ctx)
+{
+	pchat_cmd_flush_remote(ctx);
+	pchat_cmd_flush_local(ctx);
 }
 
 void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx)

@@ -89,6 +89,10 @@ pchat_xbuf_t *pchat_cmd_deliver_post(
 
 /* Sends the queued deliveries and frees them. */
 void pchat_cmd_flush(pchat_cmd_ctx_t *ctx);
+/* Its two halves: to the pool's other nodes (deliveries kept), then to
+ * this node's sessions (deliveries freed). */
+void pchat_cmd_flush_remote(pchat_cmd_ctx_t *ctx);
+void pchat_cmd_flush_local(pchat_cmd_ctx_t *ctx);
 void pchat_cmd_ctx_free(pchat_cmd_ctx_t *ctx);
 
 /* Wall-clock milliseconds since the epoch: the one clock of message
@@ -105,9 +109,10 @@ void pchat_cmd_rpl_error(pchat_xccos_env_t *env, pchat_xmsg_t *m,
 pchat_cmd_rc_t pchat_cmd_sip_error(pchat_cmd_ctx_t *ctx, int code,
 		const char *reason, const char *warning);
 
-/* Sends the copies of a post the writer committed (pchat_writer.h). */
+/* Queues in ctx the copies of a post the writer committed
+ * (pchat_writer.h); the caller sends them with the pchat_cmd_flush_*. */
 struct pchat_post;
-void pchat_cmd_grpchat_done(struct pchat_post *p);
+void pchat_cmd_grpchat_done(pchat_cmd_ctx_t *ctx, struct pchat_post *p);
 
 int pchat_cmd_init(void);
 int pchat_cmd_child_init(void);

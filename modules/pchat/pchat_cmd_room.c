@@ -957,15 +957,12 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	return PCHAT_CMD_OK;
 }
 
-void pchat_cmd_grpchat_done(pchat_post_t *p)
+void pchat_cmd_grpchat_done(pchat_cmd_ctx_t *ctx, pchat_post_t *p)
 {
-	pchat_cmd_ctx_t ctx;
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.user = p->user;
-	pchat_grpchat_copies(&ctx, p->room_id, p->chan_uri.s, p->seq, p->ts_ms,
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->user = p->user;
+	pchat_grpchat_copies(ctx, p->room_id, p->chan_uri.s, p->seq, p->ts_ms,
 			p->text.s);
-	pchat_cmd_flush(&ctx);
 }
 
 /* grpchat: checked, committed to the store, then handed to every online

@@ -252,8 +252,7 @@ static int pchat_pool_local(
 	return 0;
 }
 
-int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
-		long long seq)
+void pchat_pool_fanout_remote(long long room_id, str *body, long long seq)
 {
 	unsigned int mask;
 	char head[48], ubuf[PCHAT_POOL_NODE_URI_MAX];
@@ -261,27 +260,39 @@ int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 	str uri;
 	int slot;
 
-	if(_pp != NULL
-			&& (mask = pchat_pool_room_mask((unsigned long long)room_id)
+	if(_pp == NULL
+			|| (mask = pchat_pool_room_mask((unsigned long long)room_id)
 					   & ~(1u << PCHAT_POOL_LOCAL))
-					   != 0) {
-		snprintf(head, sizeof(head), "PCHAT1 DLV %lld %lld\n", room_id, seq);
-		/* once per node that has participants, never once per member */
-		for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++) {
-			if(!(mask & (1u << slot))
-					|| pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri) < 0)
-				continue;
-			node = _pp_dmq.find_dmq_node_uri(&uri);
-			if(node != NULL && pchat_pool_send2(head, body, node) == 0)
-				counter_inc(_pp_sent);
-			else
-				LM_ERR("room %lld: cannot reach pool node %.*s\n", room_id,
-						uri.len, uri.s);
-		}
+					   == 0)
+		return;
+	snprintf(head, sizeof(head), "PCHAT1 DLV %lld %lld\n", room_id, seq);
+	/* once per node that has participants, never once per member */
+	for(slot = 0; slot < PCHAT_POOL_NODES_MAX; slot++) {
+		if(!(mask & (1u << slot))
+				|| pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri) < 0)
+			continue;
+		node = _pp_dmq.find_dmq_node_uri(&uri);
+		if(node != NULL && pchat_pool_send2(head, body, node) == 0)
+			counter_inc(_pp_sent);
+		else
+			LM_ERR("room %lld: cannot reach pool node %.*s\n", room_id,
+					uri.len, uri.s);
 	}
+}
+
+int pchat_pool_fanout_local(long long room_id, str *body,
+		unsigned int except_sess, long long seq)
+{
 	if(_pp == NULL)
 		return pchat_fanout_room(room_id, body, except_sess);
 	return pchat_pool_local(room_id, body, except_sess, seq);
+}
+
+int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
+		long long seq)
+{
+	pchat_pool_fanout_remote(room_id, body, seq);
+	return pchat_pool_fanout_local(room_id, body, except_sess, seq);
 }
 
 int pchat_pool_remote_count(long long room_id)

@@ -39,6 +39,10 @@ int pchat_pool_enabled(void);
  * every node), 0 for a notice. */
 int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 		long long seq);
+/* Its two halves: the copies to the other nodes, then this node's. */
+void pchat_pool_fanout_remote(long long room_id, str *body, long long seq);
+int pchat_pool_fanout_local(long long room_id, str *body,
+		unsigned int except_sess, long long seq);
 
 /* What the roster's join returns, with a pool, for a room that would be
  * the table's pool_max_rooms + 1st: the join is not made. */

@@ -511,17 +511,25 @@ static void pchat_post_answer(pchat_post_t *p)
 }
 
 /* The writer's doorbell rang: answer the committed posts and send their
- * copies, in commit order, from this reader. */
+ * copies, in commit order, from this reader. A post's copies to the
+ * pool's other nodes leave before its 200: a node that dies right after
+ * an acknowledgement has already passed the post on. Its own members'
+ * copies come after the 200, which they need not delay. */
 void pchat_uas_posts_done(void)
 {
 	pchat_post_t *p, *next;
+	pchat_cmd_ctx_t ctx;
 
 	pchat_writer_done_lock();
 	for(p = pchat_writer_take_done(); p; p = next) {
 		next = p->next;
+		if(p->rc == PCHAT_STORE_OK) {
+			pchat_cmd_grpchat_done(&ctx, p);
+			pchat_cmd_flush_remote(&ctx);
+		}
 		pchat_post_answer(p);
 		if(p->rc == PCHAT_STORE_OK)
-			pchat_cmd_grpchat_done(p);
+			pchat_cmd_flush_local(&ctx);
 		pchat_post_free(p);
 	}
 	pchat_writer_done_unlock();
@@ -700,6 +708,9 @@ static void pchat_uas_jobs_done(void)
 	pchat_worker_done_lock();
 	for(j = pchat_worker_take_done(); j; j = next) {
 		next = j->next;
+		/* as for posts: the other nodes' copies before the answer */
+		for(o = j->outs; o; o = o->next)
+			pchat_pool_fanout_remote(o->room_id, &o->body, o->seq);
 		if(pchat_answer_suspended(&j->answer, j->t_hash, j->t_label) < 0)
 			LM_INFO("a command of session %u was answered already (store "
 					"worker too slow)\n",
@@ -714,7 +725,7 @@ static void pchat_uas_jobs_done(void)
 			}
 		}
 		for(o = j->outs; o; o = o->next)
-			pchat_pool_fanout(o->room_id, &o->body, o->except_sess, o->seq);
+			pchat_pool_fanout_local(o->room_id, &o->body, o->except_sess, o->seq);
 		pchat_worker_finish(j);
 	}
 	pchat_worker_done_unlock();
