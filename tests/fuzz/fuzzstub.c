@@ -261,11 +261,26 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	return 0;
 }
 
-/* a node alone: the pool's fan-out is the room's */
+/* a node alone: the pool's fan-out is the room's, no other node counts */
+int pchat_pool_fanout_local(long long room_id, str *body,
+		unsigned int except_sess, long long seq)
+{
+	return pchat_fanout_room(room_id, body, except_sess);
+}
+
+void pchat_pool_fanout_remote(long long room_id, str *body, long long seq)
+{
+}
+
 int pchat_pool_fanout(long long room_id, str *body, unsigned int except_sess,
 		long long seq)
 {
 	return pchat_fanout_room(room_id, body, except_sess);
+}
+
+int pchat_pool_remote_count(long long room_id)
+{
+	return 0;
 }
 
 static pchat_uri_t svc_uri = {PCHAT_URI_SERVICE,
