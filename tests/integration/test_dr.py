@@ -1,0 +1,205 @@
+# pchat - Persistent Chat (XCCOS) service for Kamailio
+# Copyright (C) 2026 pchat developers; GPL-2.0-or-later, like the C files.
+"""Disaster recovery (issue 14, the runbook's DR site): an asynchronous
+replica (tools/pchat-dr) follows a 3-node Galera cluster while a chat node
+takes posts; the whole cluster is killed with -9, the replica is promoted
+with the runbook's command, and a chat node on it serves the history and
+continues every room's sequence.
+
+The books are the fault tests' (tests/lib/posting.py). What the replica
+had not received when the cluster died is lost on the DR site (the RPO of
+asynchronous replication): the test counts it and checks that what is
+there is a consistent cut (per poster, a prefix of its acknowledged posts).
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+from chat import ChatUser, unique, wait_until
+from galera import DRReplica, GaleraCluster
+from posting import LOAD, Poster, assert_history, check_history, rooms_with_posters, \
+    stored_posts
+from sipclient import findall
+
+ROOMS, PER_ROOM = 4, 2
+ACKED = 1000           # posts acknowledged (and replicated) before the disaster
+ACKED_IN_DISASTER = 100  # more, posting on while the cluster is killed
+AFTER = 10             # posts per room on the DR site
+
+
+@pytest.fixture
+def site():
+    """A Galera cluster and its DR replica, seeded and replicating from node 1."""
+    base = tempfile.mkdtemp(prefix="pchat-dr-", dir="/tmp")
+    cluster = GaleraCluster(os.path.join(base, "galera"))
+    dr = DRReplica(cluster)
+    try:
+        cluster.start()
+        dr.start()
+        yield cluster, dr
+    finally:
+        dr.stop()
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class LagProbe(threading.Thread):
+    """Samples the replica's lag behind its source while the load runs."""
+
+    def __init__(self, dr, source):
+        super().__init__(daemon=True)
+        self.dr, self.source = dr, source
+        self.samples = []       # (transactions behind, seconds to catch up)
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.samples.append(self.dr.delay_probe(self.source))
+            time.sleep(0.05)
+
+    def report(self, posts_per_s):
+        self.stopping.set()
+        self.join(60)
+        behind = [b for b, _ in self.samples]
+        delay = [d * 1000 for _, d in self.samples]
+        print(f"\nreplica lag under load ({posts_per_s:.0f} acknowledged posts/s, "
+              f"{len(self.samples)} samples; 2 shared cores, noisy): transactions behind "
+              f"(at most) median {statistics.median(behind):.0f} max {max(behind)}; time to apply what "
+              f"the source had logged median {statistics.median(delay):.0f} ms "
+              f"max {max(delay):.0f} ms (client start included)")
+
+
+def run_posters(posters, until, timeout=60):
+    for p in posters:
+        p.start()
+    assert wait_until(until, timeout=timeout, step=0.02), "the posts were not acknowledged"
+
+
+def stop_posters(posters):
+    for p in posters:
+        p.stop()
+
+
+def acked(posters):
+    return sum(len(p.acked) for p in posters)
+
+
+def pchat_account_writes(dr):
+    """An INSERT as the chat nodes' account (over TCP, as a chat node): the error, or None."""
+    result = subprocess.run(
+        ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{dr.port}", "-upchat", "-ppchat",
+         "pchat", "-e", "INSERT INTO pchat_config (name, value) VALUES ('dr-probe', '1');"
+         "DELETE FROM pchat_config WHERE name = 'dr-probe'"],
+        capture_output=True, text=True, timeout=30)
+    return result.stderr.strip() if result.returncode else None
+
+
+def books(posters):
+    """acked and attempted per user, as check_history() takes them."""
+    ack, tried = {}, {}
+    for p in posters:
+        ack.setdefault(p.user.user, []).extend(p.acked)
+        tried.setdefault(p.user.user, set()).update(
+            p.acked + [n for n, *_ in p.refused] + [n for n, _ in p.lost])
+    return ack, tried
+
+
+def assert_consistent_cut(dr, ids, phases):
+    """What the promoted replica holds: no post twice, none unknown, each
+    poster's in order; every post acknowledged before the disaster's phase
+    is there, and of the posts acknowledged during it, each poster's found
+    ones are a prefix of its acknowledged ones. Returns the lost ones."""
+    everyone = [p for phase in phases for p in phase]
+    ack, tried = books(everyone)
+    problems, counts = check_history(ack, tried, stored_posts(dr.db, ids))
+    assert not any(problems[k] for k in ("duplicates", "unknown", "disorder", "rooms")), \
+        {k: v[:10] for k, v in problems.items() if v}
+    missing = set(problems["missing"])
+    before = [f"{p.user.user} {n}" for p in phases[0] for n in p.acked]
+    assert not missing & set(before), sorted(missing & set(before))[:10]
+    for p in phases[1]:
+        found = [f"{p.user.user} {n}" not in missing for n in p.acked]
+        assert found == sorted(found, reverse=True), \
+            f"{p.user.user}: a post lost on the DR site before one that is there"
+    return len(missing), counts
+
+
+def assert_contiguous(dr, ids):
+    """Each room's sequence on the DR site: 1..max, no gap, no repeat."""
+    tops = {}
+    for rid in ids:
+        seqs = [int(s) for (s,) in dr.sql(
+            f"SELECT seq FROM pchat_message WHERE room_id = {rid} ORDER BY seq", db="pchat")]
+        assert seqs == list(range(1, len(seqs) + 1)), f"room {rid}: {seqs[:5]}...{seqs[-5:]}"
+        tops[rid] = len(seqs)
+    return tops
+
+
+def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamailio_factory):
+    cluster, dr = site
+    # the chat node writes through Galera node 2; the replica follows node 1
+    kam = kamailio_factory(db=cluster.url(2), defines={
+        **LOAD,
+        "PCHAT_DB_FAILOVER_URL": f'"{cluster.url(3)}"',
+        "PCHAT_DB_FAILOVER_URL2": f'"{cluster.url(1)}"'})
+    ids, guids, users = rooms_with_posters(kam, cluster.node(2), ROOMS, PER_ROOM)
+    first = [Poster(u, g) for room, g in zip(users, guids) for u in room]
+
+    # 1. load; every acknowledged post reaches the replica
+    probe = LagProbe(dr, source=1)
+    probe.start()
+    started = time.monotonic()
+    run_posters(first, lambda: acked(first) >= ACKED)
+    stop_posters(first)
+    probe.report(acked(first) / (time.monotonic() - started))
+    dr.wait_caught_up()
+    assert stored_posts(dr.db, ids) == stored_posts(cluster.node(2), ids)
+    assert_history(dr.db, ids, first, "replica caught up")
+    refused = pchat_account_writes(dr)
+    assert refused and "read-only" in refused, refused
+
+    # 2. disaster: the whole cluster is killed while the posters post on
+    second = [Poster(p.user, p.guid, first=p.next_n) for p in first]
+    run_posters(second, lambda: acked(second) >= ACKED_IN_DISASTER)
+    for n in (1, 2, 3):
+        cluster.kill9(n)
+    time.sleep(0.5)
+    stop_posters(second)
+    for room in users:
+        for u in room:
+            u.close()
+    kam.stop()
+
+    # 3. promotion (the runbook's command), then a chat node on the DR site
+    print("\n" + dr.promote().strip())
+    lost, counts = assert_consistent_cut(dr, ids, [first, second])
+    print(f"DR site after the disaster: {counts['stored']} posts, acknowledged "
+          f"{acked(first) + acked(second)}, acknowledged but lost (not yet replicated "
+          f"when the cluster died: the RPO) {lost}")
+    assert pchat_account_writes(dr) is None
+    tops = assert_contiguous(dr, ids)
+
+    kam_dr = kamailio_factory(db=dr.url(), defines=LOAD)
+    for rid, guid in zip(ids, guids):
+        reader = ChatUser(kam_dr, unique("dr"))
+        assert reader.join(guid).code == 200
+        hist = reader.history(guid, '<last cnt="10"/>')
+        assert hist.code == 200
+        got = [(int(m.get("msgid")), m.find("{urn:parlano:xml:ns:xccos}chat").text)
+               for m in findall(hist.data, "chanib/msg")]
+        want = [(s, c) for r, s, c in stored_posts(dr.db, [rid])][-10:]
+        assert got == want
+        for i in range(AFTER):
+            assert reader.post(guid, f"{reader.user} {i}").status == 200
+        assert [reader.wait_message(guid)["msgid"] for _ in range(AFTER)] == \
+            list(range(tops[rid] + 1, tops[rid] + AFTER + 1))
+        reader.close()
+    after = assert_contiguous(dr, ids)
+    assert after == {rid: top + AFTER for rid, top in tops.items()}
