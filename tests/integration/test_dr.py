@@ -4,7 +4,9 @@
 replica (tools/pchat-dr) follows a 3-node Galera cluster while a chat node
 takes posts; the whole cluster is killed with -9, the replica is promoted
 with the runbook's command, and a chat node on it serves the history and
-continues every room's sequence.
+continues every room's sequence. And the front-end's Digest
+authentication (WITH_AUTH, auth_db through cfg/pchat-auth-db.inc) goes on
+when the Galera node it reads from dies.
 
 The books are the fault tests' (tests/lib/posting.py). What the replica
 had not received when the cluster died is lost on the DR site (the RPO of
@@ -22,10 +24,13 @@ import time
 
 import pytest
 
-from chat import ChatUser, unique, wait_until
+from chat import ChatUser, make_room, set_policy, unique, wait_until
 from galera import DRReplica, GaleraCluster
+from kamailio import TOP, Kamailio
+from mariadb import free_port
 from posting import LOAD, Poster, assert_history, check_history, rooms_with_posters, \
     stored_posts
+from signin import connect, open_chat, pool_uri, post_and_receive, sign_in
 from sipclient import findall
 
 ROOMS, PER_ROOM = 4, 2
@@ -47,6 +52,18 @@ def site():
     finally:
         dr.stop()
         cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def cluster():
+    base = tempfile.mkdtemp(prefix="pchat-dr-", dir="/tmp")
+    c = GaleraCluster(os.path.join(base, "galera"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -203,3 +220,59 @@ def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamai
         reader.close()
     after = assert_contiguous(dr, ids)
     assert after == {rid: top + AFTER for rid, top in tops.items()}
+
+
+def galera_urls(cluster, first, *others):
+    """db_url defines: node ``first``, then the others to fail over to."""
+    defines = {"PCHAT_DB_FAILOVER_URL": f'"{cluster.url(others[0])}"'}
+    if len(others) > 1:
+        defines["PCHAT_DB_FAILOVER_URL2"] = f'"{cluster.url(others[1])}"'
+    return cluster.url(first), defines
+
+
+def test_front_end_authenticates_on_when_its_galera_node_dies(cluster):
+    """A front-end with WITH_AUTH reads the subscriber table from Galera
+    node 1, then 2 and 3 (db_cluster, serial); node 1 is killed with -9:
+    users still sign in with their password (407, then 200), a wrong
+    password is still refused, and they chat through the node."""
+    cluster.node(1).load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    names = [unique("auth") for _ in range(3)]
+    cluster.sql(1, "INSERT INTO subscriber (username, domain, password) VALUES " + ",".join(
+        f"('{n}', 'example.com', 'pw-{n}')" for n in names), db="pchat")
+    set_policy(cluster.node(1), "global", "", True)
+    _, guid, _ = make_room(cluster.node(1))
+    node_url, node_defines = galera_urls(cluster, 2, 3)
+    node = Kamailio(free_port(), node_url, cfg="cfg/pchat-node.cfg",
+                    defines={"PCHAT_FRONTENDS": '"127.0.0.1/32"', **node_defines})
+    fe_url, fe_defines = galera_urls(cluster, 1, 2, 3)
+    fe = Kamailio(free_port(), fe_url, cfg="cfg/pchat-frontend.cfg",
+                  defines={"WITH_AUTH": "1", **fe_defines})
+    ds_list = os.path.join(fe.rundir, "dispatcher.list")
+    with open(ds_list, "w") as f:
+        f.write(f"1 sip:127.0.0.1:{node.port};transport=tcp\n")
+    fe.defines["PCHAT_DISPATCHER_LIST"] = f'"{ds_list}"'
+    try:
+        node.start()
+        fe.start()
+        with connect(fe.port, names[0]) as a:
+            sign_in(a, password=f"pw-{names[0]}")
+            assert [c.status for c in a.challenges] == [407]
+        cluster.kill9(1)
+        with connect(fe.port, unique("auth")) as stranger:
+            assert stranger.register(password="nope").status == 407
+        users = []
+        for name in names[1:]:
+            client = connect(fe.port, name)
+            props = sign_in(client, password=f"pw-{name}")
+            assert [c.status for c in client.challenges] == [407]
+            users.append((client, open_chat(client, pool_uri(props, client))))
+        post_and_receive(users, guid, fe.domain)
+        for client, _ in users:
+            client.close()
+        # node 1's connection is left aside for PCHAT_AUTH_DB_RETRY (30 s)
+        listed = fe.rpc("dbcl.list_connections", "pchat_auth").split("}")
+        first = [c for c in listed if "connection: pchat_auth1" in c]
+        assert first and "state: disabled" in first[0], listed
+    finally:
+        fe.cleanup()
+        node.cleanup()
