@@ -35,6 +35,7 @@ from sipclient import findall
 
 ROOMS, PER_ROOM = 4, 2
 ACKED = 1000           # posts acknowledged (and replicated) before the disaster
+ACKED_AROUND_REPOINT = 200  # before and after the replica's source is killed
 ACKED_IN_DISASTER = 100  # more, posting on while the cluster is killed
 AFTER = 10             # posts per room on the DR site
 
@@ -99,6 +100,11 @@ def run_posters(posters, until, timeout=60):
     assert wait_until(until, timeout=timeout, step=0.02), "the posts were not acknowledged"
 
 
+def next_posters(posters):
+    """The same clients, numbering on where they stopped."""
+    return [Poster(p.user, p.guid, first=p.next_n) for p in posters]
+
+
 def stop_posters(posters):
     for p in posters:
         p.stop()
@@ -160,6 +166,7 @@ def assert_contiguous(dr, ids):
 
 
 def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamailio_factory):
+    """The runbook's DR steps on real processes (see the module's doc)."""
     cluster, dr = site
     # the chat node writes through Galera node 2; the replica follows node 1
     kam = kamailio_factory(db=cluster.url(2), defines={
@@ -182,23 +189,36 @@ def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamai
     refused = pchat_account_writes(dr)
     assert refused and "read-only" in refused, refused
 
-    # 2. disaster: the whole cluster is killed while the posters post on
-    second = [Poster(p.user, p.guid, first=p.next_n) for p in first]
-    run_posters(second, lambda: acked(second) >= ACKED_IN_DISASTER)
-    for n in (1, 2, 3):
+    # 2. the replica's source (Galera node 1) dies under load: the replica
+    # follows node 3 from where it was (the GTIDs are the cluster's)
+    moved = next_posters(first)
+    run_posters(moved, lambda: acked(moved) >= ACKED_AROUND_REPOINT)
+    cluster.kill9(1)
+    print("\n" + dr.tool("repoint", "3").strip())
+    assert wait_until(lambda: acked(moved) >= 2 * ACKED_AROUND_REPOINT, timeout=60, step=0.05)
+    stop_posters(moved)
+    dr.wait_caught_up()
+    assert "source 127.0.0.1:%d" % cluster.node(3).port in dr.tool("status")
+    assert stored_posts(dr.db, ids) == stored_posts(cluster.node(2), ids)
+    assert_history(dr.db, ids, first + moved, "replica repointed to node 3")
+
+    # 3. disaster: the rest of the cluster is killed while the posters post on
+    last = next_posters(moved)
+    run_posters(last, lambda: acked(last) >= ACKED_IN_DISASTER)
+    for n in (2, 3):
         cluster.kill9(n)
     time.sleep(0.5)
-    stop_posters(second)
+    stop_posters(last)
     for room in users:
         for u in room:
             u.close()
     kam.stop()
 
-    # 3. promotion (the runbook's command), then a chat node on the DR site
+    # 4. promotion (the runbook's command), then a chat node on the DR site
     print("\n" + dr.promote().strip())
-    lost, counts = assert_consistent_cut(dr, ids, [first, second])
+    lost, counts = assert_consistent_cut(dr, ids, [first + moved, last])
     print(f"DR site after the disaster: {counts['stored']} posts, acknowledged "
-          f"{acked(first) + acked(second)}, acknowledged but lost (not yet replicated "
+          f"{acked(first + moved + last)}, acknowledged but lost (not yet replicated "
           f"when the cluster died: the RPO) {lost}")
     assert pchat_account_writes(dr) is None
     tops = assert_contiguous(dr, ids)
