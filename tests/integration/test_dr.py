@@ -188,6 +188,14 @@ def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamai
     assert_history(dr.db, ids, first, "replica caught up")
     refused = pchat_account_writes(dr)
     assert refused and "read-only" in refused, refused
+    # the DR site's stand-by chat node, already running on the replica:
+    # history reads work, posts get 503 until the promotion
+    kam_dr = kamailio_factory(db=dr.url(), defines=LOAD)
+    standby = ChatUser(kam_dr, unique("standby"))
+    assert standby.join(guids[0]).code == 200
+    assert standby.history(guids[0]).code == 200
+    resp = standby.post(guids[0], "before the promotion")
+    assert resp.status == 503 and resp.header("Retry-After"), resp.status
 
     # 2. the replica's source (Galera node 1) dies under load: the replica
     # follows node 3 from where it was (the GTIDs are the cluster's)
@@ -223,7 +231,11 @@ def test_promoted_replica_serves_the_history_and_continues_the_rooms(site, kamai
     assert pchat_account_writes(dr) is None
     tops = assert_contiguous(dr, ids)
 
-    kam_dr = kamailio_factory(db=dr.url(), defines=LOAD)
+    # the stand-by node takes posts now, without a restart
+    assert standby.post(guids[0], f"{standby.user} 0").status == 200
+    assert standby.wait_message(guids[0])["msgid"] == tops[ids[0]] + 1
+    standby.close()
+    tops[ids[0]] += 1
     for rid, guid in zip(ids, guids):
         reader = ChatUser(kam_dr, unique("dr"))
         assert reader.join(guid).code == 200
