@@ -178,6 +178,15 @@ def gtid_seq(position, domain=WSREP_GTID_DOMAIN):
     return 0
 
 
+def _free_port_beside(cluster):
+    """A free port that is none of the cluster's (they may not be bound yet)."""
+    taken = {cluster.base_port + off for off in _OFFSETS}
+    while True:
+        port = free_port()
+        if port not in taken:
+            return port
+
+
 class DRReplica:
     """The replica of tools/pchat-dr beside a GaleraCluster (see the module's doc)."""
 
@@ -187,7 +196,7 @@ class DRReplica:
                                f"not {cluster.basedir}")
         self.cluster = cluster
         self.run_dir = os.path.dirname(cluster.basedir)
-        self.port = port or free_port()
+        self.port = port or _free_port_beside(cluster)
         self.env = dict(cluster.env, PCHAT_RUN_DIR=self.run_dir, PCHAT_DR_PORT=str(self.port),
                         PCHAT_DR_POOL=pool)
         # the server the tool starts, for queries and a kill -9
