@@ -60,8 +60,9 @@ class GaleraCluster:
     def __init__(self, basedir, pool="64M"):
         self.basedir = os.path.abspath(basedir)
         self.base_port = _free_base()
-        env = dict(os.environ, PCHAT_GALERA_PORT=str(self.base_port), PCHAT_GALERA_POOL=pool)
-        self.env = env
+        # tools/pchat-galera's (and tools/pchat-dr's) environment for this cluster
+        self.env = env = dict(os.environ, PCHAT_GALERA_PORT=str(self.base_port),
+                              PCHAT_GALERA_POOL=pool)
         self.nodes = []
         for n in range(1, NODES + 1):
             nodedir = os.path.join(self.basedir, f"node{n}")
@@ -87,10 +88,6 @@ class GaleraCluster:
         except (MariaDBError, subprocess.TimeoutExpired):
             return None
         return rows[0][1] if rows else None
-
-    def gtid_seq(self, n):
-        """The last GTID sequence number node n logged in the cluster's domain."""
-        return gtid_seq(self.sql(n, "SELECT @@gtid_binlog_pos")[0][0])
 
     def cluster_size(self, n):
         return int(self.sql(n, "SHOW STATUS LIKE 'wsrep_cluster_size'")[0][1])
@@ -229,10 +226,6 @@ class DRReplica:
 
     def sql(self, statement, db=None, timeout=60.0):
         return self.db.sql(statement, db=db, timeout=timeout)
-
-    def gtid_seq(self):
-        """The last GTID sequence number of the cluster's domain applied here."""
-        return gtid_seq(self.sql("SELECT @@gtid_slave_pos")[0][0])
 
     def delay_probe(self, source):
         """One sample of the lag behind Galera node ``source``: (transactions
