@@ -67,6 +67,8 @@ CREATE TABLE pchat_node (
 	invitations_enabled TINYINT(1) NOT NULL DEFAULT 1
 		COMMENT 'category only: adding a member to a room sends an invitation',
 	chat_history TINYINT(1) NOT NULL DEFAULT 1 COMMENT 'category only: history is kept',
+	retention_days INT UNSIGNED NULL
+		COMMENT 'category only: messages older than this are removed (unless held); NULL: kept',
 	last_seq BIGINT UNSIGNED NOT NULL DEFAULT 0
 		COMMENT 'room only: sequence number of its newest message',
 	created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -191,6 +193,74 @@ CREATE TABLE pchat_preference (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
   COMMENT='Client preference bundles (cmd:getpref / cmd:setpref)';
 
+-- Version 4: the compliance service, retention and legal hold (issue 15).
+
+-- Compliance events, written in the same transaction as the action they
+-- record (Lync tblComplianceData); an adapter run exports them and then
+-- advances pchat_compliance_state.last_event_id. No foreign keys: an
+-- event outlives its room and its user.
+CREATE TABLE pchat_compliance_event (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	type ENUM('JOIN', 'PART', 'CHAT', 'BACKCHAT', 'SEARCH', 'FILEUPLOAD', 'FILEDOWNLOAD',
+		'REPLACE', 'REMOVE', 'CLEAR', 'EDIT', 'DELETE', 'ADMIN') NOT NULL
+		COMMENT 'REPLACE/REMOVE/CLEAR: an administrator (Lync types 10 and 11); EDIT/DELETE: the author; ADMIN: an RPC changed rooms, categories or roles',
+	ts_ms BIGINT NOT NULL COMMENT 'when it happened, ms since 1970 UTC (server clock)',
+	room_id BIGINT UNSIGNED NULL COMMENT 'pchat_node.id of the room or category',
+	room_uri VARCHAR(255) NULL COMMENT 'ma-chan:// or ma-cat:// URI at the time',
+	room_name VARCHAR(256) NULL COMMENT 'name at the time',
+	msg_seq BIGINT UNSIGNED NULL COMMENT 'the message: CHAT, REPLACE, REMOVE, EDIT, DELETE',
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL
+		COMMENT 'who: canonical sip:user@domain, or rpc:<caller> for an administrator',
+	content MEDIUMTEXT NULL
+		COMMENT 'CHAT/EDIT/REPLACE: the (new) text; SEARCH: the query; FILE*: the stored file name',
+	detail MEDIUMTEXT NULL
+		COMMENT 'JSON: the original text, a count of messages read, before/after of an RPC change',
+	node VARCHAR(64) NOT NULL DEFAULT '' COMMENT 'the chat node that recorded it',
+	KEY k_cevent_time (ts_ms)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Compliance events waiting for, or kept after, an adapter run (Lync tblComplianceData)';
+
+-- Who was in which room when (Lync tblComplianceParticipant).
+CREATE TABLE pchat_compliance_participant (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	room_id BIGINT UNSIGNED NOT NULL,
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'sip:user@domain, canonical',
+	joined_ms BIGINT NOT NULL,
+	parted_ms BIGINT NULL COMMENT 'NULL while joined',
+	node VARCHAR(64) NOT NULL DEFAULT '',
+	session_id VARCHAR(64) NOT NULL DEFAULT ''
+		COMMENT 'random per node start: rows of a node that died are closed when it starts again',
+	KEY k_cpart_open (node, parted_ms),
+	KEY k_cpart_room (room_id, user_uri)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Room participation for compliance (Lync tblComplianceParticipant)';
+
+-- One row: how far the adapter got, and the lease of the node running it
+-- (Lync tblComplianceState).
+CREATE TABLE pchat_compliance_state (
+	id TINYINT UNSIGNED NOT NULL PRIMARY KEY COMMENT 'always 1',
+	last_event_id BIGINT UNSIGNED NOT NULL DEFAULT 0
+		COMMENT 'the newest event an adapter run has written out safely',
+	holder VARCHAR(64) NULL COMMENT 'the node holding the lease; NULL: nobody',
+	lease_until_ms BIGINT NOT NULL DEFAULT 0,
+	last_run_ms BIGINT NOT NULL DEFAULT 0,
+	last_error TEXT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Compliance adapter progress and lease (Lync tblComplianceState)';
+
+-- A legal hold suspends retention's removal of what it covers.
+CREATE TABLE pchat_legal_hold (
+	id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	scope_type ENUM('room', 'category', 'user') NOT NULL,
+	scope VARCHAR(255) COLLATE utf8mb4_bin NOT NULL
+		COMMENT 'room/category: its guid; user: sip:user@domain, canonical',
+	reason VARCHAR(255) NOT NULL DEFAULT '',
+	created_by VARCHAR(255) NOT NULL DEFAULT '',
+	created_ms BIGINT NOT NULL,
+	UNIQUE KEY uk_hold_scope (scope_type, scope)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Legal holds: nothing they cover is removed by retention';
+
 INSERT INTO pchat_node (guid, kind, parent_id, name, description)
 	VALUES (UUID(), 'category', NULL, 'Root', 'The root category');
 UPDATE pchat_config SET value = (SELECT guid FROM pchat_node WHERE parent_id IS NULL)
@@ -205,8 +275,22 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	('room_management_url', '', 'URL of the room-management web application, empty for none')
 	ON DUPLICATE KEY UPDATE name = name;
 
+INSERT INTO pchat_config (name, value, description) VALUES
+	('compliance', '0', '1: every join, part, post, history read and search is recorded for compliance'),
+	('compliance_adapter', 'xml', 'xml (Lync XmlAdapter), jsonl (JSON Lines) or empty (nothing written)'),
+	('compliance_output_dir', '', 'directory the adapter writes to (AdapterOutputDirectory)'),
+	('compliance_run_interval', '900', 'seconds between adapter runs, 60 to 2592000 (RunInterval)'),
+	('compliance_one_room_per_file', '0', '1: one output file per room (OneChatRoomPerOutputFile)'),
+	('compliance_add_room_details', '0', '1: room details in the output (AddChatRoomDetails)'),
+	('compliance_add_user_details', '0', '1: user details in the output (AddUserDetails)')
+	ON DUPLICATE KEY UPDATE name = name;
+
+INSERT INTO pchat_compliance_state (id) VALUES (1);
+
 INSERT INTO version (table_name, table_version) VALUES
-	('pchat_config', 3), ('pchat_node', 3), ('pchat_group', 3), ('pchat_group_member', 3),
-	('pchat_role', 3), ('pchat_scope', 3), ('pchat_policy', 3), ('pchat_addin', 3),
-	('pchat_message', 3), ('pchat_invitation', 3), ('pchat_preference', 3)
+	('pchat_config', 4), ('pchat_node', 4), ('pchat_group', 4), ('pchat_group_member', 4),
+	('pchat_role', 4), ('pchat_scope', 4), ('pchat_policy', 4), ('pchat_addin', 4),
+	('pchat_message', 4), ('pchat_invitation', 4), ('pchat_preference', 4),
+	('pchat_compliance_event', 4), ('pchat_compliance_participant', 4),
+	('pchat_compliance_state', 4), ('pchat_legal_hold', 4)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);

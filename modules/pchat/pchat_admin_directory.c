@@ -278,8 +278,11 @@ static int pchat_config_reply(
 	void *th;
 	int i;
 
+	/* the compliance_* settings are the compliance configuration's
+	 * (Get-CsPersistentChatComplianceConfiguration), not this one's */
 	rc = pchat_db_exec("SELECT name, value, description FROM pchat_config "
-					   "WHERE (? IS NULL OR name = ?) ORDER BY name",
+					   "WHERE (? IS NULL OR name = ?) AND name NOT LIKE "
+					   "'compliance%' ORDER BY name",
 			&res, name, name);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading the configuration");

@@ -27,7 +27,9 @@
 static const char *_pchat_tables[] = {"pchat_config", "pchat_node",
 		"pchat_group", "pchat_group_member", "pchat_role", "pchat_scope",
 		"pchat_policy", "pchat_addin", "pchat_message", "pchat_invitation",
-		"pchat_preference", NULL};
+		"pchat_preference", "pchat_compliance_event",
+		"pchat_compliance_participant", "pchat_compliance_state",
+		"pchat_legal_hold", NULL};
 
 int pchat_schema_check(void)
 {
