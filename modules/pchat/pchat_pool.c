@@ -28,6 +28,18 @@
  *                              the receiver held for the sender without a
  *                              gap (rooms not in it leave at END); HELLO
  *                              asks the receiver for its own list back
+ *   PCHAT1 NAMES               then per room "<room> <n>\n" and n lines
+ *                              "<roles> <uri>\n" (roles one digit, the
+ *                              PCHAT_ROLE_* bits; uri a canonical
+ *                              identity; sorted, each once; n <=
+ *                              PCHAT_POOL_NAMES_ROOM_MAX), or "<room>
+ *                              OVER\n": the sender's users in the room
+ *                              now, replacing what the receiver held (0:
+ *                              none; OVER: more than participant_update_
+ *                              limit, unnamed). Sent at once when a room's
+ *                              users here change (after its COUNT), and
+ *                              after a ROOMS list (whose RESET drops the
+ *                              sender's names), batched by whole rooms
  *   PCHAT1 SYNC                asks the receiver for its whole list
  *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
  *                              own sessions in room; seq: the number of
@@ -35,8 +47,8 @@
  *   PCHAT1 BEAT ACTIVE|DRAIN [<digest>]   the sender is alive (every
  *                              pool_heartbeat_ms) and takes new sessions
  *                              or drains; digest (16 lower-case hex
- *                              digits): pchat_pool_slot_digest() of its
- *                              own rooms and counts. A receiver holding
+ *                              digits): pchat_pool_digest() of its own
+ *                              rooms, counts and names. A receiver holding
  *                              something else for it (a COUNT lost) asks
  *                              it for its list (SYNC)
  * A message from a node DMQ does not know, or whose source address is not

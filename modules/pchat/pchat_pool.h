@@ -14,7 +14,9 @@
  * Each node tells the others how many online participants it has in
  * each room (the first join and the last part of a room here at once,
  * other changes batched per timer tick, and a full list when it starts or
- * meets a node); a post or notice for a room is sent
+ * meets a node), and who they are in small rooms (for the rosters of
+ * joins, and to hold the part of a user still in the room through another
+ * node); a post or notice for a room is sent
  * once to each other node with participants there, which hands it to a
  * SIP reader (doorbell) for its own sessions. Off (no pool_dmq): nothing
  * changes. Message format and ordering: see pchat_pool.c. */
