@@ -573,22 +573,11 @@ int pchat_room_online(long long room_id)
 
 /* --- part and session end ---------------------------------------------- */
 
-/* ntc:part to the remaining participants, unless the room is above the
- * roster-notice limit (ParticipantUpdateLimit) or the user is still in it
- * through another node of the pool (its members' rosters keep the user:
- * the part of its last session there is the one they hear of). */
-void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
-		const char *guid, str *user, int update_limit)
+static void pchat_write_part(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *b,
+		const char *guid, str *user)
 {
 	char uri[256];
-	pchat_xbuf_t *b;
 
-	if(pchat_room_online(room_id) >= update_limit
-			|| pchat_pool_user_elsewhere(room_id, user))
-		return;
-	b = pchat_notice(ctx, room_id, 0, "part");
-	if(b == NULL)
-		return;
 	pchat_room_uri(ctx, guid, uri, sizeof(uri));
 	pchat_xw_start(b, "chanib");
 	pchat_xw_attr(b, "uri", uri);
@@ -597,6 +586,48 @@ void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 	pchat_xw_end(b, "uib");
 	pchat_xw_end(b, "chanib");
 	pchat_notice_end(b);
+}
+
+/* The user is still in the room through another node of the pool: the
+ * members' rosters keep the user, and hear the part of its last session
+ * there. The notice is handed to the pool, in case that node held the
+ * same part at once (see pchat_pool_part_held()). */
+static void pchat_hold_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user)
+{
+	pchat_xbuf_t b;
+	str notice;
+
+	pchat_xbuf_init(&b);
+	pchat_xw_env_start(&b, pchat_cmd_next_envid());
+	pchat_xw_ntc_start(&b, "part");
+	pchat_write_part(ctx, &b, guid, user);
+	if(!b.err) {
+		notice.s = b.s;
+		notice.len = b.len;
+		pchat_pool_part_held(room_id, user, &notice);
+	}
+	pchat_xbuf_free(&b);
+}
+
+/* ntc:part to the remaining participants, unless the room is above the
+ * roster-notice limit (ParticipantUpdateLimit) or the user is still in it
+ * through another node of the pool (held: see above). */
+void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user, int update_limit)
+{
+	pchat_xbuf_t *b;
+
+	if(pchat_room_online(room_id) >= update_limit)
+		return;
+	if(pchat_pool_user_elsewhere(room_id, user)) {
+		pchat_hold_part(ctx, room_id, guid, user);
+		return;
+	}
+	b = pchat_notice(ctx, room_id, 0, "part");
+	if(b == NULL)
+		return;
+	pchat_write_part(ctx, b, guid, user);
 }
 
 pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)

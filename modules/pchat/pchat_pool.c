@@ -40,6 +40,16 @@
  *                              users here change (after its COUNT), and
  *                              after a ROOMS list (whose RESET drops the
  *                              sender's names), batched by whole rooms
+ *   PCHAT1 HELD <room> <token> <uri>   the sender did not announce the
+ *                              part of uri's last session there: uri was
+ *                              in the room through another node as that
+ *                              named it (token: 16 lower-case hex digits,
+ *                              random). A receiver that held the same part
+ *                              itself (kept PCHAT_POOL_HELD_MS) and finds
+ *                              uri nowhere now - both last sessions left
+ *                              at once, each node counting on the other -
+ *                              sends the notice it held if its token is
+ *                              the lower, so one of the two does
  *   PCHAT1 SYNC                asks the receiver for its whole list
  *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
  *                              own sessions in room; seq: the number of
@@ -84,6 +94,7 @@
 #include "core/mem/pkg.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/msg_parser.h"
+#include "core/rand/fastrand.h"
 #include "core/sr_module.h"
 #include "core/timer.h"
 #include "core/timer_ticks.h"
@@ -373,6 +384,21 @@ int pchat_pool_user_elsewhere(long long room_id, str *user)
 	if(_pp == NULL || (slots = pchat_pool_remote_slots(room_id)) == 0)
 		return 0;
 	return pchat_pool_names_has((unsigned long long)room_id, user, slots);
+}
+
+void pchat_pool_part_held(long long room_id, str *user, str *notice)
+{
+	unsigned long long token;
+	char head[64 + PCHAT_IDENTITY_MAX];
+
+	if(_pp == NULL || user->len >= PCHAT_IDENTITY_MAX)
+		return;
+	token = ((unsigned long long)fastrand() << 32) ^ fastrand();
+	pchat_pool_held_put((unsigned long long)room_id, user, token, notice,
+			pchat_pool_now_ms());
+	snprintf(head, sizeof(head), "PCHAT1 HELD %lld %016llx %.*s\n", room_id,
+			token, user->len, user->s);
+	pchat_pool_send2(head, NULL, NULL);
 }
 
 /* --- this node's rooms ----------------------------------------------- */
@@ -755,24 +781,36 @@ static int pchat_pool_rx_rooms(
 	return 200;
 }
 
+/* A canonical identity (pchat_identity.h) and \n at *p: advances p, sets
+ * u; 0 when bad. */
+static int pchat_pool_parse_uri(const char **p, const char *end, str *u)
+{
+	char canon[PCHAT_IDENTITY_MAX];
+	const char *nl = memchr(*p, '\n', end - *p);
+
+	u->s = (char *)*p;
+	if(nl == NULL || (u->len = nl - *p) <= 0 || u->len >= PCHAT_IDENTITY_MAX
+			|| pchat_identity_canon(u->s, u->len, canon, sizeof(canon), NULL)
+					   != u->len
+			|| memcmp(canon, u->s, u->len) != 0)
+		return 0;
+	*p = nl + 1;
+	return 1;
+}
+
 /* A names line "<roles> <uri>\n" at *p: roles one digit 0-7, the uri a
  * canonical identity after prev (sorted, so each once). Advances p and
  * prev; 0 when bad. */
 static int pchat_pool_parse_name(const char **p, const char *end, str *prev)
 {
-	char canon[PCHAT_IDENTITY_MAX];
-	const char *s = *p, *nl;
+	const char *s = *p;
 	str u;
 	int c;
 
 	if(end - s < 4 || s[0] < '0' || s[0] > '7' || s[1] != ' ')
 		return 0;
-	u.s = (char *)s + 2;
-	nl = memchr(u.s, '\n', end - u.s);
-	if(nl == NULL || (u.len = nl - u.s) <= 0 || u.len >= PCHAT_IDENTITY_MAX
-			|| pchat_identity_canon(u.s, u.len, canon, sizeof(canon), NULL)
-					   != u.len
-			|| memcmp(canon, u.s, u.len) != 0)
+	s += 2;
+	if(!pchat_pool_parse_uri(&s, end, &u))
 		return 0;
 	if(prev->s) {
 		c = memcmp(prev->s, u.s, prev->len < u.len ? prev->len : u.len);
@@ -780,7 +818,7 @@ static int pchat_pool_parse_name(const char **p, const char *end, str *prev)
 			return 0;
 	}
 	*prev = u;
-	*p = nl + 1;
+	*p = s;
 	return 1;
 }
 
@@ -898,14 +936,14 @@ static unsigned long long pchat_pool_digest(int slot)
 	return pchat_pool_slot_digest(slot) + pchat_pool_names_digest(slot);
 }
 
-/* A digest: 16 lower-case hex digits and \n; -1 when bad. */
-static int pchat_pool_parse_digest(
-		const char **p, const char *end, unsigned long long *d)
+/* 16 lower-case hex digits and end_ch at *p: advances p; -1 when bad. */
+static int pchat_pool_parse_hex(
+		const char **p, const char *end, char end_ch, unsigned long long *d)
 {
 	const char *s = *p;
 	int i;
 
-	if(end - s != 17 || s[16] != '\n')
+	if(end - s < 17 || s[16] != end_ch)
 		return -1;
 	for(i = 0, *d = 0; i < 16; i++) {
 		if(s[i] >= '0' && s[i] <= '9')
@@ -915,8 +953,41 @@ static int pchat_pool_parse_digest(
 		else
 			return -1;
 	}
-	*p = end;
+	*p = s + 17;
 	return 0;
+}
+
+/* A digest: 16 lower-case hex digits and \n, the end; -1 when bad. */
+static int pchat_pool_parse_digest(
+		const char **p, const char *end, unsigned long long *d)
+{
+	if(end - *p != 17)
+		return -1;
+	return pchat_pool_parse_hex(p, end, '\n', d);
+}
+
+/* HELD: the sender held the part of a user's last session in a room (see
+ * the list at the top). */
+static int pchat_pool_rx_held(const char *p, const char *end)
+{
+	unsigned long long room = pchat_pool_parse_id(&p, end, ' '), token, mine;
+	str user = STR_NULL, notice;
+
+	if(room == 0 || pchat_pool_parse_hex(&p, end, ' ', &token) < 0
+			|| !pchat_pool_parse_uri(&p, end, &user) || p != end)
+		return 400;
+	if(pchat_pool_held_take(room, &user, &mine, &notice, pchat_pool_now_ms())
+			< 0)
+		return 200; /* not held here: this node's part is its own */
+	if(mine < token && !_pp_roster.user_present(room, &user, 0)
+			&& !pchat_pool_user_elsewhere((long long)room, &user)) {
+		LM_INFO("room %llu: %.*s left two nodes at once: its part is sent\n",
+				room, user.len, user.s);
+		pchat_pool_fanout_remote((long long)room, &notice, 0);
+		pchat_pool_inbox_push(room, 0, notice.s, notice.len);
+	}
+	shm_free(notice.s);
+	return 200;
 }
 
 /* BEAT: the sender is alive, in the state it names; with a digest, this
@@ -984,6 +1055,8 @@ static int pchat_pool_rx(
 		return pchat_pool_rx_count(p, end, slot);
 	if(pchat_pool_starts(&p, end, "NAMES\n"))
 		return pchat_pool_rx_names(p, end, slot);
+	if(pchat_pool_starts(&p, end, "HELD "))
+		return pchat_pool_rx_held(p, end);
 	if(pchat_pool_starts(&p, end, "BEAT "))
 		return pchat_pool_rx_beat(p, end, slot, node, key);
 	if(pchat_pool_starts(&p, end, "SYNC\n")) {

@@ -67,6 +67,11 @@ int pchat_pool_remote_roster(
 void pchat_pool_roster_free(pchat_roster_snapshot_t *snap);
 /* Is the user in the room through another node, as it announced? */
 int pchat_pool_user_elsewhere(long long room_id, str *user);
+/* The part notice of user's last session here was held back (the user is
+ * in the room through another node): kept a while, and the other nodes
+ * told, in case that node held the user's last part there at once (then
+ * one of the two sends its notice). */
+void pchat_pool_part_held(long long room_id, str *user, str *notice);
 
 /* For pchat.status: copies sent to and received from other nodes, pool
  * messages refused, rooms where other nodes have participants, messages

@@ -35,9 +35,19 @@ typedef struct pchat_pool_names_rec
 	char lines[];
 } pchat_pool_names_rec_t;
 
+/* A part held back: the notice, for its user in its room. */
+typedef struct pchat_pool_held
+{
+	unsigned long long room, token;
+	long long at_ms;
+	int user_len, notice_len;
+	char data[]; /* the user, then the notice */
+} pchat_pool_held_t;
+
 typedef struct pchat_pool_names
 {
 	gen_lock_t lock;
+	pchat_pool_held_t *held_parts[PCHAT_POOL_HELD_MAX];
 	int held, max_held; /* other nodes' names (an "over" room counts 1) */
 	unsigned int size;  /* buckets, a power of two */
 	unsigned long long digest[PCHAT_POOL_LOCAL + 1];
@@ -319,4 +329,78 @@ int pchat_pool_names_dump(int slot, char *buf, int size, unsigned int *pos)
 	lock_release(&_pn->lock);
 	*pos = PCHAT_POOL_CURSOR_END;
 	return len;
+}
+
+/* --- parts held back ------------------------------------------------- */
+
+static int pchat_pool_held_is(
+		pchat_pool_held_t *h, unsigned long long room, str *user)
+{
+	return h && h->room == room && h->user_len == user->len
+		   && memcmp(h->data, user->s, user->len) == 0;
+}
+
+void pchat_pool_held_put(unsigned long long room, str *user,
+		unsigned long long token, str *notice, long long now_ms)
+{
+	pchat_pool_held_t *h, **hp = _pn->held_parts;
+	int i, at = -1;
+
+	h = shm_malloc(sizeof(*h) + user->len + notice->len);
+	if(h == NULL) {
+		SHM_MEM_ERROR;
+		return;
+	}
+	h->room = room;
+	h->token = token;
+	h->at_ms = now_ms;
+	h->user_len = user->len;
+	h->notice_len = notice->len;
+	memcpy(h->data, user->s, user->len);
+	memcpy(h->data + user->len, notice->s, notice->len);
+	lock_get(&_pn->lock);
+	/* the same part again, else a free place, else the oldest */
+	for(i = 0; i < PCHAT_POOL_HELD_MAX; i++) {
+		if(pchat_pool_held_is(hp[i], room, user)) {
+			at = i;
+			break;
+		}
+		if(at < 0 || (hp[at] != NULL
+							 && (hp[i] == NULL || hp[i]->at_ms < hp[at]->at_ms)))
+			at = i;
+	}
+	if(hp[at])
+		shm_free(hp[at]);
+	hp[at] = h;
+	lock_release(&_pn->lock);
+}
+
+int pchat_pool_held_take(unsigned long long room, str *user,
+		unsigned long long *token, str *notice, long long now_ms)
+{
+	pchat_pool_held_t *h = NULL;
+	int i, len;
+
+	lock_get(&_pn->lock);
+	for(i = 0; i < PCHAT_POOL_HELD_MAX; i++) {
+		if(pchat_pool_held_is(_pn->held_parts[i], room, user)) {
+			h = _pn->held_parts[i];
+			_pn->held_parts[i] = NULL;
+			break;
+		}
+	}
+	lock_release(&_pn->lock);
+	if(h == NULL)
+		return -1;
+	if(now_ms - h->at_ms > PCHAT_POOL_HELD_MS) {
+		shm_free(h);
+		return -1;
+	}
+	*token = h->token;
+	len = h->notice_len;
+	/* the notice moved to the front of the block, which becomes its own */
+	memmove(h, h->data + h->user_len, len);
+	notice->s = (char *)h;
+	notice->len = len;
+	return 0;
 }

@@ -52,4 +52,18 @@ int pchat_pool_names_copy(unsigned long long room, unsigned int slots,
  * of pchat_pool_table.h once through); returns the bytes written. */
 int pchat_pool_names_dump(int slot, char *buf, int size, unsigned int *pos);
 
+/* Parts held back (the user was still in the room through another node,
+ * as it named the user), kept PCHAT_POOL_HELD_MS (at most
+ * PCHAT_POOL_HELD_MAX, the oldest give way) for the case where that node
+ * held the user's last part there at the same time: see pchat_pool.c. */
+#define PCHAT_POOL_HELD_MS 10000
+#define PCHAT_POOL_HELD_MAX 256
+/* Keeps the part notice of user in room with its token. */
+void pchat_pool_held_put(unsigned long long room, str *user,
+		unsigned long long token, str *notice, long long now_ms);
+/* Takes the held part of user in room, if one is kept and not too old: its
+ * notice in shm (shm_free(notice->s)) and token; 0, or -1 when none. */
+int pchat_pool_held_take(unsigned long long room, str *user,
+		unsigned long long *token, str *notice, long long now_ms);
+
 #endif

@@ -224,3 +224,46 @@ def test_forged_names_are_refused_or_repaired(pool, mariadb, chat_users):
     bi = chat_users(b)
     want = {alice.uri, bob.uri, bi.uri}
     assert _roster_is(bi, guid, want) == want
+
+
+def test_two_parts_held_at_once_are_sent_once(pool, mariadb, chat_users):
+    """A user's last sessions on two nodes leave at once, each node seeing
+    the user on the other: both hold their part and tell the other (HELD
+    with a random token); the one with the lower token sends its notice.
+    Here c's side is forged: a believes bob is on c too when bob parts."""
+    a, _, c = pool
+    rid, guid, _ = make_room(mariadb, privacy="open")
+    alice, carol = chat_users(a), chat_users(c)
+    for u in (alice, carol):
+        assert u.join(guid).code == 200
+
+    def c_names(*users):
+        lines = "".join(f"1 {u}\n" for u in sorted(users))
+        return f"PCHAT1 NAMES\n{rid} {len(users)}\n{lines}".encode()
+
+    for token, told in (("0000000000000000", False), ("ffffffffffffffff", True)):
+        bob = chat_users(a)
+        want = {alice.uri, carol.uri, bob.uri}
+        assert _roster_is(bob, guid, want) == want  # a knows carol's names
+        assert _kdmq(a, c.port, c_names(carol.uri, bob.uri)) == 200
+        assert bob.part(guid).code == 200  # held: bob is "on c"
+        alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
+        # c's part "at the same time": bob nowhere now, and c held it too
+        assert _kdmq(a, c.port, c_names(carol.uri)) == 200
+        held = f"PCHAT1 HELD {rid} {token} {bob.uri}\n".encode()
+        assert _kdmq(a, c.port, held) == 200
+        if told:  # a's token is the lower: a sends its notice, once
+            for u in (alice, carol):
+                assert u.wait_notice("part").find(".//{*}uib").get("uri") == bob.uri
+            assert "left two nodes at once: its part is sent" in a.log()
+        else:  # c's is: c would send it
+            alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
+        # a HELD again finds nothing held: no second notice
+        assert _kdmq(a, c.port, held.replace(token.encode(), b"f" * 16)) == 200
+        alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
+    for body in (f"PCHAT1 HELD {rid} 0123 {alice.uri}\n",
+                 f"PCHAT1 HELD {rid} 0123456789ABCDEF {alice.uri}\n",
+                 f"PCHAT1 HELD {rid} 0123456789abcdef sip:Al@x\n",
+                 f"PCHAT1 HELD {rid} 0123456789abcdef {alice.uri}",
+                 f"PCHAT1 HELD 0 0123456789abcdef {alice.uri}\n"):
+        assert _kdmq(a, c.port, body.encode()) == 400, body
