@@ -12,6 +12,7 @@ import socket
 
 import pytest
 
+from admin import config
 from chat import ChatUser, make_room, roster_of, unique, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
@@ -106,12 +107,20 @@ def _roster_is(user, guid, expected, timeout=5):
     return seen[0]
 
 
+def _names_sent(pool):
+    return sum(int(k.rpc("cnt.get", "pchat", "pool_names_sent").strip()) for k in pool)
+
+
 def test_a_join_lists_the_participants_of_every_node(pool, mariadb, chat_users):
     a, b, c = pool
     _, guid, _ = make_room(mariadb, privacy="open")
     bob, carol, carl = chat_users(b), chat_users(c), chat_users(c)
+    sent = _names_sent(pool)
     for u in (bob, carol, carl):
         assert u.join(guid).code == 200
+    sent = _names_sent(pool) - sent
+    print(f"NAMES messages for 3 joins on 2 nodes: {sent} (each to 2 nodes)")
+    assert sent == 3  # one per user coming to a node's room, at once
     alice = chat_users(a)
     want = {alice.uri, bob.uri, carol.uri, carl.uri}
     assert _roster_is(alice, guid, want) == want
@@ -267,3 +276,36 @@ def test_two_parts_held_at_once_are_sent_once(pool, mariadb, chat_users):
                  f"PCHAT1 HELD {rid} 0123456789abcdef {alice.uri}",
                  f"PCHAT1 HELD 0 0123456789abcdef {alice.uri}\n"):
         assert _kdmq(a, c.port, body.encode()) == 400, body
+
+
+def test_past_the_limit_a_node_names_nobody_and_the_roster_is_limited(pool, mariadb,
+                                                                     chat_users):
+    a, b, _ = pool
+    _, guid, _ = make_room(mariadb, privacy="open")
+    saved = config(a)["participant_update_limit"]
+    try:
+        for k in pool:  # each node drops its cached copy
+            k.admin("pchat.config_set", "participant_update_limit=2")
+        on_b = [chat_users(b) for _ in range(3)]
+        for u in on_b:
+            assert u.join(guid).code == 200
+        # 3 users on b, more than 2: b names nobody, a's joiner is told so
+        alice = chat_users(a)
+
+        def limited():
+            rep = alice.join(guid)
+            chanib = [c for c in rep.data.iter() if c.tag.endswith("chanib")][0]
+            if chanib.get("limited") == "true":
+                return _members(alice, rep, guid)
+            assert alice.part(guid).code == 200
+            return None
+
+        assert wait_until(limited, timeout=5, step=0.2) == {alice.uri}
+        # one leaves: 2 on b, named again
+        assert on_b[0].part(guid).code == 200
+        ann = chat_users(a)
+        want = {alice.uri, ann.uri, on_b[1].uri, on_b[2].uri}
+        assert _roster_is(ann, guid, want) == want
+    finally:
+        for k in pool:
+            k.admin("pchat.config_set", f"participant_update_limit={saved}")
