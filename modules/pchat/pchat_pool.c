@@ -480,8 +480,9 @@ static int pchat_pool_member_cmp(const void *a, const void *b)
 
 /* This node's names of a room from its roster into buf: "<roles> <uri>\n"
  * sorted by uri, each user once (the roles of its sessions together).
- * *over when more than limit users or PCHAT_POOL_NAMES_BYTES. Returns the
- * bytes, -1 out of memory. */
+ * *over when more than limit sessions (as ParticipantUpdateLimit counts
+ * them: a large room costs no copy) or PCHAT_POOL_NAMES_BYTES. Returns
+ * the bytes, -1 out of memory. */
 static int pchat_pool_names_build(
 		unsigned long long room, int limit, char *buf, int *n, int *over)
 {
@@ -489,10 +490,8 @@ static int pchat_pool_names_build(
 	pchat_roster_member_t *m;
 	int i, len = 0, count = _pp_roster.count(room);
 
-	*n = *over = 0;
-	/* a user has a few sessions at most: far more is over, uncopied */
-	if(count > 4 * limit)
-		*over = 1;
+	*n = 0;
+	*over = count > limit;
 	if(count == 0 || *over)
 		return 0;
 	if(_pp_roster.snapshot(room, &snap) < 0)

@@ -59,7 +59,7 @@ int pchat_pool_remote_count(long long room_id);
 
 /* The room's participants on the other nodes, as they announced their
  * names (a node shares them for rooms where it has at most
- * participant_update_limit users): a snapshot in pkg memory, free it with
+ * participant_update_limit sessions): a snapshot in pkg memory, free it with
  * pchat_pool_roster_free(); *partial when a node has more than it shares.
  * 0, or -1 out of memory. Empty without a pool. */
 int pchat_pool_remote_roster(

@@ -1,6 +1,6 @@
 """A join's roster lists the whole pool's participants (issue 14): each node
 shares the names of its participants of small rooms (at most
-participant_update_limit users there) with the others (NAMES: at once when
+participant_update_limit sessions there) with the others (NAMES: at once when
 a user comes or goes, and after its full list); a join or bjoin reply lists
 this node's participants and the other nodes', each once; a user who parts
 one node while still in the room through another is not announced as
