@@ -297,9 +297,11 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 {
 	pchat_xbuf_t *b;
 
-	/* the pool-wide count: the notice goes to every node's members */
+	/* the pool-wide count: the notice goes to every node's members; a
+	 * user already in the room through another node is in their rosters */
 	if(!j->is_new
-			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit)
+			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit
+			|| pchat_pool_user_elsewhere(j->room.id, &ctx->user))
 		return;
 	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
 	if(b == NULL)

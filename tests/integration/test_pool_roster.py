@@ -161,6 +161,15 @@ def _is_part(m):
     return "<ntc" in m.body and 'ntc:part"' in m.body
 
 
+def _is_join(m):
+    return "<ntc" in m.body and 'ntc:join"' in m.body
+
+
+def _joined(u, uri):
+    """A join notice naming uri reached u (other join notices skipped)."""
+    return u.wait_notice("join").find(".//{*}uib").get("uri") == uri
+
+
 def test_a_user_on_two_nodes_leaving_one_is_not_announced_as_parted(pool, mariadb,
                                                                   chat_users):
     a, b, c = pool
@@ -171,9 +180,14 @@ def test_a_user_on_two_nodes_leaving_one_is_not_announced_as_parted(pool, mariad
     try:
         for u in (alice, carol, bob_b):
             assert u.join(guid).code == 200
+        for u in (alice, carol):  # bob's first session: told once
+            assert wait_until(lambda u=u: _joined(u, bob_b.uri))
         # a and c know bob is on b
         want = {alice.uri, carol.uri, bob_b.uri}
         assert _roster_is(bob_a, guid, want) == want
+        # his second session (on a) is no news to anyone
+        for u in (alice, carol):
+            u.dlg.expect_no_server_info(within=1.0, predicate=_is_join)
         ada = chat_users(c)
         want |= {ada.uri}
         assert _roster_is(ada, guid, want) == want
