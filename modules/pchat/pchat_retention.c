@@ -316,6 +316,9 @@ int pchat_retention_mod_init(int interval_s, int batch)
 	}
 	_pr->st.interval = interval_s;
 	_pr_batch = batch;
+	if(register_procs(1) < 0)
+		return -1;
+	cfg_register_child(1);
 	return 0;
 }
 
