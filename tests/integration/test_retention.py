@@ -246,3 +246,23 @@ def test_post_answered_while_100k_old_messages_are_removed(kamailio_factory, ins
           f"max {lat[-1] * 1000 if lat else 0:.1f} ms (shared 2-core machine: noisy); "
           f"the other node skipped: {ost['last_skipped']}")
     assert latencies, "no post was sent while the removal ran"
+
+
+def test_pchatctl_verbs(kam, mariadb):
+    from kamailio import pchatctl
+
+    def js(*args):
+        res = pchatctl(kam, *args, json_output=True)
+        assert res.returncode == 0, res.stderr
+        return res.json
+    cat = f"ctl-{uid()}"
+    js("new-category", "--name", cat, "--retention-days", "3")
+    assert js("get-category", "--name", cat)[0]["retention_days"] == "3"
+    js("set-category", "--name", cat, "--retention-days", "none")
+    assert js("get-category", "--name", cat)[0]["retention_days"] == "none"
+    h = js("new-hold", "--category", cat, "--reason", "audit")
+    assert h["name"] == cat and h["reason"] == "audit"
+    assert [x["id"] for x in js("get-hold", "--type", "category") if x["name"] == cat] == [h["id"]]
+    assert js("remove-hold", "--category", cat)["type"] == "category"
+    req = int(js("run-retention")["request"])
+    wait_until(lambda: int(js("get-retention")["done_request"]) >= req, timeout=30)
