@@ -71,8 +71,8 @@ static int pchat_hold_node(pchat_args_t *args, const char *key, char *in,
 		slash = strrchr(in + strlen(prefix), '/');
 		if(slash == NULL || !pchat_hold_is_guid(slash + 1))
 			return pchat_args_error(args, 400,
-					"field '%s': '%s' is not a %s<domain>/<guid> URI", key,
-					in, prefix);
+					"field '%s': '%s' is not a %s<domain>/<guid> URI", key, in,
+					prefix);
 		v = slash + 1;
 	}
 	if(pchat_hold_is_guid(v))
@@ -93,8 +93,8 @@ static int pchat_hold_node(pchat_args_t *args, const char *key, char *in,
 		snprintf(sc->scope, sizeof(sc->scope), "%s", v);
 		return 0;
 	}
-	return pchat_args_error(args, 404, "field '%s': no %s named '%s'", key,
-			key, in);
+	return pchat_args_error(
+			args, 404, "field '%s': no %s named '%s'", key, key, in);
 }
 
 /* Exactly one of room=, category=, user=, canonicalised into sc. */
@@ -127,8 +127,8 @@ static int pchat_hold_scope(
 	if(strcmp(sc->type, "user") != 0)
 		return pchat_hold_node(args, sc->type, first, may_be_gone, sc);
 	if(strncasecmp(first, "sip:", 4) != 0
-			|| pchat_identity_canon(first, strlen(first), sc->scope,
-					   sizeof(sc->scope), &why)
+			|| pchat_identity_canon(
+					   first, strlen(first), sc->scope, sizeof(sc->scope), &why)
 					   <= 0)
 		return pchat_args_error(args, 400,
 				"field 'user': '%s' is not a user URI (sip:user@domain)%s%s",
@@ -154,10 +154,10 @@ static int pchat_hold_add_row(rpc_t *rpc, void *ctx, char **row)
 		snprintf(uri, sizeof(uri), "%s", row[2]);
 	else
 		pchat_admin_node_uri(kind, row[2], uri, sizeof(uri));
-	return rpc->struct_add(th, "sssssssss", "id", row[0], "type", kind,
-			"scope", row[2], "uri", uri, "name", row[3] ? row[3] : "",
-			"exists", (row[3] || strcmp(kind, "user") == 0) ? "1" : "0",
-			"reason", row[4], "created_by", row[5], "created_ms", row[6]);
+	return rpc->struct_add(th, "sssssssss", "id", row[0], "type", kind, "scope",
+			row[2], "uri", uri, "name", row[3] ? row[3] : "", "exists",
+			(row[3] || strcmp(kind, "user") == 0) ? "1" : "0", "reason", row[4],
+			"created_by", row[5], "created_ms", row[6]);
 }
 
 static int pchat_hold_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
@@ -199,8 +199,8 @@ static void pchat_rpc_hold_add(rpc_t *rpc, void *ctx)
 					   "reason, created_by, created_ms) VALUES (?, ?, ?, ?, ?)",
 			NULL, sc.type, sc.scope, reason, by, pchat_hold_now_ms());
 	if(rc == PCHAT_STORE_ERROR && pchat_db_errno() == PCHAT_ER_DUP_ENTRY) {
-		pchat_args_error(&args, 409, "%s %s is already held", sc.type,
-				sc.scope);
+		pchat_args_error(
+				&args, 409, "%s %s is already held", sc.type, sc.scope);
 		goto fault;
 	}
 	if(rc != PCHAT_STORE_OK) {
@@ -327,8 +327,7 @@ static void pchat_rpc_retention_status(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "LLLLsdL", "last_removed", st.last_removed,
 			"last_rooms", st.last_rooms, "last_held_rooms", st.last_held,
 			"last_batches", st.last_batches, "last_error", st.last_error,
-			"last_skipped", st.last_skipped, "total_removed",
-			st.total_removed);
+			"last_skipped", st.last_skipped, "total_removed", st.total_removed);
 }
 
 /* clang-format off */

@@ -65,8 +65,8 @@ static long long pchat_retention_wall_ms(void)
 }
 
 /* One long long out of a one-row, one-column answer; dflt for NULL. */
-static int pchat_retention_scalar(
-		pchat_store_rc_t rc, pchat_db_res_t *res, long long dflt, long long *out)
+static int pchat_retention_scalar(pchat_store_rc_t rc, pchat_db_res_t *res,
+		long long dflt, long long *out)
 {
 	if(rc != PCHAT_STORE_OK)
 		return -1;
@@ -130,7 +130,8 @@ static int pchat_retention_batch(
 
 	/* a plain read (no locks): where the next _pr_batch deletable rows end */
 	if(pchat_retention_scalar(
-			   pchat_db_exec("SELECT seq FROM pchat_message WHERE " PCHAT_RETENTION_DELETABLE
+			   pchat_db_exec("SELECT seq FROM pchat_message "
+							 "WHERE " PCHAT_RETENTION_DELETABLE
 							 " ORDER BY seq LIMIT ?, 1",
 					   &res, room, *lo, hi, cutoff, _pr_batch - 1),
 			   &res, -1, &top)
@@ -139,7 +140,8 @@ static int pchat_retention_batch(
 	more = top >= 0;
 	if(!more)
 		top = hi;
-	if(pchat_db_exec("DELETE FROM pchat_message WHERE " PCHAT_RETENTION_DELETABLE,
+	if(pchat_db_exec(
+			   "DELETE FROM pchat_message WHERE " PCHAT_RETENTION_DELETABLE,
 			   NULL, room, *lo, top, cutoff)
 			!= PCHAT_STORE_OK)
 		return -1;
@@ -355,7 +357,8 @@ long long pchat_retention_request(void)
 	return n;
 }
 
-void pchat_retention_status(pchat_retention_stats_t *out, long long *done_request)
+void pchat_retention_status(
+		pchat_retention_stats_t *out, long long *done_request)
 {
 	lock_get(&_pr->lock);
 	*out = _pr->st;

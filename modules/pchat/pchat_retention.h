@@ -23,19 +23,20 @@
 /* What the job did, for pchat.retention_status. Times: ms since 1970. */
 typedef struct pchat_retention_stats
 {
-	long long requested;  /* runs asked for by pchat.retention_run */
-	long long runs;       /* runs finished (asked for or due) */
-	int running;          /* a run is under way */
-	int interval;         /* seconds between runs (0: only when asked) */
+	long long requested; /* runs asked for by pchat.retention_run */
+	long long runs;		 /* runs finished (asked for or due) */
+	int running;		 /* a run is under way */
+	int interval;		 /* seconds between runs (0: only when asked) */
 	long long last_start_ms;
 	long long last_end_ms;
-	long long last_removed;  /* messages the last run removed */
-	long long last_rooms;    /* rooms it looked at */
-	long long last_held;     /* rooms it skipped for a hold */
-	long long last_batches;  /* DELETE statements it ran */
-	int last_skipped;        /* 1: another node was running it */
+	long long last_removed;	 /* messages the last run removed */
+	long long last_rooms;	 /* rooms it looked at */
+	long long last_held;	 /* rooms it skipped for a hold */
+	long long last_batches;	 /* DELETE statements it ran */
+	int last_skipped;		 /* 1: another node was running it */
 	long long total_removed; /* since this node started */
-	char last_error[PCHAT_RETENTION_ERR_MAX]; /* "" when the last run had none */
+	/* the last run's first error, "" when it had none */
+	char last_error[PCHAT_RETENTION_ERR_MAX];
 } pchat_retention_stats_t;
 
 /* mod_init: interval_s 0 (only when asked) or 1-2592000; batch: rows per
@@ -52,6 +53,7 @@ long long pchat_retention_request(void);
 
 /* The job's state; *done_request: the newest request a finished run
  * started after. */
-void pchat_retention_status(pchat_retention_stats_t *out, long long *done_request);
+void pchat_retention_status(
+		pchat_retention_stats_t *out, long long *done_request);
 
 #endif
