@@ -78,16 +78,22 @@ static int pchat_retention_scalar(pchat_store_rc_t rc, pchat_db_res_t *res,
 }
 
 /* The first error of a run is kept for pchat.retention_status; each is
- * logged. The run goes on with the next room. */
+ * logged. The run goes on with the next room. id: the node's (0: none). */
 static void pchat_retention_error(const char *what, long long id)
 {
+	char msg[PCHAT_RETENTION_ERR_MAX];
+
+	if(id > 0)
+		snprintf(msg, sizeof(msg), "%s %lld (database error %u)", what, id,
+				pchat_db_errno());
+	else
+		snprintf(msg, sizeof(msg), "%s (database error %u)", what,
+				pchat_db_errno());
 	lock_get(&_pr->lock);
 	if(_pr->st.last_error[0] == '\0')
-		snprintf(_pr->st.last_error, sizeof(_pr->st.last_error),
-				"%s %lld (database error %u)", what, id, pchat_db_errno());
+		memcpy(_pr->st.last_error, msg, sizeof(msg));
 	lock_release(&_pr->lock);
-	LM_WARN("retention: %s %lld (database error %u)\n", what, id,
-			pchat_db_errno());
+	LM_WARN("retention: %s\n", msg);
 }
 
 /* Is the node (a room or a category) or a category above it held? Holds
@@ -261,7 +267,7 @@ static void pchat_retention_run(void)
 							"ORDER BY id",
 					  &res)
 			  != PCHAT_STORE_OK) {
-		pchat_retention_error("cannot read the categories, count", 0);
+		pchat_retention_error("cannot read the categories", 0);
 	} else {
 		for(i = 0; i < res.nrows; i++)
 			pchat_retention_category(strtoll(res.rows[i][0], NULL, 10),
