@@ -36,6 +36,10 @@
 /* a pause between two batches: the post writer's commits get the disk
  * and the rows between them */
 #define PCHAT_RETENTION_PAUSE_US 1000
+/* a batch refused on a conflict is tried again this many times in a
+ * room in a row, after 1 to 4 times this long */
+#define PCHAT_RETENTION_CONFLICTS 5
+#define PCHAT_RETENTION_CONFLICT_US 50000
 /* a category above this many levels is taken for a loop */
 #define PCHAT_RETENTION_MAX_DEPTH 64
 
@@ -167,7 +171,7 @@ static int pchat_retention_room(long long room, long long cutoff)
 {
 	pchat_db_res_t res;
 	long long lo = 0, hi;
-	int r;
+	int r, conflicts;
 
 	if(pchat_retention_scalar(
 			   pchat_db_exec("SELECT MAX(seq) FROM pchat_message WHERE "
@@ -178,9 +182,21 @@ static int pchat_retention_room(long long room, long long cutoff)
 		return -1;
 	if(hi <= 0)
 		return 0;
-	while((r = pchat_retention_batch(room, &lo, hi, cutoff)) > 0)
-		usleep(PCHAT_RETENTION_PAUSE_US);
-	return r;
+	for(conflicts = 0;;) {
+		r = pchat_retention_batch(room, &lo, hi, cutoff);
+		if(r == 0)
+			return 0;
+		/* a lock wait or a deadlock (Galera: another node removing the
+		 * same rows) fails one batch: it is tried again, lo unchanged,
+		 * after a random pause so that two nodes drift apart */
+		if(r > 0)
+			conflicts = 0;
+		else if(!pchat_db_conflict(pchat_db_errno())
+				|| ++conflicts > PCHAT_RETENTION_CONFLICTS)
+			return -1;
+		usleep(r > 0 ? PCHAT_RETENTION_PAUSE_US
+					 : PCHAT_RETENTION_CONFLICT_US * (1 + rand() % 4));
+	}
 }
 
 /* The rooms directly in one category with a retention period (a nested
