@@ -92,6 +92,8 @@ static int pchat_pool_dead_ms = 3000;
 /* a node down for pool_forget_ms loses its slot (31 remote nodes at most
  * are known at once; a node back on another address takes a new one) */
 static int pchat_pool_forget_ms = 600000;
+/* names of other nodes' participants (small rooms) held at most */
+static int pchat_pool_roster_max = 100000;
 /* the retention job (a process of its own): a run every
  * retention_interval seconds (0: only pchat.retention_run), at most
  * retention_batch_size rows removed per statement */
@@ -171,6 +173,7 @@ static param_export_t pchat_params[] = {
 	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
+	{"pool_roster_max", PARAM_INT, &pchat_pool_roster_max},
 	{"retention_interval", PARAM_INT, &pchat_retention_interval},
 	{"retention_batch_size", PARAM_INT, &pchat_retention_batch_size},
 	{0, 0, 0}
@@ -244,8 +247,10 @@ static int pchat_mod_init(void)
 			   "store) and store_queue_size >= 1\n");
 		return -1;
 	}
-	if(pchat_pool_max_rooms < 1 || pchat_pool_inbox_size < 1) {
-		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1\n");
+	if(pchat_pool_max_rooms < 1 || pchat_pool_inbox_size < 1
+			|| pchat_pool_roster_max < 0) {
+		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1, "
+			   "pool_roster_max >= 0\n");
 		return -1;
 	}
 	/* one lost or late heartbeat must not make a node look dead */
@@ -282,7 +287,8 @@ static int pchat_mod_init(void)
 			|| (pchat_pool_dmq
 					&& pchat_pool_mod_init(pchat_pool_max_rooms,
 							   pchat_pool_inbox_size,
-							   PCHAT_BELL_WRITER + 1 + pchat_store_workers)
+							   PCHAT_BELL_WRITER + 1 + pchat_store_workers,
+							   pchat_pool_roster_max)
 							   < 0)
 			|| pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(

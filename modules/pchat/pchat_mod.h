@@ -28,7 +28,8 @@
  *               pchat_fanout, pchat_pool (the pool of nodes over DMQ),
  *               pchat_pool_table (its rooms per node), pchat_pool_order
  *               (post copies in sequence order), pchat_pool_beat (which
- *               nodes are alive; this node's active/drain state)
+ *               nodes are alive; this node's active/drain state),
+ *               pchat_pool_names (who is in small rooms on each node)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
  *               pchat_provision, pchat_sipreply (SIP);
