@@ -39,6 +39,7 @@
 #include "pchat_bell.h"
 #include "pchat_pool.h"
 #include "pchat_pool_beat.h"
+#include "pchat_retention.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 
@@ -93,6 +94,11 @@ static int pchat_pool_dead_ms = 3000;
 static int pchat_pool_forget_ms = 600000;
 /* names of other nodes' participants (small rooms) held at most */
 static int pchat_pool_roster_max = 100000;
+/* the retention job (a process of its own): a run every
+ * retention_interval seconds (0: only pchat.retention_run), at most
+ * retention_batch_size rows removed per statement */
+static int pchat_retention_interval = 3600;
+static int pchat_retention_batch_size = 500;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -168,6 +174,8 @@ static param_export_t pchat_params[] = {
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
 	{"pool_roster_max", PARAM_INT, &pchat_pool_roster_max},
+	{"retention_interval", PARAM_INT, &pchat_retention_interval},
+	{"retention_batch_size", PARAM_INT, &pchat_retention_batch_size},
 	{0, 0, 0}
 };
 
@@ -256,6 +264,17 @@ static int pchat_mod_init(void)
 		LM_ERR("pool_forget_ms must be >= pool_dead_ms\n");
 		return -1;
 	}
+	if(pchat_retention_interval < 0 || pchat_retention_interval > 2592000
+			|| pchat_retention_batch_size < 1
+			|| pchat_retention_batch_size > 100000) {
+		LM_ERR("retention_interval must be 0-2592000 (0: only when asked) "
+			   "and retention_batch_size 1-100000\n");
+		return -1;
+	}
+	if(pchat_retention_mod_init(
+			   pchat_retention_interval, pchat_retention_batch_size)
+			< 0)
+		return -1;
 	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms,
 			   pchat_pool_forget_ms)
 			< 0)
@@ -292,7 +311,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
 			|| rpc_register_array(pchat_admin_directory_rpc) != 0
 			|| rpc_register_array(pchat_admin_policy_rpc) != 0
-			|| rpc_register_array(pchat_admin_group_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_group_rpc) != 0
+			|| rpc_register_array(pchat_admin_hold_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
@@ -315,7 +335,7 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0)
+		if(pchat_writer_start() < 0 || pchat_retention_start() < 0)
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}
