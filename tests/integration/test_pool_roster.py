@@ -7,8 +7,6 @@ one node while still in the room through another is not announced as
 parted; forged names are refused (400, logged) or repaired by the
 heartbeat's digest. Three standalone nodes (-A WITH_DMQ) on one database."""
 
-import re
-import socket
 
 import pytest
 
@@ -16,6 +14,7 @@ from admin import config
 from chat import ChatUser, make_room, roster_of, unique, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
+from pool import kdmq, status_int
 
 BEAT_MS, DEAD_MS, FORGET_MS = 250, 750, 4000
 MEMBERS = "3984"
@@ -33,32 +32,6 @@ def _up(kam, other):
     uri = f"sip:127.0.0.1:{other.port};transport=tcp"
     return any(f"uri: {uri}" in b and "state: up" in b
                for b in kam.rpc("pchat.pool").split("}"))
-
-
-def _stat(kam, field):
-    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
-
-
-def _kdmq(kam, from_port, body):
-    """A raw KDMQ to the pchat peer of kam, From a node at from_port (as in
-    test_pool_counts.py); the status code of the answer."""
-    call = unique("c")
-    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
-           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
-           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
-           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
-           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
-           f"Content-Type: text/x-pchat-pool\r\n"
-           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
-        s.sendall(msg)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return int(data.split(b" ")[1])
 
 
 @pytest.fixture(scope="module")
@@ -232,17 +205,17 @@ def test_forged_names_are_refused_or_repaired(pool, mariadb, chat_users):
                  f"PCHAT1 NAMES\n{rid} OVER\n1 sip:al@{dom}\n",
                  "PCHAT1 NAMES\n", f"PCHAT1 NAMES {rid} 0\n",
                  good + "x"):
-        assert _kdmq(b, a.port, body.encode()) == 400, body
+        assert kdmq(b, a.port, body.encode()) == 400, body
     assert "malformed pool message from" in b.log()
     # none taken
     assert _members(bob, bob.join(guid), guid) == {alice.uri, bob.uri}
     assert bob.part(guid).code == 200
     # a well-formed forgery is taken, then repaired: the heartbeat's digest
     # covers the names, a differing one asks a for its whole list
-    syncs = _stat(b, "pool_resyncs")
-    assert _kdmq(b, a.port, good.encode()) == 200
+    syncs = status_int(b, "pool_resyncs")
+    assert kdmq(b, a.port, good.encode()) == 200
     assert _members(bob, bob.join(guid), guid) == {f"sip:al@{dom}", f"sip:bo@{dom}", bob.uri}
-    assert wait_until(lambda: _stat(b, "pool_resyncs") > syncs, timeout=10 * BEAT_MS / 1000)
+    assert wait_until(lambda: status_int(b, "pool_resyncs") > syncs, timeout=10 * BEAT_MS / 1000)
     assert "its rooms here differ from its own" in b.log()
     bi = chat_users(b)
     want = {alice.uri, bob.uri, bi.uri}
@@ -268,13 +241,13 @@ def test_two_parts_held_at_once_are_sent_once(pool, mariadb, chat_users):
         bob = chat_users(a)
         want = {alice.uri, carol.uri, bob.uri}
         assert _roster_is(bob, guid, want) == want  # a knows carol's names
-        assert _kdmq(a, c.port, c_names(carol.uri, bob.uri)) == 200
+        assert kdmq(a, c.port, c_names(carol.uri, bob.uri)) == 200
         assert bob.part(guid).code == 200  # held: bob is "on c"
         alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
         # c's part "at the same time": bob nowhere now, and c held it too
-        assert _kdmq(a, c.port, c_names(carol.uri)) == 200
+        assert kdmq(a, c.port, c_names(carol.uri)) == 200
         held = f"PCHAT1 HELD {rid} {token} {bob.uri}\n".encode()
-        assert _kdmq(a, c.port, held) == 200
+        assert kdmq(a, c.port, held) == 200
         if told:  # a's token is the lower: a sends its notice, once
             for u in (alice, carol):
                 assert u.wait_notice("part").find(".//{*}uib").get("uri") == bob.uri
@@ -282,14 +255,14 @@ def test_two_parts_held_at_once_are_sent_once(pool, mariadb, chat_users):
         else:  # c's is: c would send it
             alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
         # a HELD again finds nothing held: no second notice
-        assert _kdmq(a, c.port, held.replace(token.encode(), b"f" * 16)) == 200
+        assert kdmq(a, c.port, held.replace(token.encode(), b"f" * 16)) == 200
         alice.dlg.expect_no_server_info(within=0.5, predicate=_is_part)
     for body in (f"PCHAT1 HELD {rid} 0123 {alice.uri}\n",
                  f"PCHAT1 HELD {rid} 0123456789ABCDEF {alice.uri}\n",
                  f"PCHAT1 HELD {rid} 0123456789abcdef sip:Al@x\n",
                  f"PCHAT1 HELD {rid} 0123456789abcdef {alice.uri}",
                  f"PCHAT1 HELD 0 0123456789abcdef {alice.uri}\n"):
-        assert _kdmq(a, c.port, body.encode()) == 400, body
+        assert kdmq(a, c.port, body.encode()) == 400, body
 
 
 def test_past_the_limit_a_node_names_nobody_and_the_roster_is_limited(pool, mariadb,
