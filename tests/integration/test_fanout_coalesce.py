@@ -11,6 +11,7 @@ import os
 import re
 import time
 import xml.sax.saxutils
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -185,5 +186,36 @@ def test_a_dead_connection_leaves_the_others_sessions_served(node_factory, maria
         more, copies, _ = post_all(node, alive, guid, [alive[0]], n=3)
         check_delivered(alive, texts + more)
         assert copies >= 3 * len(alive)
+    finally:
+        close_all(conns)
+
+
+def test_replies_from_other_readers_keep_each_dialogs_order(node_factory, mariadb):
+    """Posts fanned out by one reader while the store workers' replies to
+    the same members leave from the others (four readers): every dialog's
+    requests still arrive with increasing CSeqs, every post once, in order
+    (a reply to a session whose copy is still in a buffer waits for it)."""
+    node = node_factory()
+    conns, members, guid = front_end(node, mariadb, per_carrier=50)
+    room = f"ma-chan://{node.domain}/{guid}"
+    try:
+        time.sleep(0.5)
+        poster, askers = members[0], members[1:]
+        texts = [unique(f"burst{i}") for i in range(20)]
+
+        def ask(m):
+            for _ in range(3):
+                r = m.dlg.command("bccontext", f'<chanib uri="{room}"/>'
+                                  '<bcq><last cnt="5"/></bcq>', timeout=10)
+                assert r.code == 200
+        with ThreadPoolExecutor(len(askers)) as pool:
+            asking = [pool.submit(ask, m) for m in askers]
+            for t in texts:
+                assert poster.post(guid, node.domain, t) == 200
+            for f in asking:
+                f.result()
+        assert wait_until(lambda: all(len(m.posts()) >= len(texts) for m in members),
+                          timeout=10)
+        check_delivered(members, texts)
     finally:
         close_all(conns)
