@@ -33,6 +33,7 @@
 #include "core/pt.h"
 #include "core/resolve.h"
 #include "core/socket_info.h"
+#include "core/tcp_options.h"
 #include "core/ut.h"
 
 #include "pchat_deliver.h"
@@ -441,6 +442,18 @@ static pchat_coal_t *pchat_coal_group(struct dest_info *dst)
 	return g;
 }
 
+/* The bound of one write: coalesce_bytes, but no more than a connection's
+ * write queue holds (tcp_conn_wq_max): a write the socket cannot take at
+ * once is queued whole or fails whole, where its copies alone would have
+ * been queued. */
+static int pchat_coal_bound(void)
+{
+	unsigned int wq = cfg_get(tcp, tcp_cfg, tcpconn_wq_max);
+
+	return wq && wq < (unsigned int)pchat_coalesce_bytes ? (int)wq
+														 : pchat_coalesce_bytes;
+}
+
 /* Puts the copy into its connection's buffer and holds the session.
  * Returns 0 when done, -1 when the copy must be written alone (whatever
  * the buffer held for its connection is written first: order). */
@@ -448,14 +461,16 @@ static int pchat_coal_add(
 		pchat_session_t *s, struct dest_info *dst, pchat_dlv_tail_t *t, int max)
 {
 	pchat_coal_t *g;
+	int bound;
 
 	if(_coal.depth == 0 || pchat_coalesce_bytes == 0 || _coal_written == NULL
 			|| process_no >= PCHAT_COAL_PROCS
 			|| (g = pchat_coal_group(dst)) == NULL)
 		return -1;
-	if(g->len + max > pchat_coalesce_bytes)
+	bound = pchat_coal_bound();
+	if(g->len + max > bound)
 		pchat_coal_write(g);
-	if(max > pchat_coalesce_bytes
+	if(max > bound
 			|| pchat_refs_add(&g->refs, &g->nrefs, &g->refs_size, s->hid, s->id)
 					   < 0) {
 		pchat_coal_write(g);
