@@ -138,6 +138,7 @@ def test_a_posts_copies_share_one_write_per_connection(node_factory, mariadb):
         texts, copies, writes = post_all(node, members, guid,
                                          [members[0], members[-1]])
         check_delivered(members, texts)
+        print(f"{copies} copies in {writes} writes")
         assert copies == POSTS * len(members)
         # one write per connection and post when nothing interferes; a
         # session lock busy in another reader writes what is held earlier
