@@ -340,11 +340,10 @@ static void pchat_copy_sent(pchat_session_t *s)
 
 /* --- coalescing: one write per connection for a fan-out's copies ----- */
 
-
 typedef struct pchat_coal
 {
-	struct dest_info dst;	   /* the connection (as msg_send finds it) */
-	char *buf;				   /* pkg, coalesce_bytes */
+	struct dest_info dst; /* the connection (as msg_send finds it) */
+	char *buf;            /* pkg, coalesce_bytes */
 	int len;
 	pchat_session_ref_t *refs; /* pkg: whose copies buf holds */
 	int nrefs;
@@ -353,9 +352,9 @@ typedef struct pchat_coal
 
 typedef struct pchat_coal_state
 {
-	int depth;			/* batch nesting */
-	int n;				/* groups in use */
-	int held;			/* holds given in this batch, not written yet */
+	int depth;          /* batch nesting */
+	int n;              /* groups in use */
+	int held;           /* holds given in this batch, not written yet */
 	unsigned int batch; /* number of the holds given now */
 	pchat_coal_t g[PCHAT_COAL_GROUPS];
 	pchat_session_ref_t *failed; /* whose copies a failed write carried */
@@ -450,8 +449,9 @@ static int pchat_coal_bound(void)
 {
 	unsigned int wq = cfg_get(tcp, tcp_cfg, tcpconn_wq_max);
 
-	return wq && wq < (unsigned int)pchat_coalesce_bytes ? (int)wq
-														 : pchat_coalesce_bytes;
+	if(wq && wq < (unsigned int)pchat_coalesce_bytes)
+		return (int)wq;
+	return pchat_coalesce_bytes;
 }
 
 /* Puts the copy into its connection's buffer and holds the session.
