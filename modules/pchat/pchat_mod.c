@@ -65,6 +65,9 @@ str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
 int pchat_delivery_timeout = 10;
 int pchat_max_pending = 1000;
+/* a fan-out's copies for one TCP connection leave in writes of at most
+ * this many bytes (0: one write per copy) */
+int pchat_coalesce_bytes = 65536;
 int pchat_max_sessions = 200000;
 int pchat_max_sessions_per_user = 16;
 int pchat_max_sessions_per_conn = 64;
@@ -158,6 +161,7 @@ static param_export_t pchat_params[] = {
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
 	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
+	{"coalesce_bytes", PARAM_INT, &pchat_coalesce_bytes},
 	{"max_sessions", PARAM_INT, &pchat_max_sessions},
 	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
@@ -224,6 +228,10 @@ static int pchat_mod_init(void)
 		pchat_retry_after = 1;
 	if(pchat_delivery_timeout < 1 || pchat_max_pending < 1) {
 		LM_ERR("delivery_timeout and max_pending_deliveries must be >= 1\n");
+		return -1;
+	}
+	if(pchat_coalesce_bytes < 0 || pchat_coalesce_bytes > 1048576) {
+		LM_ERR("coalesce_bytes must be 0-1048576 (0: one write per copy)\n");
 		return -1;
 	}
 	if(pchat_max_sessions < 0 || pchat_max_sessions_per_user < 0

@@ -65,6 +65,7 @@ extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */
 extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
 extern int pchat_max_pending;        /* unanswered INFOs before shedding */
+extern int pchat_coalesce_bytes; /* bound of one write of coalesced copies */
 /* Session bounds (max_sessions, max_sessions_per_user,
  * max_sessions_per_connection; 0: none). A front-end's connection carries
  * many users: the per-connection bound does not apply to via_fe sessions. */
