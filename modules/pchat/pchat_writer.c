@@ -179,7 +179,7 @@ pchat_post_t *pchat_writer_take_done(void)
 /* --- the writer process ---------------------------------------------- */
 
 /* A batch's text stays well under MariaDB's max_allowed_packet (16 MB by
- * default): escaping may double it. */
+ * default): escaping may double it, and a compliance event repeats it. */
 #define PCHAT_BATCH_BYTES (1024 * 1024)
 
 typedef struct pchat_batch_room

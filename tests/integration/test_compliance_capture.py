@@ -227,3 +227,31 @@ def test_a_restarted_node_closes_what_its_previous_run_left_open(instance, maria
     after = _participants(mariadb, rid)[0]
     assert after[3] == before[0][3], "the node's name changed with the restart"
     assert int(after[2]) >= int(after[1])
+
+
+def test_posts_of_one_envelope_are_recorded_in_their_transaction(instance, mariadb):
+    """Two grpchat in one envelope skip the post writer: each is committed
+    with its event by the command itself."""
+    kam, user = instance()
+    rid, guid, _ = make_room(mariadb)
+    a = user()
+    assert a.join(guid).code == 200
+    chat = ('<grpchat id="grpchat" seqid="1" chanUri="{}" author="{}" '
+            'ts="2026-01-01T00:00:00Z"><chat>{}</chat></grpchat>')
+    with compliance(mariadb):
+        _, body = a.client.make_envelope(
+            chat.format(a.room_uri(guid), a.uri, "first of two")
+            + chat.format(a.room_uri(guid), a.uri, "second of two"))
+        assert a.dlg.send_xccos(body).status == 200
+        with _failing_events(mariadb, "NEW.content = 'refused'"):
+            _, body = a.client.make_envelope(
+                chat.format(a.room_uri(guid), a.uri, "kept")
+                + chat.format(a.room_uri(guid), a.uri, "refused"))
+            assert a.dlg.send_xccos(body).status >= 500
+    rows = mariadb.sql(f"SELECT seq, content FROM pchat_message WHERE room_id = {rid} "
+                       "ORDER BY seq", db="pchat")
+    events = mariadb.sql(f"SELECT msg_seq, content FROM pchat_compliance_event WHERE "
+                         f"room_id = {rid} AND type = 'CHAT' ORDER BY id", db="pchat")
+    # what ran before the refused post stands, with its event
+    assert [r[1] for r in rows] == ["first of two", "second of two", "kept"]
+    assert events == rows
