@@ -255,3 +255,26 @@ def test_posts_of_one_envelope_are_recorded_in_their_transaction(instance, maria
     # what ran before the refused post stands, with its event
     assert [r[1] for r in rows] == ["first of two", "second of two", "kept"]
     assert events == rows
+
+
+def test_revocation_and_room_removal_part_with_their_reason(instance, mariadb):
+    kam, user = instance()
+    a, b = user(), user()
+    rid, guid, name = make_room(mariadb, privacy="closed", members=[a.uri, b.uri])
+    assert a.join(guid).code == 200
+    assert b.join(guid).code == 200
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        kam.admin("pchat.room_set", f"name={name}", f"remove_member={b.uri}")
+        one(kam, "pchat.room_remove", f"name={name}")
+        got = _events(mariadb, since, [a.uri, b.uri])
+    assert [(e[0], e[5], e[7].get("reason") or e[7].get("rpc")) for e in got] == [
+        ("ADMIN", "rpc", "pchat.room_set"),
+        ("PART", b.uri, "revoked"),
+        ("ADMIN", "rpc", "pchat.room_remove"),
+        ("PART", a.uri, "room removed"),
+    ]
+    removal = got[2][7]
+    assert removal["before"]["name"] == name and removal["after"] is None
+    assert got[2][2] == f"ma-chan://{kam.domain}/{guid}" and got[2][3] == name
+    assert all(p[2] is not None for p in _participants(mariadb, rid))
