@@ -41,6 +41,7 @@
 #include "pchat_pool_beat.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
+#include "pchat_compliance_run.h"
 
 MODULE_VERSION
 
@@ -91,6 +92,13 @@ static int pchat_pool_dead_ms = 3000;
 /* a node down for pool_forget_ms loses its slot (31 remote nodes at most
  * are known at once; a node back on another address takes a new one) */
 static int pchat_pool_forget_ms = 600000;
+/* the compliance adapter run: events per file, the lease's length (s),
+ * ms per second of RunInterval (tests shorten it) and a test hook (1: the
+ * process exits after writing a file, before recording it) */
+static int pchat_compliance_batch_size = 10000;
+static int pchat_compliance_lease = 60;
+static int pchat_compliance_interval_unit_ms = 1000;
+static int pchat_compliance_test_crash = 0;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -165,6 +173,11 @@ static param_export_t pchat_params[] = {
 	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
+	{"compliance_batch_size", PARAM_INT, &pchat_compliance_batch_size},
+	{"compliance_lease", PARAM_INT, &pchat_compliance_lease},
+	{"compliance_interval_unit_ms", PARAM_INT,
+			&pchat_compliance_interval_unit_ms},
+	{"compliance_test_crash", PARAM_INT, &pchat_compliance_test_crash},
 	{0, 0, 0}
 };
 
@@ -251,6 +264,20 @@ static int pchat_mod_init(void)
 		LM_ERR("pool_forget_ms must be >= pool_dead_ms\n");
 		return -1;
 	}
+	if(pchat_compliance_batch_size < 1
+			|| pchat_compliance_batch_size > 100000
+			|| pchat_compliance_lease < 3 || pchat_compliance_lease > 86400
+			|| pchat_compliance_interval_unit_ms < 1
+			|| pchat_compliance_interval_unit_ms > 1000) {
+		LM_ERR("compliance_batch_size must be 1-100000, compliance_lease "
+			   "3-86400 and compliance_interval_unit_ms 1-1000\n");
+		return -1;
+	}
+	if(pchat_compliance_mod_init(pchat_compliance_batch_size,
+			   pchat_compliance_lease, pchat_compliance_interval_unit_ms,
+			   pchat_compliance_test_crash)
+			< 0)
+		return -1;
 	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms,
 			   pchat_pool_forget_ms)
 			< 0)
@@ -286,7 +313,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
 			|| rpc_register_array(pchat_admin_directory_rpc) != 0
 			|| rpc_register_array(pchat_admin_policy_rpc) != 0
-			|| rpc_register_array(pchat_admin_group_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_group_rpc) != 0
+			|| rpc_register_array(pchat_admin_compliance_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
@@ -309,7 +337,7 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0)
+		if(pchat_writer_start() < 0 || pchat_compliance_start() < 0)
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}
