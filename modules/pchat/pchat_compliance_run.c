@@ -463,33 +463,40 @@ static long long pchat_crun_clock_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A run is due when asked for, or RunInterval after the last (the pool's,
- * from the state row, or this node's last attempt). */
-static void pchat_crun_tick(long long *next_try, long long *next_lease)
+/* A run is due when asked for, or RunInterval (re-read each second by the
+ * holder) after the last: this node's last attempt, or the pool's last run
+ * (the state row) when it just took the lease. last_try < 0: not the
+ * holder. */
+static void pchat_crun_tick(long long *last_try, long long *next_lease)
 {
 	pchat_crun_result_t r;
 	pchat_cstatus_t st;
 	pchat_ccfg_t c;
 	unsigned int asked;
 	long long now = pchat_crun_clock_ms(), every;
-	int held;
+	int idle;
 
 	lock_get(&_cr->lock);
 	asked = _cr->requested;
 	lock_release(&_cr->lock);
-	if(asked == _cr->done && now < *next_lease && now < *next_try)
-		return;
-	if(pchat_ccfg_read(&c) != PCHAT_STORE_OK)
+	idle = asked == _cr->done && now < *next_lease;
+	if((idle && *last_try < 0) || pchat_ccfg_read(&c) != PCHAT_STORE_OK)
 		return;
 	every = (long long)c.interval * _cr_unit_ms;
-	held = pchat_crun_lease(&st);
+	if(idle && now - *last_try < every)
+		return;
 	*next_lease = now + (_cr_lease_s * 1000LL) / 3;
-	if(held > 0 && *next_try == 0)
-		*next_try = now + (st.since_run_ms < every ? every - st.since_run_ms : 0);
-	if(asked == _cr->done && (held <= 0 || now < *next_try))
+	if(pchat_crun_lease(&st) <= 0) {
+		*last_try = -1;
+		if(asked == _cr->done)
+			return;
+	} else if(*last_try < 0) {
+		*last_try = now - st.since_run_ms;
+	}
+	if(asked == _cr->done && now - *last_try < every)
 		return;
 	pchat_crun_run(&c, &r);
-	*next_try = pchat_crun_clock_ms() + every;
+	*last_try = pchat_crun_clock_ms();
 	lock_get(&_cr->lock);
 	_cr->last = r;
 	_cr->done = asked;
@@ -498,12 +505,12 @@ static void pchat_crun_tick(long long *next_try, long long *next_lease)
 
 static void pchat_crun_loop(void)
 {
-	long long next_try = 0, next_lease = 0;
+	long long last_try = -1, next_lease = 0;
 
 	for(;;) {
 		cfg_update();
-		pchat_crun_tick(&next_try, &next_lease);
-		pchat_crun_wait(200);
+		pchat_crun_tick(&last_try, &next_lease);
+		pchat_crun_wait(1000);
 	}
 }
 
