@@ -409,3 +409,24 @@ def test_two_nodes_one_lease_and_a_takeover_when_the_holder_dies(nodes, cdb, out
                       timeout=20)
     assert _run(other)["events"] == "1"
     assert _ids_in(outdir) == [first, second]
+
+
+def test_pchatctl_compliance_verbs_and_status(nodes, cdb, outdir):
+    from kamailio import pchatctl
+    kam = nodes()
+    out = pchatctl(kam, "set-compliance", "--adapter", "xml", "--output-dir", outdir,
+                   "--run-interval", "600", "--add-room-details", "true")
+    assert out.returncode == 0, out.stderr
+    got = json.loads(pchatctl(kam, "get-compliance", json_output=True).stdout)
+    assert got["output_dir"] == outdir and got["run_interval"] == 600
+    assert got["add_room_details"] == 1 and got["adapter"] == "xml"
+    bad = pchatctl(kam, "set-compliance", "--run-interval", "10")
+    assert bad.returncode == 1 and "run_interval" in bad.stderr
+    _script(cdb)
+    status = pchatctl(kam, "status").stdout
+    assert re.search(r"compliance_events_pending\W+8", status), status
+    ran = json.loads(pchatctl(kam, "run-compliance", json_output=True).stdout)
+    assert ran["events"] == 8 and ran["files"] == 1
+    status = pchatctl(kam, "status").stdout
+    assert re.search(r"compliance_events_pending\W+0", status), status
+    assert _status(kam)["compliance_node"] in status
