@@ -21,7 +21,7 @@
 
 /* One row of pchat_compliance_event; strings NUL-terminated, NULL for SQL
  * NULL (room_id and msg_seq: 0). */
-typedef struct pchat_cevent
+typedef struct pchat_aevent
 {
 	unsigned long long id;
 	const char *type; /* JOIN, PART, CHAT, ... (the column's ENUM) */
@@ -34,7 +34,7 @@ typedef struct pchat_cevent
 	const char *content;
 	const char *detail; /* JSON text */
 	const char *node;
-} pchat_cevent_t;
+} pchat_aevent_t;
 
 typedef struct pchat_adapter_opts
 {
@@ -51,12 +51,12 @@ int pchat_xml_type(const char *type);
  * NULL, the events of that room only (0: events without a room). Types outside the XSD are left out (they
  * are in JSON Lines). Returns the number of events written, -1 on a write
  * error (errno set). */
-int pchat_xml_write(FILE *f, const pchat_cevent_t *ev, int n,
+int pchat_xml_write(FILE *f, const pchat_aevent_t *ev, int n,
 		const unsigned long long *only_room, const pchat_adapter_opts_t *o);
 
 /* ev[0..n-1] as JSON Lines, every type; only_room as above. Returns the
  * number of lines, -1 on a write error. */
-int pchat_jsonl_write(FILE *f, const pchat_cevent_t *ev, int n,
+int pchat_jsonl_write(FILE *f, const pchat_aevent_t *ev, int n,
 		const unsigned long long *only_room);
 
 /* The three DateTimeUTC forms of ms since 1970: "2026-12-07T02:25:34.
@@ -67,7 +67,7 @@ long long pchat_adapter_ticks(long long ms);
 /* The rooms of ev[0..n-1] that have events an adapter writes, in the order
  * of their first event; out has room for n; returns their number. For
  * xml, only events of the XSD's types count. */
-int pchat_adapter_rooms(const pchat_cevent_t *ev, int n, int xml,
+int pchat_adapter_rooms(const pchat_aevent_t *ev, int n, int xml,
 		unsigned long long *out);
 
 #endif

@@ -59,7 +59,7 @@ static void json_num(FILE *f, const char *name, unsigned long long v)
 		fprintf(f, ",\"%s\":null", name);
 }
 
-static void jsonl_event(FILE *f, const pchat_cevent_t *e)
+static void jsonl_event(FILE *f, const pchat_aevent_t *e)
 {
 	char iso[40];
 
@@ -80,7 +80,7 @@ static void jsonl_event(FILE *f, const pchat_cevent_t *e)
 	fputs("}\n", f);
 }
 
-int pchat_jsonl_write(FILE *f, const pchat_cevent_t *ev, int n,
+int pchat_jsonl_write(FILE *f, const pchat_aevent_t *ev, int n,
 		const unsigned long long *only_room)
 {
 	int i, count = 0;

@@ -50,7 +50,7 @@ void pchat_adapter_iso(long long ms, char *buf, int size)
 	snprintf(buf, size, "%s.%03lld0000Z", day, frac);
 }
 
-int pchat_adapter_rooms(const pchat_cevent_t *ev, int n, int xml,
+int pchat_adapter_rooms(const pchat_aevent_t *ev, int n, int xml,
 		unsigned long long *out)
 {
 	int i, j, k = 0;
@@ -107,7 +107,7 @@ static void xml_time(FILE *f, const char *el, long long ms)
 
 /* The user part serves as UserName: pchat has no display names; id is 0:
  * pchat has no numeric user ids (Lync's tblPrincipal). */
-static void xml_sender(FILE *f, const pchat_cevent_t *e,
+static void xml_sender(FILE *f, const pchat_aevent_t *e,
 		const pchat_adapter_opts_t *o)
 {
 	const char *bare = xml_bare_uri(e->user_uri);
@@ -136,7 +136,7 @@ static void xml_sender(FILE *f, const pchat_cevent_t *e,
 }
 
 /* id: the message's number for CHAT, 0 otherwise (Lync's chat id) */
-static void xml_message(FILE *f, const char *el, const pchat_cevent_t *e,
+static void xml_message(FILE *f, const char *el, const pchat_aevent_t *e,
 		const pchat_adapter_opts_t *o)
 {
 	int chat = strcmp(e->type, "CHAT") == 0;
@@ -152,10 +152,10 @@ static void xml_message(FILE *f, const char *el, const pchat_cevent_t *e,
 }
 
 /* One room's Conversation; returns its number of events. */
-static int xml_conversation(FILE *f, const pchat_cevent_t *ev, int n,
+static int xml_conversation(FILE *f, const pchat_aevent_t *ev, int n,
 		unsigned long long room, const pchat_adapter_opts_t *o)
 {
-	const pchat_cevent_t *first = NULL, *last = NULL;
+	const pchat_aevent_t *first = NULL, *last = NULL;
 	int i, count = 0;
 
 	for(i = 0; i < n; i++) {
@@ -188,7 +188,7 @@ static int xml_conversation(FILE *f, const pchat_cevent_t *ev, int n,
 	return count;
 }
 
-int pchat_xml_write(FILE *f, const pchat_cevent_t *ev, int n,
+int pchat_xml_write(FILE *f, const pchat_aevent_t *ev, int n,
 		const unsigned long long *only_room, const pchat_adapter_opts_t *o)
 {
 	unsigned long long *rooms = malloc(sizeof(*rooms) * (n > 0 ? n : 1));

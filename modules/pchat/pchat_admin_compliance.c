@@ -192,7 +192,7 @@ static void pchat_rpc_compliance_run(rpc_t *rpc, void *ctx)
 		pchat_admin_fault(rpc, ctx, &args);
 		return;
 	}
-	rc = pchat_compliance_run_now(120000, &r);
+	rc = pchat_crun_now(120000, &r);
 	if(rc < 0) {
 		rpc->fault(ctx, 503, "the compliance process is not running");
 		return;

@@ -101,7 +101,7 @@ pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c)
 	return PCHAT_STORE_OK;
 }
 
-pchat_store_rc_t pchat_compliance_status(pchat_cstatus_t *st)
+pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
@@ -132,7 +132,7 @@ pchat_store_rc_t pchat_compliance_status(pchat_cstatus_t *st)
 	return PCHAT_STORE_OK;
 }
 
-int pchat_compliance_run_now(int wait_ms, pchat_crun_result_t *r)
+int pchat_crun_now(int wait_ms, pchat_crun_result_t *r)
 {
 	unsigned int ticket;
 	int waited, done;
@@ -178,7 +178,7 @@ static int pchat_crun_lease(pchat_cstatus_t *st)
 					 PCHAT_DB_NOW_MS ")",
 			   NULL, pchat_crun_node(), (long long)_cr_lease_s * 1000, _cr_node)
 					!= PCHAT_STORE_OK
-			|| pchat_compliance_status(st) != PCHAT_STORE_OK)
+			|| pchat_crun_status(st) != PCHAT_STORE_OK)
 		return -1;
 	return strcmp(st->holder, _cr_node) == 0 && st->lease_left_ms > 0;
 }
@@ -240,7 +240,7 @@ static int pchat_crun_fsync_dir(const char *dir, char *err, int esz)
 /* Writes one file of the batch: temporary name, fsync, rename. Returns the
  * events written (0: no file, the adapter had none of these), -1 with err
  * set. */
-static int pchat_crun_file(const pchat_ccfg_t *c, const pchat_cevent_t *ev,
+static int pchat_crun_file(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 		int n, const unsigned long long *room, char *err, int esz)
 {
 	char name[96], tmp[PCHAT_CDIR_MAX + 120], path[PCHAT_CDIR_MAX + 120];
@@ -276,7 +276,7 @@ static int pchat_crun_file(const pchat_ccfg_t *c, const pchat_cevent_t *ev,
 }
 
 /* The batch's files; returns their number, -1 with err set. */
-static int pchat_crun_files(const pchat_ccfg_t *c, const pchat_cevent_t *ev,
+static int pchat_crun_files(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 		int n, char *err, int esz)
 {
 	unsigned long long *rooms;
@@ -311,7 +311,7 @@ static int pchat_crun_files(const pchat_ccfg_t *c, const pchat_cevent_t *ev,
 	"user_uri, content, detail, node FROM pchat_compliance_event WHERE id > " \
 	"? ORDER BY id LIMIT ?"
 
-static void pchat_crun_row(char **r, pchat_cevent_t *e)
+static void pchat_crun_row(char **r, pchat_aevent_t *e)
 {
 	e->id = strtoull(r[0], NULL, 10);
 	e->type = r[1];
@@ -331,7 +331,7 @@ static void pchat_crun_row(char **r, pchat_cevent_t *e)
 static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 		pchat_crun_result_t *r)
 {
-	pchat_cevent_t *ev;
+	pchat_aevent_t *ev;
 	pchat_db_res_t res;
 	int i, files;
 
@@ -528,7 +528,7 @@ static void pchat_crun_name(void)
 			si ? si->port_no : 0);
 }
 
-int pchat_compliance_mod_init(int batch, int lease_s, int unit_ms, int crash)
+int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash)
 {
 	_cr_batch = batch;
 	_cr_lease_s = lease_s;
@@ -554,7 +554,7 @@ int pchat_compliance_mod_init(int batch, int lease_s, int unit_ms, int crash)
 	return 0;
 }
 
-int pchat_compliance_start(void)
+int pchat_crun_start(void)
 {
 	int pid;
 

@@ -45,7 +45,7 @@ typedef struct pchat_cstatus
 	char last_error[256];
 } pchat_cstatus_t;
 
-pchat_store_rc_t pchat_compliance_status(pchat_cstatus_t *st);
+pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st);
 
 /* The outcome of a run now (pchat.compliance_run). */
 typedef struct pchat_crun_result
@@ -58,7 +58,7 @@ typedef struct pchat_crun_result
 
 /* Asks the process for a run and waits for it up to wait_ms: 1 done (r
  * filled), 0 not within wait_ms, -1 no process. */
-int pchat_compliance_run_now(int wait_ms, pchat_crun_result_t *r);
+int pchat_crun_now(int wait_ms, pchat_crun_result_t *r);
 
 /* This node's name in the lease (holder). */
 const char *pchat_crun_node(void);
@@ -66,8 +66,8 @@ const char *pchat_crun_node(void);
 /* batch: events per file; lease_s: the lease's length; unit_ms: ms per
  * second of RunInterval (1000; tests shorten it); crash: test hook, 1
  * exits after the rename before last_event_id advances. */
-int pchat_compliance_mod_init(int batch, int lease_s, int unit_ms, int crash);
+int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash);
 /* From child_init(PROC_MAIN): forks the process. */
-int pchat_compliance_start(void);
+int pchat_crun_start(void);
 
 #endif

@@ -273,7 +273,7 @@ static int pchat_mod_init(void)
 			   "3-86400 and compliance_interval_unit_ms 1-1000\n");
 		return -1;
 	}
-	if(pchat_compliance_mod_init(pchat_compliance_batch_size,
+	if(pchat_crun_mod_init(pchat_compliance_batch_size,
 			   pchat_compliance_lease, pchat_compliance_interval_unit_ms,
 			   pchat_compliance_test_crash)
 			< 0)
@@ -337,7 +337,7 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0 || pchat_compliance_start() < 0)
+		if(pchat_writer_start() < 0 || pchat_crun_start() < 0)
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}

@@ -23,7 +23,7 @@
 #define ROOM "ma-chan://example.com/r1"
 
 /* Formats into a string (free it); NULL on failure. xml: 1 xml, 0 jsonl. */
-static char *render(int xml, const pchat_cevent_t *ev, int n,
+static char *render(int xml, const pchat_aevent_t *ev, int n,
 		const unsigned long long *only, const pchat_adapter_opts_t *o,
 		int *count)
 {
@@ -39,10 +39,10 @@ static char *render(int xml, const pchat_cevent_t *ev, int n,
 	return buf;
 }
 
-static pchat_cevent_t ev(unsigned long long id, const char *type,
+static pchat_aevent_t ev(unsigned long long id, const char *type,
 		long long ts, unsigned long long room, const char *content)
 {
-	pchat_cevent_t e = {id, type, ts, room, room ? ROOM : NULL,
+	pchat_aevent_t e = {id, type, ts, room, room ? ROOM : NULL,
 			room ? "R & D" : NULL, 0, "sip:alice@example.com", content,
 			NULL, "n1"};
 
@@ -68,7 +68,7 @@ static void t_times(void)
 
 static void t_xml_escaping(void)
 {
-	pchat_cevent_t e[2];
+	pchat_aevent_t e[2];
 	pchat_adapter_opts_t o = {1, 1};
 	char *out;
 	int n;
@@ -98,7 +98,7 @@ done:
 
 static void t_xml_rooms_and_types(void)
 {
-	pchat_cevent_t e[5];
+	pchat_aevent_t e[5];
 	pchat_adapter_opts_t o = {0, 0};
 	unsigned long long rooms[5], r2 = 2;
 	char *out = NULL, *second;
@@ -134,7 +134,7 @@ done:
 
 static void t_jsonl(void)
 {
-	pchat_cevent_t e[2];
+	pchat_aevent_t e[2];
 	unsigned long long none = 0;
 	char *out = NULL;
 	int n;
