@@ -430,3 +430,35 @@ def test_pchatctl_compliance_verbs_and_status(nodes, cdb, outdir):
     status = pchatctl(kam, "status").stdout
     assert re.search(r"compliance_events_pending\W+0", status), status
     assert _status(kam)["compliance_node"] in status
+
+
+@pytest.fixture
+def small_disk():
+    """A 64 KiB tmpfs (root only; skipped where mount is refused)."""
+    d = tempfile.mkdtemp(prefix="pchat-cexp-disk-")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
+                      capture_output=True).returncode != 0:
+        os.rmdir(d)
+        pytest.skip("cannot mount a tmpfs here")
+    yield d
+    subprocess.run(["umount", d], capture_output=True)
+    os.rmdir(d)
+
+
+def test_a_disk_that_fills_mid_file_keeps_events_queued_then_exports_once(
+        nodes, cdb, small_disk):
+    kam = nodes()
+    _set(kam, adapter="jsonl", output_dir=small_disk)
+    room = (1, "ma-chan://example.com/a", "a")
+    ids = [_event(cdb, "CHAT", T0 + i, room, seq=i + 1, content=f"{i} " + "x" * 2000)
+           for i in range(100)]  # about 200 KB of lines
+    fails(kam, 500, "No space left on device", "pchat.compliance_run")
+    # no partial file, no temporary file: the space is free again
+    assert os.listdir(small_disk) == []
+    st = _status(kam)
+    assert st["compliance_state"] == "failing" and st["compliance_events_pending"] == "100"
+    # chat's store is elsewhere: the node is up
+    assert kam.rpc("core.uptime")
+    subprocess.run(["mount", "-o", "remount,size=4m", small_disk], check=True)
+    assert _run(kam)["events"] == "100"
+    assert _ids_in(small_disk) == ids
