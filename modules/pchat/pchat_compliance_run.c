@@ -101,19 +101,24 @@ pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c)
 	return PCHAT_STORE_OK;
 }
 
-pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st)
+#define PCHAT_CSTATE_SQL(pending)                                          \
+	"SELECT s.last_event_id, " pending ", s.holder, s.lease_until_ms - "    \
+	PCHAT_DB_NOW_MS ", s.last_run_ms, s.last_error, " PCHAT_DB_NOW_MS       \
+	" - s.last_run_ms FROM pchat_compliance_state s WHERE s.id = 1"
+
+/* The state row; with count, the events waiting too (a scan of them: for
+ * the status, not before every batch). */
+static pchat_store_rc_t pchat_crun_state(pchat_cstatus_t *st, int count)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	char **r;
 
 	memset(st, 0, sizeof(*st));
-	rc = pchat_db_exec("SELECT s.last_event_id, (SELECT COUNT(*) FROM "
-					   "pchat_compliance_event e WHERE e.id > s.last_event_id), "
-					   "s.holder, s.lease_until_ms - " PCHAT_DB_NOW_MS ", "
-					   "s.last_run_ms, s.last_error, " PCHAT_DB_NOW_MS
-					   " - s.last_run_ms FROM pchat_compliance_state s WHERE "
-					   "s.id = 1",
+	rc = pchat_db_exec(count ? PCHAT_CSTATE_SQL(
+								   "(SELECT COUNT(*) FROM pchat_compliance_event "
+								   "e WHERE e.id > s.last_event_id)")
+							 : PCHAT_CSTATE_SQL("0"),
 			&res);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
@@ -130,6 +135,11 @@ pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st)
 	}
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st)
+{
+	return pchat_crun_state(st, 1);
 }
 
 int pchat_crun_now(int wait_ms, pchat_crun_result_t *r)
@@ -178,7 +188,7 @@ static int pchat_crun_lease(pchat_cstatus_t *st)
 					 PCHAT_DB_NOW_MS ")",
 			   NULL, pchat_crun_node(), (long long)_cr_lease_s * 1000, _cr_node)
 					!= PCHAT_STORE_OK
-			|| pchat_crun_status(st) != PCHAT_STORE_OK)
+			|| pchat_crun_state(st, 0) != PCHAT_STORE_OK)
 		return -1;
 	return strcmp(st->holder, _cr_node) == 0 && st->lease_left_ms > 0;
 }
@@ -343,6 +353,11 @@ static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 		pchat_db_res_free(&res);
 		return 0;
 	}
+	if(c->dir[0] == '\0') {
+		pchat_db_res_free(&res);
+		snprintf(r->error, sizeof(r->error), "compliance_output_dir is not set");
+		return -1;
+	}
 	ev = malloc(sizeof(*ev) * res.nrows);
 	if(ev == NULL) {
 		pchat_db_res_free(&res);
@@ -353,7 +368,7 @@ static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 		pchat_crun_row(res.rows[i], &ev[i]);
 	pchat_crun_clean(c->dir, last + 1);
 	files = pchat_crun_files(c, ev, res.nrows, r->error, sizeof(r->error));
-	if(files >= 0 && files > 0
+	if(files > 0
 			&& pchat_crun_fsync_dir(c->dir, r->error, sizeof(r->error)) < 0)
 		files = -1;
 	if(files >= 0 && _cr_crash == 1) {
@@ -419,11 +434,6 @@ static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 							 : "the lease is held by %s",
 					st.holder);
 			return;
-		}
-		if(st.pending > 0 && c->dir[0] == '\0') {
-			snprintf(r->error, sizeof(r->error),
-					"compliance_output_dir is not set");
-			break;
 		}
 		rc = pchat_crun_batch(c, st.last_event_id, r);
 		if(rc <= 0)

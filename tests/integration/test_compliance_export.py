@@ -462,3 +462,11 @@ def test_a_disk_that_fills_mid_file_keeps_events_queued_then_exports_once(
     subprocess.run(["mount", "-o", "remount,size=4m", small_disk], check=True)
     assert _run(kam)["events"] == "100"
     assert _ids_in(small_disk) == ids
+
+
+def test_no_output_directory_with_events_waiting_is_an_error(nodes, cdb):
+    kam = nodes()
+    assert _run(kam)["events"] == "0"  # nothing waits: nothing to complain about
+    _script(cdb)
+    fails(kam, 500, "compliance_output_dir is not set", "pchat.compliance_run")
+    assert _status(kam)["compliance_last_error"] == "compliance_output_dir is not set"
