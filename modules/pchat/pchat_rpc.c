@@ -105,7 +105,8 @@ static void pchat_rpc_status_compliance(rpc_t *rpc, void *th)
 	char last_run[40] = "never";
 	char holder[80];
 
-	if(pchat_crun_status(&st) != PCHAT_STORE_OK) {
+	/* no wait on a store known to be down: status answers in an outage */
+	if(pchat_store_is_down() || pchat_crun_status(&st) != PCHAT_STORE_OK) {
 		rpc->struct_add(th, "s", "compliance_state", "unknown");
 		return;
 	}
