@@ -95,6 +95,7 @@ static int pchat_pool_forget_ms = 600000;
 /* the compliance adapter run: events per file, the lease's length (s),
  * ms per second of RunInterval (tests shorten it) and a test hook (1: the
  * process exits after writing a file, before recording it) */
+static int pchat_compliance_run = 1; /* 0: a front-end runs no adapter */
 static int pchat_compliance_batch_size = 10000;
 static int pchat_compliance_lease = 60;
 static int pchat_compliance_interval_unit_ms = 1000;
@@ -173,6 +174,7 @@ static param_export_t pchat_params[] = {
 	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
+	{"compliance_run", PARAM_INT, &pchat_compliance_run},
 	{"compliance_batch_size", PARAM_INT, &pchat_compliance_batch_size},
 	{"compliance_lease", PARAM_INT, &pchat_compliance_lease},
 	{"compliance_interval_unit_ms", PARAM_INT,
@@ -273,7 +275,8 @@ static int pchat_mod_init(void)
 			   "3-86400 and compliance_interval_unit_ms 1-1000\n");
 		return -1;
 	}
-	if(pchat_crun_mod_init(pchat_compliance_batch_size,
+	if(pchat_compliance_run
+			&& pchat_crun_mod_init(pchat_compliance_batch_size,
 			   pchat_compliance_lease, pchat_compliance_interval_unit_ms,
 			   pchat_compliance_test_crash)
 			< 0)
@@ -337,7 +340,8 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0 || pchat_crun_start() < 0)
+		if(pchat_writer_start() < 0
+				|| (pchat_compliance_run && pchat_crun_start() < 0))
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}

@@ -470,3 +470,18 @@ def test_no_output_directory_with_events_waiting_is_an_error(nodes, cdb):
     _script(cdb)
     fails(kam, 500, "compliance_output_dir is not set", "pchat.compliance_run")
     assert _status(kam)["compliance_last_error"] == "compliance_output_dir is not set"
+
+
+def test_a_node_without_the_adapter_process_never_runs_it(nodes, cdb, outdir):
+    off = nodes(PCHAT_COMPLIANCE_RUN=0, PCHAT_COMPLIANCE_LEASE=3)
+    _set(off, adapter="jsonl", output_dir=outdir)
+    _script(cdb)
+    fails(off, 503, "not running", "pchat.compliance_run")
+    time.sleep(2)
+    st = _status(off)
+    assert st["compliance_lease_holder"] == "" and st["compliance_events_pending"] == "8", st
+    assert "PCHAT COMPLIANCE" not in off.rpc("core.psx")
+    # a node with the process exports them (at once: no run yet)
+    on = nodes(PCHAT_COMPLIANCE_LEASE=3)
+    _run(on)
+    assert len(_ids_in(outdir)) == 8
