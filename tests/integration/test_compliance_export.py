@@ -53,11 +53,13 @@ def cdb(mariadb):
 @pytest.fixture
 def nodes(cdb, mariadb):
     """nodes(**defines) starts a Kamailio on this module's database; all
-    stopped at teardown. The queue and the state start empty."""
+    stopped at teardown. The queue and the state start empty, with a run
+    just done and a RunInterval of 30 days: a node runs when a test asks."""
     cdb.sql("DELETE FROM pchat_compliance_event; UPDATE pchat_compliance_state SET "
-            "last_event_id = 0, holder = NULL, lease_until_ms = 0, last_run_ms = 0, "
+            "last_event_id = 0, holder = NULL, lease_until_ms = 0, "
+            "last_run_ms = ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000), "
             "last_error = NULL; UPDATE pchat_config SET value = CASE name "
-            "WHEN 'compliance_adapter' THEN 'xml' WHEN 'compliance_run_interval' THEN '900' "
+            "WHEN 'compliance_adapter' THEN 'xml' WHEN 'compliance_run_interval' THEN '2592000' "
             "WHEN 'compliance_output_dir' THEN '' ELSE '0' END WHERE name LIKE 'compliance%'")
     started = []
     url = mariadb.url(DB_USER, DB_PASS, DB)
@@ -481,7 +483,6 @@ def test_a_node_without_the_adapter_process_never_runs_it(nodes, cdb, outdir):
     st = _status(off)
     assert st["compliance_lease_holder"] == "" and st["compliance_events_pending"] == "8", st
     assert "PCHAT COMPLIANCE" not in off.rpc("core.psx")
-    # a node with the process exports them (at once: no run yet)
     on = nodes(PCHAT_COMPLIANCE_LEASE=3)
     _run(on)
     assert len(_ids_in(outdir)) == 8
