@@ -104,7 +104,8 @@ pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c)
 #define PCHAT_CSTATE_SQL(pending)                                          \
 	"SELECT s.last_event_id, " pending ", s.holder, s.lease_until_ms - "    \
 	PCHAT_DB_NOW_MS ", s.last_run_ms, s.last_error, " PCHAT_DB_NOW_MS       \
-	" - s.last_run_ms FROM pchat_compliance_state s WHERE s.id = 1"
+	" - s.last_run_ms, " PCHAT_DB_NOW_MS " FROM pchat_compliance_state s "   \
+	"WHERE s.id = 1"
 
 /* The state row; with count, the events waiting too (a scan of them: for
  * the status, not before every batch). */
@@ -132,6 +133,7 @@ static pchat_store_rc_t pchat_crun_state(pchat_cstatus_t *st, int count)
 		snprintf(st->last_error, sizeof(st->last_error), "%s",
 				r[5] ? r[5] : "");
 		st->since_run_ms = r[6] ? atoll(r[6]) : 0;
+		st->now_ms = r[7] ? atoll(r[7]) : 0;
 	}
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
@@ -206,23 +208,24 @@ static void pchat_crun_err(char *err, int esz, const char *what,
 		strcpy(err + esz - 4, "...");
 }
 
-/* Removes what a run that died before advancing last_event_id left for
- * the batch starting at first: its files (about to be written again, with
- * the same or more events) and temporary files. */
-static void pchat_crun_clean(const char *dir, unsigned long long first)
+/* Removes what runs that died before recording their batch left: every
+ * file whose first event is after last (last_event_id: the state says all
+ * after it is unrecorded, so such a file is written again) and temporary
+ * files (only the lease's holder writes here). */
+static void pchat_crun_clean(const char *dir, unsigned long long last)
 {
-	char pre[40], tpre[40], path[PCHAT_CDIR_MAX + 300];
+	char path[PCHAT_CDIR_MAX + 300];
+	unsigned long long first;
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(pre, sizeof(pre), "pchat-%llu-", first);
-	snprintf(tpre, sizeof(tpre), ".pchat-%llu-", first);
 	d = opendir(dir);
 	if(d == NULL)
 		return;
 	while((de = readdir(d)) != NULL) {
-		if(strncmp(de->d_name, pre, strlen(pre)) != 0
-				&& strncmp(de->d_name, tpre, strlen(tpre)) != 0)
+		if(strncmp(de->d_name, ".pchat-", 7) != 0
+				&& (sscanf(de->d_name, "pchat-%llu-", &first) != 1
+						|| first <= last))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if(unlink(path) == 0)
@@ -336,14 +339,38 @@ static void pchat_crun_row(char **r, pchat_aevent_t *e)
 	e->node = r[10];
 }
 
+/* An event's id is taken at its INSERT, its row seen at its COMMIT: an
+ * id missing before a row may belong to a transaction still open, whose
+ * event would be lost once last_event_id passed it. So the batch stops
+ * before a gap in the ids until the row after it is PCHAT_CSETTLE_MS old
+ * (the action's transaction is then long over: the id was rolled back or
+ * skipped, as Galera's auto_increment_increment does). Returns the rows
+ * of ev that may go. */
+#define PCHAT_CSETTLE_MS 60000
+
+static int pchat_crun_settled(const pchat_aevent_t *ev, int n,
+		unsigned long long last, long long now_ms)
+{
+	unsigned long long want = last + 1;
+	int i;
+
+	for(i = 0; i < n; i++) {
+		if(ev[i].id != want && now_ms - ev[i].ts_ms < PCHAT_CSETTLE_MS)
+			return i;
+		want = ev[i].id + 1;
+	}
+	return n;
+}
+
 /* Exports the events after last: 1 a batch written and recorded (more
- * may follow), 0 nothing left, -1 failed (err set). */
+ * may follow), 0 nothing left (or nothing settled), -1 failed (err
+ * set). */
 static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
-		pchat_crun_result_t *r)
+		long long now_ms, pchat_crun_result_t *r)
 {
 	pchat_aevent_t *ev;
 	pchat_db_res_t res;
-	int i, files;
+	int i, n, files;
 
 	if(pchat_db_exec(PCHAT_CEV_SQL, &res, last, _cr_batch) != PCHAT_STORE_OK) {
 		snprintf(r->error, sizeof(r->error), "cannot read the events");
@@ -366,14 +393,20 @@ static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 	}
 	for(i = 0; i < res.nrows; i++)
 		pchat_crun_row(res.rows[i], &ev[i]);
-	pchat_crun_clean(c->dir, last + 1);
-	files = pchat_crun_files(c, ev, res.nrows, r->error, sizeof(r->error));
+	n = pchat_crun_settled(ev, res.nrows, last, now_ms);
+	if(n == 0) {
+		LM_DBG("compliance: waiting for the events before %llu\n", ev[0].id);
+		free(ev);
+		pchat_db_res_free(&res);
+		return 0;
+	}
+	files = pchat_crun_files(c, ev, n, r->error, sizeof(r->error));
 	if(files > 0
 			&& pchat_crun_fsync_dir(c->dir, r->error, sizeof(r->error)) < 0)
 		files = -1;
 	if(files >= 0 && _cr_crash == 1) {
 		LM_CRIT("compliance: test hook: exiting before recording %llu\n",
-				ev[res.nrows - 1].id);
+				ev[n - 1].id);
 		exit(-1);
 	}
 	/* only the holder, and only from where this batch began */
@@ -382,16 +415,16 @@ static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 							  "last_event_id = ?, last_run_ms = " PCHAT_DB_NOW_MS
 							  ", last_error = NULL WHERE id = 1 AND holder = ? "
 							  "AND last_event_id = ?",
-						NULL, ev[res.nrows - 1].id, _cr_node, last)
+						NULL, ev[n - 1].id, _cr_node, last)
 								!= PCHAT_STORE_OK
 					|| pchat_db_affected() != 1)) {
 		snprintf(r->error, sizeof(r->error),
 				"the lease was lost before events %llu-%llu were recorded",
-				ev[0].id, ev[res.nrows - 1].id);
+				ev[0].id, ev[n - 1].id);
 		files = -1;
 	}
 	if(files >= 0) {
-		r->events += res.nrows;
+		r->events += n;
 		r->files += files;
 	}
 	free(ev);
@@ -419,7 +452,7 @@ static void pchat_crun_failed(const char *error)
 static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 {
 	pchat_cstatus_t st;
-	int rc, held;
+	int rc, held, cleaned = 0;
 
 	memset(r, 0, sizeof(*r));
 	if(c->adapter[0] == '\0') {
@@ -435,7 +468,11 @@ static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 					st.holder);
 			return;
 		}
-		rc = pchat_crun_batch(c, st.last_event_id, r);
+		if(!cleaned) {
+			pchat_crun_clean(c->dir, st.last_event_id);
+			cleaned = 1;
+		}
+		rc = pchat_crun_batch(c, st.last_event_id, st.now_ms, r);
 		if(rc <= 0)
 			break;
 	}

@@ -42,6 +42,7 @@ typedef struct pchat_cstatus
 	long long lease_left_ms; /* < 0: expired */
 	long long last_run_ms;
 	long long since_run_ms; /* by the database's clock */
+	long long now_ms;       /* the database's clock */
 	char last_error[256];
 } pchat_cstatus_t;
 

@@ -486,3 +486,44 @@ def test_a_node_without_the_adapter_process_never_runs_it(nodes, cdb, outdir):
     on = nodes(PCHAT_COMPLIANCE_LEASE=3)
     _run(on)
     assert len(_ids_in(outdir)) == 8
+
+
+def test_an_event_committed_late_into_a_gap_is_not_skipped(nodes, cdb, outdir):
+    """An id is taken at INSERT, the row seen at COMMIT: a transaction that
+    commits after a later one leaves a gap for a while. The run stops
+    before a gap until the row after it is 60 s old, so the late event is
+    exported, once; an old gap (a rolled-back event) is passed."""
+    kam = nodes()
+    _set(kam, adapter="jsonl", output_dir=outdir)
+    room = (1, "ma-chan://example.com/a", "a")
+    now = int(cdb.sql("SELECT ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)")[0][0])
+    a = _event(cdb, "CHAT", T0, room, seq=1, content="a")
+    gone = _event(cdb, "CHAT", T0 + 1, room, seq=2, content="rolled back")
+    b = _event(cdb, "CHAT", T0 + 2, room, seq=3, content="b")
+    cdb.sql(f"DELETE FROM pchat_compliance_event WHERE id = {gone}")
+    assert _run(kam)["events"] == "2"          # an old gap is passed
+    assert _ids_in(outdir) == [a, b]
+    late = _event(cdb, "CHAT", now, room, seq=4, content="late")
+    c = _event(cdb, "CHAT", now, room, seq=5, content="c")
+    cdb.sql(f"DELETE FROM pchat_compliance_event WHERE id = {late}")
+    assert _run(kam)["events"] == "0"          # c waits behind the young gap
+    assert _status(kam)["compliance_events_pending"] == "1"
+    # the late transaction commits
+    cdb.sql("INSERT INTO pchat_compliance_event (id, type, ts_ms, room_id, user_uri, content, "
+            f"node) VALUES ({late}, 'CHAT', {now}, 1, 'sip:alice@example.com', 'late', 'n1')")
+    assert _run(kam)["events"] == "2"
+    assert _ids_in(outdir) == [a, b, late, c]
+
+
+def test_leftover_files_of_unrecorded_batches_are_removed_before_a_run(nodes, cdb, outdir):
+    kam = nodes()
+    _set(kam, adapter="jsonl", output_dir=outdir)
+    ids = _script(cdb)[2]
+    # a dead holder's file of ids[3:] and a temporary file; an older
+    # recorded file and an operator's file stay
+    for name in (f"pchat-{ids[3]}-{ids[-1]}.jsonl", f".pchat-{ids[0]}-{ids[2]}.jsonl.tmp",
+                 "pchat-0-0.jsonl", "notes.txt"):
+        with open(os.path.join(outdir, name), "w") as f:
+            f.write("{}\n" if name.startswith("pchat-0") else "x\n")
+    assert _run(kam)["events"] == "8"
+    assert _files(outdir) == ["notes.txt", "pchat-0-0.jsonl", f"pchat-{ids[0]}-{ids[-1]}.jsonl"]
