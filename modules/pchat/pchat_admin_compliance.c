@@ -178,27 +178,34 @@ fault:
 
 static const char *pchat_rpc_compliance_run_doc[] = {
 		"Run the compliance adapter now on this node (it takes the lease if "
-		"free) and wait for it: events and files written, or the error.",
+		"free) and wait for it up to wait= seconds (0-600, default 8): "
+		"events and files written, or the error; state=running when it goes "
+		"on past the wait.",
 		0};
 
 static void pchat_rpc_compliance_run(rpc_t *rpc, void *ctx)
 {
 	pchat_crun_result_t r;
 	pchat_args_t args;
+	int rc, wait = 8;
 	void *th;
-	int rc;
 
-	if(pchat_args_scan(rpc, ctx, &args) < 0 || pchat_args_done(&args) < 0) {
+	/* 8 s: under pchatctl's default timeout (10 s) */
+	if(pchat_args_scan(rpc, ctx, &args) < 0
+			|| pchat_args_int(&args, "wait", 0, 600, &wait) < 0
+			|| pchat_args_done(&args) < 0) {
 		pchat_admin_fault(rpc, ctx, &args);
 		return;
 	}
-	rc = pchat_crun_now(120000, &r);
+	rc = pchat_crun_now(wait * 1000, &r);
 	if(rc < 0) {
 		rpc->fault(ctx, 503, "the compliance process is not running");
 		return;
 	}
 	if(rc == 0) {
-		rpc->fault(ctx, 504, "the run did not finish within 120 s; it goes on");
+		if(rpc->add(ctx, "{", &th) == 0)
+			rpc->struct_add(th, "ss", "state", "running", "node",
+					pchat_crun_node());
 		return;
 	}
 	if(!r.ok) {
@@ -209,8 +216,8 @@ static void pchat_rpc_compliance_run(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Internal error");
 		return;
 	}
-	rpc->struct_add(th, "dds", "events", (int)r.events, "files", r.files,
-			"node", pchat_crun_node());
+	rpc->struct_add(th, "sdds", "state", "done", "events", (int)r.events,
+			"files", r.files, "node", pchat_crun_node());
 }
 
 /* clang-format off */

@@ -247,7 +247,8 @@ def test_one_room_per_file_with_room_and_user_details(nodes, cdb, outdir):
     _set(kam, adapter="xml", output_dir=outdir, one_room_per_file="true",
          add_room_details="true", add_user_details="true")
     r1, r2, ids = _script(cdb)
-    assert _run(kam) == {"events": "8", "files": "2", "node": _status(kam)["compliance_node"]}
+    assert _run(kam) == {"state": "done", "events": "8", "files": "2",
+                         "node": _status(kam)["compliance_node"]}
     first, last = ids[0], ids[-1]
     assert _files(outdir) == [f"pchat-{first}-{last}-r11.xml", f"pchat-{first}-{last}-r12.xml"]
     for f in _files(outdir):
@@ -527,3 +528,23 @@ def test_leftover_files_of_unrecorded_batches_are_removed_before_a_run(nodes, cd
             f.write("{}\n" if name.startswith("pchat-0") else "x\n")
     assert _run(kam)["events"] == "8"
     assert _files(outdir) == ["notes.txt", "pchat-0-0.jsonl", f"pchat-{ids[0]}-{ids[-1]}.jsonl"]
+
+
+def test_a_run_longer_than_the_wait_answers_running_and_goes_on(nodes, cdb, outdir):
+    kam = nodes(PCHAT_COMPLIANCE_BATCH_SIZE=100)
+    _set(kam, adapter="xml", output_dir=outdir)
+    cdb.sql("INSERT INTO pchat_compliance_event (type, ts_ms, room_id, room_uri, user_uri, "
+            "content, node) SELECT 'CHAT', 1765000000000 + seq, 1 + seq % 50, "
+            "CONCAT('ma-chan://example.com/', seq % 50), 'sip:alice@example.com', "
+            "CONCAT('m', seq), 'n1' FROM seq_1_to_50000")
+    r = _run_wait(kam, 0)
+    assert r["state"] == "running" and set(r) == {"state", "node"}
+    assert wait_until(lambda: _status(kam)["compliance_events_pending"] == "0", timeout=120)
+    files = _files(outdir)
+    assert len(files) == 500
+    for f in files[:3] + files[-3:]:
+        _valid(os.path.join(outdir, f))
+
+
+def _run_wait(kam, wait):
+    return one(kam, "pchat.compliance_run", f"wait={wait}")

@@ -210,6 +210,12 @@ static const pctl_option_t compliance_set[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t compliance_run[] = {
+		{"wait", 0, "SECONDS",
+				"wait this long for the run (default 8; give --timeout more)"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t state_set[] = {
 		{"state", R, "active|drain",
 				"drain: refuse new sessions, keep the ones here"},
@@ -264,7 +270,7 @@ const pctl_verb_t pctl_verbs[] = {
 				compliance_set},
 		{"run-compliance", "pchat.compliance_run",
 				"run the compliance adapter now and wait for it",
-				PCTL_VERB_LISTED, no_options},
+				PCTL_VERB_LISTED, compliance_run},
 		{"new-group", "pchat.group_new", "create a user group",
 				PCTL_VERB_LISTED, group_new},
 		{"get-group", "pchat.group_get", "list user groups", PCTL_VERB_LISTED,
