@@ -59,6 +59,11 @@ VERBS = {
     "get-endpoint": "pchat.pool",
     "get-state": "pchat.pool_state",
     "set-state": "pchat.pool_state",
+    "new-hold": "pchat.hold_add",
+    "get-hold": "pchat.hold_list",
+    "remove-hold": "pchat.hold_remove",
+    "run-retention": "pchat.retention_run",
+    "get-retention": "pchat.retention_status",
     "rpc": None,
 }
 

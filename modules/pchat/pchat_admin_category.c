@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
@@ -29,7 +30,7 @@ static const char *_pchat_cat_select =
 		"(SELECT COUNT(*) FROM pchat_node r WHERE r.parent_id = c.id AND "
 		"r.kind = 'room'), "
 		"(SELECT COUNT(*) FROM pchat_node s WHERE s.parent_id = c.id AND "
-		"s.kind = 'category') "
+		"s.kind = 'category'), c.retention_days "
 		"FROM pchat_node c LEFT JOIN pchat_node p ON p.id = c.parent_id "
 		"WHERE c.kind = 'category' AND (? IS NULL OR c.name = ?) "
 		"ORDER BY c.name LIMIT ?";
@@ -65,6 +66,7 @@ static int pchat_category_add(rpc_t *rpc, void *ctx, char **row)
 					   "creator", "creators")
 					   < 0)
 		return -1;
+	rpc->struct_add(th, "s", "retention_days", row[10] ? row[10] : "none");
 	if(_pchat_cat_parted >= 0)
 		rpc->struct_add(th, "d", "online_parted", _pchat_cat_parted);
 	return 0;
@@ -76,6 +78,26 @@ static int pchat_category_reply(rpc_t *rpc, void *ctx, pchat_args_t *args,
 {
 	return pchat_admin_reply_rows(
 			rpc, ctx, args, _pchat_cat_select, name, limit, pchat_category_add, "reading categories");
+}
+
+/* retention_days=: 1-36500 days, or none (kept forever). 1 given (*days
+ * -1 for none), 0 not given, -1 error. */
+static int pchat_category_retention(pchat_args_t *args, long long *days)
+{
+	char v[24];
+	int r, n;
+
+	r = pchat_args_cstr(args, "retention_days", v, sizeof(v));
+	if(r <= 0)
+		return r;
+	if(strcasecmp(v, "none") == 0) {
+		*days = -1;
+		return 1;
+	}
+	if(pchat_args_int(args, "retention_days", 1, 36500, &n) < 0)
+		return -1;
+	*days = n;
+	return 1;
 }
 
 /* The wall and creator lists, for new (plain keys) and set (add_/remove_). */
@@ -137,7 +159,8 @@ static const char *pchat_set_list_keys[] = {"add_allowed_member",
 static const char *pchat_rpc_category_new_doc[] = {
 		"Create a category: name=, parent= (category name, default the "
 		"root), description=, file_upload=, invitations=, chat_history= "
-		"(true/false), allowed_member=*, denied_member=*, creator=* "
+		"(true/false), retention_days= (1-36500, or none: kept forever), "
+		"allowed_member=*, denied_member=*, creator=* "
 		"(sip:user@domain, domain:<d>, group:<g>).",
 		0};
 
@@ -146,7 +169,7 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_NAME_MAX], parent[PCHAT_NAME_MAX], desc[PCHAT_NAME_MAX];
 	int has_parent, file_upload = 1, invitations = 1, history = 1, r;
-	long long parent_id;
+	long long parent_id, days = -1;
 	pchat_store_rc_t rc;
 
 	desc[0] = '\0';
@@ -158,7 +181,8 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 			|| pchat_args_cstr(&args, "description", desc, sizeof(desc)) < 0
 			|| pchat_args_bool(&args, "file_upload", &file_upload) < 0
 			|| pchat_args_bool(&args, "invitations", &invitations) < 0
-			|| pchat_args_bool(&args, "chat_history", &history) < 0)
+			|| pchat_args_bool(&args, "chat_history", &history) < 0
+			|| pchat_category_retention(&args, &days) < 0)
 		goto fault;
 	pchat_args_touch(&args, pchat_new_list_keys);
 	if(pchat_args_done(&args) < 0)
@@ -172,10 +196,11 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 		goto fault;
 	rc = pchat_db_exec("INSERT INTO pchat_node (guid, kind, parent_id, name, "
 					   "description, file_upload, invitations_enabled, "
-					   "chat_history) VALUES (UUID(), 'category', ?, ?, ?, ?, "
-					   "?, ?)",
+					   "chat_history, retention_days) VALUES (UUID(), "
+					   "'category', ?, ?, ?, ?, ?, ?, ?)",
 			NULL, parent_id, name, desc, (long long)file_upload,
-			(long long)invitations, (long long)history);
+			(long long)invitations, (long long)history,
+			days >= 0 ? &days : NULL);
 	r = pchat_admin_named_write(
 			&args, rc, "name", "a category", name, "creating the category");
 	if(r == 0)
@@ -221,7 +246,8 @@ static int pchat_category_cycle(
 
 static const char *pchat_rpc_category_set_doc[] = {
 		"Change a category: name= (which), new_name=, parent=, description=, "
-		"file_upload=, invitations=, chat_history=, add_/remove_ "
+		"file_upload=, invitations=, chat_history=, retention_days= "
+		"(1-36500, or none), add_/remove_ "
 		"allowed_member=*, denied_member=*, creator=*.",
 		0};
 
@@ -230,8 +256,8 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_NAME_MAX], new_name[PCHAT_NAME_MAX];
 	char parent[PCHAT_NAME_MAX], desc[PCHAT_NAME_MAX];
-	int has_new, has_parent, has_desc, fu = -1, inv = -1, hist = -1;
-	long long id, parent_id = 0, fu_v, inv_v, hist_v;
+	int has_new, has_parent, has_desc, fu = -1, inv = -1, hist = -1, has_ret;
+	long long id, parent_id = 0, fu_v, inv_v, hist_v, days = -1;
 	pchat_store_rc_t rc;
 	int r;
 
@@ -248,7 +274,8 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 					   < 0
 			|| pchat_args_bool(&args, "file_upload", &fu) < 0
 			|| pchat_args_bool(&args, "invitations", &inv) < 0
-			|| pchat_args_bool(&args, "chat_history", &hist) < 0)
+			|| pchat_args_bool(&args, "chat_history", &hist) < 0
+			|| (has_ret = pchat_category_retention(&args, &days)) < 0)
 		goto fault;
 	pchat_args_touch(&args, pchat_set_list_keys);
 	if(pchat_args_done(&args) < 0)
@@ -281,11 +308,13 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 			"parent_id = COALESCE(?, parent_id), "
 			"file_upload = COALESCE(?, file_upload), "
 			"invitations_enabled = COALESCE(?, invitations_enabled), "
-			"chat_history = COALESCE(?, chat_history) WHERE id = ?",
+			"chat_history = COALESCE(?, chat_history), "
+			"retention_days = IF(?, ?, retention_days) WHERE id = ?",
 			NULL, has_new ? new_name : NULL,
 			has_desc ? desc : NULL, has_parent ? &parent_id : NULL,
 			fu >= 0 ? &fu_v : NULL, inv >= 0 ? &inv_v : NULL,
-			hist >= 0 ? &hist_v : NULL, id);
+			hist >= 0 ? &hist_v : NULL, (long long)has_ret,
+			days >= 0 ? &days : NULL, id);
 	r = pchat_admin_named_write(&args, rc, "new_name", "a category", new_name,
 			"changing the category");
 	if(r == 0)

@@ -78,9 +78,11 @@ static void pchat_notice_end(pchat_xbuf_t *b)
 typedef struct pchat_joined
 {
 	pchat_room_t room;
-	pchat_roster_snapshot_t snap;
+	pchat_roster_snapshot_t snap;   /* this node's participants */
+	pchat_roster_snapshot_t remote; /* the other nodes' (small rooms) */
+	int partial; /* a node has more participants than it names */
 	int is_new;
-	int cut;  /* its roster did not fit the reply */
+	int cut;  /* its roster did not fit the reply, or is partial */
 	int code; /* 200, or the failure of this room */
 	char guid[64];
 	char domain[128];
@@ -224,28 +226,45 @@ static int pchat_uib_id(pchat_uib_pool_t *p, str *user)
 	return p->n++;
 }
 
-/* Writes an aib listing the uib ids of the participants holding roles;
- * sized for the whole roster, however large the room. */
-static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
-		pchat_roster_snapshot_t *snap, unsigned int roles, const char *key)
+/* Appends to ids the uib ids of snap's participants holding roles, each
+ * once (seen: by id; a user may have several sessions, on several nodes). */
+static int pchat_aib_ids(pchat_uib_pool_t *pool, pchat_roster_snapshot_t *snap,
+		unsigned int roles, char *seen, char *ids, int len, int size)
 {
-	char *ids;
-	int i, id, len = 0, size = snap->n * 12 + 1;
+	int i, id;
 
-	ids = pkg_malloc(size);
+	for(i = 0; i < snap->n; i++) {
+		if(roles && !(snap->members[i].roles & roles))
+			continue;
+		id = pchat_uib_id(pool, &snap->members[i].user);
+		if(id < 0 || seen[id])
+			continue;
+		seen[id] = 1;
+		len += snprintf(ids + len, size - len, "%s%d", len ? "," : "", id);
+	}
+	return len;
+}
+
+/* Writes an aib listing the uib ids of the participants holding roles,
+ * this node's and the other nodes'; sized for the whole roster, however
+ * large the room. */
+static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
+		pchat_joined_t *j, unsigned int roles, const char *key)
+{
+	char *ids, *seen;
+	int len, size = (j->snap.n + j->remote.n) * 12 + 1;
+
+	ids = pkg_malloc(size + pool->n);
 	if(ids == NULL) {
 		PKG_MEM_ERROR;
 		out->err = 1;
 		return;
 	}
+	seen = ids + size;
+	memset(seen, 0, pool->n);
 	ids[0] = '\0';
-	for(i = 0; i < snap->n; i++) {
-		if(roles && !(snap->members[i].roles & roles))
-			continue;
-		id = pchat_uib_id(pool, &snap->members[i].user);
-		if(id >= 0)
-			len += snprintf(ids + len, size - len, "%s%d", len ? "," : "", id);
-	}
+	len = pchat_aib_ids(pool, &j->snap, roles, seen, ids, 0, size);
+	pchat_aib_ids(pool, &j->remote, roles, seen, ids, len, size);
 	pchat_xw_start(out, "aib");
 	pchat_xw_attr(out, "key", key);
 	pchat_xw_attr(out, "value", ids);
@@ -266,8 +285,8 @@ static void pchat_write_chanib_roster(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *out,
 	pchat_xw_attr(out, "description", j->room.description);
 	if(j->cut)
 		pchat_xw_attr(out, "limited", "true");
-	pchat_write_aib(out, pool, &j->snap, 0, PCHAT_AIB_MEMBERS);
-	pchat_write_aib(out, pool, &j->snap, PCHAT_ROLE_MANAGER, PCHAT_AIB_MANAGERS);
+	pchat_write_aib(out, pool, j, 0, PCHAT_AIB_MEMBERS);
+	pchat_write_aib(out, pool, j, PCHAT_ROLE_MANAGER, PCHAT_AIB_MANAGERS);
 	pchat_xw_end(out, "chanib");
 }
 
@@ -278,9 +297,11 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 {
 	pchat_xbuf_t *b;
 
-	/* the pool-wide count: the notice goes to every node's members */
+	/* the pool-wide count: the notice goes to every node's members; a
+	 * user already in the room through another node is in their rosters */
 	if(!j->is_new
-			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit)
+			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit
+			|| pchat_pool_user_elsewhere(j->room.id, &ctx->user))
 		return;
 	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
 	if(b == NULL)
@@ -321,9 +342,13 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_uib_id(pool, &ctx->user);
 	/* ids first, so every uib precedes the chanibs that refer to it */
 	for(i = 0; i < n; i++) {
-		js[i].cut = 0;
+		js[i].cut = js[i].partial;
 		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++) {
 			if(pchat_uib_id(pool, &js[i].snap.members[k].user) < 0)
+				js[i].cut = 1;
+		}
+		for(k = 0; js[i].code == 200 && k < js[i].remote.n; k++) {
+			if(pchat_uib_id(pool, &js[i].remote.members[k].user) < 0)
 				js[i].cut = 1;
 		}
 	}
@@ -436,13 +461,18 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		if(rc != PCHAT_CMD_OK)
 			goto done;
 		if(js[i].code == 200) {
+			/* the pool's roster: this node's, and the other nodes' as
+			 * they named them */
 			if(_pchat_roster.snapshot(
 					   (unsigned long long)js[i].room.id, &js[i].snap)
-					< 0) {
+							< 0
+					|| pchat_pool_remote_roster(js[i].room.id, &js[i].remote,
+							   &js[i].partial)
+							   < 0) {
 				rc = PCHAT_CMD_ERROR;
 				goto done;
 			}
-			total += js[i].snap.n;
+			total += js[i].snap.n + js[i].remote.n;
 		}
 	}
 	/* a session that ended while it joined: its end parts the roster
@@ -503,6 +533,7 @@ done:
 			_pchat_roster.part((unsigned long long)js[i].room.id, ctx->sess_id);
 		if(js[i].snap.members)
 			_pchat_roster.free_snapshot(&js[i].snap);
+		pchat_pool_roster_free(&js[i].remote);
 	}
 	if(pool.users)
 		pkg_free(pool.users);
@@ -544,19 +575,11 @@ int pchat_room_online(long long room_id)
 
 /* --- part and session end ---------------------------------------------- */
 
-/* ntc:part to the remaining participants, unless the room is above the
- * roster-notice limit (ParticipantUpdateLimit). */
-void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
-		const char *guid, str *user, int update_limit)
+static void pchat_write_part(pchat_cmd_ctx_t *ctx, pchat_xbuf_t *b,
+		const char *guid, str *user)
 {
 	char uri[256];
-	pchat_xbuf_t *b;
 
-	if(pchat_room_online(room_id) >= update_limit)
-		return;
-	b = pchat_notice(ctx, room_id, 0, "part");
-	if(b == NULL)
-		return;
 	pchat_room_uri(ctx, guid, uri, sizeof(uri));
 	pchat_xw_start(b, "chanib");
 	pchat_xw_attr(b, "uri", uri);
@@ -565,6 +588,48 @@ void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 	pchat_xw_end(b, "uib");
 	pchat_xw_end(b, "chanib");
 	pchat_notice_end(b);
+}
+
+/* The user is still in the room through another node of the pool: the
+ * members' rosters keep the user, and hear the part of its last session
+ * there. The notice is handed to the pool, in case that node held the
+ * same part at once (see pchat_pool_part_held()). */
+static void pchat_hold_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user)
+{
+	pchat_xbuf_t b;
+	str notice;
+
+	pchat_xbuf_init(&b);
+	pchat_xw_env_start(&b, pchat_cmd_next_envid());
+	pchat_xw_ntc_start(&b, "part");
+	pchat_write_part(ctx, &b, guid, user);
+	if(!b.err) {
+		notice.s = b.s;
+		notice.len = b.len;
+		pchat_pool_part_held(room_id, user, &notice);
+	}
+	pchat_xbuf_free(&b);
+}
+
+/* ntc:part to the remaining participants, unless the room is above the
+ * roster-notice limit (ParticipantUpdateLimit) or the user is still in it
+ * through another node of the pool (held: see above). */
+void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
+		const char *guid, str *user, int update_limit)
+{
+	pchat_xbuf_t *b;
+
+	if(pchat_room_online(room_id) >= update_limit)
+		return;
+	if(pchat_pool_user_elsewhere(room_id, user)) {
+		pchat_hold_part(ctx, room_id, guid, user);
+		return;
+	}
+	b = pchat_notice(ctx, room_id, 0, "part");
+	if(b == NULL)
+		return;
+	pchat_write_part(ctx, b, guid, user);
 }
 
 pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)

@@ -12,10 +12,12 @@
  */
 /* Delivery layer: XCCOS INFOs over the client's TCP connection without
  * tm, their answers and timeouts. Knows no command and no store. */
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/atomic_ops.h"
 #include "core/counters.h"
 #include "core/dprint.h"
 #include "core/forward.h"
@@ -28,8 +30,10 @@
 #include "core/parser/parse_to.h"
 #include "core/parser/parse_uri.h"
 #include "core/parser/parse_via.h"
+#include "core/pt.h"
 #include "core/resolve.h"
 #include "core/socket_info.h"
+#include "core/tcp_options.h"
 #include "core/ut.h"
 
 #include "pchat_deliver.h"
@@ -51,7 +55,17 @@
 	} while(0)
 #define memlit(w, lit) memapp(w, lit, sizeof(lit) - 1)
 
+/* coalescing (see pchat_deliver.h and below) */
+#define PCHAT_COAL_GROUPS 8 /* connections with a buffer in one batch */
+#define PCHAT_COAL_PROCS 1024 /* process_no bound of the written table */
+#define PCHAT_HOLD_YIELDS 64
+#define PCHAT_HOLD_SLEEPS 10000 /* x 100 us: a writer stuck 1 s is a bug */
+
 static counter_handle_t _pchat_forged;
+static counter_handle_t _pchat_copies;
+static counter_handle_t _pchat_copy_writes;
+/* shm, by process_no: the last batch that process has written */
+static volatile unsigned int *_coal_written = NULL;
 
 int pchat_deliver_init(void)
 {
@@ -61,6 +75,22 @@ int pchat_deliver_init(void)
 			   0)
 			< 0) {
 		LM_ERR("cannot register the forged_replies counter\n");
+		return -1;
+	}
+	if(counter_register(&_pchat_copies, "pchat", "copies", 0, 0, 0,
+			   "INFOs written to a session's TCP/TLS connection without tm",
+			   0)
+					< 0
+			|| counter_register(&_pchat_copy_writes, "pchat", "copy_writes", 0,
+					   0, 0, "sends that carried those INFOs (fewer: coalesced)",
+					   0)
+					   < 0) {
+		LM_ERR("cannot register the copies counters\n");
+		return -1;
+	}
+	_coal_written = shm_mallocxz(PCHAT_COAL_PROCS * sizeof(*_coal_written));
+	if(_coal_written == NULL) {
+		SHM_MEM_ERROR;
 		return -1;
 	}
 	return 0;
@@ -257,14 +287,305 @@ static void pchat_deliver_end(pchat_session_t *s, const char *why)
 	pchat_session_mark_gone(s);
 }
 
+/* The bytes of one copy at buf (room for its bound, see
+ * pchat_copy_max): the dialog part around a new branch and CSeq, then the
+ * post's part. Returns their length. */
+static int pchat_copy_put(pchat_session_t *s, pchat_dlv_tail_t *t, char *buf)
+{
+	char *w = buf, *n;
+	int nlen;
+	unsigned int cseq = ++s->dlg->loc_seq.value;
+
+	memapp(w, s->dlv_head, s->dlv_pre_len);
+	w += snprintf(w, PCHAT_BRANCH_ID_MAX + 1 - PCHAT_SECRET_LEN, "%x.%x.%x.",
+			s->hid, s->id, cseq);
+	memapp(w, s->secret, PCHAT_SECRET_LEN);
+	memapp(w, s->dlv_head + s->dlv_pre_len, s->dlv_mid_len);
+	n = int2str(cseq, &nlen);
+	memapp(w, n, nlen);
+	memapp(w, t->buf, t->len);
+	return (int)(w - buf);
+}
+
+static int pchat_copy_max(pchat_session_t *s, pchat_dlv_tail_t *t)
+{
+	return s->dlv_pre_len + PCHAT_BRANCH_ID_MAX + s->dlv_mid_len
+		   + PCHAT_CSEQ_MAX + t->len;
+}
+
+static void pchat_copy_dst(pchat_session_t *s, struct dest_info *dst)
+{
+	init_dest_info(dst);
+	dst->proto = s->proto;
+	dst->send_sock = s->sock;
+	if(s->via_fe) {
+		dst->to = s->dlv_to; /* a live connection to the front-end */
+	} else {
+		dst->id = s->conid;
+		init_su(&dst->to, &s->src_ip, s->src_port);
+		/* the client's own connection or none: clients never listen, and
+		 * a pool node may connect out (tcp_no_connect=no) */
+		dst->send_flags.f |= SND_F_FORCE_CON_REUSE;
+	}
+}
+
+/* A copy is on its way: it now waits for its answer. */
+static void pchat_copy_sent(pchat_session_t *s)
+{
+	if(s->dlv_pending++ == 0)
+		s->dlv_deadline = time(NULL) + pchat_delivery_timeout;
+	s->sent++;
+	counter_inc(_pchat_copies);
+}
+
+/* --- coalescing: one write per connection for a fan-out's copies ----- */
+
+typedef struct pchat_coal
+{
+	struct dest_info dst; /* the connection (as msg_send finds it) */
+	char *buf;            /* pkg, coalesce_bytes */
+	int len;
+	pchat_session_ref_t *refs; /* pkg: whose copies buf holds */
+	int nrefs;
+	int refs_size;
+} pchat_coal_t;
+
+typedef struct pchat_coal_state
+{
+	int depth;          /* batch nesting */
+	int n;              /* groups in use */
+	int held;           /* holds given in this batch, not written yet */
+	unsigned int batch; /* number of the holds given now */
+	pchat_coal_t g[PCHAT_COAL_GROUPS];
+	pchat_session_ref_t *failed; /* whose copies a failed write carried */
+	int nfailed;
+	int failed_size;
+} pchat_coal_state_t;
+
+static pchat_coal_state_t _coal = {.batch = 1};
+
+static int pchat_dst_same(struct dest_info *a, struct dest_info *b)
+{
+	return a->proto == b->proto && a->send_sock == b->send_sock
+		   && a->id == b->id && a->send_flags.f == b->send_flags.f
+		   && su_cmp(&a->to, &b->to);
+}
+
+static int pchat_refs_add(pchat_session_ref_t **refs, int *n, int *size,
+		unsigned int hid, unsigned int id)
+{
+	pchat_session_ref_t *r;
+	int ns;
+
+	if(*n == *size) {
+		ns = *size ? 2 * *size : 64;
+		r = pkg_realloc(*refs, ns * sizeof(*r));
+		if(r == NULL) {
+			PKG_MEM_ERROR;
+			return -1;
+		}
+		*refs = r;
+		*size = ns;
+	}
+	(*refs)[*n].hid = hid;
+	(*refs)[*n].id = id;
+	(*n)++;
+	return 0;
+}
+
+/* One send for the group's copies; a failure ends their sessions at the
+ * batch's end (no session lock may be waited for before then). */
+static void pchat_coal_write(pchat_coal_t *g)
+{
+	int i;
+
+	if(g->len == 0)
+		return;
+	if(msg_send(&g->dst, g->buf, g->len) < 0) {
+		LM_INFO("%d coalesced copies cannot be written (connection %d)\n",
+				g->nrefs, g->dst.id);
+		for(i = 0; i < g->nrefs; i++)
+			if(pchat_refs_add(&_coal.failed, &_coal.nfailed,
+					   &_coal.failed_size, g->refs[i].hid, g->refs[i].id)
+					< 0)
+				break; /* the rest end by delivery_timeout */
+	} else {
+		counter_inc(_pchat_copy_writes);
+	}
+	g->len = 0;
+	g->nrefs = 0;
+}
+
+/* The buffer of this copy's connection, made on first use; NULL: write
+ * the copy alone (no buffer free or allocable). */
+static pchat_coal_t *pchat_coal_group(struct dest_info *dst)
+{
+	pchat_coal_t *g;
+	int i;
+
+	for(i = 0; i < _coal.n; i++)
+		if(pchat_dst_same(&_coal.g[i].dst, dst))
+			return &_coal.g[i];
+	if(_coal.n == PCHAT_COAL_GROUPS)
+		return NULL;
+	g = &_coal.g[_coal.n];
+	if(g->buf == NULL && (g->buf = pkg_malloc(pchat_coalesce_bytes)) == NULL) {
+		LM_WARN("no pkg memory for a coalescing buffer: one write per "
+				"copy\n");
+		return NULL;
+	}
+	g->dst = *dst;
+	g->len = 0;
+	g->nrefs = 0;
+	_coal.n++;
+	return g;
+}
+
+/* The bound of one write: coalesce_bytes, but no more than a connection's
+ * write queue holds (tcp_conn_wq_max): a write the socket cannot take at
+ * once is queued whole or fails whole, where its copies alone would have
+ * been queued. */
+static int pchat_coal_bound(void)
+{
+	unsigned int wq = cfg_get(tcp, tcp_cfg, tcpconn_wq_max);
+
+	if(wq && wq < (unsigned int)pchat_coalesce_bytes)
+		return (int)wq;
+	return pchat_coalesce_bytes;
+}
+
+/* Puts the copy into its connection's buffer and holds the session.
+ * Returns 0 when done, -1 when the copy must be written alone (whatever
+ * the buffer held for its connection is written first: order). */
+static int pchat_coal_add(
+		pchat_session_t *s, struct dest_info *dst, pchat_dlv_tail_t *t, int max)
+{
+	pchat_coal_t *g;
+	int bound;
+
+	if(_coal.depth == 0 || pchat_coalesce_bytes == 0 || _coal_written == NULL
+			|| process_no >= PCHAT_COAL_PROCS
+			|| (g = pchat_coal_group(dst)) == NULL)
+		return -1;
+	bound = pchat_coal_bound();
+	if(g->len + max > bound)
+		pchat_coal_write(g);
+	if(max > bound
+			|| pchat_refs_add(&g->refs, &g->nrefs, &g->refs_size, s->hid, s->id)
+					   < 0) {
+		pchat_coal_write(g);
+		return -1;
+	}
+	g->len += pchat_copy_put(s, t, g->buf + g->len);
+	s->dlv_hold_proc = process_no;
+	s->dlv_hold_batch = _coal.batch;
+	_coal.held = 1;
+	pchat_copy_sent(s);
+	return 0;
+}
+
+void pchat_dlv_batch_begin(void)
+{
+	_coal.depth++;
+}
+
+int pchat_dlv_batch_holding(void)
+{
+	return _coal.held;
+}
+
+void pchat_dlv_batch_flush(void)
+{
+	int i;
+
+	for(i = 0; i < _coal.n; i++)
+		pchat_coal_write(&_coal.g[i]);
+	if(!_coal.held)
+		return;
+	membar_write(); /* the writes above before the release of the holds */
+	_coal_written[process_no] = _coal.batch;
+	_coal.batch++;
+	_coal.held = 0;
+}
+
+void pchat_dlv_batch_end(void)
+{
+	pchat_session_t *s;
+	int i;
+
+	if(_coal.depth == 0 || --_coal.depth > 0)
+		return;
+	pchat_dlv_batch_flush();
+	for(i = 0; i < _coal.n; i++) {
+		pkg_free(_coal.g[i].buf);
+		if(_coal.g[i].refs)
+			pkg_free(_coal.g[i].refs);
+		memset(&_coal.g[i], 0, sizeof(_coal.g[i]));
+	}
+	_coal.n = 0;
+	for(i = 0; i < _coal.nfailed; i++) {
+		s = pchat_session_get(&_coal.failed[i]);
+		if(s) {
+			pchat_deliver_end(s, "connection cannot be written");
+			pchat_session_release(s);
+		}
+	}
+	if(_coal.failed)
+		pkg_free(_coal.failed);
+	_coal.failed = NULL;
+	_coal.nfailed = _coal.failed_size = 0;
+}
+
+/* Does another process hold an unwritten copy for this session? */
+static int pchat_hold_foreign(pchat_session_t *s)
+{
+	unsigned int b = s->dlv_hold_batch;
+	int p = s->dlv_hold_proc;
+
+	if(b == 0 || _coal_written == NULL || p == process_no)
+		return 0; /* none, or ours: in order in our own buffer */
+	membar_read();
+	return (int)(b - _coal_written[p]) > 0;
+}
+
+void pchat_deliver_wait_hold(pchat_session_t *s)
+{
+	int i;
+
+	if(!pchat_hold_foreign(s))
+		return;
+	/* the holder may be waiting for a lock we hold, for copies we hold */
+	pchat_dlv_batch_flush();
+	for(i = 0; pchat_hold_foreign(s); i++) {
+		if(i >= PCHAT_HOLD_YIELDS + PCHAT_HOLD_SLEEPS) {
+			LM_WARN("session %u: process %d has not written its copy for "
+					"1 s: sending anyway (may arrive out of order)\n",
+					s->id, s->dlv_hold_proc);
+			return;
+		}
+		if(i < PCHAT_HOLD_YIELDS)
+			sched_yield();
+		else
+			sleep_us(100);
+	}
+}
+
+unsigned long pchat_deliver_copies(void)
+{
+	return (unsigned long)counter_get_val(_pchat_copies);
+}
+
+unsigned long pchat_deliver_copy_writes(void)
+{
+	return (unsigned long)counter_get_val(_pchat_copy_writes);
+}
+
 int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 {
 	char stackbuf[2048];
-	char *buf, *w, *n;
-	int len, nlen;
-	unsigned int cseq;
+	char *buf;
+	int len;
 	struct dest_info dst;
-	time_t now;
 
 	if(s->expires == 0)
 		return -1; /* ended, its cleanup is under way */
@@ -275,8 +596,10 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 	if(s->dlv_head == NULL && pchat_head_build(s) < 0)
 		return -1;
 
-	len = s->dlv_pre_len + PCHAT_BRANCH_ID_MAX + s->dlv_mid_len
-		  + PCHAT_CSEQ_MAX + t->len;
+	pchat_copy_dst(s, &dst);
+	len = pchat_copy_max(s, t);
+	if(pchat_coal_add(s, &dst, t, len) == 0)
+		return 0;
 	if(len <= (int)sizeof(stackbuf)) {
 		buf = stackbuf;
 	} else {
@@ -286,30 +609,8 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 			return -1;
 		}
 	}
-	cseq = ++s->dlg->loc_seq.value;
-	w = buf;
-	memapp(w, s->dlv_head, s->dlv_pre_len);
-	w += snprintf(w, PCHAT_BRANCH_ID_MAX + 1 - PCHAT_SECRET_LEN, "%x.%x.%x.",
-			s->hid, s->id, cseq);
-	memapp(w, s->secret, PCHAT_SECRET_LEN);
-	memapp(w, s->dlv_head + s->dlv_pre_len, s->dlv_mid_len);
-	n = int2str(cseq, &nlen);
-	memapp(w, n, nlen);
-	memapp(w, t->buf, t->len);
-
-	init_dest_info(&dst);
-	dst.proto = s->proto;
-	dst.send_sock = s->sock;
-	if(s->via_fe) {
-		dst.to = s->dlv_to; /* a live connection to the front-end */
-	} else {
-		dst.id = s->conid;
-		init_su(&dst.to, &s->src_ip, s->src_port);
-		/* the client's own connection or none: clients never listen, and
-		 * a pool node may connect out (tcp_no_connect=no) */
-		dst.send_flags.f |= SND_F_FORCE_CON_REUSE;
-	}
-	if(msg_send(&dst, buf, (int)(w - buf)) < 0) {
+	len = pchat_copy_put(s, t, buf);
+	if(msg_send(&dst, buf, len) < 0) {
 		if(buf != stackbuf)
 			pkg_free(buf);
 		pchat_deliver_end(s, "connection cannot be written");
@@ -317,10 +618,8 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 	}
 	if(buf != stackbuf)
 		pkg_free(buf);
-	now = time(NULL);
-	if(s->dlv_pending++ == 0)
-		s->dlv_deadline = now + pchat_delivery_timeout;
-	s->sent++;
+	counter_inc(_pchat_copy_writes);
+	pchat_copy_sent(s);
 	return 0;
 }
 

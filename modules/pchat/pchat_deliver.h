@@ -78,4 +78,33 @@ int pchat_deliver_response(struct sip_msg *msg);
 /* For the expiry timer: has this session left a copy unanswered too long? */
 int pchat_deliver_overdue(pchat_session_t *s, time_t now);
 
+/* Coalescing (issue 14). Between pchat_dlv_batch_begin() and
+ * pchat_dlv_batch_end() (a fan-out), the direct copies that go to the same
+ * TCP connection are serialised into one buffer of at most coalesce_bytes
+ * and written with one send: a node behind front-ends writes a post's
+ * copies to its few front-end connections in a few writes instead of one
+ * per member. Per connection the copies keep the order they were made in.
+ * Each session with a copy in a buffer carries a hold (this process, this
+ * batch); a sender in another process that meets the hold waits until the
+ * batch is written (pchat_deliver_wait_hold), so a dialog's CSeqs reach
+ * the wire in order. A holder never waits for a session lock while its
+ * copies are unwritten (it writes them first: pchat_dlv_batch_flush), and
+ * a waiter writes its own first, so no two wait for each other. A write
+ * that fails ends the sessions whose copies it carried, at the batch's end.
+ * Without a buffer (no memory, more connections than buffers, a copy
+ * larger than the bound) a copy is written alone, as before. */
+void pchat_dlv_batch_begin(void);
+void pchat_dlv_batch_end(void);
+void pchat_dlv_batch_flush(void);
+int pchat_dlv_batch_holding(void); /* unwritten copies held? */
+
+/* Before sending to a session (slot locked): waits while another
+ * process's batch holds a copy for it. */
+void pchat_deliver_wait_hold(pchat_session_t *s);
+
+/* Counters pchat:copies (direct copies written) and pchat:copy_writes
+ * (the sends that carried them). */
+unsigned long pchat_deliver_copies(void);
+unsigned long pchat_deliver_copy_writes(void);
+
 #endif

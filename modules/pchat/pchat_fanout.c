@@ -11,7 +11,8 @@
  * version.
  */
 /* Delivery layer: one envelope to every online member of a room (from
- * the roster). Knows no command and no store. */
+ * the roster), a connection's copies coalesced. Knows no command and no
+ * store. */
 
 #include "core/dprint.h"
 
@@ -19,6 +20,23 @@
 #include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
+
+/* A member's session, locked. While this process holds copies not yet
+ * written, it never waits for a lock: the lock's holder may be waiting
+ * for one of those copies (pchat_deliver_wait_hold); they go first. */
+static pchat_session_t *pchat_fanout_get(pchat_session_ref_t *ref)
+{
+	pchat_session_t *s;
+	int busy;
+
+	if(!pchat_dlv_batch_holding())
+		return pchat_session_get(ref);
+	s = pchat_session_get_nowait(ref, &busy);
+	if(!busy)
+		return s;
+	pchat_dlv_batch_flush();
+	return pchat_session_get(ref);
+}
 
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 {
@@ -36,18 +54,21 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 		_pchat_roster.free_snapshot(&snap);
 		return -1;
 	}
+	/* the copies for one connection leave in one write (pchat_deliver.h) */
+	pchat_dlv_batch_begin();
 	for(i = 0; i < snap.n; i++) {
 		if(snap.members[i].sess_id == except_sess)
 			continue;
 		ref.hid = snap.members[i].sess_hid;
 		ref.id = snap.members[i].sess_id;
-		s = pchat_session_get(&ref);
+		s = pchat_fanout_get(&ref);
 		if(s == NULL)
 			continue; /* ended meanwhile; its cleanup parts it */
 		if(pchat_send_info_copy(s, body, &tail) == 0)
 			sent++;
 		pchat_session_release(s);
 	}
+	pchat_dlv_batch_end();
 	pchat_dlv_tail_free(&tail);
 	_pchat_roster.free_snapshot(&snap);
 	return sent;

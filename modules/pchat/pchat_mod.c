@@ -39,6 +39,7 @@
 #include "pchat_bell.h"
 #include "pchat_pool.h"
 #include "pchat_pool_beat.h"
+#include "pchat_retention.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_compliance_run.h"
@@ -65,6 +66,9 @@ str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
 int pchat_delivery_timeout = 10;
 int pchat_max_pending = 1000;
+/* a fan-out's copies for one TCP connection leave in writes of at most
+ * this many bytes (0: one write per copy) */
+int pchat_coalesce_bytes = 65536;
 int pchat_max_sessions = 200000;
 int pchat_max_sessions_per_user = 16;
 int pchat_max_sessions_per_conn = 64;
@@ -92,6 +96,13 @@ static int pchat_pool_dead_ms = 3000;
 /* a node down for pool_forget_ms loses its slot (31 remote nodes at most
  * are known at once; a node back on another address takes a new one) */
 static int pchat_pool_forget_ms = 600000;
+/* names of other nodes' participants (small rooms) held at most */
+static int pchat_pool_roster_max = 100000;
+/* the retention job (a process of its own): a run every
+ * retention_interval seconds (0: only pchat.retention_run), at most
+ * retention_batch_size rows removed per statement */
+static int pchat_retention_interval = 3600;
+static int pchat_retention_batch_size = 500;
 /* the compliance adapter run: events per file, the lease's length (s),
  * ms per second of RunInterval (tests shorten it) and a test hook (1: the
  * process exits after writing a file, before recording it) */
@@ -159,6 +170,7 @@ static param_export_t pchat_params[] = {
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
 	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
+	{"coalesce_bytes", PARAM_INT, &pchat_coalesce_bytes},
 	{"max_sessions", PARAM_INT, &pchat_max_sessions},
 	{"max_sessions_per_user", PARAM_INT, &pchat_max_sessions_per_user},
 	{"max_sessions_per_connection", PARAM_INT, &pchat_max_sessions_per_conn},
@@ -174,6 +186,9 @@ static param_export_t pchat_params[] = {
 	{"pool_heartbeat_ms", PARAM_INT, &pchat_pool_heartbeat_ms},
 	{"pool_dead_ms", PARAM_INT, &pchat_pool_dead_ms},
 	{"pool_forget_ms", PARAM_INT, &pchat_pool_forget_ms},
+	{"pool_roster_max", PARAM_INT, &pchat_pool_roster_max},
+	{"retention_interval", PARAM_INT, &pchat_retention_interval},
+	{"retention_batch_size", PARAM_INT, &pchat_retention_batch_size},
 	{"compliance_run", PARAM_INT, &pchat_compliance_run},
 	{"compliance_batch_size", PARAM_INT, &pchat_compliance_batch_size},
 	{"compliance_lease", PARAM_INT, &pchat_compliance_lease},
@@ -230,6 +245,10 @@ static int pchat_mod_init(void)
 		LM_ERR("delivery_timeout and max_pending_deliveries must be >= 1\n");
 		return -1;
 	}
+	if(pchat_coalesce_bytes < 0 || pchat_coalesce_bytes > 1048576) {
+		LM_ERR("coalesce_bytes must be 0-1048576 (0: one write per copy)\n");
+		return -1;
+	}
 	if(pchat_max_sessions < 0 || pchat_max_sessions_per_user < 0
 			|| pchat_max_sessions_per_conn < 0) {
 		LM_ERR("max_sessions* must be >= 0 (0: no bound)\n");
@@ -251,8 +270,10 @@ static int pchat_mod_init(void)
 			   "store) and store_queue_size >= 1\n");
 		return -1;
 	}
-	if(pchat_pool_max_rooms < 1 || pchat_pool_inbox_size < 1) {
-		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1\n");
+	if(pchat_pool_max_rooms < 1 || pchat_pool_inbox_size < 1
+			|| pchat_pool_roster_max < 0) {
+		LM_ERR("pool_max_rooms and pool_inbox_size must be >= 1, "
+			   "pool_roster_max >= 0\n");
 		return -1;
 	}
 	/* one lost or late heartbeat must not make a node look dead */
@@ -266,6 +287,17 @@ static int pchat_mod_init(void)
 		LM_ERR("pool_forget_ms must be >= pool_dead_ms\n");
 		return -1;
 	}
+	if(pchat_retention_interval < 0 || pchat_retention_interval > 2592000
+			|| pchat_retention_batch_size < 1
+			|| pchat_retention_batch_size > 100000) {
+		LM_ERR("retention_interval must be 0-2592000 (0: only when asked) "
+			   "and retention_batch_size 1-100000\n");
+		return -1;
+	}
+	if(pchat_retention_mod_init(
+			   pchat_retention_interval, pchat_retention_batch_size)
+			< 0)
+		return -1;
 	if(pchat_compliance_batch_size < 1
 			|| pchat_compliance_batch_size > 100000
 			|| pchat_compliance_lease < 3 || pchat_compliance_lease > 86400
@@ -293,7 +325,8 @@ static int pchat_mod_init(void)
 			|| (pchat_pool_dmq
 					&& pchat_pool_mod_init(pchat_pool_max_rooms,
 							   pchat_pool_inbox_size,
-							   PCHAT_BELL_WRITER + 1 + pchat_store_workers)
+							   PCHAT_BELL_WRITER + 1 + pchat_store_workers,
+							   pchat_pool_roster_max)
 							   < 0)
 			|| pchat_deliver_init() < 0 || pchat_uas_init() < 0
 			|| pchat_writer_mod_init(
@@ -317,6 +350,7 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_directory_rpc) != 0
 			|| rpc_register_array(pchat_admin_policy_rpc) != 0
 			|| rpc_register_array(pchat_admin_group_rpc) != 0
+			|| rpc_register_array(pchat_admin_hold_rpc) != 0
 			|| rpc_register_array(pchat_admin_compliance_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
@@ -340,7 +374,7 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0
+		if(pchat_writer_start() < 0 || pchat_retention_start() < 0
 				|| (pchat_compliance_run && pchat_crun_start() < 0))
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;

@@ -21,7 +21,8 @@
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
  *               pchat_writer (the post writer process), pchat_bell (the
- *               helper processes' doorbells), pchat_compliance_run (the
+ *               helper processes' doorbells), pchat_retention (the
+ *               retention job's process), pchat_compliance_run (the
  *               compliance adapter process); pchat_adapter* (the
  *               adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
@@ -29,7 +30,8 @@
  *               pchat_fanout, pchat_pool (the pool of nodes over DMQ),
  *               pchat_pool_table (its rooms per node), pchat_pool_order
  *               (post copies in sequence order), pchat_pool_beat (which
- *               nodes are alive; this node's active/drain state)
+ *               nodes are alive; this node's active/drain state),
+ *               pchat_pool_names (who is in small rooms on each node)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
  *               pchat_provision, pchat_sipreply (SIP);
@@ -65,6 +67,7 @@ extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */
 extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
 extern int pchat_max_pending;        /* unanswered INFOs before shedding */
+extern int pchat_coalesce_bytes; /* bound of one write of coalesced copies */
 /* Session bounds (max_sessions, max_sessions_per_user,
  * max_sessions_per_connection; 0: none). A front-end's connection carries
  * many users: the per-connection bound does not apply to via_fe sessions. */

@@ -28,6 +28,28 @@
  *                              the receiver held for the sender without a
  *                              gap (rooms not in it leave at END); HELLO
  *                              asks the receiver for its own list back
+ *   PCHAT1 NAMES               then per room "<room> <n>\n" and n lines
+ *                              "<roles> <uri>\n" (roles one digit, the
+ *                              PCHAT_ROLE_* bits; uri a canonical
+ *                              identity; sorted, each once; n <=
+ *                              PCHAT_POOL_NAMES_ROOM_MAX), or "<room>
+ *                              OVER\n": the sender's users in the room
+ *                              now, replacing what the receiver held (0:
+ *                              none; OVER: more than participant_update_
+ *                              limit, unnamed). Sent at once when a room's
+ *                              users here change (after its COUNT), and
+ *                              after a ROOMS list (whose RESET drops the
+ *                              sender's names), batched by whole rooms
+ *   PCHAT1 HELD <room> <token> <uri>   the sender did not announce the
+ *                              part of uri's last session there: uri was
+ *                              in the room through another node as that
+ *                              named it (token: 16 lower-case hex digits,
+ *                              random). A receiver that held the same part
+ *                              itself (kept PCHAT_POOL_HELD_MS) and finds
+ *                              uri nowhere now - both last sessions left
+ *                              at once, each node counting on the other -
+ *                              sends the notice it held if its token is
+ *                              the lower, so one of the two does
  *   PCHAT1 SYNC                asks the receiver for its whole list
  *   PCHAT1 DLV <room> <seq>    then the XCCOS envelope, for the receiver's
  *                              own sessions in room; seq: the number of
@@ -35,8 +57,8 @@
  *   PCHAT1 BEAT ACTIVE|DRAIN [<digest>]   the sender is alive (every
  *                              pool_heartbeat_ms) and takes new sessions
  *                              or drains; digest (16 lower-case hex
- *                              digits): pchat_pool_slot_digest() of its
- *                              own rooms and counts. A receiver holding
+ *                              digits): pchat_pool_digest() of its own
+ *                              rooms, counts and names. A receiver holding
  *                              something else for it (a COUNT lost) asks
  *                              it for its list (SYNC)
  * A message from a node DMQ does not know, or whose source address is not
@@ -72,6 +94,7 @@
 #include "core/mem/pkg.h"
 #include "core/mem/shm_mem.h"
 #include "core/parser/msg_parser.h"
+#include "core/rand/fastrand.h"
 #include "core/sr_module.h"
 #include "core/timer.h"
 #include "core/timer_ticks.h"
@@ -79,17 +102,22 @@
 #include "modules/dmq/bind_dmq.h"
 
 #include "pchat_bell.h"
+#include "pchat_config.h"
 #include "pchat_db.h"
 #include "pchat_fanout.h"
+#include "pchat_identity.h"
 #include "pchat_mod.h"
 #include "pchat_pool.h"
 #include "pchat_pool_beat.h"
+#include "pchat_pool_names.h"
 #include "pchat_pool_order.h"
 #include "pchat_pool_table.h"
 
 #define PCHAT_POOL_BATCH 60000 /* bytes of one ROOMS message (as ht_dmq) */
 #define PCHAT_POOL_ID_MAX 20   /* digits of a room id, with room to spare */
 #define PCHAT_POOL_LINE_MAX (2 * PCHAT_POOL_ID_MAX + 2) /* "<room> <n>\n" */
+/* the lines of names a node shares for one room at most: past it, OVER */
+#define PCHAT_POOL_NAMES_BYTES (PCHAT_POOL_BATCH - 64)
 
 typedef struct pchat_pool_shared
 {
@@ -114,7 +142,7 @@ static str _pp_503 = str_init("Service Unavailable");
 static str _pp_self; /* dmq's server_address: this node's URI */
 
 static counter_handle_t _pp_sent, _pp_received, _pp_refused, _pp_counts,
-		_pp_syncs;
+		_pp_syncs, _pp_names;
 
 int pchat_pool_enabled(void)
 {
@@ -202,8 +230,27 @@ static int pchat_pool_send2(
 	return rc;
 }
 
-/* This node's whole list to node (NULL: every node), in batches; under
- * the announcements' lock, so that no count overtakes the list. */
+/* This node's names of its small rooms, after its list (whose RESET
+ * dropped what the receiver held), in batches of whole rooms; buf:
+ * PCHAT_POOL_BATCH bytes. */
+static void pchat_pool_send_names(dmq_node_t *node, char *buf)
+{
+	unsigned int pos = 0;
+	str lines = {buf, 0};
+
+	while(pos != PCHAT_POOL_CURSOR_END) {
+		lines.len = pchat_pool_names_dump(
+				PCHAT_POOL_LOCAL, buf, PCHAT_POOL_BATCH, &pos);
+		if(lines.len > 0) {
+			pchat_pool_send2("PCHAT1 NAMES\n", &lines, node);
+			counter_inc(_pp_names);
+		}
+	}
+}
+
+/* This node's whole list to node (NULL: every node), in batches, then its
+ * names; under the announcements' lock, so that no count overtakes the
+ * list. */
 static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 {
 	static const int per = PCHAT_POOL_BATCH / PCHAT_POOL_LINE_MAX;
@@ -236,6 +283,7 @@ static void pchat_pool_send_rooms(dmq_node_t *node, int hello)
 		counter_inc(_pp_counts);
 		first = 0;
 	}
+	pchat_pool_send_names(node, buf);
 	lock_release(&_pp->announce);
 	pkg_free(rooms);
 }
@@ -302,6 +350,57 @@ int pchat_pool_remote_count(long long room_id)
 	return pchat_pool_room_remote((unsigned long long)room_id);
 }
 
+/* The other nodes with participants in the room. */
+static unsigned int pchat_pool_remote_slots(long long room_id)
+{
+	return pchat_pool_room_mask((unsigned long long)room_id)
+		   & ~(1u << PCHAT_POOL_LOCAL);
+}
+
+int pchat_pool_remote_roster(
+		long long room_id, pchat_roster_snapshot_t *out, int *partial)
+{
+	unsigned int slots;
+
+	memset(out, 0, sizeof(*out));
+	*partial = 0;
+	if(_pp == NULL || (slots = pchat_pool_remote_slots(room_id)) == 0)
+		return 0;
+	return pchat_pool_names_copy(
+			(unsigned long long)room_id, slots, out, partial);
+}
+
+void pchat_pool_roster_free(pchat_roster_snapshot_t *snap)
+{
+	if(snap->members)
+		pkg_free(snap->members);
+	memset(snap, 0, sizeof(*snap));
+}
+
+int pchat_pool_user_elsewhere(long long room_id, str *user)
+{
+	unsigned int slots;
+
+	if(_pp == NULL || (slots = pchat_pool_remote_slots(room_id)) == 0)
+		return 0;
+	return pchat_pool_names_has((unsigned long long)room_id, user, slots);
+}
+
+void pchat_pool_part_held(long long room_id, str *user, str *notice)
+{
+	unsigned long long token;
+	char head[64 + PCHAT_IDENTITY_MAX];
+
+	if(_pp == NULL || user->len >= PCHAT_IDENTITY_MAX)
+		return;
+	token = ((unsigned long long)fastrand() << 32) ^ fastrand();
+	pchat_pool_held_put((unsigned long long)room_id, user, token, notice,
+			pchat_pool_now_ms());
+	snprintf(head, sizeof(head), "PCHAT1 HELD %lld %016llx %.*s\n", room_id,
+			token, user->len, user->s);
+	pchat_pool_send2(head, NULL, NULL);
+}
+
 /* --- this node's rooms ----------------------------------------------- */
 
 /* The number the room's next post will have, for its order here: read
@@ -355,12 +454,103 @@ static int pchat_pool_announce(unsigned long long room, int n, long long next)
 	return 0;
 }
 
+/* --- this node's names ------------------------------------------------ */
+
+/* The limit of names shared per room: participant_update_limit (clients
+ * get no roster past it). Read before the announcements' lock: the cached
+ * configuration may ask the store. */
+static int pchat_pool_names_limit(void)
+{
+	pchat_server_config_t cfg;
+
+	pchat_store_server_config_cached(&cfg); /* defaults when down */
+	return cfg.participant_update_limit < PCHAT_POOL_NAMES_ROOM_MAX
+				   ? cfg.participant_update_limit
+				   : PCHAT_POOL_NAMES_ROOM_MAX;
+}
+
+static int pchat_pool_member_cmp(const void *a, const void *b)
+{
+	const str *x = &((const pchat_roster_member_t *)a)->user;
+	const str *y = &((const pchat_roster_member_t *)b)->user;
+	int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+
+	return c ? c : x->len - y->len;
+}
+
+/* This node's names of a room from its roster into buf: "<roles> <uri>\n"
+ * sorted by uri, each user once (the roles of its sessions together).
+ * *over when more than limit sessions (as ParticipantUpdateLimit counts
+ * them: a large room costs no copy) or PCHAT_POOL_NAMES_BYTES. Returns
+ * the bytes, -1 out of memory. */
+static int pchat_pool_names_build(
+		unsigned long long room, int limit, char *buf, int *n, int *over)
+{
+	pchat_roster_snapshot_t snap;
+	pchat_roster_member_t *m;
+	int i, len = 0, count = _pp_roster.count(room);
+
+	*n = 0;
+	*over = count > limit;
+	if(count == 0 || *over)
+		return 0;
+	if(_pp_roster.snapshot(room, &snap) < 0)
+		return -1;
+	qsort(snap.members, snap.n, sizeof(*m), pchat_pool_member_cmp);
+	for(i = 0; i < snap.n && !*over; i++) {
+		m = &snap.members[i];
+		if(i + 1 < snap.n && pchat_pool_member_cmp(m, m + 1) == 0) {
+			m[1].roles |= m->roles; /* the same user: written once */
+			continue;
+		}
+		if(++*n > limit || len + m->user.len + 3 > PCHAT_POOL_NAMES_BYTES)
+			*over = 1;
+		else
+			len += snprintf(buf + len, PCHAT_POOL_NAMES_BYTES + 1 - len,
+					"%u %.*s\n", m->roles & 7, m->user.len, m->user.s);
+	}
+	_pp_roster.free_snapshot(&snap);
+	if(*over)
+		*n = len = 0;
+	return len;
+}
+
+/* The room's users here may have changed: when they did, every node is
+ * told at once (a part notice is held on what they know), after the
+ * count. Under the announcements' lock: in the order of the changes. */
+static void pchat_pool_names_changed(unsigned long long room, int limit)
+{
+	static char *buf; /* this process's, kept */
+	char head[64];
+	int n, over;
+	str lines;
+
+	if(buf == NULL && (buf = pkg_malloc(PCHAT_POOL_NAMES_BYTES + 1)) == NULL) {
+		PKG_MEM_ERROR;
+		return;
+	}
+	lines.s = buf;
+	lines.len = pchat_pool_names_build(room, limit, buf, &n, &over);
+	if(lines.len < 0
+			|| pchat_pool_names_set(
+					   room, PCHAT_POOL_LOCAL, over, n, buf, lines.len)
+					   <= 0)
+		return;
+	if(over)
+		snprintf(head, sizeof(head), "PCHAT1 NAMES\n%llu OVER\n", room);
+	else
+		snprintf(head, sizeof(head), "PCHAT1 NAMES\n%llu %d\n", room, n);
+	pchat_pool_send2(head, &lines, NULL);
+	counter_inc(_pp_names);
+}
+
 /* A room's participants here changed (next: see pchat_pool_announce()).
  * Under one lock from the count to the send, so the last change is the
  * last word whichever process made it. A count that stays above 0 waits
  * for the timer's batch (pchat_pool_send_marked()). -1: a first
  * participant here, but the table is full. */
-static int pchat_pool_local_changed(unsigned long long room, long long next)
+static int pchat_pool_local_changed(
+		unsigned long long room, long long next, int limit)
 {
 	int n, had, rc = 0;
 
@@ -371,6 +561,8 @@ static int pchat_pool_local_changed(unsigned long long room, long long next)
 		rc = pchat_pool_announce(room, n, next);
 	else if(n > 0)
 		pchat_pool_room_mark(room);
+	if(rc == 0)
+		pchat_pool_names_changed(room, limit);
 	lock_release(&_pp->announce);
 	return rc;
 }
@@ -418,6 +610,7 @@ static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
 		unsigned int sess_id, str *user, unsigned int roles)
 {
 	int rc = _pp_roster.join(room_id, sess_hid, sess_id, user, roles);
+	int limit = pchat_pool_names_limit();
 	long long next = 0;
 
 	/* a first participant here, likely: the number read before the lock,
@@ -426,7 +619,7 @@ static int pchat_pool_join(unsigned long long room_id, unsigned int sess_hid,
 		next = pchat_pool_next_seq(room_id);
 	/* a room the other nodes cannot be told of would miss their posts:
 	 * the join is taken back */
-	if(rc > 0 && pchat_pool_local_changed(room_id, next) < 0) {
+	if(rc > 0 && pchat_pool_local_changed(room_id, next, limit) < 0) {
 		_pp_roster.part(room_id, sess_id);
 		return PCHAT_POOL_TABLE_FULL;
 	}
@@ -438,7 +631,7 @@ static int pchat_pool_part(unsigned long long room_id, unsigned int sess_id)
 	int rc = _pp_roster.part(room_id, sess_id);
 
 	if(rc > 0)
-		pchat_pool_local_changed(room_id, 0);
+		pchat_pool_local_changed(room_id, 0, pchat_pool_names_limit());
 	return rc;
 }
 
@@ -446,9 +639,10 @@ static int pchat_pool_part_all(
 		unsigned int sess_id, unsigned long long *rooms, int max)
 {
 	int n = _pp_roster.part_all(sess_id, rooms, max), i;
+	int limit = n > 0 ? pchat_pool_names_limit() : 0;
 
 	for(i = 0; i < n && i < max; i++)
-		pchat_pool_local_changed(rooms[i], 0);
+		pchat_pool_local_changed(rooms[i], 0, limit);
 	return n;
 }
 
@@ -529,6 +723,8 @@ static void pchat_pool_lines_take(const char *p, const char *end, int slot)
 
 	while(p < end) {
 		room = pchat_pool_parse_line(&p, end, 1, &n);
+		if(n == 0) /* nobody there: nor their names (sent too) */
+			pchat_pool_names_set(room, slot, 0, 0, NULL, 0);
 		if(pchat_pool_room_set(room, slot, n) < 0)
 			LM_ERR("the pool table is full (pool_max_rooms): room %llu of "
 				   "a node left out\n",
@@ -572,13 +768,107 @@ static int pchat_pool_rx_rooms(
 		return 400;
 	if(!pchat_pool_lines_ok(p, end, 0))
 		return 400;
-	if(reset)
+	if(reset) { /* its names follow the list */
 		pchat_pool_slot_stale(slot, 0);
+		pchat_pool_names_clear_slot(slot);
+	}
 	pchat_pool_lines_take(p, end, slot);
 	if(last)
 		pchat_pool_slot_stale(slot, 1);
 	if(hello)
 		pchat_pool_send_rooms(node, 0);
+	return 200;
+}
+
+/* A canonical identity (pchat_identity.h) and \n at *p: advances p, sets
+ * u; 0 when bad. */
+static int pchat_pool_parse_uri(const char **p, const char *end, str *u)
+{
+	char canon[PCHAT_IDENTITY_MAX];
+	const char *nl = memchr(*p, '\n', end - *p);
+
+	u->s = (char *)*p;
+	if(nl == NULL || (u->len = nl - *p) <= 0 || u->len >= PCHAT_IDENTITY_MAX
+			|| pchat_identity_canon(u->s, u->len, canon, sizeof(canon), NULL)
+					   != u->len
+			|| memcmp(canon, u->s, u->len) != 0)
+		return 0;
+	*p = nl + 1;
+	return 1;
+}
+
+/* A names line "<roles> <uri>\n" at *p: roles one digit 0-7, the uri a
+ * canonical identity after prev (sorted, so each once). Advances p and
+ * prev; 0 when bad. */
+static int pchat_pool_parse_name(const char **p, const char *end, str *prev)
+{
+	const char *s = *p;
+	str u;
+	int c;
+
+	if(end - s < 4 || s[0] < '0' || s[0] > '7' || s[1] != ' ')
+		return 0;
+	s += 2;
+	if(!pchat_pool_parse_uri(&s, end, &u))
+		return 0;
+	if(prev->s) {
+		c = memcmp(prev->s, u.s, prev->len < u.len ? prev->len : u.len);
+		if(c > 0 || (c == 0 && prev->len >= u.len))
+			return 0;
+	}
+	*prev = u;
+	*p = s;
+	return 1;
+}
+
+/* A NAMES section at *p: "<room> <n>\n" and n names (n canonical, 0: none
+ * any more, at most PCHAT_POOL_NAMES_ROOM_MAX) or "<room> OVER\n".
+ * Advances p, sets *lines to the names; the room, 0 when bad. */
+static unsigned long long pchat_pool_parse_names(const char **p,
+		const char *end, int *n, int *over, const char **lines)
+{
+	unsigned long long room = pchat_pool_parse_id(p, end, ' '), v = 0;
+	str prev = STR_NULL;
+	int i;
+
+	if(room == 0)
+		return 0;
+	*over = pchat_pool_starts(p, end, "OVER\n");
+	if(!*over && !pchat_pool_starts(p, end, "0\n")
+			&& ((v = pchat_pool_parse_id(p, end, '\n')) == 0
+					|| v > PCHAT_POOL_NAMES_ROOM_MAX))
+		return 0;
+	*n = (int)v;
+	*lines = *p;
+	for(i = 0; i < *n; i++)
+		if(!pchat_pool_parse_name(p, end, &prev))
+			return 0;
+	return room;
+}
+
+/* NAMES: the sender's names of some rooms, each replacing what it had
+ * there; all checked before any is taken. Rooms it has no count for here
+ * are left out (none here, or the table was full: the digest tells). */
+static int pchat_pool_rx_names(const char *p, const char *end, int slot)
+{
+	const char *q = p, *lines = NULL;
+	unsigned long long room;
+	int n, over;
+
+	if(p == end)
+		return 400;
+	while(q < end)
+		if(pchat_pool_parse_names(&q, end, &n, &over, &lines) == 0)
+			return 400;
+	while(p < end) {
+		room = pchat_pool_parse_names(&p, end, &n, &over, &lines);
+		if((n > 0 || over) && !((pchat_pool_room_mask(room) >> slot) & 1))
+			continue;
+		if(pchat_pool_names_set(room, slot, over, n, lines, p - lines) < 0)
+			LM_ERR("pool_roster_max names of other nodes held: room %llu "
+				   "of a node kept without its names\n",
+					room);
+	}
 	return 200;
 }
 
@@ -639,14 +929,20 @@ static int pchat_pool_rx_dlv(const char *p, const char *end)
 	return pchat_pool_inbox_push(room, seq, p, len);
 }
 
-/* A digest: 16 lower-case hex digits and \n; -1 when bad. */
-static int pchat_pool_parse_digest(
-		const char **p, const char *end, unsigned long long *d)
+/* What a heartbeat's digest covers: a slot's rooms, counts and names. */
+static unsigned long long pchat_pool_digest(int slot)
+{
+	return pchat_pool_slot_digest(slot) + pchat_pool_names_digest(slot);
+}
+
+/* 16 lower-case hex digits and end_ch at *p: advances p; -1 when bad. */
+static int pchat_pool_parse_hex(
+		const char **p, const char *end, char end_ch, unsigned long long *d)
 {
 	const char *s = *p;
 	int i;
 
-	if(end - s != 17 || s[16] != '\n')
+	if(end - s < 17 || s[16] != end_ch)
 		return -1;
 	for(i = 0, *d = 0; i < 16; i++) {
 		if(s[i] >= '0' && s[i] <= '9')
@@ -656,8 +952,41 @@ static int pchat_pool_parse_digest(
 		else
 			return -1;
 	}
-	*p = end;
+	*p = s + 17;
 	return 0;
+}
+
+/* A digest: 16 lower-case hex digits and \n, the end; -1 when bad. */
+static int pchat_pool_parse_digest(
+		const char **p, const char *end, unsigned long long *d)
+{
+	if(end - *p != 17)
+		return -1;
+	return pchat_pool_parse_hex(p, end, '\n', d);
+}
+
+/* HELD: the sender held the part of a user's last session in a room (see
+ * the list at the top). */
+static int pchat_pool_rx_held(const char *p, const char *end)
+{
+	unsigned long long room = pchat_pool_parse_id(&p, end, ' '), token, mine;
+	str user = STR_NULL, notice;
+
+	if(room == 0 || pchat_pool_parse_hex(&p, end, ' ', &token) < 0
+			|| !pchat_pool_parse_uri(&p, end, &user) || p != end)
+		return 400;
+	if(pchat_pool_held_take(room, &user, &mine, &notice, pchat_pool_now_ms())
+			< 0)
+		return 200; /* not held here: this node's part is its own */
+	if(mine < token && !_pp_roster.user_present(room, &user, 0)
+			&& !pchat_pool_user_elsewhere((long long)room, &user)) {
+		LM_INFO("room %llu: %.*s left two nodes at once: its part is sent\n",
+				room, user.len, user.s);
+		pchat_pool_fanout_remote((long long)room, &notice, 0);
+		pchat_pool_inbox_push(room, 0, notice.s, notice.len);
+	}
+	shm_free(notice.s);
+	return 200;
 }
 
 /* BEAT: the sender is alive, in the state it names; with a digest, this
@@ -683,8 +1012,8 @@ static int pchat_pool_rx_beat(
 	}
 	pchat_pool_beat_heard(slot, state);
 	if(with_digest
-			&& pchat_pool_beat_digest(
-					slot, digest == pchat_pool_slot_digest(slot))) {
+			&& pchat_pool_beat_digest(slot,
+					digest == pchat_pool_digest(slot))) {
 		LM_NOTICE("pool node %.*s: its rooms here differ from its own (a "
 				  "message lost?): its list is asked for\n",
 				key->len, key->s);
@@ -723,6 +1052,10 @@ static int pchat_pool_rx(
 		return pchat_pool_rx_rooms(p, end, slot, node);
 	if(pchat_pool_starts(&p, end, "COUNT\n"))
 		return pchat_pool_rx_count(p, end, slot);
+	if(pchat_pool_starts(&p, end, "NAMES\n"))
+		return pchat_pool_rx_names(p, end, slot);
+	if(pchat_pool_starts(&p, end, "HELD "))
+		return pchat_pool_rx_held(p, end);
 	if(pchat_pool_starts(&p, end, "BEAT "))
 		return pchat_pool_rx_beat(p, end, slot, node, key);
 	if(pchat_pool_starts(&p, end, "SYNC\n")) {
@@ -841,6 +1174,7 @@ static void pchat_pool_node_down(int slot, long long silent_ms)
 	int rooms = pchat_pool_rooms_with(1u << slot);
 
 	pchat_pool_clear_slot(slot);
+	pchat_pool_names_clear_slot(slot);
 	pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri);
 	LM_WARN("pool node %.*s is down (silent for %lld ms): its %d rooms "
 			"dropped\n",
@@ -875,7 +1209,7 @@ static void pchat_pool_beat(void)
 	lock_get(&_pp->announce);
 	body.len = snprintf(buf, sizeof(buf), "PCHAT1 BEAT %s %016llx\n",
 			pchat_pool_state_get() == PCHAT_POOL_DRAIN ? "DRAIN" : "ACTIVE",
-			pchat_pool_slot_digest(PCHAT_POOL_LOCAL));
+			pchat_pool_digest(PCHAT_POOL_LOCAL));
 	if(pchat_pool_beat_probe_due()) {
 		_pp_dmq.bcast_message(
 				_pp_peer, &body, NULL, &_pp_beat_cback, 1, &_pp_ctype);
@@ -897,6 +1231,7 @@ static void pchat_pool_node_forgotten(int slot)
 
 	pchat_pool_node_uri(slot, ubuf, sizeof(ubuf), &uri);
 	pchat_pool_node_forget(slot);
+	pchat_pool_names_clear_slot(slot);
 	LM_NOTICE("pool node %.*s is forgotten (down past pool_forget_ms): its "
 			  "slot is free\n",
 			uri.len, uri.s ? uri.s : "");
@@ -1015,6 +1350,9 @@ static int pchat_pool_counters(void)
 					   < 0
 			|| counter_register(&_pp_syncs, "pchat", "pool_resyncs", 0, 0, 0,
 					   "full lists asked of nodes whose digest differed", 0)
+					   < 0
+			|| counter_register(&_pp_names, "pchat", "pool_names_sent", 0, 0,
+					   0, "messages of small rooms' names sent (NAMES)", 0)
 					   < 0) {
 		LM_ERR("cannot register the pool's counters\n");
 		return -1;
@@ -1041,9 +1379,10 @@ static int pchat_pool_register(void)
 	return 0;
 }
 
-int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell)
+int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell, int max_names)
 {
 	if(pchat_pool_check_dmq() < 0 || pchat_pool_table_init(max_rooms) < 0
+			|| pchat_pool_names_init(max_rooms, max_names) < 0
 			|| pchat_pool_order_init(max_rooms) < 0
 			|| pchat_pool_counters() < 0 || pchat_pool_register() < 0)
 		return -1;

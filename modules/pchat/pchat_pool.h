@@ -14,7 +14,9 @@
  * Each node tells the others how many online participants it has in
  * each room (the first join and the last part of a room here at once,
  * other changes batched per timer tick, and a full list when it starts or
- * meets a node); a post or notice for a room is sent
+ * meets a node), and who they are in small rooms (for the rosters of
+ * joins, and to hold the part of a user still in the room through another
+ * node); a post or notice for a room is sent
  * once to each other node with participants there, which hands it to a
  * SIP reader (doorbell) for its own sessions. Off (no pool_dmq): nothing
  * changes. Message format and ordering: see pchat_pool.c. */
@@ -24,12 +26,14 @@
 
 #include "core/str.h"
 
+#include "pchat_mod.h"
 #include "pchat_pool_table.h"
 
 /* mod_init, after the roster is bound: registers the DMQ peer, takes the
  * doorbells bell (the DMQ worker's) and bell + 1 (the core timer's, for
- * copies held too long) and watches the roster's changes. */
-int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell);
+ * copies held too long) and watches the roster's changes; max_names:
+ * names of other nodes' participants held at most (pool_roster_max). */
+int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell, int max_names);
 /* Is the pool on? */
 int pchat_pool_enabled(void);
 
@@ -52,6 +56,22 @@ int pchat_pool_fanout_local(long long room_id, str *body,
  * announced them (0 without a pool): with the roster's count, the room's
  * pool-wide count. */
 int pchat_pool_remote_count(long long room_id);
+
+/* The room's participants on the other nodes, as they announced their
+ * names (a node shares them for rooms where it has at most
+ * participant_update_limit sessions): a snapshot in pkg memory, free it with
+ * pchat_pool_roster_free(); *partial when a node has more than it shares.
+ * 0, or -1 out of memory. Empty without a pool. */
+int pchat_pool_remote_roster(
+		long long room_id, pchat_roster_snapshot_t *out, int *partial);
+void pchat_pool_roster_free(pchat_roster_snapshot_t *snap);
+/* Is the user in the room through another node, as it announced? */
+int pchat_pool_user_elsewhere(long long room_id, str *user);
+/* The part notice of user's last session here was held back (the user is
+ * in the room through another node): kept a while, and the other nodes
+ * told, in case that node held the user's last part there at once (then
+ * one of the two sends its notice). */
+void pchat_pool_part_held(long long room_id, str *user, str *notice);
 
 /* For pchat.status: copies sent to and received from other nodes, pool
  * messages refused, rooms where other nodes have participants, messages

@@ -165,6 +165,10 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "uu", "pool_counts_sent",
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_COUNTS_SENT),
 			"pool_resyncs", (unsigned int)pchat_pool_stat(PCHAT_POOL_SYNCS));
+	rpc->struct_add(th, "uud", "copies",
+			(unsigned int)pchat_deliver_copies(), "copy_writes",
+			(unsigned int)pchat_deliver_copy_writes(), "coalesce_bytes",
+			pchat_coalesce_bytes);
 	pchat_rpc_status_compliance(rpc, th);
 }
 

@@ -140,6 +140,7 @@ static int pchat_send_info_tm(pchat_session_t *s, str *body)
 
 int pchat_send_info_copy(pchat_session_t *s, str *body, pchat_dlv_tail_t *t)
 {
+	pchat_deliver_wait_hold(s); /* CSeqs in order on the wire */
 	if(pchat_deliver_direct(s))
 		return pchat_deliver_info(s, t);
 	return pchat_send_info_tm(s, body);
@@ -150,6 +151,7 @@ int pchat_send_info(pchat_session_t *s, str *body)
 	pchat_dlv_tail_t t;
 	int ret;
 
+	pchat_deliver_wait_hold(s); /* CSeqs in order on the wire */
 	if(!pchat_deliver_direct(s))
 		return pchat_send_info_tm(s, body);
 	if(pchat_dlv_tail_build(&t, body) < 0)

@@ -19,6 +19,7 @@
 #include "core/dprint.h"
 #include "core/locking.h"
 #include "core/mem/shm.h"
+#include "core/pt.h"
 
 #include "pchat_deliver.h"
 #include "pchat_limit.h"
@@ -323,6 +324,31 @@ pchat_session_t *pchat_session_get(pchat_session_ref_t *ref)
 	unsigned int idx = pchat_slot_of(ref->hid);
 
 	rec_lock_set_get(_pchat_sessions->locks, idx);
+	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
+		if(s->id == ref->id)
+			return s;
+	}
+	rec_lock_set_release(_pchat_sessions->locks, idx);
+	return NULL;
+}
+
+pchat_session_t *pchat_session_get_nowait(pchat_session_ref_t *ref, int *busy)
+{
+	pchat_session_t *s;
+	unsigned int idx = pchat_slot_of(ref->hid);
+	rec_lock_t *l = &_pchat_sessions->locks->locks[idx];
+	int pid = my_pid();
+
+	/* rec_lock_get() with a try instead of a wait */
+	*busy = 0;
+	if(atomic_get(&l->locker_pid) == pid) {
+		l->rec_lock_level++;
+	} else if(lock_try(&l->lock) != 0) {
+		*busy = 1;
+		return NULL;
+	} else {
+		atomic_set(&l->locker_pid, pid);
+	}
 	for(s = _pchat_sessions->slots[idx].first; s; s = s->next) {
 		if(s->id == ref->id)
 			return s;

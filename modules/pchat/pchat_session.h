@@ -60,6 +60,11 @@ typedef struct pchat_session
 	time_t dlv_deadline; /* by when the oldest of them must be answered */
 	unsigned int tm_pending;    /* INFOs sent with tm not answered yet */
 	union sockaddr_union dlv_to; /* via_fe: the front-end's Record-Route */
+	/* a copy of ours waits in process dlv_hold_proc's coalescing buffer
+	 * until that process's batch dlv_hold_batch is written (see
+	 * pchat_deliver.h); 0: none */
+	unsigned int dlv_hold_batch;
+	int dlv_hold_proc;
 	unsigned int interval; /* negotiated Session-Expires, seconds */
 	time_t created;
 	time_t expires;    /* last refresh + interval */
@@ -117,6 +122,10 @@ int pchat_session_reply_check(str *callid, str *rtag, str *ltag,
 pchat_session_t *pchat_session_lookup(str *callid, str *rtag, str *ltag,
 		struct receive_info *rcv);
 pchat_session_t *pchat_session_get(pchat_session_ref_t *ref);
+/* The same without waiting: NULL and *busy set when another process holds
+ * the slot (a sender whose coalesced copies are not written yet must not
+ * wait for a lock: see pchat_deliver.h). */
+pchat_session_t *pchat_session_get_nowait(pchat_session_ref_t *ref, int *busy);
 /* 1 while the session is in the table, 0 once it has ended (unlinked). */
 int pchat_session_alive(unsigned int hid, unsigned int id);
 void pchat_session_release(pchat_session_t *s);

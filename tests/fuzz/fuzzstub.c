@@ -283,6 +283,27 @@ int pchat_pool_remote_count(long long room_id)
 	return 0;
 }
 
+int pchat_pool_remote_roster(
+		long long room_id, pchat_roster_snapshot_t *out, int *partial)
+{
+	memset(out, 0, sizeof(*out));
+	*partial = 0;
+	return 0;
+}
+
+void pchat_pool_roster_free(pchat_roster_snapshot_t *snap)
+{
+}
+
+int pchat_pool_user_elsewhere(long long room_id, str *user)
+{
+	return 0;
+}
+
+void pchat_pool_part_held(long long room_id, str *user, str *notice)
+{
+}
+
 static pchat_uri_t svc_uri = {PCHAT_URI_SERVICE,
 		{"sip:pchat@example.com", 21}, {"pchat", 5}, {"example.com", 11},
 		NULL};

@@ -5,21 +5,16 @@ own members, in order; join and part notices cross; a node's rooms leave
 the other's table when its participants part; hostile pool messages are
 refused and logged."""
 
-import re
-import socket
 import threading
 import time
 
 import pytest
 
-from chat import ChatUser, make_room, unique, wait_until
+from chat import make_room, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
 from sipclient import find
-
-
-def _stat(kam, field):
-    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
+from pool import kdmq, status_int
 
 
 def _dmq_nodes(kam):
@@ -50,16 +45,16 @@ def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users)
     alice, bob, carol = chat_users(a), chat_users(b), chat_users(b)
     assert alice.join(guid).code == 200
     # a's participants are known on b before b's members join
-    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 1, timeout=5)
+    assert wait_until(lambda: status_int(b, "pool_remote_rooms") == 1, timeout=5)
     assert bob.join(guid).code == 200
     ntc = alice.wait_notice("join")  # crossed b -> a
     assert find(ntc, "data/uib").get("uri") == bob.uri
-    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 1, timeout=5)
+    assert wait_until(lambda: status_int(a, "pool_remote_rooms") == 1, timeout=5)
     assert carol.join(guid).code == 200
     assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
     assert find(bob.wait_notice("join"), "data/uib").get("uri") == carol.uri
 
-    sent = _stat(a, "pool_copies_sent")
+    sent = status_int(a, "pool_copies_sent")
     texts = [f"post {i}" for i in range(8)]
     for t in texts:
         assert alice.post(guid, t).status == 200
@@ -72,7 +67,7 @@ def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users)
     for u in (bob, carol):  # exactly once
         u.expect_no_message(guid)
     # once per node with members, not once per member
-    assert _stat(a, "pool_copies_sent") - sent == len(texts)
+    assert status_int(a, "pool_copies_sent") - sent == len(texts)
 
     assert bob.post(guid, "from b").status == 200
     for u in (alice, bob, carol):
@@ -82,42 +77,20 @@ def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users)
     assert carol.part(guid).code == 200
     ntc = alice.wait_notice("part")
     assert find(ntc, "data/chanib/uib").get("uri") == carol.uri
-    assert _stat(a, "pool_remote_rooms") == 1
+    assert status_int(a, "pool_remote_rooms") == 1
     bob.close()  # a session end parts too
-    assert wait_until(lambda: _stat(a, "pool_remote_rooms") == 0, timeout=5)
+    assert wait_until(lambda: status_int(a, "pool_remote_rooms") == 0, timeout=5)
     assert alice.post(guid, "alone").status == 200
     assert alice.wait_message(guid)["text"] == "alone"
-
-
-def _kdmq(kam, from_port, body):
-    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
-    status code of the answer."""
-    call = unique("c")
-    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
-           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
-           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
-           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
-           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
-           f"Content-Type: text/x-pchat-pool\r\n"
-           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
-        s.sendall(msg)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return int(data.split(b" ")[1])
 
 
 def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, chat_users):
     a, b = nodes
     # nobody on a: b's table holds none of a's rooms
-    assert wait_until(lambda: _stat(b, "pool_remote_rooms") == 0, timeout=5)
-    refused = _stat(b, "pool_refused")
+    assert wait_until(lambda: status_int(b, "pool_remote_rooms") == 0, timeout=5)
+    refused = status_int(b, "pool_refused")
     # not a node of the pool
-    assert _kdmq(b, free_port(), b"PCHAT1 COUNT\n1 1\n") == 403
+    assert kdmq(b, free_port(), b"PCHAT1 COUNT\n1 1\n") == 403
     # from a's address, but malformed: rooms not canonical, unknown verbs,
     # a copy that is no XCCOS envelope
     for body in (b"PCHAT1 COUNT\n01 1\n", b"PCHAT1 COUNT\n-1 1\n", b"PCHAT1 COUNT\n1 1",
@@ -126,12 +99,12 @@ def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, chat_users
                  b"PCHAT1 DLV 1 0\nnot xml at all, really",
                  b"PCHAT1 DLV 1\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>",
                  b"PCHAT1 DLV 1 01\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>"):
-        assert _kdmq(b, a.port, body) == 400, body
+        assert kdmq(b, a.port, body) == 400, body
     # a copy for a room nobody on b is in
-    assert _kdmq(b, a.port, b"PCHAT1 DLV 987654 3\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
-    assert _stat(b, "pool_refused") - refused == 13
+    assert kdmq(b, a.port, b"PCHAT1 DLV 987654 3\n<xccos xmlns=\"urn:parlano:xml:ns:xccos\"/>") == 404
+    assert status_int(b, "pool_refused") - refused == 13
     # a refused list is not taken in part
-    assert _stat(b, "pool_remote_rooms") == 0
+    assert status_int(b, "pool_remote_rooms") == 0
     log = open(b.logfile, errors="replace").read()
     assert "not a known pool node" in log and "malformed pool message" in log
 
@@ -142,9 +115,9 @@ def test_posts_from_both_nodes_reach_everyone_in_sequence(nodes, mariadb, chat_u
     a, b = nodes
     _, guid, _ = make_room(mariadb, privacy="open")
     alice, bob = chat_users(a), chat_users(b)
-    before = _stat(b, "pool_remote_rooms")
+    before = status_int(b, "pool_remote_rooms")
     assert alice.join(guid).code == 200
-    wait_until(lambda: _stat(b, "pool_remote_rooms") > before, timeout=5)
+    wait_until(lambda: status_int(b, "pool_remote_rooms") > before, timeout=5)
     assert bob.join(guid).code == 200
     # b sends its notice to a only once it knows of a's participant, and
     # sent its own ON before it over the same connection
@@ -181,7 +154,7 @@ def test_a_copy_waits_for_a_missing_post_then_goes_on(nodes, mariadb, chat_users
            f'<chat>after a gap</chat></grpchat></xccos>')
     t0 = time.monotonic()
     body = f"PCHAT1 DLV {room_id} {first['msgid'] + 3}\n{env}".encode()
-    assert _kdmq(b, a.port, body) == 200
+    assert kdmq(b, a.port, body) == 200
     msg = bob.wait_message(guid, timeout=5)
     assert msg["text"] == "after a gap" and time.monotonic() - t0 >= 0.4
     # the next post of the room goes out at once after it
@@ -200,7 +173,7 @@ def test_a_node_joining_the_pool_learns_the_rooms_of_the_others(
     try:
         c.start()
         # its list and theirs cross at once: no join needed
-        assert wait_until(lambda: _stat(c, "pool_remote_rooms") >= 1, timeout=10)
+        assert wait_until(lambda: status_int(c, "pool_remote_rooms") >= 1, timeout=10)
         carol = chat_users(c)
         assert carol.join(guid).code == 200
         assert find(alice.wait_notice("join"), "data/uib").get("uri") == carol.uri
@@ -243,7 +216,7 @@ def test_random_pool_messages_are_refused_and_the_node_goes_on(nodes, chat_users
         body = b"".join(rnd.choice(words) for _ in range(rnd.randint(0, 12)))
         if rnd.random() < 0.3:
             body += bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 64)))
-        assert _kdmq(b, a.port, body) in (200, 400, 404), body
+        assert kdmq(b, a.port, body) in (200, 400, 404), body
     # b still serves its users and the pool
     _, guid, _ = make_room(mariadb, privacy="open")
     alice, bob = chat_users(a), chat_users(b)

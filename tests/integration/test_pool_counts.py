@@ -9,9 +9,7 @@ the bounds pool_max_rooms and pool_inbox_size refuse, log, and the node
 goes on. Three standalone nodes (-A WITH_DMQ) on one database."""
 
 import os
-import re
 import signal
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,65 +20,9 @@ from chat import make_room, unique, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
 from sipclient import find, findall
+from pool import kdmq, node_rooms, node_state, pool_node, pool_nodes, status_int
 
 BEAT_MS, DEAD_MS, FORGET_MS = 250, 750, 4000
-
-
-def _stat(kam, field):
-    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
-
-
-def _pool(kam):
-    """pchat.pool as a list of dicts (kamcmd's text: one {...} per node)."""
-    nodes, cur = [], None
-    for line in kam.rpc("pchat.pool").splitlines():
-        line = line.strip()
-        if line == "{":
-            cur = {}
-        elif line == "}":
-            nodes.append(cur)
-            cur = None
-        elif cur is not None and ":" in line:
-            key, _, value = line.partition(":")
-            cur[key.strip()] = value.strip()
-    return nodes
-
-
-def _node(kam, other):
-    uri = f"sip:127.0.0.1:{other.port};transport=tcp"
-    return next((n for n in _pool(kam) if n["uri"] == uri), None)
-
-
-def _state(kam, other):
-    n = _node(kam, other)
-    return n and n["state"]
-
-
-def _rooms(kam, other):
-    n = _node(kam, other)
-    return n and int(n["rooms"])
-
-
-def _kdmq(kam, from_port, body):
-    """A raw KDMQ to the pchat peer of kam, From a node at from_port (as in
-    test_pool.py); the status code of the answer."""
-    call = unique("c")
-    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
-           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
-           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
-           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
-           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
-           f"Content-Type: text/x-pchat-pool\r\n"
-           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
-        s.sendall(msg)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return int(data.split(b" ")[1])
 
 
 def _defines(seed=None, **more):
@@ -93,7 +35,7 @@ def _defines(seed=None, **more):
 
 
 def _all_up(nodes):
-    return all(_state(x, y) == "up" for x in nodes for y in nodes if x is not y)
+    return all(node_state(x, y) == "up" for x in nodes for y in nodes if x is not y)
 
 
 @pytest.fixture(scope="module")
@@ -137,11 +79,11 @@ def test_ucnt_counts_the_participants_of_every_node(pool, mariadb, chat_users):
     on_b = [chat_users(b)]
     on_c = [chat_users(c), chat_users(c)]
     everyone = on_a + on_b + on_c
-    counts = sum(_stat(k, "pool_counts_sent") for k in pool)
+    counts = sum(status_int(k, "pool_counts_sent") for k in pool)
     for u in everyone:
         assert u.join(guid).code == 200
     assert _ucnt_everywhere([on_a[0], on_b[0], on_c[0]], name, 5)
-    sent = sum(_stat(k, "pool_counts_sent") for k in pool) - counts
+    sent = sum(status_int(k, "pool_counts_sent") for k in pool) - counts
     # each node: its first join at once, the second (if any) in a batch
     print(f"count messages for 5 joins on 3 nodes: {sent} (each to 2 nodes)")
     assert sent <= 5
@@ -149,10 +91,10 @@ def test_ucnt_counts_the_participants_of_every_node(pool, mariadb, chat_users):
     assert on_c[1].part(guid).code == 200
     assert _ucnt_everywhere([on_a[0], on_b[0], on_c[0]], name, 4)
     on_b[0].close()  # the last on b: a session end parts too
-    assert wait_until(lambda: _rooms(a, b) == 0 and _rooms(c, b) == 0, timeout=5)
+    assert wait_until(lambda: node_rooms(a, b) == 0 and node_rooms(c, b) == 0, timeout=5)
     assert _ucnt_everywhere([on_a[0], on_c[0]], name, 3)
     # the heartbeats' digests agreed all along: no list was asked for
-    assert [_stat(k, "pool_resyncs") for k in pool] == [0, 0, 0]
+    assert [status_int(k, "pool_resyncs") for k in pool] == [0, 0, 0]
 
 
 def _set_limit(pool, value):
@@ -202,22 +144,24 @@ def test_a_lost_count_is_repaired_by_the_heartbeats_digest(pool, mariadb, chat_u
     alice, bob = chat_users(a), chat_users(b)
     assert alice.join(guid).code == 200
     assert bob.join(guid).code == 200
-    assert wait_until(lambda: _rooms(b, a) >= 1 and _rooms(a, b) >= 1, timeout=5)
-    before = _rooms(b, a)
-    syncs = _stat(b, "pool_resyncs")
+    # b agrees with a (a room of the test before may still be leaving)
+    assert wait_until(lambda: node_rooms(b, a) >= 1 and node_rooms(a, b) >= 1
+                      and node_rooms(b, a) == int(pool_nodes(a)[0]["rooms"]), timeout=5)
+    before = node_rooms(b, a)
+    syncs = status_int(b, "pool_resyncs")
     # as if a's count had been lost: b believes a has nobody in the room,
     # and has a room a never announced
     phantom = int(rid) + 1000000
-    assert _kdmq(b, a.port, f"PCHAT1 COUNT\n{rid} 0\n{phantom} 7\n".encode()) == 200
-    assert _rooms(b, a) == before  # one room less, one more
+    assert kdmq(b, a.port, f"PCHAT1 COUNT\n{rid} 0\n{phantom} 7\n".encode()) == 200
+    assert node_rooms(b, a) == before  # one room less, one more
     # repaired within a few heartbeats: two differing digests, then SYNC
     t0 = time.monotonic()
-    assert wait_until(lambda: _stat(b, "pool_resyncs") > syncs, timeout=10 * BEAT_MS / 1000)
+    assert wait_until(lambda: status_int(b, "pool_resyncs") > syncs, timeout=10 * BEAT_MS / 1000)
     print(f"forged count -> full list asked: {time.monotonic() - t0:.2f} s "
           f"(heartbeat {BEAT_MS} ms)")
     assert "its rooms here differ from its own" in b.log()
     # the copies reach alice again; the room back and the phantom gone
-    assert wait_until(lambda: _rooms(b, a) == before, timeout=3)
+    assert wait_until(lambda: node_rooms(b, a) == before, timeout=3)
     assert bob.post(guid, "after the repair").status == 200
     assert alice.wait_message(guid)["text"] == "after the repair"
     assert bob.wait_message(guid)["text"] == "after the repair"
@@ -232,14 +176,14 @@ def test_a_whole_list_replaces_a_nodes_rooms_without_a_gap(pool, mariadb, chat_u
     rid, guid, _ = make_room(mariadb, privacy="open")
     alice = chat_users(a)
     assert alice.join(guid).code == 200
-    assert wait_until(lambda: _rooms(b, a) == 1, timeout=5)
+    assert wait_until(lambda: node_rooms(b, a) == 1, timeout=5)
     fake = [int(rid) + 900000 + i for i in range(4)]
     lines = "".join(f"{r} 2\n" for r in fake[:3])
-    assert _kdmq(b, a.port, f"PCHAT1 ROOMS RESET - MORE\n{lines}".encode()) == 200
-    assert _rooms(b, a) == 4  # the real one still there
-    assert _kdmq(b, a.port, f"PCHAT1 ROOMS ADD - END\n{fake[3]} 1\n".encode()) == 200
-    assert _rooms(b, a) == 4  # the real one gone, the fourth in
-    assert wait_until(lambda: _rooms(b, a) == 1, timeout=20 * BEAT_MS / 1000)
+    assert kdmq(b, a.port, f"PCHAT1 ROOMS RESET - MORE\n{lines}".encode()) == 200
+    assert node_rooms(b, a) == 4  # the real one still there
+    assert kdmq(b, a.port, f"PCHAT1 ROOMS ADD - END\n{fake[3]} 1\n".encode()) == 200
+    assert node_rooms(b, a) == 4  # the real one gone, the fourth in
+    assert wait_until(lambda: node_rooms(b, a) == 1, timeout=20 * BEAT_MS / 1000)
     bob = chat_users(b)
     assert bob.join(guid).code == 200
     assert bob.post(guid, "to a again").status == 200
@@ -248,16 +192,16 @@ def test_a_whole_list_replaces_a_nodes_rooms_without_a_gap(pool, mariadb, chat_u
 
 def test_malformed_counts_and_lists_are_refused(pool):
     a, b, _ = pool
-    rooms = _stat(b, "pool_remote_rooms")
+    rooms = status_int(b, "pool_remote_rooms")
     for body in (b"PCHAT1 COUNT\n", b"PCHAT1 COUNT\n1\n", b"PCHAT1 COUNT\n1 01\n",
                  b"PCHAT1 COUNT\n1 -1\n", b"PCHAT1 COUNT\n01 1\n", b"PCHAT1 COUNT\n5 1\n6 x\n",
                  b"PCHAT1 COUNT 1 1\n", b"PCHAT1 ROOMS RESET - END\n5 0\n",
                  b"PCHAT1 ROOMS RESET -\n5 1\n", b"PCHAT1 ROOMS RESET - LAST\n",
                  b"PCHAT1 SYNC\nx", b"PCHAT1 BEAT ACTIVE 0123\n",
                  b"PCHAT1 BEAT ACTIVE 0123456789ABCDEF\n", b"PCHAT1 ON 5\n"):
-        assert _kdmq(b, a.port, body) == 400, body
-    assert _stat(b, "pool_remote_rooms") == rooms  # nothing taken in part
-    assert _kdmq(b, a.port, b"PCHAT1 BEAT ACTIVE 0123456789abcdef\n") == 200
+        assert kdmq(b, a.port, body) == 400, body
+    assert status_int(b, "pool_remote_rooms") == rooms  # nothing taken in part
+    assert kdmq(b, a.port, b"PCHAT1 BEAT ACTIVE 0123456789abcdef\n") == 200
 
 
 def _connect_errors(kam, other):
@@ -270,7 +214,7 @@ def test_a_node_held_down_gets_a_heartbeat_in_ten_then_is_forgotten(pool, mariad
     a, b, c = pool
     os.killpg(c.proc.pid, signal.SIGKILL)
     c.proc.wait(5)
-    assert wait_until(lambda: _state(a, c) == "down" and _state(b, c) == "down", timeout=5)
+    assert wait_until(lambda: node_state(a, c) == "down" and node_state(b, c) == "down", timeout=5)
     errors = _connect_errors(a, c)
     time.sleep(10 * BEAT_MS / 1000 + 0.3)
     # one probe in ten heartbeats (each failed connect logs a few lines);
@@ -279,7 +223,7 @@ def test_a_node_held_down_gets_a_heartbeat_in_ten_then_is_forgotten(pool, mariad
     print(f"error lines about the dead node in 10 heartbeats: {errors}")
     assert errors <= 8, errors
     # down past pool_forget_ms: its slot is free, pchat.pool lists it no more
-    assert wait_until(lambda: _node(a, c) is None and _node(b, c) is None,
+    assert wait_until(lambda: pool_node(a, c) is None and pool_node(b, c) is None,
                       timeout=FORGET_MS / 1000 + 2), a.rpc("pchat.pool")
     assert f"127.0.0.1:{c.port};transport=tcp is forgotten" in a.log()
 
@@ -343,16 +287,16 @@ def test_past_pool_inbox_size_a_copy_is_refused_and_the_node_goes_on(small, mari
                                                                     chat_users):
     x, y = small
     # the rooms of the test before have left x's small table
-    assert wait_until(lambda: _stat(x, "pool_remote_rooms") == 0
-                      and _pool(x)[0]["rooms"] == "0", timeout=5)
+    assert wait_until(lambda: status_int(x, "pool_remote_rooms") == 0
+                      and pool_nodes(x)[0]["rooms"] == "0", timeout=5)
     _, guid, _ = make_room(mariadb, privacy="open")
     member = chat_users(x)
     posters = [chat_users(y) for _ in range(6)]
     assert member.join(guid).code == 200
     for p in posters:
         assert p.join(guid).code == 200
-    assert wait_until(lambda: _rooms(y, x) >= 1, timeout=5)
-    refused = _stat(x, "pool_refused")
+    assert wait_until(lambda: node_rooms(y, x) >= 1, timeout=5)
+    refused = status_int(x, "pool_refused")
     # copies faster than x's one reader of an inbox of 1 empties it: the
     # posters post at once, in rounds, until one is refused (503 to y); 50
     # posts at most per poster, within its max_infos_burst (100)
@@ -365,7 +309,7 @@ def test_past_pool_inbox_size_a_copy_is_refused_and_the_node_goes_on(small, mari
             if "pool inbox full (pool_inbox_size)" in x.log():
                 break
     assert "pool inbox full (pool_inbox_size)" in x.log()
-    assert _stat(x, "pool_refused") > refused
+    assert status_int(x, "pool_refused") > refused
     assert wait_until(lambda: "refused a message: 503" in y.log(), timeout=5)
     # x goes on: the next post reaches its member
     time.sleep(1)

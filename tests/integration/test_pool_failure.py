@@ -10,58 +10,19 @@ keeps the sessions it has; its state shows on the other nodes."""
 import os
 import re
 import signal
-import socket
 import time
 
 import pytest
 
-from chat import ChatUser, make_room, unique, wait_until
+from chat import make_room, wait_until
 from kamailio import Kamailio, KamailioError, pchatctl
 from mariadb import free_port
 from sipclient import InviteRejected
+from pool import kdmq, node_rooms, node_state, pool_nodes, status_int
 
 DEAD_MS = 3000  # pool_dead_ms, the default
 BEAT_MS = 1000  # pool_heartbeat_ms, the default
 TICK_MS = 100   # the pool's timer
-
-
-def _stat(kam, field):
-    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
-
-
-def _pool(kam):
-    """pchat.pool as a list of dicts (kamcmd's text: one {...} per node)."""
-    nodes, cur = [], None
-    for line in kam.rpc("pchat.pool").splitlines():
-        line = line.strip()
-        if line == "{":
-            cur = {}
-        elif line == "}":
-            nodes.append(cur)
-            cur = None
-        elif cur is not None and ":" in line:
-            key, _, value = line.partition(":")
-            cur[key.strip()] = value.strip()
-    return nodes
-
-
-def _node(kam, other):
-    """What kam's pchat.pool says of the node other (None: not heard yet)."""
-    uri = f"sip:127.0.0.1:{other.port};transport=tcp"
-    for n in _pool(kam):
-        if n["uri"] == uri:
-            return n
-    return None
-
-
-def _state(kam, other):
-    n = _node(kam, other)
-    return n and n["state"]
-
-
-def _rooms(kam, other):
-    n = _node(kam, other)
-    return n and int(n["rooms"])
 
 
 def _node_defines(seed=None):
@@ -85,7 +46,7 @@ def pool(db_url):
             n.start()
         # every node has heard both others' heartbeats
         assert wait_until(lambda: all(
-            _state(x, y) == "up" for x in nodes for y in nodes if x is not y),
+            node_state(x, y) == "up" for x in nodes for y in nodes if x is not y),
             timeout=15), "\n".join(x.rpc("pchat.pool") + x.rpc("dmq.list_nodes")
                                     for x in nodes)
         yield nodes
@@ -96,7 +57,7 @@ def pool(db_url):
 
 def test_pool_lists_this_node_first_then_its_peers(pool):
     a, b, c = pool
-    me, *peers = _pool(a)
+    me, *peers = pool_nodes(a)
     assert me["local"] == "1" and me["uri"] == f"sip:127.0.0.1:{a.port};transport=tcp"
     assert me["state"] == "up" and "sessions" in me
     assert sorted(p["uri"] for p in peers) == sorted(
@@ -115,9 +76,9 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_use
     alice, bob, carol = chat_users(a), chat_users(b), chat_users(c)
     for u in (alice, bob, carol):
         assert u.join(guid).code == 200
-    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1,
+    assert wait_until(lambda: node_rooms(a, c) == 1 and node_rooms(b, c) == 1,
                       timeout=5)
-    assert wait_until(lambda: _rooms(a, b) == 1, timeout=5)
+    assert wait_until(lambda: node_rooms(a, b) == 1, timeout=5)
 
     # kill -9 c: its whole process group (this test's own Kamailio)
     os.killpg(c.proc.pid, signal.SIGKILL)
@@ -126,7 +87,7 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_use
     seen = {}
     while len(seen) < 2 and time.monotonic() - t0 < 10:
         for name, kam in (("a", a), ("b", b)):
-            if name not in seen and _state(kam, c) == "down":
+            if name not in seen and node_state(kam, c) == "down":
                 seen[name] = time.monotonic() - t0
         time.sleep(0.05)
     print(f"kill -9 -> down: {seen}")
@@ -136,34 +97,34 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_use
     assert (DEAD_MS - BEAT_MS) / 1000 - 0.1 <= min(seen.values()), seen
     assert max(seen.values()) <= (DEAD_MS + TICK_MS) / 1000 + 0.5, seen
     for kam in (a, b):
-        assert _rooms(kam, c) == 0
+        assert node_rooms(kam, c) == 0
         assert kam.log().count(f"127.0.0.1:{c.port};transport=tcp is down") == 1
     # the room is still shared by a and b only
-    assert _stat(a, "pool_remote_rooms") == 1 and _stat(b, "pool_remote_rooms") == 1
+    assert status_int(a, "pool_remote_rooms") == 1 and status_int(b, "pool_remote_rooms") == 1
 
     # a post on a reaches bob on b exactly once, and no copy goes to c
-    sent = _stat(a, "pool_copies_sent")
+    sent = status_int(a, "pool_copies_sent")
     assert alice.post(guid, "after the kill").status == 200
     for u in (alice, bob):
         assert u.wait_message(guid)["text"] == "after the kill"
     bob.expect_no_message(guid)
-    assert _stat(a, "pool_copies_sent") - sent == 1
+    assert status_int(a, "pool_copies_sent") - sent == 1
 
     # a new instance on c's address: up again on both, its rooms re-synced
     c2 = Kamailio(c.port, db_url, defines=_node_defines(a))
     c.cleanup()
     pool[2] = c2
     c2.start()
-    assert wait_until(lambda: _state(a, c2) == "up" and _state(b, c2) == "up", timeout=15), \
+    assert wait_until(lambda: node_state(a, c2) == "up" and node_state(b, c2) == "up", timeout=15), \
         [a.rpc("pchat.pool"), b.rpc("pchat.pool")]
     assert f"127.0.0.1:{c.port};transport=tcp is up again" in a.log()
     # both ways: the others' heartbeats reach it again (none went to c
     # while it was down, but a probe in ten)
-    assert wait_until(lambda: _state(c2, a) == "up" and _state(c2, b) == "up", timeout=5), \
+    assert wait_until(lambda: node_state(c2, a) == "up" and node_state(c2, b) == "up", timeout=5), \
         c2.rpc("pchat.pool")
     dave = chat_users(c2)
     assert dave.join(guid).code == 200
-    assert wait_until(lambda: _rooms(a, c2) == 1 and _rooms(b, c2) == 1,
+    assert wait_until(lambda: node_rooms(a, c2) == 1 and node_rooms(b, c2) == 1,
                       timeout=5)
     assert bob.post(guid, "to the new c").status == 200
     for u in (alice, bob, dave):
@@ -180,22 +141,22 @@ def test_a_frozen_node_is_down_then_up_and_resynced(pool, mariadb, chat_users):
     alice, bob, carol = chat_users(a), chat_users(b), chat_users(c)
     for u in (alice, bob, carol):
         assert u.join(guid).code == 200
-    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1
-                      and _rooms(c, a) == 1, timeout=5)
+    assert wait_until(lambda: node_rooms(a, c) == 1 and node_rooms(b, c) == 1
+                      and node_rooms(c, a) == 1, timeout=5)
     ups = a.log().count("is up again")
     os.killpg(c.proc.pid, signal.SIGSTOP)
     try:
-        assert wait_until(lambda: _state(a, c) == "down" and _state(b, c) == "down",
+        assert wait_until(lambda: node_state(a, c) == "down" and node_state(b, c) == "down",
                           timeout=(DEAD_MS + BEAT_MS) / 1000 + 1)
-        assert _rooms(a, c) == 0
+        assert node_rooms(a, c) == 0
     finally:
         os.killpg(c.proc.pid, signal.SIGCONT)
-    assert wait_until(lambda: _state(a, c) == "up" and _state(b, c) == "up", timeout=5)
+    assert wait_until(lambda: node_state(a, c) == "up" and node_state(b, c) == "up", timeout=5)
     assert a.log().count("is up again") == ups + 1
     # its rooms are back on a and b, theirs on c (c, thawed, found the
     # others silent too)
-    assert wait_until(lambda: _rooms(a, c) == 1 and _rooms(b, c) == 1
-                      and _rooms(c, a) == 1 and _rooms(c, b) == 1, timeout=5), \
+    assert wait_until(lambda: node_rooms(a, c) == 1 and node_rooms(b, c) == 1
+                      and node_rooms(c, a) == 1 and node_rooms(c, b) == 1, timeout=5), \
         [x.rpc("pchat.pool") for x in (a, b, c)]
     for author, text in ((alice, "to the thawed node"), (carol, "from the thawed node")):
         assert author.post(guid, text).status == 200
@@ -227,47 +188,25 @@ def test_a_drained_node_refuses_new_sessions_and_keeps_its_own(pool, mariadb, ch
     assert alice.post(guid, "to the drained node").status == 200
     assert bob.wait_message(guid)["text"] == "to the drained node"
     # the state travels in the heartbeat; b stays in the pool
-    assert wait_until(lambda: _state(a, b) == "draining", timeout=3)
-    assert _pool(b)[0]["state"] == "draining"
+    assert wait_until(lambda: node_state(a, b) == "draining", timeout=3)
+    assert pool_nodes(b)[0]["state"] == "draining"
     assert pchatctl(b, "set-state", "--state", "sideways").returncode == 1
 
     assert pchatctl(b, "set-state", "--state", "active").returncode == 0
     assert re.search(r"^state: +active$", pchatctl(b, "get-state").stdout, re.M)
     chat_users(b)  # signs in again
-    assert wait_until(lambda: _state(a, b) == "up", timeout=3)
-
-
-def _kdmq(kam, from_port, body):
-    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
-    status code of the answer (as in test_pool.py)."""
-    call = unique("c")
-    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
-           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
-           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
-           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
-           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
-           f"Content-Type: text/x-pchat-pool\r\n"
-           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
-        s.sendall(msg)
-        data = b""
-        while b"\r\n" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return int(data.split(b" ")[1])
+    assert wait_until(lambda: node_state(a, b) == "up", timeout=3)
 
 
 def test_malformed_or_foreign_heartbeats_are_refused(pool):
     a, b, _ = pool
     for body in (b"PCHAT1 BEAT\n", b"PCHAT1 BEAT ACTIVE", b"PCHAT1 BEAT active\n",
                  b"PCHAT1 BEAT DRAIN \n", b"PCHAT1 BEAT ACTIVE\nx", b"PCHAT1 BEAT UP\n"):
-        assert _kdmq(b, a.port, body) == 400, body
+        assert kdmq(b, a.port, body) == 400, body
     # not a node of the pool: no heartbeat of its own
-    assert _kdmq(b, free_port(), b"PCHAT1 BEAT DRAIN\n") == 403
-    assert _kdmq(b, a.port, b"PCHAT1 BEAT ACTIVE\n") == 200
-    assert len(_pool(b)) == 3 and _state(b, a) == "up"
+    assert kdmq(b, free_port(), b"PCHAT1 BEAT DRAIN\n") == 403
+    assert kdmq(b, a.port, b"PCHAT1 BEAT ACTIVE\n") == 200
+    assert len(pool_nodes(b)) == 3 and node_state(b, a) == "up"
 
 
 def test_a_dead_bound_under_two_heartbeats_is_refused_at_start(db_url):

@@ -68,6 +68,26 @@ def _commits(mariadb):
     return int(rows[0][1])
 
 
+def _queued_behind_a_lock(kam, mariadb, rid, room, posts, timeout=30):
+    """posts: [(user, text)]. The room's row is locked; the first post goes
+    to the writer and waits on it, the others queue behind, one by one in
+    that order; then the lock goes. Returns the answers in order and the
+    COMMITs the queued posts took after the lock went."""
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        outs = []
+        for i, (u, text) in enumerate(posts):
+            outs.append(_in_thread(lambda u=u, text=text: u.post(room, text, timeout=timeout)))
+            _wait_queued(kam, i + 1)
+        assert not any("r" in o for _, o in outs), "a post was answered before its commit"
+        before = _commits(mariadb)
+    finally:
+        locker.release()
+    for t, _ in outs:
+        t.join(timeout=timeout)
+    return [o["r"] for _, o in outs], _commits(mariadb) - before
+
+
 def test_posts_queued_behind_a_commit_share_the_next_one(instance, mariadb):
     """Group commit: while the writer waits on a locked room, the posts of
     twenty other sessions queue; once it is free they go in one transaction
@@ -77,29 +97,15 @@ def test_posts_queued_behind_a_commit_share_the_next_one(instance, mariadb):
     posters = [user() for _ in range(21)]
     for p in posters:
         p.join(room)
-    locker = _lock_room_row(mariadb, rid)
-    try:
-        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=30))
-        time.sleep(0.5)
-        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"queued-{i}", timeout=30))
-                for i, p in enumerate(posters[1:])]
-        _wait_queued(kam, 21)
-        assert "r" not in out0 and not any("r" in o for _, o in rest)
-        before = _commits(mariadb)
-    finally:
-        locker.release()
-    first.join(timeout=20)
-    for t, _ in rest:
-        t.join(timeout=20)
-    assert out0["r"].status == 200
-    assert [o["r"].status for _, o in rest] == [200] * 20
-    commits = _commits(mariadb) - before
+    answers, commits = _queued_behind_a_lock(
+        kam, mariadb, rid, room,
+        [(posters[0], "first")] + [(p, f"queued-{i}") for i, p in enumerate(posters[1:])])
+    assert [a.status for a in answers] == [200] * 21
     print(f"21 posts in {commits} commits")
     assert commits <= 3, f"21 queued posts took {commits} commits: no group commit"
     rows = mariadb.sql(f"SELECT seq, content FROM pchat_message WHERE room_id = {rid} "
                        "ORDER BY seq", db="pchat")
-    assert [r[1] for r in rows][0] == "first"
-    assert sorted(r[1] for r in rows[1:]) == sorted(f"queued-{i}" for i in range(20))
+    assert [r[1] for r in rows] == ["first"] + [f"queued-{i}" for i in range(20)]
     got = [posters[0].wait_message(room)["text"] for _ in range(21)]
     assert got == [r[1] for r in rows], "copies not in sequence order"
 
@@ -247,21 +253,10 @@ def test_post_batch_size_bounds_the_posts_of_one_commit(instance, mariadb):
     posters = [user() for _ in range(7)]
     for p in posters:
         p.join(room)
-    locker = _lock_room_row(mariadb, rid)
-    try:
-        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=30))
-        time.sleep(0.3)
-        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"q{i}", timeout=30))
-                for i, p in enumerate(posters[1:])]
-        _wait_queued(kam, 7)
-        before = _commits(mariadb)
-    finally:
-        locker.release()
-    first.join(timeout=20)
-    for t, _ in rest:
-        t.join(timeout=20)
-    assert [o["r"].status for _, o in [(first, out0)] + rest] == [200] * 7
-    assert _commits(mariadb) - before >= 4, "first alone, then 3 batches of 2"
+    answers, commits = _queued_behind_a_lock(
+        kam, mariadb, rid, room, [(p, f"q{i}") for i, p in enumerate(posters)])
+    assert [a.status for a in answers] == [200] * 7
+    assert commits >= 4, "first alone, then 3 batches of 2"
 
 
 HOSTILE = ["it's", 'say "hi"', "back\\slash", "\\'", "'); DROP TABLE pchat_message; --",
@@ -280,19 +275,9 @@ def test_a_batch_stores_every_text_exactly(instance, mariadb):
     listener.join(room)
     for p in posters:
         p.join(room)
-    locker = _lock_room_row(mariadb, rid)
-    try:
-        outs = []
-        for i, (p, text) in enumerate(zip(posters, HOSTILE)):
-            outs.append(_in_thread(lambda p=p, text=text: p.post(room, text, timeout=30)))
-            _wait_queued(kam, i + 1)
-        before = _commits(mariadb)
-    finally:
-        locker.release()
-    for t, _ in outs:
-        t.join(timeout=20)
-    assert [o["r"].status for _, o in outs] == [200] * len(HOSTILE)
-    assert _commits(mariadb) - before <= 2, "the queued posts were not one batch"
+    answers, commits = _queued_behind_a_lock(kam, mariadb, rid, room, list(zip(posters, HOSTILE)))
+    assert [a.status for a in answers] == [200] * len(HOSTILE)
+    assert commits <= 2, "the queued posts were not one batch"
     rows = mariadb.sql(f"SELECT content FROM pchat_message WHERE room_id = {rid} "
                        "ORDER BY seq", db="pchat")
     assert [r[0] for r in rows] == HOSTILE
@@ -319,21 +304,11 @@ def _sixty_long_posts(kam, user, mariadb):
     posters = [user() for _ in range(60)]
     for p in posters:
         p.join(room)
-    locker = _lock_room_row(mariadb, rid)
-    try:
-        first, out0 = _in_thread(lambda: posters[0].post(room, "first", timeout=60))
-        time.sleep(0.3)
-        rest = [_in_thread(lambda p=p, i=i: p.post(room, f"{i:03d}" + "x" * 20000, timeout=60))
-                for i, p in enumerate(posters[1:])]
-        _wait_queued(kam, 60)
-        before = _commits(mariadb)
-    finally:
-        locker.release()
-    first.join(timeout=30)
-    for t, _ in rest:
-        t.join(timeout=30)
-    assert [o["r"].status for _, o in [(first, out0)] + rest] == [200] * 60
-    commits = _commits(mariadb) - before
+    answers, commits = _queued_behind_a_lock(
+        kam, mariadb, rid, room,
+        [(posters[0], "first")] + [(p, f"{i:03d}" + "x" * 20000) for i, p in enumerate(posters[1:])],
+        timeout=60)
+    assert [a.status for a in answers] == [200] * 60
     assert 3 <= commits <= 4, f"{commits} commits: first alone, then about 1 MB a batch"
     rows = mariadb.sql(f"SELECT COUNT(*), SUM(LENGTH(content)) FROM pchat_message "
                        f"WHERE room_id = {rid}", db="pchat")

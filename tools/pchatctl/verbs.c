@@ -37,6 +37,8 @@ static const pctl_option_t category_new[] = {
 		{"file-upload", 0, BOOL, "allow file uploads in its rooms"},
 		{"invitations", 0, BOOL, "invite new members of its rooms"},
 		{"chat-history", 0, BOOL, "keep the chat history of its rooms"},
+		{"retention-days", 0, "N|none",
+				"remove its rooms' messages older than N days (none: keep)"},
 		{"allowed-member", M, WHO, "may join its rooms: " WHO_HELP},
 		{"denied-member", M, WHO, "may never join its rooms"},
 		{"creator", M, WHO, "may create rooms in it"},
@@ -57,6 +59,8 @@ static const pctl_option_t category_set[] = {
 		{"file-upload", 0, BOOL, "allow file uploads in its rooms"},
 		{"invitations", 0, BOOL, "invite new members of its rooms"},
 		{"chat-history", 0, BOOL, "keep the chat history of its rooms"},
+		{"retention-days", 0, "N|none",
+				"remove its rooms' messages older than N days (none: keep)"},
 		{"add-allowed-member", M, WHO, WHO_HELP},
 		{"remove-allowed-member", M, WHO, "no longer allowed"},
 		{"add-denied-member", M, WHO, "may never join its rooms"},
@@ -199,6 +203,30 @@ static const pctl_option_t eligible_principals[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+#define HOLD_ONE "exactly one of --room, --category, --user"
+
+static const pctl_option_t hold_new[] = {
+		{"room", 0, "NAME|GUID|URI", "hold a room's messages (" HOLD_ONE ")"},
+		{"category", 0, "NAME|GUID|URI", "hold the rooms below a category"},
+		{"user", 0, "sip:user@domain", "hold a user's messages everywhere"},
+		{"reason", 0, "TEXT", "why (free text)"},
+		{"by", 0, "TEXT", "who asks (free text)"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t hold_remove[] = {
+		{"room", 0, "NAME|GUID|URI", "lift a room's hold (" HOLD_ONE ")"},
+		{"category", 0, "NAME|GUID|URI", "lift a category's hold"},
+		{"user", 0, "sip:user@domain", "lift a user's hold"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t hold_get[] = {
+		{"type", 0, "room|category|user", "only holds of this kind"},
+		{"result-size", 0, "N", "at most N holds"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t compliance_set[] = {
 		{"enabled", 0, BOOL, "record compliance events"},
 		{"adapter", 0, "xml|jsonl|", "output format; empty: nothing written"},
@@ -295,6 +323,19 @@ const pctl_verb_t pctl_verbs[] = {
 		{"set-state", "pchat.pool_state",
 				"put this node into drain, or back to active",
 				PCTL_VERB_LISTED, state_set},
+		{"new-hold", "pchat.hold_add",
+				"put a legal hold: retention removes nothing it covers",
+				PCTL_VERB_LISTED, hold_new},
+		{"get-hold", "pchat.hold_list", "list the legal holds",
+				PCTL_VERB_LISTED, hold_get},
+		{"remove-hold", "pchat.hold_remove", "lift a legal hold",
+				PCTL_VERB_LISTED, hold_remove},
+		{"run-retention", "pchat.retention_run",
+				"ask the retention job for a run now", PCTL_VERB_LISTED,
+				no_options},
+		{"get-retention", "pchat.retention_status",
+				"show the retention job: runs, removed, held, errors",
+				PCTL_VERB_LISTED, no_options},
 		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},

@@ -1,0 +1,66 @@
+"""What the pool tests ask a chat node: its pchat.pool view of the other
+nodes, its counters, and raw KDMQ messages as a forged or real peer."""
+
+import re
+import socket
+
+from chat import unique
+
+
+def status_int(kam, field):
+    """A number of pchat.status."""
+    return int(re.search(rf"\b{field}: (\d+)", kam.rpc("pchat.status")).group(1))
+
+
+def pool_nodes(kam):
+    """pchat.pool as a list of dicts (kamcmd's text: one {...} per node)."""
+    nodes, cur = [], None
+    for line in kam.rpc("pchat.pool").splitlines():
+        line = line.strip()
+        if line == "{":
+            cur = {}
+        elif line == "}":
+            nodes.append(cur)
+            cur = None
+        elif cur is not None and ":" in line:
+            key, _, value = line.partition(":")
+            cur[key.strip()] = value.strip()
+    return nodes
+
+
+def pool_node(kam, other):
+    """What kam's pchat.pool says of the node other (None: not heard yet)."""
+    uri = f"sip:127.0.0.1:{other.port};transport=tcp"
+    return next((n for n in pool_nodes(kam) if n["uri"] == uri), None)
+
+
+def node_state(kam, other):
+    n = pool_node(kam, other)
+    return n and n["state"]
+
+
+def node_rooms(kam, other):
+    n = pool_node(kam, other)
+    return n and int(n["rooms"])
+
+
+def kdmq(kam, from_port, body):
+    """A raw KDMQ to the pchat peer of kam, From a node at from_port; the
+    status code of the answer."""
+    call = unique("c")
+    msg = (f"KDMQ sip:pchat@127.0.0.1:{kam.port};transport=tcp SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bK{call}\r\n"
+           f"From: <sip:pchat@127.0.0.1:{from_port};transport=tcp>;tag=x\r\n"
+           f"To: <sip:pchat@127.0.0.1:{kam.port};transport=tcp>\r\n"
+           f"Call-ID: {call}\r\nCSeq: 1 KDMQ\r\nMax-Forwards: 1\r\n"
+           f"Content-Type: text/x-pchat-pool\r\n"
+           f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    with socket.create_connection(("127.0.0.1", kam.port), timeout=5) as s:
+        s.sendall(msg)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ")[1])
