@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "pchat_admin.h"
+#include "pchat_admin_comply.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_revoke.h"
 
@@ -169,7 +170,7 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_NAME_MAX], parent[PCHAT_NAME_MAX], desc[PCHAT_NAME_MAX];
 	int has_parent, file_upload = 1, invitations = 1, history = 1, r;
-	long long parent_id, days = -1;
+	long long parent_id, days = -1, id = 0;
 	pchat_store_rc_t rc;
 
 	desc[0] = '\0';
@@ -203,8 +204,12 @@ static void pchat_rpc_category_new(rpc_t *rpc, void *ctx)
 			days >= 0 ? &days : NULL);
 	r = pchat_admin_named_write(
 			&args, rc, "name", "a category", name, "creating the category");
+	if(r == 0) {
+		id = (long long)pchat_db_insert_id();
+		r = pchat_category_lists(&args, id, 0);
+	}
 	if(r == 0)
-		r = pchat_category_lists(&args, (long long)pchat_db_insert_id(), 0);
+		r = pchat_admin_comply_change(&args, "pchat.category_new", id, NULL);
 	if(pchat_admin_end(&args, r) < 0
 			|| pchat_category_reply(rpc, ctx, &args, name, 1) < 0)
 		goto fault;
@@ -259,6 +264,7 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	int has_new, has_parent, has_desc, fu = -1, inv = -1, hist = -1, has_ret;
 	long long id, parent_id = 0, fu_v, inv_v, hist_v, days = -1;
 	pchat_store_rc_t rc;
+	char *before;
 	int r;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -302,6 +308,7 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 	hist_v = hist;
 	if(pchat_admin_begin(&args) < 0)
 		goto fault;
+	before = pchat_admin_node_state(id);
 	rc = pchat_db_exec(
 			"UPDATE pchat_node SET name = COALESCE(?, name), "
 			"description = COALESCE(?, description), "
@@ -319,6 +326,10 @@ static void pchat_rpc_category_set(rpc_t *rpc, void *ctx)
 			"changing the category");
 	if(r == 0)
 		r = pchat_category_lists(&args, id, 1);
+	if(r == 0)
+		r = pchat_admin_comply_change(&args, "pchat.category_set", id, before);
+	else
+		free(before);
 	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
 	/* a wall added (or a role taken) is enforced online too */
@@ -344,7 +355,8 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 	long long id;
-	int rooms, cats;
+	char *before;
+	int rooms, cats, r;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
 			|| pchat_args_need(&args, "name", name, sizeof(name)) < 0
@@ -375,11 +387,20 @@ static void pchat_rpc_category_remove(rpc_t *rpc, void *ctx)
 				name, rooms, cats, cats == 1 ? "y" : "ies");
 		goto fault;
 	}
-	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ?", NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "removing the category");
+	if(pchat_admin_begin(&args) < 0)
 		goto fault;
-	}
+	before = pchat_admin_node_state(id);
+	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ?", NULL, id);
+	r = rc == PCHAT_STORE_OK ? 0
+							 : pchat_admin_store_error(
+									   &args, rc, "removing the category");
+	if(r == 0)
+		r = pchat_admin_comply_change(
+				&args, "pchat.category_remove", id, before);
+	else
+		free(before);
+	if(pchat_admin_end(&args, r) < 0)
+		goto fault;
 	pchat_admin_reply_removed(rpc, ctx, name);
 	return;
 fault:

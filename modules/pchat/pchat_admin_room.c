@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "pchat_admin.h"
+#include "pchat_admin_comply.h"
+#include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_admin_rpc.h"
@@ -636,6 +638,8 @@ static void pchat_rpc_room_new(rpc_t *rpc, void *ctx)
 		if((invite && pchat_room_invite(&args, id, "member") < 0)
 				|| pchat_admin_principals(
 						   &args, PCHAT_PLIST_ROLE, id, "member", "member", 1)
+						   < 0
+				|| pchat_admin_comply_change(&args, "pchat.room_new", id, NULL)
 						   < 0)
 			r = -1;
 	}
@@ -811,6 +815,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 	int has_new, has_cat;
 	int inherit, invite, r;
 	long long id, cat_id, addin_id = 0, addin_set, dis_v;
+	char *before;
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
@@ -874,6 +879,7 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 	dis_v = f.disabled;
 	if(pchat_admin_begin(&args) < 0)
 		goto fault;
+	before = pchat_admin_node_state(id);
 	rc = pchat_db_exec("UPDATE pchat_node SET name = COALESCE(?, name), "
 					   "parent_id = COALESCE(?, parent_id), "
 					   "description = COALESCE(?, description), "
@@ -895,6 +901,10 @@ static void pchat_rpc_room_set(rpc_t *rpc, void *ctx)
 			"changing the room");
 	if(r == 0)
 		r = pchat_room_set_lists(&args, id, invite);
+	if(r == 0)
+		r = pchat_admin_comply_change(&args, "pchat.room_set", id, before);
+	else
+		free(before);
 	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
 	/* what the change took away is taken away online too */
@@ -916,16 +926,21 @@ static const char *pchat_rpc_room_remove_doc[] = {
 
 /* A removed room has no online participants left: they are parted from
  * the roster (their next post gets 404). Returns how many were. */
-static int pchat_room_drop_participants(long long room_id)
+static int pchat_room_drop_participants(long long room_id, const char *name)
 {
 	pchat_roster_snapshot_t snap;
-	int i, n = 0;
+	int i, one, n = 0;
 
 	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0)
 		return 0;
-	for(i = 0; i < snap.n; i++)
-		n += _pchat_roster.part(
+	for(i = 0; i < snap.n; i++) {
+		one = _pchat_roster.part(
 				(unsigned long long)room_id, snap.members[i].sess_id);
+		n += one;
+		if(one > 0)
+			pchat_comply_part(NULL, room_id, NULL, name,
+					&snap.members[i].user, "room removed");
+	}
 	_pchat_roster.free_snapshot(&snap);
 	return n;
 }
@@ -936,7 +951,8 @@ static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
 	char name[PCHAT_TEXT_MAX];
 	pchat_store_rc_t rc;
 	long long id;
-	int online;
+	int online, r;
+	char *before;
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -948,15 +964,23 @@ static void pchat_rpc_room_remove(rpc_t *rpc, void *ctx)
 	id = pchat_admin_node_id(&args, "room", name, "name");
 	if(id <= 0)
 		goto fault;
+	if(pchat_admin_begin(&args) < 0)
+		goto fault;
+	before = pchat_admin_node_state(id);
 	/* roles, messages and invitations go with it (ON DELETE CASCADE) */
 	rc = pchat_db_exec("DELETE FROM pchat_node WHERE id = ? AND kind = "
 					   "'room'",
 			NULL, id);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "removing the room");
+	r = rc == PCHAT_STORE_OK ? 0
+							 : pchat_admin_store_error(
+									   &args, rc, "removing the room");
+	if(r == 0)
+		r = pchat_admin_comply_change(&args, "pchat.room_remove", id, before);
+	else
+		free(before);
+	if(pchat_admin_end(&args, r) < 0)
 		goto fault;
-	}
-	online = pchat_room_drop_participants(id);
+	online = pchat_room_drop_participants(id, name);
 	if(rpc->add(ctx, "{", &th) >= 0)
 		rpc->struct_add(th, "sdd", "removed", name, "count", 1, "online_parted",
 				online);
@@ -975,8 +999,9 @@ static void pchat_rpc_room_clear(rpc_t *rpc, void *ctx)
 	pchat_args_t args;
 	char name[PCHAT_TEXT_MAX];
 	pchat_store_rc_t rc;
-	long long id, end = 0;
-	int has_end;
+	long long id, end = 0, removed;
+	char detail[96];
+	int has_end, r;
 	void *th;
 
 	if(pchat_args_scan(rpc, ctx, &args) < 0
@@ -994,16 +1019,25 @@ static void pchat_rpc_room_clear(rpc_t *rpc, void *ctx)
 	id = pchat_admin_node_id(&args, "room", name, "name");
 	if(id <= 0)
 		goto fault;
+	if(pchat_admin_begin(&args) < 0)
+		goto fault;
 	rc = pchat_db_exec("DELETE FROM pchat_message WHERE room_id = ? AND "
 					   "ts_ms <= ?",
 			NULL, id, end);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_admin_store_error(&args, rc, "clearing the room");
-		goto fault;
+	r = rc == PCHAT_STORE_OK ? 0
+							 : pchat_admin_store_error(
+									   &args, rc, "clearing the room");
+	removed = r == 0 ? (long long)pchat_db_affected() : 0;
+	if(r == 0) {
+		/* Lync type 11 (purge): what and how much, not each text */
+		snprintf(detail, sizeof(detail),
+				"{\"end_ms\": %lld, \"removed\": %lld}", end, removed);
+		r = pchat_admin_comply(&args, "CLEAR", id, 0, NULL, detail);
 	}
+	if(pchat_admin_end(&args, r) < 0)
+		goto fault;
 	if(rpc->add(ctx, "{", &th) >= 0)
-		rpc->struct_add(
-				th, "sd", "room", name, "removed", (int)pchat_db_affected());
+		rpc->struct_add(th, "sd", "room", name, "removed", (int)removed);
 	return;
 fault:
 	pchat_admin_fault(rpc, ctx, &args);
@@ -1045,6 +1079,13 @@ static long long pchat_room_messages_apply(pchat_args_t *args,
 			next = seq + 1;
 			if(m && !pchat_textmatch_test(m, res.rows[i][1]))
 				continue;
+			/* the original text is kept in the compliance record */
+			if(pchat_admin_comply_message(
+					   args, room_id, seq, res.rows[i][1], replacement)
+					< 0) {
+				pchat_db_res_free(&res);
+				return -1;
+			}
 			if(replacement)
 				rc = pchat_db_exec("UPDATE pchat_message SET content = ?, "
 								   "status = 'replaced' WHERE room_id = ? "

@@ -22,6 +22,7 @@
 #include "core/dprint.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_compliance.h"
 #include "pchat_fanout.h"
 #include "pchat_access.h"
 #include "pchat_config.h"
@@ -129,6 +130,25 @@ static pchat_store_rc_t pchat_search_read(const char *pattern, int extended,
 /* cmd:chansrch BYNAME: case-insensitive substring of name (or, with
  * extended="true", name or description) over the rooms the user may see;
  * ucnt is the number of online participants, pool-wide. */
+/* Compliance: a SEARCH event, the query in content. */
+static pchat_store_rc_t pchat_comply_search(
+		pchat_cmd_ctx_t *ctx, const char *criteria, int extended, int found)
+{
+	pchat_cevent_t e;
+	char detail[96];
+
+	snprintf(detail, sizeof(detail),
+			"{\"search\": \"rooms\", \"extended\": %s, \"found\": %d}",
+			extended ? "true" : "false", found);
+	memset(&e, 0, sizeof(e));
+	e.type = "SEARCH";
+	e.ts_ms = pchat_now_ms();
+	e.user = &ctx->user;
+	e.content = criteria ? criteria : "";
+	e.detail = detail;
+	return pchat_compliance_event(&e);
+}
+
 pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
@@ -141,7 +161,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
 	int i, found = 0, extended, first, n;
-	pchat_xmark_t mk;
+	pchat_xmark_t mk, start;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
 	qtype = qib ? pchat_xccos_attr(qib, "qtype") : NULL;
@@ -168,6 +188,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		pchat_cmd_rpl_error(env, m, "chansrch", 500, "storage error", out);
 		return PCHAT_CMD_OK;
 	}
+	pchat_xmark(out, &start);
 	pchat_xw_rpl_start(out, "chansrch", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	for(i = 0; i < res.nrows && found < cfg.search_limit; i++) {
@@ -209,6 +230,15 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	pchat_db_res_free(&acc);
 	pchat_db_res_free(&res);
 	pchat_viewer_free(&viewer);
+	/* the search is recorded before its answer goes out */
+	if(cfg.compliance
+			&& (src = pchat_comply_search(ctx, criteria, extended, found))
+					   != PCHAT_STORE_OK) {
+		pchat_xrewind(out, &start);
+		if(src == PCHAT_STORE_UNAVAILABLE)
+			return PCHAT_CMD_UNAVAILABLE;
+		pchat_cmd_rpl_error(env, m, "chansrch", 500, "storage error", out);
+	}
 	return PCHAT_CMD_OK;
 }
 

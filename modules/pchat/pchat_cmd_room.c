@@ -24,6 +24,7 @@
 #include "core/mem/pkg.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_compliance.h"
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
@@ -382,6 +383,42 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 }
 
 /* The shared body of join and bjoin. */
+/* Compliance: the rooms this (b)join entered for the session, each a
+ * participant row and a JOIN event, in one transaction. */
+static pchat_store_rc_t pchat_comply_joins(
+		pchat_cmd_ctx_t *ctx, pchat_joined_t *js, int n)
+{
+	pchat_cevent_t e;
+	pchat_store_rc_t rc;
+	char uri[256];
+	int i;
+
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK)
+		return rc;
+	for(i = 0; i < n && rc == PCHAT_STORE_OK; i++) {
+		if(js[i].code != 200 || !js[i].is_new)
+			continue;
+		pchat_room_uri(ctx, js[i].room.guid, uri, sizeof(uri));
+		memset(&e, 0, sizeof(e));
+		e.type = "JOIN";
+		e.ts_ms = pchat_now_ms();
+		e.room_id = js[i].room.id;
+		e.room_uri = uri;
+		e.room_name = js[i].room.name;
+		e.user = &ctx->user;
+		rc = pchat_compliance_join(&e);
+	}
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_commit();
+	else
+		pchat_db_rollback();
+	if(rc != PCHAT_STORE_OK)
+		LM_ERR("compliance: cannot record the join of %.*s (%d): not "
+			   "joined\n",
+				ctx->user.len, ctx->user.s, (int)rc);
+	return rc;
+}
+
 static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 {
 	pchat_server_config_t cfg;
@@ -522,6 +559,12 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		}
 		pool.size /= 2;
 	}
+	/* recorded before the 200: a join whose record fails is undone */
+	if(cfg.compliance && pchat_comply_joins(ctx, js, n) != PCHAT_STORE_OK) {
+		pchat_xrewind(out, &mk);
+		rc = PCHAT_CMD_UNAVAILABLE;
+		goto done;
+	}
 	for(i = 0; i < n; i++) {
 		if(js[i].code == 200)
 			pchat_notify_join(ctx, &js[i], name, cfg.participant_update_limit);
@@ -632,6 +675,35 @@ void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 	pchat_write_part(ctx, b, guid, user);
 }
 
+void pchat_comply_part(pchat_uri_t *invited, long long room_id,
+		const char *guid, const char *name, str *user, const char *why)
+{
+	pchat_server_config_t cfg;
+	pchat_cevent_t e;
+	char uri[256], detail[64];
+
+	if(pchat_store_server_config_cached(&cfg) != PCHAT_STORE_OK
+			|| !cfg.compliance)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.type = "PART";
+	e.ts_ms = pchat_now_ms();
+	e.room_id = room_id;
+	if(invited && guid) {
+		snprintf(uri, sizeof(uri), "ma-chan://%.*s/%s", invited->host.len,
+				invited->host.s, guid);
+		e.room_uri = uri;
+	}
+	e.room_name = name;
+	e.user = user;
+	snprintf(detail, sizeof(detail), "{\"reason\": \"%s\"}", why);
+	e.detail = detail;
+	/* the part has happened: a record that fails is logged, not undone */
+	if(pchat_compliance_part(&e) != PCHAT_STORE_OK)
+		LM_ERR("compliance: cannot record the part of %.*s from room %lld\n",
+				user->len, user->s, room_id);
+}
+
 pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 {
 	xmlNodePtr c = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
@@ -659,11 +731,14 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 				rc == 0 ? "no such room" : "storage error", out);
 		return PCHAT_CMD_OK;
 	}
-	if(_pchat_roster.part((unsigned long long)room.id, ctx->sess_id) > 0
-			&& !_pchat_roster.user_present(
-					(unsigned long long)room.id, &ctx->user, ctx->sess_id))
-		pchat_notify_part(ctx, room.id, room.guid, &ctx->user,
-				cfg.participant_update_limit);
+	if(_pchat_roster.part((unsigned long long)room.id, ctx->sess_id) > 0) {
+		pchat_comply_part(ctx->invited, room.id, room.guid, room.name,
+				&ctx->user, "part");
+		if(!_pchat_roster.user_present(
+				   (unsigned long long)room.id, &ctx->user, ctx->sess_id))
+			pchat_notify_part(ctx, room.id, room.guid, &ctx->user,
+					cfg.participant_update_limit);
+	}
 	pchat_xw_rpl_start(out, "part", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
@@ -680,7 +755,7 @@ void pchat_rooms_session_ended(
 	pchat_server_config_t cfg;
 	pchat_cmd_ctx_t ctx;
 	pchat_db_res_t res;
-	int n, i;
+	int n, i, present;
 
 	n = _pchat_roster.part_all(sess_id, rooms, PCHAT_ROOMS_OF_MAX);
 	if(n <= 0)
@@ -693,19 +768,24 @@ void pchat_rooms_session_ended(
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.invited = invited;
 	for(i = 0; i < n; i++) {
-		if(_pchat_roster.user_present(rooms[i], user, sess_id))
+		present = _pchat_roster.user_present(rooms[i], user, sess_id);
+		if(present && !cfg.compliance)
 			continue;
 		/* the guid is needed for the notice; a store outage only costs
 		 * the notice, the roster is already clean */
-		if(pchat_db_exec("SELECT guid FROM pchat_node WHERE id = ?", &res,
-				   (long long)rooms[i])
+		if(pchat_db_exec("SELECT guid, name FROM pchat_node WHERE id = ?",
+				   &res, (long long)rooms[i])
 						!= PCHAT_STORE_OK
 				|| res.nrows == 0) {
 			pchat_db_res_free(&res);
 			continue;
 		}
-		pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user,
-				cfg.participant_update_limit);
+		if(cfg.compliance)
+			pchat_comply_part(invited, (long long)rooms[i], res.rows[0][0],
+					res.rows[0][1], user, "session end");
+		if(!present)
+			pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user,
+					cfg.participant_update_limit);
 		pchat_db_res_free(&res);
 	}
 	pchat_cmd_flush(&ctx);
@@ -787,6 +867,31 @@ static int pchat_bcc_fit(
 	}
 	pchat_xbuf_free(&b);
 	return i;
+}
+
+/* Compliance: a BACKCHAT event for a history read of n messages (rows
+ * newest first): the query and the numbers read in detail. */
+static pchat_store_rc_t pchat_comply_backchat(pchat_cmd_ctx_t *ctx,
+		pchat_room_t *room, const char *chan_uri, const char *query,
+		pchat_db_res_t *res, int n)
+{
+	pchat_cevent_t e;
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+			"{\"query\": \"%s\", \"count\": %d, \"first_seq\": %s, "
+			"\"last_seq\": %s}",
+			query, n, n > 0 ? res->rows[n - 1][0] : "null",
+			n > 0 ? res->rows[0][0] : "null");
+	memset(&e, 0, sizeof(e));
+	e.type = "BACKCHAT";
+	e.ts_ms = pchat_now_ms();
+	e.room_id = room->id;
+	e.room_uri = chan_uri;
+	e.room_name = room->name;
+	e.user = &ctx->user;
+	e.detail = detail;
+	return pchat_compliance_event(&e);
 }
 
 /* cmd:bccontext: <last cnt>, and paging back with <before id cnt> or a
@@ -917,6 +1022,17 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 		n = fit;
 		more = limited = 1;
 	}
+	/* who read what is recorded before it is sent */
+	if(cfg.compliance
+			&& (src = pchat_comply_backchat(ctx, &room, chan_uri,
+						q ? (const char *)q->name : "last", &res, n))
+					   != PCHAT_STORE_OK) {
+		pchat_db_res_free(&res);
+		if(src == PCHAT_STORE_UNAVAILABLE)
+			return PCHAT_CMD_UNAVAILABLE;
+		pchat_cmd_rpl_error(env, m, "bccontext", 500, "storage error", out);
+		return PCHAT_CMD_OK;
+	}
 	pchat_xw_rpl_start(out, "bccontext", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
@@ -978,6 +1094,26 @@ static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long 
 			NULL, room_id, *seq, ts_ms, user, text);
 }
 
+/* The CHAT event of a post of a multi-message envelope, in its
+ * transaction (a lone post's is in the writer's batch). */
+static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
+		const char *chan_uri, long long seq, long long ts_ms, str *user,
+		const char *text)
+{
+	pchat_cevent_t e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = "CHAT";
+	e.ts_ms = ts_ms;
+	e.room_id = room->id;
+	e.room_uri = chan_uri;
+	e.room_name = room->name;
+	e.seq = seq;
+	e.user = user;
+	e.content = text;
+	return pchat_compliance_event(&e);
+}
+
 /* Queues the copies of a committed post for the room's online members,
  * the author included. */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
@@ -1006,7 +1142,8 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 /* A lone post goes to the writer, which commits it with the posts of other
  * sessions; the caller suspends the INFO and queues ctx->post. */
 static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
-		pchat_room_t *room, xmlChar *text, char *chan_uri, long long now)
+		pchat_room_t *room, xmlChar *text, char *chan_uri, long long now,
+		int comply)
 {
 	str t, cu;
 
@@ -1014,7 +1151,8 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	t.len = strlen(t.s);
 	cu.s = chan_uri;
 	cu.len = strlen(chan_uri);
-	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t, &cu);
+	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t,
+			&cu, comply ? room->name : NULL);
 	xmlFree(text);
 	if(ctx->post == NULL)
 		return PCHAT_CMD_ERROR;
@@ -1104,12 +1242,16 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	now = pchat_now_ms();
 	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
 	if(ctx->may_defer && env->nmsgs == 1)
-		return pchat_grpchat_defer(ctx, &room, text, chan_uri, now);
+		return pchat_grpchat_defer(
+				ctx, &room, text, chan_uri, now, cfg.compliance);
 	/* committed before anyone sees it, with the room's next number */
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto store_failed;
 	src = pchat_store_post(room.id, room.chat_history, now, &ctx->user,
 			(const char *)text, &seq);
+	if(src == PCHAT_STORE_OK && cfg.compliance)
+		src = pchat_comply_chat(&room, chan_uri, seq, now, &ctx->user,
+				(const char *)text);
 	if(src != PCHAT_STORE_OK)
 		goto rollback;
 	if((src = pchat_db_commit()) != PCHAT_STORE_OK)

@@ -43,6 +43,12 @@ int pchat_room_online(long long room_id);
 void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 		const char *guid, str *user, int update_limit);
 
+/* Compliance (when on): a session of user left a room (why: part,
+ * session end, revoked, room removed): its participant row closed and a
+ * PART event. invited gives the domain of the room URI (NULL: no URI). */
+void pchat_comply_part(pchat_uri_t *invited, long long room_id,
+		const char *guid, const char *name, str *user, const char *why);
+
 /* A session has ended: leave its rooms and tell who remains. */
 void pchat_rooms_session_ended(
 		unsigned int sess_id, str *user, pchat_uri_t *invited);

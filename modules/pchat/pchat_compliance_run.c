@@ -29,10 +29,10 @@
 #include "core/locking.h"
 #include "core/mem/shm_mem.h"
 #include "core/pt.h"
-#include "core/socket_info.h"
 #include "core/sr_module.h"
 
 #include "pchat_adapter.h"
+#include "pchat_compliance.h"
 #include "pchat_compliance_run.h"
 
 typedef struct pchat_crun_shared
@@ -46,7 +46,6 @@ typedef struct pchat_crun_shared
 static pchat_crun_shared_t *_cr;
 static int _cr_pipe[2] = {-1, -1};
 static int _cr_batch, _cr_lease_s, _cr_unit_ms, _cr_crash;
-static char _cr_node[64];
 
 /* ROUND(): the database's clock, one for every node of the pool, so a
  * node's clock jump cannot shorten or stretch another's lease */
@@ -169,13 +168,10 @@ int pchat_crun_now(int wait_ms, pchat_crun_result_t *r)
 	return 0;
 }
 
-static void pchat_crun_name(void);
-
+/* the lease's holder: the name in every node column (pchat_compliance.h) */
 const char *pchat_crun_node(void)
 {
-	if(_cr_node[0] == '\0')
-		pchat_crun_name();
-	return _cr_node;
+	return pchat_node_name();
 }
 
 /* --- the lease -------------------------------------------------------- */
@@ -188,11 +184,12 @@ static int pchat_crun_lease(pchat_cstatus_t *st)
 					 "lease_until_ms = " PCHAT_DB_NOW_MS " + ? WHERE id = 1 AND "
 					 "(holder IS NULL OR holder = ? OR lease_until_ms < "
 					 PCHAT_DB_NOW_MS ")",
-			   NULL, pchat_crun_node(), (long long)_cr_lease_s * 1000, _cr_node)
+			   NULL, pchat_node_name(), (long long)_cr_lease_s * 1000,
+			   pchat_node_name())
 					!= PCHAT_STORE_OK
 			|| pchat_crun_state(st, 0) != PCHAT_STORE_OK)
 		return -1;
-	return strcmp(st->holder, _cr_node) == 0 && st->lease_left_ms > 0;
+	return strcmp(st->holder, pchat_node_name()) == 0 && st->lease_left_ms > 0;
 }
 
 /* --- files ------------------------------------------------------------ */
@@ -415,7 +412,7 @@ static int pchat_crun_batch(const pchat_ccfg_t *c, unsigned long long last,
 							  "last_event_id = ?, last_run_ms = " PCHAT_DB_NOW_MS
 							  ", last_error = NULL WHERE id = 1 AND holder = ? "
 							  "AND last_event_id = ?",
-						NULL, ev[n - 1].id, _cr_node, last)
+						NULL, ev[n - 1].id, pchat_node_name(), last)
 								!= PCHAT_STORE_OK
 					|| pchat_db_affected() != 1)) {
 		snprintf(r->error, sizeof(r->error),
@@ -445,7 +442,7 @@ static void pchat_crun_failed(const char *error)
 	}
 	pchat_db_exec("UPDATE pchat_compliance_state SET last_error = ? WHERE id "
 				  "= 1 AND holder = ?",
-			NULL, error, _cr_node);
+			NULL, error, pchat_node_name());
 }
 
 /* The batches until none is left, renewing the lease before each. */
@@ -487,7 +484,7 @@ static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 	pchat_db_exec("UPDATE pchat_compliance_state SET last_run_ms = "
 				  PCHAT_DB_NOW_MS ", last_error = NULL WHERE id = 1 AND "
 				  "holder = ?",
-			NULL, _cr_node);
+			NULL, pchat_node_name());
 }
 
 /* --- the process ------------------------------------------------------ */
@@ -559,20 +556,6 @@ static void pchat_crun_loop(void)
 		pchat_crun_tick(&last_try, &next_lease);
 		pchat_crun_wait(1000);
 	}
-}
-
-/* host:port of the first listening socket: unique per Kamailio of a pool,
- * even with several on one machine (the tests') */
-static void pchat_crun_name(void)
-{
-	struct socket_info *si = get_first_socket();
-	char host[48];
-
-	if(gethostname(host, sizeof(host)) < 0)
-		strcpy(host, "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(_cr_node, sizeof(_cr_node), "%s:%u", host,
-			si ? si->port_no : 0);
 }
 
 int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash)

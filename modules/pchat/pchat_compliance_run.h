@@ -61,7 +61,7 @@ typedef struct pchat_crun_result
  * filled), 0 not within wait_ms, -1 no process. */
 int pchat_crun_now(int wait_ms, pchat_crun_result_t *r);
 
-/* This node's name in the lease (holder). */
+/* This node's name in the lease (holder): pchat_node_name(). */
 const char *pchat_crun_node(void);
 
 /* batch: events per file; lease_s: the lease's length; unit_ms: ms per

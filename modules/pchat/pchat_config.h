@@ -29,6 +29,7 @@ typedef struct pchat_server_config
 	int story_size_limit;
 	int default_chat_history;
 	int participant_update_limit;
+	int compliance; /* 1: actions are recorded (pchat_compliance.h) */
 	char root_category_guid[64];
 	char db_version[64];
 } pchat_server_config_t;

@@ -31,6 +31,7 @@
 #include "pchat_provision.h"
 #include "pchat_rpc.h"
 #include "pchat_session.h"
+#include "pchat_compliance.h"
 #include "pchat_config.h"
 #include "pchat_db.h"
 #include "pchat_schema.h"
@@ -342,6 +343,7 @@ static int pchat_mod_init(void)
 					   pchat_db_nurls ? pchat_db_nurls : 1)
 					   < 0
 			|| pchat_config_mod_init() < 0
+			|| pchat_compliance_mod_init() < 0
 			|| pchat_access_mod_init() < 0
 			|| pchat_schema_check() < 0)
 		return -1;

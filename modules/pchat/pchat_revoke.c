@@ -67,12 +67,12 @@ static int pchat_revoke_user(pchat_cmd_ctx_t *ctx, pchat_room_t *room,
 {
 	pchat_session_ref_t ref;
 	pchat_session_t *s;
-	int i, parted = 0;
+	int i, one, parted = 0;
 
 	ctx->invited = pchat_uri_list();
 	for(i = 0; i < n; i++) {
-		parted += _pchat_roster.part(
-				(unsigned long long)room->id, m[i]->sess_id);
+		one = _pchat_roster.part((unsigned long long)room->id, m[i]->sess_id);
+		parted += one;
 		ref.hid = m[i]->sess_hid;
 		ref.id = m[i]->sess_id;
 		s = pchat_session_get(&ref);
@@ -80,6 +80,9 @@ static int pchat_revoke_user(pchat_cmd_ctx_t *ctx, pchat_room_t *room,
 			ctx->invited = s->uri; /* configured, lives as long as pchat */
 			pchat_session_release(s);
 		}
+		if(one > 0)
+			pchat_comply_part(ctx->invited, room->id, room->guid, room->name,
+					&m[i]->user, "revoked");
 	}
 	LM_INFO("room %lld: %.*s may no longer join, %d session(s) parted\n",
 			room->id, m[0]->user.len, m[0]->user.s, parted);

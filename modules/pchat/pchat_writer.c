@@ -30,6 +30,7 @@
 #include "core/sr_module.h"
 
 #include "pchat_bell.h"
+#include "pchat_compliance.h"
 #include "pchat_writer.h"
 
 typedef struct pchat_writer_shared
@@ -48,11 +49,12 @@ static pchat_writer_shared_t *_pw;
 static int _pw_pipe[2] = {-1, -1};
 static int _pw_max_queue, _pw_max_batch;
 
-pchat_post_t *pchat_post_new(
-		long long room_id, int keep, str *user, str *text, str *chan_uri)
+pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
+		str *text, str *chan_uri, const char *room_name)
 {
 	pchat_post_t *p;
-	int n = user->len + text->len + chan_uri->len + 3;
+	int nlen = room_name ? strlen(room_name) : 0;
+	int n = user->len + text->len + chan_uri->len + nlen + 4;
 
 	p = shm_malloc(sizeof(*p) + n);
 	if(p == NULL) {
@@ -62,18 +64,23 @@ pchat_post_t *pchat_post_new(
 	memset(p, 0, sizeof(*p));
 	p->room_id = room_id;
 	p->keep = keep;
+	p->comply = room_name != NULL;
 	p->user.s = p->data;
 	p->text.s = p->user.s + user->len + 1;
 	p->chan_uri.s = p->text.s + text->len + 1;
+	p->room_name.s = p->chan_uri.s + chan_uri->len + 1;
 	p->user.len = user->len;
 	p->text.len = text->len;
 	p->chan_uri.len = chan_uri->len;
+	p->room_name.len = nlen;
 	memcpy(p->user.s, user->s, user->len);
 	p->user.s[user->len] = '\0';
 	memcpy(p->text.s, text->s, text->len);
 	p->text.s[text->len] = '\0';
 	memcpy(p->chan_uri.s, chan_uri->s, chan_uri->len);
 	p->chan_uri.s[chan_uri->len] = '\0';
+	memcpy(p->room_name.s, room_name ? room_name : "", nlen);
+	p->room_name.s[nlen] = '\0';
 	return p;
 }
 
@@ -172,7 +179,7 @@ pchat_post_t *pchat_writer_take_done(void)
 /* --- the writer process ---------------------------------------------- */
 
 /* A batch's text stays well under MariaDB's max_allowed_packet (16 MB by
- * default): escaping may double it. */
+ * default): escaping may double it, and a compliance event repeats it. */
 #define PCHAT_BATCH_BYTES (1024 * 1024)
 
 typedef struct pchat_batch_room
@@ -266,25 +273,80 @@ static int pchat_script_insert(
 	return rows;
 }
 
-/* The batch as one script (one round trip): begin, number, insert, read
- * the numbers back, commit. Returns its number of statements. */
-static int pchat_writer_script(
+/* The compliance events of the batch's posts (compliance on when they
+ * were checked), numbered as their messages; a gone room's NULL number
+ * selects no row (its post fails alone, see pchat_writer_number). One
+ * INSERT ... SELECT of a UNION: rows of plain values, no table read.
+ * Returns the number of rows. */
+static int pchat_script_events(
 		pchat_sql_t *q, pchat_post_t *b, pchat_batch_room_t *r, int n)
 {
-	int i, stmts = 5;
+	pchat_batch_room_t *room;
+	pchat_post_t *p;
+	int rows = 0, k;
 
+	for(k = 0; k < n; k++)
+		r[k].next = 0;
+	for(p = b; p; p = p->next) {
+		room = pchat_batch_room(r, n, p->room_id);
+		room->next++;
+		if(!p->comply)
+			continue;
+		k = (int)(room - r);
+		pchat_sql_add(q, "%sSELECT 'CHAT', %lld, %lld, ",
+				rows++ ? " UNION ALL "
+					   : "INSERT INTO pchat_compliance_event (type, ts_ms, "
+						 "room_id, room_uri, room_name, msg_seq, user_uri, "
+						 "content, node) ",
+				p->ts_ms, p->room_id);
+		pchat_sql_quote(q, p->chan_uri.s, p->chan_uri.len);
+		pchat_sql_add(q, ", ");
+		pchat_sql_quote(q, p->room_name.s, p->room_name.len);
+		pchat_sql_add(q, ", @pchat_s%d - %lld, ", k, room->count - room->next);
+		pchat_sql_quote(q, p->user.s, p->user.len);
+		pchat_sql_add(q, ", ");
+		pchat_sql_quote(q, p->text.s, p->text.len);
+		pchat_sql_add(q, ", ");
+		pchat_sql_quote(q, pchat_node_name(), strlen(pchat_node_name()));
+		pchat_sql_add(q, " FROM DUAL WHERE @pchat_s%d IS NOT NULL", k);
+	}
+	if(rows)
+		pchat_sql_end(q);
+	return rows;
+}
+
+/* Where each statement of a batch's script is (-1: not in it). */
+typedef struct pchat_script_at
+{
+	int insert; /* the messages */
+	int events; /* the compliance events */
+	int commit;
+} pchat_script_at_t;
+
+/* The batch as one script (one round trip): begin, number, insert the
+ * messages and their compliance events, read the numbers back, commit.
+ * Returns its number of statements. */
+static int pchat_writer_script(pchat_sql_t *q, pchat_post_t *b,
+		pchat_batch_room_t *r, int n, pchat_script_at_t *at)
+{
+	int i, stmts = 3;
+
+	at->insert = at->events = -1;
 	pchat_sql_add(q, "START TRANSACTION");
 	pchat_sql_end(q);
 	pchat_script_number(q, r, n);
 	if(pchat_script_insert(q, b, r, n))
-		stmts++;
+		at->insert = stmts++;
+	if(pchat_script_events(q, b, r, n))
+		at->events = stmts++;
 	pchat_sql_add(q, "SELECT @pchat_s0");
 	for(i = 1; i < n; i++)
 		pchat_sql_add(q, ", @pchat_s%d", i);
 	pchat_sql_end(q);
 	pchat_sql_add(q, "COMMIT");
 	pchat_sql_end(q);
-	return stmts;
+	at->commit = stmts + 1;
+	return stmts + 2;
 }
 
 /* Numbers for every post from the script's last numbers, in batch order
@@ -319,8 +381,9 @@ static pchat_store_rc_t pchat_writer_run(
 	pchat_batch_room_t *rooms;
 	pchat_store_rc_t rc;
 	pchat_db_res_t res;
+	pchat_script_at_t where;
 	pchat_sql_t q;
-	int n, at, stmts;
+	int n, at;
 
 	*conflict = 0;
 	rooms = pchat_batch_rooms(b, nposts, &n);
@@ -329,16 +392,16 @@ static pchat_store_rc_t pchat_writer_run(
 	rc = pchat_db_script_prepare();
 	if(rc == PCHAT_STORE_OK) {
 		pchat_sql_init(&q);
-		stmts = pchat_writer_script(&q, b, rooms, n);
+		pchat_writer_script(&q, b, rooms, n, &where);
 		rc = pchat_db_script(&q, &res, &at);
 		pchat_sql_free(&q);
 		*conflict = rc == PCHAT_STORE_ERROR && pchat_db_conflict(pchat_db_errno());
 		if(rc == PCHAT_STORE_OK) {
 			pchat_writer_number(b, rooms, n, &res);
 			pchat_db_res_free(&res);
-		} else if(rc == PCHAT_STORE_ERROR && at == stmts - 1 && !*conflict) {
+		} else if(rc == PCHAT_STORE_ERROR && at == where.commit && !*conflict) {
 			rc = PCHAT_STORE_UNAVAILABLE; /* a COMMIT's outcome unknown */
-		} else if(rc == PCHAT_STORE_ERROR && at == stmts - 3) {
+		} else if(rc == PCHAT_STORE_ERROR && at == where.insert) {
 			/* the INSERT: a room row gone (NULL number, foreign key), or
 			 * numbers another writer took (a pool node's commit applied
 			 * by Galera between our counter and our rows): a conflict */
@@ -461,12 +524,16 @@ static void pchat_writer_loop(void)
 {
 	pchat_post_t *b;
 	time_t last_bell = time(NULL);
-	int n;
+	int n, started = 0;
 
 	for(;;) {
 		cfg_update();
 		b = pchat_writer_take(&n);
 		if(b == NULL) {
+			/* once per node start, when the store answers: one process
+			 * closes what an earlier run of the node left open */
+			if(!started)
+				started = pchat_compliance_node_start() == PCHAT_STORE_OK;
 			/* a bell now and then keeps the connection from idling out
 			 * and hands back anything a lost bell left behind */
 			if(time(NULL) - last_bell >= 10) {

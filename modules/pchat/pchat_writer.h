@@ -38,12 +38,16 @@ typedef struct pchat_post
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */
 	str chan_uri;     /* ma-chan:// URI of the room for the copies */
+	int comply;       /* compliance on: a CHAT event with the message */
+	str room_name;    /* for the event (empty unless comply) */
 	char data[];
 } pchat_post_t;
 
 /* A post in shm with copies of user, text and chan_uri; NULL: no memory. */
-pchat_post_t *pchat_post_new(
-		long long room_id, int keep, str *user, str *text, str *chan_uri);
+/* room_name: the room's name for a compliance event, NULL when
+ * compliance is off (no event). */
+pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
+		str *text, str *chan_uri, const char *room_name);
 void pchat_post_free(pchat_post_t *p);
 
 /* Takes a place in the writer's queue: 1 taken, 0 full or no writer. */
