@@ -548,3 +548,82 @@ def test_a_run_longer_than_the_wait_answers_running_and_goes_on(nodes, cdb, outd
 
 def _run_wait(kam, wait):
     return one(kam, "pchat.compliance_run", f"wait={wait}")
+
+
+def _masked(conv):
+    """A conversation with its times checked for consistency, then masked."""
+    def t(d):
+        ms = int(d["since1970"])
+        assert d == _time(ms), d
+        return "T"
+    return {"channel": conv["channel"],
+            "messages": [(tag, a, s, t(d)) for tag, a, s, d in conv["messages"]],
+            "start": t(conv["start"]), "end": t(conv["end"])}
+
+
+def test_a_captured_chat_session_is_exported_as_xml_and_json_lines(nodes, cdb, outdir):
+    """End to end with the capture: two users join, post, read history,
+    search, part, an administrator removes a post, a session ends."""
+    kam = nodes()
+    _set(kam, enabled="true", adapter="xml", output_dir=outdir, add_room_details="true")
+    time.sleep(1.2)  # the nodes' copy of the configuration lives at most a second
+    rid, guid, name = make_room(cdb)
+    a, b = ChatUser(kam, unique("a")), ChatUser(kam, unique("b"))
+    try:
+        assert a.join(guid).code == 200 and b.join(guid).code == 200
+        assert a.post(guid, "hello from a").status == 200
+        assert b.post(guid, "secret from b").status == 200
+        a.wait_message(guid)
+        a.wait_message(guid)
+        assert a.history(guid).code == 200
+        assert b.dlg.command("chansrch", f'<qib qtype="BYNAME" criteria="{name}" '
+                             'extended="false"/>').code == 200
+        assert b.part(guid).code == 200
+        assert one(kam, "pchat.message_remove", f"room={name}",
+                   "filter=secret")["matched"] == "1"
+        assert a.dlg.bye().status == 200
+    finally:
+        a.close()
+        b.close()
+    types = lambda: [t for t, in cdb.sql(  # noqa: E731
+        "SELECT type FROM pchat_compliance_event ORDER BY id")]
+    assert wait_until(lambda: types().count("PART") == 2), types()
+    _set(kam, enabled="false")
+    seq = int(cdb.sql("SELECT MIN(msg_seq) FROM pchat_compliance_event WHERE type = 'CHAT'")[0][0])
+    assert _run(kam)["files"] == "1"
+    (path,) = [os.path.join(outdir, f) for f in _files(outdir)]
+    _valid(path)
+    (conv,) = _conversations(path)
+    ua, ub = a.uri[4:], b.uri[4:]
+    room_uri = f"ma-chan://{kam.domain}/{guid}"
+
+    def m(tag, type_, content, id_, who):
+        x = _msg(tag, type_, content, id_, who, 0)
+        return x[:3] + ("T",)
+    assert _masked(conv) == {
+        "channel": {"uri": room_uri, "name": name},
+        "messages": [
+            m("FirstMessage", "JOIN", "", 0, ua),
+            m("Message", "JOIN", "", 0, ub),
+            m("Message", "CHAT", "hello from a", seq, ua),
+            m("Message", "CHAT", "secret from b", seq + 1, ub),
+            m("Message", "BACKCHAT", "", 0, ua),
+            m("Message", "PART", "", 0, ub),
+            m("Message", "PART", "", 0, ua)],
+        "start": "T", "end": "T"}
+    # the same events as JSON lines: every type, the removed text kept
+    cdb.sql("UPDATE pchat_compliance_state SET last_event_id = 0")
+    os.unlink(path)
+    _set(kam, adapter="jsonl")
+    _run(kam)
+    (path,) = [os.path.join(outdir, f) for f in _files(outdir)]
+    with open(path) as f:
+        lines = [json.loads(line) for line in f]
+    assert [(e["type"], e["user"], e["content"]) for e in lines] == [
+        ("JOIN", a.uri, None), ("JOIN", b.uri, None),
+        ("CHAT", a.uri, "hello from a"), ("CHAT", b.uri, "secret from b"),
+        ("BACKCHAT", a.uri, None), ("SEARCH", b.uri, name), ("PART", b.uri, None),
+        ("REMOVE", "rpc", None), ("PART", a.uri, None)]
+    assert json.loads(lines[7]["detail"]) == {"original": "secret from b"}
+    assert all(e["room_uri"] == room_uri for e in lines if e["type"] != "SEARCH")
+    assert all(e["node"] == _status(kam)["compliance_node"] for e in lines)
