@@ -53,9 +53,10 @@ def cdb(mariadb):
 @pytest.fixture
 def nodes(cdb, mariadb):
     """nodes(**defines) starts a Kamailio on this module's database; all
-    stopped at teardown. The queue and the state start empty, with a run
+    stopped at teardown. The queue (TRUNCATE: ids from 1, no gap before
+    the first) and the state start empty, with a run
     just done and a RunInterval of 30 days: a node runs when a test asks."""
-    cdb.sql("DELETE FROM pchat_compliance_event; UPDATE pchat_compliance_state SET "
+    cdb.sql("TRUNCATE TABLE pchat_compliance_event; UPDATE pchat_compliance_state SET "
             "last_event_id = 0, holder = NULL, lease_until_ms = 0, "
             "last_run_ms = ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000), "
             "last_error = NULL; UPDATE pchat_config SET value = CASE name "
