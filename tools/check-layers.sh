@@ -13,10 +13,10 @@ layer_of() {
 	case "$1" in
 	pchat_mod.c) echo 7 ;;
 	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | \
-		pchat_roster_api) echo 0 ;;
+		pchat_roster_api | pchat_adapter | pchat_adapter_*) echo 0 ;;
 	pchat_db | pchat_db_conn) echo 1 ;;
 	pchat_config | pchat_schema | pchat_writer | pchat_bell | \
-		pchat_retention | pchat_compliance) echo 2 ;;
+		pchat_retention | pchat_compliance | pchat_compliance_run) echo 2 ;;
 	pchat_perm | pchat_policy | pchat_wall | pchat_access) echo 3 ;;
 	pchat_limit | pchat_session | pchat_deliver | pchat_send | pchat_fanout | \
 		pchat_pool | pchat_pool_table | pchat_pool_order | pchat_pool_beat | \

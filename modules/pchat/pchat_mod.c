@@ -43,6 +43,7 @@
 #include "pchat_retention.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
+#include "pchat_compliance_run.h"
 
 MODULE_VERSION
 
@@ -103,6 +104,14 @@ static int pchat_pool_roster_max = 100000;
  * retention_batch_size rows removed per statement */
 static int pchat_retention_interval = 3600;
 static int pchat_retention_batch_size = 500;
+/* the compliance adapter run: events per file, the lease's length (s),
+ * ms per second of RunInterval (tests shorten it) and a test hook (1: the
+ * process exits after writing a file, before recording it) */
+static int pchat_compliance_run = 1; /* 0: a front-end runs no adapter */
+static int pchat_compliance_batch_size = 10000;
+static int pchat_compliance_lease = 60;
+static int pchat_compliance_interval_unit_ms = 1000;
+static int pchat_compliance_test_crash = 0;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -181,6 +190,12 @@ static param_export_t pchat_params[] = {
 	{"pool_roster_max", PARAM_INT, &pchat_pool_roster_max},
 	{"retention_interval", PARAM_INT, &pchat_retention_interval},
 	{"retention_batch_size", PARAM_INT, &pchat_retention_batch_size},
+	{"compliance_run", PARAM_INT, &pchat_compliance_run},
+	{"compliance_batch_size", PARAM_INT, &pchat_compliance_batch_size},
+	{"compliance_lease", PARAM_INT, &pchat_compliance_lease},
+	{"compliance_interval_unit_ms", PARAM_INT,
+			&pchat_compliance_interval_unit_ms},
+	{"compliance_test_crash", PARAM_INT, &pchat_compliance_test_crash},
 	{0, 0, 0}
 };
 
@@ -284,6 +299,21 @@ static int pchat_mod_init(void)
 			   pchat_retention_interval, pchat_retention_batch_size)
 			< 0)
 		return -1;
+	if(pchat_compliance_batch_size < 1
+			|| pchat_compliance_batch_size > 100000
+			|| pchat_compliance_lease < 3 || pchat_compliance_lease > 86400
+			|| pchat_compliance_interval_unit_ms < 1
+			|| pchat_compliance_interval_unit_ms > 1000) {
+		LM_ERR("compliance_batch_size must be 1-100000, compliance_lease "
+			   "3-86400 and compliance_interval_unit_ms 1-1000\n");
+		return -1;
+	}
+	if(pchat_compliance_run
+			&& pchat_crun_mod_init(pchat_compliance_batch_size,
+			   pchat_compliance_lease, pchat_compliance_interval_unit_ms,
+			   pchat_compliance_test_crash)
+			< 0)
+		return -1;
 	if(pchat_pool_beat_mod_init(pchat_pool_heartbeat_ms, pchat_pool_dead_ms,
 			   pchat_pool_forget_ms)
 			< 0)
@@ -322,7 +352,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_directory_rpc) != 0
 			|| rpc_register_array(pchat_admin_policy_rpc) != 0
 			|| rpc_register_array(pchat_admin_group_rpc) != 0
-			|| rpc_register_array(pchat_admin_hold_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_hold_rpc) != 0
+			|| rpc_register_array(pchat_admin_compliance_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
@@ -345,7 +376,8 @@ static int pchat_child_init(int rank)
 			LM_ERR("cannot start the session expiry process\n");
 			return -1;
 		}
-		if(pchat_writer_start() < 0 || pchat_retention_start() < 0)
+		if(pchat_writer_start() < 0 || pchat_retention_start() < 0
+				|| (pchat_compliance_run && pchat_crun_start() < 0))
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}

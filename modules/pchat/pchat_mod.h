@@ -23,7 +23,9 @@
  *               pchat_writer (the post writer process), pchat_bell (the
  *               helper processes' doorbells), pchat_retention (the
  *               retention job's process), pchat_compliance (the
- *               compliance events and participants; the node's name)
+ *               compliance events and participants; the node's name),
+ *               pchat_compliance_run (the compliance adapter process);
+ *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
  *               pchat_fanout, pchat_pool (the pool of nodes over DMQ),

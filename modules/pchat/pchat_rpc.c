@@ -21,6 +21,8 @@
 #include "core/ip_addr.h"
 #include "core/rpc.h"
 
+#include "pchat_adapter.h"
+#include "pchat_compliance_run.h"
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_admin.h"
@@ -95,6 +97,33 @@ static void pchat_rpc_sessions(rpc_t *rpc, void *ctx)
 		rpc->fault(ctx, 500, "Internal error building the session list");
 }
 
+/* The adapter run's state (pool-wide, from the store): "unknown" while the
+ * store is down. */
+static void pchat_rpc_status_compliance(rpc_t *rpc, void *th)
+{
+	pchat_cstatus_t st;
+	char last_run[40] = "never";
+	char holder[80];
+
+	/* no wait on a store known to be down: status answers in an outage */
+	if(pchat_store_is_down() || pchat_crun_status(&st) != PCHAT_STORE_OK) {
+		rpc->struct_add(th, "s", "compliance_state", "unknown");
+		return;
+	}
+	if(st.last_run_ms > 0)
+		pchat_adapter_iso(st.last_run_ms, last_run, sizeof(last_run));
+	snprintf(holder, sizeof(holder), "%s%s", st.holder,
+			st.holder[0] && st.lease_left_ms <= 0 ? " (expired)" : "");
+	rpc->struct_add(th, "sssss", "compliance_state",
+			st.last_error[0] ? "failing" : "ok", "compliance_last_run",
+			last_run, "compliance_lease_holder", holder,
+			"compliance_node", pchat_crun_node(), "compliance_last_error",
+			st.last_error);
+	rpc->struct_add(th, "uu", "compliance_events_pending",
+			(unsigned int)st.pending, "compliance_last_event_id",
+			(unsigned int)st.last_event_id);
+}
+
 static const char *pchat_rpc_status_doc[] = {
 	"Session count and storage state of this pchat node.", 0};
 
@@ -140,6 +169,7 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			(unsigned int)pchat_deliver_copies(), "copy_writes",
 			(unsigned int)pchat_deliver_copy_writes(), "coalesce_bytes",
 			pchat_coalesce_bytes);
+	pchat_rpc_status_compliance(rpc, th);
 }
 
 static const char *pchat_rpc_pool_doc[] = {

@@ -227,6 +227,23 @@ static const pctl_option_t hold_get[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t compliance_set[] = {
+		{"enabled", 0, BOOL, "record compliance events"},
+		{"adapter", 0, "xml|jsonl|", "output format; empty: nothing written"},
+		{"output-dir", 0, "DIR", "absolute path the adapter writes to"},
+		{"run-interval", 0, "SECONDS", "between adapter runs, 60-2592000"},
+		{"one-room-per-file", 0, BOOL, "one output file per room"},
+		{"add-room-details", 0, BOOL, "room names in the output"},
+		{"add-user-details", 0, BOOL, "user e-mail addresses in the output"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t compliance_run[] = {
+		{"wait", 0, "SECONDS",
+				"wait this long for the run (default 8; give --timeout more)"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t state_set[] = {
 		{"state", R, "active|drain",
 				"drain: refuse new sessions, keep the ones here"},
@@ -273,6 +290,15 @@ const pctl_verb_t pctl_verbs[] = {
 				PCTL_VERB_LISTED, optional_name},
 		{"set-config", "pchat.config_set", "change service settings",
 				PCTL_VERB_ANY, no_options},
+		{"get-compliance", "pchat.compliance_get",
+				"show the compliance configuration", PCTL_VERB_LISTED,
+				no_options},
+		{"set-compliance", "pchat.compliance_set",
+				"change the compliance configuration", PCTL_VERB_LISTED,
+				compliance_set},
+		{"run-compliance", "pchat.compliance_run",
+				"run the compliance adapter now and wait for it",
+				PCTL_VERB_LISTED, compliance_run},
 		{"new-group", "pchat.group_new", "create a user group",
 				PCTL_VERB_LISTED, group_new},
 		{"get-group", "pchat.group_get", "list user groups", PCTL_VERB_LISTED,
