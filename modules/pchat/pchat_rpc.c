@@ -236,10 +236,35 @@ static void pchat_rpc_pool_state(rpc_t *rpc, void *ctx)
 			"sessions", pchat_session_count());
 }
 
+static const char *pchat_rpc_post_latency_doc[] = {
+		"This node's post -> 200 latency since start or the last restart "
+		"(from the post's check to its answer): count, p50/p90/p99/max in "
+		"ms. restart=1 starts a new count after the answer.",
+		0};
+
+static void pchat_rpc_post_latency(rpc_t *rpc, void *ctx)
+{
+	pchat_ack_latency_t l;
+	int restart = 0;
+	void *th;
+
+	if(rpc->scan(ctx, "*d", &restart) < 0)
+		restart = 0;
+	pchat_writer_ack_latency(&l, restart);
+	if(rpc->add(ctx, "{", &th) < 0) {
+		rpc->fault(ctx, 500, "Internal error");
+		return;
+	}
+	rpc->struct_add(th, "uffff", "count", (unsigned int)l.count, "p50_ms",
+			l.p50_us / 1000.0, "p90_ms", l.p90_us / 1000.0, "p99_ms",
+			l.p99_us / 1000.0, "max_ms", l.max_us / 1000.0);
+}
+
 /* clang-format off */
 rpc_export_t pchat_rpc_cmds[] = {
 	{"pchat.sessions", pchat_rpc_sessions, pchat_rpc_sessions_doc, RET_ARRAY},
 	{"pchat.status", pchat_rpc_status, pchat_rpc_status_doc, 0},
+	{"pchat.post_latency", pchat_rpc_post_latency, pchat_rpc_post_latency_doc, 0},
 	{"pchat.pool", pchat_rpc_pool, pchat_rpc_pool_doc, RET_ARRAY},
 	{"pchat.pool_state", pchat_rpc_pool_state, pchat_rpc_pool_state_doc, 0},
 	{0, 0, 0, 0}

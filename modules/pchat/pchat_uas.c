@@ -528,8 +528,10 @@ void pchat_uas_posts_done(void)
 			pchat_cmd_flush_remote(&ctx);
 		}
 		pchat_post_answer(p);
-		if(p->rc == PCHAT_STORE_OK)
+		if(p->rc == PCHAT_STORE_OK) {
+			pchat_writer_ack_record(p);
 			pchat_cmd_flush_local(&ctx);
+		}
 		pchat_post_free(p);
 	}
 	pchat_writer_done_unlock();

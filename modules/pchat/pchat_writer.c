@@ -33,6 +33,10 @@
 #include "pchat_compliance.h"
 #include "pchat_writer.h"
 
+/* Latency buckets: 100 µs up to 10 ms, 1 ms up to 100 ms, 10 ms up to
+ * 1 s, then one for longer. */
+#define PCHAT_ACK_BUCKETS (100 + 90 + 90 + 1)
+
 typedef struct pchat_writer_shared
 {
 	gen_lock_t lock;      /* the queue and the done list */
@@ -43,11 +47,95 @@ typedef struct pchat_writer_shared
 	int sleeping; /* the writer waits on the pipe */
 	int running;  /* the writer process exists */
 	unsigned long stats[PCHAT_WRITER_NSTATS];
+	unsigned long ack[PCHAT_ACK_BUCKETS]; /* answered posts by latency */
+	unsigned long ack_max_us;
 } pchat_writer_shared_t;
 
 static pchat_writer_shared_t *_pw;
 static int _pw_pipe[2] = {-1, -1};
 static int _pw_max_queue, _pw_max_batch;
+
+static unsigned long long pchat_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int pchat_ack_bucket(unsigned long long us)
+{
+	if(us < 10000)
+		return us / 100;
+	if(us < 100000)
+		return 100 + (us - 10000) / 1000;
+	if(us < 1000000)
+		return 190 + (us - 100000) / 10000;
+	return PCHAT_ACK_BUCKETS - 1;
+}
+
+static unsigned long pchat_ack_upper_us(int b)
+{
+	if(b < 100)
+		return (b + 1) * 100UL;
+	if(b < 190)
+		return 10000UL + (b - 99) * 1000UL;
+	if(b < 280)
+		return 100000UL + (b - 189) * 10000UL;
+	return 0; /* longer than 1 s: the maximum says */
+}
+
+void pchat_writer_ack_record(pchat_post_t *p)
+{
+	unsigned long long us = pchat_now_us() - p->made_us;
+
+	if(_pw == NULL)
+		return;
+	lock_get(&_pw->lock);
+	_pw->ack[pchat_ack_bucket(us)]++;
+	if(us > _pw->ack_max_us)
+		_pw->ack_max_us = us;
+	lock_release(&_pw->lock);
+}
+
+/* The upper bound of the bucket holding the given share (per mille). */
+static unsigned long pchat_ack_share(
+		unsigned long *h, unsigned long n, int permille, unsigned long max)
+{
+	unsigned long want = (n * permille + 999) / 1000, seen = 0;
+	int b;
+
+	for(b = 0; b < PCHAT_ACK_BUCKETS; b++) {
+		seen += h[b];
+		if(seen >= want && seen > 0)
+			return pchat_ack_upper_us(b) ? pchat_ack_upper_us(b) : max;
+	}
+	return max;
+}
+
+void pchat_writer_ack_latency(pchat_ack_latency_t *out, int restart)
+{
+	unsigned long h[PCHAT_ACK_BUCKETS], max;
+	int b;
+
+	memset(out, 0, sizeof(*out));
+	if(_pw == NULL)
+		return;
+	lock_get(&_pw->lock);
+	memcpy(h, _pw->ack, sizeof(h));
+	max = _pw->ack_max_us;
+	if(restart) {
+		memset(_pw->ack, 0, sizeof(_pw->ack));
+		_pw->ack_max_us = 0;
+	}
+	lock_release(&_pw->lock);
+	for(b = 0; b < PCHAT_ACK_BUCKETS; b++)
+		out->count += h[b];
+	out->max_us = max;
+	out->p50_us = pchat_ack_share(h, out->count, 500, max);
+	out->p90_us = pchat_ack_share(h, out->count, 900, max);
+	out->p99_us = pchat_ack_share(h, out->count, 990, max);
+}
 
 pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
 		str *text, str *chan_uri, const char *room_name)
@@ -62,6 +150,7 @@ pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
 		return NULL;
 	}
 	memset(p, 0, sizeof(*p));
+	p->made_us = pchat_now_us();
 	p->room_id = room_id;
 	p->keep = keep;
 	p->comply = room_name != NULL;

@@ -38,6 +38,7 @@ typedef struct pchat_post
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */
 	str chan_uri;     /* ma-chan:// URI of the room for the copies */
+	unsigned long long made_us; /* made (checked), monotonic µs: its wait */
 	int comply;       /* compliance on: a CHAT event with the message */
 	str room_name;    /* for the event (empty unless comply) */
 	char data[];
@@ -73,6 +74,17 @@ typedef enum {
 	PCHAT_WRITER_NSTATS
 } pchat_writer_stat_t;
 unsigned long pchat_writer_stat(pchat_writer_stat_t which);
+
+/* The node's own post -> 200 latency (from the post's check to its
+ * answer, client and network excluded): the reader records each answered
+ * post; pchat.post_latency reads (and may restart) the histogram. */
+void pchat_writer_ack_record(pchat_post_t *p);
+typedef struct pchat_ack_latency
+{
+	unsigned long count;
+	unsigned long p50_us, p90_us, p99_us, max_us; /* bucket upper bounds */
+} pchat_ack_latency_t;
+void pchat_writer_ack_latency(pchat_ack_latency_t *out, int restart);
 
 int pchat_writer_mod_init(int max_queue, int max_batch);
 /* From child_init(PROC_MAIN): forks the writer process. */

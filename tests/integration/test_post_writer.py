@@ -313,3 +313,33 @@ def _sixty_long_posts(kam, user, mariadb):
     rows = mariadb.sql(f"SELECT COUNT(*), SUM(LENGTH(content)) FROM pchat_message "
                        f"WHERE room_id = {rid}", db="pchat")
     assert rows[0] == ("60", str(5 + 59 * 20003))
+
+
+def _latency(kam, *args):
+    out = kam.rpc("pchat.post_latency", *args)
+    return {k: float(v) for k, v in re.findall(r"(\w+): ([\d.]+)", out)}
+
+
+def test_post_latency_counts_each_answered_post(instance, mariadb):
+    """pchat.post_latency: every post answered 200 is counted with its time
+    from check to answer (a post held 0.5 s on a lock shows as the
+    maximum); a restart starts the count again."""
+    kam, user = instance()
+    rid, room, _ = make_room(mariadb)
+    a = user()
+    a.join(room)
+    _latency(kam, 1)
+    for n in range(5):
+        assert a.post(room, f"quick {n}").status == 200
+    locker = _lock_room_row(mariadb, rid)
+    try:
+        t, out = _in_thread(lambda: a.post(room, "held", timeout=30))
+        time.sleep(0.5)
+    finally:
+        locker.release()
+    t.join(timeout=20)
+    assert out["r"].status == 200
+    got = _latency(kam, 1)
+    assert got["count"] == 6
+    assert got["max_ms"] >= 500 and got["p50_ms"] < 500
+    assert _latency(kam)["count"] == 0
