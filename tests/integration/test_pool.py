@@ -14,29 +14,14 @@ from chat import make_room, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
 from sipclient import find
-from pool import kdmq, status_int
-
-
-def _dmq_nodes(kam):
-    return kam.rpc("dmq.list_nodes").count("status: active")
+from pool import kdmq, running_pool, status_int
 
 
 @pytest.fixture(scope="module")
 def nodes(db_url):
     """Node a (the pool's first) and node b (seeded with a)."""
-    a = Kamailio(free_port(), db_url, defines={"WITH_DMQ": "1"})
-    b = Kamailio(free_port(), db_url, defines={
-        "WITH_DMQ": "1", "PCHAT_DMQ_SEED": f"127.0.0.1:{a.port}"})
-    try:
-        a.start()
-        b.start()
-        # each lists itself and the other as active
-        assert wait_until(lambda: _dmq_nodes(a) == 2 and _dmq_nodes(b) == 2, timeout=15), \
-            a.rpc("dmq.list_nodes") + b.rpc("dmq.list_nodes")
-        yield a, b
-    finally:
-        b.cleanup()
-        a.cleanup()
+    with running_pool(db_url, count=2) as both:
+        yield both
 
 
 def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users):

@@ -20,42 +20,23 @@ from chat import make_room, unique, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
 from sipclient import find, findall
-from pool import kdmq, node_rooms, node_state, pool_node, pool_nodes, status_int
+from pool import (all_up, kdmq, node_defines, node_rooms, node_state, pool_node, pool_nodes,
+                  running_pool, status_int)
 
 BEAT_MS, DEAD_MS, FORGET_MS = 250, 750, 4000
 
 
 def _defines(seed=None, **more):
-    d = {"WITH_DMQ": "1", "PCHAT_POOL_HEARTBEAT_MS": str(BEAT_MS),
-         "PCHAT_POOL_DEAD_MS": str(DEAD_MS), "PCHAT_POOL_FORGET_MS": str(FORGET_MS)}
-    if seed is not None:
-        d["PCHAT_DMQ_SEED"] = f"127.0.0.1:{seed.port}"
-    d.update({k: str(v) for k, v in more.items()})
-    return d
-
-
-def _all_up(nodes):
-    return all(node_state(x, y) == "up" for x in nodes for y in nodes if x is not y)
+    return node_defines(seed, PCHAT_POOL_HEARTBEAT_MS=BEAT_MS, PCHAT_POOL_DEAD_MS=DEAD_MS,
+                        PCHAT_POOL_FORGET_MS=FORGET_MS, **more)
 
 
 @pytest.fixture(scope="module")
 def pool(db_url):
     """Nodes a (the pool's first), b and c (seeded with a); a test may put
     a new instance in c's place."""
-    a = Kamailio(free_port(), db_url, defines=_defines())
-    nodes = [a]
-    try:
-        a.start()
-        for _ in range(2):
-            n = Kamailio(free_port(), db_url, defines=_defines(a))
-            nodes.append(n)
-            n.start()
-        assert wait_until(lambda: _all_up(nodes), timeout=15), \
-            "\n".join(x.rpc("pchat.pool") for x in nodes)
+    with running_pool(db_url, _defines) as nodes:
         yield nodes
-    finally:
-        for n in reversed(nodes):
-            n.cleanup()
 
 
 def _ucnt(user, name):
@@ -232,7 +213,7 @@ def test_a_node_held_down_gets_a_heartbeat_in_ten_then_is_forgotten(pool, mariad
     c.cleanup()
     pool[2] = c2
     c2.start()
-    assert wait_until(lambda: _all_up(pool), timeout=15), [x.rpc("pchat.pool") for x in pool]
+    assert wait_until(lambda: all_up(pool), timeout=15), [x.rpc("pchat.pool") for x in pool]
     _, guid, _ = make_room(mariadb, privacy="open")
     alice, carol = chat_users(a), chat_users(c2)
     assert alice.join(guid).code == 200
@@ -250,7 +231,7 @@ def small(db_url):
     try:
         x.start()
         y.start()
-        assert wait_until(lambda: _all_up([x, y]), timeout=15)
+        assert wait_until(lambda: all_up([x, y]), timeout=15)
         yield x, y
     finally:
         y.cleanup()

@@ -18,41 +18,20 @@ from chat import make_room, wait_until
 from kamailio import Kamailio, KamailioError, pchatctl
 from mariadb import free_port
 from sipclient import InviteRejected
-from pool import kdmq, node_rooms, node_state, pool_nodes, status_int
+from pool import (kdmq, node_defines, node_rooms, node_state, pool_nodes, running_pool,
+                  status_int)
 
 DEAD_MS = 3000  # pool_dead_ms, the default
 BEAT_MS = 1000  # pool_heartbeat_ms, the default
 TICK_MS = 100   # the pool's timer
 
 
-def _node_defines(seed=None):
-    d = {"WITH_DMQ": "1"}
-    if seed is not None:
-        d["PCHAT_DMQ_SEED"] = f"127.0.0.1:{seed.port}"
-    return d
-
-
 @pytest.fixture(scope="module")
 def pool(db_url):
     """Nodes a (the pool's first), b and c (seeded with a); a test may put
     a new instance in c's place."""
-    a = Kamailio(free_port(), db_url, defines=_node_defines())
-    nodes = [a]
-    try:
-        a.start()
-        for _ in range(2):
-            n = Kamailio(free_port(), db_url, defines=_node_defines(a))
-            nodes.append(n)
-            n.start()
-        # every node has heard both others' heartbeats
-        assert wait_until(lambda: all(
-            node_state(x, y) == "up" for x in nodes for y in nodes if x is not y),
-            timeout=15), "\n".join(x.rpc("pchat.pool") + x.rpc("dmq.list_nodes")
-                                    for x in nodes)
+    with running_pool(db_url) as nodes:
         yield nodes
-    finally:
-        for n in reversed(nodes):
-            n.cleanup()
 
 
 def test_pool_lists_this_node_first_then_its_peers(pool):
@@ -111,7 +90,7 @@ def test_a_killed_node_is_down_then_back_after_a_restart(pool, mariadb, chat_use
     assert status_int(a, "pool_copies_sent") - sent == 1
 
     # a new instance on c's address: up again on both, its rooms re-synced
-    c2 = Kamailio(c.port, db_url, defines=_node_defines(a))
+    c2 = Kamailio(c.port, db_url, defines=node_defines(a))
     c.cleanup()
     pool[2] = c2
     c2.start()

@@ -12,44 +12,21 @@ import pytest
 
 from admin import config
 from chat import ChatUser, make_room, roster_of, unique, wait_until
-from kamailio import Kamailio
-from mariadb import free_port
-from pool import kdmq, status_int
+from pool import kdmq, node_defines, running_pool, status_int
 
 BEAT_MS, DEAD_MS, FORGET_MS = 250, 750, 4000
 MEMBERS = "3984"
 
 
 def _defines(seed=None):
-    d = {"WITH_DMQ": "1", "PCHAT_POOL_HEARTBEAT_MS": str(BEAT_MS),
-         "PCHAT_POOL_DEAD_MS": str(DEAD_MS), "PCHAT_POOL_FORGET_MS": str(FORGET_MS)}
-    if seed is not None:
-        d["PCHAT_DMQ_SEED"] = f"127.0.0.1:{seed.port}"
-    return d
-
-
-def _up(kam, other):
-    uri = f"sip:127.0.0.1:{other.port};transport=tcp"
-    return any(f"uri: {uri}" in b and "state: up" in b
-               for b in kam.rpc("pchat.pool").split("}"))
+    return node_defines(seed, PCHAT_POOL_HEARTBEAT_MS=BEAT_MS, PCHAT_POOL_DEAD_MS=DEAD_MS,
+                        PCHAT_POOL_FORGET_MS=FORGET_MS)
 
 
 @pytest.fixture(scope="module")
 def pool(db_url):
-    a = Kamailio(free_port(), db_url, defines=_defines())
-    nodes = [a]
-    try:
-        a.start()
-        for _ in range(2):
-            n = Kamailio(free_port(), db_url, defines=_defines(a))
-            nodes.append(n)
-            n.start()
-        assert wait_until(lambda: all(_up(x, y) for x in nodes for y in nodes
-                                      if x is not y), timeout=15)
+    with running_pool(db_url, _defines) as nodes:
         yield nodes
-    finally:
-        for n in reversed(nodes):
-            n.cleanup()
 
 
 def _members(user, rep, guid):

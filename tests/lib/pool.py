@@ -1,10 +1,13 @@
 """What the pool tests ask a chat node: its pchat.pool view of the other
 nodes, its counters, and raw KDMQ messages as a forged or real peer."""
 
+import contextlib
 import re
 import socket
 
-from chat import unique
+from chat import unique, wait_until
+from kamailio import Kamailio
+from mariadb import free_port
 
 
 def status_int(kam, field):
@@ -64,3 +67,37 @@ def kdmq(kam, from_port, body):
                 break
             data += chunk
     return int(data.split(b" ")[1])
+
+
+def node_defines(seed=None, **more):
+    """The #!defines of a pool node (cfg WITH_DMQ), seeded with the node
+    seed if given; more: other defines (PCHAT_POOL_HEARTBEAT_MS=250, ...)."""
+    d = {"WITH_DMQ": "1"}
+    if seed is not None:
+        d["PCHAT_DMQ_SEED"] = f"127.0.0.1:{seed.port}"
+    d.update({k: str(v) for k, v in more.items()})
+    return d
+
+
+def all_up(nodes):
+    """Every node holds every other up (has heard its heartbeats)."""
+    return all(node_state(x, y) == "up" for x in nodes for y in nodes if x is not y)
+
+
+@contextlib.contextmanager
+def running_pool(db_url, defines=node_defines, count=3):
+    """count chat nodes on db_url: the first alone, the others seeded with
+    it (defines(seed) gives each one's #!defines); yields them once every
+    node holds every other up; all cleaned up on exit."""
+    nodes = []
+    try:
+        for _ in range(count):
+            n = Kamailio(free_port(), db_url, defines=defines(nodes[0] if nodes else None))
+            nodes.append(n)
+            n.start()
+        assert wait_until(lambda: all_up(nodes), timeout=15), \
+            "\n".join(x.rpc("pchat.pool") + x.rpc("dmq.list_nodes") for x in nodes)
+        yield nodes
+    finally:
+        for n in reversed(nodes):
+            n.cleanup()
