@@ -5,6 +5,7 @@ import contextlib
 import re
 import socket
 
+from admin import parse_kamcmd
 from chat import unique, wait_until
 from kamailio import Kamailio
 from mariadb import free_port
@@ -16,19 +17,8 @@ def status_int(kam, field):
 
 
 def pool_nodes(kam):
-    """pchat.pool as a list of dicts (kamcmd's text: one {...} per node)."""
-    nodes, cur = [], None
-    for line in kam.rpc("pchat.pool").splitlines():
-        line = line.strip()
-        if line == "{":
-            cur = {}
-        elif line == "}":
-            nodes.append(cur)
-            cur = None
-        elif cur is not None and ":" in line:
-            key, _, value = line.partition(":")
-            cur[key.strip()] = value.strip()
-    return nodes
+    """pchat.pool as a list of dicts, this node first."""
+    return parse_kamcmd(kam.rpc("pchat.pool"))
 
 
 def pool_node(kam, other):
