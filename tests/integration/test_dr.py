@@ -15,17 +15,15 @@ there is a consistent cut (per poster, a prefix of its acknowledged posts).
 """
 
 import os
-import shutil
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
 from chat import ChatUser, make_room, set_policy, unique, wait_until
-from galera import DRReplica, GaleraCluster
+from galera import DRReplica, running_cluster
 from kamailio import TOP, Kamailio
 from mariadb import free_port
 from posting import LOAD, Poster, assert_history, check_history, rooms_with_posters, \
@@ -43,29 +41,19 @@ AFTER = 10             # posts per room on the DR site
 @pytest.fixture
 def site():
     """A Galera cluster and its DR replica, seeded and replicating from node 1."""
-    base = tempfile.mkdtemp(prefix="pchat-dr-", dir="/tmp")
-    cluster = GaleraCluster(os.path.join(base, "galera"))
-    dr = DRReplica(cluster)
-    try:
-        cluster.start()
-        dr.start()
-        yield cluster, dr
-    finally:
-        dr.stop()
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    with running_cluster("pchat-dr-") as (cluster, _):
+        dr = DRReplica(cluster)
+        try:
+            dr.start()
+            yield cluster, dr
+        finally:
+            dr.stop()
 
 
 @pytest.fixture
 def cluster():
-    base = tempfile.mkdtemp(prefix="pchat-dr-", dir="/tmp")
-    c = GaleraCluster(os.path.join(base, "galera"))
-    try:
-        c.start()
+    with running_cluster("pchat-dr-") as (c, _):
         yield c
-    finally:
-        c.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 class LagProbe(threading.Thread):

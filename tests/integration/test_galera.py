@@ -7,14 +7,12 @@ The books are the fault tests' (tests/lib/posting.py): every post answered
 200 must be stored exactly once, in its poster's order.
 """
 
-import shutil
-import tempfile
 import time
 
 import pytest
 
 from chat import ChatUser, make_room, unique, wait_until
-from galera import GaleraCluster
+from galera import running_cluster
 from posting import LOAD, Poster, assert_history, rooms_with_posters
 
 ACKED_BEFORE = 300      # posts acknowledged before the kill
@@ -24,14 +22,8 @@ FAILOVER_BOUND = 10.0   # s: the longest pause between two 200s around the kill
 
 @pytest.fixture(scope="module")
 def cluster():
-    base = tempfile.mkdtemp(prefix="pchat-galera-", dir="/tmp")
-    c = GaleraCluster(base)
-    try:
-        c.start()
+    with running_cluster() as (c, _):
         yield c
-    finally:
-        c.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_cluster_replicates(cluster):

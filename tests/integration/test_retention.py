@@ -278,17 +278,9 @@ def test_pchatctl_verbs(kam, mariadb):
 
 @pytest.fixture(scope="module")
 def cluster():
-    import shutil
-    import tempfile
-    from galera import GaleraCluster
-    base = tempfile.mkdtemp(prefix="pchat-galera-ret-", dir="/tmp")
-    c = GaleraCluster(base)
-    try:
-        c.start()
+    from galera import running_cluster
+    with running_cluster("pchat-galera-ret-") as (c, _):
         yield c
-    finally:
-        c.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_two_nodes_on_galera_may_run_at_once_safely(cluster, kamailio_factory):

@@ -22,9 +22,11 @@ operator drives it; the cluster must then live in a directory named
     dr.wait_caught_up(); dr.promote()    # writable; dr.url() for a chat node
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -164,6 +166,20 @@ class GaleraCluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+@contextlib.contextmanager
+def running_cluster(prefix="pchat-galera-"):
+    """A started GaleraCluster in a temporary directory under /tmp, yielded
+    with that directory; stopped and removed on exit."""
+    base = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    c = GaleraCluster(os.path.join(base, "galera"))
+    try:
+        c.start()
+        yield c, base
+    finally:
+        c.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def gtid_seq(position, domain=WSREP_GTID_DOMAIN):
