@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +33,7 @@
 #include "pchat_adapter.h"
 #include "pchat_compliance.h"
 #include "pchat_compliance_run.h"
+#include "pchat_proc.h"
 
 typedef struct pchat_crun_shared
 {
@@ -489,16 +489,6 @@ static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 
 /* --- the process ------------------------------------------------------ */
 
-static void pchat_crun_wait(int ms)
-{
-	struct pollfd pfd = {.fd = _cr_pipe[0], .events = POLLIN};
-	char buf[64];
-
-	if(poll(&pfd, 1, ms) > 0)
-		while(read(_cr_pipe[0], buf, sizeof(buf)) > 0)
-			;
-}
-
 static long long pchat_crun_clock_ms(void)
 {
 	struct timespec ts;
@@ -547,14 +537,14 @@ static void pchat_crun_tick(long long *last_try, long long *next_lease)
 	lock_release(&_cr->lock);
 }
 
-static void pchat_crun_loop(void)
+static void pchat_crun_loop(int unused)
 {
 	long long last_try = -1, next_lease = 0;
 
 	for(;;) {
 		cfg_update();
 		pchat_crun_tick(&last_try, &next_lease);
-		pchat_crun_wait(1000);
+		pchat_proc_wait(_cr_pipe[0], 1000);
 	}
 }
 
@@ -572,12 +562,8 @@ int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash)
 	memset(_cr, 0, sizeof(*_cr));
 	if(lock_init(&_cr->lock) == NULL)
 		return -1;
-	if(pipe(_cr_pipe) < 0) {
-		LM_ERR("cannot create the compliance pipe: %s\n", strerror(errno));
+	if(pchat_proc_pipe(_cr_pipe, "compliance") < 0)
 		return -1;
-	}
-	fcntl(_cr_pipe[0], F_SETFL, fcntl(_cr_pipe[0], F_GETFL) | O_NONBLOCK);
-	fcntl(_cr_pipe[1], F_SETFL, fcntl(_cr_pipe[1], F_GETFL) | O_NONBLOCK);
 	if(register_procs(1) < 0)
 		return -1;
 	cfg_register_child(1);
@@ -586,22 +572,10 @@ int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash)
 
 int pchat_crun_start(void)
 {
-	int pid;
-
-	pid = fork_process(PROC_NOCHLDINIT, "PCHAT COMPLIANCE", 1);
-	if(pid < 0) {
-		LM_ERR("cannot start the compliance process\n");
+	if(pchat_proc_fork("PCHAT COMPLIANCE", pchat_crun_loop, 0) < 0)
 		return -1;
-	}
-	if(pid > 0) {
-		lock_get(&_cr->lock);
-		_cr->running = 1;
-		lock_release(&_cr->lock);
-		return 0;
-	}
-	if(cfg_child_init() < 0)
-		exit(-1);
-	pchat_db_child_init();
-	pchat_crun_loop();
-	exit(0);
+	lock_get(&_cr->lock);
+	_cr->running = 1;
+	lock_release(&_cr->lock);
+	return 0;
 }

@@ -24,6 +24,7 @@
  *               helper processes' doorbells), pchat_retention (the
  *               retention job's process), pchat_compliance (the
  *               compliance events and participants; the node's name),
+ *               pchat_proc (the module's own processes and their pipes),
  *               pchat_compliance_run (the compliance adapter process);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access

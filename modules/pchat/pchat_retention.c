@@ -29,6 +29,7 @@
 #include "core/sr_module.h"
 
 #include "pchat_db.h"
+#include "pchat_proc.h"
 #include "pchat_retention.h"
 
 /* how often the process looks for a request or a due run */
@@ -302,7 +303,7 @@ static void pchat_retention_run(void)
 				_pr->st.last_removed, _pr->st.last_rooms);
 }
 
-static void pchat_retention_loop(void)
+static void pchat_retention_loop(int unused)
 {
 	long long due = (long long)pchat_monotonic_ms() + _pr->st.interval * 1000LL;
 	long long want, done;
@@ -348,24 +349,12 @@ int pchat_retention_mod_init(int interval_s, int batch)
 
 int pchat_retention_start(void)
 {
-	int pid;
-
-	pid = fork_process(PROC_NOCHLDINIT, "PCHAT RETENTION", 1);
-	if(pid < 0) {
-		LM_ERR("cannot start the retention process\n");
+	if(pchat_proc_fork("PCHAT RETENTION", pchat_retention_loop, 0) < 0)
 		return -1;
-	}
-	if(pid > 0) {
-		lock_get(&_pr->lock);
-		_pr->started = 1;
-		lock_release(&_pr->lock);
-		return 0;
-	}
-	if(cfg_child_init() < 0)
-		exit(-1);
-	pchat_db_child_init();
-	pchat_retention_loop();
-	exit(0);
+	lock_get(&_pr->lock);
+	_pr->started = 1;
+	lock_release(&_pr->lock);
+	return 0;
 }
 
 long long pchat_retention_request(void)

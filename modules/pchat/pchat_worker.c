@@ -19,7 +19,6 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include "core/cfg/cfg_struct.h"
 #include "core/dprint.h"
@@ -29,6 +28,7 @@
 #include "core/sr_module.h"
 
 #include "pchat_bell.h"
+#include "pchat_proc.h"
 #include "pchat_db.h"
 #include "pchat_worker.h"
 
@@ -315,12 +315,8 @@ int pchat_worker_mod_init(
 	memset(_pk, 0, sizeof(*_pk) + workers * sizeof(_pk->serving[0]));
 	if(lock_init(&_pk->lock) == NULL || lock_init(&_pk->done_lock) == NULL)
 		return -1;
-	if(pipe(_pk_pipe) < 0) {
-		LM_ERR("cannot create the store workers' pipe: %s\n", strerror(errno));
+	if(pchat_proc_pipe(_pk_pipe, "store workers'") < 0)
 		return -1;
-	}
-	fcntl(_pk_pipe[0], F_SETFL, fcntl(_pk_pipe[0], F_GETFL) | O_NONBLOCK);
-	fcntl(_pk_pipe[1], F_SETFL, fcntl(_pk_pipe[1], F_GETFL) | O_NONBLOCK);
 	if(register_procs(workers) < 0)
 		return -1;
 	cfg_register_child(workers);
@@ -329,22 +325,13 @@ int pchat_worker_mod_init(
 
 int pchat_worker_start(void)
 {
-	int i, pid;
+	int i;
 
 	for(i = 0; i < _pk_workers; i++) {
-		/* make_sock: workers answer and send over TCP */
-		pid = fork_process(PROC_NOCHLDINIT, "PCHAT STORE WORKER", 1);
-		if(pid < 0) {
-			LM_ERR("cannot start store worker %d\n", i);
+		/* make_sock (in pchat_proc_fork): workers answer and send over
+		 * TCP */
+		if(pchat_proc_fork("PCHAT STORE WORKER", pchat_worker_loop, i) < 0)
 			return -1;
-		}
-		if(pid > 0)
-			continue;
-		if(cfg_child_init() < 0)
-			exit(-1);
-		pchat_db_child_init();
-		pchat_worker_loop(i);
-		exit(0);
 	}
 	return 0;
 }

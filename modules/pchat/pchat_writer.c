@@ -15,8 +15,6 @@
  * doorbell). */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <stdlib.h>
@@ -30,6 +28,7 @@
 #include "core/sr_module.h"
 
 #include "pchat_bell.h"
+#include "pchat_proc.h"
 #include "pchat_compliance.h"
 #include "pchat_writer.h"
 
@@ -599,17 +598,7 @@ static void pchat_writer_hand_back(pchat_post_t *b, int n)
 	lock_release(&_pw->lock);
 }
 
-static void pchat_writer_wait(int ms)
-{
-	struct pollfd pfd = {.fd = _pw_pipe[0], .events = POLLIN};
-	char buf[64];
-
-	if(poll(&pfd, 1, ms) > 0)
-		while(read(_pw_pipe[0], buf, sizeof(buf)) > 0)
-			;
-}
-
-static void pchat_writer_loop(void)
+static void pchat_writer_loop(int unused)
 {
 	pchat_post_t *b;
 	time_t last_bell = time(NULL);
@@ -629,7 +618,7 @@ static void pchat_writer_loop(void)
 				pchat_bell_ring(PCHAT_BELL_WRITER);
 				last_bell = time(NULL);
 			}
-			pchat_writer_wait(1000);
+			pchat_proc_wait(_pw_pipe[0], 1000);
 			continue;
 		}
 		pchat_writer_batch(b, n);
@@ -651,12 +640,8 @@ int pchat_writer_mod_init(int max_queue, int max_batch)
 	memset(_pw, 0, sizeof(*_pw));
 	if(lock_init(&_pw->lock) == NULL || lock_init(&_pw->done_lock) == NULL)
 		return -1;
-	if(pipe(_pw_pipe) < 0) {
-		LM_ERR("cannot create the post writer's pipe: %s\n", strerror(errno));
+	if(pchat_proc_pipe(_pw_pipe, "post writer's") < 0)
 		return -1;
-	}
-	fcntl(_pw_pipe[0], F_SETFL, fcntl(_pw_pipe[0], F_GETFL) | O_NONBLOCK);
-	fcntl(_pw_pipe[1], F_SETFL, fcntl(_pw_pipe[1], F_GETFL) | O_NONBLOCK);
 	if(register_procs(1) < 0)
 		return -1;
 	cfg_register_child(1);
@@ -665,22 +650,10 @@ int pchat_writer_mod_init(int max_queue, int max_batch)
 
 int pchat_writer_start(void)
 {
-	int pid;
-
-	pid = fork_process(PROC_NOCHLDINIT, "PCHAT POST WRITER", 1);
-	if(pid < 0) {
-		LM_ERR("cannot start the post writer\n");
+	if(pchat_proc_fork("PCHAT POST WRITER", pchat_writer_loop, 0) < 0)
 		return -1;
-	}
-	if(pid > 0) {
-		lock_get(&_pw->lock);
-		_pw->running = 1;
-		lock_release(&_pw->lock);
-		return 0;
-	}
-	if(cfg_child_init() < 0)
-		exit(-1);
-	pchat_db_child_init();
-	pchat_writer_loop();
-	exit(0);
+	lock_get(&_pw->lock);
+	_pw->running = 1;
+	lock_release(&_pw->lock);
+	return 0;
 }
