@@ -489,14 +489,6 @@ static void pchat_crun_run(const pchat_ccfg_t *c, pchat_crun_result_t *r)
 
 /* --- the process ------------------------------------------------------ */
 
-static long long pchat_crun_clock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A run is due when asked for, or RunInterval (re-read each second by the
  * holder) after the last: this node's last attempt, or the pool's last run
  * (the state row) when it just took the lease. last_try < 0: not the
@@ -507,7 +499,7 @@ static void pchat_crun_tick(long long *last_try, long long *next_lease)
 	pchat_cstatus_t st;
 	pchat_ccfg_t c;
 	unsigned int asked;
-	long long now = pchat_crun_clock_ms(), every;
+	long long now = (long long)pchat_monotonic_ms(), every;
 	int idle;
 
 	lock_get(&_cr->lock);
@@ -530,7 +522,7 @@ static void pchat_crun_tick(long long *last_try, long long *next_lease)
 	if(asked == _cr->done && now - *last_try < every)
 		return;
 	pchat_crun_run(&c, &r);
-	*last_try = pchat_crun_clock_ms();
+	*last_try = (long long)pchat_monotonic_ms();
 	lock_get(&_cr->lock);
 	_cr->last = r;
 	_cr->done = asked;
