@@ -239,6 +239,8 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"nodespermcreatechild", pchat_cmd_nodespermcreatechild},
 	{"getpref", pchat_cmd_getpref},
 	{"setpref", pchat_cmd_setpref},
+	{"getfutok", pchat_cmd_getftok},
+	{"getfdtok", pchat_cmd_getftok},
 	{NULL, NULL}
 };
 

@@ -18,6 +18,8 @@
 #define _PCHAT_CMD_ROOM_H_
 
 #include "pchat_cmd.h"
+#include "pchat_compliance.h"
+#include "pchat_db.h"
 
 #define PCHAT_CMD_ARGS \
 	pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env, pchat_xmsg_t *m, \
@@ -33,6 +35,14 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_getftok(PCHAT_CMD_ARGS);
+
+/* A post the server makes for user (a completed file upload): stored with
+ * the room's next number (*seq), with the CHAT event and extra (NULL for
+ * none; its room, time and user are filled here) when compliance is on,
+ * then delivered to the room's online participants. */
+pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
+		const char *text, pchat_cevent_t *extra, long long *seq);
 
 /* A room's online participants (sessions) in the whole pool: this node's
  * roster and the other nodes' counts as they announced them (a user with

@@ -30,6 +30,7 @@ typedef struct pchat_server_config
 	int default_chat_history;
 	int participant_update_limit;
 	int compliance; /* 1: actions are recorded (pchat_compliance.h) */
+	int max_file_size_kb; /* the largest file that may be posted */
 	char root_category_guid[64];
 	char db_version[64];
 } pchat_server_config_t;
@@ -49,6 +50,7 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
 	cfg->story_size_limit = 4096;
 	cfg->default_chat_history = 30;
 	cfg->participant_update_limit = 75;
+	cfg->max_file_size_kb = 20000;
 }
 
 /* The same from the node's copy (shm), at most a second old (or refreshed

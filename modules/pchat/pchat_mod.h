@@ -25,7 +25,8 @@
  *               retention job's process), pchat_compliance (the
  *               compliance events and participants; the node's name),
  *               pchat_proc (the module's own processes and their pipes),
- *               pchat_compliance_run (the compliance adapter process);
+ *               pchat_compliance_run (the compliance adapter process),
+ *               pchat_file (posted files: rows, tokens, bytes on disk);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
@@ -36,7 +37,8 @@
  *               pchat_pool_names (who is in small rooms on each node)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
- *               pchat_provision, pchat_sipreply (SIP);
+ *               pchat_provision, pchat_sipreply (SIP),
+ *               pchat_file_http (the file service over xhttp);
  *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */
