@@ -88,6 +88,8 @@ def from_tests():
             ("setpref", '<pref label="Lync" seqid="3" content="&lt;x/&gt;"/>'),
             ("bccontext", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/><bcq><last cnt="0"/></bcq>'),
             ("bccontext", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/><bcq><future/></bcq>'),
+            ("getfutok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="r.txt"/>'),
+            ("getfdtok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="a.txt"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them
