@@ -32,6 +32,7 @@
 #include "pchat_config.h"
 #include "pchat_file.h"
 #include "pchat_file_http.h"
+#include "pchat_file_soap.h"
 
 static xhttp_api_t _pchat_xhttp;
 static int _pchat_xhttp_bound = 0;
@@ -51,7 +52,7 @@ int pchat_file_http_init(void)
 
 /* An answer with a text body (one line ending in a newline) and the
  * headers in hdrs ("" or lines ending in CRLF). */
-static int pchat_http_reply(sip_msg_t *msg, int code, const char *reason,
+int pchat_http_reply(sip_msg_t *msg, int code, const char *reason,
 		const char *ctype, const char *hdrs, const char *body, int blen)
 {
 	str r, ct, b;
@@ -83,7 +84,7 @@ static int pchat_http_text(sip_msg_t *msg, int code, const char *reason,
 }
 
 /* The value of header name, trimmed; 0 when absent. */
-static int pchat_http_header(sip_msg_t *msg, const char *name, str *val)
+int pchat_http_header(sip_msg_t *msg, const char *name, str *val)
 {
 	struct hdr_field *h;
 	int n = strlen(name);
@@ -328,37 +329,60 @@ static int pchat_http_read(sip_msg_t *msg, pchat_ftoken_t *t, int head)
 	return head ? pchat_http_head(msg, &f) : pchat_http_get(msg, t, &f);
 }
 
+int pchat_http_token_check(
+		const char *tok, int up, pchat_ftoken_t *t, const char **why)
+{
+	int rc;
+
+	*why = NULL;
+	rc = pchat_file_token_get(tok, t);
+	if(rc < 0)
+		return rc == PCHAT_STORE_UNAVAILABLE ? 503 : 500;
+	if(rc == 0) {
+		*why = "unknown token";
+		return 404;
+	}
+	if(pchat_now_ms() >= t->expires_ms) {
+		if(t->up)
+			pchat_file_abort(t->file_id);
+		*why = "the token has expired";
+		return 403;
+	}
+	if(up >= 0 && up != t->up) {
+		*why = t->up ? "an upload token cannot read a file"
+					 : "a download token cannot upload";
+		return 403;
+	}
+	return 200;
+}
+
 int pchat_file_http(sip_msg_t *msg)
 {
 	str m = msg->first_line.u.request.method;
 	char tok[PCHAT_FILE_TOKEN_LEN + 1];
+	const char *why;
 	pchat_ftoken_t t;
 	int rc, put, get, head;
 
 	if(!_pchat_xhttp_bound || msg->first_line.type != SIP_REQUEST)
 		return -1;
+	if(m.len == 4 && strncmp(m.s, "POST", 4) == 0)
+		return pchat_file_soap(msg);
 	put = m.len == 3 && strncmp(m.s, "PUT", 3) == 0;
 	get = m.len == 3 && strncmp(m.s, "GET", 3) == 0;
 	head = m.len == 4 && strncmp(m.s, "HEAD", 4) == 0;
 	if(!put && !get && !head)
 		return pchat_http_text(msg, 405, "Method Not Allowed",
-				"the file service takes PUT, GET and HEAD");
+				"the file service takes PUT, GET, HEAD and POST (SOAP)");
 	if(pchat_http_token(msg, tok) < 0)
 		return pchat_http_text(msg, 404, "Not Found",
 				"no token in the path (<file service URI>/<token>)");
-	rc = pchat_file_token_get(tok, &t);
-	if(rc < 0)
-		return pchat_http_store_error(msg, rc);
-	if(rc == 0)
-		return pchat_http_text(msg, 404, "Not Found", "unknown token");
-	if(pchat_now_ms() >= t.expires_ms) {
-		if(t.up)
-			pchat_file_abort(t.file_id);
-		return pchat_http_text(msg, 403, "Forbidden", "the token has expired");
-	}
-	if(put != t.up)
-		return pchat_http_text(msg, 403, "Forbidden",
-				t.up ? "an upload token cannot read a file"
-					 : "a download token cannot upload");
+	rc = pchat_http_token_check(tok, put, &t, &why);
+	if(rc == 503 || rc == 500)
+		return pchat_http_store_error(
+				msg, rc == 503 ? PCHAT_STORE_UNAVAILABLE : PCHAT_STORE_ERROR);
+	if(rc != 200)
+		return pchat_http_text(
+				msg, rc, rc == 404 ? "Not Found" : "Forbidden", why);
 	return put ? pchat_http_put(msg, &t) : pchat_http_read(msg, &t, head);
 }

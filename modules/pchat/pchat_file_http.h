@@ -25,4 +25,18 @@ int pchat_file_http_init(void);
  * are off (the script answers). */
 int pchat_file_http(sip_msg_t *msg);
 
+/* For the SOAP form (pchat_file_soap.c). An answer with body (blen
+ * bytes) and extra headers hdrs ("" or CRLF-terminated lines): 1, or -1. */
+int pchat_http_reply(sip_msg_t *msg, int code, const char *reason,
+		const char *ctype, const char *hdrs, const char *body, int blen);
+/* The value of a request header, trimmed: 1, or 0 when absent. */
+int pchat_http_header(sip_msg_t *msg, const char *name, str *val);
+/* Is tok a live token of direction up (1 upload)? 200 with *t filled, or
+ * an HTTP code (404 unknown, 403 expired or the other direction; up -1:
+ * either), 503/500
+ * the store) and *why. An expired upload token cancels its upload. */
+struct pchat_ftoken;
+int pchat_http_token_check(
+		const char *tok, int up, struct pchat_ftoken *t, const char **why);
+
 #endif

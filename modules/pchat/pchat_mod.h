@@ -38,7 +38,8 @@
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
  *               pchat_provision, pchat_sipreply (SIP),
- *               pchat_file_http (the file service over xhttp);
+ *               pchat_file_http, pchat_file_soap (the file service over
+ *               xhttp: REST and Lync's SOAP);
  *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */

@@ -3,6 +3,7 @@ file service inside Kamailio (xhttp on a port of its own: PUT chunks with
 Content-Range, GET with Range, HEAD), the post that announces an upload,
 and every refusal leaving no partial file behind."""
 
+import base64
 import contextlib
 import hashlib
 import http.client
@@ -11,7 +12,9 @@ import shutil
 import tempfile
 import time
 import urllib.parse
+import uuid
 import xml.sax.saxutils
+from xml.etree import ElementTree
 
 import pytest
 
@@ -398,3 +401,68 @@ def test_http_elsewhere_is_not_the_file_service(fkam):
     assert conn.getresponse().status == 404
     conn.close()
     assert wait_until(lambda: fkam.alive())
+
+
+SOAP = ('<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
+        'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        '<{op} xmlns="http://www.microsoft.com">{args}</{op}></soap:Body></soap:Envelope>')
+
+
+def soap(fs, serveruri, op, **args):
+    """One Lync-style SOAP 1.1 call: (HTTP status, result text or faultstring)."""
+    body = SOAP.format(op=op, args="".join(f"<{k}>{xml.sax.saxutils.escape(str(v))}</{k}>"
+                                           for k, v in args.items()))
+    path = urllib.parse.urlparse(serveruri).path
+    fs.conn.request("POST", path, body=body.encode(), headers={
+        "Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"www.microsoft.com/{op}"'})
+    r = fs.conn.getresponse()
+    root = ElementTree.fromstring(r.read())
+    ms = "{http://www.microsoft.com}"
+    res = root.find(f".//{ms}{op}Result")
+    if res is not None:
+        return r.status, res.text or ""
+    return r.status, root.find(".//faultstring").text
+
+
+def test_lync_soap_operations_upload_and_download(fkam, users, mariadb):
+    rid, guid = open_room(mariadb)
+    a, b = users(), users()
+    b.join(guid)
+    data = os.urandom(300_000)
+    tok, serveruri = token_of(ftok(a, guid, "deck.pptx"))
+    with file_service(fkam) as fs:
+        assert soap(fs, serveruri, "GetMaxFileSizeInKB", token=tok) == (200, "20000")
+        status, kb = soap(fs, serveruri, "GetMaxRequestContentInKB", token=tok)
+        assert status == 200 and 1 <= int(kb) <= CHUNK // 1024
+        status, name = soap(fs, serveruri, "RequestUniqueFilenameWithExtension", token=tok,
+                            channelId=guid, extension=".pptx")
+        assert status == 200 and name.endswith(".pptx") and len(name) == 37
+        # the wrong room is a fault (HTTP 500, as Lync clients expect)
+        status, why = soap(fs, serveruri, "AppendChunk", token=tok, channelId=str(uuid.uuid4()),
+                           uniqueFilename=name, fileChunk="", offset=0, fileLength=len(data))
+        assert status == 500 and "channelId" in why
+        step = int(kb) * 1024
+        for off in range(0, len(data), step):
+            chunk = base64.b64encode(data[off:off + step]).decode()
+            assert soap(fs, serveruri, "AppendChunk", token=tok, channelId=guid,
+                        uniqueFilename=name, fileChunk=chunk, offset=off,
+                        fileLength=len(data)) == (200, "true")
+        assert soap(fs, serveruri, "GetFileSize", token=tok, channelId=guid,
+                    reposFileName=name) == (200, str(len(data)))
+    assert file_rows(mariadb, rid)[0][:4] == (name, "deck.pptx", str(len(data)), "1")
+    assert b.wait_message(guid)["text"].startswith("[file] deck.pptx (293.0 KB) ma-filelink:")
+    dtok, _ = token_of(ftok(b, guid, name, up=False))
+    got = b""
+    with file_service(fkam) as fs:
+        while len(got) < len(data):
+            status, chunk = soap(fs, serveruri, "DownloadChunk", token=dtok, channelId=guid,
+                                 reposFileName=name, offset=len(got), bufferSize=65536)
+            assert status == 200 and chunk
+            got += base64.b64decode(chunk)
+        # an upload token cannot download
+        status, why = soap(fs, serveruri, "DownloadChunk", token=tok, channelId=guid,
+                           reposFileName=name, offset=0, bufferSize=10)
+        assert status == 500
+        status, why = soap(fs, serveruri, "NoSuchOperation", token=dtok)
+        assert status == 500 and "unknown operation" in why
+    assert got == data
