@@ -500,3 +500,60 @@ pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq)
 	return pchat_db_exec(
 			"UPDATE pchat_file SET msg_seq = ? WHERE id = ?", NULL, seq, file_id);
 }
+
+pchat_store_rc_t pchat_file_remove(long long file_id, int *found)
+{
+	char path[600];
+	pchat_file_t f;
+	pchat_store_rc_t rc;
+	int n;
+
+	*found = 0;
+	n = pchat_file_by_id(file_id, &f);
+	if(n <= 0)
+		return n < 0 ? (pchat_store_rc_t)n : PCHAT_STORE_OK;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_db_exec(
+			"DELETE FROM pchat_file_token WHERE file_id = ?", NULL, file_id);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_exec("DELETE FROM pchat_file WHERE id = ?", NULL, file_id);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		return rc;
+	}
+	if((rc = pchat_db_commit()) != PCHAT_STORE_OK)
+		return rc;
+	/* the row first: a download that races finds no row rather than a
+	 * row without its bytes */
+	pchat_file_path(f.stored, 0, path, sizeof(path));
+	unlink(path);
+	pchat_file_path(f.stored, 1, path, sizeof(path));
+	unlink(path);
+	*found = 1;
+	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_file_stats(pchat_file_stats_t *st)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = pchat_db_exec("SELECT COALESCE(SUM(complete = 1), 0), "
+					   "COALESCE(SUM(IF(complete = 1, size, 0)), 0), "
+					   "COALESCE(SUM(complete = 0), 0), "
+					   "COALESCE(SUM(IF(complete = 0, size, 0)), 0) FROM "
+					   "pchat_file",
+			&res);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows == 1) {
+		st->files = strtoll(res.rows[0][0], NULL, 10);
+		st->bytes = strtoll(res.rows[0][1], NULL, 10);
+		st->uploads = strtoll(res.rows[0][2], NULL, 10);
+		st->upload_bytes = strtoll(res.rows[0][3], NULL, 10);
+	}
+	pchat_db_res_free(&res);
+	return PCHAT_STORE_OK;
+}

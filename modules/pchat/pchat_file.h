@@ -109,6 +109,18 @@ pchat_store_rc_t pchat_file_abort(long long file_id);
  * error. */
 int pchat_file_read(pchat_file_t *f, long long offset, char *buf, int len);
 
+/* Removes a file, complete or not: its row, its tokens, then its bytes.
+ * *found 0 when there was no such file. */
+pchat_store_rc_t pchat_file_remove(long long file_id, int *found);
+
+/* What the store holds: complete files and their bytes, uploads under way
+ * and the bytes received so far. */
+typedef struct pchat_file_stats
+{
+	long long files, bytes, uploads, upload_bytes;
+} pchat_file_stats_t;
+pchat_store_rc_t pchat_file_stats(pchat_file_stats_t *st);
+
 /* The post that announced the file. */
 pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq);
 

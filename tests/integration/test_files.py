@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pytest
 
 from chat import ChatUser, make_category, make_room, unique, wait_until
-from kamailio import Kamailio
+from kamailio import Kamailio, pchatctl
 from mariadb import free_port
 from sipclient import find, findall
 
@@ -466,3 +466,31 @@ def test_lync_soap_operations_upload_and_download(fkam, users, mariadb):
         status, why = soap(fs, serveruri, "NoSuchOperation", token=dtok)
         assert status == 500 and "unknown operation" in why
     assert got == data
+
+
+def test_pchatctl_lists_and_removes_files_and_status_counts_them(fkam, users, mariadb):
+    rid, guid, room = make_room(mariadb)
+    a = users()
+    before = pchatctl(fkam, "status", json_output=True).json
+    upload_file(fkam, a, guid, "one.txt", b"1" * 1000)
+    serveruri = upload_file(fkam, a, guid, "two.txt", b"2" * 2000)
+    listed = pchatctl(fkam, "get-file", f"--room={room}", json_output=True).json
+    assert [(f["original_name"], f["size"], f["complete"], f["uploader"], f["room"])
+            for f in listed] == [("one.txt", "1000", "true", a.uri, room),
+                                 ("two.txt", "2000", "true", a.uri, room)]
+    assert listed[1]["sha256"] == hashlib.sha256(b"2" * 2000).hexdigest()
+    st = pchatctl(fkam, "status", json_output=True).json
+    assert st["file_service"] == 1
+    assert int(st["files"]) == int(before["files"]) + 2
+    assert int(st["file_bytes"]) == int(before["file_bytes"]) + 3000
+    two = listed[1]["name"]
+    dtok, _ = token_of(ftok(a, guid, two, up=False))
+    res = pchatctl(fkam, "remove-file", f"--name={two}")
+    assert res.returncode == 0, res.stderr
+    assert two not in files_on_disk(fkam)
+    assert [f["name"] for f in pchatctl(fkam, "get-file", f"--room={room}",
+                                        json_output=True).json] == [listed[0]["name"]]
+    with file_service(fkam) as fs:  # its token went with it
+        assert fs.request("GET", serveruri, dtok)[0] == 404
+    res = pchatctl(fkam, "remove-file", f"--name={two}")
+    assert res.returncode == 1 and "no file named" in res.stderr
