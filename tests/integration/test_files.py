@@ -10,6 +10,7 @@ import http.client
 import os
 import shutil
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -494,3 +495,45 @@ def test_pchatctl_lists_and_removes_files_and_status_counts_them(fkam, users, ma
         assert fs.request("GET", serveruri, dtok)[0] == 404
     res = pchatctl(fkam, "remove-file", f"--name={two}")
     assert res.returncode == 1 and "no file named" in res.stderr
+
+
+def test_two_uploads_racing_on_the_same_name_stay_apart(fkam, users, mariadb):
+    """Stored names are the server's: two members posting "same.txt" at once
+    get two files, each whole; two chunks racing on one upload are
+    serialised (the loser sees the new size: 409, the upload cancelled)."""
+    rid, guid = open_room(mariadb)
+    a, b = users(), users()
+    datas = [os.urandom(200_000), os.urandom(200_000)]
+    toks = [token_of(ftok(u, guid, "same.txt")) for u in (a, b)]
+    errors = []
+
+    def run(i):
+        try:
+            with file_service(fkam) as fs:
+                fs.upload(toks[i][1], toks[i][0], datas[i])
+        except Exception as e:  # reported below
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    rows = file_rows(mariadb, rid)
+    assert [r[1] for r in rows] == ["same.txt", "same.txt"] and rows[0][0] != rows[1][0]
+    assert sorted(r[4] for r in rows) == sorted(hashlib.sha256(d).hexdigest() for d in datas)
+    # one upload, the same chunk twice at once
+    tok, serveruri = token_of(ftok(a, guid, "twice.bin"))
+    results = []
+
+    def put():
+        with file_service(fkam) as fs:
+            results.append(fs.put(serveruri, tok, b"x" * 1000, 0, 5000)[0])
+    threads = [threading.Thread(target=put) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 409]
+    assert [r[1] for r in file_rows(mariadb, rid)] == ["same.txt", "same.txt"]
+    assert not [f for f in files_on_disk(fkam) if f.endswith(".part")]
