@@ -172,7 +172,7 @@ pchat_store_rc_t pchat_cmd_file_posted(pchat_file_t *f)
 	pchat_store_rc_t src;
 	str user;
 	long long seq = 0;
-	int found;
+	int found, kept = 0;
 
 	found = pchat_room_by_id(f->room_id, &room);
 	if(found <= 0)
@@ -194,9 +194,9 @@ pchat_store_rc_t pchat_cmd_file_posted(pchat_file_t *f)
 	e.detail = detail;
 	user.s = f->uploader;
 	user.len = strlen(f->uploader);
-	src = pchat_cmd_post_as(&user, f->room_id, text, &e, &seq);
+	src = pchat_cmd_post_as(&user, f->room_id, text, &e, &seq, &kept);
 	if(src == PCHAT_STORE_OK)
-		src = pchat_file_set_post(f->id, seq);
+		src = pchat_file_set_post(f->id, seq, kept);
 	return src;
 }
 

@@ -1277,7 +1277,7 @@ unavailable:
  * event when compliance is on and extra (the caller's event, may be NULL)
  * in the same transaction, then delivered like the user's own grpchat. */
 pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
-		const char *text, pchat_cevent_t *extra, long long *seq)
+		const char *text, pchat_cevent_t *extra, long long *seq, int *kept)
 {
 	pchat_server_config_t cfg;
 	pchat_cmd_ctx_t ctx;
@@ -1316,6 +1316,7 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 	}
 	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
 		return src;
+	*kept = room.chat_history;
 	pchat_grpchat_copies(&ctx, room.id, chan_uri, *seq, now, (char *)text);
 	pchat_cmd_flush(&ctx);
 	return PCHAT_STORE_OK;

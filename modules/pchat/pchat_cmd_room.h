@@ -38,11 +38,12 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getftok(PCHAT_CMD_ARGS);
 
 /* A post the server makes for user (a completed file upload): stored with
- * the room's next number (*seq), with the CHAT event and extra (NULL for
+ * the room's next number (*seq; *kept 1 when the room keeps history, so
+ * the message is in the store), with the CHAT event and extra (NULL for
  * none; its room, time and user are filled here) when compliance is on,
  * then delivered to the room's online participants. */
 pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
-		const char *text, pchat_cevent_t *extra, long long *seq);
+		const char *text, pchat_cevent_t *extra, long long *seq, int *kept);
 
 /* A room's online participants (sessions) in the whole pool: this node's
  * roster and the other nodes' counts as they announced them (a user with

@@ -495,10 +495,41 @@ int pchat_file_read(pchat_file_t *f, long long offset, char *buf, int len)
 	return got;
 }
 
-pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq)
+pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq, int kept)
 {
-	return pchat_db_exec(
-			"UPDATE pchat_file SET msg_seq = ? WHERE id = ?", NULL, seq, file_id);
+	return pchat_db_exec("UPDATE pchat_file SET msg_seq = ?, post_kept = ? "
+						 "WHERE id = ?",
+			NULL, seq, kept, file_id);
+}
+
+long long pchat_file_retention(void)
+{
+	pchat_db_res_t res;
+	long long removed = 0;
+	int i, found, n;
+
+	do {
+		if(pchat_db_exec("SELECT f.id FROM pchat_file f LEFT JOIN pchat_node "
+						 "r ON r.id = f.room_id WHERE f.complete = 1 AND (r.id "
+						 "IS NULL OR (f.post_kept = 1 AND NOT EXISTS (SELECT 1 "
+						 "FROM pchat_message m WHERE m.room_id = f.room_id AND "
+						 "m.seq = f.msg_seq AND m.status <> 'removed'))) "
+						 "ORDER BY f.id LIMIT ?",
+				   &res, PCHAT_FILE_SWEEP)
+				!= PCHAT_STORE_OK)
+			return -1;
+		n = res.nrows;
+		for(i = 0; i < n; i++) {
+			if(pchat_file_remove(strtoll(res.rows[i][0], NULL, 10), &found)
+					!= PCHAT_STORE_OK) {
+				pchat_db_res_free(&res);
+				return -1;
+			}
+			removed += found;
+		}
+		pchat_db_res_free(&res);
+	} while(n == PCHAT_FILE_SWEEP);
+	return removed;
 }
 
 pchat_store_rc_t pchat_file_remove(long long file_id, int *found)

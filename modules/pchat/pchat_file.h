@@ -121,7 +121,14 @@ typedef struct pchat_file_stats
 } pchat_file_stats_t;
 pchat_store_rc_t pchat_file_stats(pchat_file_stats_t *st);
 
-/* The post that announced the file. */
-pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq);
+/* The post that announced the file; kept: it is in pchat_message (the
+ * room keeps history), so the file follows it (pchat_file_retention). */
+pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq, int kept);
+
+/* For the retention job: removes the complete files whose post is gone -
+ * its room removed, or a kept post removed by retention, clear-room or
+ * remove-message (what a legal hold keeps stays, with its post). Returns
+ * the number removed, -1 on a store error. */
+long long pchat_file_retention(void);
 
 #endif

@@ -6,8 +6,8 @@
 
 -- Files posted into rooms (issue 16): the bytes live in the operator's
 -- file_dir under stored_name (chosen by the server, never the client's
--- name), <stored_name>.part while the upload runs. No foreign key: a
--- file's row follows retention, not a cascade.
+-- name), <stored_name>.part while the upload runs. No foreign key: the
+-- retention job removes a file (row and bytes) once its post is gone.
 CREATE TABLE pchat_file (
 	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
 	room_id BIGINT UNSIGNED NOT NULL COMMENT 'pchat_node.id of the room',
@@ -22,6 +22,8 @@ CREATE TABLE pchat_file (
 	completed_ms BIGINT NULL COMMENT 'ms since 1970 UTC: the last chunk arrived',
 	complete TINYINT(1) NOT NULL DEFAULT 0 COMMENT '1: uploaded, checked and renamed',
 	msg_seq BIGINT UNSIGNED NULL COMMENT 'the post that announced it',
+	post_kept TINYINT(1) NOT NULL DEFAULT 0
+		COMMENT '1: the post is in pchat_message: the file goes when it goes (retention, room removal, remove-message)',
 	UNIQUE KEY uk_file_stored (stored_name),
 	KEY k_file_room (room_id, complete)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci

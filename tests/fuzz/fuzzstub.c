@@ -528,7 +528,7 @@ int pchat_file_by_name(long long room_id, const char *stored, pchat_file_t *f)
 	return 1;
 }
 
-pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq)
+pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq, int kept)
 {
 	return store_call();
 }

@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from admin import one
 from chat import ChatUser, make_category, make_room, unique, wait_until
 from kamailio import Kamailio, pchatctl
 from mariadb import free_port
@@ -537,3 +538,55 @@ def test_two_uploads_racing_on_the_same_name_stay_apart(fkam, users, mariadb):
     assert sorted(results) == [200, 409]
     assert [r[1] for r in file_rows(mariadb, rid)] == ["same.txt", "same.txt"]
     assert not [f for f in files_on_disk(fkam) if f.endswith(".part")]
+
+
+DAY_MS = 86_400_000
+
+
+def _run_retention(kam):
+    req = int(one(kam, "pchat.retention_run")["request"])
+    status = {}
+
+    def done():
+        status.update(one(kam, "pchat.retention_status"))
+        return int(status["done_request"]) >= req
+    assert wait_until(done, timeout=60)
+    assert status["last_error"] == "", status
+
+
+def test_files_follow_their_posts_under_retention_holds_and_room_removal(fkam, users,
+                                                                          mariadb):
+    cat = f"fret-{unique('c')}"
+    one(fkam, "pchat.category_new", f"name={cat}", "retention_days=5")
+    rid, guid, room = make_room(mariadb, category=cat)
+    _, kept_guid, kept_room = make_room(mariadb, category=cat)
+    ncid, nocat = make_category(mariadb, history=False)
+    nrid, nguid = open_room(mariadb, category=nocat)
+    a = users()
+    for g in (guid, kept_guid, nguid):
+        upload_file(fkam, a, g, "old.txt", b"o" * 100)
+    upload_file(fkam, a, guid, "new.txt", b"n" * 100)
+    stored = {r[1]: r[0] for r in file_rows(mariadb, rid)}
+    kept_stored = file_rows(mariadb, kept_guid_id := int(mariadb.sql(
+        f"SELECT id FROM pchat_node WHERE guid = '{kept_guid}'", db="pchat")[0][0]))[0][0]
+    # the first post of each room is 10 days old
+    for r in (rid, kept_guid_id):
+        mariadb.sql(f"UPDATE pchat_message SET ts_ms = ts_ms - {10 * DAY_MS} WHERE "
+                    f"room_id = {r} AND seq = 1", db="pchat")
+    one(fkam, "pchat.hold_add", f"room={kept_room}")
+    try:
+        _run_retention(fkam)
+        assert [r[1] for r in file_rows(mariadb, rid)] == ["new.txt"]
+        assert stored["old.txt"] not in files_on_disk(fkam)
+        assert stored["new.txt"] in files_on_disk(fkam)
+        # held: the post and its file stay
+        assert [r[0] for r in file_rows(mariadb, kept_guid_id)] == [kept_stored]
+        # a room that keeps no history has no post to follow: its file stays
+        assert len(file_rows(mariadb, nrid)) == 1
+    finally:
+        one(fkam, "pchat.hold_remove", f"room={kept_room}")
+    # a removed room takes its files with it at the next run
+    one(fkam, "pchat.room_remove", f"name={room}")
+    _run_retention(fkam)
+    assert file_rows(mariadb, rid) == [] and stored["new.txt"] not in files_on_disk(fkam)
+    assert file_rows(mariadb, kept_guid_id) == []  # the hold is lifted
