@@ -590,3 +590,19 @@ def test_files_follow_their_posts_under_retention_holds_and_room_removal(fkam, u
     _run_retention(fkam)
     assert file_rows(mariadb, rid) == [] and stored["new.txt"] not in files_on_disk(fkam)
     assert file_rows(mariadb, kept_guid_id) == []  # the hold is lifted
+
+
+def test_a_full_disk_mid_upload_cancels_it(fkam, users, mariadb):
+    """The second chunk's write fails with ENOSPC (the .part file is made
+    a link to /dev/full): 507, and nothing of the upload stays."""
+    rid, guid = open_room(mariadb)
+    tok, serveruri = token_of(ftok(users(), guid, "full.bin"))
+    with file_service(fkam) as fs:
+        assert fs.put(serveruri, tok, b"a" * 1000, 0, 3000)[0] == 200
+        part = os.path.join(fkam.file_dir, file_rows(mariadb, rid)[0][0] + ".part")
+        os.unlink(part)
+        os.symlink("/dev/full", part)
+        status, _, body = fs.put(serveruri, tok, b"b" * 1000, 1000, 3000)
+        assert status == 507 and b"could not write" in body
+    _cancelled(fkam, mariadb, rid)
+    assert not os.path.lexists(part)
