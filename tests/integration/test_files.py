@@ -606,3 +606,20 @@ def test_a_full_disk_mid_upload_cancels_it(fkam, users, mariadb):
         assert status == 507 and b"could not write" in body
     _cancelled(fkam, mariadb, rid)
     assert not os.path.lexists(part)
+
+
+def test_a_chat_node_behind_a_front_end_serves_files_too(db_url):
+    fdir = tempfile.mkdtemp(prefix="pchat-files-")
+    fport = free_port()
+    kam = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg", defines={
+        "PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir}).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", fport, timeout=10)
+        conn.request("GET", "/files/" + "0" * 32)
+        r = conn.getresponse()
+        assert (r.status, r.read()) == (404, b"404 Not Found: unknown token\n")
+        conn.close()
+        assert int(pchatctl(kam, "status", json_output=True).json["file_service"]) == 1
+    finally:
+        kam.cleanup()
+        shutil.rmtree(fdir, ignore_errors=True)
