@@ -292,7 +292,7 @@ int pchat_file_soap(sip_msg_t *msg)
 	s.msg = msg;
 	s.name = "";
 	s.doc = b ? xmlReadMemory(b, blen, NULL, NULL,
-						XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_HUGE)
+						XML_PARSE_NONET | XML_PARSE_NOBLANKS)
 			  : NULL;
 	c = s.doc ? xmlDocGetRootElement(s.doc) : NULL;
 	if(c && c->ns && strcmp((const char *)c->ns->href, PCHAT_SOAP_ENV) == 0)
