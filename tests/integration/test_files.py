@@ -29,7 +29,7 @@ CHUNK = 24576  # the cfg's PCHAT_FILE_CHUNK
 
 
 def start_files_node(db_url, **defines):
-    fdir = tempfile.mkdtemp(prefix="pchat-files-")
+    fdir = defines.pop("PCHAT_FILE_DIR", None) or tempfile.mkdtemp(prefix="pchat-files-")
     fport = free_port()
     d = {"PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir}
     d.update(defines)
@@ -623,3 +623,23 @@ def test_a_chat_node_behind_a_front_end_serves_files_too(db_url):
     finally:
         kam.cleanup()
         shutil.rmtree(fdir, ignore_errors=True)
+
+
+def test_a_token_from_one_node_works_on_another_nodes_file_service(fkam, users, mariadb,
+                                                                    db_url):
+    """Tokens live in the database: node B's file service serves a token node
+    A issued (both share the store and, as a pool must, file_dir)."""
+    other = start_files_node(db_url, PCHAT_FILE_DIR=fkam.file_dir)
+    try:
+        rid, guid = open_room(mariadb)
+        a = users()
+        tok, serveruri = token_of(ftok(a, guid, "across.bin"))
+        data = os.urandom(100_000)
+        with file_service(other) as fs:
+            fs.upload(serveruri, tok, data)
+        stored = file_rows(mariadb, rid)[0][0]
+        dtok, _ = token_of(ftok(a, guid, stored, up=False))
+        with file_service(fkam) as fs:
+            assert fs.download(serveruri, dtok, len(data)) == data
+    finally:
+        other.cleanup()
