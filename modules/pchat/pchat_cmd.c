@@ -239,6 +239,8 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"nodespermcreatechild", pchat_cmd_nodespermcreatechild},
 	{"getpref", pchat_cmd_getpref},
 	{"setpref", pchat_cmd_setpref},
+	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
+	{"msgdel", pchat_cmd_msgdel},
 	{NULL, NULL}
 };
 

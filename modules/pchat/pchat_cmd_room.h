@@ -33,6 +33,17 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
+
+/* What history shows, as the text, of a post its author deleted. */
+#define PCHAT_MSG_TOMBSTONE "(message deleted by its author)"
+
+/* One message as history (elem "msg") and posts ("grpchat") write it:
+ * row = seq, ts_ms, author, content, author_change, changed_ms (the last
+ * two NULL for a post as made). */
+void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row);
 
 /* A room's online participants (sessions) in the whole pool: this node's
  * roster and the other nodes' counts as they announced them (a user with

@@ -22,6 +22,10 @@
 #include "pchat_db.h"
 
 /* Settings served by cmd:getserverinfo, from table pchat_config. */
+/* edit_window_s: its default and largest value (30 days) */
+#define PCHAT_EDIT_WINDOW_DEFAULT 900
+#define PCHAT_EDIT_WINDOW_MAX 2592000
+
 typedef struct pchat_server_config
 {
 	int search_limit;
@@ -30,6 +34,7 @@ typedef struct pchat_server_config
 	int default_chat_history;
 	int participant_update_limit;
 	int compliance; /* 1: actions are recorded (pchat_compliance.h) */
+	int edit_window_s; /* authors may edit/delete a post this long, 0: not */
 	char root_category_guid[64];
 	char db_version[64];
 } pchat_server_config_t;
@@ -49,6 +54,7 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
 	cfg->story_size_limit = 4096;
 	cfg->default_chat_history = 30;
 	cfg->participant_update_limit = 75;
+	cfg->edit_window_s = PCHAT_EDIT_WINDOW_DEFAULT;
 }
 
 /* The same from the node's copy (shm), at most a second old (or refreshed
