@@ -116,6 +116,19 @@ class ChatUser:
             f'</grpchat>')
         return self.dlg.send_xccos(body, timeout=timeout)
 
+    def edit(self, guid, msgid, text, timeout=10):
+        """cmd:msgedit (the author edit/delete extension): the reply."""
+        text = xml.sax.saxutils.escape(text)
+        return self.dlg.command(
+            "msgedit", f'<msg chanUri="{self.room_uri(guid)}" msgid="{msgid}">'
+            f'<chat>{text}</chat></msg>', timeout=timeout)
+
+    def delete(self, guid, msgid, timeout=10):
+        """cmd:msgdel: the reply."""
+        return self.dlg.command(
+            "msgdel", f'<msg chanUri="{self.room_uri(guid)}" msgid="{msgid}"/>',
+            timeout=timeout)
+
     def wait_message(self, guid=None, timeout=10):
         """The next grpchat delivered to this client (as a dict)."""
         def is_msg(m):
