@@ -22,11 +22,12 @@ TOMBSTONE = "(message deleted by its author)"
 @pytest.fixture
 def users(kam):
     """users(declared=True, node=kam) signs a chat user in; declared: its
-    INVITE lists the extension's option tag."""
+    INVITE lists the extension's option tag (a string: that Supported value)."""
     made = []
 
     def make(declared=True, node=None):
-        headers = [("Supported", MSGUPD)] if declared else None
+        value = declared if isinstance(declared, str) else MSGUPD
+        headers = [("Supported", value)] if declared else None
         u = ChatUser(node or kam, unique("u"), invite_headers=headers)
         made.append(u)
         return u
@@ -90,7 +91,8 @@ def _post(author, guid, text, *readers):
 
 
 def test_an_edit_reaches_declared_members_and_history_shows_it(users, mariadb):
-    alice, bob, carl = users(), users(), users(declared=False)
+    # bob declares it in a list, in capitals
+    alice, bob, carl = users(), users("timer, PCHAT-MSGUPD"), users(declared=False)
     guid, _ = _room_with(users, mariadb, alice, bob, carl)
     msgid = _post(alice, guid, "the first words", bob, carl)
 
@@ -232,6 +234,28 @@ def test_compliance_keeps_every_version(users, mariadb):
         ("EDIT", str(msgid), alice.uri, "version three", {"original": "version two"}),
         ("DELETE", str(msgid), alice.uri, None, {"original": "version three"}),
     ]
+
+
+def test_a_change_whose_event_fails_is_not_made(users, mariadb):
+    alice = users()
+    guid, _ = _room_with(users, mariadb, alice)
+    msgid = _post(alice, guid, "kept as it was")
+    mariadb.sql("DROP TRIGGER IF EXISTS test_edit_refuse", db="pchat")
+    mariadb.sql(
+        "DELIMITER //\nCREATE TRIGGER test_edit_refuse BEFORE INSERT ON "
+        "pchat_compliance_event FOR EACH ROW BEGIN IF NEW.type IN ('EDIT', 'DELETE') "
+        "THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END//\n",
+        db="pchat")
+    _set_compliance(mariadb, True)
+    try:
+        assert alice.edit(guid, msgid, "never stored").code == 500
+        assert alice.delete(guid, msgid).code == 500
+    finally:
+        _set_compliance(mariadb, False)
+        mariadb.sql("DROP TRIGGER IF EXISTS test_edit_refuse", db="pchat")
+    hist = _history(alice, guid)
+    assert [(h["text"], h["edited"], h["deleted"]) for h in hist] == [
+        ("kept as it was", None, None)]
 
 
 @pytest.fixture(scope="module")
