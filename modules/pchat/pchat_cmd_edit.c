@@ -38,6 +38,8 @@ typedef struct pchat_msgupd
 	long long seq;
 	xmlChar *text; /* edit: the new text */
 	long long now;
+	pchat_db_res_t res; /* the stored message, locked */
+	char **row;         /* its row in res once changed */
 } pchat_msgupd_t;
 
 /* A message number as the client saw it in msgid: 1-18 digits. */
@@ -82,15 +84,6 @@ static const char *pchat_msgupd_parse(pchat_msgupd_t *u, pchat_xmsg_t *m)
 	return NULL;
 }
 
-static int pchat_msgupd_chars(const char *s)
-{
-	int n = 0;
-
-	for(; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 /* The EDIT or DELETE event, in the change's transaction: the new text in
  * content (EDIT), the text before this change in detail.original. */
 static pchat_store_rc_t pchat_msgupd_comply(pchat_cmd_ctx_t *ctx,
@@ -124,22 +117,22 @@ static pchat_store_rc_t pchat_msgupd_comply(pchat_cmd_ctx_t *ctx,
 	return rc;
 }
 
-/* Checks the stored message (locked) against the author and the window,
- * then changes it. 200, or the XCCOS code with *why; -1 with *src for
- * the store's failure. */
+/* Checks the stored message (locked in u->res) against the author and
+ * the window, then changes it (u->row). 200, or the XCCOS code with *why;
+ * -1 with *src for the store's failure. */
 static int pchat_msgupd_apply(pchat_cmd_ctx_t *ctx, pchat_msgupd_t *u,
-		pchat_room_t *room, pchat_server_config_t *cfg, char ***row,
-		pchat_db_res_t *res, const char **why, pchat_store_rc_t *src)
+		pchat_room_t *room, pchat_server_config_t *cfg, const char **why,
+		pchat_store_rc_t *src)
 {
 	char **r;
 
 	*src = pchat_db_exec("SELECT seq, ts_ms, author, content, status, "
 						 "author_change FROM pchat_message WHERE room_id = ? "
 						 "AND seq = ? FOR UPDATE",
-			res, room->id, u->seq);
+			&u->res, room->id, u->seq);
 	if(*src != PCHAT_STORE_OK)
 		return -1;
-	r = res->nrows == 1 ? res->rows[0] : NULL;
+	r = u->res.nrows == 1 ? u->res.rows[0] : NULL;
 	/* a tombstone is not a message any more */
 	if(r == NULL || (r[5] && strcmp(r[5], "deleted") == 0)) {
 		*why = "no such message";
@@ -167,16 +160,16 @@ static int pchat_msgupd_apply(pchat_cmd_ctx_t *ctx, pchat_msgupd_t *u,
 		*src = pchat_msgupd_comply(ctx, u, room, r[3]);
 	if(*src != PCHAT_STORE_OK)
 		return -1;
-	*row = r;
+	u->row = r;
 	return 200;
 }
 
 /* The message as it is now, in the reply and in ntc:msgupd to the room's
  * other sessions that declared the extension (pchat_fanout.c). */
-static void pchat_msgupd_answer(PCHAT_CMD_ARGS, pchat_msgupd_t *u,
-		long long room_id, char **stored)
+static void pchat_msgupd_answer(
+		PCHAT_CMD_ARGS, pchat_msgupd_t *u, long long room_id)
 {
-	char changed[24], *row[6];
+	char changed[24], *row[6], **stored = u->row;
 	pchat_xbuf_t *b;
 
 	snprintf(changed, sizeof(changed), "%lld", u->now);
@@ -206,10 +199,8 @@ static pchat_cmd_rc_t pchat_msgupd_run(
 {
 	pchat_room_t room;
 	pchat_perm_in_t in;
-	pchat_db_res_t res;
 	pchat_store_rc_t src;
 	const char *why = NULL;
-	char **row = NULL;
 	int rc, code;
 
 	rc = pchat_room_find_user(u->guid, &ctx->user, &room, &in);
@@ -227,23 +218,19 @@ static pchat_cmd_rc_t pchat_msgupd_run(
 	}
 	snprintf(u->chan_uri, sizeof(u->chan_uri), "ma-chan://%.*s/%s",
 			ctx->invited->host.len, ctx->invited->host.s, room.guid);
-	memset(&res, 0, sizeof(res));
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto failed;
-	code = pchat_msgupd_apply(ctx, u, &room, cfg, &row, &res, &why, &src);
+	code = pchat_msgupd_apply(ctx, u, &room, cfg, &why, &src);
 	if(code != 200 || (src = pchat_db_commit()) != PCHAT_STORE_OK) {
 		pchat_db_rollback();
 		if(code < 0 || code == 200)
 			goto failed;
-		pchat_db_res_free(&res);
 		pchat_cmd_rpl_error(env, m, u->name, code, why, out);
 		return PCHAT_CMD_OK;
 	}
-	pchat_msgupd_answer(ctx, env, m, out, u, room.id, row);
-	pchat_db_res_free(&res);
+	pchat_msgupd_answer(ctx, env, m, out, u, room.id);
 	return PCHAT_CMD_OK;
 failed:
-	pchat_db_res_free(&res);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	pchat_cmd_rpl_error(env, m, u->name, 500, "storage error", out);
@@ -269,7 +256,7 @@ static pchat_cmd_rc_t pchat_msgupd(PCHAT_CMD_ARGS, int del)
 		goto done;
 	}
 	if(!del
-			&& (chars = pchat_msgupd_chars((const char *)u.text))
+			&& (chars = pchat_cmd_utf8_chars((const char *)u.text))
 					   > cfg.message_size_limit) {
 		snprintf(why, sizeof(why),
 				"message of %d characters exceeds the limit of %d", chars,
@@ -287,6 +274,7 @@ static pchat_cmd_rc_t pchat_msgupd(PCHAT_CMD_ARGS, int del)
 	u.now = pchat_now_ms();
 	rc = pchat_msgupd_run(ctx, env, m, out, &u, &cfg);
 done:
+	pchat_db_res_free(&u.res);
 	if(u.text)
 		xmlFree(u.text);
 	return rc;

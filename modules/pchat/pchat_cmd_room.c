@@ -1066,7 +1066,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 
 /* --- posting ----------------------------------------------------------- */
 
-static int pchat_utf8_chars(const char *s)
+int pchat_cmd_utf8_chars(const char *s)
 {
 	int n = 0;
 
@@ -1217,7 +1217,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)
 		return PCHAT_CMD_ERROR;
-	chars = pchat_utf8_chars((const char *)text);
+	chars = pchat_cmd_utf8_chars((const char *)text);
 	if(chars > cfg.message_size_limit) {
 		snprintf(warn, sizeof(warn),
 				"message of %d characters exceeds the limit of %d", chars,

@@ -36,6 +36,10 @@ pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
 
+/* Characters (UTF-8 code points) of a text: what message_size_limit
+ * counts. */
+int pchat_cmd_utf8_chars(const char *s);
+
 /* What history shows, as the text, of a post its author deleted. */
 #define PCHAT_MSG_TOMBSTONE "(message deleted by its author)"
 
