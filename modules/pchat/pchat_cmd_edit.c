@@ -221,13 +221,15 @@ static pchat_cmd_rc_t pchat_msgupd_run(
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		goto failed;
 	code = pchat_msgupd_apply(ctx, u, &room, cfg, &why, &src);
-	if(code != 200 || (src = pchat_db_commit()) != PCHAT_STORE_OK) {
+	if(code != 200) {
 		pchat_db_rollback();
-		if(code < 0 || code == 200)
+		if(code < 0)
 			goto failed;
 		pchat_cmd_rpl_error(env, m, u->name, code, why, out);
 		return PCHAT_CMD_OK;
 	}
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		goto failed;
 	pchat_msgupd_answer(ctx, env, m, out, u, room.id);
 	return PCHAT_CMD_OK;
 failed:
