@@ -15,6 +15,7 @@ from admin import call, fails, one
 from chat import MSGUPD, ChatUser, make_room, unique, wait_until
 from pool import running_pool, status_int
 from sipclient import find, findall, parse_xccos
+from store import DB_NAME, DB_PASS, DB_USER, private_mariadb
 
 TOMBSTONE = "(message deleted by its author)"
 
@@ -281,3 +282,28 @@ def test_an_edit_crosses_the_pool_to_declared_sessions_only(pool2, users, mariad
     assert _wait_msgupd(bob)["text"] == TOMBSTONE
     carl.dlg.expect_no_server_info(within=1.0)
     assert _history(carl, guid)[0]["text"] == TOMBSTONE
+
+
+def test_a_store_that_is_down_gives_503(kamailio_factory):
+    with private_mariadb() as db:
+        kam = kamailio_factory(db=db.url(DB_USER, DB_PASS, DB_NAME))
+        _, guid, _ = make_room(db)
+        alice = ChatUser(kam, unique("u"), invite_headers=[("Supported", MSGUPD)])
+        try:
+            assert alice.join(guid).code == 200
+            msgid = _post(alice, guid, "before the outage")
+            def edit_status(text):
+                _, body = alice.client.make_envelope(
+                    f'<cmd id="cmd:msgedit" seqid="1"><data><msg chanUri='
+                    f'"{alice.room_uri(guid)}" msgid="{msgid}"><chat>{text}</chat></msg>'
+                    '</data></cmd>')
+                return alice.dlg.send_xccos(body)
+            db.stop()
+            resp = edit_status("during")
+            assert resp.status == 503 and int(resp.header("Retry-After")) > 0
+            db.start()
+            # the node reconnects by itself
+            assert wait_until(lambda: edit_status("after").status == 200, timeout=20, step=0.5)
+            assert wait_until(lambda: _history(alice, guid)[0]["text"] == "after")
+        finally:
+            alice.close()
