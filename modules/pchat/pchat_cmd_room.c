@@ -1169,8 +1169,8 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t,
 			&cu, comply ? room->name : NULL);
 	xmlFree(text);
-	if(ctx->post == NULL)
-		return PCHAT_CMD_ERROR;
+	if(ctx->post == NULL) /* shm short: a 503, the client tries later */
+		return PCHAT_CMD_UNAVAILABLE;
 	ctx->post->ts_ms = now;
 	return PCHAT_CMD_OK;
 }
