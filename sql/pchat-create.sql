@@ -326,6 +326,21 @@ INSERT INTO pchat_config (name, value, description) VALUES
 
 INSERT INTO pchat_compliance_state (id) VALUES (1);
 
+-- author edit/delete (issue 15 point 6): the author's own change of a post
+-- (XCCOS extension cmd:msgedit / cmd:msgdel). The row keeps the newest text,
+-- or becomes a tombstone (content cleared); every version stays in the
+-- compliance record (EDIT/DELETE events).
+ALTER TABLE pchat_message
+	ADD COLUMN author_change ENUM('edited', 'deleted') NULL
+		COMMENT 'author edit/delete: NULL as posted; edited (content is the newest text) or deleted (a tombstone, content empty)',
+	ADD COLUMN changed_ms BIGINT NULL
+		COMMENT 'author edit/delete: when the author last changed it, ms since 1970 UTC';
+
+INSERT INTO pchat_config (name, value, description) VALUES
+	('edit_window_s', '900', 'seconds after a post during which its author may edit or delete it (0: never)')
+	ON DUPLICATE KEY UPDATE name = name;
+-- end of author edit/delete
+
 INSERT INTO version (table_name, table_version) VALUES
 	('pchat_config', 5), ('pchat_node', 5), ('pchat_group', 5), ('pchat_group_member', 5),
 	('pchat_role', 5), ('pchat_scope', 5), ('pchat_policy', 5), ('pchat_addin', 5),

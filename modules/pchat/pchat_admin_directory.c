@@ -242,7 +242,7 @@ typedef struct pchat_cfg_key
 
 #define PCHAT_CFG_MESSAGE 3 /* indexes into _pchat_cfg_keys */
 #define PCHAT_CFG_STORY 4
-#define PCHAT_CFG_NKEYS 9
+#define PCHAT_CFG_NKEYS 10
 #define PCHAT_CFG_URL_MAX 256 /* 255 characters + NUL, the column */
 
 static const pchat_cfg_key_t _pchat_cfg_keys[PCHAT_CFG_NKEYS] = {
@@ -266,6 +266,9 @@ static const pchat_cfg_key_t _pchat_cfg_keys[PCHAT_CFG_NKEYS] = {
 				"none"},
 		{"root_category_guid", PCHAT_CFG_READONLY, 0, 0, ""},
 		{"db_version", PCHAT_CFG_READONLY, 0, 0, ""},
+		{"edit_window_s", PCHAT_CFG_INT, 0, PCHAT_EDIT_WINDOW_MAX,
+				"seconds after a post during which its author may edit or "
+				"delete it (0: never)"},
 };
 
 /* Answers with the setting called name (all when NULL); 404 when a named
@@ -445,7 +448,8 @@ static const char *pchat_rpc_config_set_doc[] = {
 		"participant_update_limit (1-10000), max_file_size_kb (1-2000000), "
 		"message_size_limit (1-65536), story_size_limit (1-1048576, not "
 		"below message_size_limit), search_limit (1-100000), "
-		"room_management_url (http(s) URL or empty). All or nothing.",
+		"room_management_url (http(s) URL or empty), edit_window_s "
+		"(0-2592000). All or nothing.",
 		0};
 
 static void pchat_rpc_config_set(rpc_t *rpc, void *ctx)

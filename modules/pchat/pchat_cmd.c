@@ -241,6 +241,8 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"setpref", pchat_cmd_setpref},
 	{"getfutok", pchat_cmd_getftok},
 	{"getfdtok", pchat_cmd_getftok},
+	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
+	{"msgdel", pchat_cmd_msgdel},
 	{NULL, NULL}
 };
 

@@ -821,9 +821,10 @@ static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
 	return PCHAT_CMD_OK;
 }
 
-static void pchat_write_msg(pchat_xbuf_t *out, const char *elem,
+void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row)
 {
+	const char *text = row[3];
 	char ts[40];
 
 	pchat_xccos_format_ts(ts, strtoll(row[1], NULL, 10));
@@ -834,8 +835,19 @@ static void pchat_write_msg(pchat_xbuf_t *out, const char *elem,
 	pchat_xw_attr(out, "author", row[2]);
 	pchat_xw_attr(out, "ts", ts);
 	pchat_xw_attr(out, "msgid", row[0]);
+	/* the author's change (doc/xccos.md 3.16): an attribute clients
+	 * without the extension ignore, and a tombstone they show as text */
+	if(row[4] && row[4][0] && row[5]) {
+		pchat_xccos_format_ts(ts, strtoll(row[5], NULL, 10));
+		if(strcmp(row[4], "deleted") == 0) {
+			pchat_xw_attr(out, "deleted", ts);
+			text = PCHAT_MSG_TOMBSTONE;
+		} else {
+			pchat_xw_attr(out, "edited", ts);
+		}
+	}
 	pchat_xw_start(out, "chat");
-	pchat_xw_text(out, row[3], strlen(row[3]));
+	pchat_xw_text(out, text, strlen(text));
 	pchat_xw_end(out, "chat");
 	pchat_xw_end(out, elem);
 }
@@ -856,7 +868,7 @@ static int pchat_bcc_fit(
 	pchat_xbuf_init(&b);
 	for(i = 0; i < n; i++) {
 		b.len = 0;
-		pchat_write_msg(&b, "msg", chan_uri, res->rows[i]);
+		pchat_cmd_write_msg(&b, "msg", chan_uri, res->rows[i]);
 		if(b.err) {
 			pchat_xbuf_free(&b);
 			return -1;
@@ -902,13 +914,16 @@ static pchat_store_rc_t pchat_comply_backchat(pchat_cmd_ctx_t *ctx,
 pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 {
 	static const char *sql_last =
-			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
+			"FROM pchat_message WHERE "
 			"room_id = ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_before =
-			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
+			"FROM pchat_message WHERE "
 			"room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_range =
-			"SELECT seq, ts_ms, author, content FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
+			"FROM pchat_message WHERE "
 			"room_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY seq DESC "
 			"LIMIT ?";
 	pchat_server_config_t cfg;
@@ -1042,7 +1057,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(limited)
 		pchat_xw_attr(out, "limited", "true");
 	for(i = n - 1; i >= 0; i--) /* rows came newest first */
-		pchat_write_msg(out, "msg", chan_uri, res.rows[i]);
+		pchat_cmd_write_msg(out, "msg", chan_uri, res.rows[i]);
 	pchat_xw_end(out, "chanib");
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&res);
@@ -1051,7 +1066,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 
 /* --- posting ----------------------------------------------------------- */
 
-static int pchat_utf8_chars(const char *s)
+int pchat_cmd_utf8_chars(const char *s)
 {
 	int n = 0;
 
@@ -1120,7 +1135,7 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 		char *chan_uri, long long seq, long long ts_ms, char *text)
 {
 	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
-	char *row[4];
+	char *row[6] = {NULL};
 	pchat_xbuf_t *b;
 
 	b = pchat_cmd_deliver_post(ctx, room_id, seq);
@@ -1135,7 +1150,7 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	row[2] = who;
 	row[3] = text;
 	pchat_xw_env_start(b, pchat_cmd_next_envid());
-	pchat_write_msg(b, "grpchat", chan_uri, row);
+	pchat_cmd_write_msg(b, "grpchat", chan_uri, row);
 	pchat_xw_env_end(b);
 }
 
@@ -1154,8 +1169,8 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t,
 			&cu, comply ? room->name : NULL);
 	xmlFree(text);
-	if(ctx->post == NULL)
-		return PCHAT_CMD_ERROR;
+	if(ctx->post == NULL) /* shm short: a 503, the client tries later */
+		return PCHAT_CMD_UNAVAILABLE;
 	ctx->post->ts_ms = now;
 	return PCHAT_CMD_OK;
 }
@@ -1202,7 +1217,7 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)
 		return PCHAT_CMD_ERROR;
-	chars = pchat_utf8_chars((const char *)text);
+	chars = pchat_cmd_utf8_chars((const char *)text);
 	if(chars > cfg.message_size_limit) {
 		snprintf(warn, sizeof(warn),
 				"message of %d characters exceeds the limit of %d", chars,

@@ -44,6 +44,21 @@ pchat_cmd_rc_t pchat_cmd_getftok(PCHAT_CMD_ARGS);
  * then delivered to the room's online participants. */
 pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 		const char *text, pchat_cevent_t *extra, long long *seq, int *kept);
+pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
+
+/* Characters (UTF-8 code points) of a text: what message_size_limit
+ * counts. */
+int pchat_cmd_utf8_chars(const char *s);
+
+/* What history shows, as the text, of a post its author deleted. */
+#define PCHAT_MSG_TOMBSTONE "(message deleted by its author)"
+
+/* One message as history (elem "msg") and posts ("grpchat") write it:
+ * row = seq, ts_ms, author, content, author_change, changed_ms (the last
+ * two NULL for a post as made). */
+void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row);
 
 /* A room's online participants (sessions) in the whole pool: this node's
  * roster and the other nodes' counts as they announced them (a user with

@@ -100,6 +100,9 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 			cfg->max_file_size_kb = pchat_cfg_int(value, 1, 2097152, 20000);
 		else if(strcmp(name, "compliance") == 0)
 			cfg->compliance = pchat_cfg_int(value, 0, 1, 0);
+		else if(strcmp(name, "edit_window_s") == 0)
+			cfg->edit_window_s = pchat_cfg_int(value, 0,
+					PCHAT_EDIT_WINDOW_MAX, PCHAT_EDIT_WINDOW_DEFAULT);
 		else if(strcmp(name, "root_category_guid") == 0)
 			snprintf(cfg->root_category_guid, sizeof(cfg->root_category_guid),
 					"%s", value);

@@ -22,6 +22,10 @@
 #include "pchat_db.h"
 
 /* Settings served by cmd:getserverinfo, from table pchat_config. */
+/* edit_window_s: its default and largest value (30 days) */
+#define PCHAT_EDIT_WINDOW_DEFAULT 900
+#define PCHAT_EDIT_WINDOW_MAX 2592000
+
 typedef struct pchat_server_config
 {
 	int search_limit;
@@ -31,6 +35,7 @@ typedef struct pchat_server_config
 	int participant_update_limit;
 	int compliance; /* 1: actions are recorded (pchat_compliance.h) */
 	int max_file_size_kb; /* the largest file that may be posted */
+	int edit_window_s; /* authors may edit/delete a post this long, 0: not */
 	char root_category_guid[64];
 	char db_version[64];
 } pchat_server_config_t;
@@ -51,6 +56,7 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
 	cfg->default_chat_history = 30;
 	cfg->participant_update_limit = 75;
 	cfg->max_file_size_kb = 20000;
+	cfg->edit_window_s = PCHAT_EDIT_WINDOW_DEFAULT;
 }
 
 /* The same from the node's copy (shm), at most a second old (or refreshed

@@ -14,6 +14,8 @@
  * the roster), a connection's copies coalesced. Knows no command and no
  * store. */
 
+#include <string.h>
+
 #include "core/dprint.h"
 
 #include "pchat_fanout.h"
@@ -38,13 +40,25 @@ static pchat_session_t *pchat_fanout_get(pchat_session_ref_t *ref)
 	return pchat_session_get(ref);
 }
 
+/* Is it an ntc:msgupd envelope? pchat writes that notice right after
+ * the envelope's start tag. */
+static int pchat_fanout_is_msgupd(str *body)
+{
+	static const char mark[] = "<ntc id=\"ntc:" PCHAT_MSGUPD_NOTICE "\"";
+	const char *gt = memchr(body->s, '>', body->len);
+	int rest = gt ? body->len - (int)(gt + 1 - body->s) : 0;
+
+	return rest >= (int)sizeof(mark) - 1
+		   && memcmp(gt + 1, mark, sizeof(mark) - 1) == 0;
+}
+
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 {
 	pchat_roster_snapshot_t snap;
 	pchat_session_ref_t ref;
 	pchat_session_t *s;
 	pchat_dlv_tail_t tail;
-	int i, sent = 0;
+	int i, sent = 0, ext = pchat_fanout_is_msgupd(body);
 
 	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0) {
 		LM_ERR("room %lld: cannot copy the roster\n", room_id);
@@ -64,6 +78,10 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 		s = pchat_fanout_get(&ref);
 		if(s == NULL)
 			continue; /* ended meanwhile; its cleanup parts it */
+		if(ext && !s->ext_msgupd) {
+			pchat_session_release(s);
+			continue; /* a client that does not know the extension */
+		}
 		if(pchat_send_info_copy(s, body, &tail) == 0)
 			sent++;
 		pchat_session_release(s);

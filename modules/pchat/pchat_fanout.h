@@ -20,7 +20,11 @@
 
 #include "core/str.h"
 
-/* Returns the number of sessions the envelope was handed to. */
+/* Returns the number of sessions the envelope was handed to. An
+ * envelope of the author edit/delete extension (ntc:msgupd, written by
+ * pchat_cmd_edit.c) goes only to the sessions that declared it: it
+ * travels as any notice (through the pool too) and is told apart here,
+ * at the last step on every node. */
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess);
 
 #endif

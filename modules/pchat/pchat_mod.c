@@ -50,6 +50,8 @@
 MODULE_VERSION
 
 struct tm_binds _pchat_tmb;
+sl_api_t _pchat_slb;
+int _pchat_have_sl = 0;
 pchat_roster_api_t _pchat_roster;
 
 int pchat_session_expires = 1800;
@@ -59,6 +61,7 @@ int pchat_max_reply = 24576;
 int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
 int pchat_retry_after = 5;
+int pchat_shm_reserve_kb = 16384;
 /* db_url may be given several times: the databases to fail over to */
 static str pchat_db_urls[PCHAT_DB_MAX_URLS] = {
 		str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat")};
@@ -174,6 +177,7 @@ static param_export_t pchat_params[] = {
 	{"max_preferences", PARAM_INT, &pchat_max_preferences},
 	{"max_preference_size", PARAM_INT, &pchat_max_preference_size},
 	{"retry_after", PARAM_INT, &pchat_retry_after},
+	{"shm_reserve_kb", PARAM_INT, &pchat_shm_reserve_kb},
 	{"hash_size", PARAM_INT, &pchat_hash_size},
 	{"use_asserted_identity", PARAM_INT, &pchat_use_asserted_identity},
 	{"provision_pool_uri", PARAM_STR, &pchat_provision_pool_uri},
@@ -234,6 +238,16 @@ static int pchat_mod_init(void)
 	}
 	if(pchat_roster_load_api(&_pchat_roster) < 0)
 		return -1;
+	/* without sl a request tm cannot keep gets no answer: warn */
+	_pchat_have_sl = find_export("bind_sl", 0, 0) != NULL
+					 && sl_load_api(&_pchat_slb) == 0;
+	if(!_pchat_have_sl)
+		LM_WARN("sl.so is not loaded: when shared memory runs out, "
+				"requests cannot be refused with 503\n");
+	if(pchat_shm_reserve_kb < 0) {
+		LM_ERR("shm_reserve_kb must be >= 0\n");
+		return -1;
+	}
 	if(pchat_uri_init() < 0)
 		return -1;
 	if(pchat_min_se < 1 || pchat_session_expires < pchat_min_se) {

@@ -49,12 +49,16 @@
 
 #include "core/str.h"
 #include "modules/tm/tm_load.h"
+#include "modules/sl/sl.h"
 
 #include "../pchat_roster/pchat_roster_api.h"
 
 /* Bound in mod_init: tm (pchat's own transactions) and pchat_roster (who
  * is online in which room). */
 extern struct tm_binds _pchat_tmb;
+/* sl, when loaded: the 503 sent when tm cannot keep a transaction. */
+extern sl_api_t _pchat_slb;
+extern int _pchat_have_sl;
 extern pchat_roster_api_t _pchat_roster;
 
 /* The module parameters (modparam "pchat"), set before the fork and then
@@ -67,6 +71,7 @@ extern int pchat_max_reply;       /* largest reply envelope we send, bytes */
 extern int pchat_max_preferences; /* preference bundles per user */
 extern int pchat_max_preference_size; /* bytes of one bundle's content */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
+extern int pchat_shm_reserve_kb;  /* free shm kept for sessions' ends */
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
 extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */

@@ -191,7 +191,7 @@ static int pchat_secret_make(char *hex)
 }
 
 unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
-		struct receive_info *rcv, unsigned int interval, int via_fe,
+		struct receive_info *rcv, unsigned int interval, int flags,
 		pchat_session_refusal_t *why)
 {
 	pchat_session_t *s;
@@ -211,7 +211,8 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->src_port = rcv->src_port;
 	s->proto = rcv->proto;
 	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
-	s->via_fe = via_fe ? 1 : 0;
+	s->via_fe = (flags & PCHAT_SESSION_VIA_FE) ? 1 : 0;
+	s->ext_msgupd = (flags & PCHAT_SESSION_EXT_MSGUPD) ? 1 : 0;
 	if(pchat_secret_make(s->secret) < 0 || pchat_session_limit(s, why) < 0) {
 		shm_free(s);
 		return 0;

@@ -51,6 +51,9 @@ typedef struct pchat_session
 	                    * of a front-end */
 	unsigned char via_fe; /* record-routed by a front-end (see above) */
 	unsigned char limited; /* PCHAT_LIMIT_* counts taken for it */
+	/* its client declared the author edit/delete extension (INVITE
+	 * Supported: pchat-msgupd): it gets ntc:msgupd */
+	unsigned char ext_msgupd;
 	char secret[PCHAT_SECRET_LEN]; /* random, hex */
 	struct socket_info *sock; /* where the client's requests arrived */
 	char *dlv_head;    /* shm: serialised dialog part of our INFOs */
@@ -95,11 +98,22 @@ typedef enum pchat_session_refusal
 int pchat_session_init(int hash_size);
 void pchat_session_destroy(void);
 
+/* The SIP option tag by which a client declares the author edit/delete
+ * extension in its INVITE (doc/xccos.md 3.16), and the notice only such
+ * sessions receive. */
+#define PCHAT_MSGUPD_OPTION_TAG "pchat-msgupd"
+#define PCHAT_MSGUPD_NOTICE "msgupd"
+
+/* pchat_session_add()'s flags (1 stays "via a front-end", as it was). */
+#define PCHAT_SESSION_VIA_FE 1
+#define PCHAT_SESSION_EXT_MSGUPD 2
+
 /* Inserts a new session for the dialog in dlg (ownership passes to the
- * table) if the session bounds allow it. Returns the session id, 0 on
- * failure with the reason in *why (dlg then stays the caller's). */
+ * table) if the session bounds allow it. flags: PCHAT_SESSION_*. Returns
+ * the session id, 0 on failure with the reason in *why (dlg then stays
+ * the caller's). */
 unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
-		struct receive_info *rcv, unsigned int interval, int via_fe,
+		struct receive_info *rcv, unsigned int interval, int flags,
 		pchat_session_refusal_t *why);
 
 /* Did this message (a reply to one of our requests) come from the

@@ -20,6 +20,7 @@
 
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/mem/shm.h"
 
 #include "pchat_mod.h"
 #include "pchat_sipreply.h"
@@ -55,17 +56,53 @@ int pchat_reply(struct sip_msg *msg, int code, char *reason)
 	return 1;
 }
 
+/* The answer when tm cannot keep a transaction (shared memory short): a
+ * stateless 503 from sl, whose reply is built in pkg, so the client
+ * hears of it instead of waiting for nothing. */
+static void pchat_reply_stateless_busy(struct sip_msg *msg, const char *why)
+{
+	str reason = STR_STATIC_INIT("Service Unavailable");
+
+	if(!_pchat_have_sl)
+		return;
+	if(pchat_reply_hdr(msg, "Retry-After: %d", pchat_retry_after) < 0
+			|| pchat_reply_hdr(msg, "Warning: 399 pchat \"%s\"", why) < 0)
+		LM_ERR("cannot add the headers of a stateless 503\n");
+	if(_pchat_slb.freply(msg, 503, &reason) < 0)
+		LM_ERR("cannot send a stateless 503\n");
+}
+
+/* New sessions and commands (INVITE, INFO) leave shm_reserve_kb free for
+ * what ends sessions and frees memory (BYE, refreshes, ACK): under a
+ * flood, tm's answered transactions (kept wt_timer long) fill shm. */
+static int pchat_shm_short(struct sip_msg *msg)
+{
+	unsigned int m = msg->REQ_METHOD;
+
+	return pchat_shm_reserve_kb > 0 && (m == METHOD_INVITE || m == METHOD_INFO)
+		   && shm_available() < (unsigned long)pchat_shm_reserve_kb * 1024;
+}
+
 /* Creates the server transaction. Returns 1 for a new request, 0 for a
- * retransmission tm has already answered, -1 on error. */
+ * retransmission tm has already answered or a request refused for want
+ * of memory (answered statelessly), -1 on error. */
 int pchat_newtran(struct sip_msg *msg)
 {
-	int ret = _pchat_tmb.t_newtran(msg);
+	int ret;
 
-	if(ret < 0)
+	if(pchat_shm_short(msg)) {
+		pchat_reply_stateless_busy(msg, "server memory low");
+		return 0;
+	}
+	ret = _pchat_tmb.t_newtran(msg);
+	if(ret < 0) {
 		LM_ERR("cannot create transaction for %.*s (%d)\n",
 				msg->first_line.u.request.method.len,
 				msg->first_line.u.request.method.s, ret);
-	return ret < 0 ? -1 : (ret == 0 ? 0 : 1);
+		pchat_reply_stateless_busy(msg, "no memory for a transaction");
+		return 0;
+	}
+	return ret == 0 ? 0 : 1;
 }
 
 void pchat_answer_set(pchat_answer_t *a, int code, const char *reason)

@@ -20,7 +20,9 @@
 
 /* Reply helpers shared with pchat_provision.c. pchat_reply_hdr adds one
  * header line (no CRLF) to the coming reply; pchat_newtran returns 1 for a
- * new request, 0 for an absorbed retransmission, -1 on error; pchat_reply
+ * new request, 0 when the request is answered already (a retransmission
+ * tm absorbed, or a stateless 503 for want of shared memory: see
+ * shm_reserve_kb), -1 on error; pchat_reply
  * answers statefully with the lumps added so far and returns 1 (handled)
  * even when the reply could not be sent. */
 int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...);

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/counters.h"
 #include "core/data_lump_rpl.h"
@@ -147,6 +148,35 @@ static int pchat_supports_timer(struct sip_msg *msg)
 	if(parse_supported(msg) < 0)
 		return 0;
 	return (get_supported(msg) & F_OPTION_TAG_TIMER) != 0;
+}
+
+/* Does a Supported header of the INVITE list the option tag of the author
+ * edit/delete extension (doc/xccos.md 3.16)? Kamailio's parser knows only
+ * the standard tags, so the lists are read here. */
+static int pchat_supports_msgupd(struct sip_msg *msg)
+{
+	static const str tag = str_init(PCHAT_MSGUPD_OPTION_TAG);
+	struct hdr_field *h;
+	char *p, *end, *t;
+	str v;
+
+	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
+		return 0;
+	for(h = msg->headers; h; h = h->next) {
+		if(h->type != HDR_SUPPORTED_T)
+			continue;
+		end = h->body.s + h->body.len;
+		for(p = h->body.s; p < end; p = t + 1) {
+			for(t = p; t < end && *t != ','; t++)
+				;
+			v.s = p;
+			v.len = (int)(t - p);
+			trim(&v);
+			if(v.len == tag.len && strncasecmp(v.s, tag.s, tag.len) == 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /* RFC 4028 from the UAS side, with the client as refresher. Returns the
@@ -405,7 +435,10 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 	/* the session exists before the 200 leaves, so a fast ACK or INFO
 	 * finds it */
 	if(pchat_session_add(dlg, &user, u, &msg->rcv, interval,
-			   pchat_via_frontend(msg, dlg), &why)
+			   (pchat_via_frontend(msg, dlg) ? PCHAT_SESSION_VIA_FE : 0)
+					   | (pchat_supports_msgupd(msg) ? PCHAT_SESSION_EXT_MSGUPD
+													 : 0),
+			   &why)
 			== 0) {
 		_pchat_tmb.free_dlg(dlg);
 		/* not the 200's headers on a refusal */

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "core/mem/pkg.h"
 
@@ -76,10 +77,13 @@ static const char *rooms[][ROOM_COLS] = {
 			"normal", "0", "true", "11", "1", "1", "1"},
 };
 
-static const char *msgs[][4] = {
-	{"7", "1767225600000", "sip:bob@example.com", "newest \x01 & <b>"},
-	{"6", "1767225500000", "sip:alice@example.com", "\xc3\xa9t\xc3\xa9\r\n"},
-	{"5", "-1", "sip:carol@example.com", ""},
+/* seq, ts_ms, author, content, author_change, changed_ms (history) */
+static const char *msgs[][6] = {
+	{"7", "1767225600000", "sip:bob@example.com", "newest \x01 & <b>", NULL,
+			NULL},
+	{"6", "1767225500000", "sip:alice@example.com", "\xc3\xa9t\xc3\xa9\r\n",
+			"edited", "1767225600001"},
+	{"5", "-1", "sip:carol@example.com", "", "deleted", "1767225600002"},
 };
 
 /* A result of n rows of ncols copied columns, as pchat_db.c builds one:
@@ -102,6 +106,8 @@ static void res_set(pchat_db_res_t *res, int n, int ncols,
 		if(res->rows[i] == NULL)
 			abort();
 		for(k = 0; k < ncols; k++) {
+			if(cells[i * ncols + k] == NULL)
+				continue; /* SQL NULL */
 			res->rows[i][k] = strdup(cells[i * ncols + k]);
 			if(res->rows[i][k] == NULL)
 				abort();
@@ -122,6 +128,26 @@ static int param_is(const pchat_db_param_t *p, const char *v)
 static int contains(const char *sql, const char *what)
 {
 	return strstr(sql, what) != NULL;
+}
+
+static void fuzz_msg_for_update(pchat_db_res_t *res, const pchat_db_param_t *seq)
+{
+	static char now[24];
+	const char *row[] = {"6", now, "sip:alice@example.com", "old & <text>",
+			"posted", NULL};
+	struct timeval tv;
+
+	if(seq == NULL || seq->type != PCHAT_DB_T_LL
+			|| (seq->v.ll != 6 && seq->v.ll != 7))
+		return;
+	gettimeofday(&tv, NULL);
+	snprintf(now, sizeof(now), "%lld",
+			(long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+	if(seq->v.ll == 7) {
+		row[0] = "7";
+		row[2] = "sip:bob@example.com";
+	}
+	res_set(res, 1, 6, row);
 }
 
 pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
@@ -162,11 +188,15 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		const char *rule[] = {"r", "0", "manager", "user",
 				"sip:alice@example.com"};
 		res_set(res, 1, 5, rule);
+	} else if(contains(sql, "FROM pchat_message") && contains(sql, "FOR UPDATE")) {
+		/* an author edit/delete: seq param 6 is alice's, posted just now
+		 * (within the window), 7 bob's, others none */
+		fuzz_msg_for_update(res, n > 0 ? &params[n - 1] : NULL);
 	} else if(contains(sql, "FROM pchat_message")) {
 		for(i = 0; i < 3; i++)
-			for(k = 0; k < 4; k++)
+			for(k = 0; k < 6; k++)
 				cells[nr++] = msgs[i][k];
-		res_set(res, 3, 4, cells);
+		res_set(res, 3, 6, cells);
 	} else if(contains(sql, "SELECT seqid, content FROM pchat_preference")) {
 		cells[0] = "3";
 		cells[1] = "<prefs a=\"&amp;\"/>";
@@ -473,6 +503,11 @@ pchat_store_rc_t pchat_compliance_event(const pchat_cevent_t *e)
 	return PCHAT_STORE_OK;
 }
 
+int pchat_json_quote(char *buf, int size, const char *s)
+{
+	return snprintf(buf, size, "\"\"");
+}
+
 pchat_store_rc_t pchat_compliance_join(const pchat_cevent_t *e)
 {
 	return PCHAT_STORE_OK;
@@ -531,11 +566,4 @@ int pchat_file_by_name(long long room_id, const char *stored, pchat_file_t *f)
 pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq, int kept)
 {
 	return store_call();
-}
-
-int pchat_json_quote(char *buf, int size, const char *s)
-{
-	int n = snprintf(buf, size, "\"%s\"", s);
-
-	return n < size ? n : -1;
 }

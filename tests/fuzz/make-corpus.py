@@ -78,6 +78,10 @@ def from_tests():
         user.history(g, '<range from="2026-01-01" to="2026-01-02T10:00:00+01:00" cnt="3"/>')
         user.post(g, "hello <world> & é")
         user.post(g, "x", author="SIP:Alice@EXAMPLE.COM")
+        user.edit(g, 6, "new <text> & é")
+        user.edit(g, 7, "not mine")
+        user.delete(g, 6)
+        user.delete(g, 99)
     user.bjoin(GUIDS)
     for name, data in [
             ("requri", ""), ("getserverinfo", '<sib domain="example.com" infoType="123"/>'),
@@ -90,6 +94,8 @@ def from_tests():
             ("bccontext", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/><bcq><future/></bcq>'),
             ("getfutok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="r.txt"/>'),
             ("getfdtok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="a.txt"/>'),
+            ("msgedit", f'<msg chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}" msgid="x"/>'),
+            ("msgdel", '<msg msgid="6"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them

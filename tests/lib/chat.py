@@ -76,16 +76,24 @@ def set_policy(db, scope_type, scope, enabled):
            f"{int(enabled)})", db="pchat")
 
 
+# The SIP option tag that declares the author edit/delete extension
+# (doc/xccos.md 3.16).
+MSGUPD = "pchat-msgupd"
+
+
 class ChatUser:
     """One signed-in client with its chat dialog (service URI)."""
 
-    def __init__(self, kam, user, transport="tcp"):
+    def __init__(self, kam, user, transport="tcp", invite_headers=None):
+        """invite_headers: more headers of the chat INVITE, e.g.
+        [("Supported", MSGUPD)] to declare the author edit/delete extension."""
         self.user = user
         self.uri = f"sip:{user}@{kam.domain}"
         self.kam = kam
         self.client = SipClient("127.0.0.1", kam.port, transport=transport, user=user,
                                 domain=kam.domain)
-        self.dlg = self.client.invite(kam.service_uri, timeout=15)
+        self.dlg = self.client.invite(kam.service_uri, extra_headers=invite_headers,
+                                      timeout=15)
 
     def room_uri(self, guid):
         return f"ma-chan://{self.kam.domain}/{guid}"
@@ -115,6 +123,19 @@ class ChatUser:
             f'author="{author or self.uri}" ts="2026-01-01T00:00:00Z"><chat>{text}</chat>'
             f'</grpchat>')
         return self.dlg.send_xccos(body, timeout=timeout)
+
+    def edit(self, guid, msgid, text, timeout=10):
+        """cmd:msgedit (the author edit/delete extension): the reply."""
+        text = xml.sax.saxutils.escape(text)
+        return self.dlg.command(
+            "msgedit", f'<msg chanUri="{self.room_uri(guid)}" msgid="{msgid}">'
+            f'<chat>{text}</chat></msg>', timeout=timeout)
+
+    def delete(self, guid, msgid, timeout=10):
+        """cmd:msgdel: the reply."""
+        return self.dlg.command(
+            "msgdel", f'<msg chanUri="{self.room_uri(guid)}" msgid="{msgid}"/>',
+            timeout=timeout)
 
     def wait_message(self, guid=None, timeout=10):
         """The next grpchat delivered to this client (as a dict)."""

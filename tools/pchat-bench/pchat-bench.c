@@ -1867,6 +1867,10 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 		   "\"requests_per_s\":%.1f,",
 			(unsigned long long)st.req_ok, (unsigned long long)st.req_err,
 			win > 0 ? (double)st.req_meas / win : 0);
+	/* posts still unanswered when the drain ended: the server owes them
+	 * an answer (a timeout, not a success) */
+	printf("\"unanswered\":%llu,",
+			(unsigned long long)(st.posts_sent - st.posts_ok - st.posts_err));
 	printf("\"timeouts\":%llu,\"conn_closed\":%llu,\"byes\":%llu,"
 		   "\"parse_errors\":%llu,\"other_infos\":%llu,"
 		   "\"other_errors\":%llu,\"invite_2xx_retransmissions\":%llu,",
