@@ -87,15 +87,13 @@ static pchat_cmd_rc_t pchat_ftok_issue(pchat_cmd_ctx_t *ctx, int up,
 		}
 		src = pchat_file_upload_new(room->id, &ctx->user, url, now, tok);
 	} else {
+		/* fileUrl naming no file of the room: Lync clients send the
+		 * local "save as" name [PROTOCOL.md 3.12] and name the file in
+		 * DownloadChunk, so the token is for the room's files (0) */
 		found = pchat_file_by_name(room->id, pchat_ftok_stored(url), &f);
-		if(found == 0) {
-			*code = 404;
-			*why = "no such file in the room (fileUrl: its ma-filelink)";
-			return PCHAT_CMD_OK;
-		}
 		src = found < 0 ? (pchat_store_rc_t)found
-						: pchat_file_download_token(
-								  &ctx->user, room->id, f.id, now, tok);
+						: pchat_file_download_token(&ctx->user, room->id,
+								  found ? f.id : 0, now, tok);
 	}
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;

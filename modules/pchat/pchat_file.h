@@ -61,7 +61,7 @@ typedef struct pchat_ftoken
 	char user[256];
 	long long room_id;
 	int up; /* 1 upload, 0 download */
-	long long file_id;
+	long long file_id; /* 0: a download token for the room's files */
 	long long expires_ms;
 } pchat_ftoken_t;
 
@@ -70,7 +70,8 @@ typedef struct pchat_ftoken
  * sweeps a few expired tokens and abandoned uploads. */
 pchat_store_rc_t pchat_file_upload_new(long long room_id, str *user,
 		const char *original, long long now_ms, char *token);
-/* A download token for a complete file. */
+/* A download token for a complete file, or (file_id 0) for whichever
+ * complete file of the room a SOAP call names. */
 pchat_store_rc_t pchat_file_download_token(str *user, long long room_id,
 		long long file_id, long long now_ms, char *token);
 

@@ -321,6 +321,10 @@ static int pchat_http_read(sip_msg_t *msg, pchat_ftoken_t *t, int head)
 		return pchat_http_store_error(msg, rc);
 	if(rc == 0)
 		return pchat_http_text(msg, 403, "Forbidden", why);
+	if(t->file_id == 0)
+		return pchat_http_text(msg, 400, "Bad Request",
+				"this token names no file: ask cmd:getfdtok with the "
+				"ma-filelink of the file's post");
 	rc = pchat_file_by_id(t->file_id, &f);
 	if(rc < 0)
 		return pchat_http_store_error(msg, rc);

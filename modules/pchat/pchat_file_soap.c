@@ -145,9 +145,12 @@ static const char *pchat_soap_file(pchat_soap_t *s, int up, pchat_ftoken_t *t,
 		return "channelId is not the token's room";
 	if(!t->up && pchat_cmd_file_may_read(t, &why) != 1)
 		return why ? why : "storage error";
-	if(pchat_file_by_id(t->file_id, f) != 1)
-		return "the file is gone";
 	name = fname_arg ? pchat_soap_arg(s, fname_arg) : NULL;
+	/* a room's download token: the file is the one the call names */
+	rc = t->file_id ? pchat_file_by_id(t->file_id, f)
+					: pchat_file_by_name(t->room_id, name ? name : "", f);
+	if(rc != 1)
+		return rc < 0 ? "storage error" : "no such file";
 	if(name && name[0] && strcmp(name, f->stored) != 0)
 		return "not the token's file (RequestUniqueFilenameWithExtension)";
 	return NULL;

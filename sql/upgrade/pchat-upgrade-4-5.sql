@@ -37,7 +37,8 @@ CREATE TABLE pchat_file_token (
 	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'who it was issued to, canonical',
 	room_id BIGINT UNSIGNED NOT NULL COMMENT 'pchat_node.id of the room',
 	direction ENUM('up', 'down') NOT NULL COMMENT 'up: cmd:getfutok, down: cmd:getfdtok',
-	file_id BIGINT UNSIGNED NOT NULL COMMENT 'pchat_file.id: the upload it feeds or the file it reads',
+	file_id BIGINT UNSIGNED NOT NULL
+		COMMENT 'pchat_file.id: the upload it feeds or the file it reads; 0: any file of the room (a Lync download names it in DownloadChunk)',
 	expires_ms BIGINT NOT NULL COMMENT 'ms since 1970 UTC',
 	KEY k_ftoken_expires (expires_ms)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci

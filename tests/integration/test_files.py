@@ -215,9 +215,13 @@ def test_tokens_only_where_files_are_allowed(fkam, users, mariadb):
     assert r.code in (403, 404)
     r = ftok(a, "00000000-0000-0000-0000-000000000000", "a.txt")
     assert r.code == 404
+    # a name of no file of the room (Lync sends its local "save as" name):
+    # a token for the room's files, which names none for a REST GET
     _, guid = open_room(mariadb)
-    r = ftok(a, guid, "no-such-file.bin", up=False)
-    assert r.code == 404
+    tok, serveruri = token_of(ftok(a, guid, "no-such-file.bin", up=False))
+    with file_service(fkam) as fs:
+        status, _, body = fs.request("GET", serveruri, tok)
+    assert status == 400 and b"names no file" in body
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a/b.txt", "..", "x" * 10000,
@@ -468,6 +472,18 @@ def test_lync_soap_operations_upload_and_download(fkam, users, mariadb):
         status, why = soap(fs, serveruri, "NoSuchOperation", token=dtok)
         assert status == 500 and "unknown operation" in why
     assert got == data
+    # as a Lync client asks: getfdtok with its local "save as" name, then
+    # DownloadChunk naming the stored file
+    rtok, _ = token_of(ftok(b, guid, "C:\\Users\\b\\deck (1).pptx", up=False))
+    with file_service(fkam) as fs:
+        assert soap(fs, serveruri, "GetFileSize", token=rtok, channelId=guid,
+                    reposFileName=name) == (200, str(len(data)))
+        status, chunk = soap(fs, serveruri, "DownloadChunk", token=rtok, channelId=guid,
+                             reposFileName=name, offset=0, bufferSize=1000)
+        assert status == 200 and base64.b64decode(chunk) == data[:1000]
+        status, why = soap(fs, serveruri, "DownloadChunk", token=rtok, channelId=guid,
+                           reposFileName="0" * 32, offset=0, bufferSize=1000)
+        assert status == 500 and "no such file" in why
 
 
 def test_pchatctl_lists_and_removes_files_and_status_counts_them(fkam, users, mariadb):
