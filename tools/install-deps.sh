@@ -14,6 +14,7 @@ PKGS=(
 	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer
 	default-libmysqlclient-dev   # MariaDB Connector/C (libmysqlclient API)
 	libxml2-dev libjansson-dev
+	libxslt1-dev                 # compliance_xslt: the XmlAdapter's XSLT post-processing (libxslt)
 	build-essential pkg-config dpkg-dev   # dpkg-dev: apt-get source, dpkg-buildflags
 	bison flex                   # Kamailio's `make cfg` checks for them
 	python3 python3-pytest       # integration tests drive real SIP from Python

@@ -90,6 +90,8 @@ pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c)
 			c->room_details = pchat_ccfg_flag(v);
 		else if(strcmp(n, "compliance_add_user_details") == 0)
 			c->user_details = pchat_ccfg_flag(v);
+		else if(strcmp(n, "compliance_xslt") == 0)
+			snprintf(c->xslt, sizeof(c->xslt), "%s", v);
 	}
 	pchat_db_res_free(&res);
 	/* a row edited by hand past the bounds */
@@ -247,6 +249,26 @@ static int pchat_crun_fsync_dir(const char *dir, char *err, int esz)
 	return 0;
 }
 
+/* Replaces the (fsynced) temporary file tmp by its transform through the
+ * stylesheet xsl: the untransformed document is not kept. */
+static int pchat_crun_xslt(const char *xsl, const char *tmp, char *err,
+		int esz)
+{
+	char out[PCHAT_CDIR_MAX + 130];
+
+	snprintf(out, sizeof(out), "%s.xsl", tmp);
+	if(pchat_xslt_apply(xsl, tmp, out, err, esz) < 0) {
+		unlink(out);
+		return -1;
+	}
+	if(rename(out, tmp) < 0) {
+		pchat_crun_err(err, esz, "cannot rename", out);
+		unlink(out);
+		return -1;
+	}
+	return 0;
+}
+
 /* Writes one file of the batch: temporary name, fsync, rename. Returns the
  * events written (0: no file, the adapter had none of these), -1 with err
  * set. */
@@ -276,8 +298,12 @@ static int pchat_crun_file(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 	bad = w < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0;
 	if(fclose(f) != 0)
 		bad = 1;
+	if(bad && w)
+		pchat_crun_err(err, esz, "cannot write", path);
+	if(!bad && w > 0 && xml && c->xslt[0])
+		bad = pchat_crun_xslt(c->xslt, tmp, err, esz) < 0;
 	if(bad || w == 0 || rename(tmp, path) < 0) {
-		if(bad || w)
+		if(!bad && w)
 			pchat_crun_err(err, esz, "cannot write", path);
 		unlink(tmp);
 		return bad || w ? -1 : 0;

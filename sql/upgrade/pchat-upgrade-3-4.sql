@@ -85,6 +85,12 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	('compliance_add_user_details', '0', '1: user details in the output (AddUserDetails)')
 	ON DUPLICATE KEY UPDATE name = name;
 
+-- c15ops (XSLT post-processing, CustomConfiguration)
+INSERT INTO pchat_config (name, value, description) VALUES
+	('compliance_xslt', '', 'XSLT stylesheet applied to each xml adapter file (CustomConfiguration), empty for none')
+	ON DUPLICATE KEY UPDATE name = name;
+-- end c15ops
+
 INSERT INTO pchat_compliance_state (id) VALUES (1);
 
 INSERT INTO version (table_name, table_version) VALUES

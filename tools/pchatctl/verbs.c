@@ -235,6 +235,8 @@ static const pctl_option_t compliance_set[] = {
 		{"one-room-per-file", 0, BOOL, "one output file per room"},
 		{"add-room-details", 0, BOOL, "room names in the output"},
 		{"add-user-details", 0, BOOL, "user e-mail addresses in the output"},
+		{"xslt", 0, "FILE",
+				"XSLT stylesheet applied to each xml file; empty: none"},
 		{NULL, 0, NULL, NULL},
 };
 
