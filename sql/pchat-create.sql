@@ -291,6 +291,14 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	ON DUPLICATE KEY UPDATE name = name;
 -- end c15ops
 
+-- c15ops (clock jumps): the database's clock at each event's INSERT, which
+-- the adapter run's gap rule compares with the database's clock (ts_ms is
+-- the recording node's, which may jump)
+ALTER TABLE pchat_compliance_event ADD COLUMN recorded_ms BIGINT NOT NULL
+	DEFAULT (CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED))
+	COMMENT 'ms since 1970 by the database''s clock at INSERT (the export''s gap rule)';
+-- end c15ops (clock jumps)
+
 INSERT INTO pchat_compliance_state (id) VALUES (1);
 
 INSERT INTO version (table_name, table_version) VALUES

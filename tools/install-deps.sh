@@ -19,6 +19,7 @@ PKGS=(
 	bison flex                   # Kamailio's `make cfg` checks for them
 	python3 python3-pytest       # integration tests drive real SIP from Python
 	strace                       # a pchatctl test checks it never chmods by path
+	libfaketime                  # clock-jump tests move one Kamailio's clock (tests/lib/fakeclock.py)
 	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
 	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 	clang libfuzzer-14-dev       # make fuzz / tests/test_fuzz.py: libFuzzer targets (tests/fuzz)

@@ -35,6 +35,7 @@ typedef struct pchat_aevent
 	const char *content;
 	const char *detail; /* JSON text */
 	const char *node;
+	long long recorded_ms; /* the database's clock at INSERT: not written */
 } pchat_aevent_t;
 
 typedef struct pchat_adapter_opts

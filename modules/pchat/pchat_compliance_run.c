@@ -47,10 +47,6 @@ static pchat_crun_shared_t *_cr;
 static int _cr_pipe[2] = {-1, -1};
 static int _cr_batch, _cr_lease_s, _cr_unit_ms, _cr_crash;
 
-/* ROUND(): the database's clock, one for every node of the pool, so a
- * node's clock jump cannot shorten or stretch another's lease */
-#define PCHAT_DB_NOW_MS "CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)"
-
 /* --- configuration and status (any process) ---------------------------- */
 
 static int pchat_ccfg_flag(const char *v)
@@ -344,7 +340,8 @@ static int pchat_crun_files(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 
 #define PCHAT_CEV_SQL                                                        \
 	"SELECT id, type, ts_ms, room_id, room_uri, room_name, msg_seq, "        \
-	"user_uri, content, detail, node FROM pchat_compliance_event WHERE id > " \
+	"user_uri, content, detail, node, recorded_ms FROM "                     \
+	"pchat_compliance_event WHERE id > "                                     \
 	"? ORDER BY id LIMIT ?"
 
 static void pchat_crun_row(char **r, pchat_aevent_t *e)
@@ -360,12 +357,15 @@ static void pchat_crun_row(char **r, pchat_aevent_t *e)
 	e->content = r[8];
 	e->detail = r[9];
 	e->node = r[10];
+	e->recorded_ms = atoll(r[11]);
 }
 
 /* An event's id is taken at its INSERT, its row seen at its COMMIT: an
  * id missing before a row may belong to a transaction still open, whose
  * event would be lost once last_event_id passed it. So the batch stops
  * before a gap in the ids until the row after it is PCHAT_CSETTLE_MS old
+ * by the database's clock (recorded_ms against now_ms: not ts_ms, the
+ * recording node's clock, which may have jumped back)
  * (the action's transaction is then long over: the id was rolled back or
  * skipped, as Galera's auto_increment_increment does). Returns the rows
  * of ev that may go. */
@@ -378,7 +378,7 @@ static int pchat_crun_settled(const pchat_aevent_t *ev, int n,
 	int i;
 
 	for(i = 0; i < n; i++) {
-		if(ev[i].id != want && now_ms - ev[i].ts_ms < PCHAT_CSETTLE_MS)
+		if(ev[i].id != want && now_ms - ev[i].recorded_ms < PCHAT_CSETTLE_MS)
 			return i;
 		want = ev[i].id + 1;
 	}
