@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import time
+import xml.etree.ElementTree as ET
 
 from admin import one
 from chat import make_room, wait_until
@@ -278,3 +279,37 @@ def test_revocation_and_room_removal_part_with_their_reason(instance, mariadb):
     assert removal["before"]["name"] == name and removal["after"] is None
     assert got[2][2] == f"ma-chan://{kam.domain}/{guid}" and got[2][3] == name
     assert all(p[2] is not None for p in _participants(mariadb, rid))
+
+
+def test_a_session_end_held_by_a_lock_holds_up_no_one_else(instance, mariadb):
+    """A session's end reads the rooms and writes the PART rows in a store
+    worker, not in the SIP reader (one here, PCHAT_TCP_CHILDREN 1): while
+    the PART write waits for a lock on the participant rows, posts of other
+    rooms still fan out; once the lock goes the PART row is written (once)
+    and the room hears of the part."""
+    kam, user = instance()
+    alice, bob, carol = user(), user(), user()
+    rid, room, _ = make_room(mariadb)
+    _, room2, _ = make_room(mariadb)
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        for u, r in ((alice, room), (bob, room), (bob, room2), (carol, room2)):
+            assert u.join(r).code == 200
+        locker = mariadb.hold_rows("pchat_compliance_participant",
+                                   f"user_uri = '{alice.uri}'")
+        try:
+            assert alice.dlg.bye().status == 200
+            start = time.monotonic()
+            assert bob.post(room2, "meanwhile").status == 200
+            assert carol.wait_message(room2)["text"] == "meanwhile"
+            assert carol.history(room2).code == 200
+            assert time.monotonic() - start < 5, "the reader waited for the lock"
+            assert not [e for e in _events(mariadb, since, [alice.uri]) if e[0] == "PART"]
+        finally:
+            locker.release()
+        assert wait_until(lambda: [e[0] for e in _events(mariadb, since, [alice.uri])]
+                          == ["JOIN", "PART"])
+        ntc = bob.wait_notice("part")
+        assert alice.uri in ET.tostring(ntc, encoding="unicode")
+    (part,) = [p for p in _participants(mariadb, rid) if p[0] == alice.uri]
+    assert part[2] is not None
