@@ -6,11 +6,12 @@ the action, before it is acknowledged; with it off nothing is."""
 import contextlib
 import json
 import os
+import pwd
 import signal
 import time
 import xml.etree.ElementTree as ET
 
-from admin import one
+from admin import fails, one
 from chat import make_room, wait_until
 
 
@@ -157,6 +158,30 @@ def test_admin_replace_clear_and_room_changes_are_recorded(instance, mariadb):
     assert admin[7]["after"]["roles"] == [
         {"role": "manager", "type": "user", "principal": a.uri}]
     assert clear[7]["removed"] == 1
+
+
+def test_pchatctl_s_os_user_is_the_administrator_recorded(instance, mariadb):
+    """pchatctl sends caller=<its OS user> with the changes the archive
+    records: the event's user is rpc:<user>; an RPC without it stays rpc;
+    a caller that could not be a plain name is refused."""
+    from kamailio import pchatctl
+    kam, user = instance()
+    rid, guid, name = make_room(mariadb)
+    me = pwd.getpwuid(os.getuid()).pw_name
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        out = pchatctl(kam, "set-room", "--name", name, "--topic", "by pchatctl")
+        assert out.returncode == 0, out.stderr
+        assert one(kam, "pchat.room_set", f"name={name}", "topic=by kamcmd")
+        assert one(kam, "pchat.room_set", f"name={name}", "topic=by ops",
+                   "caller=ops.team-1")
+        fails(kam, 400, "caller", "pchat.room_set", f"name={name}", "topic=x",
+              "caller=rpc:evil'")
+        rows = mariadb.sql("SELECT user_uri, JSON_VALUE(detail, '$.after.topic') FROM "
+                           f"pchat_compliance_event WHERE id > {since} AND type = 'ADMIN' "
+                           f"AND room_id = {rid} ORDER BY id", db="pchat")
+    assert rows == [(f"rpc:{me}", "by pchatctl"), ("rpc", "by kamcmd"),
+                    ("rpc:ops.team-1", "by ops")]
 
 
 @contextlib.contextmanager

@@ -343,6 +343,22 @@ const pctl_verb_t pctl_verbs[] = {
 		{NULL, NULL, NULL, 0, NULL},
 };
 
+/* the RPCs that call pchat_admin_comply*() (modules/pchat) */
+static const char *const records_who[] = {"pchat.category_new",
+		"pchat.category_set", "pchat.category_remove", "pchat.room_new",
+		"pchat.room_set", "pchat.room_remove", "pchat.room_clear",
+		"pchat.message_remove", NULL};
+
+int pctl_verb_records_who(const pctl_verb_t *verb)
+{
+	int i;
+
+	for(i = 0; verb->method && records_who[i]; i++)
+		if(strcmp(verb->method, records_who[i]) == 0)
+			return 1;
+	return 0;
+}
+
 const pctl_verb_t *pctl_verb_find(const char *name)
 {
 	const pctl_verb_t *verb;
