@@ -754,6 +754,7 @@ typedef struct pchat_send_rec
 {
 	pchat_uri_t *invited; /* configured before the fork: one address in
 	                       * every process */
+	unsigned int sess_id;
 	int n, user_len;
 	struct
 	{
@@ -783,6 +784,7 @@ int pchat_session_end_take(
 		return -1;
 	}
 	r->invited = invited;
+	r->sess_id = sess_id;
 	r->n = n;
 	r->user_len = user->len;
 	for(i = 0; i < n; i++) {
@@ -825,7 +827,9 @@ void pchat_session_end_run(str *rec, pchat_cmd_ctx_t *ctx)
 		if(cfg.compliance)
 			pchat_comply_part(r->invited, (long long)r->room[i].id,
 					res.rows[0][0], res.rows[0][1], &user, "session end");
-		if(!r->room[i].present)
+		/* present again (a new session joined meanwhile): no part */
+		if(!r->room[i].present
+				&& !_pchat_roster.user_present(r->room[i].id, &user, r->sess_id))
 			pchat_notify_part(ctx, (long long)r->room[i].id, res.rows[0][0],
 					&user, cfg.participant_update_limit);
 		pchat_db_res_free(&res);
