@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import signal
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -338,3 +339,35 @@ def test_a_session_end_held_by_a_lock_holds_up_no_one_else(instance, mariadb):
         assert alice.uri in ET.tostring(ntc, encoding="unicode")
     (part,) = [p for p in _participants(mariadb, rid) if p[0] == alice.uri]
     assert part[2] is not None
+
+
+def test_a_session_end_with_the_store_queue_full_runs_inline_and_loses_no_part(
+        instance, mariadb):
+    """No place in the store workers' queue (store_queue_size 1, taken by a
+    command held by a lock): the session's end runs where it ended, logged,
+    and its PART row and notice are there at once."""
+    kam, user = instance(PCHAT_STORE_QUEUE_SIZE=1)
+    alice, bob, carol = user(), user(), user()
+    rid, room, _ = make_room(mariadb)
+    for u in (bob, carol):
+        assert u.join(room).code == 200
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        locker = mariadb.hold_rows("pchat_preference", f"user_uri = '{alice.uri.lower()}'")
+        try:
+            _, body = alice.client.make_envelope(
+                '<cmd id="cmd:setpref" seqid="1"><data><pref label="rooms" seqid="0" '
+                'content="QUJD"/></data></cmd>')
+            held = threading.Thread(target=lambda: alice.dlg.send_xccos(body, timeout=30),
+                                    daemon=True)
+            held.start()
+            assert wait_until(lambda: "store_jobs_queued: 1" in kam.rpc("pchat.status"))
+            assert bob.dlg.bye().status == 200
+            assert wait_until(lambda: [e[0] for e in _events(mariadb, since, [bob.uri])]
+                              == ["PART"], timeout=5)
+            ntc = carol.wait_notice("part")
+            assert bob.uri in ET.tostring(ntc, encoding="unicode")
+        finally:
+            locker.release()
+        held.join(timeout=20)
+    assert "the end of session" in kam.log() and "runs in this process" in kam.log()
