@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
+#include <libxslt/security.h>
 #include <libxslt/transform.h>
 #include <libxslt/xsltInternals.h>
 #include <libxslt/xsltutils.h>
@@ -62,6 +63,57 @@ static int pchat_xslt_save(xmlDocPtr res, xsltStylesheetPtr st,
 	return bad ? -1 : 0;
 }
 
+/* The stylesheet runs inside Kamailio, as its user: it may read local
+ * files (document()), not write any (exsl:document), make directories or
+ * use the network. NULL: out of memory. */
+static xsltSecurityPrefsPtr pchat_xslt_sandbox(void)
+{
+	xsltSecurityPrefsPtr sec = xsltNewSecurityPrefs();
+
+	if(sec == NULL
+			|| xsltSetSecurityPrefs(
+					   sec, XSLT_SECPREF_WRITE_FILE, xsltSecurityForbid)
+					   < 0
+			|| xsltSetSecurityPrefs(sec, XSLT_SECPREF_CREATE_DIRECTORY,
+					   xsltSecurityForbid)
+					   < 0
+			|| xsltSetSecurityPrefs(
+					   sec, XSLT_SECPREF_READ_NETWORK, xsltSecurityForbid)
+					   < 0
+			|| xsltSetSecurityPrefs(
+					   sec, XSLT_SECPREF_WRITE_NETWORK, xsltSecurityForbid)
+					   < 0) {
+		if(sec)
+			xsltFreeSecurityPrefs(sec);
+		return NULL;
+	}
+	return sec;
+}
+
+/* The transform of doc in the sandbox; NULL when it failed. */
+static xmlDocPtr pchat_xslt_run(xsltStylesheetPtr st, xmlDocPtr doc)
+{
+	xsltSecurityPrefsPtr sec = pchat_xslt_sandbox();
+	xsltTransformContextPtr tc;
+	xmlDocPtr res = NULL;
+
+	if(sec == NULL)
+		return NULL;
+	tc = xsltNewTransformContext(st, doc);
+	if(tc && xsltSetCtxtSecurityPrefs(sec, tc) == 0) {
+		res = xsltApplyStylesheetUser(st, doc, NULL, NULL, NULL, tc);
+		/* a forbidden write or xsl:message terminate="yes" */
+		if(res && tc->state != XSLT_STATE_OK) {
+			xmlFreeDoc(res);
+			res = NULL;
+		}
+	}
+	if(tc)
+		xsltFreeTransformContext(tc);
+	xsltFreeSecurityPrefs(sec);
+	return res;
+}
+
 int pchat_xslt_apply(const char *xsl, const char *in, const char *out,
 		char *err, int esz)
 {
@@ -77,7 +129,7 @@ int pchat_xslt_apply(const char *xsl, const char *in, const char *out,
 	doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
 	if(doc == NULL)
 		pchat_xslt_fail(err, esz, "cannot read back", in);
-	else if((res = xsltApplyStylesheet(st, doc, NULL)) == NULL)
+	else if((res = pchat_xslt_run(st, doc)) == NULL)
 		snprintf(err, esz, "the stylesheet %s failed on %s", xsl, in);
 	else
 		rc = pchat_xslt_save(res, st, out, err, esz);

@@ -673,6 +673,15 @@ _FAILING_XSL = """<?xml version="1.0"?>
 """
 
 
+# a stylesheet may not write files (it runs inside Kamailio, as its user)
+_WRITING_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+ xmlns:exsl="http://exslt.org/common" extension-element-prefixes="exsl">
+<xsl:template match="/"><exsl:document href="ESCAPE">x</exsl:document><out/></xsl:template>
+</xsl:stylesheet>
+"""
+
+
 def _xsl(d, name, text):
     path = os.path.join(d, name)
     with open(path, "w") as f:
@@ -715,12 +724,15 @@ def test_an_xslt_stylesheet_turns_each_xml_file_into_its_output(nodes, cdb, outd
 @pytest.mark.parametrize("bad,error", [
     (_BROKEN_XSL, "cannot parse the stylesheet"),
     (_FAILING_XSL, "failed on"),
+    (_WRITING_XSL, "failed on"),
     (None, "cannot parse the stylesheet"),  # no such file
 ])
 def test_a_bad_stylesheet_keeps_events_queued_then_exports_them_once(
         nodes, cdb, outdir, xsldir, bad, error):
     kam = nodes()
-    path = _xsl(xsldir, "a.xsl", bad) if bad else os.path.join(xsldir, "a.xsl")
+    escape = os.path.join(xsldir, "escaped.txt")
+    path = (_xsl(xsldir, "a.xsl", bad.replace("ESCAPE", escape)) if bad
+            else os.path.join(xsldir, "a.xsl"))
     _set(kam, adapter="xml", output_dir=outdir, xslt=path)
     r1, r2, ids = _script(cdb)
     fails(kam, 500, error, "pchat.compliance_run")
@@ -729,6 +741,7 @@ def test_a_bad_stylesheet_keeps_events_queued_then_exports_them_once(
     assert error in st["compliance_last_error"] and path in st["compliance_last_error"]
     assert st["compliance_events_pending"] == "8" and st["compliance_state"] == "failing"
     assert _files(outdir) == [] and not os.listdir(outdir)  # no temporary file left
+    assert not os.path.exists(escape)
     # fixed: every event once
     _xsl(xsldir, "a.xsl", _RENAME_XSL)
     assert _run(kam)["events"] == "8"
