@@ -688,8 +688,61 @@ static int pchat_job_keep(pchat_job_t *j, pchat_xbuf_t *out, pchat_cmd_ctx_t *ct
 	return 1;
 }
 
-/* A store worker runs one INFO's envelope (pchat_worker.h): 1 when the
- * results are handed back to a reader, 0 when it is done here. */
+/* The store half of a session's end in a store worker: its part notices
+ * are handed back to a reader (1), or sent from here without shm (0). */
+static int pchat_uas_run_end(pchat_job_t *j)
+{
+	pchat_cmd_ctx_t ctx;
+	pchat_xbuf_t out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	pchat_xbuf_init(&out);
+	pchat_session_end_run(&j->body, &ctx);
+	if(!pchat_job_keep(j, &out, &ctx)) {
+		pchat_cmd_flush(&ctx);
+		return 0;
+	}
+	pchat_cmd_ctx_free(&ctx);
+	return 1;
+}
+
+/* A session has ended (BYE, expiry): it leaves its rooms in the roster at
+ * once; the rest reads and writes MySQL (room names, the compliance PART
+ * rows, the notices) and goes to a store worker, behind the session's
+ * commands still queued, so a stalled store never holds this process.
+ * Without a pool, or with its queue full, it runs here: a PART record is
+ * never dropped (the queue full is logged). */
+static void pchat_uas_session_ended(pchat_session_t *s)
+{
+	pchat_cmd_ctx_t ctx;
+	pchat_job_t *j;
+	str rec;
+
+	if(pchat_session_end_take(s->id, &s->user, s->uri, &rec) <= 0)
+		return;
+	if(pchat_worker_reserve()) {
+		j = pchat_job_new(s->hid, s->id, &rec);
+		if(j) {
+			j->kind = PCHAT_JOB_SESSION_END;
+			pchat_worker_submit(j);
+			pkg_free(rec.s);
+			return;
+		}
+		pchat_worker_unreserve();
+	} else if(pchat_worker_enabled()) {
+		LM_WARN("the store workers' queue is full (store_queue_size): the "
+				"end of session %u of %.*s runs in this process\n",
+				s->id, s->user.len, s->user.s);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	pchat_session_end_run(&rec, &ctx);
+	pchat_cmd_flush(&ctx);
+	pkg_free(rec.s);
+}
+
+/* A store worker runs one INFO's envelope (pchat_worker.h), or a
+ * session's end: 1 when the results are handed back to a reader, 0 when
+ * it is done here. */
 static int pchat_uas_run_job(pchat_job_t *j)
 {
 	pchat_session_ref_t ref = {j->sess_hid, j->sess_id};
@@ -700,6 +753,8 @@ static int pchat_uas_run_job(pchat_job_t *j)
 	pchat_cmd_rc_t rc;
 	int back = 1;
 
+	if(j->kind == PCHAT_JOB_SESSION_END)
+		return pchat_uas_run_end(j);
 	s = pchat_session_get(&ref);
 	if(s == NULL) {
 		pchat_answer_set(&j->answer, 481, "Call/Transaction Does Not Exist");
@@ -746,7 +801,9 @@ static void pchat_uas_jobs_done(void)
 		/* as for posts: the other nodes' copies before the answer */
 		for(o = j->outs; o; o = o->next)
 			pchat_pool_fanout_remote(o->room_id, &o->body, o->seq);
-		if(pchat_answer_suspended(&j->answer, j->t_hash, j->t_label) < 0)
+		if(j->kind == PCHAT_JOB_INFO
+				&& pchat_answer_suspended(&j->answer, j->t_hash, j->t_label)
+						   < 0)
 			LM_INFO("a command of session %u was answered already (store "
 					"worker too slow)\n",
 					j->sess_id);
@@ -922,7 +979,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 			pchat_session_release(s);
 			LM_DBG("session %u ended by client BYE\n", s->id);
 			ret = pchat_reply(msg, 200, "OK");
-			pchat_rooms_session_ended(s->id, &s->user, s->uri);
+			pchat_uas_session_ended(s);
 			pchat_session_free(s);
 			return ret;
 		case METHOD_INVITE:
@@ -1047,7 +1104,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 					s->interval);
 			pchat_send_bye(s);
 		}
-		pchat_rooms_session_ended(s->id, &s->user, s->uri);
+		pchat_uas_session_ended(s);
 		pchat_session_free(s);
 	}
 }
