@@ -355,6 +355,9 @@ int pchat_room_find_user(
 /* --- the post cache ----------------------------------------------- */
 
 #define PCHAT_POST_CACHE_MS 1000
+/* the age from which a store worker reads a used answer again, ahead of
+ * its expiry (pchat_post_cache_refresh) */
+#define PCHAT_POST_REFRESH_MS 700
 /* direct-mapped, in shm: a store worker's answer serves the SIP readers,
  * which may not query (pchat_db_nowait()) */
 #define PCHAT_POST_CACHE_SLOTS 4096
@@ -363,6 +366,7 @@ int pchat_room_find_user(
 typedef struct pchat_post_answer
 {
 	unsigned long long at_ms; /* 0: empty */
+	unsigned long long used_ms; /* last answered from here */
 	int gen;
 	int rc;
 	long long room_id;
@@ -375,6 +379,7 @@ typedef struct pchat_post_answer
 static atomic_t *_pchat_access_gen = NULL;
 static pchat_post_answer_t *_pchat_post_cache = NULL;
 static gen_lock_set_t *_pchat_post_locks = NULL;
+static int _pchat_refresh_next = 0; /* the refreshing worker's cursor */
 
 int pchat_access_mod_init(void)
 {
@@ -422,6 +427,23 @@ static int pchat_post_hit(pchat_post_answer_t *a, const char *guid, str *user,
 		   && memcmp(a->user, user->s, user->len) == 0;
 }
 
+/* Keeps an answer in slot a (locked); its age counts from now, after the
+ * queries, which may have waited. */
+static void pchat_post_keep(pchat_post_answer_t *a, const char *guid,
+		str *user, int gen, int rc, pchat_room_t *room, pchat_perm_in_t *in)
+{
+	a->at_ms = pchat_monotonic_ms();
+	a->used_ms = 0;
+	a->gen = gen;
+	a->rc = rc;
+	a->room_id = room->id;
+	a->chat_history = room->chat_history;
+	a->in = *in;
+	strcpy(a->guid, guid);
+	memcpy(a->user, user->s, user->len);
+	a->user[user->len] = '\0';
+}
+
 int pchat_room_find_user_for_post(
 		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in)
 {
@@ -435,6 +457,7 @@ int pchat_room_find_user_for_post(
 	a = &_pchat_post_cache[i];
 	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
 	if(pchat_post_hit(a, guid, user, gen, now)) {
+		a->used_ms = now;
 		memset(room, 0, sizeof(*room));
 		room->id = a->room_id;
 		room->chat_history = a->chat_history;
@@ -450,18 +473,72 @@ int pchat_room_find_user_for_post(
 	if(rc < 0)
 		return rc; /* store errors are not remembered */
 	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
-	/* its age counts from the answer: the queries may have waited */
-	a->at_ms = pchat_monotonic_ms();
-	a->gen = gen;
-	a->rc = rc;
-	a->room_id = room->id;
-	a->chat_history = room->chat_history;
-	a->in = *in;
-	strcpy(a->guid, guid);
-	memcpy(a->user, user->s, user->len);
-	a->user[user->len] = '\0';
+	pchat_post_keep(a, guid, user, gen, rc, room, in);
 	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
 	return rc;
+}
+
+/* Is slot a's answer due for a refresh: still valid, old enough, and used
+ * since it was read? (An unused one expires; its next post reads it.) */
+static int pchat_post_due(pchat_post_answer_t *a, unsigned long long now)
+{
+	return a->at_ms != 0 && now - a->at_ms >= PCHAT_POST_REFRESH_MS
+		   && now - a->at_ms < PCHAT_POST_CACHE_MS && a->used_ms > a->at_ms;
+}
+
+/* Reads slot i's answer again, unless the slot changed meanwhile:
+ * 1 refreshed, 0 not due, -1 a store error. */
+static int pchat_post_refresh_slot(int i)
+{
+	pchat_post_answer_t *a = &_pchat_post_cache[i];
+	char guid[sizeof(a->guid)], ubuf[PCHAT_IDENTITY_MAX];
+	unsigned long long at;
+	pchat_room_t room;
+	pchat_perm_in_t in;
+	str user;
+	int gen, rc, due;
+
+	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	due = pchat_post_due(a, pchat_monotonic_ms());
+	if(due) {
+		at = a->at_ms;
+		strcpy(guid, a->guid);
+		strcpy(ubuf, a->user);
+	}
+	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	if(!due)
+		return 0;
+	user.s = ubuf;
+	user.len = strlen(ubuf);
+	gen = atomic_get(_pchat_access_gen);
+	rc = pchat_room_find_user(guid, &user, &room, &in);
+	if(rc < 0)
+		return -1;
+	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	if(a->at_ms == at && strcmp(a->guid, guid) == 0 && strcmp(a->user, ubuf) == 0)
+		pchat_post_keep(a, guid, &user, gen, rc, &room, &in);
+	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+	return 1;
+}
+
+int pchat_post_cache_refresh(int max)
+{
+	unsigned long long now = pchat_monotonic_ms();
+	int n, i, done = 0;
+
+	if(_pchat_post_cache == NULL)
+		return 0;
+	for(n = 0; n < PCHAT_POST_CACHE_SLOTS && done < max; n++) {
+		i = _pchat_refresh_next;
+		_pchat_refresh_next = (i + 1) % PCHAT_POST_CACHE_SLOTS;
+		/* a look without the lock skips the many slots not due */
+		if(!pchat_post_due(&_pchat_post_cache[i], now))
+			continue;
+		if(pchat_post_refresh_slot(i) < 0)
+			break; /* the store fails: the next round tries again */
+		done++;
+	}
+	return done;
 }
 
 int pchat_room_guid_of_uri(const char *uri, char *buf, int size)

@@ -56,6 +56,8 @@ int pchat_db_available(void);
 
 /* Milliseconds of CLOCK_MONOTONIC (back-off and cache ages). */
 unsigned long long pchat_monotonic_ms(void);
+/* The same in microseconds (latencies). */
+unsigned long long pchat_monotonic_us(void);
 
 /* 1 while the server considers the database down (shared by all processes). */
 int pchat_store_is_down(void);

@@ -626,6 +626,8 @@ static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 	}
 	p->t_hash = j->t_hash;
 	p->t_label = j->t_label;
+	/* its latency counts from the reader's check, the worker's wait in */
+	p->made_us = j->made_us;
 	pchat_writer_submit(p);
 }
 
