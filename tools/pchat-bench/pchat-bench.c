@@ -327,6 +327,37 @@ static double shm_used_mb(void)
 	return used;
 }
 
+/* The node's own post->200 histogram (pchat.post_latency of the first
+ * --ctl), restarted when the measured window opens and read after the
+ * drain, so it covers the window's posts as h_ack does; count < 0: none
+ * (not a pchat instance, or no --ctl). */
+static struct {
+	double count, p50, p99, max;
+} node_ack = {-1, 0, 0, 0};
+
+static void node_ack_rpc(int restart)
+{
+	char cmd[512], line[256];
+	FILE *f;
+
+	if(!opt.ctl || opt.mode != M_PCHAT)
+		return;
+	snprintf(cmd, sizeof(cmd), "kamcmd -s unix:%s pchat.post_latency%s 2>/dev/null",
+			opt.ctl, restart ? " 1" : "");
+	f = popen(cmd, "r");
+	if(!f)
+		return;
+	while(fgets(line, sizeof(line), f)) {
+		if(restart)
+			continue;
+		sscanf(line, " count: %lf", &node_ack.count);
+		sscanf(line, " p50_ms: %lf", &node_ack.p50);
+		sscanf(line, " p99_ms: %lf", &node_ack.p99);
+		sscanf(line, " max_ms: %lf", &node_ack.max);
+	}
+	pclose(f);
+}
+
 /* pchat.status's pool_copies_sent of the instance at ctl: the copies of
  * posts and notices sent to other pool nodes (0 without a pool) */
 static double pool_copies_sent(const char *ctl)
@@ -1776,6 +1807,7 @@ static void next_phase(srvstat_t *s0, srvstat_t *s1, int64_t now)
 {
 	if(phase == P_WARMUP) {
 		server_sample(s0);
+		node_ack_rpc(1);
 		phase = P_MEASURE;
 		t_meas_start = now_ns();
 		t_meas_end = t_meas_start + (int64_t)(opt.duration * 1e9);
@@ -1925,6 +1957,10 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 		   "\"ack_kernel_ms_max\":%.3f,\"ack_kernel_samples\":%llu,",
 			hist_pct(&h_ack_k, 50) / 1e3, hist_pct(&h_ack_k, 99) / 1e3,
 			(double)h_ack_k.max / 1e3, (unsigned long long)h_ack_k.n);
+	if(node_ack.count >= 0)
+		printf("\"node_ack_count\":%.0f,\"node_ack_ms_p50\":%.3f,"
+			   "\"node_ack_ms_p99\":%.3f,\"node_ack_ms_max\":%.3f,",
+				node_ack.count, node_ack.p50, node_ack.p99, node_ack.max);
 	printf("\"lat_kernel_ms_p50\":%.3f,\"lat_kernel_ms_p99\":%.3f,"
 		   "\"lat_kernel_ms_max\":%.3f,",
 			hist_pct(&h_deliv_k, 50) / 1e3, hist_pct(&h_deliv_k, 99) / 1e3,
@@ -2015,6 +2051,10 @@ static void report_text(const summary_t *r, const srvstat_t *s1)
 				(double)h_ack.max / 1e3, hist_pct(&h_ack_k, 50) / 1e3,
 				hist_pct(&h_ack_k, 99) / 1e3, (double)h_ack_k.max / 1e3,
 				(unsigned long long)h_ack_k.n);
+	if(h_ack.n && node_ack.count >= 0)
+		printf("  in the node (pchat.post_latency, same window) p50 %.2f p99 "
+			   "%.2f max %.2f ms (%.0f)\n",
+				node_ack.p50, node_ack.p99, node_ack.max, node_ack.count);
 	if(opt.scen == S_HISTORY)
 		printf("history    %llu ok, %llu errors, %.0f/s, p50 %.2f p99 "
 			   "%.2f max %.2f ms\n",
@@ -2049,6 +2089,7 @@ int main(int argc, char **argv)
 
 	setup_run(parse_options(argc, argv));
 	run(&s0, &s1);
+	node_ack_rpc(0);
 	r = summarise(&s0, &s1);
 	pool_sample(&s2);
 	r.pool_sent = s2.pool_sent - s0.pool_sent;
