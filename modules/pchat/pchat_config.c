@@ -152,7 +152,8 @@ void pchat_store_server_config_refresh(void)
 	int gen = atomic_get(_pchat_cfg_gen), due;
 
 	lock_get(&c->lock);
-	due = c->gen == gen && now >= c->at_ms && now - c->at_ms >= PCHAT_CFG_REFRESH_MS
+	due = c->gen == gen && now >= c->at_ms
+		  && now - c->at_ms >= PCHAT_CFG_REFRESH_MS
 		  && now - c->at_ms < PCHAT_CFG_TTL_MS && c->used_ms > c->at_ms;
 	lock_release(&c->lock);
 	if(!due || pchat_store_server_config(&cfg) != PCHAT_STORE_OK)
