@@ -121,6 +121,13 @@ int pchat_room_find_user(
  * DBA's direct UPDATE within that time, as for the configuration. */
 int pchat_room_find_user_for_post(
 		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
+/* Refresh ahead (called by a store worker every PCHAT_REFRESH_EVERY_MS):
+ * reads again, at most max of them, the answers that posts used and that
+ * would expire within the next 300 ms, so a steady poster's posts keep
+ * being answered in the reader instead of waiting for a worker once a
+ * second. An answer is still never used more than PCHAT_POST_CACHE_MS
+ * after it was read. Returns the number refreshed. */
+int pchat_post_cache_refresh(int max);
 /* Every process drops its cached post answers (an admin change). */
 void pchat_access_changed(void);
 int pchat_access_mod_init(void);

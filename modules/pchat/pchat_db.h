@@ -56,6 +56,8 @@ int pchat_db_available(void);
 
 /* Milliseconds of CLOCK_MONOTONIC (back-off and cache ages). */
 unsigned long long pchat_monotonic_ms(void);
+/* The same in microseconds (latencies). */
+unsigned long long pchat_monotonic_us(void);
 
 /* The database's clock in ms since 1970, as SQL: one clock for every node
  * of a pool, so a node's clock jump cannot shorten or stretch a lease,

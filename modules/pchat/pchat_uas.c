@@ -547,26 +547,31 @@ static void pchat_post_answer(pchat_post_t *p)
  * copies, in commit order, from this reader. A post's copies to the
  * pool's other nodes leave before its 200: a node that dies right after
  * an acknowledgement has already passed the post on. Its own members'
- * copies come after the 200, which they need not delay. */
+ * copies come after the 200s of the whole batch, which they need not
+ * delay (a batch's last 200 would otherwise wait for every copy before
+ * it), still in commit order. */
 void pchat_uas_posts_done(void)
 {
 	pchat_post_t *p, *next;
-	pchat_cmd_ctx_t ctx;
+	pchat_cmd_ctx_t ctx, local;
+	pchat_delivery_t **tail = &local.deliveries;
 
+	memset(&local, 0, sizeof(local));
 	pchat_writer_done_lock();
 	for(p = pchat_writer_take_done(); p; p = next) {
 		next = p->next;
 		if(p->rc == PCHAT_STORE_OK) {
 			pchat_cmd_grpchat_done(&ctx, p);
 			pchat_cmd_flush_remote(&ctx);
+			for(*tail = ctx.deliveries; *tail; tail = &(*tail)->next)
+				;
 		}
 		pchat_post_answer(p);
-		if(p->rc == PCHAT_STORE_OK) {
+		if(p->rc == PCHAT_STORE_OK)
 			pchat_writer_ack_record(p);
-			pchat_cmd_flush_local(&ctx);
-		}
 		pchat_post_free(p);
 	}
+	pchat_cmd_flush_local(&local);
 	pchat_writer_done_unlock();
 }
 
@@ -659,6 +664,8 @@ static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 	}
 	p->t_hash = j->t_hash;
 	p->t_label = j->t_label;
+	/* its latency counts from the reader's check, the worker's wait in */
+	p->made_us = j->made_us;
 	pchat_writer_submit(p);
 }
 

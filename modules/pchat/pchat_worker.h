@@ -48,6 +48,7 @@ typedef struct pchat_job
 	unsigned int sess_hid, sess_id; /* the session (pchat_session_ref_t) */
 	unsigned int t_hash, t_label;   /* the suspended INFO */
 	str body;                       /* the XCCOS envelope, NUL-terminated */
+	unsigned long long made_us;     /* queued by the reader (monotonic) */
 	/* set by the worker for the reader: */
 	pchat_answer_t answer;          /* to the INFO */
 	str reply;                      /* shm: the reply envelope, or empty */

@@ -54,14 +54,6 @@ static pchat_writer_shared_t *_pw;
 static int _pw_pipe[2] = {-1, -1};
 static int _pw_max_queue, _pw_max_batch;
 
-static unsigned long long pchat_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 static int pchat_ack_bucket(unsigned long long us)
 {
 	if(us < 10000)
@@ -86,7 +78,7 @@ static unsigned long pchat_ack_upper_us(int b)
 
 void pchat_writer_ack_record(pchat_post_t *p)
 {
-	unsigned long long us = pchat_now_us() - p->made_us;
+	unsigned long long us = pchat_monotonic_us() - p->made_us;
 
 	if(_pw == NULL)
 		return;
@@ -149,7 +141,7 @@ pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
 		return NULL;
 	}
 	memset(p, 0, sizeof(*p));
-	p->made_us = pchat_now_us();
+	p->made_us = pchat_monotonic_us();
 	p->room_id = room_id;
 	p->keep = keep;
 	p->comply = room_name != NULL;
