@@ -358,6 +358,40 @@ pchat_session_t *pchat_session_get_nowait(pchat_session_ref_t *ref, int *busy)
 	return NULL;
 }
 
+void pchat_session_prefetch_slot(pchat_session_ref_t *ref)
+{
+	unsigned int idx = pchat_slot_of(ref->hid);
+
+	__builtin_prefetch(&_pchat_sessions->slots[idx]);
+	__builtin_prefetch(&_pchat_sessions->locks->locks[idx]);
+}
+
+/* Unlocked reads: the pointers may be stale, but a prefetch never faults
+ * and nothing here is dereferenced beyond the slot itself and the session
+ * a prefetch already brought in. */
+void pchat_session_prefetch(pchat_session_ref_t *ref, int stage)
+{
+	pchat_session_t *s = _pchat_sessions->slots[pchat_slot_of(ref->hid)].first;
+
+	if(s == NULL)
+		return;
+	if(stage == 0) {
+		__builtin_prefetch(s);
+		__builtin_prefetch((char *)s + 64);
+		__builtin_prefetch((char *)s + 128);
+		return;
+	}
+	if(s->id != ref->id)
+		return; /* not first in its slot: found when its turn comes */
+	if(s->dlg)
+		__builtin_prefetch(&s->dlg->loc_seq);
+	if(s->dlv_head) {
+		__builtin_prefetch(s->dlv_head);
+		__builtin_prefetch(s->dlv_head + 64);
+		__builtin_prefetch(s->dlv_head + 128);
+	}
+}
+
 int pchat_session_alive(unsigned int hid, unsigned int id)
 {
 	pchat_session_ref_t ref;
