@@ -350,7 +350,7 @@ static void pchat_copy_dst(pchat_session_t *s, struct dest_info *dst)
 static void pchat_copy_sent(pchat_session_t *s)
 {
 	if(s->dlv_pending++ == 0)
-		s->dlv_deadline = time(NULL) + pchat_delivery_timeout;
+		s->dlv_deadline = pchat_session_now() + pchat_delivery_timeout;
 	s->sent++;
 	counter_inc(_pchat_copies);
 }
@@ -736,7 +736,7 @@ int pchat_deliver_response(struct sip_msg *msg)
 		return 0;
 	}
 	if(s->dlv_pending > 0 && --s->dlv_pending > 0)
-		s->dlv_deadline = time(NULL) + pchat_delivery_timeout;
+		s->dlv_deadline = pchat_session_now() + pchat_delivery_timeout;
 	if(code >= 300) {
 		LM_INFO("session %u: client answered %d to INFO %u\n", s->id, code,
 				cseq);

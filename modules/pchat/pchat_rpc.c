@@ -93,7 +93,7 @@ static void pchat_rpc_sessions(rpc_t *rpc, void *ctx)
 
 	w.rpc = rpc;
 	w.ctx = ctx;
-	w.now = time(NULL);
+	w.now = pchat_session_now();
 	if(pchat_session_walk(pchat_rpc_add_session, &w) < 0)
 		rpc->fault(ctx, 500, "Internal error building the session list");
 }

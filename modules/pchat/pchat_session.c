@@ -225,7 +225,7 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->dlg = dlg;
 	s->sock = rcv->bind_address;
 	s->interval = interval;
-	s->created = time(NULL);
+	s->created = pchat_session_now();
 	s->expires = s->created + interval;
 
 	idx = pchat_slot_of(s->hid);
@@ -435,6 +435,14 @@ void pchat_session_free(pchat_session_t *s)
 		_pchat_tmb.free_dlg(s->dlg);
 	pchat_deliver_forget(s);
 	shm_free(s);
+}
+
+time_t pchat_session_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
 }
 
 pchat_session_t *pchat_session_take_expired(time_t now)

@@ -46,7 +46,7 @@ typedef struct pchat_session
 	unsigned int id;   /* unique for the life of the server */
 	struct pchat_session *next;
 	struct pchat_session *prev;
-	time_t expires;    /* last refresh + interval */
+	time_t expires;    /* last refresh + interval (pchat_session_now()) */
 	dlg_t *dlg;        /* shm, owned; also the CSeq counter of our requests */
 	char *dlv_head;    /* shm: serialised dialog part of our INFOs */
 	struct socket_info *sock; /* where the client's requests arrived */
@@ -60,7 +60,8 @@ typedef struct pchat_session
 	unsigned char via_fe; /* record-routed by a front-end (see above) */
 	unsigned char limited; /* PCHAT_LIMIT_* counts taken for it */
 	char secret[PCHAT_SECRET_LEN]; /* random, hex */
-	time_t dlv_deadline; /* by when the oldest of them must be answered */
+	time_t dlv_deadline; /* by when the oldest of them must be answered
+	                      * (pchat_session_now()) */
 	/* a copy of ours waits in process dlv_hold_proc's coalescing buffer
 	 * until that process's batch dlv_hold_batch is written (see
 	 * pchat_deliver.h); 0: none */
@@ -74,7 +75,7 @@ typedef struct pchat_session
 	str user;          /* the client's identity: its From URI (in this block) */
 	unsigned int tm_pending;    /* INFOs sent with tm not answered yet */
 	unsigned int interval; /* negotiated Session-Expires, seconds */
-	time_t created;
+	time_t created;    /* pchat_session_now() at its start */
 	pchat_rate_t info_rate; /* the client's INFOs (max_infos_per_second) */
 	unsigned int jobs; /* its commands queued for or in a store worker */
 	/* its client declared the author edit/delete extension (INVITE
@@ -170,6 +171,11 @@ static inline void pchat_session_mark_gone(pchat_session_t *s)
 /* Removes every session whose expiry time has passed and returns them as a
  * list (linked by next) for the caller to end and free. */
 pchat_session_t *pchat_session_take_expired(time_t now);
+
+/* Seconds on CLOCK_MONOTONIC, the clock of session expiry and delivery
+ * deadlines: a step of the wall clock (NTP, an operator's date -s) must
+ * not end every session at once or keep dead ones. Same in every process. */
+time_t pchat_session_now(void);
 
 /* Iterates over all sessions, one slot locked at a time. */
 typedef int (*pchat_session_walk_f)(pchat_session_t *s, void *param);

@@ -902,7 +902,7 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 static void pchat_refresh(pchat_session_t *s, int interval)
 {
 	s->interval = interval;
-	s->expires = time(NULL) + interval;
+	s->expires = pchat_session_now() + interval;
 }
 
 /* Records the remote CSeq of an in-dialog request and, for target
@@ -1102,7 +1102,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 	pchat_session_t *s, *next;
 
 	pchat_session_end_closed();
-	for(s = pchat_session_take_expired(time(NULL)); s; s = next) {
+	for(s = pchat_session_take_expired(pchat_session_now()); s; s = next) {
 		next = s->next;
 		if(s->interval > 0) {
 			LM_INFO("session %u of %.*s expired after %us without refresh: "

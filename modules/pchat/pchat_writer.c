@@ -593,7 +593,7 @@ static void pchat_writer_hand_back(pchat_post_t *b, int n)
 static void pchat_writer_loop(int unused)
 {
 	pchat_post_t *b;
-	time_t last_bell = time(NULL);
+	unsigned long long last_bell = pchat_monotonic_ms();
 	int n, started = 0;
 
 	for(;;) {
@@ -606,9 +606,9 @@ static void pchat_writer_loop(int unused)
 				started = pchat_compliance_node_start() == PCHAT_STORE_OK;
 			/* a bell now and then keeps the connection from idling out
 			 * and hands back anything a lost bell left behind */
-			if(time(NULL) - last_bell >= 10) {
+			if(pchat_monotonic_ms() - last_bell >= 10000) {
 				pchat_bell_ring(PCHAT_BELL_WRITER);
-				last_bell = time(NULL);
+				last_bell = pchat_monotonic_ms();
 			}
 			pchat_proc_wait(_pw_pipe[0], 1000);
 			continue;
@@ -616,7 +616,7 @@ static void pchat_writer_loop(int unused)
 		pchat_writer_batch(b, n);
 		pchat_writer_hand_back(b, n);
 		pchat_bell_ring(PCHAT_BELL_WRITER);
-		last_bell = time(NULL);
+		last_bell = pchat_monotonic_ms();
 	}
 }
 
