@@ -96,8 +96,9 @@ static srjson_t *mrpc_value(char t, va_list *ap)
 			return srjson_CreateStr(_pchat_mdoc, v->s, v->len);
 		}
 		case 'd':
-		case 'b':
 			return srjson_CreateNumber(_pchat_mdoc, va_arg(*ap, int));
+		case 'b':
+			return srjson_CreateBool(_pchat_mdoc, va_arg(*ap, int));
 		case 'u':
 			return srjson_CreateNumber(_pchat_mdoc, va_arg(*ap, unsigned int));
 		case 'l':
@@ -507,6 +508,19 @@ static int pchat_manage_params(srjson_t *o, int create, char **p, char *buf,
 	return n;
 }
 
+/* Who creates a room manages it (as in Lync): room_new takes no managers,
+ * so a room_set adds the creator; m->out is then the room as it is. */
+static int pchat_manage_own(pchat_mrpc_t *m, const char *name, str *user)
+{
+	char n[PCHAT_TEXT_MAX + 8], a[300], *p[2];
+
+	snprintf(n, sizeof(n), "name=%s", name);
+	snprintf(a, sizeof(a), "add_manager=%.*s", user->len, user->s);
+	p[0] = n;
+	p[1] = a;
+	return pchat_manage_rpc(m, "pchat.room_set", p, 2);
+}
+
 /* POST api/room_new and api/room_set: the XCCOS permission first. */
 static int pchat_manage_change(
 		sip_msg_t *msg, pchat_mrpc_t *m, str *user, str *body, int create)
@@ -544,6 +558,8 @@ static int pchat_manage_change(
 	}
 	if(pchat_manage_rpc(m, create ? "pchat.room_new" : "pchat.room_set", p, n)
 			< 0)
+		return pchat_manage_error(msg, m->doc, m->code, m->err);
+	if(create && pchat_manage_own(m, name, user) < 0)
 		return pchat_manage_error(msg, m->doc, m->code, m->err);
 	return pchat_manage_json(msg, 200, "OK", m->doc,
 			m->out->child ? m->out->child : m->out);
