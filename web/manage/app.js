@@ -93,8 +93,10 @@ async function submit(ev, path, build, done) {
   ev.preventDefault();
   try {
     const room = await call(path, build());
-    status(done + ": " + room.name, true);
     show(await call("me"));
+    ev.target.reset();
+    edit(room); // the room as saved, ready for the next change
+    status(done + ": " + room.name, true);
   } catch (e) {
     status("Refused: " + e.message, false);
   }
