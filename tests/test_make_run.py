@@ -13,6 +13,7 @@ import time
 
 from kamailio import KAMCMD, TOP
 from mariadb import free_port
+from signin import connect, sign_in
 
 RUN = os.path.join(TOP, "tools", "pchat-run")
 CLIENT = os.path.join(TOP, "tools", "pchat-client")
@@ -112,6 +113,16 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert conn.getresponse().status == 404  # an unknown token, from pchat
         conn.close()
         assert os.path.isdir(os.path.join(rundir, "files"))
+        # the room-management page on the same port, printed and advertised
+        manage = f"http://127.0.0.1:{file_port}/manage/"
+        assert f"manage rooms: {manage}" in text
+        conn = http.client.HTTPConnection("127.0.0.1", file_port, timeout=10)
+        conn.request("GET", "/manage/")
+        res = conn.getresponse()
+        assert res.status == 200 and b"chat room management" in res.read()
+        conn.close()
+        with connect(port, "newcomer") as client:
+            assert sign_in(client)["PersistentChatWebManagerUriInt"] == manage
         # open mode says what it is, on the terminal and in Kamailio's log
         assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
                "identity" in text
