@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "core/dprint.h"
+#include "core/mem/pkg.h"
 #include "core/rpc_lookup.h"
 #include "core/utils/srjson.h"
 
@@ -324,16 +325,17 @@ static int pchat_manage_static(sip_msg_t *msg, const char *name, int len)
 	snprintf(path, sizeof(path), "%s/%s", _pchat_manage_dir, fname);
 	if(!(f = fopen(path, "rb")))
 		return -1;
-	buf = malloc(PCHAT_MANAGE_FILE_MAX);
+	buf = pkg_malloc(PCHAT_MANAGE_FILE_MAX);
 	n = buf ? (long)fread(buf, 1, PCHAT_MANAGE_FILE_MAX, f) : -1;
 	fclose(f);
 	if(n < 0) {
-		free(buf);
+		if(buf)
+			pkg_free(buf);
 		return -1;
 	}
 	rc = pchat_http_reply(msg, 200, "OK", pchat_manage_ctype(fname),
 			PCHAT_MANAGE_HDRS, buf, (int)n);
-	free(buf);
+	pkg_free(buf);
 	return rc;
 }
 

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -309,3 +310,19 @@ def test_browser_digest_sign_in(browser, akam, mariadb):
     assert cat in browser.js("[...document.getElementById('cats').options]"
                              ".map(o => o.textContent)")
     assert len(room_rows(browser)) == 1
+    # another site's page, in the same signed-in browser, posts to the page's
+    # JSON calls: a form (text/plain JSON) and a no-cors fetch; both refused
+    api = f"http://127.0.0.1:{akam.file_port}/manage/api/room_new"
+    evil = unique("evil")
+    # a form sends name=value: the JSON ends in the description, "="
+    payload = json.dumps({"name": evil, "category": cat, "description": "="})
+    page = ("<form id=f method=POST enctype=text/plain action='" + api + "'>"
+            "<input name='" + payload[:-3] + "' value='\"}'></form>"
+            "<script>fetch('" + api + "', {method: 'POST', mode: 'no-cors', "
+            "credentials: 'include', headers: {'X-Pchat-CSRF': '1'}, body: '"
+            + payload + "'}).finally(() => f.submit())</script>")
+    browser.goto("data:text/html," + urllib.parse.quote(page))
+    browser.wait_js("location.href.startsWith('http')")  # the form went
+    assert "CSRF" in browser.js("document.body.textContent")
+    assert int(mariadb.sql(f"SELECT COUNT(*) FROM pchat_node WHERE name = '{evil}'",
+                           db="pchat")[0][0]) == 0
