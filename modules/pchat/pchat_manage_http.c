@@ -359,18 +359,21 @@ static int pchat_manage_user(
 	return pchat_identity_canon(v.s, v.len, out, size, &why) > 0 ? 0 : -1;
 }
 
-/* May user manage the room with this ma-chan URI (the XCCOS rule)? */
-static int pchat_manage_may_manage(const char *uri, str *user)
+/* Why user may not manage the room with this ma-chan URI, by the XCCOS
+ * rule (pchat_perm_refusal), NULL when they may. A room the user may not
+ * even see gets the same words as a missing one. */
+static const char *pchat_manage_refusal(const char *uri, str *user)
 {
+	static const char *unseen = "you do not manage this room (only its "
+								"managers may change it)";
 	char guid[64];
 	pchat_room_t room;
 	pchat_perm_in_t in;
 
-	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0)
-		return 0;
-	if(pchat_room_find_user(guid, user, &room, &in) != 1)
-		return 0;
-	return (pchat_perm_eval(&in) & PCHAT_PERM_MANAGE) != 0;
+	if(pchat_room_guid_of_uri(uri, guid, sizeof(guid)) < 0
+			|| pchat_room_find_user(guid, user, &room, &in) != 1)
+		return unseen;
+	return pchat_perm_refusal(&in, PCHAT_PERM_MANAGE);
 }
 
 /* A string member of a JSON object, "" when absent. */
@@ -400,7 +403,7 @@ static int pchat_manage_me(sip_msg_t *msg, pchat_mrpc_t *m, str *user, int open)
 	srjson_AddItemToObject(m->doc, o, "rooms", rooms);
 	while((r = m->out->child) != NULL) {
 		srjson_DetachItemFromArray(m->doc, m->out, 0);
-		if(pchat_manage_may_manage(pchat_manage_field(r, "uri"), user))
+		if(!pchat_manage_refusal(pchat_manage_field(r, "uri"), user))
 			srjson_AddItemToArray(m->doc, rooms, r);
 		else
 			srjson_Delete(m->doc, r);
@@ -550,13 +553,13 @@ static int pchat_manage_change(
 	if(!create) {
 		snprintf(q, sizeof(q), "name=%s", name);
 		one[0] = q;
-		if(pchat_manage_rpc(m, "pchat.room_get", one, 1) < 0
-				|| !m->out->child
-				|| !pchat_manage_may_manage(
-						pchat_manage_field(m->out->child, "uri"), user))
-			return pchat_manage_error(msg, m->doc, 403,
-					"you do not manage this room (only its managers may "
-					"change it)");
+		if(pchat_manage_rpc(m, "pchat.room_get", one, 1) < 0)
+			return pchat_manage_error(msg, m->doc, m->code, m->err);
+		why = pchat_manage_refusal(
+				m->out->child ? pchat_manage_field(m->out->child, "uri") : "",
+				user);
+		if(why)
+			return pchat_manage_error(msg, m->doc, 403, why);
 	}
 	if(pchat_manage_rpc(m, create ? "pchat.room_new" : "pchat.room_set", p, n)
 			< 0)

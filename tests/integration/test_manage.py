@@ -134,9 +134,27 @@ def test_edit_members_and_refusal_for_unmanaged_room(mkam, world, mariadb):
                                                "remove_member": carol, "disabled": "true"},
                         user=world["alice"])
     assert room["members"] == [world["bob"]] and room["disabled"] is True
+    # refusals in the words of the XCCOS rule (pchat_perm_refusal)
     status, body = call(mkam, "api/room_set", {"name": world["foreign"], "topic": "x"},
                         user=world["alice"])
-    assert status == 403 and "do not manage this room" in body["error"]
+    assert (status, body["error"]) == (403, "only managers may manage the room")
+    status, body = call(mkam, "api/room_set", {"name": unique("nosuch"), "topic": "x"},
+                        user=world["alice"])
+    assert status == 403 and "you do not manage this room" in body["error"]
+    set_policy(mariadb, "user", world["bob"], False)
+    try:
+        status, body = call(mkam, "api/room_set", {"name": world["foreign"], "topic": "x"},
+                            user=world["bob"])
+        assert status == 403 and "you do not manage this room" in body["error"]
+    finally:
+        set_policy(mariadb, "user", world["bob"], True)
+    # the disabled room is still the manager's to enable again
+    status, me = call(mkam, "api/me", user=world["alice"])
+    assert [r["disabled"] for r in me["rooms"] if r["name"] == world["managed"]] == [True]
+    status, room = call(mkam, "api/room_set", {"name": world["managed"], "disabled": "false",
+                                               "remove_presenter": world["bob"]},
+                        user=world["alice"])
+    assert status == 200 and room["disabled"] is False
     # the store's own refusals come back as they are
     status, body = call(mkam, "api/room_set", {"name": world["managed"],
                                                "privacy": "wide-open"},
@@ -289,8 +307,8 @@ def test_browser_open_mode_create_edit_refuse(browser, mkam, world, mariadb):
     b.js(f"""(() => {{ const f = document.getElementById('editform');
         f.dataset.room = {json.dumps(world['foreign'])}; f.requestSubmit(); return true; }})()""")
     b.wait_js("document.getElementById('status').textContent.startsWith('Refused:')")
-    assert "you do not manage this room" in b.js(
-        "document.getElementById('status').textContent")
+    assert b.js("document.getElementById('status').textContent") == \
+        "Refused: only managers may manage the room"
     assert b.js("document.getElementById('status').className") == "error"
     shot(b, "manage-refused.png")
 

@@ -113,10 +113,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("editform").addEventListener("submit", (ev) => submit(ev, "room_set", () => {
     const f = $("editform");
     return Object.assign({ name: f.dataset.room }, fields(f, ["description", "topic",
-      "privacy", "type", "disabled", "add_member", "remove_member", "add_manager",
-      "add_presenter"]));
+      "privacy", "type", "disabled", "new_name", "add_member", "remove_member",
+      "add_manager", "remove_manager", "add_presenter", "remove_presenter"]));
   }, "Saved"));
   $("newform").addEventListener("submit", (ev) => submit(ev, "room_new",
-    () => fields($("newform"), ["category", "name", "description", "privacy"]), "Created"));
+    () => fields($("newform"), ["category", "name", "description", "topic",
+      "privacy", "type"]), "Created"));
   load();
 });
