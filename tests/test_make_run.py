@@ -13,7 +13,7 @@ import time
 
 from kamailio import KAMCMD, TOP
 from mariadb import free_port
-from signin import connect, sign_in
+from signin import connect, open_chat, pool_uri, post_and_receive, sign_in
 
 RUN = os.path.join(TOP, "tools", "pchat-run")
 CLIENT = os.path.join(TOP, "tools", "pchat-client")
@@ -121,8 +121,15 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         res = conn.getresponse()
         assert res.status == 200 and b"chat room management" in res.read()
         conn.close()
-        with connect(port, "newcomer") as client:
-            assert sign_in(client)["PersistentChatWebManagerUriInt"] == manage
+        # two newcomers sign in, join the Lobby and talk there
+        guid = lobby["uri"].rsplit("/", 1)[1]
+        with connect(port, "newcomer") as a, connect(port, "other") as b:
+            users = []
+            for client in (a, b):
+                props = sign_in(client)
+                assert props["PersistentChatWebManagerUriInt"] == manage
+                users.append((client, open_chat(client, pool_uri(props, client))))
+            post_and_receive(users, guid, "example.com")
         # open mode says what it is, on the terminal and in Kamailio's log
         assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
                "identity" in text
