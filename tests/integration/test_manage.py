@@ -222,7 +222,9 @@ def test_digest_sign_in_with_auth(akam, mariadb):
     url = f"http://127.0.0.1:{akam.file_port}/manage/api/me"
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(url, timeout=20)
-    assert e.value.code == 401 and e.value.headers["WWW-Authenticate"].startswith("Digest")
+    challenge = e.value.headers["WWW-Authenticate"]
+    assert e.value.code == 401 and challenge.startswith("Digest ")
+    assert 'qop="auth"' in challenge and 'realm="example.com"' in challenge
     # a claimed identity counts for nothing when authentication is on
     req = urllib.request.Request(url, headers={"X-Pchat-User": "sip:admin@example.com"})
     with pytest.raises(urllib.error.HTTPError) as e:
