@@ -310,7 +310,6 @@ def test_browser_open_mode_create_edit_refuse(browser, mkam, world, mariadb):
     b.js(f"""[...document.querySelectorAll('#rooms tbody tr')].find(
         tr => tr.cells[0].textContent === {json.dumps(name)}).click(); true""")
     assert world["bob"] in b.js("document.getElementById('emembers').textContent")
-    shot(b, "manage-rooms.png")
     # a refusal is shown: an administrator takes the room away from alice
     # while her page still lists it
     b.js(f"""[...document.querySelectorAll('#rooms tbody tr')].find(
@@ -323,7 +322,37 @@ def test_browser_open_mode_create_edit_refuse(browser, mkam, world, mariadb):
     assert b.js("document.getElementById('status').textContent") == \
         "Refused: only managers may manage the room"
     assert b.js("document.getElementById('status').className") == "error"
-    shot(b, "manage-refused.png")
+
+
+def test_browser_pictures_for_the_readme(browser, mkam, mariadb):
+    """The README's pictures, with fixed names so that they only change when
+    the page does."""
+    alice, bob, carol = (f"sip:{n}@example.com" for n in ("alice", "bob", "carol"))
+    make_category(mariadb, name="Engineering", creators=[("user", alice)])
+    make_category(mariadb, name="Support", creators=[("domain", "example.com")])
+    make_room(mariadb, name="Design reviews", category="Engineering", privacy="closed",
+              managers=[alice], members=[bob, carol], description="Weekly design reviews")
+    make_room(mariadb, name="Release train", category="Engineering", managers=[alice])
+    make_room(mariadb, name="<script>alert('hi')</script>", category="Support",
+              managers=[alice], description="a name that is not a script")
+    sign_in_open(browser, mkam, alice)
+    assert room_rows(browser) == ["<script>alert('hi')</script>", "Design reviews",
+                                  "Release train"]
+    browser.js("""[...document.querySelectorAll('#rooms tbody tr')].find(
+        tr => tr.cells[0].textContent === 'Design reviews').click(); true""")
+    browser.js("""(() => { const f = document.getElementById('editform');
+        f.topic.value = 'Thursdays 10:00'; f.requestSubmit(); return true; })()""")
+    browser.wait_js("document.getElementById('status').textContent === "
+                    "'Saved: Design reviews'")
+    shot(browser, "manage-rooms.png")
+    browser.js("""[...document.querySelectorAll('#rooms tbody tr')].find(
+        tr => tr.cells[0].textContent === 'Release train').click(); true""")
+    mariadb.sql("DELETE r FROM pchat_role r JOIN pchat_node n ON n.id = r.node_id "
+                "WHERE n.name = 'Release train' AND r.role = 'manager'", db="pchat")
+    browser.js("""(() => { const f = document.getElementById('editform');
+        f.privacy.value = 'secret'; f.requestSubmit(); return true; })()""")
+    browser.wait_js("document.getElementById('status').textContent.startsWith('Refused')")
+    shot(browser, "manage-refused.png")
 
 
 def test_browser_digest_sign_in(browser, akam, mariadb):
