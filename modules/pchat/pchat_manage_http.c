@@ -389,7 +389,8 @@ static const char *pchat_manage_field(srjson_t *o, const char *name)
 static int pchat_manage_me(sip_msg_t *msg, pchat_mrpc_t *m, str *user, int open)
 {
 	srjson_t *o, *rooms, *cats, *r;
-	pchat_principals_t who;
+	pchat_creator_cats_t cc;
+	const char *guid, *name;
 	char *limit = "result_size=10000";
 	char *p[1];
 
@@ -410,50 +411,27 @@ static int pchat_manage_me(sip_msg_t *msg, pchat_mrpc_t *m, str *user, int open)
 	}
 	cats = srjson_CreateArray(m->doc);
 	srjson_AddItemToObject(m->doc, o, "categories", cats);
-	if(pchat_principals_of(user, &who) == PCHAT_STORE_OK) {
-		pchat_db_res_t res;
-		int i;
-		if(pchat_db_exec("SELECT n.name, r.principal_type, r.principal FROM "
-						 "pchat_role r JOIN pchat_node n ON n.id = r.node_id "
-						 "WHERE r.role = 'creator' AND n.kind = 'category' "
-						 "ORDER BY n.name",
-				   &res)
-				== PCHAT_STORE_OK) {
-			const char *last = NULL;
-			for(i = 0; i < res.nrows; i++) {
-				if(!pchat_principals_cover(&who, res.rows[i][1], res.rows[i][2])
-						|| (last && strcmp(last, res.rows[i][0]) == 0))
-					continue;
-				last = res.rows[i][0];
-				srjson_AddItemToArray(m->doc, cats,
-						srjson_CreateString(m->doc, res.rows[i][0]));
-			}
-			pchat_db_res_free(&res);
-		}
-		pchat_principals_free(&who);
-	}
+	if(pchat_creator_cats_open(user, &cc) != PCHAT_STORE_OK)
+		return pchat_manage_error(msg, m->doc, 503,
+				"storage unavailable while reading categories: retry");
+	while(pchat_creator_cats_next(&cc, &guid, &name))
+		srjson_AddItemToArray(m->doc, cats, srjson_CreateString(m->doc, name));
+	pchat_creator_cats_close(&cc);
 	return pchat_manage_json(msg, 200, "OK", m->doc, o);
 }
 
 /* Is user a creator of the category called name (cmd:nodespermcreatechild)? */
 static int pchat_manage_is_creator(const char *name, str *user)
 {
-	pchat_principals_t who;
-	pchat_db_res_t res;
-	int i, yes = 0;
+	pchat_creator_cats_t cc;
+	const char *guid, *n;
+	int yes = 0;
 
-	if(pchat_principals_of(user, &who) != PCHAT_STORE_OK)
+	if(pchat_creator_cats_open(user, &cc) != PCHAT_STORE_OK)
 		return 0;
-	if(pchat_db_exec("SELECT r.principal_type, r.principal FROM pchat_role r "
-					 "JOIN pchat_node n ON n.id = r.node_id WHERE r.role = "
-					 "'creator' AND n.kind = 'category' AND n.name = ?",
-			   &res, name)
-			== PCHAT_STORE_OK) {
-		for(i = 0; i < res.nrows && !yes; i++)
-			yes = pchat_principals_cover(&who, res.rows[i][0], res.rows[i][1]);
-		pchat_db_res_free(&res);
-	}
-	pchat_principals_free(&who);
+	while(!yes && pchat_creator_cats_next(&cc, &guid, &n))
+		yes = strcmp(n, name) == 0;
+	pchat_creator_cats_close(&cc);
 	return yes;
 }
 
