@@ -216,8 +216,8 @@ static rpc_t _pchat_mrpc_api = {
 
 /* Runs the admin RPC method with params ("field=value"): 0 and m->out
  * filled, or -1 with m->code and m->err. */
-static int pchat_manage_rpc(pchat_mrpc_t *m, const char *method,
-		char **params, int nparams)
+static int pchat_manage_rpc(
+		pchat_mrpc_t *m, const char *method, char **params, int nparams)
 {
 	rpc_export_t *r = rpc_lookup(method, strlen(method));
 
@@ -241,20 +241,20 @@ static int pchat_manage_rpc(pchat_mrpc_t *m, const char *method,
 /* ---------------------------------------------------------------------- */
 
 /* Every answer of the page: no caching, no framing, no sniffing. */
-#define PCHAT_MANAGE_HDRS                                                    \
-	"Cache-Control: no-store\r\nX-Frame-Options: DENY\r\n"                   \
-	"X-Content-Type-Options: nosniff\r\n"                                    \
+#define PCHAT_MANAGE_HDRS                                  \
+	"Cache-Control: no-store\r\nX-Frame-Options: DENY\r\n" \
+	"X-Content-Type-Options: nosniff\r\n"                  \
 	"Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
 
-static int pchat_manage_json(
-		sip_msg_t *msg, int code, const char *reason, srjson_doc_t *d, srjson_t *j)
+static int pchat_manage_json(sip_msg_t *msg, int code, const char *reason,
+		srjson_doc_t *d, srjson_t *j)
 {
 	char *s = srjson_PrintUnformatted(d, j);
 	int rc;
 
 	if(!s)
-		return pchat_http_reply(msg, 500, "Internal Server Error",
-				"text/plain", PCHAT_MANAGE_HDRS, "out of memory\n", 14);
+		return pchat_http_reply(msg, 500, "Internal Server Error", "text/plain",
+				PCHAT_MANAGE_HDRS, "out of memory\n", 14);
 	rc = pchat_http_reply(msg, code, reason, "application/json",
 			PCHAT_MANAGE_HDRS, s, strlen(s));
 	d->free_fn(s);
@@ -446,8 +446,7 @@ static int pchat_manage_key_ok(const char *k, int create)
 {
 	int i;
 
-	if(!create
-			&& (strcmp(k, "category") == 0 || strcmp(k, "member") == 0))
+	if(!create && (strcmp(k, "category") == 0 || strcmp(k, "member") == 0))
 		return 0;
 	if(create && strncmp(k, "add_", 4) == 0)
 		return 0;
@@ -524,7 +523,9 @@ static int pchat_manage_change(
 	name = pchat_manage_field(o, "name");
 	if(!name[0])
 		return pchat_manage_error(msg, m->doc, 400, "the room needs a name");
-	if(create && !pchat_manage_is_creator(pchat_manage_field(o, "category"), user))
+	if(create
+			&& !pchat_manage_is_creator(
+					pchat_manage_field(o, "category"), user))
 		return pchat_manage_error(msg, m->doc, 403,
 				"you may not create rooms in this category (you are not one "
 				"of its creators)");
@@ -544,8 +545,8 @@ static int pchat_manage_change(
 		return pchat_manage_error(msg, m->doc, m->code, m->err);
 	if(create && pchat_manage_own(m, name, user) < 0)
 		return pchat_manage_error(msg, m->doc, m->code, m->err);
-	return pchat_manage_json(msg, 200, "OK", m->doc,
-			m->out->child ? m->out->child : m->out);
+	return pchat_manage_json(
+			msg, 200, "OK", m->doc, m->out->child ? m->out->child : m->out);
 }
 
 /* A change must come from the page itself: its own header (a form or
@@ -556,7 +557,8 @@ static int pchat_manage_same_origin(sip_msg_t *msg)
 	str v, host;
 	char want[300];
 
-	if(!pchat_http_header(msg, "X-Pchat-CSRF", &v) || v.len != 1 || v.s[0] != '1')
+	if(!pchat_http_header(msg, "X-Pchat-CSRF", &v) || v.len != 1
+			|| v.s[0] != '1')
 		return 0;
 	if(!pchat_http_header(msg, "Origin", &v))
 		return 1;
