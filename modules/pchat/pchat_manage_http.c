@@ -202,6 +202,20 @@ static int mrpc_struct_scan(void *c, char *fmt, ...)
 	return -1;
 }
 
+static rpc_capabilities_t mrpc_capabilities(void *c)
+{
+	return 0; /* no delayed replies */
+}
+
+static struct rpc_delayed_ctx *mrpc_delayed_ctx_new(void *c)
+{
+	return NULL;
+}
+
+static void mrpc_delayed_ctx_close(struct rpc_delayed_ctx *d)
+{
+}
+
 static rpc_t _pchat_mrpc_api = {
 		.fault = mrpc_fault,
 		.send = mrpc_send,
@@ -212,6 +226,9 @@ static rpc_t _pchat_mrpc_api = {
 		.array_add = mrpc_array_add,
 		.struct_scan = mrpc_struct_scan,
 		.struct_printf = mrpc_struct_printf,
+		.capabilities = mrpc_capabilities,
+		.delayed_ctx_new = mrpc_delayed_ctx_new,
+		.delayed_ctx_close = mrpc_delayed_ctx_close,
 };
 
 /* Runs the admin RPC method with params ("field=value"): 0 and m->out

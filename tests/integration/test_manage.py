@@ -183,6 +183,13 @@ def test_csrf_origin_and_size(mkam, world):
     status, _ = call(mkam, "api/room_new", user=world["alice"],
                      raw=json.dumps({"name": "x" * 17000, "category": "c"}).encode())
     assert status == 413
+    # malformed bodies: 400 with the reason, and the service goes on
+    for raw in (b"[" * 16000, b"{" * 8000, b'{"name": 1}', b'{"name": {"a": "b"}}',
+                b"not json", b'{"name": "x", "category": ["a", ["b"]]}', b"\xff\xfe"):
+        status, body = call(mkam, "api/room_new", user=world["alice"], raw=raw)
+        assert status == 400, (raw[:20], body)
+    status, _ = call(mkam, "api/me", user=world["alice"])
+    assert status == 200
 
 
 def test_static_files_only_from_the_page_directory(mkam):
