@@ -120,6 +120,13 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         conn.request("GET", "/manage/")
         res = conn.getresponse()
         assert res.status == 200 and b"chat room management" in res.read()
+        # a newcomer creates a room of their own in Welcome on the page
+        conn.request("POST", "/manage/api/room_new", body=json.dumps(
+            {"name": "Newcomers", "category": "Welcome", "privacy": "open"}),
+            headers={"X-Pchat-CSRF": "1", "X-Pchat-User": "sip:newcomer@example.com"})
+        res = conn.getresponse()
+        room = json.loads(res.read())
+        assert res.status == 200 and room["managers"] == ["sip:newcomer@example.com"]
         conn.close()
         # two newcomers sign in, join the Lobby and talk there
         guid = lobby["uri"].rsplit("/", 1)[1]
@@ -160,7 +167,7 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert 'searchLimit="77"' in out  # the data survived the restart
         # the second start leaves the rooms alone: still one Lobby
         assert "first room:   as before" in open(logpath).read()
-        assert len(rooms(rundir)) == 1
+        assert sorted(r["name"] for r in rooms(rundir)) == ["Lobby", "Newcomers"]
         ctrl_c(proc, logpath)
     finally:
         subprocess.run([DB, "stop"], env=env)
