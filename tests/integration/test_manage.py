@@ -249,6 +249,38 @@ def test_digest_sign_in_with_auth(akam, mariadb):
                 opener.open(url, timeout=20)
 
 
+def test_a_chat_node_serves_the_page_only_signed_in(db_url, mariadb):
+    """A node of a pool has no open mode of its own: its page always asks
+    for Digest, even without WITH_AUTH (the front-end's switch)."""
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    user = unique("nina")
+    mariadb.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
+                f"('{user}', 'example.com', 'pw')", db="pchat")
+    fport, fdir = free_port(), tempfile.mkdtemp(prefix="pchat-files-")
+    kam = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg", defines={
+        "PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir,
+        "PCHAT_MANAGE_DIR": MANAGE_DIR}).start()
+    try:
+        url = f"http://127.0.0.1:{fport}/manage/api/me"
+        req = urllib.request.Request(url, headers={"X-Pchat-User": "sip:x@example.com"})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=20)
+        assert e.value.code == 401
+        mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        mgr.add_password(None, url, user, "pw")
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(mgr))
+        me = json.loads(opener.open(url, timeout=20).read())
+        assert me["user"] == f"sip:{user}@example.com" and me["open"] is False
+        # the file service is still there
+        conn = http.client.HTTPConnection("127.0.0.1", fport, timeout=10)
+        conn.request("GET", "/files/" + "0" * 32)
+        assert conn.getresponse().status == 404
+        conn.close()
+    finally:
+        kam.cleanup()
+        shutil.rmtree(fdir, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------
 # In a real browser
 

@@ -298,3 +298,5 @@ def test_sample_cfg_keeps_rpcs_off_http(cfg):
         assert "pchat_manage_http(\"sip:$au@" in route
         auth = route.index("www_authenticate(")
         assert auth < route.index("pchat_manage_http(\"sip:$au@")
+        if cfg == "pchat-node.cfg":  # no open mode on a node
+            assert 'pchat_manage_http("")' not in route
