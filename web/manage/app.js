@@ -76,7 +76,8 @@ async function load() {
     show(await call("me"));
   } catch (e) {
     status(e.message, false);
-    if (me === null) $("openmode").hidden = false;
+    // only the open mode asks who you are; else the browser signed in
+    if (me === null && e.message.startsWith("open mode")) $("openmode").hidden = false;
   }
 }
 
