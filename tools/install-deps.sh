@@ -23,6 +23,7 @@ PKGS=(
 	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
 	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 	clang libfuzzer-14-dev       # make fuzz / tests/test_fuzz.py: libFuzzer targets (tests/fuzz)
+	chromium                     # tests/integration/test_manage.py: the room-management page in headless Chromium
 )
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${PCHAT_EXTRA_PACKAGES:-})

@@ -323,6 +323,51 @@ pchat_store_rc_t pchat_room_access(
 	return rc;
 }
 
+pchat_store_rc_t pchat_creator_cats_open(str *user, pchat_creator_cats_t *c)
+{
+	pchat_store_rc_t rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = pchat_principals_of(user, &c->who);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_db_exec("SELECT DISTINCT n.guid, n.name, r.principal_type, "
+					   "r.principal FROM pchat_role r JOIN pchat_node n ON "
+					   "n.id = r.node_id WHERE r.role = 'creator' AND "
+					   "n.kind = 'category' ORDER BY n.name, n.guid",
+			&c->res);
+	if(rc != PCHAT_STORE_OK)
+		pchat_principals_free(&c->who);
+	return rc;
+}
+
+int pchat_creator_cats_next(
+		pchat_creator_cats_t *c, const char **guid, const char **name)
+{
+	char **row;
+
+	for(; c->i < c->res.nrows; c->i++) {
+		row = c->res.rows[c->i];
+		if(!pchat_principals_cover(&c->who, row[2], row[3]))
+			continue;
+		/* rows come grouped by category: one answer per category */
+		if(c->last && strcmp(c->last, row[0]) == 0)
+			continue;
+		c->last = row[0];
+		*guid = row[0];
+		*name = row[1];
+		c->i++;
+		return 1;
+	}
+	return 0;
+}
+
+void pchat_creator_cats_close(pchat_creator_cats_t *c)
+{
+	pchat_db_res_free(&c->res);
+	pchat_principals_free(&c->who);
+}
+
 int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
 		pchat_perm_in_t *in)
 {

@@ -80,6 +80,24 @@ void pchat_principals_free(pchat_principals_t *p);
 int pchat_principals_cover(
 		pchat_principals_t *p, const char *type, const char *principal);
 
+/* The categories where a user may create rooms (a creator role covers
+ * the user): cmd:nodespermcreatechild and the room-management page. open
+ * reads them (errors as PCHAT_STORE_*, nothing to close then); next gives
+ * one category at a time in name order: 1 with guid and name, 0 at the
+ * end; close frees. */
+typedef struct pchat_creator_cats
+{
+	pchat_principals_t who;
+	pchat_db_res_t res;
+	int i;
+	const char *last;
+} pchat_creator_cats_t;
+
+pchat_store_rc_t pchat_creator_cats_open(str *user, pchat_creator_cats_t *c);
+int pchat_creator_cats_next(
+		pchat_creator_cats_t *c, const char **guid, const char **name);
+void pchat_creator_cats_close(pchat_creator_cats_t *c);
+
 /* Splits "ma-chan://domain/guid": guid into buf (lower case). */
 /* The user's side of the access rules (policy, groups), read once and
  * used for every room a command touches. */
