@@ -7,6 +7,7 @@
 #                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
+#   make deb     the Debian package pchat_<version>_<arch>.deb in dist/ (DEB_DIR), lintian-checked
 #   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make         build only: installs nothing and leaves the apt sources alone; when a
 #                package or the kamailio source is missing it says which, and that
@@ -26,7 +27,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
-	integration install clean distclean bench soak pchat-bench doc fuzz
+	integration install deb clean distclean bench soak pchat-bench doc fuzz
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run run-pool test bench soak unit integration
@@ -99,16 +100,23 @@ test: all
 doc: packages
 	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m/doc README || exit 1; done
 
+# Debian's paths (PREFIX=/usr): what `make deb` packages is exactly this list.
+# Every file under sql/, cfg/ and web/ comes along, so new ones need no edit here.
+DOCDIR := $(PREFIX)/share/doc/pchat
+DATADIR := $(PREFIX)/share/pchat
 install: all
-	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade \
-		$(DESTDIR)$(PREFIX)/share/doc/pchat/examples
+	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(DOCDIR)
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
-	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
-	install -m 644 sql/upgrade/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade/
-	install -m 644 cfg/*.cfg cfg/*.inc $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
-	install -d $(DESTDIR)$(PREFIX)/share/pchat/web/manage
-	install -m 644 web/manage/* $(DESTDIR)$(PREFIX)/share/pchat/web/manage/
+	find sql cfg web -type f -exec install -D -m 644 {} $(DESTDIR)$(DATADIR)/{} \;
+	install -m 644 README $(DESTDIR)$(DOCDIR)/README
+	for m in $(MODULES); do install -m 644 modules/$$m/README $(DESTDIR)$(DOCDIR)/README.$$m || exit 1; done
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# The Debian package (debian/, tools/make-deb): pchat_<version>_<arch>.deb and its
+# lintian report into DEB_DIR. Only checks the set-up, like plain make.
+DEB_DIR ?= $(TOP)/dist
+deb: packages kamailio-src
+	@tools/make-deb $(DEB_DIR)
 
 clean:
 	@for m in $(MODULES); do \
@@ -121,4 +129,4 @@ clean:
 	@$(MAKE) -s -C tools/pchat-bench clean >/dev/null 2>&1 || true
 
 distclean: clean
-	rm -rf $(BUILD) .run
+	rm -rf $(BUILD) .run dist
