@@ -47,6 +47,10 @@ def deb():
                          capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stdout + res.stderr
     [path] = glob.glob(os.path.join(out, "pchat_*.deb"))
+    # the copy built with a build/ of its own: the tree's (maybe shared with
+    # other worktrees) still points at a source that exists
+    corepath = open(os.path.join(TOP, "build", "corepath")).read().strip()
+    assert out not in corepath and os.path.isfile(os.path.join(corepath, "Makefile.modules"))
     yield path
     shutil.rmtree(out, ignore_errors=True)
 

@@ -106,7 +106,7 @@ def test_make_deps_does_call_apt(fake_apt):
 
 
 @pytest.mark.parametrize("goal,packages,kamailio_src", [
-    ("all", "--check", "check"), ("install", "--check", "check"),
+    ("all", "--check", "check"), ("install", "--check", "check"), ("deb", "--check", "check"),
     ("doc", "--check", None), ("pchatctl", "--check", None),
     ("deps", "install", "prepare"), ("run", "install", "prepare"),
     ("test", "install", "prepare"), ("bench", "install", "prepare"),
