@@ -7,8 +7,8 @@
 #                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
-#   make deb     the Debian package pchat_<version>_<arch>.deb in dist/ (DEB_DIR), lintian-checked
 #   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
+#   make deb     the Debian package pchat_<version>_<arch>.deb in dist/ (DEB_DIR), lintian-checked
 #   make         build only: installs nothing and leaves the apt sources alone; when a
 #                package or the kamailio source is missing it says which, and that
 #                `make deps` installs it, and stops
@@ -27,7 +27,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
-	integration install deb clean distclean bench soak pchat-bench doc fuzz
+	integration install clean distclean bench soak pchat-bench doc fuzz
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run run-pool test bench soak unit integration
@@ -115,6 +115,7 @@ install: all
 # The Debian package (debian/, tools/make-deb): pchat_<version>_<arch>.deb and its
 # lintian report into DEB_DIR. Only checks the set-up, like plain make.
 DEB_DIR ?= $(TOP)/dist
+.PHONY: deb
 deb: packages kamailio-src
 	@tools/make-deb $(DEB_DIR)
 

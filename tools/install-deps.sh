@@ -24,7 +24,8 @@ PKGS=(
 	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 	clang libfuzzer-14-dev       # make fuzz / tests/test_fuzz.py: libFuzzer targets (tests/fuzz)
 	chromium                     # tests/integration/test_manage.py: the room-management page in headless Chromium
-	debhelper fakeroot lintian   # make deb / tests/test_deb.py: the Debian package (debian/), checked by lintian
+	debhelper lintian git        # make deb / tests/test_deb.py: the Debian package (debian/), lintian;
+	                             # git: its version and file list
 )
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${PCHAT_EXTRA_PACKAGES:-})
