@@ -18,6 +18,7 @@
 #define _PCHAT_CMD_ROOM_H_
 
 #include "pchat_cmd.h"
+#include "pchat_db.h"
 
 #define PCHAT_CMD_ARGS \
 	pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env, pchat_xmsg_t *m, \
@@ -35,6 +36,11 @@ pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_chatsrch(PCHAT_CMD_ARGS); /* pchat_cmd_search.c */
+
+/* The rows of one room in a result ordered by room id in column col:
+ * returns the index of the first and sets *n (pchat_cmd_find.c). */
+int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n);
 
 /* Characters (UTF-8 code points) of a text: what message_size_limit
  * counts. */

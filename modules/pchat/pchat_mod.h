@@ -25,7 +25,8 @@
  *               retention job's process), pchat_compliance (the
  *               compliance events and participants; the node's name),
  *               pchat_proc (the module's own processes and their pipes),
- *               pchat_compliance_run (the compliance adapter process);
+ *               pchat_compliance_run (the compliance adapter process),
+ *               pchat_search (the history search query);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
