@@ -200,7 +200,7 @@ def test_rooms_the_user_may_not_read_never_appear(users, mariadb):
         f"leak {tag} {k}" for k in ("open", "secret", "closed", "walled"))
     # naming them answers as bccontext does: hidden is missing, closed refused
     for kind, code in (("secret", 404), ("walled", 404), ("closed", 403),
-                       ("disabled", 403)):
+                       ("disabled", 404)):
         reply = search(alice, f"leak {tag}", rooms=[hidden[kind][1]])
         assert reply.code == code, kind
         assert "leak" not in reply.sip.body
