@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""The measurement behind the history search's engine (README "History
+search"): the same generated history searched three ways in a private
+MariaDB, with the user able to read R_READ of R rooms:
+
+  like     pchat's query (pchat_search.c): the readable room ids, then
+           content LIKE '%text%' under utf8mb4_unicode_ci, newest first
+  mroonga  a Mroonga side table (N-gram tokenizer
+           TokenBigramSplitSymbolAlphaDigit, NormalizerAuto), MATCH ...
+           AGAINST a phrase, the same room list
+  trigram  an own InnoDB table of the posts' 3-character grams (collation
+           folded), the rarest gram's postings joined back, LIKE to verify
+
+Prints, for each engine, the index build cost per post (µs added to a
+one-row insert of the post, as the post writer commits it) and search
+latency p50/p99 per query text. The machine is shared: numbers are noisy.
+
+    tools/bench/search_engines.py [--msgs 1000000] [--rooms 10000]
+        [--read 1000] [--engines like,mroonga,trigram] [--reps 20]
+"""
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+
+from mariadb import MariaDB, free_port  # noqa: E402
+
+QUERIES = ["4711-b", "50-y", "ção", "CAO", "東京", "привет", "CAFE", "zzqx"]
+USER = "sip:searcher@example.com"
+
+# words of the generated posts: English chat, ticket numbers, Portuguese,
+# French, German, Japanese, Chinese and Russian fragments
+WORDS = ["the", "build", "is", "green", "again", "please", "review", "deploy", "ticket",
+         "meeting", "at", "noon", "server", "restart", "thanks", "lunch", "ok", "done",
+         "price", "order", "client", "risk", "report", "today", "tomorrow", "friday",
+         "situação", "ação", "informação", "não", "café", "résumé", "naïve", "Zürich",
+         "Größe", "straße", "東京", "大阪", "会議", "明日", "確認", "北京", "上海", "问题",
+         "привет", "мир", "сервер", "отчёт", "сегодня", "завтра"]
+
+
+def sql_words():
+    return ",".join("'" + w + "'" for w in WORDS)
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="pchat-search-bench-")
+        self.db = MariaDB(os.path.join(self.tmp, "db"), free_port())
+
+    def sql(self, s, timeout=3600):
+        return self.db.sql(s, db="pchat", timeout=timeout)
+
+    def client(self):
+        return ["mariadb", "--no-defaults", "-uroot", f"--socket={self.db.socket}",
+                "pchat", "--batch", "--skip-column-names"]
+
+    def setup(self):
+        self.db.start(extra_args=["--innodb-buffer-pool-size=2G",
+                                  "--innodb-log-file-size=512M",
+                                  "--plugin-load-add=ha_mroonga.so"])
+        self.db.sql("CREATE DATABASE pchat CHARACTER SET utf8mb4")
+        self.db.load_file(os.path.join(TOP, "sql", "pchat-create.sql"), "pchat")
+        a = self.args
+        self.sql("SET @root = (SELECT id FROM pchat_node WHERE parent_id IS NULL);"
+                 "INSERT INTO pchat_node (guid, kind, parent_id, name, privacy) "
+                 f"SELECT UUID(), 'room', @root, CONCAT('r', seq), 'closed' "
+                 f"FROM seq_1_to_{a.rooms}")
+        ids = [int(r[0]) for r in self.sql("SELECT id FROM pchat_node WHERE kind = 'room' "
+                                           "AND name LIKE 'r%' ORDER BY id")]
+        random.seed(7)
+        self.readable = sorted(random.sample(ids, a.read))
+        self.sql("INSERT INTO pchat_role (node_id, role, principal_type, principal) VALUES "
+                 + ",".join(f"({i}, 'member', 'user', '{USER}')" for i in self.readable))
+        self.first_room, n = ids[0], len(ids)
+        t = time.monotonic()
+        # 8 words, one ticket number in 50 posts, spread over the rooms and
+        # 30 days
+        words = sql_words()
+        pick = f"ELT(1 + CRC32(CONCAT(seq, '-', K)) % {len(WORDS)}, {words})"
+        step = 250_000
+        for start in range(1, a.msgs + 1, step):
+            end = min(a.msgs, start + step - 1)
+            text = "CONCAT_WS(' ', " + ", ".join(
+                pick.replace("K", str(k)) for k in range(8)) + \
+                ", IF(seq % 50 = 0, CONCAT('ticket ', seq % 9973, '-', " \
+                "CHAR(97 + seq % 26)), NULL))"
+            self.sql("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+                     f"SELECT {self.first_room} + (seq % {n}), seq, "
+                     f"1767225600000 + seq * 2592, CONCAT('sip:u', seq % 500, "
+                     f"'@example.com'), {text} FROM seq_{start}_to_{end}")
+        self.sql("UPDATE pchat_node SET last_seq = 100000000 WHERE kind = 'room'")
+        print(f"# {a.msgs} messages in {n} rooms generated in "
+              f"{time.monotonic() - t:.0f} s; the user reads {a.read}", flush=True)
+        print("# sample: " + self.sql("SELECT content FROM pchat_message "
+                                      "WHERE seq = 50")[0][0], flush=True)
+
+    def rooms_sql(self):
+        return ",".join(str(i) for i in self.readable)
+
+    def timed(self, statements):
+        """Runs each statement in one client session, returns ms of each
+        (server side: SELECT timings around each)."""
+        script = []
+        for s in statements:
+            script.append("SET @t = SYSDATE(6);")
+            script.append(s.rstrip(";") + ";")
+            script.append("SELECT 'T', TIMESTAMPDIFF(MICROSECOND, @t, SYSDATE(6));")
+        out = subprocess.run(self.client(), input="\n".join(script).encode(),
+                             capture_output=True, timeout=7200)
+        if out.returncode:
+            raise RuntimeError(out.stderr.decode()[-2000:])
+        times, counts, n = [], [], 0
+        for line in out.stdout.decode().splitlines():
+            if line.startswith("T\t"):
+                times.append(int(line.split("\t")[1]) / 1000.0)
+                counts.append(n)
+                n = 0
+            else:
+                n += 1
+        return times, counts
+
+    def report(self, engine, q, times, counts):
+        times = sorted(times)
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        print(f"{engine:8} {q:10} rows {counts[0]:3}  p50 {statistics.median(times):8.1f} ms"
+              f"  p99 {p99:8.1f} ms  max {times[-1]:8.1f} ms", flush=True)
+
+    # ----- engines -----
+
+    def like_sql(self, q):
+        like = "%" + q.replace("\\", "\\\\\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return ("SELECT m.seq, m.ts_ms, m.author, m.content, m.room_id FROM pchat_message m "
+                f"WHERE m.room_id IN ({self.rooms_sql()}) AND m.content LIKE '{like}' "
+                "ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT 51")
+
+    def run_like(self):
+        for q in QUERIES:
+            times, counts = self.timed([self.like_sql(q)] * self.args.reps)
+            self.report("like", q, times, counts)
+        self.insert_cost("like", [])
+
+    def insert_cost(self, engine, extra):
+        """µs per post: a one-row INSERT into pchat_message plus the
+        engine's index rows, each post its own autocommit transaction."""
+        n = 2000
+        rid = self.readable[0]
+        stm = []
+        for i in range(n):
+            text = " ".join(random.choice(WORDS) for _ in range(10)) + f" ticket {i}-x"
+            seq = 200_000_000 + i
+            s = ("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) VALUES "
+                 f"({rid}, {seq}, 1800000000000, 'sip:w@example.com', '{text}')")
+            stm.append("BEGIN; " + s + "; " + "".join(e.format(rid=rid, seq=seq, text=text)
+                                                        + "; " for e in extra) + "COMMIT")
+        script = "SET @t = SYSDATE(6);\n" + ";\n".join(stm) + \
+            ";\nSELECT TIMESTAMPDIFF(MICROSECOND, @t, SYSDATE(6));"
+        out = subprocess.run(self.client(), input=script.encode(), capture_output=True,
+                             timeout=3600)
+        if out.returncode:
+            raise RuntimeError(out.stderr.decode()[-2000:])
+        us = int(out.stdout.decode().split()[-1]) / n
+        self.sql(f"DELETE FROM pchat_message WHERE seq >= 200000000")
+        print(f"{engine:8} insert: {us:.0f} µs per post (message + index, own commit)",
+              flush=True)
+        return us
+
+    def run_mroonga(self):
+        t = time.monotonic()
+        self.sql("CREATE TABLE pchat_message_fts (room_id BIGINT UNSIGNED NOT NULL, "
+                 "seq BIGINT UNSIGNED NOT NULL, ts_ms BIGINT NOT NULL, content MEDIUMTEXT, "
+                 "PRIMARY KEY (room_id, seq), KEY (ts_ms), "
+                 "FULLTEXT INDEX ft (content) COMMENT 'tokenizer "
+                 f"\"TokenBigramSplitSymbolAlphaDigit\", normalizer \"{self.args.normalizer}\"') "
+                 "ENGINE=Mroonga DEFAULT CHARSET=utf8mb4;"
+                 "INSERT INTO pchat_message_fts SELECT room_id, seq, ts_ms, content "
+                 "FROM pchat_message")
+        print(f"mroonga  built over the history in {time.monotonic() - t:.0f} s", flush=True)
+        for q in QUERIES:
+            s = ("SELECT f.room_id, f.seq, f.ts_ms FROM pchat_message_fts f WHERE "
+                 f"MATCH(f.content) AGAINST('\"{q}\"' IN BOOLEAN MODE) AND "
+                 f"f.room_id IN ({self.rooms_sql()}) ORDER BY f.ts_ms DESC LIMIT 51")
+            times, counts = self.timed([s] * self.args.reps)
+            self.report("mroonga", q, times, counts)
+        self.insert_cost("mroonga", [
+            "INSERT INTO pchat_message_fts VALUES ({rid}, {seq}, 1800000000000, '{text}')"])
+        self.sql("DELETE FROM pchat_message_fts WHERE seq >= 200000000")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--msgs", type=int, default=1_000_000)
+    ap.add_argument("--rooms", type=int, default=10_000)
+    ap.add_argument("--read", type=int, default=1_000)
+    ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--engines", default="like,mroonga")
+    ap.add_argument("--normalizer", default="NormalizerMySQLUnicodeCI",
+                    help="Mroonga's normalizer (NormalizerAuto folds case, not accents)")
+    a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the MariaDB
+    b = Bench(a)
+    try:
+        b.setup()
+        for e in a.engines.split(","):
+            getattr(b, "run_" + e)()
+    finally:
+        b.db.stop()
+
+
+if __name__ == "__main__":
+    main()
