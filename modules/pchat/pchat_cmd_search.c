@@ -170,6 +170,21 @@ static pchat_store_rc_t pchat_srch_readable_named(pchat_cmd_ctx_t *ctx,
 	return PCHAT_STORE_OK;
 }
 
+/* A cursor of an earlier answer, "ts.room.seq", into q: 0 ok, -1 not. */
+static int pchat_srch_cursor(const char *s, pchat_search_q_t *q)
+{
+	long long ts, room, seq;
+	int n = 0;
+
+	if(sscanf(s, "%lld.%lld.%lld%n", &ts, &room, &seq, &n) != 3
+			|| s[n] != '\0' || ts <= 0 || room <= 0 || seq <= 0)
+		return -1;
+	q->before_ts = ts;
+	q->before_room = room;
+	q->before_seq = seq;
+	return 0;
+}
+
 static const char *pchat_srch_parse_authors(pchat_srch_req_t *r)
 {
 	xmlNodePtr a;
@@ -218,7 +233,7 @@ static const char *pchat_srch_parse(pchat_xmsg_t *m, pchat_srch_req_t *r)
 			&& pchat_xccos_parse_ts(v, &r->q.to_ms) < 0)
 		return "to is not an ISO 8601 time";
 	if((v = pchat_xccos_attr(r->srch, "before")) && v[0]
-			&& pchat_search_cursor_parse(v, &r->q) < 0)
+			&& pchat_srch_cursor(v, &r->q) < 0)
 		return "before is not a cursor of an earlier answer";
 	r->cnt = -1;
 	if((v = pchat_xccos_attr(r->srch, "cnt")) && v[0]) {

@@ -105,18 +105,3 @@ pchat_store_rc_t pchat_search_messages(
 	pchat_sql_free(&s);
 	return rc;
 }
-
-int pchat_search_cursor_parse(const char *s, pchat_search_q_t *q)
-{
-	long long ts, room, seq;
-	int n = 0;
-
-	if(s == NULL
-			|| sscanf(s, "%lld.%lld.%lld%n", &ts, &room, &seq, &n) != 3
-			|| s[n] != '\0' || ts <= 0 || room <= 0 || seq <= 0)
-		return -1;
-	q->before_ts = ts;
-	q->before_room = room;
-	q->before_seq = seq;
-	return 0;
-}

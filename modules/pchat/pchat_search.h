@@ -44,7 +44,4 @@ typedef struct pchat_search_q
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res);
 
-/* Parses a cursor "ts.room.seq" into q: 0 ok, -1 malformed. */
-int pchat_search_cursor_parse(const char *s, pchat_search_q_t *q);
-
 #endif
