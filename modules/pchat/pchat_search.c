@@ -41,10 +41,15 @@ static void pchat_search_where(pchat_sql_t *s, const pchat_search_q_t *q)
 	char *like;
 	int i;
 
-	pchat_sql_add(s, " WHERE m.room_id IN (");
-	for(i = 0; i < q->nrooms; i++)
-		pchat_sql_add(s, "%s%lld", i ? "," : "", q->rooms[i]);
-	pchat_sql_add(s, ") AND (m.author_change IS NULL OR "
+	if(q->any_room) {
+		pchat_sql_add(s, " WHERE 1");
+	} else {
+		pchat_sql_add(s, " WHERE m.room_id IN (");
+		for(i = 0; i < q->nrooms; i++)
+			pchat_sql_add(s, "%s%lld", i ? "," : "", q->rooms[i]);
+		pchat_sql_add(s, ")");
+	}
+	pchat_sql_add(s, " AND (m.author_change IS NULL OR "
 					 "m.author_change <> 'deleted')");
 	if(q->text && q->text[0]) {
 		like = malloc(2 * strlen(q->text) + 3);
@@ -87,7 +92,7 @@ pchat_store_rc_t pchat_search_messages(
 	int at;
 
 	memset(res, 0, sizeof(*res));
-	if(q->nrooms <= 0 || q->limit <= 0)
+	if((q->nrooms <= 0 && !q->any_room) || q->limit <= 0)
 		return PCHAT_STORE_OK;
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)

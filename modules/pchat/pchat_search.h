@@ -30,6 +30,7 @@ typedef struct pchat_search_q
 	const char *text;          /* substring, case and accent folded; "" any */
 	const long long *rooms;    /* room ids to search (already readable) */
 	int nrooms;
+	int any_room;              /* administrators: every room, rooms unused */
 	const char *const *authors; /* canonical URIs, none: any author */
 	int nauthors;
 	long long from_ms, to_ms;  /* 0: open end */
@@ -40,7 +41,8 @@ typedef struct pchat_search_q
 
 /* The matching messages, newest first. Columns: seq, ts_ms, author,
  * content, author_change, changed_ms (as pchat_cmd_write_msg reads them),
- * room_id, the room's guid. Posts their author deleted never match. nrooms 0: no rows. */
+ * room_id, the room's guid. Posts their author deleted never match. nrooms 0
+ * (and not any_room): no rows. */
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res);
 

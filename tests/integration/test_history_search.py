@@ -12,7 +12,8 @@ import xml.sax.saxutils
 
 import pytest
 
-from admin import call, one
+from admin import call, fails, one
+from kamailio import pchatctl
 from chat import ChatUser, make_category, make_room, sql_quote, uid, unique
 from sipclient import find, findall
 
@@ -264,7 +265,7 @@ def _set_compliance(mariadb, on):
     time.sleep(1.2)  # the node's copy of the configuration lives a second
 
 
-def test_a_search_is_a_compliance_event(users, mariadb):
+def test_a_search_is_a_compliance_event(kam, users, mariadb):
     alice = users()
     rid, guid, _ = make_room(mariadb)
     insert(mariadb, rid, alice.uri, "audited words", T0)
@@ -281,8 +282,47 @@ def test_a_search_is_a_compliance_event(users, mariadb):
     assert [(r[0], r[1]) for r in rows] == [("SEARCH", "AUDITED")]
     detail = json.loads(rows[0][2])
     assert detail["search"] == "history" and detail["found"] == 1 and detail["rooms"] == 1
+    # an administrator's search is recorded too, as "rpc"
+    _set_compliance(mariadb, True)
+    try:
+        assert len(call(kam, "pchat.search", "text=audited words")) >= 1
+    finally:
+        _set_compliance(mariadb, False)
+    rows = mariadb.sql("SELECT content, detail FROM pchat_compliance_event "
+                       f"WHERE id > {since} AND type = 'SEARCH' AND user_uri = 'rpc'",
+                       db="pchat")
+    assert [r[0] for r in rows] == ["audited words"]
+    assert json.loads(rows[0][1])["rpc"] == "pchat.search"
     # off: no event
     search(alice, "AUDITED", rooms=[guid])
     assert mariadb.sql("SELECT COUNT(*) FROM pchat_compliance_event "
                        f"WHERE id > {since} AND user_uri = {sql_quote(alice.uri)}",
                        db="pchat")[0][0] == "1"
+
+
+def test_admin_rpc_searches_every_room(kam, users, mariadb):
+    alice, bob = users(), users()
+    tag = uid()
+    secret_id, secret_guid, secret_name = make_room(mariadb, privacy="secret")
+    open_id, open_guid, _ = make_room(mariadb)
+    insert(mariadb, secret_id, alice.uri, f"admin {tag} secret", T0 + 2)
+    insert(mariadb, open_id, bob.uri, f"admin {tag} open", T0 + 1)
+    insert(mariadb, open_id, alice.uri, f"admin {tag} old", T0)
+    got = call(kam, "pchat.search", f"text=ADMIN {tag}")
+    assert [g["text"] for g in got] == [f"admin {tag} {k}" for k in ("secret", "open", "old")]
+    assert got[0]["room"] == f"ma-chan://{kam.domain}/{secret_guid}"
+    got = call(kam, "pchat.search", f"text=admin {tag}", f"who={alice.uri}")
+    assert [g["text"] for g in got] == [f"admin {tag} secret", f"admin {tag} old"]
+    got = call(kam, "pchat.search", f"text=admin {tag}", f"room={secret_name}",
+               f"room=ma-chan://{kam.domain}/{open_guid}", "result_size=2")
+    assert len(got) == 2
+    rest = call(kam, "pchat.search", f"text=admin {tag}", f"before={got[-1]['cursor']}")
+    assert [g["text"] for g in rest] == [f"admin {tag} old"]
+    fails(kam, 404, "no room", "pchat.search", "text=x", "room=no-such-room-" + tag)
+    fails(kam, 400, "who", "pchat.search", "text=x", "who=nonsense")
+    fails(kam, 400, "before", "pchat.search", "text=x", "before=1.2")
+    # the operator's verb
+    res = pchatctl(kam, "search", "--text", f"admin {tag}", "--who", bob.uri,
+                   json_output=True)
+    assert res.returncode == 0, res.stderr
+    assert [g["text"] for g in res.json] == [f"admin {tag} open"]
