@@ -195,6 +195,42 @@ class Bench:
             "INSERT INTO pchat_message_fts VALUES ({rid}, {seq}, 1800000000000, '{text}')"])
         self.sql("DELETE FROM pchat_message_fts WHERE seq >= 200000000")
 
+    def run_trigram(self):
+        t = time.monotonic()
+        self.sql("CREATE TABLE pchat_message_gram (gram CHAR(3) NOT NULL, "
+                 "room_id BIGINT UNSIGNED NOT NULL, seq BIGINT UNSIGNED NOT NULL, "
+                 "PRIMARY KEY (gram, room_id, seq)) ENGINE=InnoDB "
+                 "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;"
+                 "INSERT IGNORE INTO pchat_message_gram SELECT SUBSTRING(m.content, s.seq, 3), "
+                 "m.room_id, m.seq FROM pchat_message m JOIN seq_1_to_400 s "
+                 "ON s.seq <= CHAR_LENGTH(m.content) - 2")
+        rows, size = self.sql("SELECT TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM "
+                              "information_schema.TABLES WHERE TABLE_NAME = "
+                              "'pchat_message_gram'")[0]
+        msize = self.sql("SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES "
+                         "WHERE TABLE_NAME = 'pchat_message'")[0][0]
+        print(f"trigram  built over the history in {time.monotonic() - t:.0f} s: "
+              f"~{int(rows) / self.args.msgs:.0f} rows per post, "
+              f"{int(size) / 2**20:.0f} MB (messages {int(msize) / 2**20:.0f} MB)", flush=True)
+        for q in QUERIES:
+            grams = sorted({q[i:i + 3] for i in range(len(q) - 2)})
+            if not grams:
+                s = self.like_sql(q)  # shorter than a gram: the scan
+            else:
+                lst = ",".join("'" + g + "'" for g in grams)
+                s = ("SELECT m.seq, m.ts_ms, m.author, m.content, m.room_id FROM "
+                     "(SELECT room_id, seq FROM pchat_message_gram WHERE gram IN "
+                     f"({lst}) AND room_id IN ({self.rooms_sql()}) GROUP BY room_id, seq "
+                     f"HAVING COUNT(DISTINCT gram) = {len(grams)}) g JOIN pchat_message m "
+                     f"USING (room_id, seq) WHERE m.content LIKE '%{q}%' "
+                     "ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT 51")
+            times, counts = self.timed([s] * self.args.reps)
+            self.report("trigram", q, times, counts)
+        self.insert_cost("trigram", [
+            "INSERT IGNORE INTO pchat_message_gram SELECT SUBSTRING('{text}', s.seq, 3), "
+            "{rid}, {seq} FROM seq_1_to_400 s WHERE s.seq <= CHAR_LENGTH('{text}') - 2"])
+        self.sql("DELETE FROM pchat_message_gram WHERE seq >= 200000000")
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
