@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dprint.h"
+
 #include "pchat_search.h"
 
 /* A LIKE pattern matching text as a substring: %, _ and \ of the text
@@ -107,6 +109,9 @@ pchat_store_rc_t pchat_search_messages(
 			q->limit);
 	pchat_sql_end(&s);
 	rc = pchat_db_script(&s, res, &at);
+	if(rc == PCHAT_STORE_ERROR)
+		LM_ERR("the search query failed (sql error %d, %zu bytes, error %u)\n",
+				s.err, s.len, pchat_db_errno());
 	pchat_sql_free(&s);
 	return rc;
 }

@@ -8,6 +8,7 @@ MariaDB, with the user able to read R_READ of R rooms:
   mroonga  a Mroonga side table (N-gram tokenizer
            TokenBigramSplitSymbolAlphaDigit, NormalizerAuto), MATCH ...
            AGAINST a phrase, the same room list
+  scan     LIKE over an index on the post time, newest first
   trigram  an own InnoDB table of the posts' 3-character grams (collation
            folded), the rarest gram's postings joined back, LIKE to verify
 
@@ -22,6 +23,7 @@ latency p50/p99 per query text. The machine is shared: numbers are noisy.
 import argparse
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -51,6 +53,34 @@ def sql_words():
     return ",".join("'" + w + "'" for w in WORDS)
 
 
+def generate(sql, msgs, rooms, read, user):
+    """rooms closed rooms under the root, user a member of read of them,
+    msgs messages of 8 words (one in 50 with a ticket number) spread over
+    the rooms and over 30 days. sql(statement) runs SQL in the database.
+    Returns the ids of the rooms the user may read."""
+    sql("SET @root = (SELECT id FROM pchat_node WHERE parent_id IS NULL);"
+        "INSERT INTO pchat_node (guid, kind, parent_id, name, privacy) "
+        f"SELECT UUID(), 'room', @root, CONCAT('r', seq), 'closed' FROM seq_1_to_{rooms}")
+    ids = [int(r[0]) for r in sql("SELECT id FROM pchat_node WHERE kind = 'room' "
+                                  "AND name LIKE 'r%' ORDER BY id")]
+    random.seed(7)
+    readable = sorted(random.sample(ids, read))
+    sql("INSERT INTO pchat_role (node_id, role, principal_type, principal) VALUES "
+        + ",".join(f"({i}, 'member', 'user', '{user}')" for i in readable))
+    pick = f"ELT(1 + CRC32(CONCAT(seq, '-', K)) % {len(WORDS)}, {sql_words()})"
+    text = "CONCAT_WS(' ', " + ", ".join(pick.replace("K", str(k)) for k in range(8)) + \
+        ", IF(seq % 50 = 0, CONCAT('ticket ', seq % 9973, '-', CHAR(97 + seq % 26)), NULL))"
+    step = 250_000
+    for start in range(1, msgs + 1, step):
+        end = min(msgs, start + step - 1)
+        # room ids are consecutive (one multi-row INSERT)
+        sql("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+            f"SELECT {ids[0]} + (seq % {len(ids)}), seq, 1767225600000 + seq * 2592, "
+            f"CONCAT('sip:u', seq % 500, '@example.com'), {text} FROM seq_{start}_to_{end}")
+    sql("UPDATE pchat_node SET last_seq = 100000000 WHERE kind = 'room'")
+    return readable
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -71,35 +101,9 @@ class Bench:
         self.db.sql("CREATE DATABASE pchat CHARACTER SET utf8mb4")
         self.db.load_file(os.path.join(TOP, "sql", "pchat-create.sql"), "pchat")
         a = self.args
-        self.sql("SET @root = (SELECT id FROM pchat_node WHERE parent_id IS NULL);"
-                 "INSERT INTO pchat_node (guid, kind, parent_id, name, privacy) "
-                 f"SELECT UUID(), 'room', @root, CONCAT('r', seq), 'closed' "
-                 f"FROM seq_1_to_{a.rooms}")
-        ids = [int(r[0]) for r in self.sql("SELECT id FROM pchat_node WHERE kind = 'room' "
-                                           "AND name LIKE 'r%' ORDER BY id")]
-        random.seed(7)
-        self.readable = sorted(random.sample(ids, a.read))
-        self.sql("INSERT INTO pchat_role (node_id, role, principal_type, principal) VALUES "
-                 + ",".join(f"({i}, 'member', 'user', '{USER}')" for i in self.readable))
-        self.first_room, n = ids[0], len(ids)
         t = time.monotonic()
-        # 8 words, one ticket number in 50 posts, spread over the rooms and
-        # 30 days
-        words = sql_words()
-        pick = f"ELT(1 + CRC32(CONCAT(seq, '-', K)) % {len(WORDS)}, {words})"
-        step = 250_000
-        for start in range(1, a.msgs + 1, step):
-            end = min(a.msgs, start + step - 1)
-            text = "CONCAT_WS(' ', " + ", ".join(
-                pick.replace("K", str(k)) for k in range(8)) + \
-                ", IF(seq % 50 = 0, CONCAT('ticket ', seq % 9973, '-', " \
-                "CHAR(97 + seq % 26)), NULL))"
-            self.sql("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
-                     f"SELECT {self.first_room} + (seq % {n}), seq, "
-                     f"1767225600000 + seq * 2592, CONCAT('sip:u', seq % 500, "
-                     f"'@example.com'), {text} FROM seq_{start}_to_{end}")
-        self.sql("UPDATE pchat_node SET last_seq = 100000000 WHERE kind = 'room'")
-        print(f"# {a.msgs} messages in {n} rooms generated in "
+        self.readable = generate(self.sql, a.msgs, a.rooms, a.read, USER)
+        print(f"# {a.msgs} messages in {a.rooms} rooms generated in "
               f"{time.monotonic() - t:.0f} s; the user reads {a.read}", flush=True)
         print("# sample: " + self.sql("SELECT content FROM pchat_message "
                                       "WHERE seq = 50")[0][0], flush=True)
@@ -147,32 +151,58 @@ class Bench:
         for q in QUERIES:
             times, counts = self.timed([self.like_sql(q)] * self.args.reps)
             self.report("like", q, times, counts)
-        self.insert_cost("like", [])
+        self.insert_cost("like", [])  # nothing to add: the bare cost twice
 
-    def insert_cost(self, engine, extra):
-        """µs per post: a one-row INSERT into pchat_message plus the
-        engine's index rows, each post its own autocommit transaction."""
-        n = 2000
+    def _insert_batch(self, extra, n, base):
+        """ms for n posts in one transaction (the post writer commits a
+        batch of posts at a time), each a message row and the engine's
+        index rows."""
         rid = self.readable[0]
         stm = []
         for i in range(n):
             text = " ".join(random.choice(WORDS) for _ in range(10)) + f" ticket {i}-x"
-            seq = 200_000_000 + i
-            s = ("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) VALUES "
-                 f"({rid}, {seq}, 1800000000000, 'sip:w@example.com', '{text}')")
-            stm.append("BEGIN; " + s + "; " + "".join(e.format(rid=rid, seq=seq, text=text)
-                                                        + "; " for e in extra) + "COMMIT")
-        script = "SET @t = SYSDATE(6);\n" + ";\n".join(stm) + \
-            ";\nSELECT TIMESTAMPDIFF(MICROSECOND, @t, SYSDATE(6));"
+            seq = base + i
+            stm.append("INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+                       f"VALUES ({rid}, {seq}, 1800000000000, 'sip:w@example.com', '{text}')")
+            stm += [e(rid, seq, text) if callable(e) else e.format(rid=rid, seq=seq, text=text)
+                    for e in extra]
+        script = ("BEGIN; SET @t = SYSDATE(6);\n" + ";\n".join(stm) +
+                  ";\nCOMMIT; SELECT TIMESTAMPDIFF(MICROSECOND, @t, SYSDATE(6));")
         out = subprocess.run(self.client(), input=script.encode(), capture_output=True,
                              timeout=3600)
         if out.returncode:
             raise RuntimeError(out.stderr.decode()[-2000:])
-        us = int(out.stdout.decode().split()[-1]) / n
-        self.sql(f"DELETE FROM pchat_message WHERE seq >= 200000000")
-        print(f"{engine:8} insert: {us:.0f} µs per post (message + index, own commit)",
-              flush=True)
-        return us
+        return int(out.stdout.decode().split()[-1])
+
+    def insert_cost(self, engine, extra, cleanup=()):
+        """µs per post the engine adds to a batch of 500 posts in one
+        transaction, alternating with the bare INSERT (5 rounds each, the
+        medians compared: the machine is shared)."""
+        n, bare, full = 500, [], []
+        for r in range(5):
+            bare.append(self._insert_batch([], n, 200_000_000 + 2 * r * n))
+            full.append(self._insert_batch(extra, n, 200_000_000 + (2 * r + 1) * n))
+        self.sql("DELETE FROM pchat_message WHERE seq >= 200000000")
+        for c in cleanup:
+            self.sql(c)
+        b, f = statistics.median(bare) / n, statistics.median(full) / n
+        print(f"{engine:8} insert: {f:.0f} µs per post in a batch of {n}, bare {b:.0f}: "
+              f"the index adds {f - b:.0f} µs", flush=True)
+        return f - b
+
+    def run_scan(self):
+        """LIKE again, walking an index on the post time newest first: stops
+        at the page's end when the text is common, reads everything when
+        it is rare."""
+        self.sql("ALTER TABLE pchat_message ADD KEY k_ts (ts_ms)")
+        for q in QUERIES:
+            s = self.like_sql(q).replace("FROM pchat_message m ",
+                                         "FROM pchat_message m FORCE INDEX (k_ts) ")
+            times, counts = self.timed([s] * self.args.reps)
+            self.report("scan", q, times, counts)
+        # its insert cost is one more entry in a B-tree ordered by time
+        # (appended at the right edge), as the two keys the table has
+        self.sql("ALTER TABLE pchat_message DROP KEY k_ts")
 
     def run_mroonga(self):
         t = time.monotonic()
@@ -192,8 +222,8 @@ class Bench:
             times, counts = self.timed([s] * self.args.reps)
             self.report("mroonga", q, times, counts)
         self.insert_cost("mroonga", [
-            "INSERT INTO pchat_message_fts VALUES ({rid}, {seq}, 1800000000000, '{text}')"])
-        self.sql("DELETE FROM pchat_message_fts WHERE seq >= 200000000")
+            "INSERT INTO pchat_message_fts VALUES ({rid}, {seq}, 1800000000000, '{text}')"],
+            ["DELETE FROM pchat_message_fts WHERE seq >= 200000000"])
 
     def run_trigram(self):
         t = time.monotonic()
@@ -226,10 +256,11 @@ class Bench:
                      "ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT 51")
             times, counts = self.timed([s] * self.args.reps)
             self.report("trigram", q, times, counts)
+        # the writer would send the post's grams as one multi-row INSERT
         self.insert_cost("trigram", [
-            "INSERT IGNORE INTO pchat_message_gram SELECT SUBSTRING('{text}', s.seq, 3), "
-            "{rid}, {seq} FROM seq_1_to_400 s WHERE s.seq <= CHAR_LENGTH('{text}') - 2"])
-        self.sql("DELETE FROM pchat_message_gram WHERE seq >= 200000000")
+            lambda rid, seq, text: "INSERT IGNORE INTO pchat_message_gram VALUES " + ",".join(
+                f"('{text[i:i + 3]}', {rid}, {seq})" for i in range(len(text) - 2))],
+            ["DELETE FROM pchat_message_gram WHERE seq >= 200000000"])
 
 
 def main():
@@ -250,6 +281,7 @@ def main():
             getattr(b, "run_" + e)()
     finally:
         b.db.stop()
+        shutil.rmtree(b.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
