@@ -43,12 +43,17 @@ typedef struct pchat_srch_req
 	int limited;
 } pchat_srch_req_t;
 
-/* Every room of the store whose category keeps history, and the roles
- * and walls of each, as pchat_room_access_rows() reads them (ordered by
- * room, the room id last). */
+/* Every room of the store whose category keeps history, in the columns
+ * of PCHAT_ROOM_SELECT less the texts the rule does not read (name,
+ * description, topic: up to 3 KB a room, 10,000 rooms a search), and the
+ * roles and walls of each, as pchat_room_access_rows() reads them
+ * (ordered by room, the room id last). */
 static const char *_pchat_srch_rooms_sql =
-		PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND c.chat_history = 1 "
-		"ORDER BY r.id";
+		"SELECT r.id, r.guid, '', '', '', r.privacy, r.room_type, "
+		"r.disabled, r.invitations, c.id, c.file_upload, "
+		"c.invitations_enabled, c.chat_history FROM pchat_node r "
+		"JOIN pchat_node c ON c.id = r.parent_id "
+		"WHERE r.kind = 'room' AND c.chat_history = 1 ORDER BY r.id";
 static const char *_pchat_srch_access_sql =
 		"WITH RECURSIVE up (room, id, parent_id, lvl) AS ("
 		"SELECT r.id, r.id, r.parent_id, 0 FROM pchat_node r "
