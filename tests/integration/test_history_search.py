@@ -7,6 +7,9 @@ with the reason; with compliance on, each search is a SEARCH event."""
 
 import contextlib
 import json
+import re
+import subprocess
+import threading
 import time
 import xml.sax.saxutils
 
@@ -326,3 +329,47 @@ def test_admin_rpc_searches_every_room(kam, users, mariadb):
                    json_output=True)
     assert res.returncode == 0, res.stderr
     assert [g["text"] for g in res.json] == [f"admin {tag} open"]
+
+
+class _TableLock:
+    """LOCK TABLES ... WRITE held by another client: every statement that
+    reads the table waits until release()."""
+
+    def __init__(self, mariadb, table):
+        self.proc = subprocess.Popen(mariadb._client("pchat") + ["--unbuffered"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc.stdin.write(f"LOCK TABLES {table} WRITE; SELECT 'locked';\n")
+        self.proc.stdin.flush()
+        assert "locked" in self.proc.stdout.readline()
+
+    def release(self):
+        self.proc.stdin.write("UNLOCK TABLES;\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+def test_a_held_search_holds_up_no_one_else(instance, mariadb):
+    """The search runs in a store worker: while its query waits (here for
+    a table lock on the walls it reads; the lock is let go within the
+    store's 5 s read timeout), the node's one SIP reader serves the other
+    sessions."""
+    kam, user = instance()
+    alice, carol = user(), user()
+    lock = _TableLock(mariadb, "pchat_scope")
+    out = {}
+    try:
+        t = threading.Thread(target=lambda: out.setdefault("r", search(alice, "x", timeout=60)),
+                             daemon=True)
+        t.start()
+        deadline = time.monotonic() + 3
+        while int(re.search(r"store_jobs_queued: (\d+)", kam.rpc("pchat.status")).group(1)) < 1:
+            assert time.monotonic() < deadline, "the search never reached a store worker"
+            time.sleep(0.02)
+        start = time.monotonic()
+        assert carol.dlg.update().status == 200
+        assert time.monotonic() - start < 1.5
+        assert "r" not in out, "the search was answered through the lock"
+    finally:
+        lock.release()
+    t.join(timeout=30)
+    assert out["r"].code == 200
