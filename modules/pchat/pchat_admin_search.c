@@ -200,6 +200,13 @@ static void pchat_rpc_search(rpc_t *rpc, void *ctx)
 			|| pchat_args_done(&args) < 0)
 		goto fault;
 	rc = pchat_search_messages(&s->q, &res);
+	if(rc == PCHAT_STORE_ERROR && pchat_search_timed_out()) {
+		pchat_args_error(&args, 500,
+				"the search took longer than %d s: narrow it (room, who, "
+				"start_date, end_date, a longer text)",
+				PCHAT_SEARCH_TIME_MAX_S);
+		goto fault;
+	}
 	if(rc != PCHAT_STORE_OK) {
 		pchat_admin_store_error(&args, rc, "searching the history");
 		goto fault;

@@ -31,6 +31,10 @@
 #define PCHAT_SRCH_OVERHEAD 640
 #define PCHAT_SRCH_MSG_MIN 128
 
+#define PCHAT_SRCH_SLOW                                                   \
+	"the search took longer than 3 s: narrow it (rooms, authors, dates, "  \
+	"a longer text)"
+
 /* One parsed request: the query and the storage its pointers use. */
 typedef struct pchat_srch_req
 {
@@ -371,7 +375,8 @@ static pchat_cmd_rc_t pchat_srch_fail(pchat_xccos_env_t *env,
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src == PCHAT_STORE_WOULD_WAIT)
 		return PCHAT_CMD_WOULD_WAIT;
-	pchat_cmd_rpl_error(env, m, "chatsrch", 500, "storage error", out);
+	pchat_cmd_rpl_error(env, m, "chatsrch", 500,
+			pchat_search_timed_out() ? PCHAT_SRCH_SLOW : "storage error", out);
 	return PCHAT_CMD_OK;
 }
 

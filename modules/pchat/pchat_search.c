@@ -22,6 +22,8 @@
 
 #include "pchat_search.h"
 
+#define PCHAT_ER_STATEMENT_TIMEOUT 1969 /* max_statement_time exceeded */
+
 /* A LIKE pattern matching text as a substring: %, _ and \ of the text
  * stand for themselves. out holds 2 * strlen(in) + 3 bytes. */
 static void pchat_search_like(const char *in, char *out)
@@ -100,6 +102,8 @@ pchat_store_rc_t pchat_search_messages(
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	pchat_sql_init(&s);
+	pchat_sql_add(&s, "SET STATEMENT max_statement_time = %d FOR ",
+			PCHAT_SEARCH_TIME_MAX_S);
 	pchat_sql_add(&s, "SELECT m.seq, m.ts_ms, m.author, m.content, "
 					  "m.author_change, m.changed_ms, m.room_id, n.guid "
 					  "FROM pchat_message m JOIN pchat_node n ON n.id = "
@@ -109,9 +113,14 @@ pchat_store_rc_t pchat_search_messages(
 			q->limit);
 	pchat_sql_end(&s);
 	rc = pchat_db_script(&s, res, &at);
-	if(rc == PCHAT_STORE_ERROR)
+	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out())
 		LM_ERR("the search query failed (sql error %d, %zu bytes, error %u)\n",
 				s.err, s.len, pchat_db_errno());
 	pchat_sql_free(&s);
 	return rc;
+}
+
+int pchat_search_timed_out(void)
+{
+	return pchat_db_errno() == PCHAT_ER_STATEMENT_TIMEOUT;
 }

@@ -24,6 +24,10 @@
 #define PCHAT_SEARCH_TEXT_MAX 256 /* characters */
 #define PCHAT_SEARCH_AUTHORS_MAX 20
 #define PCHAT_SEARCH_ROOMS_MAX 100 /* rooms named in one query */
+/* A query running longer is stopped by MariaDB (max_statement_time): a
+ * store worker is not held by one search, and the answer comes before the
+ * connection's 5 s read timeout would take the connection down. */
+#define PCHAT_SEARCH_TIME_MAX_S 3
 
 typedef struct pchat_search_q
 {
@@ -45,5 +49,9 @@ typedef struct pchat_search_q
  * (and not any_room): no rows. */
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res);
+
+/* After a PCHAT_STORE_ERROR of pchat_search_messages(): 1 when the query
+ * was stopped at PCHAT_SEARCH_TIME_MAX_S. */
+int pchat_search_timed_out(void);
 
 #endif

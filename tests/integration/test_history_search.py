@@ -373,3 +373,26 @@ def test_a_held_search_holds_up_no_one_else(instance, mariadb):
         lock.release()
     t.join(timeout=30)
     assert out["r"].code == 200
+
+
+def test_a_search_longer_than_3_s_is_stopped_with_a_clear_error(kam, users, mariadb):
+    """MariaDB stops the query (max_statement_time) before the store's 5 s
+    read timeout: the user is told to narrow the search and the worker is
+    free again. Here the messages are held by a table lock."""
+    alice = users()
+    rid, guid, _ = make_room(mariadb)
+    lock = _TableLock(mariadb, "pchat_message")
+    try:
+        start = time.monotonic()
+        reply = search(alice, "slow", rooms=[guid], timeout=30)
+        took = time.monotonic() - start
+    finally:
+        lock.release()
+    assert reply.code == 500 and "longer than 3 s" in error_of(reply), error_of(reply)
+    assert took < 4.5
+    assert search(alice, "slow", rooms=[guid]).code == 200
+    lock = _TableLock(mariadb, "pchat_message")
+    try:
+        fails(kam, 500, "longer than 3 s", "pchat.search", "text=slow")
+    finally:
+        lock.release()
