@@ -64,6 +64,7 @@ VERBS = {
     "remove-hold": "pchat.hold_remove",
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
+    "search": "pchat.search",
     "rpc": None,
 }
 
