@@ -1,6 +1,7 @@
 """`make run`'s launcher: starts MariaDB + Kamailio, serves a scripted client,
 stops everything on Ctrl-C, and keeps the data for the next start."""
 
+import http.client
 import os
 import re
 import shutil
@@ -47,9 +48,9 @@ def ctrl_c(proc, logpath):
 
 def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
     rundir = tempfile.mkdtemp(prefix="pchat-run-", dir="/tmp")
-    port = free_port()
+    port, file_port = free_port(), free_port()
     env = dict(os.environ, PCHAT_RUN_DIR=rundir, PCHAT_PORT=str(port),
-               PCHAT_DB_PORT=str(free_port()))
+               PCHAT_DB_PORT=str(free_port()), PCHAT_FILE_PORT=str(file_port))
     logpath = os.path.join(rundir, "run.log")
     try:
         with open(logpath, "ab") as log:
@@ -59,6 +60,13 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert "cmd:getserverinfo: 200 SUCCESS_OK" in out
         text = open(logpath).read()
         assert f"pchat is starting on sip:127.0.0.1:{port}" in text
+        # the file service listens, files go under the run directory
+        assert f"files:        http://127.0.0.1:{file_port}/files/<token>" in text
+        conn = http.client.HTTPConnection("127.0.0.1", file_port, timeout=10)
+        conn.request("GET", "/files/" + "0" * 32)
+        assert conn.getresponse().status == 404  # an unknown token, from pchat
+        conn.close()
+        assert os.path.isdir(os.path.join(rundir, "files"))
         # open mode says what it is, on the terminal and in Kamailio's log
         assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
                "identity" in text

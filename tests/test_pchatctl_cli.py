@@ -62,6 +62,8 @@ VERBS = {
     "new-hold": "pchat.hold_add",
     "get-hold": "pchat.hold_list",
     "remove-hold": "pchat.hold_remove",
+    "get-file": "pchat.file_list",
+    "remove-file": "pchat.file_remove",
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
@@ -86,6 +88,7 @@ REQUIRED = {
     "set-group": ["name"],
     "remove-group": ["name"],
     "set-state": ["state"],
+    "remove-file": ["name"],
 }
 
 REPLY_NAME = re.compile(r"^pchatctl_[0-9]+_[0-9]+$")

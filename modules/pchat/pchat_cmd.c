@@ -239,6 +239,8 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"nodespermcreatechild", pchat_cmd_nodespermcreatechild},
 	{"getpref", pchat_cmd_getpref},
 	{"setpref", pchat_cmd_setpref},
+	{"getfutok", pchat_cmd_getftok},
+	{"getfdtok", pchat_cmd_getftok},
 	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
 	{"msgdel", pchat_cmd_msgdel},
 	{"chatsrch", pchat_cmd_chatsrch}, /* history search, doc/xccos.md 3.17 */

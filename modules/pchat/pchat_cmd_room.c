@@ -1286,3 +1286,53 @@ unavailable:
 	xmlFree(text);
 	return PCHAT_CMD_UNAVAILABLE;
 }
+
+/* A post the server makes for a user (a completed file upload): checked
+ * by the caller, committed here with the room's next number, the CHAT
+ * event when compliance is on and extra (the caller's event, may be NULL)
+ * in the same transaction, then delivered like the user's own grpchat. */
+pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
+		const char *text, pchat_cevent_t *extra, long long *seq, int *kept)
+{
+	pchat_server_config_t cfg;
+	pchat_cmd_ctx_t ctx;
+	pchat_room_t room;
+	pchat_store_rc_t src;
+	char chan_uri[256];
+	long long now = pchat_now_ms();
+	int found;
+
+	if((src = pchat_store_server_config_cached(&cfg)) != PCHAT_STORE_OK)
+		return src;
+	found = pchat_room_by_id(room_id, &room);
+	if(found <= 0)
+		return found < 0 ? (pchat_store_rc_t)found : PCHAT_STORE_ERROR;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.invited = pchat_uri_service_for(NULL);
+	ctx.user = *user;
+	pchat_room_uri(&ctx, room.guid, chan_uri, sizeof(chan_uri));
+	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
+		return src;
+	src = pchat_store_post(room.id, room.chat_history, now, user, text, seq);
+	if(src == PCHAT_STORE_OK && cfg.compliance)
+		src = pchat_comply_chat(&room, chan_uri, *seq, now, user, text);
+	if(src == PCHAT_STORE_OK && cfg.compliance && extra) {
+		extra->ts_ms = now;
+		extra->room_id = room.id;
+		extra->room_uri = chan_uri;
+		extra->room_name = room.name;
+		extra->seq = *seq;
+		extra->user = user;
+		src = pchat_compliance_event(extra);
+	}
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		return src;
+	}
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		return src;
+	*kept = room.chat_history;
+	pchat_grpchat_copies(&ctx, room.id, chan_uri, *seq, now, (char *)text);
+	pchat_cmd_flush(&ctx);
+	return PCHAT_STORE_OK;
+}

@@ -18,6 +18,7 @@
 #define _PCHAT_CMD_ROOM_H_
 
 #include "pchat_cmd.h"
+#include "pchat_compliance.h"
 #include "pchat_db.h"
 
 #define PCHAT_CMD_ARGS \
@@ -34,6 +35,15 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_getpref(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_setpref(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_getftok(PCHAT_CMD_ARGS);
+
+/* A post the server makes for user (a completed file upload): stored with
+ * the room's next number (*seq; *kept 1 when the room keeps history, so
+ * the message is in the store), with the CHAT event and extra (NULL for
+ * none; its room, time and user are filled here) when compliance is on,
+ * then delivered to the room's online participants. */
+pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
+		const char *text, pchat_cevent_t *extra, long long *seq, int *kept);
 pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_chatsrch(PCHAT_CMD_ARGS); /* pchat_cmd_search.c */

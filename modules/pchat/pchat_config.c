@@ -96,6 +96,8 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
 		else if(strcmp(name, "participant_update_limit") == 0)
 			cfg->participant_update_limit =
 					pchat_cfg_int(value, 1, 1000000, 75);
+		else if(strcmp(name, "max_file_size_kb") == 0)
+			cfg->max_file_size_kb = pchat_cfg_int(value, 1, 2097152, 20000);
 		else if(strcmp(name, "compliance") == 0)
 			cfg->compliance = pchat_cfg_int(value, 0, 1, 0);
 		else if(strcmp(name, "edit_window_s") == 0)

@@ -34,6 +34,7 @@ typedef struct pchat_server_config
 	int default_chat_history;
 	int participant_update_limit;
 	int compliance; /* 1: actions are recorded (pchat_compliance.h) */
+	int max_file_size_kb; /* the largest file that may be posted */
 	int edit_window_s; /* authors may edit/delete a post this long, 0: not */
 	char root_category_guid[64];
 	char db_version[64];
@@ -54,6 +55,7 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
 	cfg->story_size_limit = 4096;
 	cfg->default_chat_history = 30;
 	cfg->participant_update_limit = 75;
+	cfg->max_file_size_kb = 20000;
 	cfg->edit_window_s = PCHAT_EDIT_WINDOW_DEFAULT;
 }
 

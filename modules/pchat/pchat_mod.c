@@ -34,6 +34,8 @@
 #include "pchat_compliance.h"
 #include "pchat_config.h"
 #include "pchat_db.h"
+#include "pchat_file.h"
+#include "pchat_file_http.h"
 #include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
@@ -115,6 +117,11 @@ static int pchat_compliance_batch_size = 10000;
 static int pchat_compliance_lease = 60;
 static int pchat_compliance_interval_unit_ms = 1000;
 static int pchat_compliance_test_crash = 0;
+/* files (issue 16): off while file_dir or file_service_uri is empty */
+static char *pchat_p_file_dir = "";
+static char *pchat_p_file_service_uri = "";
+static int pchat_p_file_token_expires = 1800;
+static int pchat_p_file_chunk_max = 24576;
 
 static int pchat_param_lookup_uri(modparam_t type, void *val)
 {
@@ -144,12 +151,14 @@ static void pchat_mod_destroy(void);
 static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
 	{"pchat_handle", (cmd_function)w_pchat_handle, 0, 0, 0, REQUEST_ROUTE},
 	{"pchat_connection_closed", (cmd_function)w_pchat_connection_closed, 0,
 		0, 0, ANY_ROUTE},
+	{"pchat_file_http", (cmd_function)w_pchat_file_http, 0, 0, 0, ANY_ROUTE},
 	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
 		REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
@@ -200,6 +209,10 @@ static param_export_t pchat_params[] = {
 	{"compliance_interval_unit_ms", PARAM_INT,
 			&pchat_compliance_interval_unit_ms},
 	{"compliance_test_crash", PARAM_INT, &pchat_compliance_test_crash},
+	{"file_dir", PARAM_STRING, &pchat_p_file_dir},
+	{"file_service_uri", PARAM_STRING, &pchat_p_file_service_uri},
+	{"file_token_expires", PARAM_INT, &pchat_p_file_token_expires},
+	{"file_chunk_max", PARAM_INT, &pchat_p_file_chunk_max},
 	{0, 0, 0}
 };
 
@@ -309,6 +322,18 @@ static int pchat_mod_init(void)
 			   "and retention_batch_size 1-100000\n");
 		return -1;
 	}
+	if(pchat_p_file_token_expires < 1 || pchat_p_file_token_expires > 86400
+			|| pchat_p_file_chunk_max < 1024
+			|| pchat_p_file_chunk_max > 16 * 1024 * 1024) {
+		LM_ERR("file_token_expires must be 1-86400 (s) and file_chunk_max "
+			   "1024-16777216 (bytes, below tcp_rd_buf_size)\n");
+		return -1;
+	}
+	if(pchat_file_mod_init(pchat_p_file_dir, pchat_p_file_service_uri,
+			   pchat_p_file_chunk_max, pchat_p_file_token_expires)
+					< 0
+			|| pchat_file_http_init() < 0)
+		return -1;
 	if(pchat_retention_mod_init(
 			   pchat_retention_interval, pchat_retention_batch_size)
 			< 0)
@@ -367,6 +392,7 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_policy_rpc) != 0
 			|| rpc_register_array(pchat_admin_group_rpc) != 0
 			|| rpc_register_array(pchat_admin_hold_rpc) != 0
+			|| rpc_register_array(pchat_admin_file_rpc) != 0
 			|| rpc_register_array(pchat_admin_compliance_rpc) != 0
 			|| rpc_register_array(pchat_admin_search_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
@@ -428,6 +454,17 @@ static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2)
 	return ki_pchat_connection_closed(msg);
 }
 
+/* For event_route[xhttp:request] on the file service's listen. */
+static int ki_pchat_file_http(struct sip_msg *msg)
+{
+	return pchat_file_http(msg);
+}
+
+static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_file_http(msg);
+}
+
 /* clang-format off */
 static int ki_pchat_provision(struct sip_msg *msg)
 {
@@ -447,6 +484,11 @@ static sr_kemi_t pchat_kemi_exports[] = {
 	},
 	{ str_init("pchat"), str_init("pchat_provision"),
 		SR_KEMIP_INT, ki_pchat_provision,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_file_http"),
+		SR_KEMIP_INT, ki_pchat_file_http,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

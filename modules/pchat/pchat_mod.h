@@ -26,6 +26,7 @@
  *               compliance events and participants; the node's name),
  *               pchat_proc (the module's own processes and their pipes),
  *               pchat_compliance_run (the compliance adapter process),
+ *               pchat_file (posted files: rows, tokens, bytes on disk),
  *               pchat_search (the history search query);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
@@ -37,7 +38,9 @@
  *               pchat_pool_names (who is in small rooms on each node)
  *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
  *   6 entry     pchat_uas, pchat_worker (the store workers),
- *               pchat_provision, pchat_sipreply (SIP);
+ *               pchat_provision, pchat_sipreply (SIP),
+ *               pchat_file_http, pchat_file_soap (the file service over
+ *               xhttp: REST and Lync's SOAP);
  *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */

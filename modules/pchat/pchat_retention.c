@@ -29,6 +29,7 @@
 #include "core/sr_module.h"
 
 #include "pchat_db.h"
+#include "pchat_file.h"
 #include "pchat_proc.h"
 #include "pchat_retention.h"
 
@@ -264,6 +265,7 @@ static int pchat_retention_lock(int take)
 static void pchat_retention_run(void)
 {
 	pchat_db_res_t res;
+	long long files;
 	int i, locked;
 
 	lock_get(&_pr->lock);
@@ -290,6 +292,12 @@ static void pchat_retention_run(void)
 			pchat_retention_category(strtoll(res.rows[i][0], NULL, 10),
 					strtoll(res.rows[i][1], NULL, 10));
 		pchat_db_res_free(&res);
+		/* files whose post is gone: this run's, a removed room's, an
+		 * administrator's clear-room or remove-message */
+		if((files = pchat_file_retention()) < 0)
+			pchat_retention_error("cannot remove the files of removed posts", 0);
+		else if(files > 0)
+			LM_INFO("retention: removed %lld file(s) whose post is gone\n", files);
 	}
 	if(locked)
 		pchat_retention_lock(0);

@@ -30,6 +30,7 @@
 #include "pchat_pool_beat.h"
 #include "pchat_rpcargs.h"
 #include "pchat_rpc.h"
+#include "pchat_file.h"
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_session.h"
@@ -124,6 +125,19 @@ static void pchat_rpc_status_compliance(rpc_t *rpc, void *th)
 			(unsigned int)st.last_event_id);
 }
 
+/* Posted files: counts and bytes from the store (none while it is down). */
+static void pchat_rpc_status_files(rpc_t *rpc, void *th)
+{
+	pchat_file_stats_t st;
+
+	if(pchat_store_is_down() || pchat_file_stats(&st) != PCHAT_STORE_OK)
+		return;
+	rpc->struct_add(th, "dLLL", "file_service", pchat_file_enabled(),
+			"files", st.files, "file_bytes", st.bytes, "uploads_open",
+			st.uploads);
+	rpc->struct_add(th, "L", "upload_bytes", st.upload_bytes);
+}
+
 static const char *pchat_rpc_status_doc[] = {
 	"Session count and storage state of this pchat node.", 0};
 
@@ -170,6 +184,7 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			(unsigned int)pchat_deliver_copy_writes(), "coalesce_bytes",
 			pchat_coalesce_bytes);
 	pchat_rpc_status_compliance(rpc, th);
+	pchat_rpc_status_files(rpc, th);
 }
 
 static const char *pchat_rpc_pool_doc[] = {

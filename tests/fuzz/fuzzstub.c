@@ -31,6 +31,7 @@
 #include "pchat_compliance.h"
 #include "pchat_config.h"
 #include "pchat_fanout.h"
+#include "pchat_file.h"
 #include "pchat_search.h"
 #include "pchat_session.h"
 #include "pchat_uri.h"
@@ -546,4 +547,54 @@ pchat_store_rc_t pchat_search_messages(
 int pchat_search_timed_out(void)
 {
 	return 0;
+}
+
+/* ---- files (pchat_file.c): through the fake store's failures ---- */
+int pchat_file_enabled(void)
+{
+	return 1;
+}
+
+const char *pchat_file_service_uri(void)
+{
+	return "https://files.example.com/files";
+}
+
+const char *pchat_file_name_refusal(const char *name)
+{
+	return name == NULL || name[0] == '\0' || strchr(name, '/') ? "bad name"
+																: NULL;
+}
+
+pchat_store_rc_t pchat_file_upload_new(long long room_id, str *user,
+		const char *original, long long now_ms, char *token)
+{
+	strcpy(token, "0123456789abcdef0123456789abcdef");
+	return store_call();
+}
+
+pchat_store_rc_t pchat_file_download_token(str *user, long long room_id,
+		long long file_id, long long now_ms, char *token)
+{
+	strcpy(token, "fedcba9876543210fedcba9876543210");
+	return store_call();
+}
+
+int pchat_file_by_name(long long room_id, const char *stored, pchat_file_t *f)
+{
+	pchat_store_rc_t rc = store_call();
+
+	memset(f, 0, sizeof(*f));
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(stored == NULL || strcmp(stored, "a.txt") != 0)
+		return 0;
+	f->id = 1;
+	f->room_id = room_id;
+	return 1;
+}
+
+pchat_store_rc_t pchat_file_set_post(long long file_id, long long seq, int kept)
+{
+	return store_call();
 }

@@ -92,6 +92,8 @@ def from_tests():
             ("setpref", '<pref label="Lync" seqid="3" content="&lt;x/&gt;"/>'),
             ("bccontext", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/><bcq><last cnt="0"/></bcq>'),
             ("bccontext", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/><bcq><future/></bcq>'),
+            ("getfutok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="r.txt"/>'),
+            ("getfdtok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="a.txt"/>'),
             ("msgedit", f'<msg chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}" msgid="x"/>'),
             ("msgdel", '<msg msgid="6"/>'),
             ("chatsrch", f'<srch text="%_\\ 4711-b" cnt="2" from="2020-01-01T00:00:00Z" '

@@ -232,6 +232,17 @@ static const pctl_option_t search[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t file_get[] = {
+		{"room", 0, "NAME", "only the files of this room (default: all)"},
+		{"result-size", 0, "N", "at most N files"},
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t file_remove[] = {
+		{"name", R, "STORED-NAME", "the file's stored name (get-file)"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t hold_get[] = {
 		{"type", 0, "room|category|user", "only holds of this kind"},
 		{"result-size", 0, "N", "at most N holds"},
@@ -341,6 +352,12 @@ const pctl_verb_t pctl_verbs[] = {
 				PCTL_VERB_LISTED, hold_get},
 		{"remove-hold", "pchat.hold_remove", "lift a legal hold",
 				PCTL_VERB_LISTED, hold_remove},
+		{"get-file", "pchat.file_list",
+				"list posted files: room, names, uploader, size, SHA-256",
+				PCTL_VERB_LISTED, file_get},
+		{"remove-file", "pchat.file_remove",
+				"remove a posted file (its post stays)", PCTL_VERB_LISTED,
+				file_remove},
 		{"run-retention", "pchat.retention_run",
 				"ask the retention job for a run now", PCTL_VERB_LISTED,
 				no_options},
