@@ -8,7 +8,8 @@ tools/bench/search_engines.py makes them (multilingual words, ticket
 numbers). Its own database (psearch) and Kamailio instance, so the other
 scenarios' open rooms are not in the user's readable set. Reported: the
 latency of one search (cnt 50, newest first) as the client sees it, per
-query text and over all, p50/p99; the goal is p99 <= 100 ms.
+query text and over all, p50/p99 (the goal is p99 <= 100 ms); then the
+same with the user left a member of 3 of the 10,000 rooms.
 
     tools/bench/run-bench --only search
 """
@@ -84,6 +85,16 @@ def run(bench):
         bench.search_history = {"msgs": msgs, "rooms": rooms, "read": read, "reps": reps,
                                 "queries": res, "p50": statistics.median(every),
                                 "p99": _p(every, 0.99)}
+        # the same user left with 3 readable rooms of the 10,000 (the
+        # "bad input" case: the others are neither answered nor scanned)
+        bench.db.sql("DELETE FROM pchat_role WHERE principal = '" + USER + "' AND node_id "
+                     "NOT IN (SELECT node_id FROM (SELECT node_id FROM pchat_role WHERE "
+                     f"principal = '{USER}' ORDER BY node_id LIMIT 3) k)", db=DB)
+        few = []
+        for q in search_engines.QUERIES:
+            few += [_search(user, q)[0] for _ in range(reps)]
+        bench.search_history["three"] = {"p50": statistics.median(few), "p99": _p(few, 0.99)}
+        _log(f"search, 3 readable rooms: {bench.search_history['three']}")
     except Exception:
         os.system(f"grep -a 'ERROR' {kam.rundir}/kamailio.log | tail -5 >&2")
         raise
@@ -103,4 +114,5 @@ def lines(bench):
     return [f"- history search (cmd:chatsrch, cnt 50, newest first): {r['msgs']:,} messages "
             f"in {r['rooms']:,} rooms, the user reads {r['read']:,}: **p99 {r['p99']:.0f} ms** "
             f"(p50 {r['p50']:.0f} ms; goal <= 100 ms) over {r['reps']} searches per text; "
-            f"p99 ms per text: {per}"]
+            f"p99 ms per text: {per}; the same user reading 3 of the 10,000 rooms: p99 "
+            f"{r['three']['p99']:.0f} ms (p50 {r['three']['p50']:.0f})"]
