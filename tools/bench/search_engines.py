@@ -5,7 +5,7 @@ MariaDB, with the user able to read R_READ of R rooms:
 
   like     pchat's query (pchat_search.c): the readable room ids, then
            content LIKE '%text%' under utf8mb4_unicode_ci, newest first
-  mroonga  a Mroonga side table (N-gram tokenizer
+  mroonga  (needs Debian's mariadb-plugin-mroonga) a Mroonga side table (N-gram tokenizer
            TokenBigramSplitSymbolAlphaDigit, NormalizerAuto), MATCH ...
            AGAINST a phrase, the same room list
   scan     LIKE over an index on the post time, newest first
@@ -17,7 +17,7 @@ one-row insert of the post, as the post writer commits it) and search
 latency p50/p99 per query text. The machine is shared: numbers are noisy.
 
     tools/bench/search_engines.py [--msgs 1000000] [--rooms 10000]
-        [--read 1000] [--engines like,mroonga,trigram] [--reps 20]
+        [--read 1000] [--engines like,scan,mroonga,trigram] [--reps 20]
 """
 
 import argparse
@@ -96,9 +96,11 @@ class Bench:
 
     def setup(self):
         # its own tmpdir: files of other jobs' MariaDBs in /tmp get cleaned
-        self.db.start(extra_args=["--innodb-buffer-pool-size=2G", f"--tmpdir={self.tmp}",
-                                  "--innodb-log-file-size=512M",
-                                  "--plugin-load-add=ha_mroonga.so"])
+        args = ["--innodb-buffer-pool-size=2G", f"--tmpdir={self.tmp}",
+                "--innodb-log-file-size=512M"]
+        if "mroonga" in self.args.engines:  # Debian mariadb-plugin-mroonga
+            args.append("--plugin-load-add=ha_mroonga.so")
+        self.db.start(extra_args=args)
         self.db.sql("CREATE DATABASE pchat CHARACTER SET utf8mb4")
         self.db.load_file(os.path.join(TOP, "sql", "pchat-create.sql"), "pchat")
         a = self.args
@@ -271,7 +273,8 @@ def main():
     ap.add_argument("--rooms", type=int, default=10_000)
     ap.add_argument("--read", type=int, default=1_000)
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--engines", default="like,mroonga")
+    ap.add_argument("--engines", default="like",
+                    help="comma list of like, scan, mroonga, trigram")
     ap.add_argument("--normalizer", default="NormalizerMySQLUnicodeCI",
                     help="Mroonga's normalizer (NormalizerAuto folds case, not accents)")
     a = ap.parse_args()
