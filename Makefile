@@ -106,6 +106,8 @@ install: all
 	install -m 644 sql/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/
 	install -m 644 sql/upgrade/*.sql $(DESTDIR)$(PREFIX)/share/pchat/sql/upgrade/
 	install -m 644 cfg/*.cfg cfg/*.inc $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
+	install -d $(DESTDIR)$(PREFIX)/share/pchat/web/manage
+	install -m 644 web/manage/* $(DESTDIR)$(PREFIX)/share/pchat/web/manage/
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:

@@ -2,6 +2,7 @@
 stops everything on Ctrl-C, and keeps the data for the next start."""
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import time
 
 from kamailio import KAMCMD, TOP
 from mariadb import free_port
+from signin import connect, open_chat, pool_uri, post_and_receive, sign_in
 
 RUN = os.path.join(TOP, "tools", "pchat-run")
 CLIENT = os.path.join(TOP, "tools", "pchat-client")
@@ -46,6 +48,44 @@ def ctrl_c(proc, logpath):
                              + open(logpath).read()[-3000:])
 
 
+PCHATCTL = os.path.join(TOP, "tools", "pchatctl", "pchatctl")
+
+
+def rooms(rundir):
+    res = subprocess.run([PCHATCTL, "--fifo", f"{rundir}/kamailio/kamailio_rpc.fifo",
+                          "--json", "get-room"], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout)
+
+
+def wait_lobby(rundir, logpath, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [r for r in rooms(rundir) if r["name"] == "Lobby"]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError("no Lobby:\n" + open(logpath).read()[-3000:])
+
+
+def test_run_without_lobby_creates_no_room():
+    rundir = tempfile.mkdtemp(prefix="pchat-run-", dir="/tmp")
+    port = free_port()
+    env = dict(os.environ, PCHAT_RUN_DIR=rundir, PCHAT_PORT=str(port), PCHAT_NO_LOBBY="1",
+               PCHAT_DB_PORT=str(free_port()), PCHAT_FILE_PORT=str(free_port()))
+    logpath = os.path.join(rundir, "run.log")
+    try:
+        with open(logpath, "ab") as log:
+            proc = start(env, log)
+        wait_ready(proc, port, logpath)
+        assert "first room:   none (PCHAT_NO_LOBBY=1)" in open(logpath).read()
+        time.sleep(2)
+        assert rooms(rundir) == []
+        ctrl_c(proc, logpath)
+    finally:
+        subprocess.run([DB, "stop"], env=env)
+        shutil.rmtree(rundir, ignore_errors=True)
+
+
 def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
     rundir = tempfile.mkdtemp(prefix="pchat-run-", dir="/tmp")
     port, file_port = free_port(), free_port()
@@ -60,6 +100,12 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert "cmd:getserverinfo: 200 SUCCESS_OK" in out
         text = open(logpath).read()
         assert f"pchat is starting on sip:127.0.0.1:{port}" in text
+        # a fresh database gets a first room, and the terminal says so
+        assert 'first room:   open room "Lobby" in category "Welcome"' in text
+        lobby = wait_lobby(rundir, logpath)
+        assert lobby["privacy"] == "open" and lobby["category"] == "Welcome"
+        assert "pchat: created the category Welcome and the open room Lobby" in \
+            open(logpath).read()
         # the file service listens, files go under the run directory
         assert f"files:        http://127.0.0.1:{file_port}/files/<token>" in text
         conn = http.client.HTTPConnection("127.0.0.1", file_port, timeout=10)
@@ -67,6 +113,30 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         assert conn.getresponse().status == 404  # an unknown token, from pchat
         conn.close()
         assert os.path.isdir(os.path.join(rundir, "files"))
+        # the room-management page on the same port, printed and advertised
+        manage = f"http://127.0.0.1:{file_port}/manage/"
+        assert f"manage rooms: {manage}" in text
+        conn = http.client.HTTPConnection("127.0.0.1", file_port, timeout=10)
+        conn.request("GET", "/manage/")
+        res = conn.getresponse()
+        assert res.status == 200 and b"chat room management" in res.read()
+        # a newcomer creates a room of their own in Welcome on the page
+        conn.request("POST", "/manage/api/room_new", body=json.dumps(
+            {"name": "Newcomers", "category": "Welcome", "privacy": "open"}),
+            headers={"X-Pchat-CSRF": "1", "X-Pchat-User": "sip:newcomer@example.com"})
+        res = conn.getresponse()
+        room = json.loads(res.read())
+        assert res.status == 200 and room["managers"] == ["sip:newcomer@example.com"]
+        conn.close()
+        # two newcomers sign in, join the Lobby and talk there
+        guid = lobby["uri"].rsplit("/", 1)[1]
+        with connect(port, "newcomer") as a, connect(port, "other") as b:
+            users = []
+            for client in (a, b):
+                props = sign_in(client)
+                assert props["PersistentChatWebManagerUriInt"] == manage
+                users.append((client, open_chat(client, pool_uri(props, client))))
+            post_and_receive(users, guid, "example.com")
         # open mode says what it is, on the terminal and in Kamailio's log
         assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
                "identity" in text
@@ -95,6 +165,9 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
             proc = start(env, log)
         out = wait_ready(proc, port, logpath)
         assert 'searchLimit="77"' in out  # the data survived the restart
+        # the second start leaves the rooms alone: still one Lobby
+        assert "first room:   as before" in open(logpath).read()
+        assert sorted(r["name"] for r in rooms(rundir)) == ["Lobby", "Newcomers"]
         ctrl_c(proc, logpath)
     finally:
         subprocess.run([DB, "stop"], env=env)

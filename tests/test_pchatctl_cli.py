@@ -10,6 +10,7 @@ canned answers, so the rendering can be checked byte for byte.
 import errno
 import json
 import os
+import pwd
 import re
 import select
 import signal
@@ -91,6 +92,8 @@ REQUIRED = {
     "remove-file": ["name"],
 }
 
+# what pchatctl adds to the RPCs that record who made a change
+CALLER = "caller=" + pwd.getpwuid(os.getuid()).pw_name
 REPLY_NAME = re.compile(r"^pchatctl_[0-9]+_[0-9]+$")
 
 
@@ -430,7 +433,7 @@ def test_request_shape_order_and_repetition(tmpdir_path):
     assert request["params"] == [
         "name=dev", "category=eng", "member=sip:a@example.com",
         "description=x=y, with spaces", "member=sip:b@example.com",
-        "privacy=open"]
+        "privacy=open", CALLER]
     assert "id" in request
     # one line, the reply FIFO named as jsonrpcs requires, made next to the
     # request FIFO (its fifo_reply_dir) and gone afterwards
@@ -450,14 +453,28 @@ def test_dashes_become_underscores(tmpdir_path):
     assert server.request["method"] == "pchat.room_set"
     assert server.request["params"] == [
         "name=dev", "add_member=sip:a@x", "remove_member=sip:b@x",
-        "add_member=sip:c@x", "new_name=dev2"]
+        "add_member=sip:c@x", "new_name=dev2", CALLER]
 
 
 def test_empty_value_and_value_starting_with_dashes(tmpdir_path):
     proc, server = call(tmpdir_path, result_of({}), "set-room", "--name", "dev",
                         "--description=", "--topic=--help me")
     assert proc.returncode == 0, proc.stderr
-    assert server.request["params"] == ["name=dev", "description=", "topic=--help me"]
+    assert server.request["params"] == ["name=dev", "description=", "topic=--help me", CALLER]
+
+
+@pytest.mark.parametrize("verb,args,caller", [
+    ("remove-message", ["--room", "dev", "--filter", "x"], True),
+    ("clear-room", ["--name", "dev", "--end-date", "2026-01-01"], True),
+    ("get-room", [], False),
+    ("new-hold", ["--room", "dev"], False)])
+def test_only_the_verbs_that_record_a_change_send_the_caller(tmpdir_path, verb, args, caller):
+    """caller=<OS user>: the server records it in the compliance archive
+    (rpc:<user>) for the changes it archives; other verbs send none."""
+    proc, server = call(tmpdir_path, result_of({}), verb, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert (server.request["params"][-1:] == [CALLER]) == caller
+    assert sum(p.startswith("caller=") for p in server.request["params"]) == caller
 
 
 def test_set_config_takes_any_setting(tmpdir_path):
@@ -482,7 +499,7 @@ def test_backslashes_do_not_confuse_the_kamailio_fifo_reader(tmpdir_path):
     proc, server = call(tmpdir_path, result_of({}), "set-room", "--name", "dev",
                         "--description", value)
     assert proc.returncode == 0, proc.stderr
-    assert server.request["params"] == ["name=dev", "description=" + value]
+    assert server.request["params"] == ["name=dev", "description=" + value, CALLER]
     line = server.raw.split("\n", 1)[0]
     assert kamailio_request_end(line) == len(line)
     # what plain JSON escaping would have sent keeps the reader waiting

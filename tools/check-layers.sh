@@ -25,7 +25,7 @@ layer_of() {
 	pchat_cmd | pchat_cmd_*) echo 5 ;;
 	pchat_revoke) echo 5 ;;
 	pchat_uas | pchat_worker | pchat_provision | pchat_sipreply | pchat_admin | \
-		pchat_file_http | pchat_file_soap | \
+		pchat_file_http | pchat_file_soap | pchat_manage_http | \
 		pchat_admin_* | \
 		pchat_rpc | pchat_rpcargs) echo 6 ;;
 	*) echo "" ;;

@@ -14,13 +14,16 @@ PKGS=(
 	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer
 	default-libmysqlclient-dev   # MariaDB Connector/C (libmysqlclient API)
 	libxml2-dev libjansson-dev
+	libxslt1-dev                 # compliance_xslt: the XmlAdapter's XSLT post-processing (libxslt)
 	build-essential pkg-config dpkg-dev   # dpkg-dev: apt-get source, dpkg-buildflags
 	bison flex                   # Kamailio's `make cfg` checks for them
 	python3 python3-pytest       # integration tests drive real SIP from Python
 	strace                       # a pchatctl test checks it never chmods by path
+	libfaketime                  # clock-jump tests move one Kamailio's clock (tests/lib/fakeclock.py)
 	xsltproc docbook-xsl docbook-xml lynx   # make doc: modules/*/README from doc/*.xml, as Kamailio does
 	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 	clang libfuzzer-14-dev       # make fuzz / tests/test_fuzz.py: libFuzzer targets (tests/fuzz)
+	chromium                     # tests/integration/test_manage.py: the room-management page in headless Chromium
 )
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${PCHAT_EXTRA_PACKAGES:-})

@@ -323,6 +323,51 @@ pchat_store_rc_t pchat_room_access(
 	return rc;
 }
 
+pchat_store_rc_t pchat_creator_cats_open(str *user, pchat_creator_cats_t *c)
+{
+	pchat_store_rc_t rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = pchat_principals_of(user, &c->who);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_db_exec("SELECT DISTINCT n.guid, n.name, r.principal_type, "
+					   "r.principal FROM pchat_role r JOIN pchat_node n ON "
+					   "n.id = r.node_id WHERE r.role = 'creator' AND "
+					   "n.kind = 'category' ORDER BY n.name, n.guid",
+			&c->res);
+	if(rc != PCHAT_STORE_OK)
+		pchat_principals_free(&c->who);
+	return rc;
+}
+
+int pchat_creator_cats_next(
+		pchat_creator_cats_t *c, const char **guid, const char **name)
+{
+	char **row;
+
+	for(; c->i < c->res.nrows; c->i++) {
+		row = c->res.rows[c->i];
+		if(!pchat_principals_cover(&c->who, row[2], row[3]))
+			continue;
+		/* rows come grouped by category: one answer per category */
+		if(c->last && strcmp(c->last, row[0]) == 0)
+			continue;
+		c->last = row[0];
+		*guid = row[0];
+		*name = row[1];
+		c->i++;
+		return 1;
+	}
+	return 0;
+}
+
+void pchat_creator_cats_close(pchat_creator_cats_t *c)
+{
+	pchat_db_res_free(&c->res);
+	pchat_principals_free(&c->who);
+}
+
 int pchat_room_find(const char *guid, pchat_viewer_t *v, pchat_room_t *room,
 		pchat_perm_in_t *in)
 {
@@ -355,14 +400,24 @@ int pchat_room_find_user(
 /* --- the post cache ----------------------------------------------- */
 
 #define PCHAT_POST_CACHE_MS 1000
-/* direct-mapped, in shm: a store worker's answer serves the SIP readers,
- * which may not query (pchat_db_nowait()) */
+/* the age from which a store worker reads a used answer again, ahead of
+ * its expiry (pchat_post_cache_refresh) */
+#define PCHAT_POST_REFRESH_MS 700
+/* in shm: a store worker's answer serves the SIP readers, which may not
+ * query (pchat_db_nowait()) */
 #define PCHAT_POST_CACHE_SLOTS 4096
 #define PCHAT_POST_CACHE_LOCKS 64
+/* 4-way sets: direct-mapped, 200 (user, room) pairs put about five pairs
+ * on a slot another pair held, and each then evicted the other at every
+ * post (about 90 posts/s into a worker at 2,500 posts/s) */
+#define PCHAT_POST_CACHE_WAYS 4
+#define PCHAT_POST_LOCK(slot) \
+	(((slot) / PCHAT_POST_CACHE_WAYS) % PCHAT_POST_CACHE_LOCKS)
 
 typedef struct pchat_post_answer
 {
 	unsigned long long at_ms; /* 0: empty */
+	unsigned long long used_ms; /* last answered from here */
 	int gen;
 	int rc;
 	long long room_id;
@@ -375,6 +430,7 @@ typedef struct pchat_post_answer
 static atomic_t *_pchat_access_gen = NULL;
 static pchat_post_answer_t *_pchat_post_cache = NULL;
 static gen_lock_set_t *_pchat_post_locks = NULL;
+static int _pchat_refresh_next = 0; /* the refreshing worker's cursor */
 
 int pchat_access_mod_init(void)
 {
@@ -401,8 +457,8 @@ void pchat_access_changed(void)
 		atomic_inc(_pchat_access_gen);
 }
 
-/* The slot of (guid, user), -1 when none can hold it. */
-static int pchat_post_slot(const char *guid, str *user)
+/* The first slot of the set of (guid, user), -1 when none can hold it. */
+static int pchat_post_set(const char *guid, str *user)
 {
 	unsigned int h;
 
@@ -411,47 +467,55 @@ static int pchat_post_slot(const char *guid, str *user)
 		return -1;
 	h = pchat_fnv1a(PCHAT_FNV1A_SEED, guid, strlen(guid));
 	h = pchat_fnv1a(h, user->s, user->len);
-	return (int)(h % PCHAT_POST_CACHE_SLOTS);
+	return (int)(h % (PCHAT_POST_CACHE_SLOTS / PCHAT_POST_CACHE_WAYS))
+		   * PCHAT_POST_CACHE_WAYS;
+}
+
+static int pchat_post_is(pchat_post_answer_t *a, const char *guid, str *user)
+{
+	return strcmp(a->guid, guid) == 0 && (int)strlen(a->user) == user->len
+		   && memcmp(a->user, user->s, user->len) == 0;
+}
+
+/* The slot of set (locked) for a new answer of (guid, user): its own,
+ * else an empty or expired one, else the least recently used. */
+static pchat_post_answer_t *pchat_post_victim(
+		int set, const char *guid, str *user, unsigned long long now)
+{
+	pchat_post_answer_t *a, *v = NULL;
+	unsigned long long last, vlast = 0;
+	int w;
+
+	for(w = 0; w < PCHAT_POST_CACHE_WAYS; w++) {
+		a = &_pchat_post_cache[set + w];
+		if(a->at_ms != 0 && pchat_post_is(a, guid, user))
+			return a;
+		if(a->at_ms == 0 || now - a->at_ms >= PCHAT_POST_CACHE_MS)
+			last = 0;
+		else
+			last = a->used_ms > a->at_ms ? a->used_ms : a->at_ms;
+		if(v == NULL || last < vlast) {
+			v = a;
+			vlast = last;
+		}
+	}
+	return v;
 }
 
 static int pchat_post_hit(pchat_post_answer_t *a, const char *guid, str *user,
 		int gen, unsigned long long now)
 {
 	return a->at_ms != 0 && a->gen == gen && now - a->at_ms < PCHAT_POST_CACHE_MS
-		   && strcmp(a->guid, guid) == 0 && (int)strlen(a->user) == user->len
-		   && memcmp(a->user, user->s, user->len) == 0;
+		   && pchat_post_is(a, guid, user);
 }
 
-int pchat_room_find_user_for_post(
-		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in)
+/* Keeps an answer in slot a (locked); its age counts from now, after the
+ * queries, which may have waited. */
+static void pchat_post_keep(pchat_post_answer_t *a, const char *guid,
+		str *user, int gen, int rc, pchat_room_t *room, pchat_perm_in_t *in)
 {
-	pchat_post_answer_t *a;
-	unsigned long long now = pchat_monotonic_ms();
-	int gen = _pchat_access_gen ? atomic_get(_pchat_access_gen) : -1;
-	int rc, i = pchat_post_slot(guid, user), hit = 0;
-
-	if(i < 0)
-		return pchat_room_find_user(guid, user, room, in);
-	a = &_pchat_post_cache[i];
-	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
-	if(pchat_post_hit(a, guid, user, gen, now)) {
-		memset(room, 0, sizeof(*room));
-		room->id = a->room_id;
-		room->chat_history = a->chat_history;
-		strcpy(room->guid, a->guid);
-		*in = a->in;
-		rc = a->rc;
-		hit = 1;
-	}
-	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
-	if(hit)
-		return rc;
-	rc = pchat_room_find_user(guid, user, room, in);
-	if(rc < 0)
-		return rc; /* store errors are not remembered */
-	lock_set_get(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
-	/* its age counts from the answer: the queries may have waited */
 	a->at_ms = pchat_monotonic_ms();
+	a->used_ms = 0;
 	a->gen = gen;
 	a->rc = rc;
 	a->room_id = room->id;
@@ -460,8 +524,106 @@ int pchat_room_find_user_for_post(
 	strcpy(a->guid, guid);
 	memcpy(a->user, user->s, user->len);
 	a->user[user->len] = '\0';
-	lock_set_release(_pchat_post_locks, i % PCHAT_POST_CACHE_LOCKS);
+}
+
+int pchat_room_find_user_for_post(
+		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in)
+{
+	pchat_post_answer_t *a;
+	unsigned long long now = pchat_monotonic_ms();
+	int gen = _pchat_access_gen ? atomic_get(_pchat_access_gen) : -1;
+	int rc, w, set = pchat_post_set(guid, user), hit = 0;
+
+	if(set < 0)
+		return pchat_room_find_user(guid, user, room, in);
+	lock_set_get(_pchat_post_locks, PCHAT_POST_LOCK(set));
+	for(w = 0; w < PCHAT_POST_CACHE_WAYS && !hit; w++) {
+		a = &_pchat_post_cache[set + w];
+		if(!pchat_post_hit(a, guid, user, gen, now))
+			continue;
+		a->used_ms = now;
+		memset(room, 0, sizeof(*room));
+		room->id = a->room_id;
+		room->chat_history = a->chat_history;
+		strcpy(room->guid, a->guid);
+		*in = a->in;
+		rc = a->rc;
+		hit = 1;
+	}
+	lock_set_release(_pchat_post_locks, PCHAT_POST_LOCK(set));
+	if(hit)
+		return rc;
+	rc = pchat_room_find_user(guid, user, room, in);
+	if(rc < 0)
+		return rc; /* store errors are not remembered */
+	lock_set_get(_pchat_post_locks, PCHAT_POST_LOCK(set));
+	a = pchat_post_victim(set, guid, user, pchat_monotonic_ms());
+	pchat_post_keep(a, guid, user, gen, rc, room, in);
+	lock_set_release(_pchat_post_locks, PCHAT_POST_LOCK(set));
 	return rc;
+}
+
+/* Is slot a's answer due for a refresh: still valid, old enough, and used
+ * since it was read? (An unused one expires; its next post reads it.) */
+static int pchat_post_due(pchat_post_answer_t *a, unsigned long long now)
+{
+	return a->at_ms != 0 && now - a->at_ms >= PCHAT_POST_REFRESH_MS
+		   && now - a->at_ms < PCHAT_POST_CACHE_MS && a->used_ms > a->at_ms;
+}
+
+/* Reads slot i's answer again, unless the slot changed meanwhile:
+ * 1 refreshed, 0 not due, -1 a store error. */
+static int pchat_post_refresh_slot(int i)
+{
+	pchat_post_answer_t *a = &_pchat_post_cache[i];
+	char guid[sizeof(a->guid)], ubuf[PCHAT_IDENTITY_MAX];
+	unsigned long long at;
+	pchat_room_t room;
+	pchat_perm_in_t in;
+	str user;
+	int gen, rc, due;
+
+	lock_set_get(_pchat_post_locks, PCHAT_POST_LOCK(i));
+	due = pchat_post_due(a, pchat_monotonic_ms());
+	if(due) {
+		at = a->at_ms;
+		strcpy(guid, a->guid);
+		strcpy(ubuf, a->user);
+	}
+	lock_set_release(_pchat_post_locks, PCHAT_POST_LOCK(i));
+	if(!due)
+		return 0;
+	user.s = ubuf;
+	user.len = strlen(ubuf);
+	gen = atomic_get(_pchat_access_gen);
+	rc = pchat_room_find_user(guid, &user, &room, &in);
+	if(rc < 0)
+		return -1;
+	lock_set_get(_pchat_post_locks, PCHAT_POST_LOCK(i));
+	if(a->at_ms == at && strcmp(a->guid, guid) == 0 && strcmp(a->user, ubuf) == 0)
+		pchat_post_keep(a, guid, &user, gen, rc, &room, &in);
+	lock_set_release(_pchat_post_locks, PCHAT_POST_LOCK(i));
+	return 1;
+}
+
+int pchat_post_cache_refresh(int max)
+{
+	unsigned long long now = pchat_monotonic_ms();
+	int n, i, done = 0;
+
+	if(_pchat_post_cache == NULL)
+		return 0;
+	for(n = 0; n < PCHAT_POST_CACHE_SLOTS && done < max; n++) {
+		i = _pchat_refresh_next;
+		_pchat_refresh_next = (i + 1) % PCHAT_POST_CACHE_SLOTS;
+		/* a look without the lock skips the many slots not due */
+		if(!pchat_post_due(&_pchat_post_cache[i], now))
+			continue;
+		if(pchat_post_refresh_slot(i) < 0)
+			break; /* the store fails: the next round tries again */
+		done++;
+	}
+	return done;
 }
 
 int pchat_room_guid_of_uri(const char *uri, char *buf, int size)

@@ -80,6 +80,24 @@ void pchat_principals_free(pchat_principals_t *p);
 int pchat_principals_cover(
 		pchat_principals_t *p, const char *type, const char *principal);
 
+/* The categories where a user may create rooms (a creator role covers
+ * the user): cmd:nodespermcreatechild and the room-management page. open
+ * reads them (errors as PCHAT_STORE_*, nothing to close then); next gives
+ * one category at a time in name order: 1 with guid and name, 0 at the
+ * end; close frees. */
+typedef struct pchat_creator_cats
+{
+	pchat_principals_t who;
+	pchat_db_res_t res;
+	int i;
+	const char *last;
+} pchat_creator_cats_t;
+
+pchat_store_rc_t pchat_creator_cats_open(str *user, pchat_creator_cats_t *c);
+int pchat_creator_cats_next(
+		pchat_creator_cats_t *c, const char **guid, const char **name);
+void pchat_creator_cats_close(pchat_creator_cats_t *c);
+
 /* Splits "ma-chan://domain/guid": guid into buf (lower case). */
 /* The user's side of the access rules (policy, groups), read once and
  * used for every room a command touches. */
@@ -121,6 +139,13 @@ int pchat_room_find_user(
  * DBA's direct UPDATE within that time, as for the configuration. */
 int pchat_room_find_user_for_post(
 		const char *guid, str *user, pchat_room_t *room, pchat_perm_in_t *in);
+/* Refresh ahead (called by a store worker every PCHAT_REFRESH_EVERY_MS):
+ * reads again, at most max of them, the answers that posts used and that
+ * would expire within the next 300 ms, so a steady poster's posts keep
+ * being answered in the reader instead of waiting for a worker once a
+ * second. An answer is still never used more than PCHAT_POST_CACHE_MS
+ * after it was read. Returns the number refreshed. */
+int pchat_post_cache_refresh(int max);
 /* Every process drops its cached post answers (an admin change). */
 void pchat_access_changed(void);
 int pchat_access_mod_init(void);

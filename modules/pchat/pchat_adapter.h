@@ -12,7 +12,8 @@
  */
 /* Pure formatting of compliance events for the adapter run: Lync's
  * XmlAdapter document (pchat_adapter_xml.c) and JSON Lines
- * (pchat_adapter_jsonl.c). No Kamailio and no database: unit-tested alone. */
+ * (pchat_adapter_jsonl.c), and the XSLT applied to XmlAdapter files
+ * (pchat_adapter_xslt.c). No Kamailio and no database: unit-tested alone. */
 
 #ifndef _PCHAT_ADAPTER_H_
 #define _PCHAT_ADAPTER_H_
@@ -34,6 +35,7 @@ typedef struct pchat_aevent
 	const char *content;
 	const char *detail; /* JSON text */
 	const char *node;
+	long long recorded_ms; /* the database's clock at INSERT: not written */
 } pchat_aevent_t;
 
 typedef struct pchat_adapter_opts
@@ -69,5 +71,12 @@ long long pchat_adapter_ticks(long long ms);
  * xml, only events of the XSD's types count. */
 int pchat_adapter_rooms(const pchat_aevent_t *ev, int n, int xml,
 		unsigned long long *out);
+
+/* Lync's CustomConfiguration: the XSLT stylesheet xsl applied to the
+ * document in, its result written to out and fsynced (pchat_adapter_xslt.c,
+ * libxslt). 0, or -1 with err set (a stylesheet that does not parse, a
+ * transform that fails, a write error). */
+int pchat_xslt_apply(const char *xsl, const char *in, const char *out,
+		char *err, int esz);
 
 #endif

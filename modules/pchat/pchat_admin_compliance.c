@@ -37,10 +37,11 @@ static int pchat_ccfg_reply(rpc_t *rpc, void *ctx, pchat_args_t *args)
 				args, rc, "reading the compliance configuration");
 	if(rpc->add(ctx, "{", &th) < 0)
 		return pchat_args_error(args, 500, "cannot build the reply");
-	rpc->struct_add(th, "dssdddd", "enabled", c.enabled, "adapter", c.adapter,
-			"output_dir", c.dir, "run_interval", c.interval,
+	rpc->struct_add(th, "dssdddds", "enabled", c.enabled, "adapter",
+			c.adapter, "output_dir", c.dir, "run_interval", c.interval,
 			"one_room_per_file", c.one_room, "add_room_details",
-			c.room_details, "add_user_details", c.user_details);
+			c.room_details, "add_user_details", c.user_details, "xslt",
+			c.xslt);
 	return 0;
 }
 
@@ -59,19 +60,21 @@ static void pchat_rpc_compliance_get(rpc_t *rpc, void *ctx)
 }
 
 /* The settable fields: their rows, and what compliance_set accepts. */
-#define PCHAT_CSET_N 7
+#define PCHAT_CSET_N 8
 static const char *_cset_field[PCHAT_CSET_N] = {"enabled", "adapter",
 		"output_dir", "run_interval", "one_room_per_file", "add_room_details",
-		"add_user_details"};
+		"add_user_details", "xslt"};
 static const char *_cset_row[PCHAT_CSET_N] = {"compliance",
 		"compliance_adapter", "compliance_output_dir",
 		"compliance_run_interval", "compliance_one_room_per_file",
-		"compliance_add_room_details", "compliance_add_user_details"};
+		"compliance_add_room_details", "compliance_add_user_details",
+		"compliance_xslt"};
 static const char *_cset_adapters[] = {"xml", "jsonl", "", NULL};
 
 /* An absolute path without control characters (it goes into file names
  * and the log); empty: none. */
-static int pchat_cset_dir(pchat_args_t *args, const char *dir)
+static int pchat_cset_path(
+		pchat_args_t *args, const char *field, const char *dir)
 {
 	const unsigned char *p;
 
@@ -79,11 +82,11 @@ static int pchat_cset_dir(pchat_args_t *args, const char *dir)
 		return 0;
 	if(dir[0] != '/')
 		return pchat_args_error(
-				args, 400, "field 'output_dir': not an absolute path");
+				args, 400, "field '%s': not an absolute path", field);
 	for(p = (const unsigned char *)dir; *p; p++)
 		if(*p < 0x20 || *p == 0x7f)
-			return pchat_args_error(args, 400,
-					"field 'output_dir': control characters");
+			return pchat_args_error(
+					args, 400, "field '%s': control characters", field);
 	return 0;
 }
 
@@ -98,9 +101,9 @@ static int pchat_cset_args(pchat_args_t *args, char value[][PCHAT_CDIR_MAX])
 			r = pchat_args_enum(args, _cset_field[i], _cset_adapters, &v);
 			if(r > 0)
 				snprintf(value[i], PCHAT_CDIR_MAX, "%s", _cset_adapters[v]);
-		} else if(i == 2) {
+		} else if(i == 2 || i == 7) {
 			r = pchat_args_cstr(args, _cset_field[i], value[i], PCHAT_CDIR_MAX);
-			if(r > 0 && pchat_cset_dir(args, value[i]) < 0)
+			if(r > 0 && pchat_cset_path(args, _cset_field[i], value[i]) < 0)
 				return -1;
 		} else if(i == 3) {
 			r = pchat_args_int(args, _cset_field[i], 60, 2592000, &v);
@@ -144,8 +147,9 @@ static const char *pchat_rpc_compliance_set_doc[] = {
 		"(Set-CsPersistentChatComplianceConfiguration): enabled (true/false: "
 		"capture events), adapter (xml, jsonl or empty: nothing written), "
 		"output_dir (absolute path), run_interval (60-2592000 s), "
-		"one_room_per_file, add_room_details, add_user_details (true/false). "
-		"All or nothing.",
+		"one_room_per_file, add_room_details, add_user_details (true/false), "
+		"xslt (absolute path of a stylesheet applied to each xml file, empty: "
+		"none). All or nothing.",
 		0};
 
 static void pchat_rpc_compliance_set(rpc_t *rpc, void *ctx)
@@ -162,7 +166,7 @@ static void pchat_rpc_compliance_set(rpc_t *rpc, void *ctx)
 		pchat_args_error(&args, 400,
 				"nothing to change: give one or more of enabled, adapter, "
 				"output_dir, run_interval, one_room_per_file, "
-				"add_room_details, add_user_details");
+				"add_room_details, add_user_details, xslt");
 		goto fault;
 	}
 	if(pchat_admin_begin(&args) < 0

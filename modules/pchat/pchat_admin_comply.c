@@ -42,7 +42,14 @@
 	"s.principal_type, s.principal) FROM pchat_scope s WHERE "               \
 	"s.category_id = n.id))"
 
-static const str _pchat_rpc_user = STR_STATIC_INIT("rpc");
+/* who made an admin change: rpc, or rpc:NAME with the RPC's caller=NAME
+ * (pchatctl's OS user); buf of PCHAT_CALLER_MAX + 5 */
+static void pchat_admin_who(pchat_args_t *args, char *buf, str *who)
+{
+	who->s = buf;
+	who->len = args->caller[0] ? sprintf(buf, "rpc:%s", args->caller)
+							   : sprintf(buf, "rpc");
+}
 
 int pchat_admin_comply_on(void)
 {
@@ -65,12 +72,14 @@ int pchat_admin_comply(pchat_args_t *args, const char *type, long long node_id,
 		long long seq, const char *content, const char *detail)
 {
 	const long long *pseq = seq ? &seq : NULL;
-	char domain[128];
+	char domain[128], whobuf[PCHAT_CALLER_MAX + 5];
+	str who;
 	pchat_store_rc_t rc;
 
 	if(!pchat_admin_comply_on())
 		return 0;
 	pchat_admin_domain(domain, sizeof(domain));
+	pchat_admin_who(args, whobuf, &who);
 	/* the room's URI and name as they are now, in the same statement */
 	rc = pchat_db_exec("INSERT INTO pchat_compliance_event (type, ts_ms, "
 					   "room_id, room_uri, room_name, msg_seq, user_uri, "
@@ -79,7 +88,7 @@ int pchat_admin_comply(pchat_args_t *args, const char *type, long long node_id,
 					   "?, '/', n.guid), n.name, ?, ?, ?, ?, ? FROM pchat_node "
 					   "n WHERE n.id = ?",
 			NULL, type, pchat_compliance_now_ms(), domain, pseq,
-			&_pchat_rpc_user, content, detail, pchat_node_name(), node_id);
+			&who, content, detail, pchat_node_name(), node_id);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "recording for compliance");
 	return 0;
@@ -131,7 +140,8 @@ char *pchat_admin_node_state(long long node_id)
 int pchat_admin_comply_change(pchat_args_t *args, const char *rpc_name,
 		long long node_id, char *before)
 {
-	char domain[128];
+	char domain[128], whobuf[PCHAT_CALLER_MAX + 5];
+	str who;
 	pchat_store_rc_t rc;
 	long long now = pchat_compliance_now_ms();
 
@@ -140,6 +150,7 @@ int pchat_admin_comply_change(pchat_args_t *args, const char *rpc_name,
 		return 0;
 	}
 	pchat_admin_domain(domain, sizeof(domain));
+	pchat_admin_who(args, whobuf, &who);
 	rc = pchat_db_exec("INSERT INTO pchat_compliance_event (type, ts_ms, "
 					   "room_id, room_uri, room_name, user_uri, detail, node) "
 					   "SELECT 'ADMIN', ?, n.id, CONCAT(IF(n.kind = 'room', "
@@ -147,7 +158,7 @@ int pchat_admin_comply_change(pchat_args_t *args, const char *rpc_name,
 					   "?, JSON_OBJECT('rpc', ?, 'before', JSON_EXTRACT(?, "
 					   "'$'), 'after', JSON_EXTRACT(" PCHAT_NODE_STATE_JSON
 					   ", '$')), ? FROM pchat_node n WHERE n.id = ?",
-			NULL, now, domain, &_pchat_rpc_user, rpc_name, before,
+			NULL, now, domain, &who, rpc_name, before,
 			pchat_node_name(), node_id);
 	if(rc == PCHAT_STORE_OK && pchat_db_affected() == 0)
 		/* removed: what it was, from before */
@@ -159,7 +170,7 @@ int pchat_admin_comply_change(pchat_args_t *args, const char *rpc_name,
 						   "'$.name'), ?, JSON_OBJECT('rpc', ?, 'before', "
 						   "JSON_EXTRACT(?, '$'), 'after', NULL), ?)",
 				NULL, now, node_id, before, domain, before, before,
-				&_pchat_rpc_user, rpc_name, before, pchat_node_name());
+				&who, rpc_name, before, pchat_node_name());
 	free(before);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "recording for compliance");

@@ -286,24 +286,12 @@ pchat_cmd_rc_t pchat_cmd_getinv(PCHAT_CMD_ARGS)
 /* cmd:nodespermcreatechild: categories where the user is a creator. */
 pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 {
-	const char *last = NULL;
-	pchat_principals_t who;
-	pchat_db_res_t res;
+	pchat_creator_cats_t cats;
 	pchat_store_rc_t src;
+	const char *guid, *name;
 	char uri[256];
-	int i;
 
-	src = pchat_principals_of(&ctx->user, &who);
-	if(src == PCHAT_STORE_OK) {
-		src = pchat_db_exec(
-				"SELECT DISTINCT n.guid, n.name, r.principal_type, "
-				"r.principal FROM pchat_role r JOIN pchat_node n ON "
-				"n.id = r.node_id WHERE r.role = 'creator' AND "
-				"n.kind = 'category' ORDER BY n.name, n.guid",
-				&res);
-		if(src != PCHAT_STORE_OK)
-			pchat_principals_free(&who);
-	}
+	src = pchat_creator_cats_open(&ctx->user, &cats);
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	if(src != PCHAT_STORE_OK) {
@@ -313,22 +301,15 @@ pchat_cmd_rc_t pchat_cmd_nodespermcreatechild(PCHAT_CMD_ARGS)
 	}
 	pchat_xw_rpl_start(out, "nodespermcreatechild", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
-	for(i = 0; i < res.nrows; i++) {
-		if(!pchat_principals_cover(&who, res.rows[i][2], res.rows[i][3]))
-			continue;
-		/* rows come grouped by category: one entry per category */
-		if(last && strcmp(last, res.rows[i][0]) == 0)
-			continue;
-		last = res.rows[i][0];
+	while(pchat_creator_cats_next(&cats, &guid, &name)) {
 		snprintf(uri, sizeof(uri), "ma-cat://%.*s/%s", ctx->invited->host.len,
-				ctx->invited->host.s, res.rows[i][0]);
+				ctx->invited->host.s, guid);
 		pchat_xw_start(out, "catib");
 		pchat_xw_attr(out, "uri", uri);
-		pchat_xw_attr(out, "name", res.rows[i][1]);
+		pchat_xw_attr(out, "name", name);
 		pchat_xw_end(out, "catib");
 	}
 	pchat_xw_rpl_end(out);
-	pchat_db_res_free(&res);
-	pchat_principals_free(&who);
+	pchat_creator_cats_close(&cats);
 	return PCHAT_CMD_OK;
 }

@@ -748,47 +748,92 @@ pchat_cmd_rc_t pchat_cmd_part(PCHAT_CMD_ARGS)
 	return PCHAT_CMD_OK;
 }
 
-void pchat_rooms_session_ended(
-		unsigned int sess_id, str *user, pchat_uri_t *invited)
+/* The record of pchat_session_end_take(): this header, the rooms, then
+ * the user's URI (user_len bytes). */
+typedef struct pchat_send_rec
+{
+	pchat_uri_t *invited; /* configured before the fork: one address in
+	                       * every process */
+	unsigned int sess_id;
+	int n, user_len;
+	struct
+	{
+		unsigned long long id;
+		int present; /* the user is still in it through another session */
+	} room[];
+} pchat_send_rec_t;
+
+int pchat_session_end_take(
+		unsigned int sess_id, str *user, pchat_uri_t *invited, str *rec)
 {
 	unsigned long long rooms[PCHAT_ROOMS_OF_MAX];
-	pchat_server_config_t cfg;
-	pchat_cmd_ctx_t ctx;
-	pchat_db_res_t res;
-	int n, i, present;
+	pchat_send_rec_t *r;
+	int n, i, size;
 
+	rec->s = NULL;
+	rec->len = 0;
 	n = _pchat_roster.part_all(sess_id, rooms, PCHAT_ROOMS_OF_MAX);
 	if(n <= 0)
-		return;
+		return 0;
+	if(n > PCHAT_ROOMS_OF_MAX)
+		n = PCHAT_ROOMS_OF_MAX;
+	size = sizeof(*r) + n * sizeof(r->room[0]) + user->len;
+	r = pkg_malloc(size);
+	if(r == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	r->invited = invited;
+	r->sess_id = sess_id;
+	r->n = n;
+	r->user_len = user->len;
+	for(i = 0; i < n; i++) {
+		r->room[i].id = rooms[i];
+		r->room[i].present =
+				_pchat_roster.user_present(rooms[i], user, sess_id);
+	}
+	memcpy((char *)&r->room[n], user->s, user->len);
+	rec->s = (char *)r;
+	rec->len = size;
+	return 1;
+}
+
+void pchat_session_end_run(str *rec, pchat_cmd_ctx_t *ctx)
+{
+	pchat_send_rec_t *r = (pchat_send_rec_t *)rec->s;
+	pchat_server_config_t cfg;
+	pchat_db_res_t res;
+	str user;
+	int i;
+
+	user.s = (char *)&r->room[r->n];
+	user.len = r->user_len;
 	/* defaults stand in for an unreachable store: the roster is clean
 	 * already, only notices depend on it */
 	pchat_store_server_config_cached(&cfg);
-	if(n > PCHAT_ROOMS_OF_MAX)
-		n = PCHAT_ROOMS_OF_MAX;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.invited = invited;
-	for(i = 0; i < n; i++) {
-		present = _pchat_roster.user_present(rooms[i], user, sess_id);
-		if(present && !cfg.compliance)
+	ctx->invited = r->invited;
+	for(i = 0; i < r->n; i++) {
+		if(r->room[i].present && !cfg.compliance)
 			continue;
 		/* the guid is needed for the notice; a store outage only costs
 		 * the notice, the roster is already clean */
 		if(pchat_db_exec("SELECT guid, name FROM pchat_node WHERE id = ?",
-				   &res, (long long)rooms[i])
+				   &res, (long long)r->room[i].id)
 						!= PCHAT_STORE_OK
 				|| res.nrows == 0) {
 			pchat_db_res_free(&res);
 			continue;
 		}
 		if(cfg.compliance)
-			pchat_comply_part(invited, (long long)rooms[i], res.rows[0][0],
-					res.rows[0][1], user, "session end");
-		if(!present)
-			pchat_notify_part(&ctx, (long long)rooms[i], res.rows[0][0], user,
-					cfg.participant_update_limit);
+			pchat_comply_part(r->invited, (long long)r->room[i].id,
+					res.rows[0][0], res.rows[0][1], &user, "session end");
+		/* present again (a new session joined meanwhile): no part */
+		if(!r->room[i].present
+				&& !_pchat_roster.user_present(r->room[i].id, &user, r->sess_id))
+			pchat_notify_part(ctx, (long long)r->room[i].id, res.rows[0][0],
+					&user, cfg.participant_update_limit);
 		pchat_db_res_free(&res);
 	}
-	pchat_cmd_flush(&ctx);
 }
 
 /* --- history ----------------------------------------------------------- */

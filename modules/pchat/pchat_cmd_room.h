@@ -80,8 +80,16 @@ void pchat_notify_part(pchat_cmd_ctx_t *ctx, long long room_id,
 void pchat_comply_part(pchat_uri_t *invited, long long room_id,
 		const char *guid, const char *name, str *user, const char *why);
 
-/* A session has ended: leave its rooms and tell who remains. */
-void pchat_rooms_session_ended(
-		unsigned int sess_id, str *user, pchat_uri_t *invited);
+/* A session's end in two halves. pchat_session_end_take() (at once, in
+ * the process that ends it): the session leaves its rooms in the roster;
+ * rec gets (pkg, free with pkg_free) a flat record of what the store half
+ * needs, copyable byte for byte into shm; 0 when it has no room to leave,
+ * 1 with rec set, -1 out of memory (the roster is clean; nothing to do
+ * then). pchat_session_end_run() (a store worker, or inline): the rooms'
+ * guids and names, the compliance PART rows (when on), the part notices
+ * queued in ctx (sent by pchat_cmd_flush or handed back to a reader). */
+int pchat_session_end_take(
+		unsigned int sess_id, str *user, pchat_uri_t *invited, str *rec);
+void pchat_session_end_run(str *rec, pchat_cmd_ctx_t *ctx);
 
 #endif

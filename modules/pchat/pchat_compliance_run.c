@@ -47,10 +47,6 @@ static pchat_crun_shared_t *_cr;
 static int _cr_pipe[2] = {-1, -1};
 static int _cr_batch, _cr_lease_s, _cr_unit_ms, _cr_crash;
 
-/* ROUND(): the database's clock, one for every node of the pool, so a
- * node's clock jump cannot shorten or stretch another's lease */
-#define PCHAT_DB_NOW_MS "CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)"
-
 /* --- configuration and status (any process) ---------------------------- */
 
 static int pchat_ccfg_flag(const char *v)
@@ -90,6 +86,8 @@ pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c)
 			c->room_details = pchat_ccfg_flag(v);
 		else if(strcmp(n, "compliance_add_user_details") == 0)
 			c->user_details = pchat_ccfg_flag(v);
+		else if(strcmp(n, "compliance_xslt") == 0)
+			snprintf(c->xslt, sizeof(c->xslt), "%s", v);
 	}
 	pchat_db_res_free(&res);
 	/* a row edited by hand past the bounds */
@@ -247,6 +245,26 @@ static int pchat_crun_fsync_dir(const char *dir, char *err, int esz)
 	return 0;
 }
 
+/* Replaces the (fsynced) temporary file tmp by its transform through the
+ * stylesheet xsl: the untransformed document is not kept. */
+static int pchat_crun_xslt(const char *xsl, const char *tmp, char *err,
+		int esz)
+{
+	char out[PCHAT_CDIR_MAX + 130];
+
+	snprintf(out, sizeof(out), "%s.xsl", tmp);
+	if(pchat_xslt_apply(xsl, tmp, out, err, esz) < 0) {
+		unlink(out);
+		return -1;
+	}
+	if(rename(out, tmp) < 0) {
+		pchat_crun_err(err, esz, "cannot rename", out);
+		unlink(out);
+		return -1;
+	}
+	return 0;
+}
+
 /* Writes one file of the batch: temporary name, fsync, rename. Returns the
  * events written (0: no file, the adapter had none of these), -1 with err
  * set. */
@@ -276,8 +294,12 @@ static int pchat_crun_file(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 	bad = w < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0;
 	if(fclose(f) != 0)
 		bad = 1;
+	if(bad && w)
+		pchat_crun_err(err, esz, "cannot write", path);
+	if(!bad && w > 0 && xml && c->xslt[0])
+		bad = pchat_crun_xslt(c->xslt, tmp, err, esz) < 0;
 	if(bad || w == 0 || rename(tmp, path) < 0) {
-		if(bad || w)
+		if(!bad && w)
 			pchat_crun_err(err, esz, "cannot write", path);
 		unlink(tmp);
 		return bad || w ? -1 : 0;
@@ -318,7 +340,8 @@ static int pchat_crun_files(const pchat_ccfg_t *c, const pchat_aevent_t *ev,
 
 #define PCHAT_CEV_SQL                                                        \
 	"SELECT id, type, ts_ms, room_id, room_uri, room_name, msg_seq, "        \
-	"user_uri, content, detail, node FROM pchat_compliance_event WHERE id > " \
+	"user_uri, content, detail, node, recorded_ms FROM "                     \
+	"pchat_compliance_event WHERE id > "                                     \
 	"? ORDER BY id LIMIT ?"
 
 static void pchat_crun_row(char **r, pchat_aevent_t *e)
@@ -334,12 +357,15 @@ static void pchat_crun_row(char **r, pchat_aevent_t *e)
 	e->content = r[8];
 	e->detail = r[9];
 	e->node = r[10];
+	e->recorded_ms = atoll(r[11]);
 }
 
 /* An event's id is taken at its INSERT, its row seen at its COMMIT: an
  * id missing before a row may belong to a transaction still open, whose
  * event would be lost once last_event_id passed it. So the batch stops
  * before a gap in the ids until the row after it is PCHAT_CSETTLE_MS old
+ * by the database's clock (recorded_ms against now_ms: not ts_ms, the
+ * recording node's clock, which may have jumped back)
  * (the action's transaction is then long over: the id was rolled back or
  * skipped, as Galera's auto_increment_increment does). Returns the rows
  * of ev that may go. */
@@ -352,7 +378,7 @@ static int pchat_crun_settled(const pchat_aevent_t *ev, int n,
 	int i;
 
 	for(i = 0; i < n; i++) {
-		if(ev[i].id != want && now_ms - ev[i].ts_ms < PCHAT_CSETTLE_MS)
+		if(ev[i].id != want && now_ms - ev[i].recorded_ms < PCHAT_CSETTLE_MS)
 			return i;
 		want = ev[i].id + 1;
 	}

@@ -30,6 +30,7 @@ typedef struct pchat_ccfg
 	char dir[PCHAT_CDIR_MAX];
 	int interval;     /* s, 60..2592000 */
 	int one_room, room_details, user_details;
+	char xslt[PCHAT_CDIR_MAX]; /* compliance_xslt: stylesheet, "" none */
 } pchat_ccfg_t;
 
 pchat_store_rc_t pchat_ccfg_read(pchat_ccfg_t *c);

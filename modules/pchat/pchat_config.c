@@ -35,6 +35,7 @@ typedef struct pchat_cfg_cache
 	pchat_server_config_t cfg;
 	int gen;     /* of _pchat_cfg_gen when read; -1: never */
 	unsigned long long at_ms; /* when read (pchat_monotonic_ms) */
+	unsigned long long used_ms; /* last answered from here */
 } pchat_cfg_cache_t;
 
 /* bumped by pchat.config_set so the copy is dropped */
@@ -117,6 +118,9 @@ pchat_store_rc_t pchat_store_server_config(pchat_server_config_t *cfg)
  * saves them a query. It is dropped at once by pchat.config_set and after
  * PCHAT_CFG_TTL_MS otherwise (a DBA's direct UPDATE). */
 #define PCHAT_CFG_TTL_MS 1000
+/* from this age a used copy is read again ahead of its expiry
+ * (pchat_store_server_config_refresh) */
+#define PCHAT_CFG_REFRESH_MS 700
 
 pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
 {
@@ -127,8 +131,10 @@ pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
 
 	lock_get(&c->lock);
 	hit = gen == c->gen && now >= c->at_ms && now - c->at_ms < PCHAT_CFG_TTL_MS;
-	if(hit)
+	if(hit) {
 		*cfg = c->cfg;
+		c->used_ms = now;
+	}
 	lock_release(&c->lock);
 	if(hit && !pchat_store_is_down())
 		return PCHAT_STORE_OK;
@@ -141,6 +147,28 @@ pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg)
 		lock_release(&c->lock);
 	}
 	return rc;
+}
+
+void pchat_store_server_config_refresh(void)
+{
+	pchat_cfg_cache_t *c = _pchat_cfg_cache;
+	pchat_server_config_t cfg;
+	unsigned long long now = pchat_monotonic_ms();
+	int gen = atomic_get(_pchat_cfg_gen), due;
+
+	lock_get(&c->lock);
+	due = c->gen == gen && now >= c->at_ms
+		  && now - c->at_ms >= PCHAT_CFG_REFRESH_MS
+		  && now - c->at_ms < PCHAT_CFG_TTL_MS && c->used_ms > c->at_ms;
+	lock_release(&c->lock);
+	if(!due || pchat_store_server_config(&cfg) != PCHAT_STORE_OK)
+		return;
+	lock_get(&c->lock);
+	if(c->gen == gen) {
+		c->cfg = cfg;
+		c->at_ms = pchat_monotonic_ms();
+	}
+	lock_release(&c->lock);
 }
 
 void pchat_store_config_changed(void)

@@ -63,5 +63,9 @@ static inline void pchat_server_config_defaults(pchat_server_config_t *cfg)
  * at once after pchat_store_config_changed()). */
 pchat_store_rc_t pchat_store_server_config_cached(pchat_server_config_t *cfg);
 void pchat_store_config_changed(void);
+/* Refresh ahead (a store worker, pchat_worker.c): reads the copy again
+ * when it was used and would expire within 300 ms, so the readers, which
+ * may not query, do not send every request to a worker once a second. */
+void pchat_store_server_config_refresh(void);
 
 #endif

@@ -56,6 +56,13 @@ int pchat_db_available(void);
 
 /* Milliseconds of CLOCK_MONOTONIC (back-off and cache ages). */
 unsigned long long pchat_monotonic_ms(void);
+/* The same in microseconds (latencies). */
+unsigned long long pchat_monotonic_us(void);
+
+/* The database's clock in ms since 1970, as SQL: one clock for every node
+ * of a pool, so a node's clock jump cannot shorten or stretch a lease,
+ * pass a gap early or make a message look old (ROUND: NOW(3) has ms). */
+#define PCHAT_DB_NOW_MS "CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED)"
 
 /* 1 while the server considers the database down (shared by all processes). */
 int pchat_store_is_down(void);

@@ -64,6 +64,14 @@ unsigned long long pchat_monotonic_ms(void)
 	return (unsigned long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+unsigned long long pchat_monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* mysql://user:password@host[:port]/database */
 static int pchat_db_parse_url(str *url, pchat_db_target_t *t)
 {

@@ -52,29 +52,59 @@ static int pchat_fanout_is_msgupd(str *body)
 		   && memcmp(gt + 1, mark, sizeof(mark) - 1) == 0;
 }
 
+/* Members' sessions are cold in the cache when a post arrives, and each
+ * is a chain of dependent loads (slot, session, dialog and INFO head):
+ * asked for a few members ahead, their misses overlap instead of adding
+ * up. Distances in members, one per stage. */
+#define PCHAT_PF_SLOT 6
+#define PCHAT_PF_SESS 4
+#define PCHAT_PF_NEXT 2
+
+static void pchat_fanout_prefetch(pchat_roster_refs_t *m, int i)
+{
+	pchat_session_ref_t r;
+
+	if(i + PCHAT_PF_SLOT < m->n) {
+		r.hid = m->refs[i + PCHAT_PF_SLOT].sess_hid;
+		r.id = m->refs[i + PCHAT_PF_SLOT].sess_id;
+		pchat_session_prefetch_slot(&r);
+	}
+	if(i + PCHAT_PF_SESS < m->n) {
+		r.hid = m->refs[i + PCHAT_PF_SESS].sess_hid;
+		r.id = m->refs[i + PCHAT_PF_SESS].sess_id;
+		pchat_session_prefetch(&r, 0);
+	}
+	if(i + PCHAT_PF_NEXT < m->n) {
+		r.hid = m->refs[i + PCHAT_PF_NEXT].sess_hid;
+		r.id = m->refs[i + PCHAT_PF_NEXT].sess_id;
+		pchat_session_prefetch(&r, 1);
+	}
+}
+
 int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 {
-	pchat_roster_snapshot_t snap;
+	pchat_roster_refs_t m;
 	pchat_session_ref_t ref;
 	pchat_session_t *s;
 	pchat_dlv_tail_t tail;
 	int i, sent = 0, ext = pchat_fanout_is_msgupd(body);
 
-	if(_pchat_roster.snapshot((unsigned long long)room_id, &snap) < 0) {
+	if(_pchat_roster.snapshot_refs((unsigned long long)room_id, &m) < 0) {
 		LM_ERR("room %lld: cannot copy the roster\n", room_id);
 		return -1;
 	}
 	if(pchat_dlv_tail_build(&tail, body) < 0) {
-		_pchat_roster.free_snapshot(&snap);
+		_pchat_roster.free_refs(&m);
 		return -1;
 	}
 	/* the copies for one connection leave in one write (pchat_deliver.h) */
 	pchat_dlv_batch_begin();
-	for(i = 0; i < snap.n; i++) {
-		if(snap.members[i].sess_id == except_sess)
+	for(i = 0; i < m.n; i++) {
+		pchat_fanout_prefetch(&m, i);
+		if(m.refs[i].sess_id == except_sess)
 			continue;
-		ref.hid = snap.members[i].sess_hid;
-		ref.id = snap.members[i].sess_id;
+		ref.hid = m.refs[i].sess_hid;
+		ref.id = m.refs[i].sess_id;
 		s = pchat_fanout_get(&ref);
 		if(s == NULL)
 			continue; /* ended meanwhile; its cleanup parts it */
@@ -88,6 +118,6 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	}
 	pchat_dlv_batch_end();
 	pchat_dlv_tail_free(&tail);
-	_pchat_roster.free_snapshot(&snap);
+	_pchat_roster.free_refs(&m);
 	return sent;
 }

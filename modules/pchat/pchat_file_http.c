@@ -37,17 +37,23 @@
 static xhttp_api_t _pchat_xhttp;
 static int _pchat_xhttp_bound = 0;
 
-int pchat_file_http_init(void)
+int pchat_http_bind(void)
 {
-	if(!pchat_file_enabled())
+	if(_pchat_xhttp_bound)
 		return 0;
 	if(xhttp_load_api(&_pchat_xhttp) < 0) {
-		LM_ERR("files need the xhttp module (and sl): load xhttp.so before "
-			   "pchat.so, or leave file_dir empty\n");
+		LM_ERR("files and the room-management page need the xhttp module "
+			   "(and sl): load xhttp.so before pchat.so, or leave file_dir "
+			   "and manage_dir empty\n");
 		return -1;
 	}
 	_pchat_xhttp_bound = 1;
 	return 0;
+}
+
+int pchat_file_http_init(void)
+{
+	return pchat_file_enabled() ? pchat_http_bind() : 0;
 }
 
 /* An answer with a text body (one line ending in a newline) and the
@@ -368,7 +374,7 @@ int pchat_file_http(sip_msg_t *msg)
 	pchat_ftoken_t t;
 	int rc, put, get, head;
 
-	if(!_pchat_xhttp_bound || msg->first_line.type != SIP_REQUEST)
+	if(!_pchat_xhttp_bound || !pchat_file_enabled() || msg->first_line.type != SIP_REQUEST)
 		return -1;
 	if(m.len == 4 && strncmp(m.s, "POST", 4) == 0)
 		return pchat_file_soap(msg);

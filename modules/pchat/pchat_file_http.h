@@ -20,6 +20,8 @@
 
 /* In mod_init, after pchat_file_mod_init(): binds xhttp when files are on. */
 int pchat_file_http_init(void);
+/* Binds xhttp once (files and the room-management page): 0, or -1. */
+int pchat_http_bind(void);
 
 /* Answers one HTTP request of the file service: 1 answered, -1 when files
  * are off (the script answers). */

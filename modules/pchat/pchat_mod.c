@@ -36,6 +36,7 @@
 #include "pchat_db.h"
 #include "pchat_file.h"
 #include "pchat_file_http.h"
+#include "pchat_manage_http.h"
 #include "pchat_schema.h"
 #include "pchat_uas.h"
 #include "pchat_uri.h"
@@ -120,6 +121,8 @@ static int pchat_compliance_test_crash = 0;
 /* files (issue 16): off while file_dir or file_service_uri is empty */
 static char *pchat_p_file_dir = "";
 static char *pchat_p_file_service_uri = "";
+/* the room-management page (issue 17): off while manage_dir is empty */
+static char *pchat_p_manage_dir = "";
 static int pchat_p_file_token_expires = 1800;
 static int pchat_p_file_chunk_max = 24576;
 
@@ -152,6 +155,7 @@ static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
@@ -159,6 +163,8 @@ static cmd_export_t pchat_cmds[] = {
 	{"pchat_connection_closed", (cmd_function)w_pchat_connection_closed, 0,
 		0, 0, ANY_ROUTE},
 	{"pchat_file_http", (cmd_function)w_pchat_file_http, 0, 0, 0, ANY_ROUTE},
+	{"pchat_manage_http", (cmd_function)w_pchat_manage_http, 1,
+		fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
 	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
 		REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
@@ -211,6 +217,7 @@ static param_export_t pchat_params[] = {
 	{"compliance_test_crash", PARAM_INT, &pchat_compliance_test_crash},
 	{"file_dir", PARAM_STRING, &pchat_p_file_dir},
 	{"file_service_uri", PARAM_STRING, &pchat_p_file_service_uri},
+	{"manage_dir", PARAM_STRING, &pchat_p_manage_dir},
 	{"file_token_expires", PARAM_INT, &pchat_p_file_token_expires},
 	{"file_chunk_max", PARAM_INT, &pchat_p_file_chunk_max},
 	{0, 0, 0}
@@ -332,7 +339,8 @@ static int pchat_mod_init(void)
 	if(pchat_file_mod_init(pchat_p_file_dir, pchat_p_file_service_uri,
 			   pchat_p_file_chunk_max, pchat_p_file_token_expires)
 					< 0
-			|| pchat_file_http_init() < 0)
+			|| pchat_file_http_init() < 0
+			|| pchat_manage_http_init(pchat_p_manage_dir) < 0)
 		return -1;
 	if(pchat_retention_mod_init(
 			   pchat_retention_interval, pchat_retention_batch_size)
@@ -465,6 +473,22 @@ static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2)
 	return ki_pchat_file_http(msg);
 }
 
+/* For event_route[xhttp:request]: the room-management page under
+ * /manage, for the user the script signed in ("" in open mode). */
+static int ki_pchat_manage_http(struct sip_msg *msg, str *user)
+{
+	return pchat_manage_http(msg, user);
+}
+
+static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2)
+{
+	str u = STR_NULL;
+
+	if(fixup_get_svalue(msg, (gparam_t *)user, &u) < 0)
+		return -1;
+	return ki_pchat_manage_http(msg, &u);
+}
+
 /* clang-format off */
 static int ki_pchat_provision(struct sip_msg *msg)
 {
@@ -490,6 +514,11 @@ static sr_kemi_t pchat_kemi_exports[] = {
 	{ str_init("pchat"), str_init("pchat_file_http"),
 		SR_KEMIP_INT, ki_pchat_file_http,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_manage_http"),
+		SR_KEMIP_INT, ki_pchat_manage_http,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("pchat"), str_init("pchat_connection_closed"),

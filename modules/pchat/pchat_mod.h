@@ -41,6 +41,7 @@
  *               pchat_provision, pchat_sipreply (SIP),
  *               pchat_file_http, pchat_file_soap (the file service over
  *               xhttp: REST and Lync's SOAP);
+ *               pchat_manage_http (the room-management page over xhttp);
  *               pchat_admin*, pchat_rpc,
  *               pchat_rpcargs (RPC)
  *   7 module    pchat_mod.c (exports, mod_init: may include anything) */

@@ -206,10 +206,18 @@ static int pchat_retention_room(long long room, long long cutoff)
 static void pchat_retention_category(long long cat, long long days)
 {
 	pchat_db_res_t res;
-	long long cutoff = pchat_retention_wall_ms() - days * 86400000LL;
-	long long room;
+	long long cutoff, room;
 	int i, held, cat_held;
 
+	/* the database's clock: a node whose clock jumped forward alone
+	 * removes nothing younger than days */
+	if(pchat_retention_scalar(pchat_db_exec("SELECT " PCHAT_DB_NOW_MS " - ?",
+									  &res, days * 86400000LL),
+			   &res, 0, &cutoff)
+			< 0) {
+		pchat_retention_error("cannot read the time for category", cat);
+		return;
+	}
 	cat_held = pchat_retention_held(cat);
 	if(pchat_db_exec("SELECT id FROM pchat_node WHERE parent_id = ? AND "
 					 "kind = 'room' ORDER BY id",

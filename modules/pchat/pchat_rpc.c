@@ -93,7 +93,7 @@ static void pchat_rpc_sessions(rpc_t *rpc, void *ctx)
 
 	w.rpc = rpc;
 	w.ctx = ctx;
-	w.now = time(NULL);
+	w.now = pchat_session_now();
 	if(pchat_session_walk(pchat_rpc_add_session, &w) < 0)
 		rpc->fault(ctx, 500, "Internal error building the session list");
 }
@@ -253,7 +253,7 @@ static void pchat_rpc_pool_state(rpc_t *rpc, void *ctx)
 
 static const char *pchat_rpc_post_latency_doc[] = {
 		"This node's post -> 200 latency since start or the last restart "
-		"(from the post's check to its answer): count, p50/p90/p99/max in "
+		"(from its check in the SIP reader to its answer): count, p50/p90/p99/max in "
 		"ms. restart=1 starts a new count after the answer.",
 		0};
 

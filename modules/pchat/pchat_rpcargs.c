@@ -13,6 +13,7 @@
 /* Entry layer (RPC side): reading and checking admin RPC arguments
  * (field=value). No store access. */
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,23 @@ int pchat_args_error(pchat_args_t *args, int code, const char *fmt, ...)
 	return -1;
 }
 
+/* caller=NAME: kept apart from the fields (no RPC lists it); a name
+ * that goes into the archive as rpc:NAME, so a plain one */
+static int pchat_args_caller(pchat_args_t *args, const char *v)
+{
+	const char *c;
+
+	for(c = v; *c; c++)
+		if(!isalnum((unsigned char)*c) && !strchr("._-@", *c))
+			break;
+	if(*c || c == v || c - v > PCHAT_CALLER_MAX)
+		return pchat_args_error(args, 400,
+				"parameter 'caller': 1-%d letters, digits, '.', '_', '-', '@'",
+				PCHAT_CALLER_MAX);
+	strcpy(args->caller, v);
+	return 0;
+}
+
 int pchat_args_scan(rpc_t *rpc, void *ctx, pchat_args_t *args)
 {
 	char *p, *eq;
@@ -52,6 +70,11 @@ int pchat_args_scan(rpc_t *rpc, void *ctx, pchat_args_t *args)
 		if(eq == NULL || eq == p)
 			return pchat_args_error(args, 400,
 					"parameter '%s': expected field=value", p);
+		if(eq - p == 6 && memcmp(p, "caller", 6) == 0) {
+			if(pchat_args_caller(args, eq + 1) < 0)
+				return -1;
+			continue;
+		}
 		if(args->n == PCHAT_ARGS_MAX)
 			return pchat_args_error(
 					args, 400, "more than %d parameters", PCHAT_ARGS_MAX);

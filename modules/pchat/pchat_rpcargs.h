@@ -21,6 +21,7 @@
 #include "core/str.h"
 
 #define PCHAT_ARGS_MAX 128
+#define PCHAT_CALLER_MAX 64
 
 typedef struct pchat_arg
 {
@@ -35,9 +36,13 @@ typedef struct pchat_args
 	pchat_arg_t a[PCHAT_ARGS_MAX];
 	int code;      /* RPC fault code of the first error, 0 when none */
 	char err[256]; /* its message */
+	/* caller=NAME, which every RPC of these arguments takes (pchatctl
+	 * sends its OS user): who to record in compliance events; "" none */
+	char caller[PCHAT_CALLER_MAX + 1];
 } pchat_args_t;
 
-/* Reads every parameter; fails (400) on one without '='. */
+/* Reads every parameter; fails (400) on one without '=' and on a caller=
+ * that is not 1-64 letters, digits, '.', '_', '-' or '@'. */
 int pchat_args_scan(rpc_t *rpc, void *ctx, pchat_args_t *args);
 
 /* Records an error (the first one wins) and returns -1. */

@@ -225,7 +225,7 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->dlg = dlg;
 	s->sock = rcv->bind_address;
 	s->interval = interval;
-	s->created = time(NULL);
+	s->created = pchat_session_now();
 	s->expires = s->created + interval;
 
 	idx = pchat_slot_of(s->hid);
@@ -358,6 +358,40 @@ pchat_session_t *pchat_session_get_nowait(pchat_session_ref_t *ref, int *busy)
 	return NULL;
 }
 
+void pchat_session_prefetch_slot(pchat_session_ref_t *ref)
+{
+	unsigned int idx = pchat_slot_of(ref->hid);
+
+	__builtin_prefetch(&_pchat_sessions->slots[idx]);
+	__builtin_prefetch(&_pchat_sessions->locks->locks[idx]);
+}
+
+/* Unlocked reads: the pointers may be stale, but a prefetch never faults
+ * and nothing here is dereferenced beyond the slot itself and the session
+ * a prefetch already brought in. */
+void pchat_session_prefetch(pchat_session_ref_t *ref, int stage)
+{
+	pchat_session_t *s = _pchat_sessions->slots[pchat_slot_of(ref->hid)].first;
+
+	if(s == NULL)
+		return;
+	if(stage == 0) {
+		__builtin_prefetch(s);
+		__builtin_prefetch((char *)s + 64);
+		__builtin_prefetch((char *)s + 128);
+		return;
+	}
+	if(s->id != ref->id)
+		return; /* not first in its slot: found when its turn comes */
+	if(s->dlg)
+		__builtin_prefetch(&s->dlg->loc_seq);
+	if(s->dlv_head) {
+		__builtin_prefetch(s->dlv_head);
+		__builtin_prefetch(s->dlv_head + 64);
+		__builtin_prefetch(s->dlv_head + 128);
+	}
+}
+
 int pchat_session_alive(unsigned int hid, unsigned int id)
 {
 	pchat_session_ref_t ref;
@@ -401,6 +435,14 @@ void pchat_session_free(pchat_session_t *s)
 		_pchat_tmb.free_dlg(s->dlg);
 	pchat_deliver_forget(s);
 	shm_free(s);
+}
+
+time_t pchat_session_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
 }
 
 pchat_session_t *pchat_session_take_expired(time_t now)

@@ -39,43 +39,48 @@
 
 typedef struct pchat_session
 {
+	/* first, together: what a lookup, a fan-out copy and its 200 read
+	 * (a fan-out finds its 200 sessions cold in the cache: each line
+	 * these span is a miss per delivery) */
 	unsigned int hid;  /* hash of Call-ID + remote tag */
 	unsigned int id;   /* unique for the life of the server */
-	pchat_uri_t *uri;  /* the configured URI the client invited */
+	struct pchat_session *next;
+	struct pchat_session *prev;
+	time_t expires;    /* last refresh + interval (pchat_session_now()) */
 	dlg_t *dlg;        /* shm, owned; also the CSeq counter of our requests */
-	str user;          /* the client's identity: its From URI (in this block) */
-	struct ip_addr src_ip;
-	unsigned short src_port;
-	unsigned short proto;
-	int conid;         /* TCP connection id, 0 for UDP; the latest one
-	                    * of a front-end */
-	unsigned char via_fe; /* record-routed by a front-end (see above) */
-	unsigned char limited; /* PCHAT_LIMIT_* counts taken for it */
-	/* its client declared the author edit/delete extension (INVITE
-	 * Supported: pchat-msgupd): it gets ntc:msgupd */
-	unsigned char ext_msgupd;
-	char secret[PCHAT_SECRET_LEN]; /* random, hex */
-	struct socket_info *sock; /* where the client's requests arrived */
 	char *dlv_head;    /* shm: serialised dialog part of our INFOs */
+	struct socket_info *sock; /* where the client's requests arrived */
 	unsigned short dlv_pre_len; /* up to the Via branch id */
 	unsigned short dlv_mid_len; /* from there up to the CSeq number */
 	unsigned int dlv_pending;   /* direct INFOs not answered yet */
-	time_t dlv_deadline; /* by when the oldest of them must be answered */
-	unsigned int tm_pending;    /* INFOs sent with tm not answered yet */
-	union sockaddr_union dlv_to; /* via_fe: the front-end's Record-Route */
+	int conid;         /* TCP connection id, 0 for UDP; the latest one
+	                    * of a front-end */
+	unsigned short proto;
+	unsigned short src_port;
+	unsigned char via_fe; /* record-routed by a front-end (see above) */
+	unsigned char limited; /* PCHAT_LIMIT_* counts taken for it */
+	char secret[PCHAT_SECRET_LEN]; /* random, hex */
+	time_t dlv_deadline; /* by when the oldest of them must be answered
+	                      * (pchat_session_now()) */
 	/* a copy of ours waits in process dlv_hold_proc's coalescing buffer
 	 * until that process's batch dlv_hold_batch is written (see
 	 * pchat_deliver.h); 0: none */
 	unsigned int dlv_hold_batch;
 	int dlv_hold_proc;
-	unsigned int interval; /* negotiated Session-Expires, seconds */
-	time_t created;
-	time_t expires;    /* last refresh + interval */
 	unsigned int sent; /* requests we sent in this dialog */
+	struct ip_addr src_ip;
+	union sockaddr_union dlv_to; /* via_fe: the front-end's Record-Route */
+	/* the rest */
+	pchat_uri_t *uri;  /* the configured URI the client invited */
+	str user;          /* the client's identity: its From URI (in this block) */
+	unsigned int tm_pending;    /* INFOs sent with tm not answered yet */
+	unsigned int interval; /* negotiated Session-Expires, seconds */
+	time_t created;    /* pchat_session_now() at its start */
 	pchat_rate_t info_rate; /* the client's INFOs (max_infos_per_second) */
 	unsigned int jobs; /* its commands queued for or in a store worker */
-	struct pchat_session *next;
-	struct pchat_session *prev;
+	/* its client declared the author edit/delete extension (INVITE
+	 * Supported: pchat-msgupd): it gets ntc:msgupd */
+	unsigned char ext_msgupd;
 } pchat_session_t;
 
 /* Identification of a session that outlives a lock: a session pointer is
@@ -140,6 +145,11 @@ pchat_session_t *pchat_session_get(pchat_session_ref_t *ref);
  * the slot (a sender whose coalesced copies are not written yet must not
  * wait for a lock: see pchat_deliver.h). */
 pchat_session_t *pchat_session_get_nowait(pchat_session_ref_t *ref, int *busy);
+/* Cache hints for a loop over many sessions (a fan-out): the slot and its
+ * lock of a session needed soon, then (stage 0) the session itself, then
+ * (stage 1) what sending it a copy reads next. No lock taken. */
+void pchat_session_prefetch_slot(pchat_session_ref_t *ref);
+void pchat_session_prefetch(pchat_session_ref_t *ref, int stage);
 /* 1 while the session is in the table, 0 once it has ended (unlinked). */
 int pchat_session_alive(unsigned int hid, unsigned int id);
 void pchat_session_release(pchat_session_t *s);
@@ -161,6 +171,11 @@ static inline void pchat_session_mark_gone(pchat_session_t *s)
 /* Removes every session whose expiry time has passed and returns them as a
  * list (linked by next) for the caller to end and free. */
 pchat_session_t *pchat_session_take_expired(time_t now);
+
+/* Seconds on CLOCK_MONOTONIC, the clock of session expiry and delivery
+ * deadlines: a step of the wall clock (NTP, an operator's date -s) must
+ * not end every session at once or keep dead ones. Same in every process. */
+time_t pchat_session_now(void);
 
 /* Iterates over all sessions, one slot locked at a time. */
 typedef int (*pchat_session_walk_f)(pchat_session_t *s, void *param);

@@ -547,26 +547,31 @@ static void pchat_post_answer(pchat_post_t *p)
  * copies, in commit order, from this reader. A post's copies to the
  * pool's other nodes leave before its 200: a node that dies right after
  * an acknowledgement has already passed the post on. Its own members'
- * copies come after the 200, which they need not delay. */
+ * copies come after the 200s of the whole batch, which they need not
+ * delay (a batch's last 200 would otherwise wait for every copy before
+ * it), still in commit order. */
 void pchat_uas_posts_done(void)
 {
 	pchat_post_t *p, *next;
-	pchat_cmd_ctx_t ctx;
+	pchat_cmd_ctx_t ctx, local;
+	pchat_delivery_t **tail = &local.deliveries;
 
+	memset(&local, 0, sizeof(local));
 	pchat_writer_done_lock();
 	for(p = pchat_writer_take_done(); p; p = next) {
 		next = p->next;
 		if(p->rc == PCHAT_STORE_OK) {
 			pchat_cmd_grpchat_done(&ctx, p);
 			pchat_cmd_flush_remote(&ctx);
+			for(*tail = ctx.deliveries; *tail; tail = &(*tail)->next)
+				;
 		}
 		pchat_post_answer(p);
-		if(p->rc == PCHAT_STORE_OK) {
+		if(p->rc == PCHAT_STORE_OK)
 			pchat_writer_ack_record(p);
-			pchat_cmd_flush_local(&ctx);
-		}
 		pchat_post_free(p);
 	}
+	pchat_cmd_flush_local(&local);
 	pchat_writer_done_unlock();
 }
 
@@ -659,6 +664,8 @@ static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 	}
 	p->t_hash = j->t_hash;
 	p->t_label = j->t_label;
+	/* its latency counts from the reader's check, the worker's wait in */
+	p->made_us = j->made_us;
 	pchat_writer_submit(p);
 }
 
@@ -688,8 +695,61 @@ static int pchat_job_keep(pchat_job_t *j, pchat_xbuf_t *out, pchat_cmd_ctx_t *ct
 	return 1;
 }
 
-/* A store worker runs one INFO's envelope (pchat_worker.h): 1 when the
- * results are handed back to a reader, 0 when it is done here. */
+/* The store half of a session's end in a store worker: its part notices
+ * are handed back to a reader (1), or sent from here without shm (0). */
+static int pchat_uas_run_end(pchat_job_t *j)
+{
+	pchat_cmd_ctx_t ctx;
+	pchat_xbuf_t out;
+
+	memset(&ctx, 0, sizeof(ctx));
+	pchat_xbuf_init(&out);
+	pchat_session_end_run(&j->body, &ctx);
+	if(!pchat_job_keep(j, &out, &ctx)) {
+		pchat_cmd_flush(&ctx);
+		return 0;
+	}
+	pchat_cmd_ctx_free(&ctx);
+	return 1;
+}
+
+/* A session has ended (BYE, expiry): it leaves its rooms in the roster at
+ * once; the rest reads and writes MySQL (room names, the compliance PART
+ * rows, the notices) and goes to a store worker, behind the session's
+ * commands still queued, so a stalled store never holds this process.
+ * Without a pool, or with its queue full, it runs here: a PART record is
+ * never dropped (the queue full is logged). */
+static void pchat_uas_session_ended(pchat_session_t *s)
+{
+	pchat_cmd_ctx_t ctx;
+	pchat_job_t *j;
+	str rec;
+
+	if(pchat_session_end_take(s->id, &s->user, s->uri, &rec) <= 0)
+		return;
+	if(pchat_worker_reserve()) {
+		j = pchat_job_new(s->hid, s->id, &rec);
+		if(j) {
+			j->kind = PCHAT_JOB_SESSION_END;
+			pchat_worker_submit(j);
+			pkg_free(rec.s);
+			return;
+		}
+		pchat_worker_unreserve();
+	} else if(pchat_worker_enabled()) {
+		LM_WARN("the store workers' queue is full (store_queue_size): the "
+				"end of session %u of %.*s runs in this process\n",
+				s->id, s->user.len, s->user.s);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	pchat_session_end_run(&rec, &ctx);
+	pchat_cmd_flush(&ctx);
+	pkg_free(rec.s);
+}
+
+/* A store worker runs one INFO's envelope (pchat_worker.h), or a
+ * session's end: 1 when the results are handed back to a reader, 0 when
+ * it is done here. */
 static int pchat_uas_run_job(pchat_job_t *j)
 {
 	pchat_session_ref_t ref = {j->sess_hid, j->sess_id};
@@ -700,6 +760,8 @@ static int pchat_uas_run_job(pchat_job_t *j)
 	pchat_cmd_rc_t rc;
 	int back = 1;
 
+	if(j->kind == PCHAT_JOB_SESSION_END)
+		return pchat_uas_run_end(j);
 	s = pchat_session_get(&ref);
 	if(s == NULL) {
 		pchat_answer_set(&j->answer, 481, "Call/Transaction Does Not Exist");
@@ -746,7 +808,9 @@ static void pchat_uas_jobs_done(void)
 		/* as for posts: the other nodes' copies before the answer */
 		for(o = j->outs; o; o = o->next)
 			pchat_pool_fanout_remote(o->room_id, &o->body, o->seq);
-		if(pchat_answer_suspended(&j->answer, j->t_hash, j->t_label) < 0)
+		if(j->kind == PCHAT_JOB_INFO
+				&& pchat_answer_suspended(&j->answer, j->t_hash, j->t_label)
+						   < 0)
 			LM_INFO("a command of session %u was answered already (store "
 					"worker too slow)\n",
 					j->sess_id);
@@ -838,7 +902,7 @@ static int pchat_handle_info(struct sip_msg *msg, pchat_info_job_t *job)
 static void pchat_refresh(pchat_session_t *s, int interval)
 {
 	s->interval = interval;
-	s->expires = time(NULL) + interval;
+	s->expires = pchat_session_now() + interval;
 }
 
 /* Records the remote CSeq of an in-dialog request and, for target
@@ -922,7 +986,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 			pchat_session_release(s);
 			LM_DBG("session %u ended by client BYE\n", s->id);
 			ret = pchat_reply(msg, 200, "OK");
-			pchat_rooms_session_ended(s->id, &s->user, s->uri);
+			pchat_uas_session_ended(s);
 			pchat_session_free(s);
 			return ret;
 		case METHOD_INVITE:
@@ -1038,7 +1102,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 	pchat_session_t *s, *next;
 
 	pchat_session_end_closed();
-	for(s = pchat_session_take_expired(time(NULL)); s; s = next) {
+	for(s = pchat_session_take_expired(pchat_session_now()); s; s = next) {
 		next = s->next;
 		if(s->interval > 0) {
 			LM_INFO("session %u of %.*s expired after %us without refresh: "
@@ -1047,7 +1111,7 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 					s->interval);
 			pchat_send_bye(s);
 		}
-		pchat_rooms_session_ended(s->id, &s->user, s->uri);
+		pchat_uas_session_ended(s);
 		pchat_session_free(s);
 	}
 }

@@ -27,10 +27,18 @@
 #include "core/pt.h"
 #include "core/sr_module.h"
 
+#include "pchat_access.h"
 #include "pchat_bell.h"
+#include "pchat_config.h"
 #include "pchat_proc.h"
 #include "pchat_db.h"
 #include "pchat_worker.h"
+
+/* Refresh ahead of the node's caches (pchat_access.h, pchat_config.h): one
+ * worker at a time, every PCHAT_REFRESH_EVERY_MS, at most
+ * PCHAT_REFRESH_MAX post answers a round; worker 0 wakes for it when idle. */
+#define PCHAT_REFRESH_EVERY_MS 100
+#define PCHAT_REFRESH_MAX 64
 
 typedef struct pchat_worker_shared
 {
@@ -40,6 +48,8 @@ typedef struct pchat_worker_shared
 	pchat_job_t *done, *done_tail; /* handed back, for a reader */
 	int places;   /* reserved + queued + running + handed back */
 	int sleeping; /* workers waiting on the pipe */
+	int refreshing; /* a worker refreshes the caches */
+	unsigned long long refreshed_ms; /* when one last started to */
 	/* the session each worker serves (id 0: none) */
 	struct
 	{
@@ -64,6 +74,7 @@ pchat_job_t *pchat_job_new(unsigned int hid, unsigned int id, str *body)
 	memset(j, 0, sizeof(*j));
 	j->sess_hid = hid;
 	j->sess_id = id;
+	j->made_us = pchat_monotonic_us();
 	j->body.s = j->data;
 	j->body.len = body->len;
 	memcpy(j->data, body->s, body->len);
@@ -272,7 +283,7 @@ static void pchat_worker_wait(int w)
 	char c;
 
 	/* one byte per wake-up: a burst of jobs wakes as many workers */
-	woken = poll(&pfd, 1, 1000) > 0;
+	woken = poll(&pfd, 1, w == 0 ? PCHAT_REFRESH_EVERY_MS : 1000) > 0;
 	if(woken && read(_pk_pipe[0], &c, 1) < 0 && errno != EAGAIN)
 		LM_ERR("store worker: %s\n", strerror(errno));
 	lock_get(&_pk->lock);
@@ -283,12 +294,37 @@ static void pchat_worker_wait(int w)
 		pchat_bell_ring(_pk_first_bell + w);
 }
 
+/* The caches' refresh ahead, when its turn has come and no other worker
+ * is at it. */
+static void pchat_worker_refresh(void)
+{
+	unsigned long long now = pchat_monotonic_ms();
+	int mine;
+
+	lock_get(&_pk->lock);
+	mine = !_pk->refreshing
+		   && now - _pk->refreshed_ms >= PCHAT_REFRESH_EVERY_MS;
+	if(mine) {
+		_pk->refreshing = 1;
+		_pk->refreshed_ms = now;
+	}
+	lock_release(&_pk->lock);
+	if(!mine)
+		return;
+	pchat_store_server_config_refresh();
+	pchat_post_cache_refresh(PCHAT_REFRESH_MAX);
+	lock_get(&_pk->lock);
+	_pk->refreshing = 0;
+	lock_release(&_pk->lock);
+}
+
 static void pchat_worker_loop(int w)
 {
 	pchat_job_t *j;
 
 	for(;;) {
 		cfg_update();
+		pchat_worker_refresh();
 		j = pchat_worker_take(w);
 		if(j == NULL) {
 			pchat_worker_wait(w);

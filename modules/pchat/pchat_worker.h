@@ -35,17 +35,25 @@ typedef struct pchat_job_out
 	char data[];
 } pchat_job_out_t;
 
+/* What a job is: a client's INFO (its envelope in body, its transaction
+ * suspended) or the store half of a session's end (body: the record of
+ * pchat_session_end_take(); no transaction, nothing to answer). */
+#define PCHAT_JOB_INFO 0
+#define PCHAT_JOB_SESSION_END 1
+
 typedef struct pchat_job
 {
 	struct pchat_job *next;
+	int kind;                       /* PCHAT_JOB_* */
 	unsigned int sess_hid, sess_id; /* the session (pchat_session_ref_t) */
 	unsigned int t_hash, t_label;   /* the suspended INFO */
 	str body;                       /* the XCCOS envelope, NUL-terminated */
+	unsigned long long made_us;     /* queued by the reader (monotonic) */
 	/* set by the worker for the reader: */
 	pchat_answer_t answer;          /* to the INFO */
 	str reply;                      /* shm: the reply envelope, or empty */
 	pchat_job_out_t *outs;          /* shm: notices, in order */
-	char data[];
+	char data[] __attribute__((aligned(8))); /* body: a record may be a struct */
 } pchat_job_t;
 
 /* Runs one job in a worker. Returns 1 when the job is to be handed back

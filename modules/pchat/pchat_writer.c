@@ -54,14 +54,6 @@ static pchat_writer_shared_t *_pw;
 static int _pw_pipe[2] = {-1, -1};
 static int _pw_max_queue, _pw_max_batch;
 
-static unsigned long long pchat_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 static int pchat_ack_bucket(unsigned long long us)
 {
 	if(us < 10000)
@@ -86,7 +78,7 @@ static unsigned long pchat_ack_upper_us(int b)
 
 void pchat_writer_ack_record(pchat_post_t *p)
 {
-	unsigned long long us = pchat_now_us() - p->made_us;
+	unsigned long long us = pchat_monotonic_us() - p->made_us;
 
 	if(_pw == NULL)
 		return;
@@ -149,7 +141,7 @@ pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
 		return NULL;
 	}
 	memset(p, 0, sizeof(*p));
-	p->made_us = pchat_now_us();
+	p->made_us = pchat_monotonic_us();
 	p->room_id = room_id;
 	p->keep = keep;
 	p->comply = room_name != NULL;
@@ -601,7 +593,7 @@ static void pchat_writer_hand_back(pchat_post_t *b, int n)
 static void pchat_writer_loop(int unused)
 {
 	pchat_post_t *b;
-	time_t last_bell = time(NULL);
+	unsigned long long last_bell = pchat_monotonic_ms();
 	int n, started = 0;
 
 	for(;;) {
@@ -614,9 +606,9 @@ static void pchat_writer_loop(int unused)
 				started = pchat_compliance_node_start() == PCHAT_STORE_OK;
 			/* a bell now and then keeps the connection from idling out
 			 * and hands back anything a lost bell left behind */
-			if(time(NULL) - last_bell >= 10) {
+			if(pchat_monotonic_ms() - last_bell >= 10000) {
 				pchat_bell_ring(PCHAT_BELL_WRITER);
-				last_bell = time(NULL);
+				last_bell = pchat_monotonic_ms();
 			}
 			pchat_proc_wait(_pw_pipe[0], 1000);
 			continue;
@@ -624,7 +616,7 @@ static void pchat_writer_loop(int unused)
 		pchat_writer_batch(b, n);
 		pchat_writer_hand_back(b, n);
 		pchat_bell_ring(PCHAT_BELL_WRITER);
-		last_bell = time(NULL);
+		last_bell = pchat_monotonic_ms();
 	}
 }
 

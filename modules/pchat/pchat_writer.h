@@ -38,7 +38,8 @@ typedef struct pchat_post
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */
 	str chan_uri;     /* ma-chan:// URI of the room for the copies */
-	unsigned long long made_us; /* made (checked), monotonic µs: its wait */
+	unsigned long long made_us; /* checked by the reader (monotonic µs; for a
+								 * post a worker made, its INFO queued) */
 	int comply;       /* compliance on: a CHAT event with the message */
 	str room_name;    /* for the event (empty unless comply) */
 	char data[];

@@ -42,6 +42,20 @@ typedef struct pchat_roster_snapshot
 	pchat_roster_member_t *members;
 } pchat_roster_snapshot_t;
 
+/* A room's participants as session references only (what a fan-out
+ * needs), in pkg memory: free with free_refs(). */
+typedef struct pchat_roster_ref
+{
+	unsigned int sess_hid;
+	unsigned int sess_id;
+} pchat_roster_ref_t;
+
+typedef struct pchat_roster_refs
+{
+	int n;
+	pchat_roster_ref_t *refs;
+} pchat_roster_refs_t;
+
 typedef struct pchat_roster_api
 {
 	/* Adds the session to the room: 1 when it was not there, 0 when it was
@@ -57,6 +71,11 @@ typedef struct pchat_roster_api
 	 * pkg memory. */
 	int (*snapshot)(unsigned long long room_id, pchat_roster_snapshot_t *snap);
 	void (*free_snapshot)(pchat_roster_snapshot_t *snap);
+	/* The same as references only, in no particular order: one copy of
+	 * an array the room keeps, where snapshot() walks a list of
+	 * entries (a cache miss each). 0 on success, -1 out of pkg memory. */
+	int (*snapshot_refs)(unsigned long long room_id, pchat_roster_refs_t *out);
+	void (*free_refs)(pchat_roster_refs_t *out);
 	/* Online participants (sessions) of a room. */
 	int (*count)(unsigned long long room_id);
 	/* Is the user online in the room through any session other than

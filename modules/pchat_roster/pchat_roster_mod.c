@@ -115,6 +115,8 @@ static int bind_pchat_roster(pchat_roster_api_t *api)
 	api->part_all = pchat_roster_part_all;
 	api->snapshot = pchat_roster_snapshot;
 	api->free_snapshot = pchat_roster_free_snapshot;
+	api->snapshot_refs = pchat_roster_snapshot_refs;
+	api->free_refs = pchat_roster_free_refs;
 	api->count = pchat_roster_count;
 	api->user_present = pchat_roster_user_present;
 	api->rooms_of = pchat_roster_rooms_of;

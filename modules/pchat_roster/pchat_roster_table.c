@@ -206,6 +206,10 @@ static void pchat_entry_link_room(
 	else
 		room->first = e;
 	room->last = e;
+	e->room_pos = room->count;
+	room->refs[room->count].sess_hid = e->sess_hid;
+	room->refs[room->count].sess_id = e->sess_id;
+	room->entries[room->count] = e;
 	room->count++;
 	room->user_bytes += e->user.len;
 }
@@ -224,6 +228,48 @@ static void pchat_entry_unlink_room(
 	e->room_next = e->room_prev = NULL;
 	room->count--;
 	room->user_bytes -= e->user.len;
+	if(e->room_pos != room->count) { /* the last one fills the gap */
+		room->refs[e->room_pos] = room->refs[room->count];
+		room->entries[e->room_pos] = room->entries[room->count];
+		room->entries[e->room_pos]->room_pos = e->room_pos;
+	}
+}
+
+/* Room for one more entry in the room's refs (room slot locked): grows
+ * them by doubling, the one allocation a join may make under the locks
+ * besides a first join's records. */
+static int pchat_room_refs_reserve(pchat_roster_room_t *room)
+{
+	pchat_roster_ref_t *r;
+	pchat_roster_entry_t **e;
+	int ns;
+
+	if(room->count < room->refs_size)
+		return 0;
+	ns = room->refs_size ? 2 * room->refs_size : 8;
+	r = shm_malloc(ns * (sizeof(*r) + sizeof(*e)));
+	if(r == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	e = (pchat_roster_entry_t **)(r + ns);
+	if(room->count) {
+		memcpy(r, room->refs, room->count * sizeof(*r));
+		memcpy(e, room->entries, room->count * sizeof(*e));
+	}
+	if(room->refs)
+		shm_free(room->refs); /* entries share its block */
+	room->refs = r;
+	room->entries = e;
+	room->refs_size = ns;
+	return 0;
+}
+
+static void pchat_room_free(pchat_roster_room_t *room)
+{
+	if(room->refs)
+		shm_free(room->refs);
+	shm_free(room);
 }
 
 static void pchat_entry_link_sess(
@@ -265,14 +311,15 @@ static pchat_roster_entry_t *pchat_entry_find(
 }
 
 /* The entry (struct and user string, one shm block) is built before the
- * locks are taken, so that only a first join of a room or a session
- * allocates under them; a repeated join frees it unused. */
+ * locks are taken, so that only a first join of a room or a session, or
+ * a room's refs growing (doubling), allocates under them; a repeated join
+ * frees it unused. */
 int pchat_roster_join(unsigned long long room_id, unsigned int sess_hid,
 		unsigned int sess_id, str *user, unsigned int roles)
 {
 	unsigned int ss, rs;
 	pchat_roster_sess_t *sess, *sess_free = NULL;
-	pchat_roster_room_t *room;
+	pchat_roster_room_t *room, *room_free = NULL;
 	pchat_roster_entry_t *e, *old;
 	int ulen = (user && user->s && user->len > 0) ? user->len : 0;
 	int ret = -1;
@@ -312,6 +359,11 @@ int pchat_roster_join(unsigned long long room_id, unsigned int sess_hid,
 		sess_free = pchat_sess_unchain_empty(sess);
 		goto done;
 	}
+	if(pchat_room_refs_reserve(room) < 0) {
+		room_free = pchat_room_unchain_empty(room);
+		sess_free = pchat_sess_unchain_empty(sess);
+		goto done;
+	}
 	pchat_entry_link_room(room, e);
 	pchat_entry_link_sess(sess, e);
 	counter_inc(_cnt_memberships);
@@ -322,6 +374,8 @@ done:
 	lock_set_release(_roster->sess_locks, ss);
 	if(e)
 		shm_free(e);
+	if(room_free)
+		pchat_room_free(room_free);
 	if(sess_free)
 		shm_free(sess_free);
 	return ret;
@@ -361,7 +415,7 @@ int pchat_roster_part(unsigned long long room_id, unsigned int sess_id)
 
 	shm_free(e);
 	if(room_free)
-		shm_free(room_free);
+		pchat_room_free(room_free);
 	if(sess_free)
 		shm_free(sess_free);
 	return 1;
@@ -423,7 +477,7 @@ int pchat_roster_part_all(
 	while(free_rooms) {
 		room = free_rooms;
 		free_rooms = room->next;
-		shm_free(room);
+		pchat_room_free(room);
 	}
 	shm_free(sess);
 	return n;
@@ -493,6 +547,64 @@ int pchat_roster_snapshot(
 		break;
 	}
 	return 0;
+}
+
+/* As pchat_roster_snapshot: sized under the lock, allocated without it,
+ * copied under it if the room still fits. */
+int pchat_roster_snapshot_refs(
+		unsigned long long room_id, pchat_roster_refs_t *out)
+{
+	unsigned int rs;
+	pchat_roster_room_t *room;
+	pchat_roster_ref_t *r;
+	int count, cap;
+
+	memset(out, 0, sizeof(*out));
+	if(_roster == NULL)
+		return 0;
+	rs = pchat_room_slot(room_id);
+	lock_set_get(_roster->room_locks, rs);
+	room = pchat_room_find(room_id);
+	count = room ? room->count : 0;
+	lock_set_release(_roster->room_locks, rs);
+
+	while(count > 0) {
+		cap = count;
+		r = pkg_malloc(cap * sizeof(*r));
+		if(r == NULL) {
+			PKG_MEM_ERROR;
+			return -1;
+		}
+		lock_set_get(_roster->room_locks, rs);
+		room = pchat_room_find(room_id);
+		count = room ? room->count : 0;
+		if(count > cap) {
+			lock_set_release(_roster->room_locks, rs);
+			pkg_free(r); /* grew meanwhile: again, with the new size */
+			continue;
+		}
+		if(count > 0)
+			memcpy(r, room->refs, count * sizeof(*r));
+		lock_set_release(_roster->room_locks, rs);
+		if(count == 0) { /* emptied meanwhile */
+			pkg_free(r);
+			break;
+		}
+		out->refs = r;
+		out->n = count;
+		break;
+	}
+	return 0;
+}
+
+void pchat_roster_free_refs(pchat_roster_refs_t *out)
+{
+	if(out == NULL)
+		return;
+	if(out->refs)
+		pkg_free(out->refs);
+	out->refs = NULL;
+	out->n = 0;
 }
 
 void pchat_roster_free_snapshot(pchat_roster_snapshot_t *snap)

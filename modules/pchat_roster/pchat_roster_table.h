@@ -36,6 +36,7 @@ typedef struct pchat_roster_entry
 	unsigned int sess_hid;
 	unsigned int sess_id;
 	unsigned int roles;
+	int room_pos; /* its index in the room's refs (in roles' padding) */
 	str user;
 	struct pchat_roster_entry *room_next, *room_prev;
 	struct pchat_roster_entry *sess_next, *sess_prev;
@@ -48,6 +49,12 @@ typedef struct pchat_roster_room
 	int count;		/* entries in the list */
 	int user_bytes; /* sum of their user.len, to size snapshots */
 	pchat_roster_entry_t *first, *last; /* join order */
+	/* the same entries' session references, packed (count of them; a
+	 * removal moves the last into the gap): a fan-out's copy of them is
+	 * one memcpy. entries[i] is the entry of refs[i]. */
+	pchat_roster_ref_t *refs;
+	pchat_roster_entry_t **entries;
+	int refs_size;
 	struct pchat_roster_room *next;		/* hash slot chain */
 } pchat_roster_room_t;
 
@@ -70,6 +77,9 @@ int pchat_roster_part_all(
 int pchat_roster_snapshot(
 		unsigned long long room_id, pchat_roster_snapshot_t *snap);
 void pchat_roster_free_snapshot(pchat_roster_snapshot_t *snap);
+int pchat_roster_snapshot_refs(
+		unsigned long long room_id, pchat_roster_refs_t *out);
+void pchat_roster_free_refs(pchat_roster_refs_t *out);
 int pchat_roster_count(unsigned long long room_id);
 int pchat_roster_user_present(
 		unsigned long long room_id, str *user, unsigned int except_sess_id);

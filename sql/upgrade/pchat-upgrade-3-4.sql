@@ -85,6 +85,20 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	('compliance_add_user_details', '0', '1: user details in the output (AddUserDetails)')
 	ON DUPLICATE KEY UPDATE name = name;
 
+-- c15ops (XSLT post-processing, CustomConfiguration)
+INSERT INTO pchat_config (name, value, description) VALUES
+	('compliance_xslt', '', 'XSLT stylesheet applied to each xml adapter file (CustomConfiguration), empty for none')
+	ON DUPLICATE KEY UPDATE name = name;
+-- end c15ops
+
+-- c15ops (clock jumps): the database's clock at each event's INSERT, which
+-- the adapter run's gap rule compares with the database's clock (ts_ms is
+-- the recording node's, which may jump)
+ALTER TABLE pchat_compliance_event ADD COLUMN recorded_ms BIGINT NOT NULL
+	DEFAULT (CAST(ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS SIGNED))
+	COMMENT 'ms since 1970 by the database''s clock at INSERT (the export''s gap rule)';
+-- end c15ops (clock jumps)
+
 INSERT INTO pchat_compliance_state (id) VALUES (1);
 
 -- author edit/delete (issue 15 point 6): the author's own change of a post

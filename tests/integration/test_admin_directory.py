@@ -13,7 +13,8 @@ from kamailio import KamailioError
 from sipclient import SipClient, find
 from chat import uid  # noqa: E402
 
-CONFIG_KEYS = ["db_version", "default_chat_history", "max_file_size_kb", "message_size_limit",
+CONFIG_KEYS = ["db_version", "default_chat_history", "edit_window_s", "max_file_size_kb",
+               "message_size_limit",
                "participant_update_limit", "room_management_url", "root_category_guid",
                "search_limit", "story_size_limit"]
 

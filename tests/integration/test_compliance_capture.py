@@ -6,10 +6,13 @@ the action, before it is acknowledged; with it off nothing is."""
 import contextlib
 import json
 import os
+import pwd
 import signal
+import threading
 import time
+import xml.etree.ElementTree as ET
 
-from admin import one
+from admin import fails, one
 from chat import make_room, wait_until
 
 
@@ -158,6 +161,30 @@ def test_admin_replace_clear_and_room_changes_are_recorded(instance, mariadb):
     assert clear[7]["removed"] == 1
 
 
+def test_pchatctl_s_os_user_is_the_administrator_recorded(instance, mariadb):
+    """pchatctl sends caller=<its OS user> with the changes the archive
+    records: the event's user is rpc:<user>; an RPC without it stays rpc;
+    a caller that could not be a plain name is refused."""
+    from kamailio import pchatctl
+    kam, user = instance()
+    rid, guid, name = make_room(mariadb)
+    me = pwd.getpwuid(os.getuid()).pw_name
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        out = pchatctl(kam, "set-room", "--name", name, "--topic", "by pchatctl")
+        assert out.returncode == 0, out.stderr
+        assert one(kam, "pchat.room_set", f"name={name}", "topic=by kamcmd")
+        assert one(kam, "pchat.room_set", f"name={name}", "topic=by ops",
+                   "caller=ops.team-1")
+        fails(kam, 400, "caller", "pchat.room_set", f"name={name}", "topic=x",
+              "caller=rpc:evil'")
+        rows = mariadb.sql("SELECT user_uri, JSON_VALUE(detail, '$.after.topic') FROM "
+                           f"pchat_compliance_event WHERE id > {since} AND type = 'ADMIN' "
+                           f"AND room_id = {rid} ORDER BY id", db="pchat")
+    assert rows == [(f"rpc:{me}", "by pchatctl"), ("rpc", "by kamcmd"),
+                    ("rpc:ops.team-1", "by ops")]
+
+
 @contextlib.contextmanager
 def _failing_events(mariadb, condition):
     """A trigger that refuses the compliance events matching condition (SQL
@@ -278,3 +305,69 @@ def test_revocation_and_room_removal_part_with_their_reason(instance, mariadb):
     assert removal["before"]["name"] == name and removal["after"] is None
     assert got[2][2] == f"ma-chan://{kam.domain}/{guid}" and got[2][3] == name
     assert all(p[2] is not None for p in _participants(mariadb, rid))
+
+
+def test_a_session_end_held_by_a_lock_holds_up_no_one_else(instance, mariadb):
+    """A session's end reads the rooms and writes the PART rows in a store
+    worker, not in the SIP reader (one here, PCHAT_TCP_CHILDREN 1): while
+    the PART write waits for a lock on the participant rows, posts of other
+    rooms still fan out; once the lock goes the PART row is written (once)
+    and the room hears of the part."""
+    kam, user = instance()
+    alice, bob, carol = user(), user(), user()
+    rid, room, _ = make_room(mariadb)
+    _, room2, _ = make_room(mariadb)
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        for u, r in ((alice, room), (bob, room), (bob, room2), (carol, room2)):
+            assert u.join(r).code == 200
+        locker = mariadb.hold_rows("pchat_compliance_participant",
+                                   f"user_uri = '{alice.uri}'")
+        try:
+            assert alice.dlg.bye().status == 200
+            start = time.monotonic()
+            assert bob.post(room2, "meanwhile").status == 200
+            assert carol.wait_message(room2)["text"] == "meanwhile"
+            assert carol.history(room2).code == 200
+            assert time.monotonic() - start < 5, "the reader waited for the lock"
+            assert not [e for e in _events(mariadb, since, [alice.uri]) if e[0] == "PART"]
+        finally:
+            locker.release()
+        assert wait_until(lambda: [e[0] for e in _events(mariadb, since, [alice.uri])]
+                          == ["JOIN", "PART"])
+        ntc = bob.wait_notice("part")
+        assert alice.uri in ET.tostring(ntc, encoding="unicode")
+    (part,) = [p for p in _participants(mariadb, rid) if p[0] == alice.uri]
+    assert part[2] is not None
+
+
+def test_a_session_end_with_the_store_queue_full_runs_inline_and_loses_no_part(
+        instance, mariadb):
+    """No place in the store workers' queue (store_queue_size 1, taken by a
+    command held by a lock): the session's end runs where it ended, logged,
+    and its PART row and notice are there at once."""
+    kam, user = instance(PCHAT_STORE_QUEUE_SIZE=1)
+    alice, bob, carol = user(), user(), user()
+    rid, room, _ = make_room(mariadb)
+    for u in (bob, carol):
+        assert u.join(room).code == 200
+    with compliance(mariadb):
+        since = _last_event_id(mariadb)
+        locker = mariadb.hold_rows("pchat_preference", f"user_uri = '{alice.uri.lower()}'")
+        try:
+            _, body = alice.client.make_envelope(
+                '<cmd id="cmd:setpref" seqid="1"><data><pref label="rooms" seqid="0" '
+                'content="QUJD"/></data></cmd>')
+            held = threading.Thread(target=lambda: alice.dlg.send_xccos(body, timeout=30),
+                                    daemon=True)
+            held.start()
+            assert wait_until(lambda: "store_jobs_queued: 1" in kam.rpc("pchat.status"))
+            assert bob.dlg.bye().status == 200
+            assert wait_until(lambda: [e[0] for e in _events(mariadb, since, [bob.uri])]
+                              == ["PART"], timeout=5)
+            ntc = carol.wait_notice("part")
+            assert bob.uri in ET.tostring(ntc, encoding="unicode")
+        finally:
+            locker.release()
+        held.join(timeout=20)
+    assert "the end of session" in kam.log() and "runs in this process" in kam.log()

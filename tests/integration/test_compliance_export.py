@@ -61,14 +61,15 @@ def nodes(cdb, mariadb):
             "last_run_ms = ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000), "
             "last_error = NULL; UPDATE pchat_config SET value = CASE name "
             "WHEN 'compliance_adapter' THEN 'xml' WHEN 'compliance_run_interval' THEN '2592000' "
-            "WHEN 'compliance_output_dir' THEN '' ELSE '0' END WHERE name LIKE 'compliance%'")
+            "WHEN 'compliance_output_dir' THEN '' WHEN 'compliance_xslt' THEN '' "
+            "ELSE '0' END WHERE name LIKE 'compliance%'")
     started = []
     url = mariadb.url(DB_USER, DB_PASS, DB)
 
-    def start(port=None, **defines):
+    def start(port=None, env=None, **defines):
         """port: a restarted node keeps its address, hence its name in the
-        lease"""
-        k = Kamailio(port or free_port(), url,
+        lease; env: added to its environment (a fake clock's)"""
+        k = Kamailio(port or free_port(), url, env=env,
                      defines={k: str(v) for k, v in defines.items()})
         started.append(k)
         return k.start()
@@ -277,7 +278,8 @@ def test_compliance_set_validates_its_fields(nodes, outdir):
     cfg = _set(kam, enabled="true", adapter="", run_interval=2592000)
     assert cfg == {"enabled": "1", "adapter": "", "output_dir": "", "run_interval": "2592000",
                    "one_room_per_file": "0", "add_room_details": "0",
-                   "add_user_details": "0"}
+                   "add_user_details": "0", "xslt": ""}
+    fails(kam, 400, "'xslt': not an absolute path", "pchat.compliance_set", "xslt=a.xsl")
     _set(kam, enabled="false", adapter="xml", run_interval=900)
 
 
@@ -494,7 +496,8 @@ def test_an_event_committed_late_into_a_gap_is_not_skipped(nodes, cdb, outdir):
     """An id is taken at INSERT, the row seen at COMMIT: a transaction that
     commits after a later one leaves a gap for a while. The run stops
     before a gap until the row after it is 60 s old, so the late event is
-    exported, once; an old gap (a rolled-back event) is passed."""
+    exported, once; an old gap (a rolled-back event) is passed. Old: by
+    the database's clock at the row's INSERT (recorded_ms), not ts_ms."""
     kam = nodes()
     _set(kam, adapter="jsonl", output_dir=outdir)
     room = (1, "ma-chan://example.com/a", "a")
@@ -503,7 +506,11 @@ def test_an_event_committed_late_into_a_gap_is_not_skipped(nodes, cdb, outdir):
     gone = _event(cdb, "CHAT", T0 + 1, room, seq=2, content="rolled back")
     b = _event(cdb, "CHAT", T0 + 2, room, seq=3, content="b")
     cdb.sql(f"DELETE FROM pchat_compliance_event WHERE id = {gone}")
-    assert _run(kam)["events"] == "2"          # an old gap is passed
+    # old by the database's clock (recorded_ms), whatever ts_ms says
+    assert _run(kam)["events"] == "1"          # b waits behind the young gap
+    cdb.sql(f"UPDATE pchat_compliance_event SET recorded_ms = recorded_ms - 61000 "
+            f"WHERE id = {b}")
+    assert _run(kam)["events"] == "1"          # an old gap is passed
     assert _ids_in(outdir) == [a, b]
     late = _event(cdb, "CHAT", now, room, seq=4, content="late")
     c = _event(cdb, "CHAT", now, room, seq=5, content="c")
@@ -628,3 +635,129 @@ def test_a_captured_chat_session_is_exported_as_xml_and_json_lines(nodes, cdb, o
     assert json.loads(lines[7]["detail"]) == {"original": "secret from b"}
     assert all(e["room_uri"] == room_uri for e in lines if e["type"] != "SEARCH")
     assert all(e["node"] == _status(kam)["compliance_node"] for e in lines)
+
+
+# --- XSLT post-processing (Lync's CustomConfiguration) ----------------------
+
+_CSV_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/">
+<xsl:for-each select="//FirstMessage|//Message">
+<xsl:value-of select="@type"/>,<xsl:value-of select="Sender/@uri"/>,<xsl:value-of
+ select="DateTimeUTC/@since1970"/>,<xsl:value-of select="../../Channel/@uri|../Channel/@uri"/>
+<xsl:text>&#10;</xsl:text>
+</xsl:for-each>
+</xsl:template>
+</xsl:stylesheet>
+"""
+
+_RENAME_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/Conversations">
+<Archive source="pchat" rooms="{count(Conversation)}"><xsl:copy-of select="*"/></Archive>
+</xsl:template>
+</xsl:stylesheet>
+"""
+
+_BROKEN_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/"><xsl:value-of select="count(("/></xsl:template>
+</xsl:stylesheet>
+"""
+
+_FAILING_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/"><xsl:message terminate="yes">no</xsl:message></xsl:template>
+</xsl:stylesheet>
+"""
+
+
+# a stylesheet may not write files (it runs inside Kamailio, as its user)
+_WRITING_XSL = """<?xml version="1.0"?>
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+ xmlns:exsl="http://exslt.org/common" extension-element-prefixes="exsl">
+<xsl:template match="/"><exsl:document href="ESCAPE">x</exsl:document><out/></xsl:template>
+</xsl:stylesheet>
+"""
+
+
+def _xsl(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+@pytest.fixture
+def xsldir():
+    d = tempfile.mkdtemp(prefix="pchat-cxsl-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_an_xslt_stylesheet_turns_each_xml_file_into_its_output(nodes, cdb, outdir, xsldir):
+    kam = nodes()
+    csv = _xsl(xsldir, "csv.xsl", _CSV_XSL)
+    assert _set(kam, adapter="xml", output_dir=outdir, xslt=csv)["xslt"] == csv
+    r1, r2, ids = _script(cdb)
+    assert _run(kam)["events"] == "8"
+    # the transformed document is the file; the XmlAdapter one is not kept
+    assert _files(outdir) == [f"pchat-{ids[0]}-{ids[-1]}.xml"]
+    with open(os.path.join(outdir, _files(outdir)[0])) as f:
+        rows = [line.split(",") for line in f.read().splitlines()]
+    a, b = "alice@example.com", "bob@example.com"
+    assert rows == [["JOIN", a, str(T0), r1[1]], ["CHAT", a, str(T0 + 2), r1[1]],
+                    ["FILEUPLOAD", a, str(T0 + 5), r1[1]], ["PART", a, str(T0 + 7), r1[1]],
+                    ["JOIN", b, str(T0 + 1), r2[1]], ["BACKCHAT", b, str(T0 + 3), r2[1]]]
+    # XML out: a renamed root around Lync's Conversations, one file per room
+    _set(kam, xslt=_xsl(xsldir, "rename.xsl", _RENAME_XSL), one_room_per_file="true")
+    more = _event(cdb, "JOIN", T0 + 10, r1)
+    assert _run(kam)["files"] == "1"
+    root = ET.parse(os.path.join(outdir, f"pchat-{more}-{more}-r11.xml")).getroot()
+    assert (root.tag, root.attrib) == ("Archive", {"source": "pchat", "rooms": "1"})
+    assert [c.tag for c in root] == ["Conversation"]
+    assert root.find("Conversation/Channel").attrib == {"uri": r1[1]}
+    assert not [f for f in os.listdir(outdir) if f.startswith(".")]
+
+
+@pytest.mark.parametrize("bad,error", [
+    (_BROKEN_XSL, "cannot parse the stylesheet"),
+    (_FAILING_XSL, "failed on"),
+    (_WRITING_XSL, "failed on"),
+    (None, "cannot parse the stylesheet"),  # no such file
+])
+def test_a_bad_stylesheet_keeps_events_queued_then_exports_them_once(
+        nodes, cdb, outdir, xsldir, bad, error):
+    kam = nodes()
+    escape = os.path.join(xsldir, "escaped.txt")
+    path = (_xsl(xsldir, "a.xsl", bad.replace("ESCAPE", escape)) if bad
+            else os.path.join(xsldir, "a.xsl"))
+    _set(kam, adapter="xml", output_dir=outdir, xslt=path)
+    r1, r2, ids = _script(cdb)
+    fails(kam, 500, error, "pchat.compliance_run")
+    fails(kam, 500, error, "pchat.compliance_run")
+    st = _status(kam)
+    assert error in st["compliance_last_error"] and path in st["compliance_last_error"]
+    assert st["compliance_events_pending"] == "8" and st["compliance_state"] == "failing"
+    assert _files(outdir) == [] and not os.listdir(outdir)  # no temporary file left
+    assert not os.path.exists(escape)
+    # fixed: every event once
+    _xsl(xsldir, "a.xsl", _RENAME_XSL)
+    assert _run(kam)["events"] == "8"
+    assert _files(outdir) == [f"pchat-{ids[0]}-{ids[-1]}.xml"]
+    root = ET.parse(os.path.join(outdir, _files(outdir)[0])).getroot()
+    assert root.tag == "Archive" and len(root) == 2
+    assert _status(kam)["compliance_events_pending"] == "0"
+    assert _run(kam)["events"] == "0" and len(_files(outdir)) == 1
+
+
+def test_pchatctl_sets_the_stylesheet(nodes, xsldir):
+    from kamailio import pchatctl
+    kam = nodes()
+    path = _xsl(xsldir, "r.xsl", _RENAME_XSL)
+    out = pchatctl(kam, "set-compliance", "--xslt", path)
+    assert out.returncode == 0 and path in out.stdout, out.stderr
+    assert one(kam, "pchat.compliance_get")["xslt"] == path
+    assert pchatctl(kam, "set-compliance", "--xslt", "").returncode == 0
+    assert one(kam, "pchat.compliance_get")["xslt"] == ""

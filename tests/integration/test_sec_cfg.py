@@ -281,3 +281,22 @@ def test_udp_replies_go_to_the_source_not_the_via_port(kam):
                 trap.recvfrom(65535)
     finally:
         trap.close()
+
+
+@pytest.mark.parametrize("cfg", ["pchat-standalone.cfg", "pchat-frontend.cfg",
+                                 "pchat-node.cfg"])
+def test_sample_cfg_keeps_rpcs_off_http(cfg):
+    """Issue 17: Kamailio's RPCs (pchat's admin RPCs among them) are on the
+    local FIFO only; over HTTP only the room-management page and the file
+    service answer, and the page signs in with WITH_AUTH."""
+    text = open(os.path.join(TOP, "cfg", cfg)).read()
+    assert re.findall(r'^modparam\("jsonrpcs", "transport", (\d+)\)', text, re.M) == ["2"]
+    assert "jsonrpc_dispatch" not in text and "xmlrpc" not in text
+    if "xhttp:request" in text:
+        route = text[text.index("event_route[xhttp:request]"):]
+        route = route[:route.index("\n}\n")]
+        assert "pchat_manage_http(\"sip:$au@" in route
+        auth = route.index("www_authenticate(")
+        assert auth < route.index("pchat_manage_http(\"sip:$au@")
+        if cfg == "pchat-node.cfg":  # no open mode on a node
+            assert 'pchat_manage_http("")' not in route

@@ -24,7 +24,9 @@ class KamailioError(RuntimeError):
 
 class Kamailio:
     def __init__(self, port, db_url, cfg="cfg/pchat-standalone.cfg", defines=None,
-                 domain="example.com", debug=2, shm_mb=128, addr="127.0.0.1"):
+                 domain="example.com", debug=2, shm_mb=128, addr="127.0.0.1", env=None):
+        """env: variables added to Kamailio's environment (e.g. a fake
+        clock's, tests/lib/fakeclock.py)"""
         self.port = port
         self.addr = addr
         self.domain = domain
@@ -46,6 +48,7 @@ class Kamailio:
         }
         self.defines.update(defines or {})
         self.shm_mb = shm_mb
+        self.env = dict(os.environ, **env) if env else None
         self.proc = None
 
     @property
@@ -75,7 +78,8 @@ class Kamailio:
             timeout = 120 if os.environ.get("PCHAT_VALGRIND") else 20
         log = open(self.logfile, "ab")
         self.proc = subprocess.Popen(self.command_line(), stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env=self.env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -122,6 +122,9 @@ class MariaDB:
         self.socket = os.path.join(self.basedir, "mysqld.sock")
         self.pid_file = os.path.join(self.basedir, "mysqld.pid")
         self.error_log = os.path.join(self.basedir, "error.log")
+        # its own temporary directory: concurrent servers never share /tmp's
+        # "#sql-temptable-*" files (an install failed on one another deleted)
+        self.tmpdir = os.path.join(self.basedir, "tmp")
         self._process = None
         if len(self.socket.encode()) > _MAX_SOCKET_PATH:
             raise MariaDBError(f"socket path too long for a Unix socket ({len(self.socket)} "
@@ -152,9 +155,11 @@ class MariaDB:
         """
         scratch = self.datadir + ".init"
         shutil.rmtree(scratch, ignore_errors=True)
+        os.makedirs(self.tmpdir, exist_ok=True)
         result = subprocess.run(
             [_binary("mariadb-install-db"), "--no-defaults",
              "--auth-root-authentication-method=normal", f"--datadir={scratch}", "--user=root",
+             f"--tmpdir={self.tmpdir}",
              # no host name lookups: a machine without /etc/hosts still works
              "--skip-test-db", "--skip-name-resolve", "--force"],
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
@@ -215,6 +220,7 @@ class MariaDB:
                                "pick another one (free_port())")
         if not self.is_initialised():
             self._initialise()
+        os.makedirs(self.tmpdir, exist_ok=True)
         # Debian's mariabackup SST passes a command line's buffer pool size on
         # to mariadb-backup, which refuses it: a Galera node's file sets it
         defaults = ([f"--defaults-file={self.defaults_file}"] if self.defaults_file
@@ -222,7 +228,8 @@ class MariaDB:
         command = [_binary("mariadbd"), *defaults, f"--datadir={self.datadir}",
                    f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
                    f"--pid-file={self.pid_file}", "--user=root", "--skip-name-resolve",
-                   f"--log-error={self.error_log}", "--skip-log-bin", *extra_args]
+                   f"--log-error={self.error_log}", "--skip-log-bin",
+                   f"--tmpdir={self.tmpdir}", *extra_args]
         with open(os.path.join(self.basedir, "mariadbd.out"), "ab") as output:
             self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
                                              stderr=subprocess.STDOUT, start_new_session=True)

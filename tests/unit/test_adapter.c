@@ -44,7 +44,7 @@ static pchat_aevent_t ev(unsigned long long id, const char *type,
 {
 	pchat_aevent_t e = {id, type, ts, room, room ? ROOM : NULL,
 			room ? "R & D" : NULL, 0, "sip:alice@example.com", content,
-			NULL, "n1"};
+			NULL, "n1", 0};
 
 	return e;
 }

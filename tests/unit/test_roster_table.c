@@ -362,7 +362,7 @@ static void t_join_alloc_failure(void)
 	long shm;
 	int n;
 
-	for(n = 1; n <= 3; n++)
+	for(n = 1; n <= 4; n++) /* entry, session, room, the room's refs */
 		t_join_fails_at(n);
 
 	BEGIN("join: the entry of a join into existing records fails cleanly");
@@ -440,6 +440,68 @@ done:
 	END;
 }
 
+/* snapshot_refs() holds the same sessions as snapshot(), whatever the
+ * order of joins and parts (a part moves the last reference into its
+ * place), and across the refs' growth. */
+static int refs_match(unsigned long long room)
+{
+	pchat_roster_snapshot_t snap;
+	pchat_roster_refs_t r;
+	int i, j, ok;
+
+	if(pchat_roster_snapshot(room, &snap) < 0)
+		return 0;
+	if(pchat_roster_snapshot_refs(room, &r) < 0) {
+		pchat_roster_free_snapshot(&snap);
+		return 0;
+	}
+	ok = r.n == snap.n && r.n == pchat_roster_count(room);
+	for(i = 0; ok && i < r.n; i++) {
+		for(j = 0; j < snap.n; j++)
+			if(snap.members[j].sess_id == r.refs[i].sess_id
+					&& snap.members[j].sess_hid == r.refs[i].sess_hid)
+				break;
+		ok = j < snap.n;
+	}
+	pchat_roster_free_refs(&r);
+	pchat_roster_free_snapshot(&snap);
+	return ok;
+}
+
+static void t_snapshot_refs(void)
+{
+	pchat_roster_refs_t r;
+	long pkg = kam_pkg_live();
+	unsigned int s;
+
+	BEGIN("snapshot_refs: the room's sessions after joins and parts");
+	CHECK(pchat_roster_snapshot_refs(70, &r) == 0 && r.n == 0
+					&& r.refs == NULL,
+			"empty room");
+	for(s = 1; s <= 20; s++) /* past the first sizes: grows twice */
+		join(70, s, "sip:m@x", 1);
+	join(71, 1, "sip:m@x", 1);
+	CHECK(refs_match(70) && pchat_roster_count(70) == 20, "20 joined");
+	CHECK(pchat_roster_part(70, 20) == 1 && refs_match(70), "last parted");
+	CHECK(pchat_roster_part(70, 1) == 1 && refs_match(70), "first parted");
+	CHECK(pchat_roster_part(70, 9) == 1 && refs_match(70), "middle parted");
+	CHECK(pchat_roster_part_all(5, NULL, 0) == 1 && refs_match(70),
+			"part_all");
+	CHECK(join(70, 9, "sip:m@x", 1) == 1 && refs_match(70), "rejoined");
+	CHECK(refs_match(71) && pchat_roster_count(71) == 1, "other room");
+	kam_pkg_fail_at(1);
+	CHECK(pchat_roster_snapshot_refs(70, &r) == -1 && r.n == 0,
+			"pkg failure not reported");
+	kam_pkg_fail_at(0);
+	for(s = 1; s <= 20; s++)
+		pchat_roster_part_all(s, NULL, 0);
+	CHECK(pchat_roster_count(70) == 0 && refs_match(70), "emptied");
+	CHECK(strstr(stats(), "rooms=0,") != NULL, "%.400s", _rpc_out);
+	CHECK(kam_pkg_live() == pkg, "%ld pkg blocks left", kam_pkg_live() - pkg);
+done:
+	END;
+}
+
 static void t_long_user(void)
 {
 	char big[5000];
@@ -473,6 +535,7 @@ int main(void)
 	t_init_sizes();
 	t_join_part();
 	t_snapshot();
+	t_snapshot_refs();
 	t_join_alloc_failure();
 	t_long_user();
 	t_collisions_and_part_all();

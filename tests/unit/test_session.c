@@ -315,7 +315,7 @@ static void t_bounds(void)
 			"node full again: why %d", why);
 	pchat_max_sessions = 0;
 	CHECK(add("k2", "sip:cat@x", &c1, 30, 0, &why) != 0, "c1 has room");
-	free_list(pchat_session_take_expired(time(NULL) + 3600));
+	free_list(pchat_session_take_expired(pchat_session_now() + 3600));
 	CHECK(pchat_session_count() == 0, "count %u", pchat_session_count());
 	CHECK(user_count("sip:ann@x") == 0 && user_count("sip:ben@x") == 0
 					&& user_count("sip:d1@x") == 0,
@@ -370,7 +370,7 @@ static void t_expiry(void)
 	struct receive_info r1 = rcv_of(5, 1, 11), r2 = rcv_of(5, 2, 12);
 	struct receive_info r3 = rcv_of(5, 3, 13);
 	str c = S("e2"), rt = S("rt"), lt = S("lt");
-	time_t now = time(NULL);
+	time_t now = pchat_session_now();
 	pchat_session_t *list, *s;
 	unsigned int i3;
 
@@ -446,7 +446,7 @@ static void t_walk(void)
 			n);
 done:
 	END;
-	free_list(pchat_session_take_expired(time(NULL) + 3600));
+	free_list(pchat_session_take_expired(pchat_session_now() + 3600));
 	unit_check("walk: all sessions removed, nothing leaked",
 			pchat_session_count() == 0 && kam_shm_live() == shm,
 			"count %u, %ld blocks", pchat_session_count(),
@@ -476,7 +476,7 @@ static void t_closed_connections(void)
 	CHECK(pchat_session_end_source(&t5) == 1, "not noted");
 	CHECK(pchat_session_end_source(&t5) == 1, "twice");
 	CHECK(pchat_session_end_closed() == 1, "not exactly c5 marked");
-	list = pchat_session_take_expired(time(NULL));
+	list = pchat_session_take_expired(pchat_session_now());
 	CHECK(list_len(list) == 1 && list->conid == 5 && !list->via_fe,
 			"taken %d", list_len(list));
 	free_list(list);
@@ -495,13 +495,13 @@ static void t_closed_connections(void)
 	CHECK(kam_shm_live() == shm && kam_pkg_live() == pkg,
 			"queue not freed on failure");
 	CHECK(pchat_session_end_closed() == 0, "queue not dropped after failure");
-	CHECK(pchat_session_take_expired(time(NULL)) == NULL, "marked anyway");
+	CHECK(pchat_session_take_expired(pchat_session_now()) == NULL, "marked anyway");
 	CHECK(pchat_session_end_source(&t6) == 1
 					&& pchat_session_end_closed() == 1,
 			"usable after failure");
-	free_list(pchat_session_take_expired(time(NULL)));
+	free_list(pchat_session_take_expired(pchat_session_now()));
 	CHECK(pchat_session_count() == 2, "count %u", pchat_session_count());
-	free_list(pchat_session_take_expired(time(NULL) + 3600));
+	free_list(pchat_session_take_expired(pchat_session_now() + 3600));
 	CHECK(kam_pkg_live() == pkg, "pkg leak");
 done:
 	END;
@@ -516,7 +516,7 @@ static void t_ids(void)
 	a = add("i1", "sip:i1@x", &r, 60, 0, NULL);
 	b = add("i2", "sip:i2@x", &r, 60, 0, NULL);
 	CHECK(a != 0 && b != 0 && a != b, "ids %u %u", a, b);
-	free_list(pchat_session_take_expired(time(NULL) + 3600));
+	free_list(pchat_session_take_expired(pchat_session_now() + 3600));
 done:
 	END;
 }

@@ -49,6 +49,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +167,15 @@ static struct {
 } st;
 
 static hist_t h_session, h_join, h_deliv, h_history, h_req, h_ack;
+/* The same post->200 and copy latencies ending when the data reached this
+ * process's socket (the kernel's receive timestamp, SO_TIMESTAMPING), not
+ * when this process got round to reading it: the generator's own
+ * scheduling and backlog on a shared machine are left out. */
+static hist_t h_ack_k, h_deliv_k;
+/* The kernel's receive time of the data being parsed (CLOCK_MONOTONIC ns;
+ * 0 = none): of the newest bytes of the read, so an upper bound for the
+ * messages that arrived earlier in the same read. */
+static int64_t rx_kernel_ns;
 
 static int64_t now_ns(void)
 {
@@ -316,6 +327,37 @@ static double shm_used_mb(void)
 	return used;
 }
 
+/* The node's own post->200 histogram (pchat.post_latency of the first
+ * --ctl), restarted when the measured window opens and read after the
+ * drain, so it covers the window's posts as h_ack does; count < 0: none
+ * (not a pchat instance, or no --ctl). */
+static struct {
+	double count, p50, p99, max;
+} node_ack = {-1, 0, 0, 0};
+
+static void node_ack_rpc(int restart)
+{
+	char cmd[512], line[256];
+	FILE *f;
+
+	if(!opt.ctl || opt.mode != M_PCHAT)
+		return;
+	snprintf(cmd, sizeof(cmd), "kamcmd -s unix:%s pchat.post_latency%s 2>/dev/null",
+			opt.ctl, restart ? " 1" : "");
+	f = popen(cmd, "r");
+	if(!f)
+		return;
+	while(fgets(line, sizeof(line), f)) {
+		if(restart)
+			continue;
+		sscanf(line, " count: %lf", &node_ack.count);
+		sscanf(line, " p50_ms: %lf", &node_ack.p50);
+		sscanf(line, " p99_ms: %lf", &node_ack.p99);
+		sscanf(line, " max_ms: %lf", &node_ack.max);
+	}
+	pclose(f);
+}
+
 /* pchat.status's pool_copies_sent of the instance at ctl: the copies of
  * posts and notices sent to other pool nodes (0 without a pool) */
 static double pool_copies_sent(const char *ctl)
@@ -404,6 +446,51 @@ static void server_sample(srvstat_t *s)
 /* ---- I/O ---- */
 
 static void client_fail(client_t *c, const char *why);
+
+/* Asks the kernel for software receive timestamps on fd's data. */
+static void rx_stamp_on(int fd)
+{
+	int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags));
+}
+
+/* read() that also sets rx_kernel_ns from the kernel's timestamp (in
+ * CLOCK_REALTIME, turned into CLOCK_MONOTONIC with the offset of now). */
+static ssize_t read_stamped(int fd, char *buf, size_t len)
+{
+	char ctl[CMSG_SPACE(sizeof(struct scm_timestamping))];
+	struct iovec iov = {buf, len};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct timespec rt, mono;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof(ctl);
+	n = recvmsg(fd, &mh, 0);
+	rx_kernel_ns = 0;
+	if(n <= 0)
+		return n;
+	for(cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		struct scm_timestamping *ts;
+		if(cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPING)
+			continue;
+		ts = (struct scm_timestamping *)CMSG_DATA(cm);
+		if(ts->ts[0].tv_sec == 0 && ts->ts[0].tv_nsec == 0)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		rx_kernel_ns = (int64_t)ts->ts[0].tv_sec * 1000000000LL
+					   + ts->ts[0].tv_nsec
+					   - ((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL
+					   - (rt.tv_nsec - mono.tv_nsec);
+	}
+	return n;
+}
 
 static void epoll_set(client_t *c, int out)
 {
@@ -768,8 +855,11 @@ static void delivery(client_t *c, const char *body, size_t blen)
 	}
 	if(phase == P_MEASURE)
 		st.deliveries_meas++;
-	if((int64_t)t >= t_meas_start && t_meas_start && (int64_t)t < t_meas_end)
+	if((int64_t)t >= t_meas_start && t_meas_start && (int64_t)t < t_meas_end) {
 		hist_add(&h_deliv, now - (int64_t)t);
+		if(rx_kernel_ns)
+			hist_add(&h_deliv_k, rx_kernel_ns - (int64_t)t);
+	}
 }
 
 /* The oldest post still waiting for its answer (TCP keeps the order of the
@@ -781,8 +871,11 @@ static int post_answered(client_t *c, int64_t now)
 	if(c->pend_head == c->pend_tail)
 		return c->rooms[0];
 	i = c->pend_head++ % 64;
-	if(phase == P_MEASURE)
+	if(phase == P_MEASURE) {
 		hist_add(&h_ack, now - c->pend_t[i]);
+		if(rx_kernel_ns)
+			hist_add(&h_ack_k, rx_kernel_ns - c->pend_t[i]);
+	}
 	return c->pend_room[i];
 }
 
@@ -1019,6 +1112,7 @@ static void mux_connect(void)
 		if(k->fd < 0)
 			die("socket: %s", strerror(errno));
 		setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		rx_stamp_on(k->fd);
 		memset(&sa, 0, sizeof(sa));
 		sa.sin_family = AF_INET;
 		sa.sin_port = htons((uint16_t)port_of(j));
@@ -1109,7 +1203,7 @@ static void on_readable(client_t *c)
 			if(!c->rbuf)
 				die("out of memory");
 		}
-		n = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+		n = read_stamped(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
 		if(n > 0) {
 			c->rlen += (size_t)n;
 			parse_input(c);
@@ -1146,6 +1240,7 @@ static void start_client(client_t *c)
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	rx_stamp_on(c->fd);
 	if(opt.src_addrs > 1) {
 		/* one address gives about 28,000 ephemeral ports towards one
 		 * server port: spread the clients over 127.0.0.2, .3, ... */
@@ -1529,6 +1624,8 @@ static void setup_run(int room_size)
 	hist_init(&h_join);
 	hist_init(&h_deliv);
 	hist_init(&h_ack);
+	hist_init(&h_ack_k);
+	hist_init(&h_deliv_k);
 	hist_init(&h_history);
 	hist_init(&h_req);
 	epfd = epoll_create1(0);
@@ -1710,6 +1807,7 @@ static void next_phase(srvstat_t *s0, srvstat_t *s1, int64_t now)
 {
 	if(phase == P_WARMUP) {
 		server_sample(s0);
+		node_ack_rpc(1);
 		phase = P_MEASURE;
 		t_meas_start = now_ns();
 		t_meas_end = t_meas_start + (int64_t)(opt.duration * 1e9);
@@ -1855,6 +1953,18 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 	printf("\"ack_ms_p50\":%.3f,\"ack_ms_p99\":%.3f,\"ack_ms_max\":%.3f,",
 			hist_pct(&h_ack, 50) / 1e3, hist_pct(&h_ack, 99) / 1e3,
 			(double)h_ack.max / 1e3);
+	printf("\"ack_kernel_ms_p50\":%.3f,\"ack_kernel_ms_p99\":%.3f,"
+		   "\"ack_kernel_ms_max\":%.3f,\"ack_kernel_samples\":%llu,",
+			hist_pct(&h_ack_k, 50) / 1e3, hist_pct(&h_ack_k, 99) / 1e3,
+			(double)h_ack_k.max / 1e3, (unsigned long long)h_ack_k.n);
+	if(node_ack.count >= 0)
+		printf("\"node_ack_count\":%.0f,\"node_ack_ms_p50\":%.3f,"
+			   "\"node_ack_ms_p99\":%.3f,\"node_ack_ms_max\":%.3f,",
+				node_ack.count, node_ack.p50, node_ack.p99, node_ack.max);
+	printf("\"lat_kernel_ms_p50\":%.3f,\"lat_kernel_ms_p99\":%.3f,"
+		   "\"lat_kernel_ms_max\":%.3f,",
+			hist_pct(&h_deliv_k, 50) / 1e3, hist_pct(&h_deliv_k, 99) / 1e3,
+			(double)h_deliv_k.max / 1e3);
 	printf("\"history_ok\":%llu,\"history_err\":%llu,"
 		   "\"history_per_s\":%.1f,\"history_ms_p50\":%.3f,"
 		   "\"history_ms_p99\":%.3f,\"history_ms_max\":%.3f,",
@@ -1934,6 +2044,21 @@ static void report_text(const summary_t *r, const srvstat_t *s1)
 			hist_pct(&h_deliv, 50) / 1e3, hist_pct(&h_deliv, 90) / 1e3,
 			hist_pct(&h_deliv, 99) / 1e3, (double)h_deliv.max / 1e3,
 			(unsigned long long)h_deliv.n);
+	printf("  at socket p50 %.2f p99 %.2f max %.2f ms (kernel receive "
+		   "timestamp)\n",
+			hist_pct(&h_deliv_k, 50) / 1e3, hist_pct(&h_deliv_k, 99) / 1e3,
+			(double)h_deliv_k.max / 1e3);
+	if(h_ack.n)
+		printf("post->200  p50 %.2f p99 %.2f max %.2f ms; at socket p50 %.2f "
+			   "p99 %.2f max %.2f ms (%llu)\n",
+				hist_pct(&h_ack, 50) / 1e3, hist_pct(&h_ack, 99) / 1e3,
+				(double)h_ack.max / 1e3, hist_pct(&h_ack_k, 50) / 1e3,
+				hist_pct(&h_ack_k, 99) / 1e3, (double)h_ack_k.max / 1e3,
+				(unsigned long long)h_ack_k.n);
+	if(h_ack.n && node_ack.count >= 0)
+		printf("  in the node (pchat.post_latency, same window) p50 %.2f p99 "
+			   "%.2f max %.2f ms (%.0f)\n",
+				node_ack.p50, node_ack.p99, node_ack.max, node_ack.count);
 	if(opt.scen == S_HISTORY)
 		printf("history    %llu ok, %llu errors, %.0f/s, p50 %.2f p99 "
 			   "%.2f max %.2f ms\n",
@@ -1968,6 +2093,7 @@ int main(int argc, char **argv)
 
 	setup_run(parse_options(argc, argv));
 	run(&s0, &s1);
+	node_ack_rpc(0);
 	r = summarise(&s0, &s1);
 	pool_sample(&s2);
 	r.pool_sent = s2.pool_sent - s0.pool_sent;

@@ -257,6 +257,8 @@ static const pctl_option_t compliance_set[] = {
 		{"one-room-per-file", 0, BOOL, "one output file per room"},
 		{"add-room-details", 0, BOOL, "room names in the output"},
 		{"add-user-details", 0, BOOL, "user e-mail addresses in the output"},
+		{"xslt", 0, "FILE",
+				"XSLT stylesheet applied to each xml file; empty: none"},
 		{NULL, 0, NULL, NULL},
 };
 
@@ -371,6 +373,22 @@ const pctl_verb_t pctl_verbs[] = {
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},
 };
+
+/* the RPCs that call pchat_admin_comply*() (modules/pchat) */
+static const char *const records_who[] = {"pchat.category_new",
+		"pchat.category_set", "pchat.category_remove", "pchat.room_new",
+		"pchat.room_set", "pchat.room_remove", "pchat.room_clear",
+		"pchat.message_remove", NULL};
+
+int pctl_verb_records_who(const pctl_verb_t *verb)
+{
+	int i;
+
+	for(i = 0; verb->method && records_who[i]; i++)
+		if(strcmp(verb->method, records_who[i]) == 0)
+			return 1;
+	return 0;
+}
 
 const pctl_verb_t *pctl_verb_find(const char *name)
 {

@@ -47,6 +47,11 @@ typedef struct pctl_verb
 extern const pctl_verb_t pctl_verbs[]; /* ends with a NULL name */
 
 const pctl_verb_t *pctl_verb_find(const char *name);
+
+/* Does the verb's RPC record its change in the compliance archive (an
+ * ADMIN, CLEAR, REMOVE or REPLACE event)? pchatctl then sends
+ * caller=<its OS user>, which the server records as rpc:<user>. */
+int pctl_verb_records_who(const pctl_verb_t *verb);
 const pctl_option_t *pctl_option_find(
 		const pctl_verb_t *verb, const char *name, int name_len);
 
