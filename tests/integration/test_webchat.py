@@ -42,6 +42,16 @@ def wkam(db_url, mariadb):
     shutil.rmtree(kam.file_dir, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def akam(db_url, mariadb):
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    set_policy(mariadb, "global", "", True)
+    kam = start_chat_node(db_url, WITH_AUTH="1")
+    yield kam
+    kam.cleanup()
+    shutil.rmtree(kam.file_dir, ignore_errors=True)
+
+
 @pytest.fixture
 def browser():
     b = Browser()
@@ -49,13 +59,15 @@ def browser():
     b.close()
 
 
-def sign_in(b, kam, user):
-    """Opens the page and signs in over WebSocket (open mode)."""
+def sign_in(b, kam, user, password="", wait=True):
+    """Opens the page and signs in over WebSocket (Digest when a password)."""
     b.goto(f"http://127.0.0.1:{kam.file_port}/chat/")
     b.wait_js("document.getElementById('signin') !== null && window.pchat !== undefined")
     b.js(f"document.getElementById('identity').value = 'sip:{user}@{kam.domain}';"
+         f"document.getElementById('password').value = {password!r};"
          "document.getElementById('signin-btn').click(); true")
-    b.wait_js("document.getElementById('status').dataset.state === 'in'")
+    if wait:
+        b.wait_js("document.getElementById('status').dataset.state === 'in'")
 
 
 def open_room(b, name):
@@ -183,3 +195,51 @@ def test_closed_tab_ends_its_session_at_once(wkam, mariadb, browser):
     browser.send("Target.closeTarget", targetId=page)
     assert wait_until(lambda: not ours(), timeout=3, step=0.1), \
         f"session still there after the tab closed: {ours()}"
+
+
+def test_digest_sign_in_over_websocket_with_auth(akam, mariadb, browser):
+    user = unique("dora")
+    mariadb.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
+                f"('{user}', 'example.com', 'pw')", db="pchat")
+    _, _, name = make_room(mariadb, unique("authroom"))
+    sign_in(browser, akam, user, password="wrong", wait=False)
+    browser.wait_js("!document.getElementById('error').hidden")
+    assert browser.js("document.getElementById('status').dataset.state") == "out"
+    assert not [s for s in akam.sessions() if user in s["user"]]
+    sign_in(browser, akam, user, password="pw")
+    # the connection is trusted after the first Digest: commands just work
+    open_room(browser, name)
+    post(browser, "signed")
+    browser.wait_js("[...document.querySelectorAll('#history li')].some("
+                    "li => li.textContent.endsWith('signed'))")
+    assert [s for s in akam.sessions() if f"sip:{user}@" in s["user"]]
+
+
+def test_screenshot(wkam, mariadb):
+    """doc/images/webchat.png: fixed names and posts, so it only changes
+    when the page does."""
+    browser = Browser(width=1000, height=360)
+    rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Design review'", db="pchat")
+    guid = rows[0][0] if rows else make_room(mariadb, "Design review",
+                                             description="weekly design notes")[1]
+    mariadb.sql("DELETE FROM pchat_message WHERE room_id = (SELECT id FROM pchat_node "
+                f"WHERE guid = '{guid}')", db="pchat")
+    mariadb.sql(f"UPDATE pchat_node SET topic = 'Release 2.0 layout' WHERE guid = '{guid}'",
+                db="pchat")
+    bob = ChatUser(wkam, "bob")
+    try:
+        assert bob.join(guid).code == 200
+        for text in ("Morning! The new room list is up for review.",
+                     "The <b>search</b> box now matches part of a name."):
+            bob.post(guid, text)
+            bob.wait_message(guid)
+        sign_in(browser, wkam, "alice")
+        open_room(browser, "Design review")
+        post(browser, "Looks good, merging after lunch.")
+        bob.wait_message(guid)
+        browser.wait_js("document.querySelectorAll('#history li').length === 3")
+        os.makedirs(IMAGES, exist_ok=True)
+        browser.screenshot(os.path.join(IMAGES, "webchat.png"))
+    finally:
+        bob.close()
+        browser.close()
