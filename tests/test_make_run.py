@@ -127,6 +127,11 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         res = conn.getresponse()
         room = json.loads(res.read())
         assert res.status == 200 and room["managers"] == ["sip:newcomer@example.com"]
+        # the browser chat client on the same port, printed
+        assert f"chat:         http://127.0.0.1:{file_port}/chat/" in text
+        conn.request("GET", "/chat/")
+        res = conn.getresponse()
+        assert res.status == 200 and b'src="chat.js"' in res.read()
         conn.close()
         # two newcomers sign in, join the Lobby and talk there
         guid = lobby["uri"].rsplit("/", 1)[1]
