@@ -190,6 +190,10 @@ def test_closed_tab_ends_its_session_at_once(wkam, mariadb, browser):
     ours = lambda: [s for s in wkam.sessions() if uri in s["user"]]  # noqa: E731
     sessions = wait_until(ours, timeout=5)
     assert sessions and sessions[0]["source"].startswith("ws:"), wkam.sessions()
+    # the page's session refresh (SIP.js keeps no session timer): a re-INVITE
+    assert browser.js("new Promise(r => pchat.session.invite({requestDelegate: {"
+                      "onAccept: () => r(true), onReject: () => r(false)}}))")
+    assert ours()[0]["id"] == sessions[0]["id"]
     target = browser.send("Target.getTargets")["targetInfos"]
     page = [t for t in target if t["type"] == "page"][0]["targetId"]
     browser.send("Target.closeTarget", targetId=page)
