@@ -242,6 +242,9 @@ def test_screenshot(wkam, mariadb):
         post(browser, "Looks good, merging after lunch.")
         bob.wait_message(guid)
         browser.wait_js("document.querySelectorAll('#history li').length === 3")
+        # settled: no focus, two frames drawn
+        browser.js("document.activeElement.blur(); new Promise(r => "
+                   "requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
         os.makedirs(IMAGES, exist_ok=True)
         browser.screenshot(os.path.join(IMAGES, "webchat.png"))
     finally:
