@@ -11,7 +11,7 @@ const PAGE = 25;
 
 const $ = (id) => document.getElementById(id);
 const state = { ua: null, session: null, me: "", domain: "", envid: 1,
-  waiting: new Map(), room: null, oldest: 0, refresh: null };
+  waiting: new Map(), room: null, oldest: 0, refresh: null, searches: 0 };
 window.pchat = state; // for the tests and the curious
 
 // A session description handler without media: offers SDP, accepts any answer.
@@ -180,9 +180,11 @@ function signedOut(why) {
 async function search(ev) {
   ev.preventDefault();
   showError("");
+  const mine = ++state.searches; // only the latest search shows
   try {
     const data = await command("chansrch",
       `<qib qtype="BYNAME" criteria="${esc($("q").value)}" extended="false"/>`);
+    if (mine !== state.searches) return;
     const list = $("rooms");
     list.replaceChildren();
     for (const c of data.getElementsByTagName("chanib")) {
