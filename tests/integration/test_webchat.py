@@ -114,6 +114,18 @@ def test_ws_handshake_only_from_the_pages_origin(wkam):
     assert " 403 " in ws_handshake(wkam, None)
 
 
+def test_ws_origin_configured(db_url):
+    """PCHAT_WS_ORIGIN: the page is served elsewhere; only that origin."""
+    kam = start_chat_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
+    try:
+        assert " 101 " in ws_handshake(kam, "https://chat.example.com")
+        assert " 403 " in ws_handshake(kam, f"http://127.0.0.1:{kam.file_port}")
+        assert " 403 " in ws_handshake(kam, "https://chat.example.com.evil.example")
+    finally:
+        kam.cleanup()
+        shutil.rmtree(kam.file_dir, ignore_errors=True)
+
+
 def test_chat_page_is_served_with_its_headers(wkam):
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", wkam.file_port, timeout=10)
