@@ -7,6 +7,7 @@
 #                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
+#   make webchat web/chat/sipjs.js (SIP.js, committed) again from package-lock.json (npm)
 #   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make         build only: installs nothing and leaves the apt sources alone; when a
 #                package or the kamailio source is missing it says which, and that
@@ -26,7 +27,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
-	integration install clean distclean bench soak pchat-bench doc fuzz
+	integration install clean distclean bench soak pchat-bench doc fuzz webchat
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run run-pool test bench soak unit integration
@@ -95,6 +96,10 @@ fuzz: packages
 test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
 
+# the browser chat client's SIP.js bundle; committed, so only after an upgrade
+webchat:
+	@tools/build-webchat.sh
+
 # modules/*/README from modules/*/doc/*.xml (tests/test_doc.py checks they agree)
 doc: packages
 	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m/doc README || exit 1; done
@@ -108,6 +113,8 @@ install: all
 	install -m 644 cfg/*.cfg cfg/*.inc $(DESTDIR)$(PREFIX)/share/doc/pchat/examples/
 	install -d $(DESTDIR)$(PREFIX)/share/pchat/web/manage
 	install -m 644 web/manage/* $(DESTDIR)$(PREFIX)/share/pchat/web/manage/
+	install -d $(DESTDIR)$(PREFIX)/share/pchat/web/chat
+	install -m 644 web/chat/*.html web/chat/*.js web/chat/*.css $(DESTDIR)$(PREFIX)/share/pchat/web/chat/
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:
