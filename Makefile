@@ -7,6 +7,7 @@
 #                sampled each minute into bench/results/soak-*; not in make test
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
+#   make webchat web/chat/sipjs.js (SIP.js, committed) again from package-lock.json (npm)
 #   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make deb     the Debian package pchat_<version>_<arch>.deb in dist/ (DEB_DIR), lintian-checked
 #   make         build only: installs nothing and leaves the apt sources alone; when a
@@ -27,7 +28,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
-	integration install clean distclean bench soak pchat-bench doc fuzz
+	integration install clean distclean bench soak pchat-bench doc fuzz webchat
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run run-pool test bench soak unit integration
@@ -96,18 +97,23 @@ fuzz: packages
 test: all
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
 
+# the browser chat client's SIP.js bundle; committed, so only after an upgrade
+webchat:
+	@tools/build-webchat.sh
+
 # modules/*/README from modules/*/doc/*.xml (tests/test_doc.py checks they agree)
 doc: packages
 	@for m in $(MODULES); do $(MAKE) -s -C modules/$$m/doc README || exit 1; done
 
 # Debian's paths (PREFIX=/usr): what `make deb` packages is exactly this list.
-# Every file under sql/, cfg/ and web/ comes along, so new ones need no edit here.
+# Every file under sql/, cfg/ and web/ comes along, so new ones need no edit here,
+# but web/chat/sipjs-entry.mjs: the input of the SIP.js bundle, not served.
 DOCDIR := $(PREFIX)/share/doc/pchat
 DATADIR := $(PREFIX)/share/pchat
 install: all
 	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(DOCDIR)
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
-	find sql cfg web -type f -exec install -D -m 644 {} $(DESTDIR)$(DATADIR)/{} \;
+	find sql cfg web -type f ! -name '*.mjs' -exec install -D -m 644 {} $(DESTDIR)$(DATADIR)/{} \;
 	install -m 644 README $(DESTDIR)$(DOCDIR)/README
 	for m in $(MODULES); do install -m 644 modules/$$m/README $(DESTDIR)$(DOCDIR)/README.$$m || exit 1; done
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)

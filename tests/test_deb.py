@@ -13,7 +13,7 @@
 """`make deb` (issue 19): the package is lintian-clean, depends on exactly the kamailio
 it was built against, holds what `make install` installs, and, unpacked into a scratch
 root (dpkg-deb -x: the machine's dpkg database is never touched), serves the chat from
-its own modules, sample cfg, SQL script, web page and pchatctl."""
+its own modules, sample cfg, SQL script, web pages and pchatctl."""
 
 import glob
 import http.client
@@ -153,7 +153,7 @@ def store(mariadb):
 
 @pytest.fixture
 def installed_kam(root, mariadb, store):
-    """Kamailio started from the package's sample cfg and modules, its room page
+    """Kamailio started from the package's sample cfg and modules, its web pages
     served from the package's web directory."""
     mariadb.load_file(os.path.join(root, "usr/share/pchat/sql/pchat-create.sql"), store)
     fdir = tempfile.mkdtemp(prefix="pchat-files-")
@@ -161,7 +161,8 @@ def installed_kam(root, mariadb, store):
                    cfg=os.path.join(root, "usr/share/pchat/cfg/pchat-standalone.cfg"),
                    defines={"PCHAT_MODULES": os.path.join(root, MODDIR),
                             "PCHAT_FILE_PORT": str(free_port()), "PCHAT_FILE_DIR": fdir,
-                            "PCHAT_MANAGE_DIR": os.path.join(root, "usr/share/pchat/web/manage")})
+                            "PCHAT_MANAGE_DIR": os.path.join(root, "usr/share/pchat/web/manage"),
+                            "PCHAT_CHAT_DIR": os.path.join(root, "usr/share/pchat/web/chat")})
     try:
         yield kam.start()
     finally:
@@ -203,12 +204,14 @@ def test_installed_package_serves_sign_in_and_posts(root, installed_kam):
         bob.close()
     assert "sessions" in pchatctl(root, kam, "status")
 
-    # the room-management page comes from the package's web directory
-    conn = http.client.HTTPConnection("127.0.0.1", int(kam.defines["PCHAT_FILE_PORT"]),
-                                      timeout=20)
-    conn.request("GET", "/manage/")
-    res = conn.getresponse()
-    body = res.read()
-    conn.close()
-    assert res.status == 200
-    assert body == open(os.path.join(root, "usr/share/pchat/web/manage/index.html"), "rb").read()
+    # the room-management page and the browser chat come from the package's web/
+    for page in ("manage", "chat"):
+        conn = http.client.HTTPConnection("127.0.0.1", int(kam.defines["PCHAT_FILE_PORT"]),
+                                          timeout=20)
+        conn.request("GET", f"/{page}/")
+        res = conn.getresponse()
+        body = res.read()
+        conn.close()
+        assert res.status == 200, page
+        with open(os.path.join(root, "usr/share/pchat/web", page, "index.html"), "rb") as f:
+            assert body == f.read(), page

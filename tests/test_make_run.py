@@ -11,7 +11,9 @@ import subprocess
 import tempfile
 import time
 
+from browser import Browser
 from kamailio import KAMCMD, TOP
+from sipclient import find, parse_xccos
 from mariadb import free_port
 from signin import connect, open_chat, pool_uri, post_and_receive, sign_in
 
@@ -65,6 +67,30 @@ def wait_lobby(rundir, logpath, timeout=60):
             return found[0]
         time.sleep(0.5)
     raise AssertionError("no Lobby:\n" + open(logpath).read()[-3000:])
+
+
+def browser_posts_in_lobby(file_port, users):
+    b = Browser()
+    try:
+        b.goto(f"http://127.0.0.1:{file_port}/chat/")
+        b.wait_js("window.pchat !== undefined")
+        b.js("document.getElementById('identity').value = 'sip:webby@example.com';"
+             "document.getElementById('signin-btn').click(); true")
+        # signed in, the room list shows every room: the Lobby is there
+        b.wait_js("[...document.querySelectorAll('#rooms button')].some("
+                  "x => x.firstChild.textContent === 'Lobby')")
+        b.js("[...document.querySelectorAll('#rooms button')].find("
+             "x => x.firstChild.textContent === 'Lobby').click(); true")
+        b.wait_js("document.getElementById('room-name').textContent === 'Lobby'")
+        b.js("document.getElementById('text').value = 'hi from a browser';"
+             "document.querySelector('#post button').click(); true")
+        for _, dlg in users:
+            def is_post(m):
+                g = find(parse_xccos(m.body), "grpchat")
+                return g is not None and find(g, "chat").text == "hi from a browser"
+            dlg.wait_server_info(is_post, timeout=10)
+    finally:
+        b.close()
 
 
 def test_run_without_lobby_creates_no_room():
@@ -127,6 +153,11 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
         res = conn.getresponse()
         room = json.loads(res.read())
         assert res.status == 200 and room["managers"] == ["sip:newcomer@example.com"]
+        # the browser chat client on the same port, printed
+        assert f"chat:         http://127.0.0.1:{file_port}/chat/" in text
+        conn.request("GET", "/chat/")
+        res = conn.getresponse()
+        assert res.status == 200 and b'src="chat.js"' in res.read()
         conn.close()
         # two newcomers sign in, join the Lobby and talk there
         guid = lobby["uri"].rsplit("/", 1)[1]
@@ -137,6 +168,9 @@ def test_run_serves_the_client_stops_on_ctrl_c_and_keeps_data():
                 assert props["PersistentChatWebManagerUriInt"] == manage
                 users.append((client, open_chat(client, pool_uri(props, client))))
             post_and_receive(users, guid, "example.com")
+            # ... and a newcomer in a browser finds the Lobby, joins, posts
+            # (SIP over WebSocket) and the SIP clients get it
+            browser_posts_in_lobby(file_port, users)
         # open mode says what it is, on the terminal and in Kamailio's log
         assert "identity:     OPEN MODE: sign-in is not checked, anyone may claim any " \
                "identity" in text

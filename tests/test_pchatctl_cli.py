@@ -67,6 +67,7 @@ VERBS = {
     "remove-file": "pchat.file_remove",
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
+    "search": "pchat.search",
     "rpc": None,
 }
 

@@ -9,6 +9,7 @@ set -euo pipefail
 PKGS=(
 	kamailio                     # the operator's Kamailio: /usr/sbin/kamailio, kamcmd, tm, sl, ctl, jsonrpcs
 	kamailio-mysql-modules       # db_mysql: auth_db reads the subscriber table (cfg WITH_AUTH)
+	kamailio-websocket-modules   # websocket: the browser chat client's SIP over WebSocket (web/chat/)
 	mariadb-server               # private MariaDB instance for `make run` and the tests
 	mariadb-client
 	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer

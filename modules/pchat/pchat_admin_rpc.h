@@ -25,5 +25,6 @@ extern rpc_export_t pchat_admin_group_rpc[];
 extern rpc_export_t pchat_admin_hold_rpc[];
 extern rpc_export_t pchat_admin_file_rpc[];
 extern rpc_export_t pchat_admin_compliance_rpc[];
+extern rpc_export_t pchat_admin_search_rpc[];
 
 #endif

@@ -142,6 +142,12 @@ static int pchat_bell_closed(int i)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+void pchat_bell_open(int i)
+{
+	if(_pb_fd < 0 && pchat_bell_connect(i) < 0)
+		LM_WARN("doorbell %d: not connected yet, the first ring retries\n", i);
+}
+
 void pchat_bell_ring(int i)
 {
 	char msg[320];

@@ -27,6 +27,10 @@ int pchat_bell_mod_init(int n);
 /* Rings bell i (0 <= i < n) from the process that owns it; connects on
  * first use and again when the listener closed the connection. */
 void pchat_bell_ring(int i);
+/* Connects bell i now, from its owner at the start of the process: the
+ * connection (and its read buffer in the listener's shm) then exists from
+ * the start instead of appearing at the first ring, hours later. */
+void pchat_bell_open(int i);
 /* Is this request a doorbell (by its source address and port)? */
 int pchat_bell_is_bell(struct receive_info *rcv);
 

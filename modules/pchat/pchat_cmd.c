@@ -243,6 +243,7 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"getfdtok", pchat_cmd_getftok},
 	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
 	{"msgdel", pchat_cmd_msgdel},
+	{"chatsrch", pchat_cmd_chatsrch}, /* history search, doc/xccos.md 3.17 */
 	{NULL, NULL}
 };
 

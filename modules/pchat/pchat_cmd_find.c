@@ -74,7 +74,7 @@ static const char *_pchat_search_access_sql =
 
 /* The rows of one room in a result ordered by its last column (room id):
  * returns the first and sets *n. */
-static int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
+int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
 {
 	int lo = 0, hi = r->nrows, mid, first;
 

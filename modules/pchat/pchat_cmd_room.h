@@ -46,6 +46,11 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 		const char *text, pchat_cevent_t *extra, long long *seq, int *kept);
 pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_chatsrch(PCHAT_CMD_ARGS); /* pchat_cmd_search.c */
+
+/* The rows of one room in a result ordered by room id in column col:
+ * returns the index of the first and sets *n (pchat_cmd_find.c). */
+int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n);
 
 /* Characters (UTF-8 code points) of a text: what message_size_limit
  * counts. */

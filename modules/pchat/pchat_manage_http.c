@@ -35,16 +35,27 @@
 #define PCHAT_MANAGE_FILE_MAX (256 * 1024)
 
 static char _pchat_manage_dir[512];
+static char _pchat_chat_dir[512]; /* the browser chat client (web/chat) */
 
-int pchat_manage_http_init(const char *dir)
+static int pchat_web_dir_set(char *to, const char *dir, const char *name)
 {
-	if(!dir || !dir[0])
-		return 0;
 	if(strlen(dir) >= sizeof(_pchat_manage_dir) - 64) {
-		LM_ERR("manage_dir is too long\n");
+		LM_ERR("%s is too long\n", name);
 		return -1;
 	}
-	strcpy(_pchat_manage_dir, dir);
+	strcpy(to, dir);
+	return 0;
+}
+
+int pchat_manage_http_init(const char *dir, const char *chat_dir)
+{
+	if((!dir || !dir[0]) && (!chat_dir || !chat_dir[0]))
+		return 0;
+	if(dir && dir[0] && pchat_web_dir_set(_pchat_manage_dir, dir, "manage_dir") < 0)
+		return -1;
+	if(chat_dir && chat_dir[0]
+			&& pchat_web_dir_set(_pchat_chat_dir, chat_dir, "chat_dir") < 0)
+		return -1;
 	return pchat_http_bind();
 }
 
@@ -313,8 +324,9 @@ static const char *pchat_manage_ctype(const char *name)
 }
 
 /* name: one plain file name (letters, digits, '-', '_', one '.'), never a
- * path, so nothing outside manage_dir is reachable. */
-static int pchat_manage_static(sip_msg_t *msg, const char *name, int len)
+ * path, so nothing outside dir (manage_dir or chat_dir) is reachable. */
+static int pchat_manage_static(
+		sip_msg_t *msg, const char *dir, const char *name, int len)
 {
 	char path[600], fname[64], *buf;
 	int i, dots = 0, rc;
@@ -339,7 +351,7 @@ static int pchat_manage_static(sip_msg_t *msg, const char *name, int len)
 		memcpy(fname, name, len);
 		fname[len] = '\0';
 	}
-	snprintf(path, sizeof(path), "%s/%s", _pchat_manage_dir, fname);
+	snprintf(path, sizeof(path), "%s/%s", dir, fname);
 	if(!(f = fopen(path, "rb")))
 		return -1;
 	buf = pkg_malloc(PCHAT_MANAGE_FILE_MAX);
@@ -638,7 +650,7 @@ int pchat_manage_http(sip_msg_t *msg, str *signed_in)
 	u.s++;
 	u.len--;
 	if(u.len < 4 || strncmp(u.s, "api/", 4) != 0) {
-		if(pchat_manage_static(msg, u.s, u.len) > 0)
+		if(pchat_manage_static(msg, _pchat_manage_dir, u.s, u.len) > 0)
 			return 1;
 		return pchat_http_reply(msg, 404, "Not Found", "text/plain",
 				PCHAT_MANAGE_HDRS, "no such page\n", 13);
@@ -651,4 +663,28 @@ int pchat_manage_http(sip_msg_t *msg, str *signed_in)
 	srjson_DestroyDoc(m.doc);
 	_pchat_mdoc = NULL;
 	return rc;
+}
+
+/* The chat client's files under /chat/ (static only: the client speaks
+ * SIP over the WebSocket at /ws, which the script hands to websocket). */
+int pchat_chat_http(sip_msg_t *msg)
+{
+	str u = msg->first_line.u.request.uri;
+	char *q;
+
+	if(!_pchat_chat_dir[0])
+		return -1;
+	if((q = memchr(u.s, '?', u.len)) != NULL)
+		u.len = q - u.s;
+	if(u.len < 5 || strncmp(u.s, "/chat", 5) != 0)
+		return -1;
+	if(u.len == 5)
+		return pchat_http_reply(msg, 301, "Moved Permanently", "text/plain",
+				"Location: /chat/\r\n", "/chat/\n", 7);
+	if(u.s[5] != '/')
+		return -1;
+	if(pchat_manage_static(msg, _pchat_chat_dir, u.s + 6, u.len - 6) > 0)
+		return 1;
+	return pchat_http_reply(msg, 404, "Not Found", "text/plain",
+			PCHAT_MANAGE_HDRS, "no such page\n", 13);
 }

@@ -123,6 +123,8 @@ static char *pchat_p_file_dir = "";
 static char *pchat_p_file_service_uri = "";
 /* the room-management page (issue 17): off while manage_dir is empty */
 static char *pchat_p_manage_dir = "";
+/* the browser chat client's files (web/chat, issue 17): off while empty */
+static char *pchat_p_chat_dir = "";
 static int pchat_p_file_token_expires = 1800;
 static int pchat_p_file_chunk_max = 24576;
 
@@ -156,6 +158,7 @@ static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2);
+static int w_pchat_chat_http(struct sip_msg *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
@@ -165,6 +168,7 @@ static cmd_export_t pchat_cmds[] = {
 	{"pchat_file_http", (cmd_function)w_pchat_file_http, 0, 0, 0, ANY_ROUTE},
 	{"pchat_manage_http", (cmd_function)w_pchat_manage_http, 1,
 		fixup_spve_null, fixup_free_spve_null, ANY_ROUTE},
+	{"pchat_chat_http", (cmd_function)w_pchat_chat_http, 0, 0, 0, ANY_ROUTE},
 	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
 		REQUEST_ROUTE},
 	{0, 0, 0, 0, 0, 0}
@@ -218,6 +222,7 @@ static param_export_t pchat_params[] = {
 	{"file_dir", PARAM_STRING, &pchat_p_file_dir},
 	{"file_service_uri", PARAM_STRING, &pchat_p_file_service_uri},
 	{"manage_dir", PARAM_STRING, &pchat_p_manage_dir},
+	{"chat_dir", PARAM_STRING, &pchat_p_chat_dir},
 	{"file_token_expires", PARAM_INT, &pchat_p_file_token_expires},
 	{"file_chunk_max", PARAM_INT, &pchat_p_file_chunk_max},
 	{0, 0, 0}
@@ -340,7 +345,7 @@ static int pchat_mod_init(void)
 			   pchat_p_file_chunk_max, pchat_p_file_token_expires)
 					< 0
 			|| pchat_file_http_init() < 0
-			|| pchat_manage_http_init(pchat_p_manage_dir) < 0)
+			|| pchat_manage_http_init(pchat_p_manage_dir, pchat_p_chat_dir) < 0)
 		return -1;
 	if(pchat_retention_mod_init(
 			   pchat_retention_interval, pchat_retention_batch_size)
@@ -401,7 +406,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_group_rpc) != 0
 			|| rpc_register_array(pchat_admin_hold_rpc) != 0
 			|| rpc_register_array(pchat_admin_file_rpc) != 0
-			|| rpc_register_array(pchat_admin_compliance_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_compliance_rpc) != 0
+			|| rpc_register_array(pchat_admin_search_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
@@ -488,6 +494,18 @@ static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2)
 	return ki_pchat_manage_http(msg, &u);
 }
 
+/* For event_route[xhttp:request]: the browser chat client's files under
+ * /chat (chat_dir). */
+static int ki_pchat_chat_http(struct sip_msg *msg)
+{
+	return pchat_chat_http(msg);
+}
+
+static int w_pchat_chat_http(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_chat_http(msg);
+}
+
 /* clang-format off */
 static int ki_pchat_provision(struct sip_msg *msg)
 {
@@ -518,6 +536,11 @@ static sr_kemi_t pchat_kemi_exports[] = {
 	{ str_init("pchat"), str_init("pchat_manage_http"),
 		SR_KEMIP_INT, ki_pchat_manage_http,
 		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_chat_http"),
+		SR_KEMIP_INT, ki_pchat_chat_http,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},
 	{ str_init("pchat"), str_init("pchat_connection_closed"),

@@ -53,6 +53,10 @@ static const char *pchat_proto_name(int proto)
 			return "tcp";
 		case PROTO_TLS:
 			return "tls";
+		case PROTO_WS:
+			return "ws";
+		case PROTO_WSS:
+			return "wss";
 		default:
 			return "other";
 	}

@@ -14,6 +14,7 @@
  * dialog, CSeq taken under the session lock. Knows no command. */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "core/dprint.h"
 #include "core/ip_addr.h"
@@ -46,11 +47,17 @@ int pchat_send_set_target(dlg_t *dlg, struct receive_info *rcv)
 		case PROTO_UDP:
 			proto.s = "udp";
 			break;
+		case PROTO_WS: /* a browser (web/chat): tm frames it for the socket */
+			proto.s = "ws";
+			break;
+		case PROTO_WSS:
+			proto.s = "wss";
+			break;
 		default:
 			LM_ERR("unsupported transport %d\n", rcv->proto);
 			return -1;
 	}
-	proto.len = 3;
+	proto.len = strlen(proto.s);
 	len = snprintf(buf, sizeof(buf), "sip:%s:%u;transport=%.*s",
 			ip_addr2a(&rcv->src_ip), rcv->src_port, proto.len, proto.s);
 	if(len <= 0 || len >= (int)sizeof(buf))

@@ -116,6 +116,12 @@ static int pchat_contact_hdr(struct sip_msg *msg, pchat_uri_t *u)
 		case PROTO_TLS:
 			tp = "tls";
 			break;
+		case PROTO_WS:
+			tp = "ws";
+			break;
+		case PROTO_WSS:
+			tp = "wss";
+			break;
 		default:
 			tp = "udp";
 	}

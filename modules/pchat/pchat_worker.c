@@ -322,6 +322,7 @@ static void pchat_worker_loop(int w)
 {
 	pchat_job_t *j;
 
+	pchat_bell_open(_pk_first_bell + w);
 	for(;;) {
 		cfg_update();
 		pchat_worker_refresh();

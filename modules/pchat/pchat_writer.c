@@ -596,6 +596,7 @@ static void pchat_writer_loop(int unused)
 	unsigned long long last_bell = pchat_monotonic_ms();
 	int n, started = 0;
 
+	pchat_bell_open(PCHAT_BELL_WRITER);
 	for(;;) {
 		cfg_update();
 		b = pchat_writer_take(&n);

@@ -96,6 +96,10 @@ def from_tests():
             ("getfdtok", f'<ftdb channelUri="ma-chan://{DOMAIN}/{GUIDS[0]}" fileUrl="a.txt"/>'),
             ("msgedit", f'<msg chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}" msgid="x"/>'),
             ("msgdel", '<msg msgid="6"/>'),
+            ("chatsrch", f'<srch text="%_\\ 4711-b" cnt="2" from="2020-01-01T00:00:00Z" '
+                         f'before="1767225600000.1.7"><author uri="sip:bob@example.com"/>'
+                         f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/></srch>'),
+            ("chatsrch", '<srch text="caf\u00e9" before="1.2"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them

@@ -39,6 +39,7 @@ def xccos_bodies(domain, guid):
         ("getinv", ""), ("nodespermcreatechild", ""),
         ("getpref", '<pref label="fuzz" seqid="0" createdefault="true"/>'),
         ("setpref", '<pref label="fuzz" seqid="0" content="x"/>'),
+        ("chatsrch", f'<srch text="fuzz" cnt="3"><chanib uri="{chan}"/></srch>'),
     ]
     out = [envelope(f'<cmd id="cmd:{n}" seqid="1">' + (f"<data>{d}</data>" if d else "<data/>")
                     + "</cmd>") for n, d in cmds]

@@ -221,6 +221,17 @@ static const pctl_option_t hold_remove[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t search[] = {
+		{"text", 0, "TEXT", "a substring of the message (case and accents folded)"},
+		{"who", M, "SIP-URI", "only messages of this author"},
+		{"room", M, "NAME|GUID|URI", "only this room (default: every room)"},
+		{"start-date", 0, "DATE", "ISO 8601: messages from then"},
+		{"end-date", 0, "DATE", "ISO 8601: messages up to then"},
+		{"result-size", 0, "N", "at most N messages (default 100)"},
+		{"before", 0, "CURSOR", "the next page: the cursor of the last message shown"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t file_get[] = {
 		{"room", 0, "NAME", "only the files of this room (default: all)"},
 		{"result-size", 0, "N", "at most N files"},
@@ -355,6 +366,9 @@ const pctl_verb_t pctl_verbs[] = {
 		{"get-retention", "pchat.retention_status",
 				"show the retention job: runs, removed, held, errors",
 				PCTL_VERB_LISTED, no_options},
+		{"search", "pchat.search",
+				"search the chat history of every room, newest first",
+				PCTL_VERB_LISTED, search},
 		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},

@@ -1,0 +1,264 @@
+"""The browser chat client (issue 17 point 2): web/chat/ served under /chat/
+and SIP over WebSocket at /ws (Kamailio's websocket module) on the file
+port, driven in a real headless Chromium against a pidgin-sipe-style client
+over TCP: sign-in, room search, join, history and paging back, live posts
+both ways, join/part notices, leave; a closed tab ends its session at once;
+a post with markup shows as text; a WebSocket handshake from another origin
+is refused. The screenshot goes to doc/images/webchat.png for the README."""
+
+import base64
+import os
+import shutil
+import socket
+import tempfile
+
+import pytest
+
+from browser import Browser
+from chat import ChatUser, make_room, set_policy, unique, wait_until
+from kamailio import TOP, Kamailio
+from mariadb import free_port
+
+CHAT_DIR = os.path.join(TOP, "web", "chat")
+IMAGES = os.path.join(TOP, "doc", "images")
+
+
+def start_chat_node(db_url, **defines):
+    fport = free_port()
+    fdir = tempfile.mkdtemp(prefix="pchat-files-")
+    d = {"PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir, "PCHAT_CHAT_DIR": CHAT_DIR}
+    d.update(defines)
+    kam = Kamailio(free_port(), db_url, defines=d).start()
+    kam.file_port, kam.file_dir = fport, fdir
+    return kam
+
+
+@pytest.fixture(scope="module")
+def wkam(db_url, mariadb):
+    set_policy(mariadb, "global", "", True)
+    kam = start_chat_node(db_url)
+    yield kam
+    kam.cleanup()
+    shutil.rmtree(kam.file_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def akam(db_url, mariadb):
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    set_policy(mariadb, "global", "", True)
+    kam = start_chat_node(db_url, WITH_AUTH="1")
+    yield kam
+    kam.cleanup()
+    shutil.rmtree(kam.file_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    b = Browser()
+    yield b
+    b.close()
+
+
+def sign_in(b, kam, user, password="", wait=True):
+    """Opens the page and signs in over WebSocket (Digest when a password)."""
+    b.goto(f"http://127.0.0.1:{kam.file_port}/chat/")
+    b.wait_js("document.getElementById('signin') !== null && window.pchat !== undefined")
+    b.js(f"document.getElementById('identity').value = 'sip:{user}@{kam.domain}';"
+         f"document.getElementById('password').value = {password!r};"
+         "document.getElementById('signin-btn').click(); true")
+    if wait:
+        b.wait_js("document.getElementById('status').dataset.state === 'in'")
+
+
+def open_room(b, name):
+    """Searches the room by name and joins it from the list."""
+    b.js(f"document.getElementById('q').value = {name!r};"
+         "document.querySelector('#search button').click(); true")
+    b.wait_js(f"[...document.querySelectorAll('#rooms button')].some(x => x.firstChild.textContent === {name!r})")
+    b.js(f"[...document.querySelectorAll('#rooms button')].find(x => x.firstChild.textContent === {name!r}).click(); true")
+    b.wait_js(f"document.getElementById('room-name').textContent === {name!r}"
+              " && !document.getElementById('room').hidden")
+
+
+def lines(b):
+    return b.js("[...document.querySelectorAll('#history li')].map(li => li.textContent)")
+
+
+def post(b, text):
+    b.js(f"document.getElementById('text').value = {text!r};"
+         "document.querySelector('#post button').click(); true")
+
+
+def ws_handshake(kam, origin):
+    """Status line of a plain WebSocket upgrade to /ws with this Origin."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    req = (f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{kam.file_port}\r\nUpgrade: websocket\r\n"
+           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+           "Sec-WebSocket-Protocol: sip\r\n"
+           + (f"Origin: {origin}\r\n" if origin else "") + "\r\n")
+    with socket.create_connection(("127.0.0.1", kam.file_port), timeout=10) as s:
+        s.sendall(req.encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n", 1)[0].decode()
+
+
+def test_ws_handshake_only_from_the_pages_origin(wkam):
+    assert " 101 " in ws_handshake(wkam, f"http://127.0.0.1:{wkam.file_port}")
+    assert " 403 " in ws_handshake(wkam, "http://evil.example")
+    assert " 403 " in ws_handshake(wkam, f"http://127.0.0.1:{wkam.file_port + 1}")
+    assert " 403 " in ws_handshake(wkam, None)
+
+
+def test_ws_origin_configured(db_url):
+    """PCHAT_WS_ORIGIN: the page is served elsewhere; only that origin."""
+    kam = start_chat_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
+    try:
+        assert " 101 " in ws_handshake(kam, "https://chat.example.com")
+        assert " 403 " in ws_handshake(kam, f"http://127.0.0.1:{kam.file_port}")
+        assert " 403 " in ws_handshake(kam, "https://chat.example.com.evil.example")
+    finally:
+        kam.cleanup()
+        shutil.rmtree(kam.file_dir, ignore_errors=True)
+
+
+def test_chat_page_is_served_with_its_headers(wkam):
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", wkam.file_port, timeout=10)
+    for path, ctype in (("/chat/", "text/html"), ("/chat/chat.js", "text/javascript"),
+                        ("/chat/sipjs.js", "text/javascript")):
+        conn.request("GET", path)
+        res = conn.getresponse()
+        res.read()
+        assert res.status == 200 and res.getheader("Content-Type").startswith(ctype), path
+        assert "default-src 'self'" in res.getheader("Content-Security-Policy")
+    conn.request("GET", "/chat/../manage/index.html")
+    res = conn.getresponse()
+    res.read()
+    assert res.status == 404
+    conn.close()
+
+
+def test_browser_chats_with_a_sip_client(wkam, mariadb, browser):
+    _, guid, name = make_room(mariadb, unique("webroom"), description="the web room")
+    bob = ChatUser(wkam, unique("bob"))
+    try:
+        assert bob.join(guid).code == 200
+        for i in range(30):  # more than one page of history (25)
+            bob.post(guid, f"old {i}")
+        for i in range(30):
+            bob.wait_message(guid)
+        alice = unique("alice")
+        sign_in(browser, wkam, alice)
+        open_room(browser, name)
+        # the last page of history, then the older ones on request
+        browser.wait_js("document.querySelectorAll('#history li').length === 25")
+        assert lines(browser)[-1].endswith("old 29") and lines(browser)[0].endswith("old 5")
+        browser.js("document.getElementById('older').click(); true")
+        browser.wait_js("document.querySelectorAll('#history li').length === 30")
+        assert lines(browser)[0].endswith("old 0")
+        assert browser.js("document.getElementById('older').disabled")
+        # bob is told alice joined; posts go both ways
+        ntc = bob.wait_notice("join")
+        assert any(u.get("uri") == f"sip:{alice}@{wkam.domain}" for u in ntc.iter()
+                   if u.tag.endswith("uib"))
+        bob.post(guid, "hello from sipe")
+        assert bob.wait_message(guid)["text"] == "hello from sipe"  # his own copy
+        browser.wait_js("[...document.querySelectorAll('#history li')].some("
+                        "li => li.textContent.endsWith('hello from sipe'))")
+        post(browser, "hello from the browser")
+        got = bob.wait_message(guid)
+        assert got["text"] == "hello from the browser"
+        assert got["author"] == f"sip:{alice}@{wkam.domain}"
+        browser.wait_js("[...document.querySelectorAll('#history li')].some("
+                        "li => li.textContent.endsWith('hello from the browser'))")
+        # markup in a post is text, never HTML
+        bob.post(guid, "<script>window.pwned=1</script><b>bold</b>")
+        browser.wait_js("[...document.querySelectorAll('#history li')].some("
+                        "li => li.textContent.endsWith('<script>window.pwned=1</script><b>bold</b>'))")
+        assert browser.js("document.querySelectorAll('#history b, #history script').length") == 0
+        assert browser.js("window.pwned === undefined")
+        # bob leaves: the browser shows it; the browser leaves: bob is told
+        bob.part(guid)
+        browser.wait_js("[...document.querySelectorAll('#history li.notice')].some("
+                        f"li => li.textContent === '{bob.user}@{wkam.domain} left')")
+        assert bob.join(guid).code == 200
+        browser.js("document.getElementById('leave').click(); true")
+        ntc = bob.wait_notice("part")
+        assert any(u.get("uri") == f"sip:{alice}@{wkam.domain}" for u in ntc.iter()
+                   if u.tag.endswith("uib"))
+    finally:
+        bob.close()
+
+
+def test_closed_tab_ends_its_session_at_once(wkam, mariadb, browser):
+    alice = unique("alice")
+    sign_in(browser, wkam, alice)
+    uri = f"sip:{alice}@{wkam.domain}"
+    ours = lambda: [s for s in wkam.sessions() if uri in s["user"]]  # noqa: E731
+    sessions = wait_until(ours, timeout=5)
+    assert sessions and sessions[0]["source"].startswith("ws:"), wkam.sessions()
+    # the page's session refresh (SIP.js keeps no session timer): a re-INVITE
+    assert browser.js("new Promise(r => pchat.session.invite({requestDelegate: {"
+                      "onAccept: () => r(true), onReject: () => r(false)}}))")
+    assert ours()[0]["id"] == sessions[0]["id"]
+    target = browser.send("Target.getTargets")["targetInfos"]
+    page = [t for t in target if t["type"] == "page"][0]["targetId"]
+    browser.send("Target.closeTarget", targetId=page)
+    assert wait_until(lambda: not ours(), timeout=3, step=0.1), \
+        f"session still there after the tab closed: {ours()}"
+
+
+def test_digest_sign_in_over_websocket_with_auth(akam, mariadb, browser):
+    user = unique("dora")
+    mariadb.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
+                f"('{user}', 'example.com', 'pw')", db="pchat")
+    _, _, name = make_room(mariadb, unique("authroom"))
+    sign_in(browser, akam, user, password="wrong", wait=False)
+    browser.wait_js("!document.getElementById('error').hidden")
+    assert browser.js("document.getElementById('status').dataset.state") == "out"
+    assert not [s for s in akam.sessions() if user in s["user"]]
+    sign_in(browser, akam, user, password="pw")
+    # the connection is trusted after the first Digest: commands just work
+    open_room(browser, name)
+    post(browser, "signed")
+    browser.wait_js("[...document.querySelectorAll('#history li')].some("
+                    "li => li.textContent.endsWith('signed'))")
+    assert [s for s in akam.sessions() if f"sip:{user}@" in s["user"]]
+
+
+def test_screenshot(wkam, mariadb):
+    """doc/images/webchat.png: fixed names and posts, so it only changes
+    when the page does."""
+    browser = Browser(width=1000, height=360)
+    rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Design review'", db="pchat")
+    guid = rows[0][0] if rows else make_room(mariadb, "Design review",
+                                             description="weekly design notes")[1]
+    mariadb.sql("DELETE FROM pchat_message WHERE room_id = (SELECT id FROM pchat_node "
+                f"WHERE guid = '{guid}')", db="pchat")
+    mariadb.sql(f"UPDATE pchat_node SET topic = 'Release 2.0 layout' WHERE guid = '{guid}'",
+                db="pchat")
+    bob = ChatUser(wkam, "bob")
+    try:
+        assert bob.join(guid).code == 200
+        for text in ("Morning! The new room list is up for review.",
+                     "The <b>search</b> box now matches part of a name."):
+            bob.post(guid, text)
+            bob.wait_message(guid)
+        sign_in(browser, wkam, "alice")
+        open_room(browser, "Design review")
+        post(browser, "Looks good, merging after lunch.")
+        bob.wait_message(guid)
+        browser.wait_js("document.querySelectorAll('#history li').length === 3")
+        # settled: no focus, two frames drawn
+        browser.js("document.activeElement.blur(); new Promise(r => "
+                   "requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+        os.makedirs(IMAGES, exist_ok=True)
+        browser.screenshot(os.path.join(IMAGES, "webchat.png"))
+    finally:
+        bob.close()
+        browser.close()

@@ -1,0 +1,273 @@
+// pchat: the browser chat client. SIP over WebSocket (SIP.js, no WebRTC):
+// one chat dialog to the lookup URI, XCCOS commands in INFOs, as
+// pidgin-sipe does. Everything shown goes through textContent (no HTML).
+import { UserAgent, Inviter, SessionState } from "./sipjs.js";
+
+const XCCOS_NS = "urn:parlano:xml:ns:xccos";
+// the IM-style offer pidgin-sipe sends; pchat answers it, nothing flows
+const SDP = "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=session\r\nc=IN IP4 0.0.0.0\r\n" +
+  "t=0 0\r\nm=message 5061 sip null\r\na=accept-types:text/plain\r\n";
+const PAGE = 25;
+
+const $ = (id) => document.getElementById(id);
+const state = { ua: null, session: null, me: "", domain: "", envid: 1,
+  waiting: new Map(), room: null, oldest: 0, refresh: null, searches: 0 };
+window.pchat = state; // for the tests and the curious
+
+// A session description handler without media: offers SDP, accepts any answer.
+class XccosSdh {
+  close() {}
+  getDescription() { return Promise.resolve({ body: SDP, contentType: "application/sdp" }); }
+  hasDescription(type) { return type === "application/sdp"; }
+  setDescription() { return Promise.resolve(); }
+  rollbackDescription() { return Promise.resolve(); }
+  sendDtmf() { return false; }
+}
+
+const esc = (s) => String(s).replace(/[&<>"']/g,
+  (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]);
+
+function showError(text) {
+  $("error").textContent = text;
+  $("error").hidden = !text;
+}
+
+function setStatus(text, st) {
+  $("status").textContent = text;
+  $("status").dataset.state = st;
+}
+
+// Sends one XCCOS element in an INFO; resolves with the server's <rpl>
+// for a command (matched by envid), or with nothing for a post.
+function send(inner, wantReply) {
+  const envid = state.envid++;
+  const body = `<xccos ver="1" envid="${envid}" xmlns="${XCCOS_NS}">${inner}</xccos>`;
+  return new Promise((resolve, reject) => {
+    if (wantReply) state.waiting.set(String(envid), resolve);
+    state.session.info({
+      requestOptions: { body: { contentDisposition: "render", contentType: "text/plain", content: body } },
+      requestDelegate: {
+        onAccept: () => { if (!wantReply) resolve(null); },
+        onReject: (r) => {
+          state.waiting.delete(String(envid));
+          reject(new Error(`${r.message.statusCode} ${r.message.reasonPhrase}`));
+        },
+      },
+    }).catch(reject);
+  });
+}
+
+async function command(name, data) {
+  const rpl = await send(`<cmd id="cmd:${name}" seqid="1"><data>${data}</data></cmd>`, true);
+  const resp = rpl.getElementsByTagName("resp")[0];
+  if (!resp || resp.getAttribute("code") !== "200")
+    throw new Error(`${name}: ${resp ? resp.getAttribute("code") + " " + resp.textContent : "no answer"}`);
+  return rpl.getElementsByTagName("data")[0] || rpl;
+}
+
+const who = (uri) => (uri || "").replace(/^sip:/, "");
+
+function line(author, text, ts, notice) {
+  const li = document.createElement("li");
+  if (notice) {
+    li.className = "notice";
+    li.textContent = text;
+  } else {
+    const a = document.createElement("span");
+    a.className = "author";
+    a.textContent = who(author);
+    li.append(a, document.createTextNode(text));
+  }
+  if (ts) li.title = ts;
+  return li;
+}
+
+// A server INFO: a reply to one of our commands, a post or a notice.
+function onServerInfo(body) {
+  const doc = new DOMParser().parseFromString(body, "application/xml");
+  for (const rpl of doc.getElementsByTagName("rpl")) {
+    const cid = rpl.getElementsByTagName("commandid")[0];
+    const done = cid && state.waiting.get(cid.getAttribute("envid"));
+    if (done) { state.waiting.delete(cid.getAttribute("envid")); done(rpl); }
+  }
+  const here = (el) => state.room && el.getAttribute("chanUri") === state.room.uri;
+  for (const g of doc.getElementsByTagName("grpchat")) {
+    if (!here(g)) continue;
+    const chat = g.getElementsByTagName("chat")[0];
+    $("history").append(line(g.getAttribute("author"), chat ? chat.textContent : "", g.getAttribute("ts")));
+    $("history").scrollTop = $("history").scrollHeight;
+  }
+  for (const n of doc.getElementsByTagName("ntc")) {
+    const kind = n.getAttribute("id");
+    const chan = n.getElementsByTagName("chanib")[0];
+    if (!state.room || (chan && chan.getAttribute("uri") !== state.room.uri)) continue;
+    if (kind !== "ntc:join" && kind !== "ntc:part") continue;
+    for (const u of n.getElementsByTagName("uib"))
+      $("history").append(line("", `${who(u.getAttribute("uri"))} ${kind === "ntc:join" ? "joined" : "left"}`, "", true));
+  }
+}
+
+async function signIn(ev) {
+  ev.preventDefault();
+  showError("");
+  const identity = $("identity").value.trim().replace(/^(?!sip:)/, "sip:");
+  const uri = UserAgent.makeURI(identity);
+  if (!uri || !uri.user) return showError("identity: sip:user@domain");
+  state.me = identity;
+  state.domain = uri.host;
+  const password = $("password").value;
+  state.ua = new UserAgent({
+    uri,
+    transportOptions: { server: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws` },
+    authorizationUsername: password ? uri.user : undefined,
+    authorizationPassword: password || undefined,
+    sessionDescriptionHandlerFactory: () => new XccosSdh(),
+    logLevel: "error",
+    delegate: { onDisconnect: (e) => { if (e) signedOut("connection lost"); } },
+  });
+  setStatus("connecting…", "busy");
+  try {
+    await state.ua.start();
+    await openDialog();
+  } catch (e) {
+    signedOut("");
+    showError(`sign-in failed: ${e.message}`);
+  }
+}
+
+// The chat dialog: INVITE the lookup URI (pchat accepts every command on it).
+function openDialog() {
+  const target = UserAgent.makeURI(`sip:ocschat@${state.domain}`);
+  const s = state.session = new Inviter(state.ua, target);
+  s.delegate = { onInfo: (info) => { info.accept(); onServerInfo(info.request.body); } };
+  return new Promise((resolve, reject) => {
+    s.stateChange.addListener((st) => {
+      if (st === SessionState.Established) { signedIn(); resolve(); }
+      if (st === SessionState.Terminated) { signedOut("session ended"); reject(new Error("refused")); }
+    });
+    s.invite({ requestDelegate: {
+      onAccept: (r) => keepAlive(parseInt(r.message.getHeader("Session-Expires") || "0", 10)),
+      onReject: (r) => reject(new Error(`${r.message.statusCode} ${r.message.reasonPhrase}`)),
+    } }).catch(reject);
+  });
+}
+
+// pchat ends a session nobody refreshes: re-INVITE before it expires.
+function keepAlive(seconds) {
+  clearInterval(state.refresh);
+  if (seconds > 0)
+    state.refresh = setInterval(() => state.session.invite().catch(() => {}),
+      Math.max(30, seconds - 30) * 1000);
+}
+
+function signedIn() {
+  setStatus(`signed in as ${who(state.me)}`, "in");
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  search(new Event("submit"));
+}
+
+function signedOut(why) {
+  clearInterval(state.refresh);
+  state.session = null;
+  state.room = null;
+  setStatus(why ? `signed out (${why})` : "signed out", "out");
+  $("signin").hidden = false;
+  $("app").hidden = true;
+  $("room").hidden = true;
+}
+
+async function search(ev) {
+  ev.preventDefault();
+  showError("");
+  const mine = ++state.searches; // only the latest search shows
+  try {
+    const data = await command("chansrch",
+      `<qib qtype="BYNAME" criteria="${esc($("q").value)}" extended="false"/>`);
+    if (mine !== state.searches) return;
+    const list = $("rooms");
+    list.replaceChildren();
+    for (const c of data.getElementsByTagName("chanib")) {
+      const b = document.createElement("button");
+      const small = document.createElement("small");
+      b.textContent = c.getAttribute("name");
+      small.textContent = c.getAttribute("description") || "";
+      b.append(small);
+      b.dataset.uri = c.getAttribute("uri");
+      b.addEventListener("click", () => join(c.getAttribute("uri")));
+      const li = document.createElement("li");
+      li.append(b);
+      list.append(li);
+    }
+    if (!list.children.length) list.textContent = "no room found";
+  } catch (e) { showError(e.message); }
+}
+
+async function join(uri) {
+  showError("");
+  try {
+    if (state.room) await leave();
+    const guid = uri.split("/").pop();
+    const data = await command("join", `<chanid key="0" domain="${esc(state.domain)}" value="${esc(guid)}"/>`);
+    const chan = data.getElementsByTagName("chanib")[0];
+    state.room = { uri, name: chan ? chan.getAttribute("name") : guid };
+    state.oldest = 0;
+    $("room-name").textContent = state.room.name;
+    $("topic").textContent = chan ? chan.getAttribute("topic") || "" : "";
+    $("history").replaceChildren();
+    $("room").hidden = false;
+    await history(`<last cnt="${PAGE}"/>`);
+  } catch (e) { showError(e.message); }
+}
+
+// Puts a page of history above what is shown; remembers the oldest id.
+async function history(query) {
+  const data = await command("bccontext", `<chanib uri="${esc(state.room.uri)}"/><bcq>${query}</bcq>`);
+  const msgs = [...data.getElementsByTagName("msg")];
+  const items = msgs.map((m) => {
+    const chat = m.getElementsByTagName("chat")[0];
+    const id = parseInt(m.getAttribute("msgid") || "0", 10);
+    if (id && (!state.oldest || id < state.oldest)) state.oldest = id;
+    return line(m.getAttribute("author"), chat ? chat.textContent : "", m.getAttribute("ts"));
+  });
+  $("history").prepend(...items);
+  $("older").disabled = msgs.length < PAGE || !state.oldest;
+}
+
+async function older() {
+  try {
+    await history(`<before id="${state.oldest}" cnt="${PAGE}"/>`);
+  } catch (e) { showError(e.message); }
+}
+
+async function post(ev) {
+  ev.preventDefault();
+  const text = $("text").value;
+  if (!text || !state.room) return;
+  const ts = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  try {
+    await send(`<grpchat id="grpchat" seqid="1" chanUri="${esc(state.room.uri)}" author="${esc(state.me)}" ` +
+      `ts="${ts}"><chat>${esc(text)}</chat></grpchat>`, false);
+    $("text").value = ""; // our own copy comes back like everyone's
+  } catch (e) { showError(`not delivered: ${e.message}`); }
+}
+
+async function leave() {
+  const uri = state.room.uri;
+  state.room = null;
+  $("room").hidden = true;
+  await command("part", `<chanib uri="${esc(uri)}"/>`);
+}
+
+async function signOut() {
+  try { if (state.session) await state.session.bye(); } catch (e) { /* gone already */ }
+  await state.ua.stop();
+  signedOut("");
+}
+
+$("signin").addEventListener("submit", signIn);
+$("search").addEventListener("submit", search);
+$("post").addEventListener("submit", post);
+$("older").addEventListener("click", older);
+$("leave").addEventListener("click", () => leave().catch((e) => showError(e.message)));
+$("signout").addEventListener("click", signOut);
