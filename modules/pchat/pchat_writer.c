@@ -31,6 +31,7 @@
 #include "pchat_proc.h"
 #include "pchat_compliance.h"
 #include "pchat_writer.h"
+#include "pchat_metrics.h"
 
 /* Latency buckets: 100 µs up to 10 ms, 1 ms up to 100 ms, 10 ms up to
  * 1 s, then one for longer. */
@@ -80,6 +81,7 @@ void pchat_writer_ack_record(pchat_post_t *p)
 {
 	unsigned long long us = pchat_monotonic_us() - p->made_us;
 
+	pchat_hist_observe(PCHAT_H_POST_ACK, us);
 	if(_pw == NULL)
 		return;
 	lock_get(&_pw->lock);

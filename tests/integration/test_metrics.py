@@ -1,0 +1,141 @@
+"""Metrics (issue 19): pchat's Kamailio counters (group "pchat") on
+xhttp_prom's /metrics, served on a loopback listener of its own
+(-A PCHAT_METRICS_PORT), scraped over HTTP as Prometheus does."""
+
+import re
+import socket
+import time
+import urllib.error
+import urllib.request
+
+from chat import make_room, wait_until
+from mariadb import free_port
+
+
+def scrape(port, path="/metrics"):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+        assert r.status == 200
+        text = r.read().decode()
+    values = {}
+    for line in text.splitlines():
+        m = re.match(r"kamailio_pchat_(\w+) (-?\d+)", line)
+        if m:
+            values[m.group(1)] = int(m.group(2))
+    return values
+
+
+def non_loopback_address():
+    """An address of this machine that is not loopback, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.connect(("192.0.2.1", 9))  # no packet is sent: picks the route's source
+        addr = s.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        s.close()
+    return None if addr.startswith("127.") else addr
+
+
+def set_compliance(mariadb, on):
+    mariadb.sql(f"UPDATE pchat_config SET value = '{int(on)}' WHERE name = 'compliance'",
+                db="pchat")
+    time.sleep(1.2)  # the node's copy of the configuration lives a second
+
+
+def waiting_events(mariadb):
+    return int(mariadb.sql("SELECT COUNT(*) FROM pchat_compliance_event e, "
+                           "pchat_compliance_state s WHERE s.id = 1 AND "
+                           "e.id > s.last_event_id", db="pchat")[0][0])
+
+
+def test_counters_move_on_join_and_post(instance, mariadb):
+    port = free_port()
+    kam, user = instance(PCHAT_METRICS_PORT=port)
+    set_compliance(mariadb, True)
+    try:
+        counters_move(kam, user, port, mariadb)
+    finally:
+        set_compliance(mariadb, False)
+
+
+def counters_move(kam, user, port, mariadb):
+    before = scrape(port)
+    for name in ("sessions", "joins", "posts", "copies", "shed_clients",
+                 "store_errors", "store_down", "compliance_backlog",
+                 "post_ack_ms_count", "post_ack_ms_bucket_le_1000", "fanout_ms_count"):
+        assert name in before, name
+    assert before["sessions"] == 0 and before["joins"] == 0 and before["posts"] == 0
+    assert before["store_down"] == 0
+
+    _, guid, _ = make_room(mariadb)
+    alice, bob = user(), user()
+    assert alice.join(guid).code == 200 and bob.join(guid).code == 200
+    assert alice.post(guid, "counted").status == 200
+    assert bob.wait_message(guid)["text"] == "counted"
+
+    after = scrape(port)
+    assert after["sessions"] == 2
+    assert after["joins"] == 2
+    assert after["posts"] == 1
+    assert after["copies"] >= 1  # bob's copy (and the join notice)
+    assert after["post_ack_ms_count"] == 1
+    assert after["fanout_ms_count"] >= 1
+    # cumulative buckets: each at least the one below, +Inf is the count
+    bounds = sorted(int(k.rsplit("_", 1)[1]) for k in after if k.startswith("post_ack_ms_bucket_le_"))
+    counts = [after[f"post_ack_ms_bucket_le_{b}"] for b in bounds]
+    assert counts == sorted(counts) and counts[-1] <= after["post_ack_ms_count"]
+    assert "pool_copies_sent" not in after  # not pooled (test_pool.py)
+    # the compliance process counts the events waiting (no adapter: they
+    # stay), the joins and the post among them
+    assert waiting_events(mariadb) >= 3
+    assert wait_until(lambda: scrape(port)["compliance_backlog"] == waiting_events(mariadb),
+                      timeout=15)
+    # kamcmd reads the same counters
+    assert re.search(r"joins\W+2", kam.rpc("cnt.grp_get_all", "pchat"))
+
+    alice.close()
+    assert wait_until(lambda: scrape(port)["sessions"] == 1)
+
+
+def test_store_errors_are_counted(instance, mariadb):
+    port = free_port()
+    kam, user = instance(PCHAT_METRICS_PORT=port)
+    _, guid, _ = make_room(mariadb)
+    alice = user()
+    assert alice.join(guid).code == 200
+    before = scrape(port)["store_errors"]
+    # the database refuses writes: the post's INSERT fails
+    mariadb.sql("SET GLOBAL read_only = 1")
+    try:
+        assert alice.post(guid, "refused").status != 200
+    finally:
+        mariadb.sql("SET GLOBAL read_only = 0")
+    assert scrape(port)["store_errors"] > before
+
+
+def test_metrics_listener_is_loopback_only_and_serves_only_metrics(instance):
+    port = free_port()
+    kam, _ = instance(PCHAT_METRICS_PORT=port)
+    assert scrape(port)  # loopback answers
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/RPC", timeout=5)
+        assert False, "only /metrics is served"
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+    # not bound on the SIP address's other interfaces
+    other = non_loopback_address()
+    if other:
+        with socket.socket() as s:
+            s.settimeout(2)
+            assert s.connect_ex((other, port)) != 0
+    # the SIP port does not serve /metrics
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{kam.port}/metrics", timeout=5)
+        assert False, "the SIP port serves no metrics"
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+    except (urllib.error.URLError, OSError):
+        pass
+    listens = [ln for ln in open(kam.logfile, errors="replace") if f":{port}" in ln and "tcp" in ln]
+    assert all("127.0.0.1" in ln for ln in listens)
