@@ -67,6 +67,7 @@ VERBS = {
     "remove-file": "pchat.file_remove",
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
+    "test-message": "pchat.room_get, pchat.room_new",
     "rpc": None,
 }
 
