@@ -73,9 +73,8 @@ static counter_val_t pchat_hist_read(counter_handle_t hd, void *param)
 	int h = v / 64, slot = v % 64, b;
 	unsigned long n = 0;
 
-	if(slot == PCHAT_HIST_B + 1)
-		return __atomic_load_n(&_pchat_hist[h][slot], __ATOMIC_RELAXED)
-			   / 1000;
+	if(slot == PCHAT_HIST_B + 1) /* in µs: a fan-out takes well under 1 ms */
+		return __atomic_load_n(&_pchat_hist[h][slot], __ATOMIC_RELAXED);
 	for(b = 0; b <= slot; b++)
 		n += __atomic_load_n(&_pchat_hist[h][b], __ATOMIC_RELAXED);
 	return n;
@@ -94,7 +93,7 @@ static int pchat_hist_register(int h)
 					_pchat_hist_name[h], _pchat_hist_le_ms[s]);
 		else
 			snprintf(name, sizeof(name), "%s_%s", _pchat_hist_name[h],
-					s == PCHAT_HIST_B ? "count" : "sum");
+					s == PCHAT_HIST_B ? "count" : "sum_us");
 		r = counter_register(&hd, PCHAT_METRICS_GROUP, name, 0,
 				pchat_hist_read, (void *)(long)(h * 64 + s),
 				_pchat_hist_doc[h], 0);

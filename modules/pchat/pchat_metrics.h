@@ -40,7 +40,7 @@ void pchat_metric_inc(pchat_metric_t m);
 void pchat_hist_observe(pchat_hist_t h, unsigned long long us);
 
 /* mod_init (before the fork): registers the plain counters and the
- * histograms' buckets, _count and _sum_ms. */
+ * histograms' buckets, _count and _sum_us. */
 int pchat_metrics_init(void);
 
 #endif

@@ -81,6 +81,7 @@ def counters_move(kam, user, port, mariadb):
     assert after["copies"] >= 1  # bob's copy (and the join notice)
     assert after["post_ack_ms_count"] == 1
     assert after["fanout_ms_count"] >= 1
+    assert after["post_ack_ms_sum_us"] > 0 and after["fanout_ms_sum_us"] > 0
     # cumulative buckets: each at least the one below, +Inf is the count
     bounds = sorted(int(k.rsplit("_", 1)[1]) for k in after if k.startswith("post_ack_ms_bucket_le_"))
     counts = [after[f"post_ack_ms_bucket_le_{b}"] for b in bounds]
