@@ -140,3 +140,26 @@ def test_metrics_listener_is_loopback_only_and_serves_only_metrics(instance):
         pass
     listens = [ln for ln in open(kam.logfile, errors="replace") if f":{port}" in ln and "tcp" in ln]
     assert all("127.0.0.1" in ln for ln in listens)
+
+
+def test_grafana_dashboard_names_exported_metrics(instance):
+    """tools/grafana/pchat.json queries only names /metrics exports (the
+    pool_* ones exist on pooled nodes only)."""
+    import json
+    import os
+    port = free_port()
+    instance(PCHAT_METRICS_PORT=port)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        exported = set(re.findall(r"^(kamailio_\w+) ", r.read().decode(), re.M))
+    top = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(top, "tools", "grafana", "pchat.json")) as f:
+        dash = json.load(f)
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    names = set()
+    for e in exprs:
+        names |= set(re.findall(r"\b(kamailio_\w+?)(?:\{|\[| |\)|,|$)", e))
+        for prefix in re.findall(r'__name__=~"(kamailio_\w+?)\.\*"', e):
+            assert any(n.startswith(prefix) for n in exported), prefix
+    names = {n for n in names if not n.endswith("_le_") and "_bucket_le_(" not in n}
+    missing = {n for n in names if n not in exported and "_pool_" not in n}
+    assert not missing, missing
