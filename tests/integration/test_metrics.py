@@ -163,3 +163,31 @@ def test_grafana_dashboard_names_exported_metrics(instance):
     names = {n for n in names if not n.endswith("_le_") and "_bucket_le_(" not in n}
     missing = {n for n in names if n not in exported and "_pool_" not in n}
     assert not missing, missing
+
+
+def test_pooled_nodes_count_dmq_copies(db_url, mariadb, chat_users):
+    from pool import node_defines, running_pool
+    ports = {}
+
+    def defines(seed):
+        port = free_port()
+        d = node_defines(seed, PCHAT_METRICS_PORT=port)
+        ports[len(ports)] = port
+        return d
+    with running_pool(db_url, defines=defines, count=2) as (a, b):
+        _, guid, _ = make_room(mariadb)
+        alice, bob = chat_users(a), chat_users(b)
+        assert alice.join(guid).code == 200 and bob.join(guid).code == 200
+        sent = scrape(ports[0])["pool_copies_sent"]
+        received = scrape(ports[1])["pool_copies_received"]
+        assert alice.post(guid, "across").status == 200
+        assert bob.wait_message(guid)["text"] == "across"
+        assert scrape(ports[0])["pool_copies_sent"] > sent
+        assert wait_until(lambda: scrape(ports[1])["pool_copies_received"] > received)
+
+
+def test_node_cfg_serves_metrics(kamailio_factory):
+    port = free_port()
+    kamailio_factory(defines={"PCHAT_METRICS_PORT": port}, cfg="cfg/pchat-node.cfg")
+    values = scrape(port)
+    assert values["sessions"] == 0 and "post_ack_ms_count" in values
