@@ -49,7 +49,10 @@ static unsigned long (*_pchat_hist)[PCHAT_HIST_SLOTS];
 
 void pchat_metric_inc(pchat_metric_t m)
 {
-	counter_inc(_pchat_m[m]);
+	/* mod_init's statements (the schema check) run before the counters
+	 * have their per-process slots */
+	if(counters_initialized())
+		counter_inc(_pchat_m[m]);
 }
 
 void pchat_hist_observe(pchat_hist_t h, unsigned long long us)

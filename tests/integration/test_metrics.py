@@ -139,7 +139,7 @@ def test_metrics_listener_is_loopback_only_and_serves_only_metrics(instance):
     except (urllib.error.URLError, OSError):
         pass
     listens = [ln for ln in open(kam.logfile, errors="replace") if f":{port}" in ln and "tcp" in ln]
-    assert all("127.0.0.1" in ln for ln in listens)
+    assert listens and all("127.0.0.1" in ln for ln in listens)
 
 
 def test_grafana_dashboard_names_exported_metrics(instance):
