@@ -191,3 +191,21 @@ def test_node_cfg_serves_metrics(kamailio_factory):
     kamailio_factory(defines={"PCHAT_METRICS_PORT": port}, cfg="cfg/pchat-node.cfg")
     values = scrape(port)
     assert values["sessions"] == 0 and "post_ack_ms_count" in values
+
+
+def test_a_shed_client_is_counted(instance, mariadb):
+    from chat import session_of
+    port = free_port()
+    kam, user = instance(PCHAT_MAX_PENDING=3, PCHAT_DELIVERY_TIMEOUT=300,
+                         PCHAT_METRICS_PORT=port)
+    _, guid, _ = make_room(mariadb)
+    alice, slow = user(), user()
+    assert alice.join(guid).code == 200 and slow.join(guid).code == 200
+    slow.dlg.auto_answer = False
+    for i in range(3):
+        assert alice.post(guid, f"p{i}").status == 200
+    assert wait_until(lambda: session_of(kam, slow)["pending"] == "3")
+    assert scrape(port)["shed_clients"] == 0
+    assert alice.post(guid, "one too many").status == 200
+    assert wait_until(lambda: scrape(port)["shed_clients"] == 1)
+    assert wait_until(lambda: scrape(port)["sessions"] == 1)
