@@ -75,3 +75,28 @@ def test_usage_errors_send_nothing(kam):
     res = pchatctl(kam, "test-message", "--server", "nocolon")
     assert res.returncode == 2 and "HOST:PORT" in res.stderr
     assert os.path.exists(PCHATCTL)
+
+
+def test_signs_in_with_digest_on_a_with_auth_node(kamailio_factory, mariadb):
+    mariadb.load_file(os.path.join(os.path.dirname(__file__), "..", "..", "sql",
+                                   "pchat-frontend.sql"), "pchat")
+    for user in ("pchat-health-a", "pchat-health-b"):
+        mariadb.sql("REPLACE INTO subscriber (username, domain, password) VALUES "
+                    f"('{user}', 'example.com', 'pw-{user}')", db="pchat")
+    kam = kamailio_factory(defines={"WITH_AUTH": "1"})
+    # without credentials the sign-in is refused
+    res = run_test_message(kam)
+    assert res.returncode == 1 and "FAILED sign in pchat-health-a" in res.stderr, res.stderr
+    env = dict(os.environ, PCHAT_TEST_PASSWORD_A="pw-pchat-health-a",
+               PCHAT_TEST_PASSWORD_B="pw-pchat-health-b")
+    res = subprocess.run([PCHATCTL, "--fifo", os.path.join(kam.rundir, "kamailio_rpc.fifo"),
+                          "test-message", "--server", f"127.0.0.1:{kam.port}"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert res.returncode == 0, res.stdout + res.stderr
+    # a wrong password is a failed check
+    env["PCHAT_TEST_PASSWORD_B"] = "nope"
+    res = subprocess.run([PCHATCTL, "--fifo", os.path.join(kam.rundir, "kamailio_rpc.fifo"),
+                          "test-message", "--server", f"127.0.0.1:{kam.port}"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert res.returncode == 1 and "FAILED sign in pchat-health-b: REGISTER answered 40" \
+        in res.stderr, res.stderr

@@ -145,7 +145,9 @@ void pctl_help_verb(FILE *out, const pctl_verb_t *verb)
 					"--category when missing), one posts and the\nother "
 					"must receive it; each step's time is printed. Exit "
 					"status 0 passed,\n1 failed (Kamailio unreachable "
-					"included), 2 usage error. Example:\n  %s "
+					"included), 2 usage error. On a WITH_AUTH server\nthe "
+					"users REGISTER with $PCHAT_TEST_PASSWORD_A and _B. "
+					"Example:\n  %s "
 					"test-message --server 127.0.0.1:5060\n",
 					PCTL_NAME);
 			break;
