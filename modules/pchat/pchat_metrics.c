@@ -28,10 +28,12 @@ static const int _pchat_hist_le_ms[] = {
 /* a bucket per bound, +Inf, then the sum in µs */
 #define PCHAT_HIST_SLOTS (PCHAT_HIST_B + 2)
 
-static const char *_pchat_hist_name[PCHAT_H_N] = {"post_ack_ms", "fanout_ms"};
+static const char *_pchat_hist_name[PCHAT_H_N] = {
+		"post_ack_ms", "fanout_ms", "store_commit_ms"};
 static const char *_pchat_hist_doc[PCHAT_H_N] = {
 		"posts by latency from the check in the SIP reader to the 200",
-		"room fan-outs by time to build and send every copy"};
+		"room fan-outs by time to build and send every copy",
+		"post batches by the time of the writer's transaction"};
 
 static counter_handle_t _pchat_m[PCHAT_M_N];
 static counter_def_t _pchat_m_defs[] = {

@@ -33,6 +33,7 @@ typedef enum pchat_hist
 {
 	PCHAT_H_POST_ACK = 0, /* a post's check to its 200 */
 	PCHAT_H_FANOUT,		  /* one room's copies built and sent */
+	PCHAT_H_STORE_COMMIT, /* the post writer's transaction for a batch */
 	PCHAT_H_N
 } pchat_hist_t;
 

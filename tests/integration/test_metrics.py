@@ -82,6 +82,8 @@ def counters_move(kam, user, port, mariadb):
     assert after["post_ack_ms_count"] == 1
     assert after["fanout_ms_count"] >= 1
     assert after["post_ack_ms_sum_us"] > 0 and after["fanout_ms_sum_us"] > 0
+    assert after["store_commit_ms_count"] == 1  # one batch, one transaction
+    assert after["store_commit_ms_bucket_le_10000"] == 1
     # cumulative buckets: each at least the one below, +Inf is the count
     bounds = sorted(int(k.rsplit("_", 1)[1]) for k in after if k.startswith("post_ack_ms_bucket_le_"))
     counts = [after[f"post_ack_ms_bucket_le_{b}"] for b in bounds]
