@@ -68,6 +68,7 @@ VERBS = {
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
+    "test-message": "pchat.room_get, pchat.room_new",
     "rpc": None,
 }
 

@@ -12,7 +12,7 @@ dir=${1:-$(dirname "$0")/../modules/pchat}
 layer_of() {
 	case "$1" in
 	pchat_mod.c) echo 7 ;;
-	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | \
+	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | pchat_metrics | \
 		pchat_roster_api | pchat_adapter | pchat_adapter_*) echo 0 ;;
 	pchat_db | pchat_db_conn) echo 1 ;;
 	pchat_config | pchat_schema | pchat_writer | pchat_bell | \

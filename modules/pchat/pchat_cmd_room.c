@@ -33,6 +33,7 @@
 #include "pchat_config.h"
 #include "pchat_session.h"
 #include "pchat_writer.h"
+#include "pchat_metrics.h"
 
 #define PCHAT_AIB_MEMBERS "3984"   /* role class of participants */
 #define PCHAT_AIB_MANAGERS "12276" /* role class of channel operators */
@@ -184,6 +185,7 @@ static pchat_cmd_rc_t pchat_join_one(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
 					  "user_uri = ?",
 				NULL, j->room.id, &ctx->user);
 	j->code = 200;
+	pchat_metric_inc(PCHAT_M_JOINS);
 	return PCHAT_CMD_OK;
 }
 

@@ -41,6 +41,7 @@ typedef struct pchat_crun_shared
 	int running;
 	unsigned int requested, done; /* runs asked for by the RPC, and run */
 	pchat_crun_result_t last;     /* of the run that answered them */
+	long backlog; /* events not yet saved by an adapter, -1 unknown */
 } pchat_crun_shared_t;
 
 static pchat_crun_shared_t *_cr;
@@ -555,13 +556,46 @@ static void pchat_crun_tick(long long *last_try, long long *next_lease)
 	lock_release(&_cr->lock);
 }
 
+/* The backlog for the compliance_backlog counter: a count of the waiting
+ * events (an index range), every PCHAT_CRUN_BACKLOG_MS, not per read. */
+#define PCHAT_CRUN_BACKLOG_MS 5000
+
+static void pchat_crun_count(long long *next)
+{
+	pchat_cstatus_t st;
+	long n = -1;
+	long long now = (long long)pchat_monotonic_ms();
+
+	if(now < *next)
+		return;
+	*next = now + PCHAT_CRUN_BACKLOG_MS;
+	if(pchat_crun_state(&st, 1) == PCHAT_STORE_OK)
+		n = (long)st.pending;
+	lock_get(&_cr->lock);
+	_cr->backlog = n;
+	lock_release(&_cr->lock);
+}
+
+long pchat_crun_backlog(void)
+{
+	long n;
+
+	if(_cr == NULL)
+		return -1;
+	lock_get(&_cr->lock);
+	n = _cr->backlog;
+	lock_release(&_cr->lock);
+	return n;
+}
+
 static void pchat_crun_loop(int unused)
 {
-	long long last_try = -1, next_lease = 0;
+	long long last_try = -1, next_lease = 0, next_count = 0;
 
 	for(;;) {
 		cfg_update();
 		pchat_crun_tick(&last_try, &next_lease);
+		pchat_crun_count(&next_count);
 		pchat_proc_wait(_cr_pipe[0], 1000);
 	}
 }
@@ -578,6 +612,7 @@ int pchat_crun_mod_init(int batch, int lease_s, int unit_ms, int crash)
 		return -1;
 	}
 	memset(_cr, 0, sizeof(*_cr));
+	_cr->backlog = -1;
 	if(lock_init(&_cr->lock) == NULL)
 		return -1;
 	if(pchat_proc_pipe(_cr_pipe, "compliance") < 0)

@@ -48,6 +48,10 @@ typedef struct pchat_cstatus
 } pchat_cstatus_t;
 
 pchat_store_rc_t pchat_crun_status(pchat_cstatus_t *st);
+/* The waiting events as the compliance process last counted them (every
+ * few seconds), -1 before its first count, when the count failed or when
+ * the process does not run. */
+long pchat_crun_backlog(void);
 
 /* The outcome of a run now (pchat.compliance_run). */
 typedef struct pchat_crun_result

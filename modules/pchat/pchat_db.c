@@ -22,6 +22,7 @@
 #include "core/dprint.h"
 
 #include "pchat_db.h"
+#include "pchat_metrics.h"
 
 #define PCHAT_DB_MAX_STMTS 160
 
@@ -62,6 +63,7 @@ static MYSQL_STMT *pchat_db_prepare(MYSQL *conn, const char *sql)
 		return NULL;
 	if(mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
 		_pchat_errno = mysql_stmt_errno(st);
+		pchat_metric_inc(PCHAT_M_STORE_ERRORS);
 		if(!pchat_db_conn_lost(_pchat_errno))
 			LM_ERR("cannot prepare [%s]: %s\n", sql, mysql_stmt_error(st));
 		mysql_stmt_close(st);
@@ -294,6 +296,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	if((n > 0 && mysql_stmt_bind_param(st, bind) != 0)
 			|| mysql_stmt_execute(st) != 0) {
 		_pchat_errno = mysql_stmt_errno(st);
+		pchat_metric_inc(PCHAT_M_STORE_ERRORS);
 		if(pchat_db_conn_lost(_pchat_errno))
 			return PCHAT_STORE_UNAVAILABLE;
 		LM_DBG("statement failed (%u): %s [%s]\n", _pchat_errno,
@@ -316,6 +319,7 @@ static pchat_store_rc_t pchat_db_run(const char *sql, pchat_db_res_t *res,
 	if(res) {
 		if(pchat_db_fetch(st, res) < 0) {
 			_pchat_errno = mysql_stmt_errno(st);
+			pchat_metric_inc(PCHAT_M_STORE_ERRORS);
 			pchat_db_release(st);
 			return pchat_db_conn_lost(_pchat_errno) ? PCHAT_STORE_UNAVAILABLE
 													   : PCHAT_STORE_ERROR;
@@ -398,6 +402,7 @@ static pchat_store_rc_t pchat_db_simple(const char *sql)
 	}
 	if(mysql_query(conn, sql) != 0) {
 		_pchat_errno = mysql_errno(conn);
+		pchat_metric_inc(PCHAT_M_STORE_ERRORS);
 		if(pchat_db_conn_lost(_pchat_errno)) {
 			pchat_db_lost();
 			return PCHAT_STORE_UNAVAILABLE;
@@ -602,6 +607,7 @@ static pchat_store_rc_t pchat_db_script_failed(MYSQL *conn, int at)
 	unsigned int err = mysql_errno(conn);
 
 	_pchat_errno = err;
+	pchat_metric_inc(PCHAT_M_STORE_ERRORS);
 	if(pchat_db_conn_lost(err)) {
 		pchat_db_lost();
 		return PCHAT_STORE_UNAVAILABLE;

@@ -37,6 +37,7 @@
 
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
+#include "pchat_metrics.h"
 
 
 /* Not a hex digit after the magic cookie: no tm branch starts like this. */
@@ -608,6 +609,7 @@ int pchat_deliver_info(pchat_session_t *s, pchat_dlv_tail_t *t)
 		return -1; /* ended, its cleanup is under way */
 	if(s->dlv_pending >= (unsigned int)pchat_max_pending) {
 		pchat_deliver_end(s, "too many unanswered INFOs (slow client)");
+		pchat_metric_inc(PCHAT_M_SHED);
 		return -1;
 	}
 	if(s->dlv_head == NULL && pchat_head_build(s) < 0)

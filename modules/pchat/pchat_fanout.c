@@ -18,10 +18,12 @@
 
 #include "core/dprint.h"
 
+#include "pchat_db.h"
 #include "pchat_fanout.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
 #include "pchat_session.h"
+#include "pchat_metrics.h"
 
 /* A member's session, locked. While this process holds copies not yet
  * written, it never waits for a lock: the lock's holder may be waiting
@@ -88,6 +90,7 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	pchat_session_t *s;
 	pchat_dlv_tail_t tail;
 	int i, sent = 0, ext = pchat_fanout_is_msgupd(body);
+	unsigned long long t0 = pchat_monotonic_us();
 
 	if(_pchat_roster.snapshot_refs((unsigned long long)room_id, &m) < 0) {
 		LM_ERR("room %lld: cannot copy the roster\n", room_id);
@@ -119,5 +122,6 @@ int pchat_fanout_room(long long room_id, str *body, unsigned int except_sess)
 	pchat_dlv_batch_end();
 	pchat_dlv_tail_free(&tail);
 	_pchat_roster.free_refs(&m);
+	pchat_hist_observe(PCHAT_H_FANOUT, pchat_monotonic_us() - t0);
 	return sent;
 }

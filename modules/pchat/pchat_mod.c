@@ -30,6 +30,7 @@
 #include "pchat_mod.h"
 #include "pchat_provision.h"
 #include "pchat_rpc.h"
+#include "pchat_metrics.h"
 #include "pchat_session.h"
 #include "pchat_compliance.h"
 #include "pchat_config.h"
@@ -398,6 +399,8 @@ static int pchat_mod_init(void)
 			|| pchat_compliance_mod_init() < 0
 			|| pchat_access_mod_init() < 0
 			|| pchat_schema_check() < 0)
+		return -1;
+	if(pchat_metrics_init() < 0 || pchat_rpc_counters_init() < 0)
 		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0
 			|| rpc_register_array(pchat_admin_room_rpc) != 0

@@ -17,7 +17,8 @@
  * Layers run one way: a file includes headers of its own layer or lower,
  * never higher (tools/check-layers.sh checks it; keep both in step).
  *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
- *               pchat_textmatch, pchat_uri, pchat_roster_api
+ *               pchat_textmatch, pchat_uri, pchat_roster_api, pchat_metrics
+ *               (the counters of group "pchat")
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
  *               pchat_writer (the post writer process), pchat_bell (the

@@ -20,6 +20,7 @@
 #include "core/dprint.h"
 #include "core/ip_addr.h"
 #include "core/rpc.h"
+#include "core/counters.h"
 
 #include "pchat_adapter.h"
 #include "pchat_compliance_run.h"
@@ -36,6 +37,7 @@
 #include "pchat_session.h"
 #include "pchat_uas.h"
 #include "pchat_db.h"
+#include "pchat_metrics.h"
 
 typedef struct pchat_rpc_walk
 {
@@ -277,6 +279,69 @@ static void pchat_rpc_post_latency(rpc_t *rpc, void *ctx)
 	rpc->struct_add(th, "uffff", "count", (unsigned int)l.count, "p50_ms",
 			l.p50_us / 1000.0, "p90_ms", l.p90_us / 1000.0, "p99_ms",
 			l.p99_us / 1000.0, "max_ms", l.max_us / 1000.0);
+}
+
+/* The counters below are read when asked (kamcmd cnt.get_all pchat,
+ * xhttp_prom): the values are the ones pchat.status shows, kept where
+ * the work happens, so nothing is counted twice. The group has counters
+ * of its own too: copies, copy_writes, forged_replies, infos_limited,
+ * posts_uncached (pchat_deliver.c, pchat_uas.c), pool_* when pooled
+ * (pchat_pool.c) and pchat_metrics.c's. */
+enum
+{
+	PCHAT_C_SESSIONS = 0,
+	PCHAT_C_POSTS,
+	PCHAT_C_POST_BATCHES,
+	PCHAT_C_POSTS_QUEUED,
+	PCHAT_C_STORE_DOWN,
+	PCHAT_C_STORE_QUEUED,
+	PCHAT_C_COMPLIANCE_BACKLOG
+};
+
+static counter_val_t pchat_rpc_counter(counter_handle_t h, void *param)
+{
+	switch((long)param) {
+		case PCHAT_C_SESSIONS:
+			return pchat_session_count();
+		case PCHAT_C_POSTS:
+			return pchat_writer_stat(PCHAT_WRITER_COMMITTED);
+		case PCHAT_C_POST_BATCHES:
+			return pchat_writer_stat(PCHAT_WRITER_BATCHES);
+		case PCHAT_C_POSTS_QUEUED:
+			return pchat_writer_queued();
+		case PCHAT_C_STORE_DOWN:
+			return pchat_store_is_down();
+		case PCHAT_C_STORE_QUEUED:
+			return pchat_worker_queued();
+		case PCHAT_C_COMPLIANCE_BACKLOG:
+			return pchat_crun_backlog();
+	}
+	return 0;
+}
+
+#define PCHAT_C(id, name, doc) \
+	{0, name, 0, pchat_rpc_counter, (void *)(long)(id), doc}
+/* clang-format off */
+static counter_def_t pchat_rpc_counter_defs[] = {
+	PCHAT_C(PCHAT_C_SESSIONS, "sessions", "chat sessions on this node now (gauge)"),
+	PCHAT_C(PCHAT_C_POSTS, "posts", "posts committed by this node's writer"),
+	PCHAT_C(PCHAT_C_POST_BATCHES, "post_batches", "transactions of the post writer"),
+	PCHAT_C(PCHAT_C_POSTS_QUEUED, "posts_queued", "posts waiting for the writer now (gauge)"),
+	PCHAT_C(PCHAT_C_STORE_DOWN, "store_down", "1 while the database is unreachable (gauge)"),
+	PCHAT_C(PCHAT_C_STORE_QUEUED, "store_jobs_queued", "commands waiting for a store worker now (gauge)"),
+	PCHAT_C(PCHAT_C_COMPLIANCE_BACKLOG, "compliance_backlog", "compliance events not yet saved by the adapter, -1 unknown (gauge)"),
+	{0, 0, 0, 0, 0, 0}
+};
+/* clang-format on */
+
+int pchat_rpc_counters_init(void)
+{
+	if(counter_register_array(PCHAT_METRICS_GROUP, pchat_rpc_counter_defs)
+			< 0) {
+		LM_ERR("cannot register the pchat counters\n");
+		return -1;
+	}
+	return 0;
 }
 
 /* clang-format off */

@@ -18,4 +18,8 @@
 
 extern rpc_export_t pchat_rpc_cmds[];
 
+/* mod_init: the "pchat" counters read from the state pchat.status shows
+ * (sessions, posts, compliance backlog, ...). */
+int pchat_rpc_counters_init(void);
+
 #endif

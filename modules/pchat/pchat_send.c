@@ -24,6 +24,7 @@
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_send.h"
+#include "pchat_metrics.h"
 
 static str _pchat_info = str_init("INFO");
 static str _pchat_bye = str_init("BYE");
@@ -122,6 +123,7 @@ static int pchat_send_info_tm(pchat_session_t *s, str *body)
 				"client): ending it\n",
 				s->id, s->user.len, s->user.s);
 		pchat_session_mark_gone(s);
+		pchat_metric_inc(PCHAT_M_SHED);
 		return -1;
 	}
 	ref = shm_malloc(sizeof(*ref));

@@ -31,6 +31,7 @@
 #include "pchat_proc.h"
 #include "pchat_compliance.h"
 #include "pchat_writer.h"
+#include "pchat_metrics.h"
 
 /* Latency buckets: 100 µs up to 10 ms, 1 ms up to 100 ms, 10 ms up to
  * 1 s, then one for longer. */
@@ -80,6 +81,7 @@ void pchat_writer_ack_record(pchat_post_t *p)
 {
 	unsigned long long us = pchat_monotonic_us() - p->made_us;
 
+	pchat_hist_observe(PCHAT_H_POST_ACK, us);
 	if(_pw == NULL)
 		return;
 	lock_get(&_pw->lock);
@@ -525,7 +527,7 @@ static pchat_store_rc_t pchat_writer_commit(pchat_post_t *b, int n)
 	return rc;
 }
 
-static void pchat_writer_batch(pchat_post_t *b, int n)
+static void pchat_writer_batch_run(pchat_post_t *b, int n)
 {
 	pchat_post_t *p, *next;
 
@@ -539,6 +541,15 @@ static void pchat_writer_batch(pchat_post_t *b, int n)
 		pchat_writer_commit(p, 1);
 		p->next = next;
 	}
+}
+
+/* The store's latency as the posts see it: one batch's transaction(s). */
+static void pchat_writer_batch(pchat_post_t *b, int n)
+{
+	unsigned long long t0 = pchat_monotonic_us();
+
+	pchat_writer_batch_run(b, n);
+	pchat_hist_observe(PCHAT_H_STORE_COMMIT, pchat_monotonic_us() - t0);
 }
 
 /* Takes up to max_batch posts; NULL (and sleeping set) when none. */

@@ -81,6 +81,7 @@ static void print_usage_line(FILE *out, const pctl_verb_t *verb)
 			fprintf(out, " --SETTING VALUE [--SETTING VALUE...]\n");
 			return;
 		case PCTL_VERB_LISTED:
+		case PCTL_VERB_HEALTH:
 			break;
 	}
 	for(opt = verb->options; opt->name != NULL; opt++) {
@@ -134,6 +135,20 @@ void pctl_help_verb(FILE *out, const pctl_verb_t *verb)
 					"dashes turned into\nunderscores; the server checks the "
 					"names (see get-config). Example:\n  %s set-config "
 					"--default-chat-history 50\n",
+					PCTL_NAME);
+			break;
+		case PCTL_VERB_HEALTH:
+			print_options(out, verb);
+			fprintf(out,
+					"\nTwo synthetic users sign in through the SIP path "
+					"(pchat-test-message),\njoin the room (made open in "
+					"--category when missing), one posts and the\nother "
+					"must receive it; each step's time is printed. Exit "
+					"status 0 passed,\n1 failed (Kamailio unreachable "
+					"included), 2 usage error. On a WITH_AUTH server\nthe "
+					"users REGISTER with $PCHAT_TEST_PASSWORD_A and _B. "
+					"Example:\n  %s "
+					"test-message --server 127.0.0.1:5060\n",
 					PCTL_NAME);
 			break;
 		case PCTL_VERB_LISTED:

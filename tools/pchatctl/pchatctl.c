@@ -27,6 +27,7 @@
 
 #include "pchatctl.h"
 #include "args.h"
+#include "health.h"
 #include "help.h"
 #include "http.h"
 #include "render.h"
@@ -208,6 +209,11 @@ static int run_verb(const global_options_t *opts, const pctl_verb_t *verb,
 			return PCTL_EXIT_USAGE;
 		case PCTL_ARGS_OK:
 			break;
+	}
+	if(verb->kind == PCTL_VERB_HEALTH) {
+		rc = pctl_test_message(&opts->target, params);
+		json_decref(params);
+		return rc;
 	}
 	if(pctl_verb_records_who(verb) && add_caller(params) < 0) {
 		pctl_err("out of memory");

@@ -135,6 +135,18 @@ static const pctl_option_t room_set[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t test_message[] = {
+		{"server", 0, "HOST:PORT", "the SIP (TCP) address clients use "
+				"(default 127.0.0.1:5060)"},
+		{"room", 0, "NAME", "the test room (default pchat-health)"},
+		{"category", 0, "NAME", "where the room is made if missing "
+				"(default Root)"},
+		{"timeout", 0, "S", "seconds for each SIP step (default 10)"},
+		{"user-a", 0, "USER", "the poster (default pchat-health-a)"},
+		{"user-b", 0, "USER", "the receiver (default pchat-health-b)"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t room_clear[] = {
 		{"name", R, "NAME", "the room to clear"},
 		{"end-date", R, "DATE", "ISO 8601: remove the messages up to then"},
@@ -369,6 +381,9 @@ const pctl_verb_t pctl_verbs[] = {
 		{"search", "pchat.search",
 				"search the chat history of every room, newest first",
 				PCTL_VERB_LISTED, search},
+		{"test-message", "pchat.room_get, pchat.room_new",
+				"synthetic test: two users sign in, join, post, receive",
+				PCTL_VERB_HEALTH, test_message},
 		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},

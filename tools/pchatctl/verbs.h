@@ -32,7 +32,8 @@ typedef enum pctl_verb_kind
 {
 	PCTL_VERB_LISTED, /* only the options in the table */
 	PCTL_VERB_ANY,	  /* any --name value pair, the server checks names */
-	PCTL_VERB_RAW	  /* METHOD field=value...: sent untouched */
+	PCTL_VERB_RAW,	  /* METHOD field=value...: sent untouched */
+	PCTL_VERB_HEALTH  /* listed options, run by health.c: RPCs and SIP */
 } pctl_verb_kind_t;
 
 typedef struct pctl_verb
