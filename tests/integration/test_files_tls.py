@@ -2,6 +2,7 @@
 TLS listener of Kamailio's tls module serving the same xhttp routes, tokens
 advertise https://, and plain HTTP or an untrusted certificate gets nothing."""
 
+import base64
 import hashlib
 import http.client
 import os
@@ -14,6 +15,7 @@ import tempfile
 import pytest
 
 from chat import ChatUser, unique
+from kamailio import TOP
 from test_files import CHUNK, FileService, file_rows, ftok, open_room, start_files_node, token_of
 
 
@@ -30,7 +32,8 @@ def self_signed(tmpdir):
 def tkam(db_url):
     tmp = tempfile.mkdtemp(prefix="pchat-tls-")
     cert, key = self_signed(tmp)
-    kam = start_files_node(db_url, PCHAT_FILE_TLS="1", PCHAT_TLS_CERT=cert, PCHAT_TLS_KEY=key)
+    kam = start_files_node(db_url, PCHAT_FILE_TLS="1", PCHAT_TLS_CERT=cert, PCHAT_TLS_KEY=key,
+                           PCHAT_CHAT_DIR=os.path.join(TOP, "web", "chat"))
     kam.cert = cert
     yield kam
     kam.cleanup()
@@ -114,3 +117,46 @@ def test_an_untrusted_certificate_is_refused_by_a_verifying_client(tkam):
             conn.request("GET", "/files/" + "0" * 32)
     finally:
         conn.close()
+
+
+def ws_frame(text):
+    """One masked WebSocket text frame (client to server)."""
+    data, mask = text.encode(), os.urandom(4)
+    head = bytes([0x81]) + (bytes([0x80 | len(data)]) if len(data) < 126
+                            else bytes([0x80 | 126]) + len(data).to_bytes(2, "big"))
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def test_the_chat_page_and_sip_over_wss(tkam):
+    ctx = trusting(tkam)
+    conn = http.client.HTTPSConnection("127.0.0.1", tkam.file_port, timeout=10, context=ctx)
+    conn.request("GET", "/chat/")
+    r = conn.getresponse()
+    assert r.status == 200 and b"<html" in r.read().lower()
+    conn.close()
+    origin = f"https://127.0.0.1:{tkam.file_port}"
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection(("127.0.0.1", tkam.file_port), timeout=10) as raw, \
+            ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{tkam.file_port}\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                   f"Sec-WebSocket-Protocol: sip\r\nOrigin: {origin}\r\n\r\n").encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(4096)
+        assert b" 101 " in data.split(b"\r\n", 1)[0], data
+        data = data.split(b"\r\n\r\n", 1)[1]
+        user = unique("w")
+        s.sendall(ws_frame(
+            f"OPTIONS sip:pchat@example.com SIP/2.0\r\n"
+            f"Via: SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bK{user}\r\n"
+            "Max-Forwards: 70\r\nTo: <sip:pchat@example.com>\r\n"
+            f"From: <sip:{user}@example.com>;tag=1\r\nCall-ID: {user}\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"))
+        while b"SIP/2.0 " not in data:
+            chunk = s.recv(4096)
+            assert chunk, data
+            data += chunk
+        # a SIP answer came back as a WebSocket frame over TLS
+        assert data[0] == 0x81 and b"SIP/2.0 200 OK" in data[2:], data
