@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import time
@@ -106,6 +107,29 @@ def test_run_without_lobby_creates_no_room():
         assert "first room:   none (PCHAT_NO_LOBBY=1)" in open(logpath).read()
         time.sleep(2)
         assert rooms(rundir) == []
+        ctrl_c(proc, logpath)
+    finally:
+        subprocess.run([DB, "stop"], env=env)
+        shutil.rmtree(rundir, ignore_errors=True)
+
+
+def test_run_with_tls_serves_https_with_a_self_signed_certificate():
+    rundir = tempfile.mkdtemp(prefix="pchat-run-", dir="/tmp")
+    port, file_port = free_port(), free_port()
+    env = dict(os.environ, PCHAT_RUN_DIR=rundir, PCHAT_PORT=str(port), PCHAT_NO_LOBBY="1",
+               PCHAT_DB_PORT=str(free_port()), PCHAT_FILE_PORT=str(file_port), PCHAT_TLS="1")
+    logpath = os.path.join(rundir, "run.log")
+    try:
+        with open(logpath, "ab") as log:
+            proc = start(env, log)
+        wait_ready(proc, port, logpath)
+        assert f"files:        https://127.0.0.1:{file_port}/files/" in open(logpath).read()
+        ctx = ssl.create_default_context(cafile=os.path.join(rundir, "tls", "cert.pem"))
+        conn = http.client.HTTPSConnection("127.0.0.1", file_port, timeout=10, context=ctx)
+        conn.request("GET", "/chat/")
+        r = conn.getresponse()
+        assert r.status == 200 and b"<html" in r.read().lower()
+        conn.close()
         ctrl_c(proc, logpath)
     finally:
         subprocess.run([DB, "stop"], env=env)

@@ -10,6 +10,8 @@ PKGS=(
 	kamailio                     # the operator's Kamailio: /usr/sbin/kamailio, kamcmd, tm, sl, ctl, jsonrpcs
 	kamailio-mysql-modules       # db_mysql: auth_db reads the subscriber table (cfg WITH_AUTH)
 	kamailio-websocket-modules   # websocket: the browser chat client's SIP over WebSocket (web/chat/)
+	kamailio-tls-modules         # tls: the file service over HTTPS (cfg PCHAT_FILE_TLS, make run PCHAT_TLS=1)
+	openssl                      # make run PCHAT_TLS=1 and test_files_tls.py: a self-signed certificate
 	mariadb-server               # private MariaDB instance for `make run` and the tests
 	mariadb-client
 	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer
