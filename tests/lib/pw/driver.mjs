@@ -30,8 +30,7 @@ const ops = {
 	select: c => pages.get(c.page).selectOption(c.selector, c.value).then(() => null),
 	text: c => pages.get(c.page).textContent(c.selector),
 	eval: c => pages.get(c.page).evaluate(c.js),
-	wait: c => pages.get(c.page).waitForFunction(c.js, null,
-		{ timeout: c.timeout || 10000 }).then(() => null),
+	wait: c => poll(pages.get(c.page), c.js, c.timeout || 10000),
 	screenshot: c => pages.get(c.page).screenshot({ path: c.path }).then(() => null),
 	async close_page(c) {
 		await pages.get(c.page).close({ runBeforeUnload: false });
@@ -42,6 +41,18 @@ const ops = {
 		setImmediate(() => process.exit(0));
 	},
 };
+
+// waitForFunction evals a string in the page, which the pages' CSP forbids
+// (no 'unsafe-eval'): poll with evaluate (over CDP, not eval) instead
+async function poll(page, js, timeout) {
+	const end = Date.now() + timeout;
+	while (!await page.evaluate(js)) {
+		if (Date.now() > end)
+			throw new Error(`timed out after ${timeout} ms waiting for ${js}`);
+		await new Promise(r => setTimeout(r, 50));
+	}
+	return null;
+}
 
 const reply = m => process.stdout.write(JSON.stringify(m) + '\n');
 reply({ ready: browser.version() });
