@@ -1,4 +1,4 @@
-// Playwright (playwright-core, pinned in package-lock.json) driving Debian's
+// pchat tests: Playwright (playwright-core, pinned in package-lock.json) driving Debian's
 // chromium for the Python tests (tests/lib/pwdriver.py): one JSON command a
 // line on stdin, one JSON answer a line on stdout, in order.
 import { chromium } from 'playwright-core';
