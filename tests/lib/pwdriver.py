@@ -111,7 +111,7 @@ class Page:
     def js(self, expression):
         return self._call("eval", js=expression)
 
-    def wait_js(self, expression, timeout=10):
+    def wait_js(self, expression, timeout=20):
         self._call("wait", js=expression, timeout=int(timeout * 1000))
 
     def screenshot(self, path):
