@@ -42,11 +42,18 @@ const ops = {
 	},
 };
 
+// a navigation under way destroys the page's context: not yet, ask again
+function navigating(e) {
+	if (/context was destroyed|navigat/i.test(e.message))
+		return false;
+	throw e;
+}
+
 // waitForFunction evals a string in the page, which the pages' CSP forbids
 // (no 'unsafe-eval'): poll with evaluate (over CDP, not eval) instead
 async function poll(page, js, timeout) {
 	const end = Date.now() + timeout;
-	while (!await page.evaluate(js)) {
+	while (!await page.evaluate(js).catch(navigating)) {
 		if (Date.now() > end)
 			throw new Error(`timed out after ${timeout} ms waiting for ${js}`);
 		await new Promise(r => setTimeout(r, 50));
