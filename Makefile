@@ -8,6 +8,7 @@
 #   make deps    install the Debian packages and fetch the kamailio source (as root)
 #   make doc     modules/*/README from modules/*/doc/*.xml
 #   make webchat web/chat/sipjs.js (SIP.js, committed) again from package-lock.json (npm)
+#   make node-deps node_modules/ from package-lock.json (npm ci; make test does it): Playwright
 #   make fuzz    the libFuzzer targets (tests/fuzz), FUZZ_SECONDS each (default 300)
 #   make deb     the Debian package pchat_<version>_<arch>.deb in dist/ (DEB_DIR), lintian-checked
 #   make         build only: installs nothing and leaves the apt sources alone; when a
@@ -28,7 +29,7 @@ PREFIX ?= /usr
 KAM_MODDIR ?= $(PREFIX)/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/kamailio/modules
 
 .PHONY: all deps packages kamailio-src modules check-abi pchatctl run run-pool test unit \
-	integration install clean distclean bench soak pchat-bench doc fuzz webchat
+	integration install clean distclean bench soak pchat-bench doc fuzz webchat node-deps
 
 # Only these goals install packages, add a deb-src entry and run apt-get source.
 SETUP_GOALS := deps run run-pool test bench soak unit integration
@@ -84,7 +85,7 @@ run-pool: all
 unit: packages
 	@$(MAKE) -s -C tests/unit run
 
-integration: all
+integration: all node-deps
 	@cd tests && $(PYTEST) -q -p no:cacheprovider integration
 
 # Each libFuzzer target for FUZZ_SECONDS: executions and findings per target
@@ -94,8 +95,13 @@ fuzz: packages
 	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # One summary line from pytest; the C unit tests run inside it (test_unit.py).
-test: all
+test: all node-deps
 	@cd tests && $(PYTEST) -q -p no:cacheprovider -rfE .
+
+# node_modules/ from package-lock.json (npm ci, once per lock file): Playwright for
+# the browser tests (tests/lib/pw/), with Debian's chromium
+node-deps: packages
+	@tools/install-node-deps.sh
 
 # the browser chat client's SIP.js bundle; committed, so only after an upgrade
 webchat:

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from browser import Browser
+from pwdriver import Playwright
 from kamailio import KAMCMD, TOP
 from sipclient import find, parse_xccos
 from mariadb import free_port
@@ -71,8 +71,9 @@ def wait_lobby(rundir, logpath, timeout=60):
 
 
 def browser_posts_in_lobby(file_port, users):
-    b = Browser()
+    pw = Playwright()
     try:
+        b = pw.context().page()
         b.goto(f"http://127.0.0.1:{file_port}/chat/")
         b.wait_js("window.pchat !== undefined")
         b.js("document.getElementById('identity').value = 'sip:webby@example.com';"
@@ -91,7 +92,7 @@ def browser_posts_in_lobby(file_port, users):
                 return g is not None and find(g, "chat").text == "hi from a browser"
             dlg.wait_server_info(is_post, timeout=10)
     finally:
-        b.close()
+        pw.close()
 
 
 def test_run_without_lobby_creates_no_room():

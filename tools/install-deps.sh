@@ -27,9 +27,12 @@ PKGS=(
 	libxml2-utils                # xmllint: the docbook XML is valid (doc Makefile `check`)
 	clang libfuzzer-14-dev       # make fuzz / tests/test_fuzz.py: libFuzzer targets (tests/fuzz)
 	chromium                     # tests/integration/test_manage.py: the room-management page in headless Chromium
+	nodejs                       # tests/lib/pw/: Playwright (npm ci, tools/install-node-deps.sh) drives chromium
 	debhelper lintian git        # make deb / tests/test_deb.py: the Debian package (debian/), lintian;
 	                             # git: its version and file list
 )
+# npm: Debian's own, unless node came with its npm (nodesource's nodejs conflicts with it)
+command -v npm >/dev/null || PKGS+=(npm)
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${PCHAT_EXTRA_PACKAGES:-})
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from browser import Browser
+from pwdriver import Playwright
 from chat import make_category, make_room, set_policy, unique
 from kamailio import TOP, Kamailio
 from mariadb import free_port
@@ -286,10 +286,15 @@ def test_a_chat_node_serves_the_page_only_signed_in(db_url, mariadb):
 
 
 @pytest.fixture
-def browser():
-    b = Browser()
-    yield b
-    b.close()
+def pw():
+    p = Playwright()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def browser(pw):
+    return pw.context().page()
 
 
 def shot(b, name):
@@ -394,13 +399,13 @@ def test_browser_pictures_for_the_readme(browser, mkam, mariadb):
     shot(browser, "manage-refused.png")
 
 
-def test_browser_digest_sign_in(browser, akam, mariadb):
+def test_browser_digest_sign_in(pw, akam, mariadb):
     user = unique("erin")
     mariadb.sql(f"INSERT INTO subscriber (username, domain, password) VALUES "
                 f"('{user}', 'example.com', 's3cret')", db="pchat")
     _, cat = make_category(mariadb, creators=[("user", f"sip:{user}@example.com")])
     make_room(mariadb, category=cat, managers=[f"sip:{user}@example.com"])
-    browser.authenticate(user, "s3cret")
+    browser = pw.context(credentials=(user, "s3cret")).page()
     browser.goto(f"http://127.0.0.1:{akam.file_port}/manage/")
     browser.wait_js("!document.getElementById('main').hidden")
     assert browser.js("document.getElementById('who').textContent") == \

@@ -14,7 +14,7 @@ import tempfile
 
 import pytest
 
-from browser import Browser
+from pwdriver import Playwright
 from chat import ChatUser, make_room, set_policy, unique, wait_until
 from kamailio import TOP, Kamailio
 from mariadb import free_port
@@ -54,9 +54,9 @@ def akam(db_url, mariadb):
 
 @pytest.fixture
 def browser():
-    b = Browser()
-    yield b
-    b.close()
+    pw = Playwright()
+    yield pw.context().page()
+    pw.close()
 
 
 def sign_in(b, kam, user, password="", wait=True):
@@ -206,9 +206,7 @@ def test_closed_tab_ends_its_session_at_once(wkam, mariadb, browser):
     assert browser.js("new Promise(r => pchat.session.invite({requestDelegate: {"
                       "onAccept: () => r(true), onReject: () => r(false)}}))")
     assert ours()[0]["id"] == sessions[0]["id"]
-    target = browser.send("Target.getTargets")["targetInfos"]
-    page = [t for t in target if t["type"] == "page"][0]["targetId"]
-    browser.send("Target.closeTarget", targetId=page)
+    browser.close()
     assert wait_until(lambda: not ours(), timeout=3, step=0.1), \
         f"session still there after the tab closed: {ours()}"
 
@@ -234,7 +232,8 @@ def test_digest_sign_in_over_websocket_with_auth(akam, mariadb, browser):
 def test_screenshot(wkam, mariadb):
     """doc/images/webchat.png: fixed names and posts, so it only changes
     when the page does."""
-    browser = Browser(width=1000, height=360)
+    pw = Playwright()
+    browser = pw.context(width=1000, height=360).page()
     rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Design review'", db="pchat")
     guid = rows[0][0] if rows else make_room(mariadb, "Design review",
                                              description="weekly design notes")[1]
@@ -261,4 +260,4 @@ def test_screenshot(wkam, mariadb):
         browser.screenshot(os.path.join(IMAGES, "webchat.png"))
     finally:
         bob.close()
-        browser.close()
+        pw.close()
