@@ -234,8 +234,8 @@ def test_screenshot(wkam, mariadb):
     when the page does."""
     pw = Playwright()
     browser = pw.context(width=1000, height=360).page()
-    rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Design review'", db="pchat")
-    guid = rows[0][0] if rows else make_room(mariadb, "Design review",
+    rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Layout review'", db="pchat")
+    guid = rows[0][0] if rows else make_room(mariadb, "Layout review",
                                              description="weekly design notes")[1]
     mariadb.sql("DELETE FROM pchat_message WHERE room_id = (SELECT id FROM pchat_node "
                 f"WHERE guid = '{guid}')", db="pchat")
@@ -249,7 +249,7 @@ def test_screenshot(wkam, mariadb):
             bob.post(guid, text)
             bob.wait_message(guid)
         sign_in(browser, wkam, "alice")
-        open_room(browser, "Design review")
+        open_room(browser, "Layout review")
         post(browser, "Looks good, merging after lunch.")
         bob.wait_message(guid)
         browser.wait_js("document.querySelectorAll('#history li').length === 3")
