@@ -1,4 +1,4 @@
--- pchat schema, version 5: creates every table of the Persistent Chat store.
+-- pchat schema, version 6: creates every table of the Persistent Chat store.
 -- Target: MariaDB 10.11 / MySQL 8, InnoDB, utf8mb4. Run inside the pchat database:
 --   mariadb pchat < sql/pchat-create.sql
 -- An existing store is upgraded with the scripts in sql/upgrade/, in order
@@ -356,11 +356,19 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	ON DUPLICATE KEY UPDATE name = name;
 -- end of author edit/delete
 
+-- story: stories and alerts (issue 18 point 4, doc/xccos.md 3.17). A
+-- story's body is in content (so searching finds it), its title here;
+-- is_story / is_alert (version 2) carry the flags.
+ALTER TABLE pchat_message
+	ADD COLUMN story_title VARCHAR(256) NULL
+		COMMENT 'story: its title (is_story = 1); NULL for other posts';
+-- end story
+
 INSERT INTO version (table_name, table_version) VALUES
-	('pchat_config', 5), ('pchat_node', 5), ('pchat_group', 5), ('pchat_group_member', 5),
-	('pchat_role', 5), ('pchat_scope', 5), ('pchat_policy', 5), ('pchat_addin', 5),
-	('pchat_message', 5), ('pchat_invitation', 5), ('pchat_preference', 5),
-	('pchat_compliance_event', 5), ('pchat_compliance_participant', 5),
-	('pchat_compliance_state', 5), ('pchat_legal_hold', 5), ('pchat_file', 5),
-	('pchat_file_token', 5)
+	('pchat_config', 6), ('pchat_node', 6), ('pchat_group', 6), ('pchat_group_member', 6),
+	('pchat_role', 6), ('pchat_scope', 6), ('pchat_policy', 6), ('pchat_addin', 6),
+	('pchat_message', 6), ('pchat_invitation', 6), ('pchat_preference', 6),
+	('pchat_compliance_event', 6), ('pchat_compliance_participant', 6),
+	('pchat_compliance_state', 6), ('pchat_legal_hold', 6), ('pchat_file', 6),
+	('pchat_file_token', 6)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);

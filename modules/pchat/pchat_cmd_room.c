@@ -24,6 +24,7 @@
 #include "core/mem/pkg.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_cmd_story.h"
 #include "pchat_compliance.h"
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
@@ -871,12 +872,43 @@ static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
 void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row)
 {
+	pchat_cmd_write_msg_kind(out, elem, chan_uri, row, 0, 0, NULL, 0);
+}
+
+/* The text of a story or alert for a client without the extension. */
+static void pchat_msg_plain_text(pchat_xbuf_t *out, const char *text,
+		int story, int alert, const char *title)
+{
+	if(alert)
+		pchat_xw_text(out, PCHAT_ALERT_PREFIX, strlen(PCHAT_ALERT_PREFIX));
+	if(story && title) {
+		pchat_xw_text(out, title, strlen(title));
+		pchat_xw_text(out, "\r\n\r\n", 4);
+	}
+	pchat_xw_text(out, text, strlen(text));
+}
+
+void pchat_cmd_write_msg_kind(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row, int story, int alert,
+		const char *title, int ext)
+{
 	const char *text = row[3];
 	char ts[40];
 
 	pchat_xccos_format_ts(ts, strtoll(row[1], NULL, 10));
+	/* a deleted story or alert is a tombstone like any other post */
+	if(row[4] && row[4][0] && row[5] && strcmp(row[4], "deleted") == 0)
+		story = alert = 0;
 	pchat_xw_start(out, elem);
 	pchat_xw_attr(out, "id", "grpchat");
+	/* the extension's flags first: pchat_fanout.c tells the two forms of
+	 * a post apart by them */
+	if(ext && story) {
+		pchat_xw_attr(out, "story", "true");
+		pchat_xw_attr(out, "title", title ? title : "");
+	}
+	if(ext && alert)
+		pchat_xw_attr(out, "alert", "true");
 	pchat_xw_attr(out, "seqid", "1");
 	pchat_xw_attr(out, "chanUri", chan_uri);
 	pchat_xw_attr(out, "author", row[2]);
@@ -894,7 +926,10 @@ void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		}
 	}
 	pchat_xw_start(out, "chat");
-	pchat_xw_text(out, text, strlen(text));
+	if(ext || (!story && !alert))
+		pchat_xw_text(out, text, strlen(text));
+	else
+		pchat_msg_plain_text(out, text, story, alert, title);
 	pchat_xw_end(out, "chat");
 	pchat_xw_end(out, elem);
 }
@@ -906,8 +941,8 @@ void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 
 /* How many of the n newest rows (newest first) fit in budget bytes, or
  * -1 without memory. Bounded: it stops at the first that does not fit. */
-static int pchat_bcc_fit(
-		pchat_db_res_t *res, int n, const char *chan_uri, int budget)
+static int pchat_bcc_fit(pchat_db_res_t *res, int n, const char *chan_uri,
+		int budget, int ext)
 {
 	pchat_xbuf_t b;
 	int i, used = 0;
@@ -915,7 +950,7 @@ static int pchat_bcc_fit(
 	pchat_xbuf_init(&b);
 	for(i = 0; i < n; i++) {
 		b.len = 0;
-		pchat_cmd_write_msg(&b, "msg", chan_uri, res->rows[i]);
+		pchat_cmd_write_msg_as(&b, "msg", chan_uri, res->rows[i], ext);
 		if(b.err) {
 			pchat_xbuf_free(&b);
 			return -1;
@@ -961,16 +996,16 @@ static pchat_store_rc_t pchat_comply_backchat(pchat_cmd_ctx_t *ctx,
 pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 {
 	static const char *sql_last =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_before =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_range =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY seq DESC "
 			"LIMIT ?";
 	pchat_server_config_t cfg;
@@ -1071,7 +1106,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	more = res.nrows > cnt;
 	n = more ? (int)cnt : res.nrows;
 	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
-	fit = pchat_bcc_fit(&res, n, chan_uri, budget);
+	fit = pchat_bcc_fit(&res, n, chan_uri, budget, ctx->ext_story);
 	if(fit < 0 || (fit == 0 && n > 0)) {
 		pchat_db_res_free(&res);
 		if(fit < 0)
@@ -1104,7 +1139,8 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(limited)
 		pchat_xw_attr(out, "limited", "true");
 	for(i = n - 1; i >= 0; i--) /* rows came newest first */
-		pchat_cmd_write_msg(out, "msg", chan_uri, res.rows[i]);
+		pchat_cmd_write_msg_as(
+				out, "msg", chan_uri, res.rows[i], ctx->ext_story);
 	pchat_xw_end(out, "chanib");
 	pchat_xw_rpl_end(out);
 	pchat_db_res_free(&res);
@@ -1139,7 +1175,7 @@ static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
  * post goes to the post writer): the room's next number, then the message
  * when the room keeps history. The caller begins and commits. */
 static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
-		str *user, const char *text, long long *seq)
+		str *user, const char *text, const pchat_story_t *st, long long *seq)
 {
 	pchat_store_rc_t rc;
 
@@ -1151,6 +1187,12 @@ static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long 
 	*seq = (long long)pchat_db_insert_id();
 	if(!keep)
 		return PCHAT_STORE_OK;
+	if(st && (st->story || st->alert))
+		return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, "
+							 "ts_ms, author, content, is_story, is_alert, "
+							 "story_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				NULL, room_id, *seq, ts_ms, user, text, st->story, st->alert,
+				(const char *)st->title);
 	return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
 						 "author, content) VALUES (?, ?, ?, ?, ?)",
 			NULL, room_id, *seq, ts_ms, user, text);
@@ -1160,11 +1202,25 @@ static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long 
  * transaction (a lone post's is in the writer's batch). */
 static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
 		const char *chan_uri, long long seq, long long ts_ms, str *user,
-		const char *text)
+		const char *text, const pchat_story_t *st)
 {
+	char detail[PCHAT_STORY_TITLE_MAX * 4 * 6 + 64];
 	pchat_cevent_t e;
+	int n;
 
 	memset(&e, 0, sizeof(e));
+	if(st && (st->story || st->alert)) {
+		/* the record shows what readers saw: the flags and the title */
+		n = snprintf(detail, sizeof(detail), "{\"story\": %s, \"alert\": %s",
+				st->story ? "true" : "false", st->alert ? "true" : "false");
+		if(st->title) {
+			n += snprintf(detail + n, sizeof(detail) - n, ", \"title\": ");
+			pchat_json_quote(detail + n, sizeof(detail) - n,
+					(const char *)st->title);
+		}
+		strcat(detail, "}");
+		e.detail = detail;
+	}
 	e.type = "CHAT";
 	e.ts_ms = ts_ms;
 	e.room_id = room->id;
@@ -1179,7 +1235,8 @@ static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
 /* Queues the copies of a committed post for the room's online members,
  * the author included. */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
-		char *chan_uri, long long seq, long long ts_ms, char *text)
+		char *chan_uri, long long seq, long long ts_ms, char *text,
+		const pchat_story_t *st)
 {
 	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
 	char *row[6] = {NULL};
@@ -1196,8 +1253,22 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	snprintf(who, sizeof(who), "%.*s", ctx->user.len, ctx->user.s);
 	row[2] = who;
 	row[3] = text;
+	if(st == NULL || (!st->story && !st->alert)) {
+		pchat_xw_env_start(b, pchat_cmd_next_envid());
+		pchat_cmd_write_msg(b, "grpchat", chan_uri, row);
+		pchat_xw_env_end(b);
+		return;
+	}
+	/* a story or alert in its two forms, one envelope each: the flags
+	 * for the sessions that declared pchat-story, text for the others
+	 * (pchat_fanout.c hands each session its own) */
 	pchat_xw_env_start(b, pchat_cmd_next_envid());
-	pchat_cmd_write_msg(b, "grpchat", chan_uri, row);
+	pchat_cmd_write_msg_kind(b, "grpchat", chan_uri, row, st->story,
+			st->alert, (const char *)st->title, 1);
+	pchat_xw_env_end(b);
+	pchat_xw_env_start(b, pchat_cmd_next_envid());
+	pchat_cmd_write_msg_kind(b, "grpchat", chan_uri, row, st->story,
+			st->alert, (const char *)st->title, 0);
 	pchat_xw_env_end(b);
 }
 
@@ -1215,7 +1286,6 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	cu.len = strlen(chan_uri);
 	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t,
 			&cu, comply ? room->name : NULL);
-	xmlFree(text);
 	if(ctx->post == NULL) /* shm short: a 503, the client tries later */
 		return PCHAT_CMD_UNAVAILABLE;
 	ctx->post->ts_ms = now;
@@ -1227,25 +1297,112 @@ void pchat_cmd_grpchat_done(pchat_cmd_ctx_t *ctx, pchat_post_t *p)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->user = p->user;
 	pchat_grpchat_copies(ctx, p->room_id, p->chan_uri.s, p->seq, p->ts_ms,
-			p->text.s);
+			p->text.s, NULL);
+}
+
+/* The room of a post and the right to post there: 0, or the refusal
+ * answered at SIP level (rc set), or a store outcome in rc. */
+static int pchat_grpchat_room(pchat_cmd_ctx_t *ctx, const char *guid,
+		pchat_room_t *room, pchat_cmd_rc_t *rc)
+{
+	pchat_perm_in_t in;
+	const char *why;
+	int found, joined;
+
+	found = pchat_room_find_user_for_post(guid, &ctx->user, room, &in);
+	*rc = found == PCHAT_STORE_WOULD_WAIT ? PCHAT_CMD_WOULD_WAIT
+										  : PCHAT_CMD_UNAVAILABLE;
+	if(found == PCHAT_STORE_WOULD_WAIT || found == PCHAT_STORE_UNAVAILABLE)
+		return -1;
+	if(found < 0) {
+		*rc = pchat_cmd_sip_error(
+				ctx, 500, "Server Internal Error", "storage error");
+		return -1;
+	}
+	joined = room->id != 0 && pchat_in_room(ctx->sess_id, room->id);
+	if(found == 0 && !joined) /* hidden from the user: a missing room */
+		*rc = pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
+	else if(!joined)
+		*rc = pchat_cmd_sip_error(
+				ctx, 403, "Forbidden", "join the room before posting");
+	else if((why = pchat_perm_refusal(&in, PCHAT_PERM_POST)) != NULL)
+		*rc = pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
+	else
+		return 0;
+	return -1;
+}
+
+/* A checked post committed here (a post of a multi-message envelope, a
+ * story or an alert), then its copies queued. */
+static pchat_cmd_rc_t pchat_grpchat_commit(pchat_cmd_ctx_t *ctx,
+		pchat_room_t *room, const char *text, const pchat_story_t *st,
+		char *chan_uri, long long now, int comply)
+{
+	pchat_store_rc_t src;
+	long long seq;
+
+	/* committed before anyone sees it, with the room's next number */
+	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
+		goto failed;
+	src = pchat_store_post(
+			room->id, room->chat_history, now, &ctx->user, text, st, &seq);
+	if(src == PCHAT_STORE_OK && comply)
+		src = pchat_comply_chat(
+				room, chan_uri, seq, now, &ctx->user, text, st);
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		goto failed;
+	}
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		goto failed;
+	pchat_grpchat_copies(
+			ctx, room->id, chan_uri, seq, now, (char *)text, st);
+	return PCHAT_CMD_OK;
+failed:
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
+			"the message could not be stored");
+}
+
+/* The checked text (and story flags) of a post, posted. */
+static pchat_cmd_rc_t pchat_grpchat_post(pchat_cmd_ctx_t *ctx,
+		pchat_xccos_env_t *env, const char *guid, xmlChar *text,
+		const pchat_story_t *st, pchat_server_config_t *cfg)
+{
+	pchat_room_t room;
+	pchat_cmd_rc_t rc;
+	char chan_uri[256];
+	long long now;
+
+	if(pchat_grpchat_room(ctx, guid, &room, &rc) < 0)
+		return rc;
+	now = pchat_now_ms();
+	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	/* stories and alerts are rare: committed here, never deferred, so
+	 * the post writer keeps to plain text */
+	if(ctx->may_defer && env->nmsgs == 1 && !st->story && !st->alert)
+		return pchat_grpchat_defer(
+				ctx, &room, text, chan_uri, now, cfg->compliance);
+	return pchat_grpchat_commit(ctx, &room, (const char *)text, st,
+			chan_uri, now, cfg->compliance);
 }
 
 /* grpchat: checked, committed to the store, then handed to every online
  * participant including the author (clients show their own posts only
  * when they come back). A refusal is the SIP answer to the INFO: there is
- * no XCCOS reply to a post. */
+ * no XCCOS reply to a post. Stories and alerts: doc/xccos.md 3.17. */
 pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
-	pchat_room_t room;
-	pchat_perm_in_t in;
+	pchat_story_t st;
 	xmlNodePtr chat;
 	xmlChar *text = NULL;
-	const char *uri, *author, *why;
-	char guid[64], warn[200], chan_uri[256];
-	long long seq, now;
+	const char *uri, *author;
+	char guid[64], warn[200];
 	pchat_store_rc_t src;
-	int rc, chars, joined;
+	pchat_cmd_rc_t rc;
+	int code;
 
 	uri = pchat_xccos_attr(m->node, "chanUri");
 	author = pchat_xccos_attr(m->node, "author");
@@ -1264,74 +1421,19 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)
 		return PCHAT_CMD_ERROR;
-	chars = pchat_cmd_utf8_chars((const char *)text);
-	if(chars > cfg.message_size_limit) {
-		snprintf(warn, sizeof(warn),
-				"message of %d characters exceeds the limit of %d", chars,
-				cfg.message_size_limit);
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 413, "Request Entity Too Large", warn);
-	}
-	rc = pchat_room_find_user_for_post(guid, &ctx->user, &room, &in);
-	if(rc == PCHAT_STORE_WOULD_WAIT) {
-		xmlFree(text);
-		return PCHAT_CMD_WOULD_WAIT;
-	}
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	if(rc < 0) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 500, "Server Internal Error", "storage error");
-	}
-	joined = room.id != 0 && pchat_in_room(ctx->sess_id, room.id);
-	if(rc == 0 && !joined) {
-		/* hidden from the user: answered as a missing room */
-		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
-	}
-	if(!joined) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 403, "Forbidden", "join the room before posting");
-	}
-	why = pchat_perm_refusal(&in, PCHAT_PERM_POST);
-	if(why) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
-	}
-	now = pchat_now_ms();
-	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
-	if(ctx->may_defer && env->nmsgs == 1)
-		return pchat_grpchat_defer(
-				ctx, &room, text, chan_uri, now, cfg.compliance);
-	/* committed before anyone sees it, with the room's next number */
-	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
-		goto store_failed;
-	src = pchat_store_post(room.id, room.chat_history, now, &ctx->user,
-			(const char *)text, &seq);
-	if(src == PCHAT_STORE_OK && cfg.compliance)
-		src = pchat_comply_chat(&room, chan_uri, seq, now, &ctx->user,
-				(const char *)text);
-	if(src != PCHAT_STORE_OK)
-		goto rollback;
-	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
-		goto store_failed;
-	pchat_grpchat_copies(ctx, room.id, chan_uri, seq, now, (char *)text);
+	code = pchat_story_parse(
+			m->node, (const char *)text, &cfg, &st, warn, sizeof(warn));
+	if(code == 0)
+		rc = pchat_grpchat_post(ctx, env, guid, text, &st, &cfg);
+	else if(code < 0)
+		rc = PCHAT_CMD_ERROR;
+	else if(code == 413)
+		rc = pchat_cmd_sip_error(ctx, 413, "Request Entity Too Large", warn);
+	else
+		rc = pchat_cmd_sip_error(ctx, 400, "Bad Request", warn);
+	pchat_story_free(&st);
 	xmlFree(text);
-	return PCHAT_CMD_OK;
-rollback:
-	pchat_db_rollback();
-store_failed:
-	if(src == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	xmlFree(text);
-	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
-			"the message could not be stored");
-unavailable:
-	xmlFree(text);
-	return PCHAT_CMD_UNAVAILABLE;
+	return rc;
 }
 
 /* A post the server makes for a user (a completed file upload): checked
@@ -1360,9 +1462,10 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 	pchat_room_uri(&ctx, room.guid, chan_uri, sizeof(chan_uri));
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		return src;
-	src = pchat_store_post(room.id, room.chat_history, now, user, text, seq);
+	src = pchat_store_post(
+			room.id, room.chat_history, now, user, text, NULL, seq);
 	if(src == PCHAT_STORE_OK && cfg.compliance)
-		src = pchat_comply_chat(&room, chan_uri, *seq, now, user, text);
+		src = pchat_comply_chat(&room, chan_uri, *seq, now, user, text, NULL);
 	if(src == PCHAT_STORE_OK && cfg.compliance && extra) {
 		extra->ts_ms = now;
 		extra->room_id = room.id;
@@ -1379,7 +1482,8 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
 		return src;
 	*kept = room.chat_history;
-	pchat_grpchat_copies(&ctx, room.id, chan_uri, *seq, now, (char *)text);
+	pchat_grpchat_copies(
+			&ctx, room.id, chan_uri, *seq, now, (char *)text, NULL);
 	pchat_cmd_flush(&ctx);
 	return PCHAT_STORE_OK;
 }
