@@ -1359,6 +1359,9 @@ static pchat_cmd_rc_t pchat_grpchat_commit(pchat_cmd_ctx_t *ctx,
 			ctx, room->id, chan_uri, seq, now, (char *)text, st);
 	return PCHAT_CMD_OK;
 failed:
+	/* a reader may not wait for MySQL: a store worker runs it again */
+	if(src == PCHAT_STORE_WOULD_WAIT)
+		return PCHAT_CMD_WOULD_WAIT;
 	if(src == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
@@ -1391,7 +1394,7 @@ static pchat_cmd_rc_t pchat_grpchat_post(pchat_cmd_ctx_t *ctx,
 /* grpchat: checked, committed to the store, then handed to every online
  * participant including the author (clients show their own posts only
  * when they come back). A refusal is the SIP answer to the INFO: there is
- * no XCCOS reply to a post. Stories and alerts: doc/xccos.md 3.17. */
+ * no XCCOS reply to a post. Stories and alerts: doc/xccos.md 3.18. */
 pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;

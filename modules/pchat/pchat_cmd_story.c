@@ -10,7 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Commands layer: stories and alerts on grpchat (doc/xccos.md 3.17): the
+/* Commands layer: stories and alerts on grpchat (doc/xccos.md 3.18): the
  * client's flags read strictly and held to storySizeLimit, and history
  * rows written with their flags or as text. */
 
@@ -47,7 +47,7 @@ static int pchat_story_title(pchat_story_t *st, xmlNodePtr node,
 	int chars;
 
 	if(t == NULL || !st->story) {
-		snprintf(warn, wlen, t ? "title is only for a story (story=\"true\")"
+		snprintf(warn, wlen, t ? "title is only for a story (story=true)"
 							   : "a story needs a title attribute");
 		return 400;
 	}
@@ -77,7 +77,7 @@ int pchat_story_parse(xmlNodePtr node, const char *text,
 	st->story = pchat_story_bool(node, "story");
 	st->alert = pchat_story_bool(node, "alert");
 	if(st->story < 0 || st->alert < 0) {
-		snprintf(warn, wlen, "grpchat %s must be \"true\" or \"false\"",
+		snprintf(warn, wlen, "grpchat %s must be true or false",
 				st->story < 0 ? "story" : "alert");
 		return 400;
 	}
