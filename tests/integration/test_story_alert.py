@@ -181,3 +181,22 @@ def test_the_history_search_finds_a_story_by_its_body(room):
     assert reply.code == 200
     texts = [find(m, "chat").text for m in findall(reply.data, "chanib/msg")]
     assert texts == [f"deep in the body: {word}-42"]
+
+
+def test_an_edit_keeps_the_story_and_its_limit_and_a_delete_drops_the_title(room, mariadb):
+    guid, alice, bob, carl = room
+    assert post(alice, guid, "first body", story_attrs("Kept title")).status == 200
+    msgid = received(bob, guid)["msgid"]
+    # a story's body may grow past messageSizeLimit in an edit too
+    reply = alice.edit(guid, msgid, "b" * 600)
+    assert reply.code == 200, reply
+    mine = _form(find(reply.data, "msg"))
+    assert (mine["story"], mine["title"], mine["text"]) == ("true", "Kept title", "b" * 600)
+    assert history(carl, guid)[-1]["text"] == "Kept title\r\n\r\n" + "b" * 600
+    assert alice.edit(guid, msgid, "b" * 4097).code == 413
+    assert alice.delete(guid, msgid).code == 200
+    gone = history(bob, guid)[-1]
+    assert (gone["story"], gone["title"]) == (None, None)
+    assert mariadb.sql(f"SELECT story_title FROM pchat_message WHERE seq = {msgid} AND "
+                       f"room_id = (SELECT id FROM pchat_node WHERE guid = '{guid}')",
+                       db=DB_NAME) == [(None,)]
