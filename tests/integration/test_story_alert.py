@@ -6,6 +6,8 @@ Supported: pchat-story with the flags and every other session as plain text
 reader's form, and is found by the history search. Malformed flags are a
 400, a body or title over its limit a 413, each with the reason."""
 
+import json
+import time
 import xml.sax.saxutils
 
 import pytest
@@ -200,3 +202,24 @@ def test_an_edit_keeps_the_story_and_its_limit_and_a_delete_drops_the_title(room
     assert mariadb.sql(f"SELECT story_title FROM pchat_message WHERE seq = {msgid} AND "
                        f"room_id = (SELECT id FROM pchat_node WHERE guid = '{guid}')",
                        db=DB_NAME) == [(None,)]
+
+
+def test_the_compliance_record_shows_the_flags_and_title(room, mariadb):
+    guid, alice, bob, _ = room
+    mariadb.sql("UPDATE pchat_config SET value = '1' WHERE name = 'compliance'", db=DB_NAME)
+    time.sleep(1.2)  # the node's copy of the configuration lives a second
+    try:
+        assert post(alice, guid, "story body", story_attrs('T "1"')).status == 200
+        assert post(alice, guid, "alarm", 'alert="true"').status == 200
+        assert post(alice, guid, "plain").status == 200
+    finally:
+        mariadb.sql("UPDATE pchat_config SET value = '0' WHERE name = 'compliance'",
+                    db=DB_NAME)
+        time.sleep(1.2)
+    rows = mariadb.sql(
+        "SELECT content, detail FROM pchat_compliance_event WHERE type = 'CHAT' AND "
+        f"room_uri = '{alice.room_uri(guid)}' ORDER BY id", db=DB_NAME)
+    assert [(c, None if d is None else json.loads(d)) for c, d in rows] == [
+        ("story body", {"story": True, "alert": False, "title": 'T "1"'}),
+        ("alarm", {"story": False, "alert": True}),
+        ("plain", None)]
