@@ -81,7 +81,9 @@ static void pchat_notice_end(pchat_xbuf_t *b)
 typedef struct pchat_joined
 {
 	pchat_room_t room;
-	pchat_roster_snapshot_t snap;   /* this node's participants */
+	pchat_roster_snapshot_t snap;   /* this node's participants (the
+									 * newest the reply can hold) */
+	int online; /* this node's participants, all of them */
 	pchat_roster_snapshot_t remote; /* the other nodes' (small rooms) */
 	int partial; /* a node has more participants than it names */
 	int is_new;
@@ -267,7 +269,14 @@ static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
 	seen = ids + size;
 	memset(seen, 0, pool->n);
 	ids[0] = '\0';
-	len = pchat_aib_ids(pool, &j->snap, roles, seen, ids, 0, size);
+	len = 0;
+	if(roles == 0 && j->online > j->snap.n) {
+		/* a large room's copy holds its newest: the joiner is in the
+		 * room even when it rejoined long after them */
+		seen[0] = 1;
+		len = snprintf(ids, size, "0");
+	}
+	len = pchat_aib_ids(pool, &j->snap, roles, seen, ids, len, size);
 	pchat_aib_ids(pool, &j->remote, roles, seen, ids, len, size);
 	pchat_xw_start(out, "aib");
 	pchat_xw_attr(out, "key", key);
@@ -304,7 +313,7 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 	/* the pool-wide count: the notice goes to every node's members; a
 	 * user already in the room through another node is in their rosters */
 	if(!j->is_new
-			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit
+			|| j->online + pchat_pool_remote_count(j->room.id) > update_limit
 			|| pchat_pool_user_elsewhere(j->room.id, &ctx->user))
 		return;
 	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
@@ -346,7 +355,7 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_uib_id(pool, &ctx->user);
 	/* ids first, so every uib precedes the chanibs that refer to it */
 	for(i = 0; i < n; i++) {
-		js[i].cut = js[i].partial;
+		js[i].cut = js[i].partial || js[i].online > js[i].snap.n;
 		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++) {
 			if(pchat_uib_id(pool, &js[i].snap.members[k].user) < 0)
 				js[i].cut = 1;
@@ -503,9 +512,11 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		if(js[i].code == 200) {
 			/* the pool's roster: this node's, and the other nodes' as
 			 * they named them */
-			if(_pchat_roster.snapshot(
-					   (unsigned long long)js[i].room.id, &js[i].snap)
-							< 0
+			/* no more of a large room than the reply can list */
+			js[i].online = _pchat_roster.snapshot_newest(
+					(unsigned long long)js[i].room.id, &js[i].snap,
+					budget / PCHAT_UIB_MIN + 1);
+			if(js[i].online < 0
 					|| pchat_pool_remote_roster(js[i].room.id, &js[i].remote,
 							   &js[i].partial)
 							   < 0) {

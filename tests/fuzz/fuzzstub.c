@@ -435,6 +435,20 @@ static int roster_snapshot(
 	return 0;
 }
 
+/* the newest max of the three (a reply that holds fewer cuts the room) */
+static int roster_snapshot_newest(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap, int max)
+{
+	int rc = roster_snapshot(room_id, snap);
+
+	if(rc == 0 && max < snap->n) {
+		memmove(snap->members, snap->members + snap->n - max,
+				max * sizeof(pchat_roster_member_t));
+		snap->n = max;
+	}
+	return rc < 0 ? -1 : 3;
+}
+
 static void roster_free_snapshot(pchat_roster_snapshot_t *snap)
 {
 	pkg_free(snap->members);
@@ -460,6 +474,7 @@ void fuzz_roster_init(void)
 	_pchat_roster.part_all = roster_part_all;
 	_pchat_roster.snapshot = roster_snapshot;
 	_pchat_roster.free_snapshot = roster_free_snapshot;
+	_pchat_roster.snapshot_newest = roster_snapshot_newest;
 	_pchat_roster.count = roster_count;
 	_pchat_roster.user_present = roster_user_present;
 	_pchat_roster.rooms_of = roster_rooms_of;

@@ -96,3 +96,36 @@ def test_no_join_or_part_notices_beyond_the_limit_and_counts_stay_right(kam, cro
             ntc = u.wait_notice("part")
             assert find(ntc, "data/chanib/uib").get("uri") == stay[-1].uri
         assert _ucnt(stay[0], name) == LIMIT - 1
+
+
+BIG = 180  # more than a 4096-byte join reply can list (about 160)
+
+
+def test_a_join_into_a_room_larger_than_its_reply_lists_the_newest_and_the_joiner(
+        instance, mariadb):
+    kam, _ = instance(PCHAT_MAX_REPLY_SIZE="4096", PCHAT_MAX_INVITES_PER_SECOND="0")
+    _, guid, name = make_room(mariadb, name=unique("big"))
+    users = []
+    try:
+        for _ in range(BIG):
+            u = ChatUser(kam, unique("b"))
+            users.append(u)
+            rep = u.join(guid)
+            assert rep.code == 200, rep
+        uri = users[0].room_uri(guid)
+        for who in (users[-1], users[0]):  # the newest, and the oldest again
+            rep = who.join(guid)
+            assert rep.code == 200, rep
+            uibs = {u.get("id"): u.get("uri") for u in findall(rep.data, "uib")}
+            chan, = findall(rep.data, "chanib")
+            assert chan.get("limited") == "true" and len(uibs) < BIG
+            assert uibs["0"] == who.uri
+            listed = {uibs[i] for i in
+                      find(chan, "aib[@key='3984']").get("value").split(",")}
+            assert who.uri in listed and listed <= {u.uri for u in users}
+            assert len(listed) == len(uibs) > 1
+            assert roster_of(rep)[uri][who.uri] == {"3984"}
+        assert _ucnt(users[0], name) == BIG
+    finally:
+        for u in users:
+            u.close()
