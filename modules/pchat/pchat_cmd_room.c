@@ -44,6 +44,8 @@
 #define PCHAT_JOIN_ROOM_MIN 160
 #define PCHAT_JOIN_OVERHEAD 256
 #define PCHAT_UIB_MIN 24
+/* a listed user's uib and id in the aib besides its URI, about */
+#define PCHAT_UIB_EACH 28
 #define PCHAT_ROOMS_OF_MAX 1024
 
 static void pchat_room_uri(pchat_cmd_ctx_t *ctx, const char *guid, char *buf,
@@ -394,6 +396,39 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_xw_rpl_end(out);
 }
 
+/* A roster of size users made a reply of used bytes where room bytes
+ * fit: the size that fits, guessed in proportion (the reply's fixed part
+ * makes the guess too large, never too small) less 5 %, so a large room
+ * takes one more build instead of halving down to it; halved when the
+ * guess is no smaller. */
+static int pchat_join_pool_shrink(int size, int used, int room)
+{
+	long long guess = (long long)size * (room > 0 ? room : 0) / used;
+
+	guess = guess * 95 / 100;
+	if(guess >= size)
+		guess = size / 2;
+	return guess > 0 ? (int)guess : 1;
+}
+
+/* The users a reply of budget bytes can list, guessed from the
+ * participants' URIs (a uib and its id in the aib take PCHAT_UIB_EACH
+ * bytes besides the URI): a large room's reply is then built once. */
+static int pchat_join_pool_guess(pchat_joined_t *js, int n, int budget)
+{
+	long long len = 0, cnt = 0;
+	int i, k;
+
+	for(i = 0; i < n; i++) {
+		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++)
+			len += js[i].snap.members[k].user.len;
+		cnt += js[i].code == 200 ? js[i].snap.n : 0;
+	}
+	if(cnt == 0)
+		return budget / PCHAT_UIB_MIN + 1;
+	return (int)(budget / (len / cnt + PCHAT_UIB_EACH)) + 1;
+}
+
 /* The shared body of join and bjoin. */
 /* Compliance: the rooms this (b)join entered for the session, each a
  * participant row and a JOIN event, in one transaction. */
@@ -442,7 +477,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
-	int n = 0, i, k, total = 0, joined = 0, budget;
+	int n = 0, i, k, total = 0, joined = 0, budget, used;
 	pchat_store_rc_t src;
 	pchat_xmark_t mk;
 
@@ -539,12 +574,14 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		joined = 1; /* nothing to undo */
 		goto done;
 	}
-	/* the largest roster that fits the reply budget: halved until the
+	/* the largest roster that fits the reply budget: shrunk until the
 	 * reply fits, the joiner always listed; with none left, the joins
 	 * are taken back and the command refused (never a silent join) */
 	pool.size = total + 1;
 	if(pool.size > budget / PCHAT_UIB_MIN + 1)
 		pool.size = budget / PCHAT_UIB_MIN + 1;
+	if(pool.size > pchat_join_pool_guess(js, n, budget))
+		pool.size = pchat_join_pool_guess(js, n, budget);
 	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
 		pool.mask <<= 1;
 	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int))
@@ -566,12 +603,14 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		}
 		if(out->len <= ctx->reply_limit)
 			break;
+		used = out->len - mk.len;
 		pchat_xrewind(out, &mk);
 		if(pool.size <= 1) {
 			pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 			goto done;
 		}
-		pool.size /= 2;
+		pool.size = pchat_join_pool_shrink(
+				pool.size, used, ctx->reply_limit - mk.len);
 	}
 	/* recorded before the 200: a join whose record fails is undone */
 	if(cfg.compliance && pchat_comply_joins(ctx, js, n) != PCHAT_STORE_OK) {
