@@ -12,7 +12,8 @@ import xml.sax.saxutils
 
 import pytest
 
-from chat import ChatUser, make_room, unique
+from chat import ChatUser, make_room, unique, wait_until
+from pool import running_pool, status_int
 from sipclient import find, findall, parse_xccos
 from store import DB_NAME
 
@@ -25,10 +26,10 @@ def users(kam):
     lists pchat-story (a string: that Supported value)."""
     made = []
 
-    def make(declared=True):
+    def make(declared=True, node=None):
         value = declared if isinstance(declared, str) else STORY
         headers = [("Supported", value)] if declared else None
-        u = ChatUser(kam, unique("st"), invite_headers=headers)
+        u = ChatUser(node or kam, unique("st"), invite_headers=headers)
         made.append(u)
         return u
 
@@ -223,3 +224,28 @@ def test_the_compliance_record_shows_the_flags_and_title(room, mariadb):
         ("story body", {"story": True, "alert": False, "title": 'T "1"'}),
         ("alarm", {"story": False, "alert": True}),
         ("plain", None)]
+
+
+@pytest.fixture(scope="module")
+def pool2(db_url):
+    with running_pool(db_url, count=2) as both:
+        yield both
+
+
+def test_both_forms_cross_the_pool_and_each_session_gets_its_own(pool2, users, mariadb):
+    a, b = pool2
+    alice, bob, carl = users(node=a), users(node=b), users(declared=False, node=b)
+    dave = users(declared=False, node=a)
+    _, guid, _ = make_room(mariadb)
+    for u in (alice, bob, carl, dave):
+        assert u.join(guid).code == 200
+    # b's participants are known on a before alice posts there
+    assert wait_until(lambda: status_int(a, "pool_remote_rooms") == 1, timeout=5)
+    assert post(alice, guid, "across", story_attrs("Pool story")).status == 200
+    for reader in (alice, bob):
+        got = received(reader, guid)
+        assert (got["story"], got["title"], got["text"]) == ("true", "Pool story", "across")
+    for reader in (carl, dave):
+        assert received(reader, guid)["text"] == "Pool story\r\n\r\nacross"
+    for reader in (alice, bob, carl, dave):
+        reader.expect_no_message(guid, within=0.3)
