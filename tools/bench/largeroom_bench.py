@@ -23,8 +23,8 @@ cfg/pchat-frontend.cfg adds them: 16,000 client connections would hold a
     tools/bench/run-bench --only largeroom
 """
 
-import os
 import re
+import urllib.request
 
 from kamailio import Kamailio
 from mariadb import free_port
@@ -38,12 +38,37 @@ def _shm_used_mb(node):
     return int(m.group(1)) / 1048576 if m else -1.0
 
 
+def _fanout_buckets(port):
+    """pchat's fanout_ms histogram from the node's /metrics (cumulative
+    {le_ms: count}): the room's fan-outs of posts are the ones over 10 ms
+    (a join notice goes to 75 members at most, well under 1 ms)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    return {int(le): int(v) for le, v in
+            re.findall(r"kamailio_pchat_fanout_ms_bucket_le_(\d+) (\d+)", text)}
+
+
+def _node_fanout(buckets):
+    """(posts' fan-outs, how many took <= 50 ms, the bound the slowest is
+    under in ms) from the cumulative buckets."""
+    if not buckets:
+        return None
+    les = sorted(buckets)
+    top = max(buckets.values())
+    big = top - buckets.get(10, 0)
+    under50 = buckets.get(50, 0) - buckets.get(10, 0)
+    slowest = next((le for le in les if buckets[le] == top), None)
+    return big, under50, slowest
+
+
 def run(b, log):
     members = b.sz.largeroom_members
     rf = b.room_file(b.make_rooms([members], "large"), "largeroom")
+    metrics = free_port()
     node = Kamailio(free_port(), b.db.url("pchat", "pchat", "pchat"),
                     cfg="cfg/pchat-node.cfg", debug=0,
-                    shm_mb=8192 if b.sz.long else 1024, defines=b.pchat_defines())
+                    shm_mb=8192 if b.sz.long else 1024,
+                    defines={**b.pchat_defines(), "PCHAT_METRICS_PORT": str(metrics)})
     node.start(timeout=60)
     try:
         before = _shm_used_mb(node)
@@ -58,6 +83,7 @@ def run(b, log):
                   timeout=900)
         r["largeroom"] = True
         r["shm_before_mb"] = before
+        r["node_fanout"] = _node_fanout(_fanout_buckets(metrics))
     finally:
         node.cleanup()
 
@@ -78,7 +104,11 @@ def lines(b):
             f"**{r['lat_ms_max']:.1f} ms** (goal <= 50 ms; at the generator's "
             f"socket p99 {r['lat_kernel_ms_p99']:.1f} / max {r['lat_kernel_ms_max']:.1f}), "
             f"{r['missing']} missing; "
-            f"{r['other_infos']} notices besides posts to {n} members "
+            + (f"in the node, fan-out of a post to all {n} (build and send every copy, "
+               f"pchat fanout_ms): {r['node_fanout'][1]} of {r['node_fanout'][0]} "
+               f"<= 50 ms, the slowest <= {r['node_fanout'][2]} ms; "
+               if r.get("node_fanout") else "")
+            + f"{r['other_infos']} notices besides posts to {n} members "
             f"(participant_update_limit 75); shm "
             f"{r['shm_before_mb']:.1f} -> {r['shm_used_mb']:.1f} MB, "
             f"**{per / 1024:.1f} KiB per member** (session, dialog and membership)"]
