@@ -10,46 +10,32 @@ import base64
 import os
 import shutil
 import socket
-import tempfile
 
 import pytest
 
 from pwdriver import Playwright
 from chat import ChatUser, make_room, set_policy, unique, wait_until
-from kamailio import TOP, Kamailio
-from mariadb import free_port
+from kamailio import TOP
+from webnode import start_web_node, stop_web_node
 
-CHAT_DIR = os.path.join(TOP, "web", "chat")
 IMAGES = os.path.join(TOP, "doc", "images")
-
-
-def start_chat_node(db_url, **defines):
-    fport = free_port()
-    fdir = tempfile.mkdtemp(prefix="pchat-files-")
-    d = {"PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir, "PCHAT_CHAT_DIR": CHAT_DIR}
-    d.update(defines)
-    kam = Kamailio(free_port(), db_url, defines=d).start()
-    kam.file_port, kam.file_dir = fport, fdir
-    return kam
 
 
 @pytest.fixture(scope="module")
 def wkam(db_url, mariadb):
     set_policy(mariadb, "global", "", True)
-    kam = start_chat_node(db_url)
+    kam = start_web_node(db_url)
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 @pytest.fixture(scope="module")
 def akam(db_url, mariadb):
     mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
     set_policy(mariadb, "global", "", True)
-    kam = start_chat_node(db_url, WITH_AUTH="1")
+    kam = start_web_node(db_url, WITH_AUTH="1")
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 @pytest.fixture
@@ -116,7 +102,7 @@ def test_ws_handshake_only_from_the_pages_origin(wkam):
 
 def test_ws_origin_configured(db_url):
     """PCHAT_WS_ORIGIN: the page is served elsewhere; only that origin."""
-    kam = start_chat_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
+    kam = start_web_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
     try:
         assert " 101 " in ws_handshake(kam, "https://chat.example.com")
         assert " 403 " in ws_handshake(kam, f"http://127.0.0.1:{kam.file_port}")
