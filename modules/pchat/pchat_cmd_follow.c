@@ -1,0 +1,320 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Commands layer: followed rooms (doc/xccos.md 3.18, pchat extensions):
+ * cmd:follow, cmd:unfollow, cmd:followread, cmd:followlist (unread counts
+ * and the newest post without joining), and the rooms bjoin adds. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+#include "core/mem/pkg.h"
+
+#include "pchat_access.h"
+#include "pchat_cmd_room.h"
+#include "pchat_follow.h"
+#include "pchat_mod.h"
+
+/* Unread posts are counted up to this many ("1000+"): a room read long
+ * ago costs a bounded count, not its history. */
+#define PCHAT_FOLLOW_UNREAD_CAP 1000
+/* What a followlist entry without its message takes at most, and the
+ * closing summary. */
+#define PCHAT_FOLLOW_ENTRY_MIN 1400
+#define PCHAT_FOLLOW_TAIL 96
+
+static void pchat_follow_uri(
+		pchat_cmd_ctx_t *ctx, const char *guid, char *buf, int size)
+{
+	snprintf(buf, size, "ma-chan://%.*s/%s", ctx->invited->host.len,
+			ctx->invited->host.s, guid);
+}
+
+static pchat_cmd_rc_t pchat_follow_store_error(pchat_xccos_env_t *env,
+		pchat_xmsg_t *m, const char *name, int src, pchat_xbuf_t *out)
+{
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	pchat_cmd_rpl_error(env, m, name, 500, "storage error", out);
+	return PCHAT_CMD_OK;
+}
+
+/* The room of the command's chanib, answered exactly as bccontext answers
+ * it when the user may not read it (a hidden room is a missing one):
+ * *ok 1 with room set, 0 when the error reply is written. */
+static pchat_cmd_rc_t pchat_follow_readable(PCHAT_CMD_ARGS, const char *name,
+		pchat_room_t *room, xmlNodePtr *chan, int *ok)
+{
+	const char *uri, *why = NULL;
+	pchat_cmd_rc_t rc;
+	int code;
+
+	*ok = 0;
+	*chan = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
+	uri = *chan ? pchat_xccos_attr(*chan, "uri") : NULL;
+	rc = pchat_room_for_read(ctx, uri, room, &code, &why);
+	if(rc != PCHAT_CMD_OK)
+		return rc;
+	if(code != 200)
+		pchat_cmd_rpl_error(env, m, name, code, why, out);
+	else
+		*ok = 1;
+	return PCHAT_CMD_OK;
+}
+
+/* The unread count as written: "1000+" at the cap. */
+static void pchat_follow_write_unread(pchat_xbuf_t *out, int n)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%d%s", n, n >= PCHAT_FOLLOW_UNREAD_CAP ? "+" : "");
+	pchat_xw_attr(out, "unread", v);
+}
+
+/* cmd:follow <chanib uri/>: the user follows a room it may read, from its
+ * newest post on (nothing unread yet); at most follow_max rooms. */
+pchat_cmd_rc_t pchat_cmd_follow(PCHAT_CMD_ARGS)
+{
+	pchat_room_t room;
+	xmlNodePtr chan;
+	char uri[256], why[128];
+	pchat_cmd_rc_t crc;
+	int rc, ok;
+
+	crc = pchat_follow_readable(ctx, env, m, out, "follow", &room, &chan, &ok);
+	if(crc != PCHAT_CMD_OK || !ok)
+		return crc;
+	rc = pchat_follow_add(&ctx->user, room.id, pchat_follow_max);
+	if(rc < 0)
+		return pchat_follow_store_error(env, m, "follow", rc, out);
+	if(rc == PCHAT_FOLLOW_FULL) {
+		snprintf(why, sizeof(why),
+				"the user already follows %d rooms (follow_max)",
+				pchat_follow_max);
+		pchat_cmd_rpl_error(env, m, "follow", 403, why, out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_follow_uri(ctx, room.guid, uri, sizeof(uri));
+	pchat_xw_rpl_start(out, "follow", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	pchat_xw_attr(out, "name", room.name);
+	pchat_xw_end(out, "chanib");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:unfollow <chanib uri/>: works for a room the user can no longer
+ * read too; a room not followed (or not existing) is 404 alike. */
+pchat_cmd_rc_t pchat_cmd_unfollow(PCHAT_CMD_ARGS)
+{
+	xmlNodePtr chan = m->data ? pchat_xccos_child(m->data, "chanib") : NULL;
+	char guid[64], uri[256];
+	int rc;
+
+	if(pchat_room_guid_of_uri(chan ? pchat_xccos_attr(chan, "uri") : NULL,
+			   guid, sizeof(guid))
+			< 0) {
+		pchat_cmd_rpl_error(
+				env, m, "unfollow", 400, "chanib uri is not ma-chan://", out);
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_follow_remove(&ctx->user, guid);
+	if(rc < 0)
+		return pchat_follow_store_error(env, m, "unfollow", rc, out);
+	if(rc == 0) {
+		pchat_cmd_rpl_error(env, m, "unfollow", 404, "not followed", out);
+		return PCHAT_CMD_OK;
+	}
+	pchat_follow_uri(ctx, guid, uri, sizeof(uri));
+	pchat_xw_rpl_start(out, "unfollow", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	pchat_xw_end(out, "chanib");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+}
+
+/* cmd:followread <chanib uri [msgid]/>: the read mark moves forward to
+ * msgid (default: the newest post); answered with the mark and what is
+ * still unread. */
+pchat_cmd_rc_t pchat_cmd_followread(PCHAT_CMD_ARGS)
+{
+	pchat_room_t room;
+	xmlNodePtr chan;
+	const char *v;
+	long long seq = 0, last = 0;
+	char uri[256];
+	pchat_cmd_rc_t crc;
+	int rc, ok, unread = 0;
+
+	crc = pchat_follow_readable(
+			ctx, env, m, out, "followread", &room, &chan, &ok);
+	if(crc != PCHAT_CMD_OK || !ok)
+		return crc;
+	v = pchat_xccos_attr(chan, "msgid");
+	if(v && (seq = strtoll(v, NULL, 10)) <= 0) {
+		pchat_cmd_rpl_error(env, m, "followread", 400,
+				"msgid must be a message id (at least 1)", out);
+		return PCHAT_CMD_OK;
+	}
+	rc = pchat_follow_get(&ctx->user, room.id, &last);
+	if(rc == 0) {
+		pchat_cmd_rpl_error(env, m, "followread", 404, "not followed", out);
+		return PCHAT_CMD_OK;
+	}
+	if(rc > 0)
+		rc = pchat_follow_mark(&ctx->user, room.id, seq);
+	if(rc >= 0)
+		rc = pchat_follow_get(&ctx->user, room.id, &last);
+	if(rc >= 0)
+		rc = pchat_follow_unread(&ctx->user, room.id, last,
+				PCHAT_FOLLOW_UNREAD_CAP, &unread);
+	if(rc < 0)
+		return pchat_follow_store_error(env, m, "followread", rc, out);
+	pchat_follow_uri(ctx, room.guid, uri, sizeof(uri));
+	pchat_xw_rpl_start(out, "followread", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	pchat_xw_attr_int(out, "lastread", last);
+	pchat_follow_write_unread(out, unread);
+	pchat_xw_end(out, "chanib");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+}
+
+/* One followed room of followlist (row: room_id, last_read_seq,
+ * created_ms, guid): readable ones with name, unread count, read mark and
+ * newest post (when with_msg); the others as readable="false" only, so
+ * that no count or text outlives the user's right to read them. */
+static pchat_store_rc_t pchat_follow_entry(pchat_cmd_ctx_t *ctx,
+		pchat_viewer_t *v, char **row, int with_msg, pchat_xbuf_t *out)
+{
+	long long last = strtoll(row[1], NULL, 10);
+	pchat_perm_in_t in;
+	pchat_room_t room;
+	pchat_db_res_t res;
+	char uri[256];
+	int rc, found, unread = 0;
+
+	pchat_follow_uri(ctx, row[3], uri, sizeof(uri));
+	found = pchat_room_by_id(strtoll(row[0], NULL, 10), &room);
+	if(found < 0)
+		return found;
+	if(found && (rc = pchat_room_access_for(&room, v, &in)) != PCHAT_STORE_OK)
+		return rc;
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	if(!found || pchat_perm_refusal(&in, PCHAT_PERM_READ) != NULL) {
+		pchat_xw_attr(out, "readable", "false");
+		pchat_xw_end(out, "chanib");
+		return PCHAT_STORE_OK;
+	}
+	rc = pchat_follow_unread(
+			&ctx->user, room.id, last, PCHAT_FOLLOW_UNREAD_CAP, &unread);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	pchat_xw_attr(out, "name", room.name);
+	pchat_xw_attr_int(out, "lastread", last);
+	pchat_follow_write_unread(out, unread);
+	if(with_msg && room.chat_history) {
+		if((rc = pchat_follow_newest(room.id, &res)) != PCHAT_STORE_OK)
+			return rc;
+		if(res.nrows > 0)
+			pchat_cmd_write_msg(out, "msg", uri, res.rows[0]);
+		pchat_db_res_free(&res);
+	}
+	pchat_xw_end(out, "chanib");
+	return PCHAT_STORE_OK;
+}
+
+/* cmd:followlist: every followed room, oldest follow first, without
+ * joining any; ends with <follows total listed/> (listed < total when the
+ * reply could not carry them all). */
+pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
+{
+	pchat_viewer_t viewer;
+	pchat_db_res_t rows;
+	pchat_xmark_t start, mk;
+	int rc, i, total, listed = 0;
+
+	memset(&viewer, 0, sizeof(viewer));
+	memset(&rows, 0, sizeof(rows));
+	rc = pchat_viewer_load(&viewer, &ctx->user);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_follow_rooms(&ctx->user, &rows);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_viewer_free(&viewer);
+		return pchat_follow_store_error(env, m, "followlist", rc, out);
+	}
+	total = rows.nrows;
+	pchat_xmark(out, &start);
+	pchat_xw_rpl_start(out, "followlist", m->seqid, env->envid, 200,
+			pchat_xccos_token(200));
+	for(i = 0; i < total; i++) {
+		/* the newest post while it fits, then the entry without it */
+		pchat_xmark(out, &mk);
+		rc = pchat_follow_entry(ctx, &viewer, rows.rows[i], 1, out);
+		if(rc == PCHAT_STORE_OK
+				&& out->len > ctx->reply_limit - PCHAT_FOLLOW_TAIL) {
+			pchat_xrewind(out, &mk);
+			if(out->len + PCHAT_FOLLOW_ENTRY_MIN + PCHAT_FOLLOW_TAIL
+					> ctx->reply_limit)
+				break;
+			rc = pchat_follow_entry(ctx, &viewer, rows.rows[i], 0, out);
+		}
+		if(rc != PCHAT_STORE_OK)
+			break;
+		listed++;
+	}
+	pchat_viewer_free(&viewer);
+	pchat_db_res_free(&rows);
+	if(rc != PCHAT_STORE_OK) {
+		pchat_xrewind(out, &start);
+		return pchat_follow_store_error(env, m, "followlist", rc, out);
+	}
+	pchat_xw_start(out, "follows");
+	pchat_xw_attr_int(out, "total", total);
+	pchat_xw_attr_int(out, "listed", listed);
+	pchat_xw_end(out, "follows");
+	pchat_xw_rpl_end(out);
+	return PCHAT_CMD_OK;
+}
+
+void pchat_follow_seen(pchat_cmd_ctx_t *ctx, long long room_id, long long seq)
+{
+	pchat_store_rc_t rc = pchat_follow_mark(&ctx->user, room_id, seq);
+
+	if(rc != PCHAT_STORE_OK)
+		LM_WARN("cannot mark room %lld read for %.*s (%d)\n", room_id,
+				ctx->user.len, ctx->user.s, (int)rc);
+}
+
+pchat_store_rc_t pchat_follow_for_bjoin(
+		pchat_cmd_ctx_t *ctx, int asked, pchat_db_res_t *res)
+{
+	unsigned long long one;
+
+	memset(res, 0, sizeof(*res));
+	/* a session's first bjoin is its sign-in's: a client that re-joins
+	 * its open rooms later does not get the followed ones again */
+	if(!asked
+			&& (!pchat_follow_bjoin
+					|| _pchat_roster.rooms_of(ctx->sess_id, &one, 1) > 0))
+		return PCHAT_STORE_OK;
+	return pchat_follow_rooms(&ctx->user, res);
+}
