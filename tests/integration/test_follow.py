@@ -7,6 +7,7 @@ list is kept by the server, so every device of a user sees the same."""
 import pytest
 
 from admin import call
+from kamailio import pchatctl
 from chat import ChatUser, make_room, unique
 from sipclient import find, findall
 
@@ -308,3 +309,6 @@ def test_admin_follow_list(kam, users, mariadb):
     # the user as an operator may type it: canonicalised like everywhere
     rows = call(kam, "pchat.follow_list", f"user={bob.uri.replace('sip:', 'SIP:')}")
     assert [(r["room"], r["room_guid"], r["unread"]) for r in rows] == [(name, guid, "2")]
+    # and as an operator types it
+    listed = pchatctl(kam, "get-follow", "--user", bob.uri, json_output=True).json
+    assert [(r["room"], r["unread"]) for r in listed] == [(name, "2")]
