@@ -53,8 +53,8 @@ static int pchat_follow_add_row(
 			n >= PCHAT_FOLLOW_RPC_UNREAD_CAP ? "+" : "");
 	if(rpc->add(ctx, "{", &th) < 0
 			|| rpc->struct_add(th, "sssss", "room", row[0], "room_guid", row[1],
-					   "last_read_seq", row[2], "followed_ms", row[3],
-					   "unread", unread)
+					   "last_read_seq", row[2], "followed_ms", row[3], "unread",
+					   unread)
 					   < 0)
 		return pchat_args_error(args, 500, "cannot build the reply");
 	return 0;

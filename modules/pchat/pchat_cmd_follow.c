@@ -29,9 +29,7 @@
 /* Unread posts are counted up to this many ("1000+"): a room read long
  * ago costs a bounded count, not its history. */
 #define PCHAT_FOLLOW_UNREAD_CAP 1000
-/* What a followlist entry without its message takes at most, and the
- * closing summary. */
-#define PCHAT_FOLLOW_ENTRY_MIN 1400
+/* What followlist keeps for its closing summary and the reply's end. */
 #define PCHAT_FOLLOW_TAIL 96
 
 static void pchat_follow_uri(
@@ -106,8 +104,8 @@ pchat_cmd_rc_t pchat_cmd_follow(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_OK;
 	}
 	pchat_follow_uri(ctx, room.guid, uri, sizeof(uri));
-	pchat_xw_rpl_start(out, "follow", m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
+	pchat_xw_rpl_start(
+			out, "follow", m->seqid, env->envid, 200, pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
 	pchat_xw_attr(out, "uri", uri);
 	pchat_xw_attr(out, "name", room.name);
@@ -124,8 +122,8 @@ pchat_cmd_rc_t pchat_cmd_unfollow(PCHAT_CMD_ARGS)
 	char guid[64], uri[256];
 	int rc;
 
-	if(pchat_room_guid_of_uri(chan ? pchat_xccos_attr(chan, "uri") : NULL,
-			   guid, sizeof(guid))
+	if(pchat_room_guid_of_uri(
+			   chan ? pchat_xccos_attr(chan, "uri") : NULL, guid, sizeof(guid))
 			< 0) {
 		pchat_cmd_rpl_error(
 				env, m, "unfollow", 400, "chanib uri is not ma-chan://", out);
@@ -139,8 +137,8 @@ pchat_cmd_rc_t pchat_cmd_unfollow(PCHAT_CMD_ARGS)
 		return PCHAT_CMD_OK;
 	}
 	pchat_follow_uri(ctx, guid, uri, sizeof(uri));
-	pchat_xw_rpl_start(out, "unfollow", m->seqid, env->envid, 200,
-			pchat_xccos_token(200));
+	pchat_xw_rpl_start(
+			out, "unfollow", m->seqid, env->envid, 200, pchat_xccos_token(200));
 	pchat_xw_start(out, "chanib");
 	pchat_xw_attr(out, "uri", uri);
 	pchat_xw_end(out, "chanib");
@@ -181,8 +179,8 @@ pchat_cmd_rc_t pchat_cmd_followread(PCHAT_CMD_ARGS)
 	if(rc >= 0)
 		rc = pchat_follow_get(&ctx->user, room.id, &last);
 	if(rc >= 0)
-		rc = pchat_follow_unread(&ctx->user, room.id, last,
-				PCHAT_FOLLOW_UNREAD_CAP, &unread);
+		rc = pchat_follow_unread(
+				&ctx->user, room.id, last, PCHAT_FOLLOW_UNREAD_CAP, &unread);
 	if(rc < 0)
 		return pchat_follow_store_error(env, m, "followread", rc, out);
 	pchat_follow_uri(ctx, room.guid, uri, sizeof(uri));
@@ -197,101 +195,181 @@ pchat_cmd_rc_t pchat_cmd_followread(PCHAT_CMD_ARGS)
 	return PCHAT_CMD_OK;
 }
 
-/* One followed room of followlist (row: room_id, last_read_seq,
- * created_ms, guid): readable ones with name, unread count, read mark and
- * newest post (when with_msg); the others as readable="false" only, so
- * that no count or text outlives the user's right to read them. */
-static pchat_store_rc_t pchat_follow_entry(pchat_cmd_ctx_t *ctx,
-		pchat_viewer_t *v, char **row, int with_msg, pchat_xbuf_t *out)
+/* One room of a followlist answer: what the store said, and the bytes
+ * its entry takes without its newest post (base) and what the post adds
+ * (extra), so the reply can carry every count before any text. */
+typedef struct pchat_follow_item
 {
-	long long last = strtoll(row[1], NULL, 10);
+	char **row; /* room_id, last_read_seq, created_ms, guid */
+	int readable;
+	int unread;
+	char *name;
+	pchat_db_res_t newest;
+	int base;
+	int extra;
+	int with_msg;
+} pchat_follow_item_t;
+
+static void pchat_follow_item_free(pchat_follow_item_t *it)
+{
+	free(it->name);
+	pchat_db_res_free(&it->newest);
+}
+
+/* What followlist says of one followed room. A room the user may no
+ * longer read (or that went away meanwhile) is only marked unreadable:
+ * no count or text outlives the user's right to read it. */
+static pchat_store_rc_t pchat_follow_gather(pchat_cmd_ctx_t *ctx,
+		pchat_viewer_t *v, char **row, pchat_follow_item_t *it)
+{
 	pchat_perm_in_t in;
 	pchat_room_t room;
-	pchat_db_res_t res;
-	char uri[256];
-	int rc, found, unread = 0;
+	int rc, found;
 
-	pchat_follow_uri(ctx, row[3], uri, sizeof(uri));
+	memset(it, 0, sizeof(*it));
+	it->row = row;
 	found = pchat_room_by_id(strtoll(row[0], NULL, 10), &room);
 	if(found < 0)
 		return found;
 	if(found && (rc = pchat_room_access_for(&room, v, &in)) != PCHAT_STORE_OK)
 		return rc;
-	pchat_xw_start(out, "chanib");
-	pchat_xw_attr(out, "uri", uri);
-	if(!found || pchat_perm_refusal(&in, PCHAT_PERM_READ) != NULL) {
-		pchat_xw_attr(out, "readable", "false");
-		pchat_xw_end(out, "chanib");
+	if(!found || pchat_perm_refusal(&in, PCHAT_PERM_READ) != NULL)
 		return PCHAT_STORE_OK;
-	}
-	rc = pchat_follow_unread(
-			&ctx->user, room.id, last, PCHAT_FOLLOW_UNREAD_CAP, &unread);
+	it->readable = 1;
+	rc = pchat_follow_unread(&ctx->user, room.id, strtoll(row[1], NULL, 10),
+			PCHAT_FOLLOW_UNREAD_CAP, &it->unread);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	pchat_xw_attr(out, "name", room.name);
-	pchat_xw_attr_int(out, "lastread", last);
-	pchat_follow_write_unread(out, unread);
-	if(with_msg && room.chat_history) {
-		if((rc = pchat_follow_newest(room.id, &res)) != PCHAT_STORE_OK)
-			return rc;
-		if(res.nrows > 0)
-			pchat_cmd_write_msg(out, "msg", uri, res.rows[0]);
-		pchat_db_res_free(&res);
-	}
-	pchat_xw_end(out, "chanib");
-	return PCHAT_STORE_OK;
+	if((it->name = strdup(room.name)) == NULL)
+		return PCHAT_STORE_ERROR;
+	return room.chat_history ? pchat_follow_newest(room.id, &it->newest)
+							 : PCHAT_STORE_OK;
 }
 
-/* cmd:followlist: every followed room, oldest follow first, without
- * joining any; ends with <follows total listed/> (listed < total when the
- * reply could not carry them all). */
-pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
+static void pchat_follow_write(pchat_cmd_ctx_t *ctx, pchat_follow_item_t *it,
+		int with_msg, pchat_xbuf_t *out)
+{
+	char uri[256];
+
+	pchat_follow_uri(ctx, it->row[3], uri, sizeof(uri));
+	pchat_xw_start(out, "chanib");
+	pchat_xw_attr(out, "uri", uri);
+	if(!it->readable) {
+		pchat_xw_attr(out, "readable", "false");
+	} else {
+		pchat_xw_attr(out, "name", it->name);
+		pchat_xw_attr(out, "lastread", it->row[1]);
+		pchat_follow_write_unread(out, it->unread);
+		if(with_msg && it->newest.nrows > 0)
+			pchat_cmd_write_msg(out, "msg", uri, it->newest.rows[0]);
+	}
+	pchat_xw_end(out, "chanib");
+}
+
+static int pchat_follow_measure(pchat_cmd_ctx_t *ctx, pchat_follow_item_t *it)
+{
+	pchat_xbuf_t b;
+	int err;
+
+	pchat_xbuf_init(&b);
+	pchat_follow_write(ctx, it, 0, &b);
+	it->base = b.len;
+	b.len = 0;
+	pchat_follow_write(ctx, it, 1, &b);
+	it->extra = b.len - it->base;
+	err = b.err;
+	pchat_xbuf_free(&b);
+	return err ? -1 : 0;
+}
+
+/* The rooms from rows[from] on whose entries fit budget bytes: read one
+ * at a time, so a long list costs the queries of one page. *n items. */
+static pchat_store_rc_t pchat_follow_page(pchat_cmd_ctx_t *ctx,
+		pchat_db_res_t *rows, int from, int budget, pchat_follow_item_t *items,
+		int *n)
 {
 	pchat_viewer_t viewer;
-	pchat_db_res_t rows;
-	pchat_xmark_t start, mk;
-	int rc, i, total, listed = 0;
+	pchat_store_rc_t rc;
+	int i, used = 0;
 
+	*n = 0;
 	memset(&viewer, 0, sizeof(viewer));
-	memset(&rows, 0, sizeof(rows));
-	rc = pchat_viewer_load(&viewer, &ctx->user);
-	if(rc == PCHAT_STORE_OK)
-		rc = pchat_follow_rooms(&ctx->user, &rows);
-	if(rc != PCHAT_STORE_OK) {
-		pchat_viewer_free(&viewer);
-		return pchat_follow_store_error(env, m, "followlist", rc, out);
+	if((rc = pchat_viewer_load(&viewer, &ctx->user)) != PCHAT_STORE_OK)
+		return rc;
+	for(i = from; i < rows->nrows; i++) {
+		rc = pchat_follow_gather(ctx, &viewer, rows->rows[i], &items[*n]);
+		if(rc == PCHAT_STORE_OK && pchat_follow_measure(ctx, &items[*n]) < 0)
+			rc = PCHAT_STORE_ERROR;
+		if(rc != PCHAT_STORE_OK || used + items[*n].base > budget) {
+			pchat_follow_item_free(&items[*n]);
+			break;
+		}
+		used += items[*n].base;
+		(*n)++;
 	}
-	total = rows.nrows;
+	/* what is left after every count goes to the newest posts, in order */
+	for(i = 0; rc == PCHAT_STORE_OK && i < *n; i++) {
+		if(used + items[i].extra <= budget) {
+			items[i].with_msg = 1;
+			used += items[i].extra;
+		}
+	}
+	pchat_viewer_free(&viewer);
+	return rc;
+}
+
+/* cmd:followlist [<follows from="K"/>]: the followed rooms, oldest follow
+ * first, from the K-th on, without joining any; every count before any
+ * newest post; ends with <follows total from listed [next]/>. */
+pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
+{
+	xmlNodePtr q = m->data ? pchat_xccos_child(m->data, "follows") : NULL;
+	const char *v = q ? pchat_xccos_attr(q, "from") : NULL;
+	pchat_follow_item_t *items = NULL;
+	pchat_db_res_t rows;
+	pchat_xmark_t start;
+	int rc, i, n = 0, from = 0;
+	char *end;
+
+	if(v) {
+		from = (int)strtol(v, &end, 10);
+		if(*end != '\0' || end == v || from < 0) {
+			pchat_cmd_rpl_error(env, m, "followlist", 400,
+					"from must be a number (0 or more)", out);
+			return PCHAT_CMD_OK;
+		}
+	}
+	if((rc = pchat_follow_rooms(&ctx->user, &rows)) != PCHAT_STORE_OK)
+		return pchat_follow_store_error(env, m, "followlist", rc, out);
+	if(from > rows.nrows)
+		from = rows.nrows;
+	items = malloc(sizeof(*items) * (rows.nrows - from + 1));
 	pchat_xmark(out, &start);
 	pchat_xw_rpl_start(out, "followlist", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
-	for(i = 0; i < total; i++) {
-		/* the newest post while it fits, then the entry without it */
-		pchat_xmark(out, &mk);
-		rc = pchat_follow_entry(ctx, &viewer, rows.rows[i], 1, out);
-		if(rc == PCHAT_STORE_OK
-				&& out->len > ctx->reply_limit - PCHAT_FOLLOW_TAIL) {
-			pchat_xrewind(out, &mk);
-			if(out->len + PCHAT_FOLLOW_ENTRY_MIN + PCHAT_FOLLOW_TAIL
-					> ctx->reply_limit)
-				break;
-			rc = pchat_follow_entry(ctx, &viewer, rows.rows[i], 0, out);
-		}
-		if(rc != PCHAT_STORE_OK)
-			break;
-		listed++;
+	rc = items ? pchat_follow_page(ctx, &rows, from,
+				 ctx->reply_limit - out->len - PCHAT_FOLLOW_TAIL, items, &n)
+			   : PCHAT_STORE_ERROR;
+	for(i = 0; i < n; i++) {
+		if(rc == PCHAT_STORE_OK)
+			pchat_follow_write(ctx, &items[i], items[i].with_msg, out);
+		pchat_follow_item_free(&items[i]);
 	}
-	pchat_viewer_free(&viewer);
-	pchat_db_res_free(&rows);
+	free(items);
 	if(rc != PCHAT_STORE_OK) {
+		pchat_db_res_free(&rows);
 		pchat_xrewind(out, &start);
 		return pchat_follow_store_error(env, m, "followlist", rc, out);
 	}
 	pchat_xw_start(out, "follows");
-	pchat_xw_attr_int(out, "total", total);
-	pchat_xw_attr_int(out, "listed", listed);
+	pchat_xw_attr_int(out, "total", rows.nrows);
+	pchat_xw_attr_int(out, "from", from);
+	pchat_xw_attr_int(out, "listed", n);
+	if(from + n < rows.nrows)
+		pchat_xw_attr_int(out, "next", from + n);
 	pchat_xw_end(out, "follows");
 	pchat_xw_rpl_end(out);
+	pchat_db_res_free(&rows);
 	return PCHAT_CMD_OK;
 }
 

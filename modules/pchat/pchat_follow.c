@@ -55,10 +55,10 @@ int pchat_follow_add(str *user, long long room_id, int max)
 		pchat_db_rollback();
 		return rc == 1 ? PCHAT_FOLLOW_FULL : rc;
 	}
-	src = pchat_db_exec(
-			"INSERT IGNORE INTO pchat_follow (user_uri, room_id, "
-			"last_read_seq, created_ms) SELECT ?, ?, COALESCE(MAX(seq), 0), " PCHAT_DB_NOW_MS
-			" FROM pchat_message WHERE room_id = ?",
+	src = pchat_db_exec("INSERT IGNORE INTO pchat_follow (user_uri, room_id, "
+						"last_read_seq, created_ms) SELECT ?, ?, "
+						"COALESCE(MAX(seq), 0), " PCHAT_DB_NOW_MS
+						" FROM pchat_message WHERE room_id = ?",
 			NULL, user, room_id, room_id);
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
@@ -123,8 +123,8 @@ pchat_store_rc_t pchat_follow_rooms(str *user, pchat_db_res_t *res)
 			res, user);
 }
 
-pchat_store_rc_t pchat_follow_unread(str *user, long long room_id,
-		long long last_read, int cap, int *count)
+pchat_store_rc_t pchat_follow_unread(
+		str *user, long long room_id, long long last_read, int cap, int *count)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t src;

@@ -43,8 +43,8 @@ pchat_store_rc_t pchat_follow_rooms(str *user, pchat_db_res_t *res);
 /* Posts after last_read by others than user, not deleted by their author
  * nor removed by an administrator, counted up to cap (*count = cap: that
  * many or more). */
-pchat_store_rc_t pchat_follow_unread(str *user, long long room_id,
-		long long last_read, int cap, int *count);
+pchat_store_rc_t pchat_follow_unread(
+		str *user, long long room_id, long long last_read, int cap, int *count);
 /* The newest post of a room as history shows it (one row, or none):
  * seq, ts_ms, author, content, author_change, changed_ms. */
 pchat_store_rc_t pchat_follow_newest(long long room_id, pchat_db_res_t *res);

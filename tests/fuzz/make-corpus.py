@@ -106,6 +106,8 @@ def from_tests():
             ("followread", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}" msgid="6"/>'),
             ("followread", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[1]}" msgid="-1"/>'),
             ("followlist", ""),
+            ("followlist", '<follows from="2"/>'),
+            ("followlist", '<follows from="-1"/>'),
             ("bjoin", f'<follows/><chanid key="0" value="{GUIDS[1]}"/>'),
             ("nosuch", "")]:
         rec.command(name, data)

@@ -312,3 +312,35 @@ def test_admin_follow_list(kam, users, mariadb):
     # and as an operator types it
     listed = pchatctl(kam, "get-follow", "--user", bob.uri, json_output=True).json
     assert [(r["room"], r["unread"]) for r in listed] == [(name, "2")]
+
+
+def test_followlist_fits_the_reply_bound_counts_first_and_pages(kamailio_factory, mariadb):
+    k = kamailio_factory(defines={"PCHAT_MAX_REPLY_SIZE": "4096"})
+    bob = ChatUser(k, unique("f"))
+    try:
+        for _ in range(40):
+            rid, guid, _ = make_room(mariadb)
+            mariadb.sql(f"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+                        f"VALUES ({rid}, 1, 0, 'sip:alice@example.com', '{'x' * 300}')",
+                        db="pchat")
+            assert follow(bob, guid).code == 200
+        seen, start, pages = [], 0, 0
+        while start is not None:
+            reply = bob.dlg.command("followlist", f'<follows from="{start}"/>')
+            assert reply.code == 200, reply
+            entries = findall(reply.data, "chanib")
+            summary = find(reply.data, "follows")
+            assert int(summary.get("total")) == 40 and int(summary.get("from")) == start
+            assert int(summary.get("listed")) == len(entries) > 0
+            with_msg = [find(c, "msg") is not None for c in entries]
+            # every room of the page has its count; the newest posts take
+            # what is left, in order
+            assert all(c.get("unread") == "0" for c in entries)
+            assert with_msg == sorted(with_msg, reverse=True)
+            seen += [c.get("uri") for c in entries]
+            start = summary.get("next") and int(summary.get("next"))
+            pages += 1
+        assert pages > 1 and len(seen) == len(set(seen)) == 40
+        assert bob.dlg.command("followlist", '<follows from="x"/>').code == 400
+    finally:
+        bob.close()
