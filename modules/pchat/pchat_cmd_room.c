@@ -84,6 +84,7 @@ typedef struct pchat_joined
 	pchat_roster_snapshot_t remote; /* the other nodes' (small rooms) */
 	int partial; /* a node has more participants than it names */
 	int is_new;
+	int followed; /* added by bjoin from the followed rooms (3.18) */
 	int cut;  /* its roster did not fit the reply, or is partial */
 	int code; /* 200, or the failure of this room */
 	char guid[64];
@@ -416,6 +417,7 @@ static pchat_cmd_rc_t pchat_join_followed(pchat_cmd_ctx_t *ctx,
 		pchat_domain(ctx, js[i].domain, sizeof(js[i].domain));
 		if(pchat_joined_dup(js, i))
 			continue; /* named too: answered there */
+		js[i].followed = 1;
 		rc = pchat_join_slot(ctx, v, inv, &js[i], total);
 		if(rc != PCHAT_CMD_OK)
 			return rc;
@@ -423,6 +425,29 @@ static pchat_cmd_rc_t pchat_join_followed(pchat_cmd_ctx_t *ctx,
 			js[i].code = 0;
 	}
 	return PCHAT_CMD_OK;
+}
+
+/* Even without rosters the reply cannot carry every room: the later half
+ * of the followed rooms joined (the client did not name them) are taken
+ * back, to be answered another time. Returns how many. */
+static int pchat_join_drop_followed(
+		pchat_cmd_ctx_t *ctx, pchat_joined_t *js, int n)
+{
+	int i, joined = 0, drop, dropped = 0;
+
+	for(i = 0; i < n; i++)
+		joined += js[i].followed && js[i].code == 200;
+	drop = (joined + 1) / 2;
+	for(i = n - 1; i >= 0 && dropped < drop; i--) {
+		if(!js[i].followed || js[i].code != 200)
+			continue;
+		if(js[i].is_new)
+			_pchat_roster.part((unsigned long long)js[i].room.id, ctx->sess_id);
+		js[i].is_new = 0;
+		js[i].code = 0;
+		dropped++;
+	}
+	return dropped;
 }
 
 /* The shared body of join and bjoin. */
@@ -474,7 +499,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
-	int n = 0, i, k, total = 0, joined = 0, budget, nf = 0, asked;
+	int n = 0, i, k, total = 0, joined = 0, budget, nf = 0, asked, pool_size;
 	pchat_store_rc_t src;
 	pchat_xmark_t mk;
 
@@ -578,6 +603,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	pool.size = total + 1;
 	if(pool.size > budget / PCHAT_UIB_MIN + 1)
 		pool.size = budget / PCHAT_UIB_MIN + 1;
+	pool_size = pool.size;
 	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
 		pool.mask <<= 1;
 	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int))
@@ -600,6 +626,10 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		if(out->len <= ctx->reply_limit)
 			break;
 		pchat_xrewind(out, &mk);
+		if(pool.size <= 1 && pchat_join_drop_followed(ctx, js, n) > 0) {
+			pool.size = pool_size; /* fewer rooms: the rosters again */
+			continue;
+		}
 		if(pool.size <= 1) {
 			pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 			goto done;

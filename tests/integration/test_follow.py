@@ -344,3 +344,25 @@ def test_followlist_fits_the_reply_bound_counts_first_and_pages(kamailio_factory
         assert bob.dlg.command("followlist", '<follows from="x"/>').code == 400
     finally:
         bob.close()
+
+
+def test_a_sign_in_with_more_followed_rooms_than_a_reply_carries(users, mariadb):
+    bob = users()
+    _, named, _ = make_room(mariadb)
+    prefix = unique("many")
+    mariadb.sql("SET @root = (SELECT id FROM pchat_node WHERE parent_id IS NULL);"
+                "INSERT INTO pchat_node (guid, kind, parent_id, name, privacy) "
+                f"SELECT UUID(), 'room', @root, CONCAT('{prefix}-', seq), 'open' "
+                "FROM seq_1_to_300;"
+                "INSERT INTO pchat_follow (user_uri, room_id, last_read_seq, created_ms) "
+                f"SELECT '{bob.uri}', id, 0, id FROM pchat_node WHERE name LIKE '{prefix}-%'",
+                db="pchat")
+    bob2 = users(bob.user)
+    reply = bob2.bjoin([named])
+    # never a 413 for rooms the client did not name: as many as fit
+    assert reply.code == 200, reply
+    uris = _chanibs(reply)
+    assert uris[0] == bob2.room_uri(named) and 1 < len(uris) < 301
+    assert len(reply.sip.body) <= 24576
+    # the rest are still followed, for followlist and a later bjoin
+    assert followlist(bob2)[1]["total"] == 300
