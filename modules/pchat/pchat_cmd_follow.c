@@ -202,6 +202,7 @@ typedef struct pchat_follow_item
 {
 	char **row; /* room_id, last_read_seq, created_ms, guid */
 	int readable;
+	int history; /* its category keeps history: the newest post shows */
 	int unread;
 	char *name;
 	pchat_db_res_t newest;
@@ -216,34 +217,97 @@ static void pchat_follow_item_free(pchat_follow_item_t *it)
 	pchat_db_res_free(&it->newest);
 }
 
+/* The followed rooms (PCHAT_ROOM_SELECT's columns) and the roles and
+ * walls of each (as pchat_room_access_rows() reads them, the room id
+ * last), both ordered by room id, read in one snapshot: a page costs two
+ * queries for its rules, not two a room. */
+static const char *_pchat_follow_rooms_sql =
+		PCHAT_ROOM_SELECT "WHERE r.kind = 'room' AND r.id IN (SELECT room_id "
+						  "FROM pchat_follow WHERE user_uri = ?) ORDER BY r.id";
+static const char *_pchat_follow_access_sql =
+		"WITH RECURSIVE up (room, id, parent_id, lvl) AS ("
+		"SELECT r.id, r.id, r.parent_id, 0 FROM pchat_node r "
+		"WHERE r.kind = 'room' AND r.id IN (SELECT room_id FROM pchat_follow "
+		"WHERE user_uri = ?) "
+		"UNION ALL SELECT up.room, n.id, n.parent_id, up.lvl + 1 "
+		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
+		"SELECT 'r', up.lvl, r.role, r.principal_type, r.principal, up.room "
+		"FROM pchat_role r JOIN up ON r.node_id = up.id "
+		"UNION ALL "
+		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal, "
+		"up.room FROM pchat_scope s JOIN up ON s.category_id = up.id "
+		"WHERE up.lvl > 0 ORDER BY 6";
+
+typedef struct pchat_follow_rules
+{
+	pchat_viewer_t viewer;
+	pchat_db_res_t follows; /* pchat_follow_rooms(): the list's order */
+	pchat_db_res_t rooms;
+	pchat_db_res_t rules;
+} pchat_follow_rules_t;
+
+static void pchat_follow_rules_free(pchat_follow_rules_t *r)
+{
+	pchat_db_res_free(&r->rules);
+	pchat_db_res_free(&r->rooms);
+	pchat_db_res_free(&r->follows);
+	pchat_viewer_free(&r->viewer);
+}
+
+static pchat_store_rc_t pchat_follow_rules_load(
+		str *user, pchat_follow_rules_t *r)
+{
+	pchat_store_rc_t rc;
+
+	memset(r, 0, sizeof(*r));
+	if((rc = pchat_viewer_load(&r->viewer, user)) != PCHAT_STORE_OK)
+		return rc;
+	if((rc = pchat_db_begin()) != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_follow_rooms(user, &r->follows);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_exec(_pchat_follow_rooms_sql, &r->rooms, user);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_exec(_pchat_follow_access_sql, &r->rules, user);
+	if(rc == PCHAT_STORE_OK)
+		return pchat_db_commit();
+	pchat_db_rollback();
+	return rc;
+}
+
 /* What followlist says of one followed room. A room the user may no
  * longer read (or that went away meanwhile) is only marked unreadable:
  * no count or text outlives the user's right to read it. */
 static pchat_store_rc_t pchat_follow_gather(pchat_cmd_ctx_t *ctx,
-		pchat_viewer_t *v, char **row, pchat_follow_item_t *it)
+		pchat_follow_rules_t *r, char **row, pchat_follow_item_t *it)
 {
+	long long id = strtoll(row[0], NULL, 10);
 	pchat_perm_in_t in;
 	pchat_room_t room;
-	int rc, found;
+	int first, n, rc;
 
 	memset(it, 0, sizeof(*it));
 	it->row = row;
-	found = pchat_room_by_id(strtoll(row[0], NULL, 10), &room);
-	if(found < 0)
-		return found;
-	if(found && (rc = pchat_room_access_for(&room, v, &in)) != PCHAT_STORE_OK)
-		return rc;
-	if(!found || pchat_perm_refusal(&in, PCHAT_PERM_READ) != NULL)
+	first = pchat_rows_of_room(&r->rooms, 0, id, &n);
+	if(n == 0)
 		return PCHAT_STORE_OK;
-	it->readable = 1;
-	rc = pchat_follow_unread(&ctx->user, room.id, strtoll(row[1], NULL, 10),
-			PCHAT_FOLLOW_UNREAD_CAP, &it->unread);
+	pchat_room_from_row(r->rooms.rows[first], &room);
+	first = pchat_rows_of_room(&r->rules, 5, id, &n);
+	rc = pchat_room_access_rows(
+			&room, &r->viewer, r->rules.rows + first, n, &in);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
+	if(pchat_perm_refusal(&in, PCHAT_PERM_READ) != NULL)
+		return PCHAT_STORE_OK;
+	it->readable = 1;
+	it->history = room.chat_history;
 	if((it->name = strdup(room.name)) == NULL)
 		return PCHAT_STORE_ERROR;
-	return room.chat_history ? pchat_follow_newest(room.id, &it->newest)
-							 : PCHAT_STORE_OK;
+	rc = pchat_follow_newest(&ctx->user, id, strtoll(row[1], NULL, 10),
+			PCHAT_FOLLOW_UNREAD_CAP, &it->newest);
+	if(rc == PCHAT_STORE_OK && it->newest.nrows > 0)
+		it->unread = atoi(it->newest.rows[0][6]);
+	return rc;
 }
 
 static void pchat_follow_write(pchat_cmd_ctx_t *ctx, pchat_follow_item_t *it,
@@ -260,7 +324,7 @@ static void pchat_follow_write(pchat_cmd_ctx_t *ctx, pchat_follow_item_t *it,
 		pchat_xw_attr(out, "name", it->name);
 		pchat_xw_attr(out, "lastread", it->row[1]);
 		pchat_follow_write_unread(out, it->unread);
-		if(with_msg && it->newest.nrows > 0)
+		if(with_msg && it->history && it->newest.nrows > 0)
 			pchat_cmd_write_msg(out, "msg", uri, it->newest.rows[0]);
 	}
 	pchat_xw_end(out, "chanib");
@@ -282,22 +346,18 @@ static int pchat_follow_measure(pchat_cmd_ctx_t *ctx, pchat_follow_item_t *it)
 	return err ? -1 : 0;
 }
 
-/* The rooms from rows[from] on whose entries fit budget bytes: read one
- * at a time, so a long list costs the queries of one page. *n items. */
+/* The rooms from the from-th on whose entries fit budget bytes; a long
+ * list costs the queries of one page. *n items. */
 static pchat_store_rc_t pchat_follow_page(pchat_cmd_ctx_t *ctx,
-		pchat_db_res_t *rows, int from, int budget, pchat_follow_item_t *items,
-		int *n)
+		pchat_follow_rules_t *r, int from, int budget,
+		pchat_follow_item_t *items, int *n)
 {
-	pchat_viewer_t viewer;
-	pchat_store_rc_t rc;
+	pchat_store_rc_t rc = PCHAT_STORE_OK;
 	int i, used = 0;
 
 	*n = 0;
-	memset(&viewer, 0, sizeof(viewer));
-	if((rc = pchat_viewer_load(&viewer, &ctx->user)) != PCHAT_STORE_OK)
-		return rc;
-	for(i = from; i < rows->nrows; i++) {
-		rc = pchat_follow_gather(ctx, &viewer, rows->rows[i], &items[*n]);
+	for(i = from; i < r->follows.nrows; i++) {
+		rc = pchat_follow_gather(ctx, r, r->follows.rows[i], &items[*n]);
 		if(rc == PCHAT_STORE_OK && pchat_follow_measure(ctx, &items[*n]) < 0)
 			rc = PCHAT_STORE_ERROR;
 		if(rc != PCHAT_STORE_OK || used + items[*n].base > budget) {
@@ -314,7 +374,6 @@ static pchat_store_rc_t pchat_follow_page(pchat_cmd_ctx_t *ctx,
 			used += items[i].extra;
 		}
 	}
-	pchat_viewer_free(&viewer);
 	return rc;
 }
 
@@ -326,9 +385,9 @@ pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
 	xmlNodePtr q = m->data ? pchat_xccos_child(m->data, "follows") : NULL;
 	const char *v = q ? pchat_xccos_attr(q, "from") : NULL;
 	pchat_follow_item_t *items = NULL;
-	pchat_db_res_t rows;
+	pchat_follow_rules_t r;
 	pchat_xmark_t start;
-	int rc, i, n = 0, from = 0;
+	int rc, i, n = 0, from = 0, total;
 	char *end;
 
 	if(v) {
@@ -339,15 +398,18 @@ pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
 			return PCHAT_CMD_OK;
 		}
 	}
-	if((rc = pchat_follow_rooms(&ctx->user, &rows)) != PCHAT_STORE_OK)
+	if((rc = pchat_follow_rules_load(&ctx->user, &r)) != PCHAT_STORE_OK) {
+		pchat_follow_rules_free(&r);
 		return pchat_follow_store_error(env, m, "followlist", rc, out);
-	if(from > rows.nrows)
-		from = rows.nrows;
-	items = malloc(sizeof(*items) * (rows.nrows - from + 1));
+	}
+	total = r.follows.nrows;
+	if(from > total)
+		from = total;
+	items = malloc(sizeof(*items) * (total - from + 1));
 	pchat_xmark(out, &start);
 	pchat_xw_rpl_start(out, "followlist", m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
-	rc = items ? pchat_follow_page(ctx, &rows, from,
+	rc = items ? pchat_follow_page(ctx, &r, from,
 				 ctx->reply_limit - out->len - PCHAT_FOLLOW_TAIL, items, &n)
 			   : PCHAT_STORE_ERROR;
 	for(i = 0; i < n; i++) {
@@ -356,20 +418,19 @@ pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS)
 		pchat_follow_item_free(&items[i]);
 	}
 	free(items);
+	pchat_follow_rules_free(&r);
 	if(rc != PCHAT_STORE_OK) {
-		pchat_db_res_free(&rows);
 		pchat_xrewind(out, &start);
 		return pchat_follow_store_error(env, m, "followlist", rc, out);
 	}
 	pchat_xw_start(out, "follows");
-	pchat_xw_attr_int(out, "total", rows.nrows);
+	pchat_xw_attr_int(out, "total", total);
 	pchat_xw_attr_int(out, "from", from);
 	pchat_xw_attr_int(out, "listed", n);
-	if(from + n < rows.nrows)
+	if(from + n < total)
 		pchat_xw_attr_int(out, "next", from + n);
 	pchat_xw_end(out, "follows");
 	pchat_xw_rpl_end(out);
-	pchat_db_res_free(&rows);
 	return PCHAT_CMD_OK;
 }
 

@@ -145,10 +145,16 @@ pchat_store_rc_t pchat_follow_unread(
 	return PCHAT_STORE_OK;
 }
 
-pchat_store_rc_t pchat_follow_newest(long long room_id, pchat_db_res_t *res)
+pchat_store_rc_t pchat_follow_newest(str *user, long long room_id,
+		long long last_read, int cap, pchat_db_res_t *res)
 {
+	/* one round trip a room: the newest row, and the bounded count */
 	return pchat_db_exec(
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE room_id = ? ORDER BY seq DESC LIMIT 1",
-			res, room_id);
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			"(SELECT COUNT(*) FROM (SELECT 1 FROM pchat_message WHERE "
+			"room_id = ? AND seq > ? AND author <> ? AND status <> 'removed' "
+			"AND (author_change IS NULL OR author_change <> 'deleted') "
+			"LIMIT ?) t) FROM pchat_message WHERE room_id = ? ORDER BY seq "
+			"DESC LIMIT 1",
+			res, room_id, last_read, user, cap, room_id);
 }

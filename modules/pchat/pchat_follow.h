@@ -45,8 +45,10 @@ pchat_store_rc_t pchat_follow_rooms(str *user, pchat_db_res_t *res);
  * many or more). */
 pchat_store_rc_t pchat_follow_unread(
 		str *user, long long room_id, long long last_read, int cap, int *count);
-/* The newest post of a room as history shows it (one row, or none):
- * seq, ts_ms, author, content, author_change, changed_ms. */
-pchat_store_rc_t pchat_follow_newest(long long room_id, pchat_db_res_t *res);
+/* The newest post of a room as history shows it, and the unread count
+ * of pchat_follow_unread() beside it (no row: the room has no post):
+ * seq, ts_ms, author, content, author_change, changed_ms, unread. */
+pchat_store_rc_t pchat_follow_newest(str *user, long long room_id,
+		long long last_read, int cap, pchat_db_res_t *res);
 
 #endif

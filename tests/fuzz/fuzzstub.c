@@ -166,7 +166,14 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		memset(res, 0, sizeof(*res));
 	if(rc != PCHAT_STORE_OK || res == NULL)
 		return rc;
-	if(contains(sql, "FROM pchat_node r") && contains(sql, "r.guid = ?")) {
+	if(contains(sql, "FROM pchat_node r") && contains(sql, "FROM pchat_follow")
+			&& !contains(sql, "WITH RECURSIVE")) {
+		/* followlist's rooms: all three, ordered by id */
+		for(i = 0; i < 3; i++)
+			for(k = 0; k < ROOM_COLS; k++)
+				cells[nr++] = rooms[i][k];
+		res_set(res, 3, ROOM_COLS, cells);
+	} else if(contains(sql, "FROM pchat_node r") && contains(sql, "r.guid = ?")) {
 		for(i = 0; i < 3; i++) {
 			if(n > 0 && param_is(&params[n - 1], rooms[i][1])) {
 				res_set(res, 1, ROOM_COLS, rooms[i]);
@@ -612,14 +619,23 @@ pchat_store_rc_t pchat_follow_unread(str *user, long long room_id,
 	return store_call();
 }
 
-pchat_store_rc_t pchat_follow_newest(long long room_id, pchat_db_res_t *res)
+/* the newest post and an unread count: the cap in room 1, else 2 */
+pchat_store_rc_t pchat_follow_newest(str *user, long long room_id,
+		long long last_read, int cap, pchat_db_res_t *res)
 {
+	const char *cells[7];
+	char count[16];
 	pchat_store_rc_t rc;
+	int k;
 
 	memset(res, 0, sizeof(*res));
 	if((rc = store_call()) != PCHAT_STORE_OK)
 		return rc;
-	res_set(res, 1, 6, msgs[0]);
+	for(k = 0; k < 6; k++)
+		cells[k] = msgs[0][k];
+	snprintf(count, sizeof(count), "%d", room_id == 1 ? cap : 2);
+	cells[6] = count;
+	res_set(res, 1, 7, cells);
 	return PCHAT_STORE_OK;
 }
 
