@@ -544,6 +544,8 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		nf = PCHAT_BJOIN_MAX - n;
 	if(nf > (budget - PCHAT_JOIN_OVERHEAD) / PCHAT_JOIN_ROOM_MIN - n)
 		nf = (budget - PCHAT_JOIN_OVERHEAD) / PCHAT_JOIN_ROOM_MIN - n;
+	if(nf < 0)
+		nf = 0;
 	js = pkg_mallocxz((n + nf + 1) * sizeof(*js));
 	if(js == NULL) {
 		PKG_MEM_ERROR;
@@ -579,9 +581,8 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		if(rc != PCHAT_CMD_OK)
 			goto done;
 	}
-	rc = pchat_join_followed(
-			ctx, &viewer, &inv, js, n, &follows, nf > 0 ? nf : 0, &total);
-	n += nf > 0 ? nf : 0; /* before a failure too: done undoes them */
+	rc = pchat_join_followed(ctx, &viewer, &inv, js, n, &follows, nf, &total);
+	n += nf; /* before a failure too: done undoes them */
 	if(rc != PCHAT_CMD_OK)
 		goto done;
 	/* a session that ended while it joined: its end parts the roster
@@ -1184,7 +1185,8 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	pchat_xw_end(out, "chanib");
 	pchat_xw_rpl_end(out);
 	/* the newest posts read: a followed room is read up to them */
-	if(n > 0 && !before && (q == NULL || strcmp((const char *)q->name, "last") == 0))
+	if(n > 0 && !before
+			&& (q == NULL || strcmp((const char *)q->name, "last") == 0))
 		pchat_follow_seen(ctx, room.id, strtoll(res.rows[0][0], NULL, 10));
 	pchat_db_res_free(&res);
 	return PCHAT_CMD_OK;
