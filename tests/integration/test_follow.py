@@ -8,7 +8,7 @@ import pytest
 
 from admin import call
 from kamailio import pchatctl
-from chat import ChatUser, make_room, unique
+from chat import ChatUser, make_category, make_room, unique
 from sipclient import find, findall
 
 
@@ -201,6 +201,21 @@ def test_losing_read_hides_count_and_text(kam, users, mariadb):
     kam.admin("pchat.room_set", f"name={name}", f"add_member={bob.uri}")
     assert follow(bob, guid).code == 200
     assert followlist(bob)[0][bob.room_uri(guid)]["readable"] is None
+
+
+def test_an_ethical_wall_hides_count_and_text(kam, users, mariadb):
+    alice, bob = users(), users()
+    _, cat = make_category(mariadb)
+    _, guid, _ = make_room(mariadb, category=cat)
+    assert alice.join(guid).code == 200
+    assert follow(bob, guid).code == 200
+    post(alice, guid, "before the wall")
+    assert followlist(bob)[0][bob.room_uri(guid)]["unread"] == "1"
+    kam.admin("pchat.category_set", f"name={cat}", f"add_denied_member={bob.uri}")
+    assert followlist(bob)[0][bob.room_uri(guid)] == {
+        "name": None, "unread": None, "lastread": None, "readable": "false", "msg": None}
+    # nor can it be read another way, nor marked
+    assert followread(bob, guid).code == bob.history(guid).code != 200
 
 
 def test_follow_max_is_a_clear_error(kamailio_factory, mariadb):
