@@ -181,6 +181,52 @@ def test_browser_chats_with_a_sip_client(wkam, mariadb, browser):
         bob.close()
 
 
+def followed(b):
+    """The followed list as shown: [(name with badge and newest post)]."""
+    return b.js("[...document.querySelectorAll('#followed button')].map(x => "
+                "[x.firstChild.textContent, (x.querySelector('.unread') || {}).textContent || '', "
+                "(x.querySelector('small') || {}).textContent || ''])")
+
+
+def test_followed_rooms_show_unread_counts(wkam, mariadb, browser):
+    _, guid, name = make_room(mariadb, unique("followroom"))
+    bob = ChatUser(wkam, unique("bob"))
+    alice = unique("alice")
+    try:
+        assert bob.join(guid).code == 200
+        sign_in(browser, wkam, alice)
+        assert browser.js("document.getElementById('follows').hidden")
+        open_room(browser, name)
+        browser.js("document.getElementById('follow').click(); true")
+        browser.wait_js("document.getElementById('follow').textContent === 'Unfollow'")
+        assert followed(browser) == [[name, "", ""]]
+        browser.js("document.getElementById('leave').click(); true")
+        bob.wait_notice("part")
+        # posts while alice is elsewhere: a search refreshes the counts
+        for text in ("one", "two <b>"):
+            bob.post(guid, text)
+            bob.wait_message(guid)
+        browser.js("document.querySelector('#search button').click(); true")
+        browser.wait_js("document.querySelector('#followed .unread') !== null")
+        assert followed(browser) == [[name, "2", f"{bob.user}@{wkam.domain}: two <b>"]]
+        # reading it (joining shows the newest posts) clears the count for
+        # every device of alice
+        browser.js("document.querySelector('#followed button').click(); true")
+        browser.wait_js(f"document.getElementById('room-name').textContent === {name!r}")
+        browser.wait_js("document.querySelector('#followed .unread') === null")
+        other = ChatUser(wkam, alice)  # alice's second device, a SIP client
+        try:
+            reply = other.dlg.command("followlist")
+            [c] = [c for c in reply.data.iter() if c.tag.endswith("chanib")]
+            assert c.get("unread") == "0" and c.get("name") == name
+        finally:
+            other.close()
+        browser.js("document.getElementById('follow').click(); true")
+        browser.wait_js("document.getElementById('follows').hidden")
+    finally:
+        bob.close()
+
+
 def test_closed_tab_ends_its_session_at_once(wkam, mariadb, browser):
     alice = unique("alice")
     sign_in(browser, wkam, alice)
