@@ -121,7 +121,7 @@ static pchat_store_rc_t pchat_msgupd_comply(pchat_cmd_ctx_t *ctx,
 }
 
 /* Is the new text over the limit of what the message is (a story's body
- * has storySizeLimit, doc/xccos.md 3.18)? Then u->why says so. */
+ * has storySizeLimit, doc/xccos.md 3.19)? Then u->why says so. */
 static int pchat_msgupd_too_long(
 		pchat_msgupd_t *u, char **r, pchat_server_config_t *cfg)
 {

@@ -10,7 +10,7 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Commands layer: stories and alerts on grpchat (doc/xccos.md 3.18): the
+/* Commands layer: stories and alerts on grpchat (doc/xccos.md 3.19): the
  * client's flags read strictly and held to storySizeLimit, and history
  * rows written with their flags or as text. */
 

@@ -11,7 +11,7 @@
  * version.
  */
 /* Commands layer: stories and alerts, the grpchat extension of doc/xccos.md
- * 3.18: the flags a client sends, their limits, and a message written in
+ * 3.19: the flags a client sends, their limits, and a message written in
  * the form its reader understands (flags, or plain text). */
 
 #ifndef _PCHAT_CMD_STORY_H_

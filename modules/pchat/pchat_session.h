@@ -118,7 +118,7 @@ void pchat_session_destroy(void);
 #define PCHAT_SESSION_EXT_MSGUPD 2
 #define PCHAT_SESSION_EXT_STORY 4
 
-/* The SIP option tag of the story/alert extension (doc/xccos.md 3.18). */
+/* The SIP option tag of the story/alert extension (doc/xccos.md 3.19). */
 #define PCHAT_STORY_OPTION_TAG "pchat-story"
 
 /* Inserts a new session for the dialog in dlg (ownership passes to the

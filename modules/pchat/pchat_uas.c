@@ -158,7 +158,7 @@ static int pchat_supports_timer(struct sip_msg *msg)
 
 /* Does a Supported header of the INVITE list the option tag of one of our
  * extensions (author edit/delete, doc/xccos.md 3.16; stories and alerts,
- * 3.18)? Kamailio's parser knows only the standard tags, so the lists are
+ * 3.19)? Kamailio's parser knows only the standard tags, so the lists are
  * read here. */
 static int pchat_supports_tag(struct sip_msg *msg, const char *opt)
 {

@@ -1,4 +1,4 @@
-"""Stories and alerts (issue 18, point 4; doc/xccos.md 3.18): a grpchat with
+"""Stories and alerts (issue 18, point 4; doc/xccos.md 3.19): a grpchat with
 story="true" and a title (body up to storySizeLimit) or alert="true" is
 stored with its flags, reaches the sessions whose INVITE declared
 Supported: pchat-story with the flags and every other session as plain text
