@@ -23,6 +23,7 @@
 #include "core/mem/pkg.h"
 #include "core/mem/shm.h"
 
+#include "pchat_cmd_alert.h"
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
 #include "pchat_pool.h"
@@ -244,6 +245,9 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
 	{"msgdel", pchat_cmd_msgdel},
 	{"chatsrch", pchat_cmd_chatsrch}, /* history search, doc/xccos.md 3.17 */
+	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.18 */
+	{"alertlist", pchat_cmd_alertlist},
+	{"alertdel", pchat_cmd_alertdel},
 	{NULL, NULL}
 };
 
