@@ -1,0 +1,252 @@
+"""Keyword and author alerts (issue 18 point 3; doc/xccos.md 3.18): a user
+subscribes to words (matched as the history search matches: substring,
+case and accents folded, any script, LIKE characters as text) or authors,
+in every room they may read or in one. A matching post reaches the user's
+online sessions as ntc:alert even when they have not joined the room; never
+the author, never someone who may not read the room, once per post however
+many subscriptions match. Subscriptions are capped per user (alert_max);
+bad input is a 400 with the reason. Users without an XCCOS session get a
+SIP MESSAGE through the front-end, stored until they register
+(test_offline_user_gets_the_alert_when_registering)."""
+
+import xml.sax.saxutils
+
+import pytest
+
+from chat import ChatUser, make_room, unique
+from sipclient import find, findall, parse_xccos
+
+
+@pytest.fixture
+def users(kam):
+    made = []
+
+    def make():
+        u = ChatUser(kam, unique("al"))
+        made.append(u)
+        return u
+
+    yield make
+    for u in made:
+        u.close()
+
+
+def add(user, word=None, author=None, room=None):
+    attrs = {"word": word, "author": author,
+             "chanUri": user.room_uri(room) if room else None}
+    a = "".join(f" {k}={xml.sax.saxutils.quoteattr(v)}" for k, v in attrs.items()
+                if v is not None)
+    return user.dlg.command("alertadd", f"<alert{a}/>")
+
+
+def added(user, **kw):
+    r = add(user, **kw)
+    assert r.code == 200, (r.code, error_of(r))
+    return find(r.data, "alert").get("id")
+
+
+def error_of(reply):
+    e = find(reply.data, "error")
+    return e.text if e is not None else None
+
+
+def is_alert(m):
+    ntc = find(parse_xccos(m.body), "ntc")
+    return ntc is not None and ntc.get("id") == "ntc:alert"
+
+
+def wait_alert(user, timeout=10):
+    msg = user.dlg.wait_server_info(is_alert, timeout=timeout)
+    a = find(find(parse_xccos(msg.body), "ntc"), "data/alert")
+    return {"chanUri": a.get("chanUri"), "author": a.get("author"),
+            "msgid": a.get("msgid"), "name": a.get("name"),
+            "text": find(a, "chat").text or ""}
+
+
+def expect_no_alert(user, within=1.0):
+    user.dlg.expect_no_server_info(within=within, predicate=is_alert)
+
+
+def posted(user, guid, text):
+    assert user.post(guid, text).status == 200
+
+
+def open_room(mariadb, poster):
+    _, guid, name = make_room(mariadb)
+    assert poster.join(guid).code == 200
+    return guid, name
+
+
+def test_word_alert_reaches_an_online_session_not_in_the_room(mariadb, users):
+    alice, bob = users(), users()
+    guid, name = open_room(mariadb, alice)
+    added(bob, word="deploy")
+    posted(alice, guid, "Tonight we DEPLOY release 2")
+    got = wait_alert(bob)
+    assert got["chanUri"] == alice.room_uri(guid)
+    assert got["author"] == alice.uri
+    assert got["name"] == name
+    assert got["text"] == "Tonight we DEPLOY release 2"
+    assert int(got["msgid"]) >= 1
+    # bob never joined: the alert is all he got
+    bob.expect_no_message(guid, within=0.3)
+
+
+def test_matching_folds_case_and_accents_and_finds_any_script(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    for word in ("café", "東京", "привет", "4711-b", "100%"):
+        added(bob, word=word)
+    cases = [("we meet at the CAFE", True), ("明日は東京へ行きます", True),
+             ("ПРИВЕТ всем", True), ("see ticket 4711-B today", True),
+             ("100 percent sure", False), ("it is 100% done", True),
+             ("nothing to see", False)]
+    for text, hit in cases:
+        posted(alice, guid, text)
+        if hit:
+            assert wait_alert(bob)["text"] == text
+        else:
+            expect_no_alert(bob, within=0.7)
+
+
+def test_author_alert(mariadb, users):
+    alice, bob, carol = users(), users(), users()
+    guid, _ = open_room(mariadb, alice)
+    assert carol.join(guid).code == 200
+    added(bob, author=alice.uri.upper().replace("SIP:", "sip:"))
+    posted(carol, guid, "carol speaks")
+    expect_no_alert(bob, within=0.7)
+    posted(alice, guid, "alice speaks")
+    got = wait_alert(bob)
+    assert (got["author"], got["text"]) == (alice.uri, "alice speaks")
+
+
+def test_no_alert_for_a_room_the_user_may_not_read(mariadb, users):
+    alice, bob = users(), users()
+    _, secret, _ = make_room(mariadb, privacy="secret", members=[alice.uri])
+    _, closed, _ = make_room(mariadb, privacy="closed", members=[alice.uri])
+    assert alice.join(secret).code == 200
+    assert alice.join(closed).code == 200
+    added(bob, word="classified")
+    # a subscription naming the room is refused as bccontext refuses it
+    r = add(bob, word="classified", room=secret)
+    assert r.code == 404, (r.code, error_of(r))
+    posted(alice, secret, "classified secret plans")
+    posted(alice, closed, "classified closed plans")
+    expect_no_alert(bob, within=1.0)
+    # the same word in a room bob may read does reach him
+    guid, _ = open_room(mariadb, alice)
+    posted(alice, guid, "classified open plans")
+    assert wait_alert(bob)["text"] == "classified open plans"
+    expect_no_alert(bob, within=0.5)
+
+
+def test_no_alert_to_the_author(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    assert bob.join(guid).code == 200
+    added(alice, word="myself")
+    added(alice, author=alice.uri)
+    posted(alice, guid, "talking about myself")
+    expect_no_alert(alice, within=1.0)
+    posted(bob, guid, "and myself")
+    assert wait_alert(alice)["text"] == "and myself"
+
+
+def test_one_alert_per_post_however_many_subscriptions_match(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    added(bob, word="alpha")
+    added(bob, word="beta")
+    added(bob, word="alpha", room=guid)
+    added(bob, author=alice.uri)
+    posted(alice, guid, "alpha and beta")
+    assert wait_alert(bob)["text"] == "alpha and beta"
+    expect_no_alert(bob, within=1.0)
+
+
+def test_an_alert_for_one_room_ignores_the_others(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    other, _ = open_room(mariadb, alice)
+    added(bob, word="quarterly", room=guid)
+    posted(alice, other, "quarterly numbers elsewhere")
+    expect_no_alert(bob, within=0.7)
+    posted(alice, guid, "quarterly numbers here")
+    assert wait_alert(bob)["chanUri"] == alice.room_uri(guid)
+
+
+def test_every_session_of_the_user_gets_it(mariadb, kam, users):
+    alice, bob = users(), users()
+    bob2 = ChatUser(kam, bob.user)
+    try:
+        guid, _ = open_room(mariadb, alice)
+        added(bob, word="twice")
+        posted(alice, guid, "say it twice")
+        assert wait_alert(bob)["text"] == "say it twice"
+        assert wait_alert(bob2)["text"] == "say it twice"
+    finally:
+        bob2.close()
+
+
+def test_list_and_remove(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    w = added(bob, word="Lunch")
+    a = added(bob, author=alice.uri, room=guid)
+    r = bob.dlg.command("alertlist")
+    assert r.code == 200
+    got = [(x.get("id"), x.get("word"), x.get("author"), x.get("chanUri"))
+           for x in findall(r.data, "alert")]
+    assert got == [(w, "Lunch", None, None), (a, None, alice.uri, alice.room_uri(guid))]
+    r = bob.dlg.command("alertdel", f'<alert id="{w}"/>')
+    assert r.code == 200
+    posted(carol_free := alice, guid, "lunch now")  # noqa: F841
+    got = wait_alert(bob)  # the author alert still stands
+    assert got["text"] == "lunch now"
+    r = bob.dlg.command("alertdel", f'<alert id="{w}"/>')
+    assert (r.code, error_of(r)) == (404, "no such alert")
+    # another user's alert is not theirs to remove
+    r = alice.dlg.command("alertdel", f'<alert id="{a}"/>')
+    assert r.code == 404
+    r = bob.dlg.command("alertdel", '<alert id="1 OR 1=1"/>')
+    assert r.code == 400
+
+
+def test_cap_per_user(mariadb, users):
+    bob = users()
+    for i in range(50):
+        added(bob, word=f"w{i}")
+    r = add(bob, word="one too many")
+    assert r.code == 403
+    assert "alert_max" in error_of(r) and "50" in error_of(r)
+    assert len(findall(bob.dlg.command("alertlist").data, "alert")) == 50
+
+
+@pytest.mark.parametrize("attrs,why", [
+    ({"word": "x" * 101}, "1-100 characters"),
+    ({"word": "tab\there"}, "control characters"),
+    ({"word": "   "}, "1-100 characters"),
+    ({"word": ""}, "1-100 characters"),
+    ({}, "a word or an author"),
+    ({"word": "a", "author": "sip:a@b.c"}, "a word or an author"),
+    ({"author": "not a uri"}, "not a SIP URI"),
+    ({"word": "ok", "chanUri": "http://x/y"}, "ma-chan"),
+])
+def test_bad_subscriptions_are_refused_with_the_reason(users, attrs, why):
+    bob = users()
+    a = "".join(f" {k}={xml.sax.saxutils.quoteattr(v, {chr(9): '&#9;'})}"
+                for k, v in attrs.items())
+    r = bob.dlg.command("alertadd", f"<alert{a}/>")
+    assert r.code == 400, (r.code, error_of(r))
+    assert why in error_of(r)
+    assert findall(bob.dlg.command("alertlist").data, "alert") == []
+
+
+def test_a_long_word_of_many_bytes_fits(mariadb, users):
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    word = "東" * 100  # 100 characters, 300 bytes
+    added(bob, word=word)
+    posted(alice, guid, "x" + word + "y")
+    assert wait_alert(bob)["text"] == "x" + word + "y"
