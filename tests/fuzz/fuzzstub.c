@@ -48,6 +48,7 @@ int pchat_max_body = 24576;
 int pchat_max_reply = 24576;
 int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
+int pchat_alert_max = 50;
 
 /* ---- the fake store ---- */
 static int store_calls;
@@ -206,6 +207,13 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 	} else if(contains(sql, "SELECT seqid FROM pchat_preference")) {
 		cells[0] = "3";
 		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "WEIGHT_STRING")) {
+		/* alerts: the folded word */
+		cells[0] = "0E33";
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "FROM pchat_alert a LEFT JOIN")) {
+		const char *al[] = {"7", "word", "café", FUZZ_GUID_OPEN, "1767225600000"};
+		res_set(res, 1, 5, al);
 	} else if(contains(sql, "COUNT(*)")) {
 		cells[0] = "1";
 		res_set(res, 1, 1, cells);
@@ -606,5 +614,11 @@ void pchat_metric_inc(pchat_metric_t m)
 }
 
 void pchat_hist_observe(pchat_hist_t h, unsigned long long us)
+{
+}
+
+/* alerts (pchat_alert.c): the command layer only tells the alert process
+ * that subscriptions changed */
+void pchat_alert_changed(void)
 {
 }

@@ -100,6 +100,9 @@ def from_tests():
                          f'before="1767225600000.1.7"><author uri="sip:bob@example.com"/>'
                          f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/></srch>'),
             ("chatsrch", '<srch text="caf\u00e9" before="1.2"/>'),
+            ("alertadd", f'<alert word="caf\u00e9" chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}"/>'),
+            ("alertadd", '<alert author="SIP:Bob@Example.com"/>'),
+            ("alertlist", ""), ("alertdel", '<alert id="7"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them
