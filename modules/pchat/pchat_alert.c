@@ -23,6 +23,7 @@
 #include "core/locking.h"
 #include "core/mem/mem.h"
 #include "core/mem/shm_mem.h"
+#include "core/parser/msg_parser.h"
 #include "core/pt.h"
 #include "modules/tm/tm_load.h"
 
@@ -401,6 +402,22 @@ done:
 		pkg_free(w.refs);
 	if(w.who)
 		pkg_free(w.who);
+}
+
+int pchat_alert_kept_below(struct sip_msg *msg, int max)
+{
+	long long n;
+
+	if(parse_sip_msg_uri(msg) < 0 || msg->parsed_uri.user.len == 0) {
+		LM_INFO("an alert without a user in its Request-URI\n");
+		return -1;
+	}
+	n = pchat_alert_store_kept(&msg->parsed_uri.user, &msg->parsed_uri.host);
+	if(n < 0)
+		LM_ERR("cannot count the alerts kept for %.*s@%.*s\n",
+				msg->parsed_uri.user.len, msg->parsed_uri.user.s,
+				msg->parsed_uri.host.len, msg->parsed_uri.host.s);
+	return n >= 0 && n < max ? 1 : -1;
 }
 
 /* --- the process --------------------------------------------------------- */

@@ -46,6 +46,12 @@ void pchat_alert_offer(long long room_id, long long seq, long long ts_ms,
  * (other nodes' changes within a second). */
 void pchat_alert_changed(void);
 
+/* Front-end (cfg/pchat-frontend.cfg WITH_ALERT_SILO): 1 when msilo keeps
+ * fewer than max alerts for the Request-URI's user, else -1 (also when the
+ * store cannot say: the alert is then refused, never kept unbounded). */
+struct sip_msg;
+int pchat_alert_kept_below(struct sip_msg *msg, int max);
+
 typedef struct pchat_alert_stats
 {
 	unsigned long posts;    /* posts matched */

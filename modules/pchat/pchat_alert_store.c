@@ -104,3 +104,19 @@ pchat_store_rc_t pchat_alert_store_weights(const char *text, pchat_db_res_t *res
 {
 	return pchat_db_exec("SELECT " PCHAT_ALERT_WEIGHTS("?"), res, text);
 }
+
+long long pchat_alert_store_kept(str *user, str *domain)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t src;
+	long long n;
+
+	src = pchat_db_exec("SELECT COUNT(*) FROM silo WHERE username = ? AND "
+						"domain = ?",
+			&res, user, domain);
+	if(src != PCHAT_STORE_OK)
+		return src;
+	n = res.nrows ? strtoll(res.rows[0][0], NULL, 10) : 0;
+	pchat_db_res_free(&res);
+	return n;
+}

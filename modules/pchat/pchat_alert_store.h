@@ -46,4 +46,8 @@ pchat_store_rc_t pchat_alert_store_stamp(long long *count, long long *max_id);
  * row, one column. */
 pchat_store_rc_t pchat_alert_store_weights(const char *text, pchat_db_res_t *res);
 
+/* Front-end: the alerts msilo keeps for user@domain (table silo): their
+ * count, or a PCHAT_STORE_* error (< 0). */
+long long pchat_alert_store_kept(str *user, str *domain);
+
 #endif

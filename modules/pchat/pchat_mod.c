@@ -166,6 +166,7 @@ static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2);
 static int w_pchat_chat_http(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
@@ -178,6 +179,8 @@ static cmd_export_t pchat_cmds[] = {
 	{"pchat_chat_http", (cmd_function)w_pchat_chat_http, 0, 0, 0, ANY_ROUTE},
 	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
 		REQUEST_ROUTE},
+	{"pchat_alert_kept_below", (cmd_function)w_pchat_alert_kept_below, 1,
+		fixup_igp_null, fixup_free_igp_null, REQUEST_ROUTE | FAILURE_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -538,6 +541,15 @@ static int ki_pchat_provision(struct sip_msg *msg)
 static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2)
 {
 	return ki_pchat_provision(msg);
+}
+
+static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2)
+{
+	int n;
+
+	if(fixup_get_ivalue(msg, (gparam_t *)max, &n) < 0)
+		return -1;
+	return pchat_alert_kept_below(msg, n);
 }
 
 static sr_kemi_t pchat_kemi_exports[] = {

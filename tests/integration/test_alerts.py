@@ -250,3 +250,142 @@ def test_a_long_word_of_many_bytes_fits(mariadb, users):
     added(bob, word=word)
     posted(alice, guid, "x" + word + "y")
     assert wait_alert(bob)["text"] == "x" + word + "y"
+
+
+# --- users without an XCCOS session: a MESSAGE through the front-end -------
+
+@pytest.fixture(scope="module")
+def fe_node(db_url, mariadb):
+    """A chat node that sends alerts through a front-end keeping them for
+    offline users (WITH_ALERT_SILO, at most 2 per user)."""
+    import os
+
+    from kamailio import TOP, Kamailio
+    from mariadb import free_port
+    from chat import set_policy
+
+    mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
+    set_policy(mariadb, "global", "", True)
+    fe_port = free_port()
+    node = Kamailio(free_port(), db_url, cfg="cfg/pchat-node.cfg", defines={
+        "PCHAT_FRONTENDS": '"127.0.0.1/32"',
+        "PCHAT_ALERT_PROXY": f'"sip:127.0.0.1:{fe_port};transport=tcp"'}).start()
+    fe = Kamailio(fe_port, db_url, cfg="cfg/pchat-frontend.cfg",
+                  defines={"WITH_ALERT_SILO": "1", "PCHAT_SILO_MAX": "2"})
+    ds_list = os.path.join(fe.rundir, "dispatcher.list")
+    with open(ds_list, "w") as f:
+        f.write(f"1 sip:127.0.0.1:{node.port};transport=tcp\n")
+    fe.defines["PCHAT_DISPATCHER_LIST"] = f'"{ds_list}"'
+    try:
+        fe.start()
+    except Exception:
+        node.cleanup()
+        raise
+    yield fe, node
+    fe.cleanup()
+    node.cleanup()
+
+
+def chat_via(fe, user):
+    """A client signed in through the front-end with its chat dialog."""
+    from signin import connect, open_chat, pool_uri, sign_in
+    client = connect(fe.port, user)
+    dlg = open_chat(client, pool_uri(sign_in(client), client))
+    return client, dlg
+
+
+def subscribe_and_leave(fe, user, **alert):
+    """Signs in, subscribes, signs out (BYE, de-REGISTER, closed)."""
+    client, dlg = chat_via(fe, user)
+    attrs = "".join(f" {k}={xml.sax.saxutils.quoteattr(v)}" for k, v in alert.items())
+    assert dlg.command("alertadd", f"<alert{attrs}/>").code == 200
+    assert dlg.bye().status == 200
+    assert client.register(expires=0).status == 200
+    client.close()
+
+
+def kept(mariadb, user):
+    return int(mariadb.sql(f"SELECT COUNT(*) FROM silo WHERE username = '{user}'",
+                           db="pchat")[0][0])
+
+
+def take_message(client, timeout=10):
+    req = client.wait_request("MESSAGE", timeout=timeout)
+    client.respond(req, 200)
+    return req
+
+
+def test_offline_user_gets_the_alert_when_registering(fe_node, mariadb):
+    from chat import wait_until
+    from signin import connect
+    fe, _ = fe_node
+    _, guid, name = make_room(mariadb)
+    bob = unique("off")
+    subscribe_and_leave(fe, bob, word="Outage")
+    alice, adlg = chat_via(fe, unique("alice"))
+    try:
+        assert adlg.command(
+            "join", f'<chanid key="0" domain="{fe.domain}" value="{guid}"/>').code == 200
+        _, body = alice.make_envelope(
+            f'<grpchat id="grpchat" seqid="1" chanUri="ma-chan://{fe.domain}/{guid}" '
+            f'author="{alice.aor}" ts="2026-01-01T00:00:00Z"><chat>big OUTAGE in lab 3'
+            f'</chat></grpchat>')
+        assert adlg.send_xccos(body).status == 200
+        # kept by the front-end while bob is away
+        assert wait_until(lambda: kept(mariadb, bob) == 1, timeout=10)
+        with connect(fe.port, bob) as b:
+            assert b.register().status == 200
+            req = take_message(b)
+            assert req.header("Content-Type").startswith("text/plain")
+            assert req.body == f"[{name}] {alice.aor}: big OUTAGE in lab 3"
+            assert req.header("From") and "sip:pchat@" in req.header("From")
+    finally:
+        alice.close()
+
+
+def test_registered_plain_sip_user_gets_the_message_at_once(fe_node, mariadb):
+    from signin import connect
+    fe, _ = fe_node
+    _, guid, name = make_room(mariadb)
+    carol = unique("plain")
+    subscribe_and_leave(fe, carol, word="release")
+    with connect(fe.port, carol) as c:
+        assert c.register().status == 200  # a phone: REGISTER, no chat session
+        alice, adlg = chat_via(fe, unique("alice"))
+        try:
+            assert adlg.command(
+                "join", f'<chanid key="0" domain="{fe.domain}" value="{guid}"/>').code == 200
+            _, body = alice.make_envelope(
+                f'<grpchat id="grpchat" seqid="1" chanUri="ma-chan://{fe.domain}/{guid}" '
+                f'author="{alice.aor}" ts="2026-01-01T00:00:00Z"><chat>release at 5'
+                f'</chat></grpchat>')
+            assert adlg.send_xccos(body).status == 200
+            req = take_message(c)
+            assert req.body == f"[{name}] {alice.aor}: release at 5"
+        finally:
+            alice.close()
+    assert kept(mariadb, carol) == 0
+
+
+def test_alerts_kept_for_an_offline_user_are_bounded(fe_node, mariadb):
+    from chat import wait_until
+    fe, _ = fe_node
+    _, guid, _ = make_room(mariadb)
+    dan = unique("full")
+    subscribe_and_leave(fe, dan, word="ping")
+    alice, adlg = chat_via(fe, unique("alice"))
+    try:
+        assert adlg.command(
+            "join", f'<chanid key="0" domain="{fe.domain}" value="{guid}"/>').code == 200
+        for i in range(4):
+            _, body = alice.make_envelope(
+                f'<grpchat id="grpchat" seqid="1" chanUri="ma-chan://{fe.domain}/{guid}" '
+                f'author="{alice.aor}" ts="2026-01-01T00:00:00Z"><chat>ping {i}'
+                f'</chat></grpchat>')
+            assert adlg.send_xccos(body).status == 200
+        assert wait_until(lambda: kept(mariadb, dan) == 2, timeout=10)
+        # the later ones were refused (PCHAT_SILO_MAX=2), not kept
+        assert wait_until(lambda: "has 2 alerts kept" in fe.log(), timeout=10)
+        assert kept(mariadb, dan) == 2
+    finally:
+        alice.close()
