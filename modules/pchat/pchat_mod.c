@@ -432,7 +432,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_hold_rpc) != 0
 			|| rpc_register_array(pchat_admin_file_rpc) != 0
 			|| rpc_register_array(pchat_admin_compliance_rpc) != 0
-			|| rpc_register_array(pchat_admin_search_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_search_rpc) != 0
+			|| rpc_register_array(pchat_admin_alert_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}

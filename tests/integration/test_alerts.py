@@ -389,3 +389,22 @@ def test_alerts_kept_for_an_offline_user_are_bounded(fe_node, mariadb):
         assert kept(mariadb, dan) == 2
     finally:
         alice.close()
+
+
+def test_rpcs_list_a_users_alerts_and_count_the_work(mariadb, kam, users):
+    from admin import call, fails, one
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    added(bob, word="Grüße")
+    added(bob, author=alice.uri, room=guid)
+    rows = call(kam, "pchat.alert_list", f"user={bob.uri.upper().replace('SIP:', 'sip:')}")
+    assert [(r["kind"], r["pattern"], r["room"]) for r in rows] == [
+        ("word", "Grüße", ""), ("author", alice.uri, guid)]
+    fails(kam, 400, "not a user URI", "pchat.alert_list", "user=bob")
+    before = one(kam, "pchat.alert_stats")
+    posted(alice, guid, "viele GRÜSSE")
+    wait_alert(bob)
+    after = one(kam, "pchat.alert_stats")
+    assert int(after["posts"]) > int(before["posts"])
+    assert int(after["notices"]) == int(before["notices"]) + 1
+    assert int(after["subscriptions"]) >= 2
