@@ -68,12 +68,14 @@ VERBS = {
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
+    "get-alert": "pchat.alert_list",
     "test-message": "pchat.room_get, pchat.room_new",
     "rpc": None,
 }
 
 # verb -> its required options, each of which must be refused when missing
 REQUIRED = {
+    "get-alert": ["user"],
     "new-category": ["name"],
     "set-category": ["name"],
     "remove-category": ["name"],

@@ -422,37 +422,57 @@ int pchat_alert_kept_below(struct sip_msg *msg, int max)
 
 /* --- the process --------------------------------------------------------- */
 
-/* One post: its weights from MariaDB, then the matcher. */
-static void pchat_alert_post(pchat_alert_item_t *it)
+/* One post whose weights (hex) MariaDB gave: the matcher, then delivery. */
+static void pchat_alert_post(pchat_alert_item_t *it, const char *hex)
 {
-	unsigned long long t0, t1, t2;
-	pchat_db_res_t res;
+	unsigned long long t0;
 	unsigned short *w;
 	int n, k;
 
-	if(_pa_m.nsubs == 0)
-		return;
-	t0 = pchat_monotonic_us();
-	if(pchat_alert_store_weights(it->text.s, &res) != PCHAT_STORE_OK)
-		return;
-	n = res.nrows && res.rows[0][0] ? (int)strlen(res.rows[0][0]) / 4 : 0;
+	n = hex ? (int)strlen(hex) / 4 : 0;
 	w = pkg_malloc((n ? n : 1) * sizeof(*w));
-	if(w == NULL || pchat_amatch_weights(res.rows[0][0], w, n) != n) {
+	if(w == NULL || pchat_amatch_weights(hex ? hex : "", w, n) != n) {
 		if(w)
 			pkg_free(w);
-		pchat_db_res_free(&res);
 		return;
 	}
-	pchat_db_res_free(&res);
-	t1 = pchat_monotonic_us();
+	t0 = pchat_monotonic_us();
 	k = pchat_amatch_run(&_pa_m, it->room_id, it->author.s, w, n, _pa_out,
 			_pa_m.nusers);
-	t2 = pchat_monotonic_us();
+	_pa->st.match_us += pchat_monotonic_us() - t0;
 	pkg_free(w);
-	_pa->st.fold_us += t1 - t0;
-	_pa->st.match_us += t2 - t1;
 	if(k > 0)
 		pchat_alert_deliver(it, _pa_out, k);
+}
+
+/* Up to PCHAT_ALERT_FOLD_MAX posts: their weights in one round trip, then
+ * each matched. Returns the post after them. */
+static pchat_alert_item_t *pchat_alert_batch(pchat_alert_item_t *it)
+{
+	const char *texts[PCHAT_ALERT_FOLD_MAX];
+	pchat_alert_item_t *first = it, *next;
+	unsigned long long t0, c0 = pchat_alert_cpu_us();
+	pchat_db_res_t res;
+	int i, n;
+
+	for(n = 0; it && n < PCHAT_ALERT_FOLD_MAX; it = it->next)
+		texts[n++] = it->text.s;
+	t0 = pchat_monotonic_us();
+	if(_pa_m.nsubs == 0
+			|| pchat_alert_store_weights_n(texts, n, &res) != PCHAT_STORE_OK)
+		res.nrows = 0;
+	_pa->st.fold_us += pchat_monotonic_us() - t0;
+	for(i = 0, it = first; i < n; i++, it = next) {
+		next = it->next;
+		if(res.nrows > 0 && res.ncols == n)
+			pchat_alert_post(it, res.rows[0][i]);
+		shm_free(it);
+	}
+	if(res.nrows > 0)
+		pchat_db_res_free(&res);
+	_pa->st.cpu_us += pchat_alert_cpu_us() - c0;
+	_pa->st.posts += n;
+	return it;
 }
 
 static pchat_alert_item_t *pchat_alert_take(void)
@@ -469,8 +489,7 @@ static pchat_alert_item_t *pchat_alert_take(void)
 
 static void pchat_alert_loop(int unused)
 {
-	pchat_alert_item_t *it, *next;
-	unsigned long long c0;
+	pchat_alert_item_t *it;
 
 	for(;;) {
 		cfg_update();
@@ -480,14 +499,8 @@ static void pchat_alert_loop(int unused)
 			pchat_proc_wait(_pa_pipe[0], PCHAT_ALERT_CHECK_MS);
 			continue;
 		}
-		for(; it; it = next) {
-			next = it->next;
-			c0 = pchat_alert_cpu_us();
-			pchat_alert_post(it);
-			_pa->st.cpu_us += pchat_alert_cpu_us() - c0;
-			_pa->st.posts++;
-			shm_free(it);
-		}
+		while(it)
+			it = pchat_alert_batch(it);
 	}
 }
 

@@ -35,6 +35,13 @@ static unsigned int pchat_am_hash_str(const char *s)
 	return h;
 }
 
+/* The bucket of a word starting with weights a, b. */
+static unsigned int pchat_am_key2(const pchat_amatch_t *m, unsigned int a,
+		unsigned int b)
+{
+	return ((a * 65599u) ^ b) % (unsigned int)m->nbuckets;
+}
+
 static int pchat_am_hex(char c)
 {
 	if(c >= '0' && c <= '9')
@@ -76,6 +83,7 @@ void pchat_amatch_free(pchat_amatch_t *m)
 	am_free(m->subs);
 	am_free(m->users);
 	am_free(m->word_head);
+	am_free(m->word1_head);
 	am_free(m->author_head);
 	am_free(m->seen);
 	memset(m, 0, sizeof(*m));
@@ -113,8 +121,13 @@ static int pchat_am_add(pchat_amatch_t *m, const pchat_amatch_in_t *in)
 			am_free(s->w);
 			return 0;
 		}
-		b = s->w[0] % m->nbuckets;
-		head = m->word_head;
+		if(len >= 2) {
+			b = pchat_am_key2(m, s->w[0], s->w[1]);
+			head = m->word_head;
+		} else {
+			b = s->w[0] % m->nbuckets;
+			head = m->word1_head;
+		}
 	} else {
 		len = (int)strlen(in->key);
 		s->author = am_malloc(len + 1);
@@ -141,11 +154,14 @@ int pchat_amatch_build(pchat_amatch_t *m, const pchat_amatch_in_t *in, int n)
 	m->subs = am_malloc((n ? n : 1) * sizeof(*m->subs));
 	m->users = am_malloc((n ? n : 1) * sizeof(*m->users));
 	m->word_head = am_malloc(m->nbuckets * sizeof(int));
+	m->word1_head = am_malloc(m->nbuckets * sizeof(int));
 	m->author_head = am_malloc(m->nbuckets * sizeof(int));
 	m->seen = am_malloc((n ? n : 1) * sizeof(*m->seen));
-	if(!m->subs || !m->users || !m->word_head || !m->author_head || !m->seen)
+	if(!m->subs || !m->users || !m->word_head || !m->word1_head
+			|| !m->author_head || !m->seen)
 		goto oom;
 	memset(m->word_head, 0xff, m->nbuckets * sizeof(int));
+	memset(m->word1_head, 0xff, m->nbuckets * sizeof(int));
 	memset(m->author_head, 0xff, m->nbuckets * sizeof(int));
 	memset(m->seen, 0, (n ? n : 1) * sizeof(*m->seen));
 	for(i = 0; i < n; i++)
@@ -191,11 +207,19 @@ int pchat_amatch_run(pchat_amatch_t *m, long long room_id, const char *author,
 		if(strcmp(s->author, author) == 0)
 			pchat_am_take(m, s, room_id, author, out, &k, max);
 	}
-	/* each position of the text: the words that start with its weight */
+	/* each position of the text: the words that start with its weights */
 	for(i = 0; i < n; i++) {
-		for(j = m->word_head[w[i] % m->nbuckets]; j >= 0; j = s->next) {
+		for(j = m->word1_head[w[i] % m->nbuckets]; j >= 0; j = s->next) {
 			s = &m->subs[j];
-			if(s->len <= n - i && s->w[0] == w[i]
+			if(s->w[0] == w[i])
+				pchat_am_take(m, s, room_id, author, out, &k, max);
+		}
+		if(i + 1 == n)
+			break;
+		j = m->word_head[pchat_am_key2(m, w[i], w[i + 1])];
+		for(; j >= 0; j = s->next) {
+			s = &m->subs[j];
+			if(s->len <= n - i
 					&& memcmp(s->w, w + i, s->len * sizeof(*w)) == 0)
 				pchat_am_take(m, s, room_id, author, out, &k, max);
 		}

@@ -11,8 +11,8 @@
  * version.
  */
 /* Alert matching in memory (issue 18 point 3): the subscriptions of the
- * node indexed by the first collation weight of their text (word alerts)
- * or by author, matched against a post's weights. Pure code, unit-tested:
+ * node indexed by the first two collation weights of their text (word
+ * alerts; a word of one weight by that one) or by author, matched against a post's weights. Pure code, unit-tested:
  * the weights come from MariaDB (WEIGHT_STRING under utf8mb4_unicode_ci),
  * so a substring of weights is a substring under the search's folding. */
 
@@ -47,7 +47,9 @@ typedef struct pchat_amatch
 	int nsubs, nusers, nbuckets;
 	pchat_amatch_sub_t *subs;
 	char **users;
-	int *word_head;   /* bucket -> first word subscription, -1 */
+	int *word_head;   /* bucket of the first two weights -> first word of
+	                   * two or more weights, -1 */
+	int *word1_head;  /* bucket of the weight -> first word of one, -1 */
 	int *author_head; /* bucket -> first author subscription, -1 */
 	unsigned int *seen; /* per user: the match that last took it */
 	unsigned int stamp;

@@ -12,6 +12,7 @@
  */
 /* Store queries of alerts: see pchat_alert_store.h. */
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "pchat_alert_store.h"
@@ -103,6 +104,41 @@ pchat_store_rc_t pchat_alert_store_stamp(long long *count, long long *max_id)
 pchat_store_rc_t pchat_alert_store_weights(const char *text, pchat_db_res_t *res)
 {
 	return pchat_db_exec("SELECT " PCHAT_ALERT_WEIGHTS("?"), res, text);
+}
+
+/* "SELECT w(?), w(?), ..." for 1..PCHAT_ALERT_FOLD_MAX texts: made once,
+ * so each keeps its address (the key of the statement cache). */
+#define PCHAT_ALERT_FOLD_COL ", " PCHAT_ALERT_WEIGHTS("?")
+static char _pchat_fold_sql[PCHAT_ALERT_FOLD_MAX][PCHAT_ALERT_FOLD_MAX
+												   * sizeof(PCHAT_ALERT_FOLD_COL)
+												   + 16];
+
+static const char *pchat_alert_fold_sql(int n)
+{
+	char *q = _pchat_fold_sql[n - 1];
+	int i, len;
+
+	if(q[0] == '\0') {
+		len = snprintf(q, sizeof(_pchat_fold_sql[0]), "SELECT %s",
+				PCHAT_ALERT_FOLD_COL + 2);
+		for(i = 1; i < n; i++)
+			len += snprintf(q + len, sizeof(_pchat_fold_sql[0]) - len, "%s",
+					PCHAT_ALERT_FOLD_COL);
+	}
+	return q;
+}
+
+pchat_store_rc_t pchat_alert_store_weights_n(
+		const char **texts, int n, pchat_db_res_t *res)
+{
+	pchat_db_param_t p[PCHAT_ALERT_FOLD_MAX];
+	int i;
+
+	if(n < 1 || n > PCHAT_ALERT_FOLD_MAX)
+		return PCHAT_STORE_ERROR;
+	for(i = 0; i < n; i++)
+		p[i] = pchat_db_p_cs(texts[i]);
+	return pchat_db_execv(pchat_alert_fold_sql(n), res, n, p);
 }
 
 long long pchat_alert_store_kept(str *user, str *domain)

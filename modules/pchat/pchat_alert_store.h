@@ -46,6 +46,12 @@ pchat_store_rc_t pchat_alert_store_stamp(long long *count, long long *max_id);
  * row, one column. */
 pchat_store_rc_t pchat_alert_store_weights(const char *text, pchat_db_res_t *res);
 
+/* The same for up to PCHAT_ALERT_FOLD_MAX texts in one round trip: one
+ * row, a column each. */
+#define PCHAT_ALERT_FOLD_MAX 16
+pchat_store_rc_t pchat_alert_store_weights_n(
+		const char **texts, int n, pchat_db_res_t *res);
+
 /* Front-end: the alerts msilo keeps for user@domain (table silo): their
  * count, or a PCHAT_STORE_* error (< 0). */
 long long pchat_alert_store_kept(str *user, str *domain);

@@ -42,20 +42,24 @@ static void t_match(void)
 		{5, 0, PCHAT_AMATCH_WORD, "sip:d@x", W_TOKYO},
 		{6, 0, PCHAT_AMATCH_WORD, "sip:e@x", ""},      /* nothing */
 		{7, 0, PCHAT_AMATCH_WORD, "sip:bob@x", W_FE},  /* the author */
+		{8, 0, PCHAT_AMATCH_WORD, "sip:f@x", "0E8B"},  /* one weight */
 	};
 	pchat_amatch_t m;
 	int out[16], n;
 	BEGIN("word, room, author, each user once");
 
-	CHECK(pchat_amatch_build(&m, in, 7) == 0, "build");
+	CHECK(pchat_amatch_build(&m, in, 8) == 0, "build");
 	n = run(&m, 7, "sip:bob@x", "0201" W_CAFE "0201", out);
-	CHECK(n == 3, "%d users, want a, b, c", n);
+	CHECK(n == 4, "%d users, want a, b, c, f", n);
 	CHECK(strcmp(m.users[out[0]], "sip:c@x") == 0, "author first");
 	n = run(&m, 8, "sip:zed@x", W_CAFE, out);
-	CHECK(n == 2, "room 8: %d users, want a and bob", n);
+	CHECK(n == 3, "room 8: %d users, want a, bob and f", n);
+	n = run(&m, 8, "sip:zed@x", "0E8B", out);
+	CHECK(n == 1 && strcmp(m.users[out[0]], "sip:f@x") == 0,
+			"a one-weight word at the text's end");
 	n = run(&m, 8, "sip:zed@x", "0E60" W_TOKYO, out);
 	CHECK(n == 1 && strcmp(m.users[out[0]], "sip:d@x") == 0, "CJK");
-	n = run(&m, 8, "sip:zed@x", "0E8B0EB9", out);
+	n = run(&m, 8, "sip:zed@x", "0E8A0EB9", out);
 	CHECK(n == 0, "reversed weights matched %d", n);
 	/* a half weight never starts a match: the text is whole weights */
 	CHECK(pchat_amatch_weights("0E6", (unsigned short[4]){0}, 4) == -1,
