@@ -75,7 +75,7 @@ fault:
 
 static const char *pchat_rpc_alert_stats_doc[] = {
 		"This node's alert process since start: posts matched, posts dropped "
-		"(queue full), notices and MESSAGEs sent, matches dropped because the "
+		"(queue full), users alerted, notices and MESSAGEs sent, matches dropped because the "
 		"user may not read the room, subscriptions in memory, and the "
 		"microseconds spent folding (MariaDB), matching (in memory) and in "
 		"all (the process's CPU) per post.",
@@ -91,9 +91,10 @@ static void pchat_rpc_alert_stats(rpc_t *rpc, void *ctx)
 	n = st.posts ? st.posts : 1;
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "ddddddfff", "posts", (int)st.posts, "dropped",
-			(int)st.dropped, "notices", (int)st.notices, "messages",
-			(int)st.messages, "denied", (int)st.denied, "subscriptions",
+	rpc->struct_add(th, "dddddddfff", "posts", (int)st.posts, "dropped",
+			(int)st.dropped, "alerted", (int)st.alerted, "notices",
+			(int)st.notices, "messages", (int)st.messages, "denied",
+			(int)st.denied, "subscriptions",
 			(int)st.subs, "fold_us_per_post", (double)st.fold_us / n,
 			"match_us_per_post", (double)st.match_us / n, "cpu_us_per_post",
 			(double)st.cpu_us / n);

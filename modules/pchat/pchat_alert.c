@@ -361,6 +361,7 @@ static void pchat_alert_readers(pchat_alert_walk_t *w, pchat_room_t *room,
 			continue;
 		}
 		w->users[w->n++] = u.s;
+		_pa->st.alerted++;
 	}
 	qsort(w->users, w->n, sizeof(char *), pchat_alert_ucmp);
 }

@@ -59,6 +59,7 @@ typedef struct pchat_alert_stats
 	unsigned long notices;  /* ntc:alert sent (one per session) */
 	unsigned long messages; /* SIP MESSAGEs sent */
 	unsigned long denied;   /* matches dropped: the user may not read */
+	unsigned long alerted;  /* users alerted (notice or MESSAGE) */
 	unsigned long subs;     /* subscriptions in memory */
 	unsigned long long match_us; /* in-memory matching, total */
 	unsigned long long fold_us;  /* the weights query, total */
