@@ -119,8 +119,8 @@ static const char *pchat_alert_fold_sql(int n)
 	int i, len;
 
 	if(q[0] == '\0') {
-		len = snprintf(q, sizeof(_pchat_fold_sql[0]), "SELECT %s",
-				PCHAT_ALERT_FOLD_COL + 2);
+		len = snprintf(q, sizeof(_pchat_fold_sql[0]), "%s",
+				"SELECT " PCHAT_ALERT_WEIGHTS("?"));
 		for(i = 1; i < n; i++)
 			len += snprintf(q + len, sizeof(_pchat_fold_sql[0]) - len, "%s",
 					PCHAT_ALERT_FOLD_COL);

@@ -214,9 +214,9 @@ def test_upgrade_to_version_3_canonicalises_identities(mariadb):
 
 
 def test_module_refuses_a_newer_schema(mariadb):
-    db = fresh_db(mariadb, "schema_v6")
+    db = fresh_db(mariadb, "schema_v7")
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
-    mariadb.sql("UPDATE version SET table_version = 6 WHERE table_name = 'pchat_node'", db=db)
+    mariadb.sql("UPDATE version SET table_version = 7 WHERE table_name = 'pchat_node'", db=db)
     kam, log = start_on(mariadb, db)
     if kam:
         kam.cleanup()
