@@ -408,3 +408,40 @@ def test_rpcs_list_a_users_alerts_and_count_the_work(mariadb, kam, users):
     assert int(after["posts"]) > int(before["posts"])
     assert int(after["notices"]) == int(before["notices"]) + 1
     assert int(after["subscriptions"]) >= 2
+
+
+def test_in_a_pool_a_post_is_matched_once_on_its_authors_node(db_url, mariadb, chat_users):
+    """Two nodes over DMQ: bob has a session on each and is in the room on
+    node b; alice posts on node a. Only node a matches the post: bob's
+    session there gets the one notice, the copy node b receives is not
+    matched again."""
+    from pool import running_pool
+    from admin import one
+    with running_pool(db_url, count=2) as (a, b):
+        _, guid, _ = make_room(mariadb)
+        alice = chat_users(a)
+        bob_a = chat_users(a)
+        bob_b = ChatUser(b, bob_a.user)
+        try:
+            assert alice.join(guid).code == 200
+            assert bob_b.join(guid).code == 200
+            added(bob_b, word="crossing")
+            # node a hears of b's new subscription within a second
+            total = int(mariadb.sql("SELECT COUNT(*) FROM pchat_alert", db="pchat")[0][0])
+            assert wait_until_subs(a, total)
+            posted(alice, guid, "crossing the pool")
+            assert wait_alert(bob_a)["text"] == "crossing the pool"
+            assert bob_b.wait_message(guid)["text"] == "crossing the pool"
+            expect_no_alert(bob_b, within=1.0)
+            expect_no_alert(bob_a, within=0.3)
+            assert int(one(b, "pchat.alert_stats")["alerted"]) == 0
+            assert int(one(a, "pchat.alert_stats")["alerted"]) == 1
+        finally:
+            bob_b.close()
+
+
+def wait_until_subs(kam, n):
+    from admin import one
+    from chat import wait_until
+    return wait_until(lambda: int(one(kam, "pchat.alert_stats")["subscriptions"]) == n,
+                      timeout=5)
