@@ -445,3 +445,21 @@ def wait_until_subs(kam, n):
     from chat import wait_until
     return wait_until(lambda: int(one(kam, "pchat.alert_stats")["subscriptions"]) == n,
                       timeout=5)
+
+
+def test_front_end_takes_alert_messages_only_from_its_nodes(fe_node, mariadb):
+    """A client (not a chat node's address) cannot use the alert route to
+    message a user or fill the user's kept alerts."""
+    from sipclient import SipClient, _gen_branch, _gen_call_id, _gen_tag
+    fe, _ = fe_node
+    victim = unique("victim")
+    with SipClient("127.0.0.1", fe.port, user=unique("eve"), domain="example.com",
+                   local_ip="127.0.0.2") as eve:
+        call_id = _gen_call_id()
+        raw = eve.build_request(
+            "MESSAGE", f"sip:{victim}@example.com", call_id=call_id, from_tag=_gen_tag(),
+            to_uri=f"sip:{victim}@example.com", to_tag=None, cseq=1,
+            via=eve.via(_gen_branch()), body="[room] boss: pay now", content_type="text/plain")
+        r = eve.transact(raw, call_id, 1, "MESSAGE")
+        assert (r.status, r.reason) == (403, "Alerts Come From Chat Nodes")
+    assert kept(mariadb, victim) == 0
