@@ -402,6 +402,10 @@ def test_rpcs_list_a_users_alerts_and_count_the_work(mariadb, kam, users):
     assert [(r["kind"], r["pattern"], r["room"]) for r in rows] == [
         ("word", "Grüße", ""), ("author", alice.uri, guid)]
     fails(kam, 400, "not a user URI", "pchat.alert_list", "user=bob")
+    from kamailio import pchatctl
+    res = pchatctl(kam, "get-alert", "--user", bob.uri, json_output=True)
+    assert res.returncode == 0, res.stderr
+    assert [r["pattern"] for r in res.json] == ["Grüße", alice.uri]
     before = one(kam, "pchat.alert_stats")
     posted(alice, guid, "viele GRÜSSE")
     wait_alert(bob)
