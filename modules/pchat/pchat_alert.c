@@ -343,26 +343,46 @@ static void pchat_alert_send(pchat_alert_walk_t *w, str *notice, str *text)
 	pkg_free(got);
 }
 
-/* The users who may read the room, sorted, into w->users. */
+/* Is the user allowed to read the room whose roles and walls are rows?
+ * Not when the store cannot say: an alert is never sent unchecked. */
+static int pchat_alert_may_read(
+		pchat_room_t *room, pchat_db_res_t *rows, const char *user)
+{
+	pchat_viewer_t v;
+	pchat_perm_in_t in;
+	str u = {(char *)user, strlen(user)};
+	int ok = 0;
+
+	if(pchat_viewer_load(&v, &u) == PCHAT_STORE_OK
+			&& pchat_room_access_rows(room, &v, rows->rows, rows->nrows, &in)
+					   == PCHAT_STORE_OK)
+		ok = (pchat_perm_eval(&in) & PCHAT_PERM_READ) != 0;
+	pchat_viewer_free(&v);
+	return ok;
+}
+
+/* The users who may read the room, sorted, into w->users: the room's
+ * roles and walls read once, each user's policy and groups then. */
 static void pchat_alert_readers(pchat_alert_walk_t *w, pchat_room_t *room,
 		int *users, int k)
 {
-	pchat_perm_in_t in;
-	str u;
+	pchat_db_res_t rows;
 	int i;
 
+	if(pchat_room_access_load(room, &rows) != PCHAT_STORE_OK) {
+		LM_WARN("room %lld: cannot read its rules: %d alerts not sent\n",
+				room->id, k);
+		return;
+	}
 	for(i = 0; i < k; i++) {
-		u.s = _pa_m.users[users[i]];
-		u.len = strlen(u.s);
-		if(pchat_room_access(room, &u, &in) != PCHAT_STORE_OK)
-			continue;
-		if(!(pchat_perm_eval(&in) & PCHAT_PERM_READ)) {
+		if(!pchat_alert_may_read(room, &rows, _pa_m.users[users[i]])) {
 			_pa->st.denied++;
 			continue;
 		}
-		w->users[w->n++] = u.s;
+		w->users[w->n++] = _pa_m.users[users[i]];
 		_pa->st.alerted++;
 	}
+	pchat_db_res_free(&rows);
 	qsort(w->users, w->n, sizeof(char *), pchat_alert_ucmp);
 }
 
