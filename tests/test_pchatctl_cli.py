@@ -68,6 +68,7 @@ VERBS = {
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
+    "get-follow": "pchat.follow_list",
     "get-alert": "pchat.alert_list",
     "test-message": "pchat.room_get, pchat.room_new",
     "rpc": None,
@@ -93,6 +94,7 @@ REQUIRED = {
     "remove-group": ["name"],
     "set-state": ["state"],
     "remove-file": ["name"],
+    "get-follow": ["user"],
 }
 
 # what pchatctl adds to the RPCs that record who made a change

@@ -245,7 +245,11 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
 	{"msgdel", pchat_cmd_msgdel},
 	{"chatsrch", pchat_cmd_chatsrch}, /* history search, doc/xccos.md 3.17 */
-	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.18 */
+	{"follow", pchat_cmd_follow}, /* followed rooms, doc/xccos.md 3.18 */
+	{"unfollow", pchat_cmd_unfollow},
+	{"followread", pchat_cmd_followread},
+	{"followlist", pchat_cmd_followlist},
+	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.19 */
 	{"alertlist", pchat_cmd_alertlist},
 	{"alertdel", pchat_cmd_alertdel},
 	{NULL, NULL}

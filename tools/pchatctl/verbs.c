@@ -260,6 +260,11 @@ static const pctl_option_t file_remove[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t follow_get[] = {
+		{"user", R, "sip:user@domain", "whose followed rooms"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t hold_get[] = {
 		{"type", 0, "room|category|user", "only holds of this kind"},
 		{"result-size", 0, "N", "at most N holds"},
@@ -386,6 +391,9 @@ const pctl_verb_t pctl_verbs[] = {
 		{"search", "pchat.search",
 				"search the chat history of every room, newest first",
 				PCTL_VERB_LISTED, search},
+		{"get-follow", "pchat.follow_list",
+				"list the rooms a user follows: read mark, unread count",
+				PCTL_VERB_LISTED, follow_get},
 		{"get-alert", "pchat.alert_list",
 				"list a user's keyword and author alerts", PCTL_VERB_LISTED,
 				alert_get},
