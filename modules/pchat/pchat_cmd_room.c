@@ -23,6 +23,7 @@
 #include "core/hashes.h"
 #include "core/mem/pkg.h"
 
+#include "pchat_alert.h"
 #include "pchat_cmd_room.h"
 #include "pchat_compliance.h"
 #include "pchat_identity.h"
@@ -1258,14 +1259,17 @@ static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
 }
 
 /* Queues the copies of a committed post for the room's online members,
- * the author included. */
+ * the author included, and hands the post to the alert process (every
+ * post committed on this node passes here, once). */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 		char *chan_uri, long long seq, long long ts_ms, char *text)
 {
 	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
 	char *row[6] = {NULL};
 	pchat_xbuf_t *b;
+	str t = {text, strlen(text)}, cu = {chan_uri, strlen(chan_uri)};
 
+	pchat_alert_offer(room_id, seq, ts_ms, &ctx->user, &t, &cu);
 	b = pchat_cmd_deliver_post(ctx, room_id, seq);
 	if(b == NULL)
 		return;

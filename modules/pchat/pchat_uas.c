@@ -37,7 +37,6 @@
 #include "core/trim.h"
 #include "core/ut.h"
 
-#include "pchat_alert.h"
 #include "pchat_cmd.h"
 #include "pchat_cmd_room.h"
 #include "pchat_deliver.h"
@@ -574,13 +573,8 @@ void pchat_uas_posts_done(void)
 				;
 		}
 		pchat_post_answer(p);
-		if(p->rc == PCHAT_STORE_OK) {
+		if(p->rc == PCHAT_STORE_OK)
 			pchat_writer_ack_record(p);
-			/* matched in the alert process: one copy, no subscription
-			 * costs this reader anything */
-			pchat_alert_offer(p->room_id, p->seq, p->ts_ms, &p->user,
-					&p->text, &p->chan_uri);
-		}
 		pchat_post_free(p);
 	}
 	pchat_cmd_flush_local(&local);

@@ -707,7 +707,12 @@ void pchat_hist_observe(pchat_hist_t h, unsigned long long us)
 }
 
 /* alerts (pchat_alert.c): the command layer only tells the alert process
- * that subscriptions changed */
+ * that subscriptions changed and hands it committed posts */
 void pchat_alert_changed(void)
+{
+}
+
+void pchat_alert_offer(long long room_id, long long seq, long long ts_ms,
+		str *author, str *text, str *chan_uri)
 {
 }

@@ -109,6 +109,21 @@ def test_matching_folds_case_and_accents_and_finds_any_script(mariadb, users):
             expect_no_alert(bob, within=0.7)
 
 
+def test_posts_committed_outside_the_post_writer_alert_too(mariadb, users):
+    """Two posts in one envelope are committed by the command itself (not
+    the post writer): each still alerts."""
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    added(bob, word="batched")
+    posts = "".join(
+        f'<grpchat id="grpchat" seqid="{i}" chanUri="{alice.room_uri(guid)}" '
+        f'author="{alice.uri}" ts="2026-01-01T00:00:00Z"><chat>batched {i}</chat></grpchat>'
+        for i in (1, 2))
+    _, body = alice.client.make_envelope(posts)
+    assert alice.dlg.send_xccos(body).status == 200
+    assert sorted(wait_alert(bob)["text"] for _ in range(2)) == ["batched 1", "batched 2"]
+
+
 def test_author_alert(mariadb, users):
     alice, bob, carol = users(), users(), users()
     guid, _ = open_room(mariadb, alice)
