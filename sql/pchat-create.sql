@@ -1,4 +1,4 @@
--- pchat schema, version 5: creates every table of the Persistent Chat store.
+-- pchat schema, version 6: creates every table of the Persistent Chat store.
 -- Target: MariaDB 10.11 / MySQL 8, InnoDB, utf8mb4. Run inside the pchat database:
 --   mariadb pchat < sql/pchat-create.sql
 -- An existing store is upgraded with the scripts in sql/upgrade/, in order
@@ -356,6 +356,13 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	ON DUPLICATE KEY UPDATE name = name;
 -- end of author edit/delete
 
+-- story: stories and alerts (issue 18 point 4, doc/xccos.md 3.19). A
+-- story's body is in content (so searching finds it), its title here;
+-- is_story / is_alert (version 2) carry the flags.
+ALTER TABLE pchat_message
+	ADD COLUMN story_title VARCHAR(256) NULL
+		COMMENT 'story: its title (is_story = 1); NULL for other posts';
+-- end story
 -- alert: keyword and author alerts (issue 18 point 3)
 -- A user's alert subscriptions: a word (substring of a post's text under
 -- the column's collation, as the history search) or an author, in every

@@ -23,7 +23,7 @@
 
 #include "core/str.h"
 
-/* The notice's name: ntc:alert (doc/xccos.md 3.19). */
+/* The notice's name: ntc:alert (doc/xccos.md 3.20). */
 #define PCHAT_ALERT_NOTICE "alert"
 /* The longest word of a subscription, in characters. */
 #define PCHAT_ALERT_PATTERN_MAX 100

@@ -249,7 +249,7 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"unfollow", pchat_cmd_unfollow},
 	{"followread", pchat_cmd_followread},
 	{"followlist", pchat_cmd_followlist},
-	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.19 */
+	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.20 */
 	{"alertlist", pchat_cmd_alertlist},
 	{"alertdel", pchat_cmd_alertdel},
 	{NULL, NULL}

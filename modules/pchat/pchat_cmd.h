@@ -59,6 +59,9 @@ typedef struct pchat_cmd_ctx
 	 * post to queue, and the INFO is answered when it is committed */
 	int may_defer;
 	struct pchat_post *post;
+	/* the session declared the story/alert extension (pchat-story):
+	 * history shows stories and alerts with their flags, not as text */
+	int ext_story;
 } pchat_cmd_ctx_t;
 
 /* The longest id and seqid of a client message: replies copy them. */

@@ -11,7 +11,7 @@
  * version.
  */
 /* Commands layer: alert subscriptions, a pchat extension (doc/xccos.md
- * 3.19): cmd:alertadd (a word or an author, in every readable room or
+ * 3.20): cmd:alertadd (a word or an author, in every readable room or
  * one), cmd:alertlist, cmd:alertdel; at most alert_max per user. */
 
 #include <stdio.h>

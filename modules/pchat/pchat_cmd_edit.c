@@ -23,6 +23,7 @@
 #include "core/mem/pkg.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_cmd_story.h"
 #include "pchat_access.h"
 #include "pchat_compliance.h"
 #include "pchat_config.h"
@@ -40,6 +41,8 @@ typedef struct pchat_msgupd
 	long long now;
 	pchat_db_res_t res; /* the stored message, locked */
 	char **row;         /* its row in res once changed */
+	int chars;          /* edit: characters of the new text */
+	char why[128];      /* a refusal's reason when it has numbers */
 } pchat_msgupd_t;
 
 /* A message number as the client saw it in msgid: 1-18 digits. */
@@ -117,6 +120,22 @@ static pchat_store_rc_t pchat_msgupd_comply(pchat_cmd_ctx_t *ctx,
 	return rc;
 }
 
+/* Is the new text over the limit of what the message is (a story's body
+ * has storySizeLimit, doc/xccos.md 3.19)? Then u->why says so. */
+static int pchat_msgupd_too_long(
+		pchat_msgupd_t *u, char **r, pchat_server_config_t *cfg)
+{
+	int story = r[6] && r[6][0] == '1';
+	int limit = story ? cfg->story_size_limit : cfg->message_size_limit;
+
+	if(u->del || u->chars <= limit)
+		return 0;
+	snprintf(u->why, sizeof(u->why),
+			"%s of %d characters exceeds the limit of %d",
+			story ? "story" : "message", u->chars, limit);
+	return 1;
+}
+
 /* Checks the stored message (locked in u->res) against the author and
  * the window, then changes it (u->row). 200, or the XCCOS code with *why;
  * -1 with *src for the store's failure. */
@@ -127,7 +146,8 @@ static int pchat_msgupd_apply(pchat_cmd_ctx_t *ctx, pchat_msgupd_t *u,
 	char **r;
 
 	*src = pchat_db_exec("SELECT seq, ts_ms, author, content, status, "
-						 "author_change FROM pchat_message WHERE room_id = ? "
+						 "author_change, " PCHAT_STORY_COLS
+						 " FROM pchat_message WHERE room_id = ? "
 						 "AND seq = ? FOR UPDATE",
 			&u->res, room->id, u->seq);
 	if(*src != PCHAT_STORE_OK)
@@ -151,11 +171,17 @@ static int pchat_msgupd_apply(pchat_cmd_ctx_t *ctx, pchat_msgupd_t *u,
 		*why = "the time to change this message has passed (edit_window_s)";
 		return 403;
 	}
+	if(pchat_msgupd_too_long(u, r, cfg)) {
+		*why = u->why;
+		return 413;
+	}
+	/* a delete takes a story's title with its body */
 	*src = pchat_db_exec("UPDATE pchat_message SET content = ?, "
-						 "author_change = ?, changed_ms = ? WHERE room_id = ? "
+						 "author_change = ?, changed_ms = ?, story_title = "
+						 "IF(?, NULL, story_title) WHERE room_id = ? "
 						 "AND seq = ?",
 			NULL, u->del ? "" : (const char *)u->text,
-			u->del ? "deleted" : "edited", u->now, room->id, u->seq);
+			u->del ? "deleted" : "edited", u->now, u->del, room->id, u->seq);
 	if(*src == PCHAT_STORE_OK && cfg->compliance)
 		*src = pchat_msgupd_comply(ctx, u, room, r[3]);
 	if(*src != PCHAT_STORE_OK)
@@ -169,7 +195,7 @@ static int pchat_msgupd_apply(pchat_cmd_ctx_t *ctx, pchat_msgupd_t *u,
 static void pchat_msgupd_answer(
 		PCHAT_CMD_ARGS, pchat_msgupd_t *u, long long room_id)
 {
-	char changed[24], *row[6], **stored = u->row;
+	char changed[24], *row[9], **stored = u->row;
 	pchat_xbuf_t *b;
 
 	snprintf(changed, sizeof(changed), "%lld", u->now);
@@ -179,16 +205,20 @@ static void pchat_msgupd_answer(
 	row[3] = u->del ? "" : (char *)u->text;
 	row[4] = u->del ? "deleted" : "edited";
 	row[5] = changed;
+	row[6] = stored[6]; /* is_story, is_alert, story_title */
+	row[7] = stored[7];
+	row[8] = stored[8];
 	pchat_xw_rpl_start(out, u->name, m->seqid, env->envid, 200,
 			pchat_xccos_token(200));
-	pchat_cmd_write_msg(out, "msg", u->chan_uri, row);
+	pchat_cmd_write_msg_as(out, "msg", u->chan_uri, row, ctx->ext_story);
 	pchat_xw_rpl_end(out);
 	b = pchat_cmd_deliver(ctx, room_id, ctx->sess_id);
 	if(b == NULL)
 		return;
 	pchat_xw_env_start(b, pchat_cmd_next_envid());
 	pchat_xw_ntc_start(b, PCHAT_MSGUPD_NOTICE);
-	pchat_cmd_write_msg(b, "msg", u->chan_uri, row);
+	/* the notice's readers know our extensions: a story keeps its flags */
+	pchat_cmd_write_msg_as(b, "msg", u->chan_uri, row, 1);
 	pchat_xw_ntc_end(b);
 	pchat_xw_env_end(b);
 }
@@ -246,7 +276,7 @@ static pchat_cmd_rc_t pchat_msgupd(PCHAT_CMD_ARGS, int del)
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
 	const char *bad;
 	char why[128];
-	int chars;
+	int limit;
 
 	memset(&u, 0, sizeof(u));
 	u.del = del;
@@ -257,12 +287,16 @@ static pchat_cmd_rc_t pchat_msgupd(PCHAT_CMD_ARGS, int del)
 		pchat_cmd_rpl_error(env, m, u.name, 400, bad, out);
 		goto done;
 	}
+	/* the limit of a story's body once the message is read */
+	limit = cfg.story_size_limit > cfg.message_size_limit
+					? cfg.story_size_limit
+					: cfg.message_size_limit;
 	if(!del
-			&& (chars = pchat_cmd_utf8_chars((const char *)u.text))
-					   > cfg.message_size_limit) {
+			&& (u.chars = pchat_cmd_utf8_chars((const char *)u.text))
+					   > limit) {
 		snprintf(why, sizeof(why),
-				"message of %d characters exceeds the limit of %d", chars,
-				cfg.message_size_limit);
+				"text of %d characters exceeds the limit of %d", u.chars,
+				limit);
 		pchat_cmd_rpl_error(env, m, u.name, 413, why, out);
 		goto done;
 	}

@@ -25,6 +25,7 @@
 
 #include "pchat_alert.h"
 #include "pchat_cmd_room.h"
+#include "pchat_cmd_story.h"
 #include "pchat_compliance.h"
 #include "pchat_identity.h"
 #include "pchat_fanout.h"
@@ -44,6 +45,8 @@
 #define PCHAT_JOIN_ROOM_MIN 160
 #define PCHAT_JOIN_OVERHEAD 256
 #define PCHAT_UIB_MIN 24
+/* a listed user's uib and id in the aib besides its URI, about */
+#define PCHAT_UIB_EACH 28
 #define PCHAT_ROOMS_OF_MAX 1024
 
 static void pchat_room_uri(pchat_cmd_ctx_t *ctx, const char *guid, char *buf,
@@ -81,7 +84,9 @@ static void pchat_notice_end(pchat_xbuf_t *b)
 typedef struct pchat_joined
 {
 	pchat_room_t room;
-	pchat_roster_snapshot_t snap;   /* this node's participants */
+	pchat_roster_snapshot_t snap;   /* this node's participants (the
+									 * newest the reply can hold) */
+	int online; /* this node's participants, all of them */
 	pchat_roster_snapshot_t remote; /* the other nodes' (small rooms) */
 	int partial; /* a node has more participants than it names */
 	int is_new;
@@ -268,7 +273,14 @@ static void pchat_write_aib(pchat_xbuf_t *out, pchat_uib_pool_t *pool,
 	seen = ids + size;
 	memset(seen, 0, pool->n);
 	ids[0] = '\0';
-	len = pchat_aib_ids(pool, &j->snap, roles, seen, ids, 0, size);
+	len = 0;
+	if(roles == 0 && j->online > j->snap.n) {
+		/* a large room's copy holds its newest: the joiner is in the
+		 * room even when it rejoined long after them */
+		seen[0] = 1;
+		len = snprintf(ids, size, "0");
+	}
+	len = pchat_aib_ids(pool, &j->snap, roles, seen, ids, len, size);
 	pchat_aib_ids(pool, &j->remote, roles, seen, ids, len, size);
 	pchat_xw_start(out, "aib");
 	pchat_xw_attr(out, "key", key);
@@ -305,7 +317,7 @@ static void pchat_notify_join(pchat_cmd_ctx_t *ctx, pchat_joined_t *j,
 	/* the pool-wide count: the notice goes to every node's members; a
 	 * user already in the room through another node is in their rosters */
 	if(!j->is_new
-			|| j->snap.n + pchat_pool_remote_count(j->room.id) > update_limit
+			|| j->online + pchat_pool_remote_count(j->room.id) > update_limit
 			|| pchat_pool_user_elsewhere(j->room.id, &ctx->user))
 		return;
 	b = pchat_notice(ctx, j->room.id, ctx->sess_id, name);
@@ -347,7 +359,7 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_uib_id(pool, &ctx->user);
 	/* ids first, so every uib precedes the chanibs that refer to it */
 	for(i = 0; i < n; i++) {
-		js[i].cut = js[i].partial;
+		js[i].cut = js[i].partial || js[i].online > js[i].snap.n;
 		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++) {
 			if(pchat_uib_id(pool, &js[i].snap.members[k].user) < 0)
 				js[i].cut = 1;
@@ -386,16 +398,53 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_xw_rpl_end(out);
 }
 
-/* Joins js[i] and takes the pool's roster of the room: this node's, and
- * the other nodes' as they named them; *total grows by its size. */
+/* A roster of size users made a reply of used bytes where room bytes
+ * fit: the size that fits, guessed in proportion (the reply's fixed part
+ * makes the guess too large, never too small) less 5 %, so a large room
+ * takes one more build instead of halving down to it; halved when the
+ * guess is no smaller. */
+static int pchat_join_pool_shrink(int size, int used, int room)
+{
+	long long guess = (long long)size * (room > 0 ? room : 0) / used;
+
+	guess = guess * 95 / 100;
+	if(guess >= size)
+		guess = size / 2;
+	return guess > 0 ? (int)guess : 1;
+}
+
+/* The users a reply of budget bytes can list, guessed from the
+ * participants' URIs (a uib and its id in the aib take PCHAT_UIB_EACH
+ * bytes besides the URI): a large room's reply is then built once. */
+static int pchat_join_pool_guess(pchat_joined_t *js, int n, int budget)
+{
+	long long len = 0, cnt = 0;
+	int i, k;
+
+	for(i = 0; i < n; i++) {
+		for(k = 0; js[i].code == 200 && k < js[i].snap.n; k++)
+			len += js[i].snap.members[k].user.len;
+		cnt += js[i].code == 200 ? js[i].snap.n : 0;
+	}
+	if(cnt == 0)
+		return budget / PCHAT_UIB_MIN + 1;
+	return (int)(budget / (len / cnt + PCHAT_UIB_EACH)) + 1;
+}
+
+/* Joins js[i] and takes the pool's roster of the room: this node's (its
+ * newest cap, what a reply can list), and the other nodes' as they named
+ * them; *total grows by its size. */
 static pchat_cmd_rc_t pchat_join_slot(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
-		pchat_invited_t *inv, pchat_joined_t *j, int *total)
+		pchat_invited_t *inv, pchat_joined_t *j, int *total, int cap)
 {
 	pchat_cmd_rc_t rc = pchat_join_one(ctx, v, inv, j);
 
 	if(rc != PCHAT_CMD_OK || j->code != 200)
 		return rc;
-	if(_pchat_roster.snapshot((unsigned long long)j->room.id, &j->snap) < 0
+	/* no more of a large room than the reply can list */
+	j->online = _pchat_roster.snapshot_newest(
+			(unsigned long long)j->room.id, &j->snap, cap);
+	if(j->online < 0
 			|| pchat_pool_remote_roster(j->room.id, &j->remote, &j->partial)
 					   < 0)
 		return PCHAT_CMD_ERROR;
@@ -408,7 +457,7 @@ static pchat_cmd_rc_t pchat_join_slot(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
  * join is left out, not answered with a fib (the client did not ask). */
 static pchat_cmd_rc_t pchat_join_followed(pchat_cmd_ctx_t *ctx,
 		pchat_viewer_t *v, pchat_invited_t *inv, pchat_joined_t *js, int i,
-		pchat_db_res_t *follows, int nf, int *total)
+		pchat_db_res_t *follows, int nf, int *total, int cap)
 {
 	pchat_cmd_rc_t rc;
 	int k;
@@ -419,7 +468,7 @@ static pchat_cmd_rc_t pchat_join_followed(pchat_cmd_ctx_t *ctx,
 		if(pchat_joined_dup(js, i))
 			continue; /* named too: answered there */
 		js[i].followed = 1;
-		rc = pchat_join_slot(ctx, v, inv, &js[i], total);
+		rc = pchat_join_slot(ctx, v, inv, &js[i], total, cap);
 		if(rc != PCHAT_CMD_OK)
 			return rc;
 		if(js[i].code != 200)
@@ -501,6 +550,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
 	int n = 0, i, k, total = 0, joined = 0, budget, nf = 0, asked, pool_size;
+	int used;
 	pchat_store_rc_t src;
 	pchat_xmark_t mk;
 
@@ -578,11 +628,13 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			js[i].code = 0; /* listed once already: answered there */
 			continue;
 		}
-		rc = pchat_join_slot(ctx, &viewer, &inv, &js[i], &total);
+		rc = pchat_join_slot(ctx, &viewer, &inv, &js[i], &total,
+				budget / PCHAT_UIB_MIN + 1);
 		if(rc != PCHAT_CMD_OK)
 			goto done;
 	}
-	rc = pchat_join_followed(ctx, &viewer, &inv, js, n, &follows, nf, &total);
+	rc = pchat_join_followed(ctx, &viewer, &inv, js, n, &follows, nf, &total,
+			budget / PCHAT_UIB_MIN + 1);
 	n += nf; /* before a failure too: done undoes them */
 	if(rc != PCHAT_CMD_OK)
 		goto done;
@@ -599,12 +651,14 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		joined = 1; /* nothing to undo */
 		goto done;
 	}
-	/* the largest roster that fits the reply budget: halved until the
+	/* the largest roster that fits the reply budget: shrunk until the
 	 * reply fits, the joiner always listed; with none left, the joins
 	 * are taken back and the command refused (never a silent join) */
 	pool.size = total + 1;
 	if(pool.size > budget / PCHAT_UIB_MIN + 1)
 		pool.size = budget / PCHAT_UIB_MIN + 1;
+	if(pool.size > pchat_join_pool_guess(js, n, budget))
+		pool.size = pchat_join_pool_guess(js, n, budget);
 	pool_size = pool.size;
 	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
 		pool.mask <<= 1;
@@ -627,6 +681,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		}
 		if(out->len <= ctx->reply_limit)
 			break;
+		used = out->len - mk.len;
 		pchat_xrewind(out, &mk);
 		if(pool.size <= 1 && pchat_join_drop_followed(ctx, js, n) > 0) {
 			pool.size = pool_size; /* fewer rooms: the rosters again */
@@ -636,7 +691,8 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 			goto done;
 		}
-		pool.size /= 2;
+		pool.size = pchat_join_pool_shrink(
+				pool.size, used, ctx->reply_limit - mk.len);
 	}
 	/* recorded before the 200: a join whose record fails is undone */
 	if(cfg.compliance && pchat_comply_joins(ctx, js, n) != PCHAT_STORE_OK) {
@@ -949,12 +1005,43 @@ pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx, const char *uri,
 void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row)
 {
+	pchat_cmd_write_msg_kind(out, elem, chan_uri, row, 0, 0, NULL, 0);
+}
+
+/* The text of a story or alert for a client without the extension. */
+static void pchat_msg_plain_text(pchat_xbuf_t *out, const char *text,
+		int story, int alert, const char *title)
+{
+	if(alert)
+		pchat_xw_text(out, PCHAT_ALERT_PREFIX, strlen(PCHAT_ALERT_PREFIX));
+	if(story && title) {
+		pchat_xw_text(out, title, strlen(title));
+		pchat_xw_text(out, "\r\n\r\n", 4);
+	}
+	pchat_xw_text(out, text, strlen(text));
+}
+
+void pchat_cmd_write_msg_kind(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row, int story, int alert,
+		const char *title, int ext)
+{
 	const char *text = row[3];
 	char ts[40];
 
 	pchat_xccos_format_ts(ts, strtoll(row[1], NULL, 10));
+	/* a deleted story or alert is a tombstone like any other post */
+	if(row[4] && row[4][0] && row[5] && strcmp(row[4], "deleted") == 0)
+		story = alert = 0;
 	pchat_xw_start(out, elem);
 	pchat_xw_attr(out, "id", "grpchat");
+	/* the extension's flags first: pchat_fanout.c tells the two forms of
+	 * a post apart by them */
+	if(ext && story) {
+		pchat_xw_attr(out, "story", "true");
+		pchat_xw_attr(out, "title", title ? title : "");
+	}
+	if(ext && alert)
+		pchat_xw_attr(out, "alert", "true");
 	pchat_xw_attr(out, "seqid", "1");
 	pchat_xw_attr(out, "chanUri", chan_uri);
 	pchat_xw_attr(out, "author", row[2]);
@@ -972,7 +1059,10 @@ void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		}
 	}
 	pchat_xw_start(out, "chat");
-	pchat_xw_text(out, text, strlen(text));
+	if(ext || (!story && !alert))
+		pchat_xw_text(out, text, strlen(text));
+	else
+		pchat_msg_plain_text(out, text, story, alert, title);
 	pchat_xw_end(out, "chat");
 	pchat_xw_end(out, elem);
 }
@@ -984,8 +1074,8 @@ void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 
 /* How many of the n newest rows (newest first) fit in budget bytes, or
  * -1 without memory. Bounded: it stops at the first that does not fit. */
-static int pchat_bcc_fit(
-		pchat_db_res_t *res, int n, const char *chan_uri, int budget)
+static int pchat_bcc_fit(pchat_db_res_t *res, int n, const char *chan_uri,
+		int budget, int ext)
 {
 	pchat_xbuf_t b;
 	int i, used = 0;
@@ -993,7 +1083,7 @@ static int pchat_bcc_fit(
 	pchat_xbuf_init(&b);
 	for(i = 0; i < n; i++) {
 		b.len = 0;
-		pchat_cmd_write_msg(&b, "msg", chan_uri, res->rows[i]);
+		pchat_cmd_write_msg_as(&b, "msg", chan_uri, res->rows[i], ext);
 		if(b.err) {
 			pchat_xbuf_free(&b);
 			return -1;
@@ -1039,16 +1129,16 @@ static pchat_store_rc_t pchat_comply_backchat(pchat_cmd_ctx_t *ctx,
 pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 {
 	static const char *sql_last =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_before =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 	static const char *sql_range =
-			"SELECT seq, ts_ms, author, content, author_change, changed_ms "
-			"FROM pchat_message WHERE "
+			"SELECT seq, ts_ms, author, content, author_change, changed_ms, "
+			PCHAT_STORY_COLS " FROM pchat_message WHERE "
 			"room_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY seq DESC "
 			"LIMIT ?";
 	pchat_server_config_t cfg;
@@ -1149,7 +1239,7 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	more = res.nrows > cnt;
 	n = more ? (int)cnt : res.nrows;
 	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
-	fit = pchat_bcc_fit(&res, n, chan_uri, budget);
+	fit = pchat_bcc_fit(&res, n, chan_uri, budget, ctx->ext_story);
 	if(fit < 0 || (fit == 0 && n > 0)) {
 		pchat_db_res_free(&res);
 		if(fit < 0)
@@ -1182,7 +1272,8 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 	if(limited)
 		pchat_xw_attr(out, "limited", "true");
 	for(i = n - 1; i >= 0; i--) /* rows came newest first */
-		pchat_cmd_write_msg(out, "msg", chan_uri, res.rows[i]);
+		pchat_cmd_write_msg_as(
+				out, "msg", chan_uri, res.rows[i], ctx->ext_story);
 	pchat_xw_end(out, "chanib");
 	pchat_xw_rpl_end(out);
 	/* the newest posts read: a followed room is read up to them */
@@ -1221,7 +1312,7 @@ static int pchat_is_own_identity(pchat_cmd_ctx_t *ctx, const char *author)
  * post goes to the post writer): the room's next number, then the message
  * when the room keeps history. The caller begins and commits. */
 static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long ts_ms,
-		str *user, const char *text, long long *seq)
+		str *user, const char *text, const pchat_story_t *st, long long *seq)
 {
 	pchat_store_rc_t rc;
 
@@ -1233,6 +1324,12 @@ static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long 
 	*seq = (long long)pchat_db_insert_id();
 	if(!keep)
 		return PCHAT_STORE_OK;
+	if(st && (st->story || st->alert))
+		return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, "
+							 "ts_ms, author, content, is_story, is_alert, "
+							 "story_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				NULL, room_id, *seq, ts_ms, user, text, st->story, st->alert,
+				(const char *)st->title);
 	return pchat_db_exec("INSERT INTO pchat_message (room_id, seq, ts_ms, "
 						 "author, content) VALUES (?, ?, ?, ?, ?)",
 			NULL, room_id, *seq, ts_ms, user, text);
@@ -1242,11 +1339,25 @@ static pchat_store_rc_t pchat_store_post(long long room_id, int keep, long long 
  * transaction (a lone post's is in the writer's batch). */
 static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
 		const char *chan_uri, long long seq, long long ts_ms, str *user,
-		const char *text)
+		const char *text, const pchat_story_t *st)
 {
+	char detail[PCHAT_STORY_TITLE_MAX * 4 * 6 + 64];
 	pchat_cevent_t e;
+	int n;
 
 	memset(&e, 0, sizeof(e));
+	if(st && (st->story || st->alert)) {
+		/* the record shows what readers saw: the flags and the title */
+		n = snprintf(detail, sizeof(detail), "{\"story\": %s, \"alert\": %s",
+				st->story ? "true" : "false", st->alert ? "true" : "false");
+		if(st->title) {
+			n += snprintf(detail + n, sizeof(detail) - n, ", \"title\": ");
+			pchat_json_quote(detail + n, sizeof(detail) - n,
+					(const char *)st->title);
+		}
+		strcat(detail, "}");
+		e.detail = detail;
+	}
 	e.type = "CHAT";
 	e.ts_ms = ts_ms;
 	e.room_id = room->id;
@@ -1262,7 +1373,8 @@ static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
  * the author included, and hands the post to the alert process (every
  * post committed on this node passes here, once). */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
-		char *chan_uri, long long seq, long long ts_ms, char *text)
+		char *chan_uri, long long seq, long long ts_ms, char *text,
+		const pchat_story_t *st)
 {
 	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
 	char *row[6] = {NULL};
@@ -1281,8 +1393,22 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	snprintf(who, sizeof(who), "%.*s", ctx->user.len, ctx->user.s);
 	row[2] = who;
 	row[3] = text;
+	if(st == NULL || (!st->story && !st->alert)) {
+		pchat_xw_env_start(b, pchat_cmd_next_envid());
+		pchat_cmd_write_msg(b, "grpchat", chan_uri, row);
+		pchat_xw_env_end(b);
+		return;
+	}
+	/* a story or alert in its two forms, one envelope each: the flags
+	 * for the sessions that declared pchat-story, text for the others
+	 * (pchat_fanout.c hands each session its own) */
 	pchat_xw_env_start(b, pchat_cmd_next_envid());
-	pchat_cmd_write_msg(b, "grpchat", chan_uri, row);
+	pchat_cmd_write_msg_kind(b, "grpchat", chan_uri, row, st->story,
+			st->alert, (const char *)st->title, 1);
+	pchat_xw_env_end(b);
+	pchat_xw_env_start(b, pchat_cmd_next_envid());
+	pchat_cmd_write_msg_kind(b, "grpchat", chan_uri, row, st->story,
+			st->alert, (const char *)st->title, 0);
 	pchat_xw_env_end(b);
 }
 
@@ -1300,7 +1426,6 @@ static pchat_cmd_rc_t pchat_grpchat_defer(pchat_cmd_ctx_t *ctx,
 	cu.len = strlen(chan_uri);
 	ctx->post = pchat_post_new(room->id, room->chat_history, &ctx->user, &t,
 			&cu, comply ? room->name : NULL);
-	xmlFree(text);
 	if(ctx->post == NULL) /* shm short: a 503, the client tries later */
 		return PCHAT_CMD_UNAVAILABLE;
 	ctx->post->ts_ms = now;
@@ -1312,25 +1437,115 @@ void pchat_cmd_grpchat_done(pchat_cmd_ctx_t *ctx, pchat_post_t *p)
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->user = p->user;
 	pchat_grpchat_copies(ctx, p->room_id, p->chan_uri.s, p->seq, p->ts_ms,
-			p->text.s);
+			p->text.s, NULL);
+}
+
+/* The room of a post and the right to post there: 0, or the refusal
+ * answered at SIP level (rc set), or a store outcome in rc. */
+static int pchat_grpchat_room(pchat_cmd_ctx_t *ctx, const char *guid,
+		pchat_room_t *room, pchat_cmd_rc_t *rc)
+{
+	pchat_perm_in_t in;
+	const char *why;
+	int found, joined;
+
+	found = pchat_room_find_user_for_post(guid, &ctx->user, room, &in);
+	*rc = found == PCHAT_STORE_WOULD_WAIT ? PCHAT_CMD_WOULD_WAIT
+										  : PCHAT_CMD_UNAVAILABLE;
+	if(found == PCHAT_STORE_WOULD_WAIT || found == PCHAT_STORE_UNAVAILABLE)
+		return -1;
+	if(found < 0) {
+		*rc = pchat_cmd_sip_error(
+				ctx, 500, "Server Internal Error", "storage error");
+		return -1;
+	}
+	joined = room->id != 0 && pchat_in_room(ctx->sess_id, room->id);
+	if(found == 0 && !joined) /* hidden from the user: a missing room */
+		*rc = pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
+	else if(!joined)
+		*rc = pchat_cmd_sip_error(
+				ctx, 403, "Forbidden", "join the room before posting");
+	else if((why = pchat_perm_refusal(&in, PCHAT_PERM_POST)) != NULL)
+		*rc = pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
+	else
+		return 0;
+	return -1;
+}
+
+/* A checked post committed here (a post of a multi-message envelope, a
+ * story or an alert), then its copies queued. */
+static pchat_cmd_rc_t pchat_grpchat_commit(pchat_cmd_ctx_t *ctx,
+		pchat_room_t *room, const char *text, const pchat_story_t *st,
+		char *chan_uri, long long now, int comply)
+{
+	pchat_store_rc_t src;
+	long long seq;
+
+	/* committed before anyone sees it, with the room's next number */
+	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
+		goto failed;
+	src = pchat_store_post(
+			room->id, room->chat_history, now, &ctx->user, text, st, &seq);
+	if(src == PCHAT_STORE_OK && comply)
+		src = pchat_comply_chat(
+				room, chan_uri, seq, now, &ctx->user, text, st);
+	if(src != PCHAT_STORE_OK) {
+		pchat_db_rollback();
+		goto failed;
+	}
+	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
+		goto failed;
+	pchat_grpchat_copies(
+			ctx, room->id, chan_uri, seq, now, (char *)text, st);
+	return PCHAT_CMD_OK;
+failed:
+	/* a reader may not wait for MySQL: a store worker runs it again */
+	if(src == PCHAT_STORE_WOULD_WAIT)
+		return PCHAT_CMD_WOULD_WAIT;
+	if(src == PCHAT_STORE_UNAVAILABLE)
+		return PCHAT_CMD_UNAVAILABLE;
+	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
+			"the message could not be stored");
+}
+
+/* The checked text (and story flags) of a post, posted. */
+static pchat_cmd_rc_t pchat_grpchat_post(pchat_cmd_ctx_t *ctx,
+		pchat_xccos_env_t *env, const char *guid, xmlChar *text,
+		const pchat_story_t *st, pchat_server_config_t *cfg)
+{
+	pchat_room_t room;
+	pchat_cmd_rc_t rc;
+	char chan_uri[256];
+	long long now;
+
+	if(pchat_grpchat_room(ctx, guid, &room, &rc) < 0)
+		return rc;
+	now = pchat_now_ms();
+	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
+	/* stories and alerts are rare: committed here, never deferred, so
+	 * the post writer keeps to plain text */
+	if(ctx->may_defer && env->nmsgs == 1 && !st->story && !st->alert)
+		return pchat_grpchat_defer(
+				ctx, &room, text, chan_uri, now, cfg->compliance);
+	return pchat_grpchat_commit(ctx, &room, (const char *)text, st,
+			chan_uri, now, cfg->compliance);
 }
 
 /* grpchat: checked, committed to the store, then handed to every online
  * participant including the author (clients show their own posts only
  * when they come back). A refusal is the SIP answer to the INFO: there is
- * no XCCOS reply to a post. */
+ * no XCCOS reply to a post. Stories and alerts: doc/xccos.md 3.19. */
 pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
-	pchat_room_t room;
-	pchat_perm_in_t in;
+	pchat_story_t st;
 	xmlNodePtr chat;
 	xmlChar *text = NULL;
-	const char *uri, *author, *why;
-	char guid[64], warn[200], chan_uri[256];
-	long long seq, now;
+	const char *uri, *author;
+	char guid[64], warn[200];
 	pchat_store_rc_t src;
-	int rc, chars, joined;
+	pchat_cmd_rc_t rc;
+	int code;
 
 	uri = pchat_xccos_attr(m->node, "chanUri");
 	author = pchat_xccos_attr(m->node, "author");
@@ -1349,74 +1564,19 @@ pchat_cmd_rc_t pchat_cmd_grpchat(PCHAT_CMD_ARGS)
 	text = xmlNodeGetContent(chat);
 	if(text == NULL)
 		return PCHAT_CMD_ERROR;
-	chars = pchat_cmd_utf8_chars((const char *)text);
-	if(chars > cfg.message_size_limit) {
-		snprintf(warn, sizeof(warn),
-				"message of %d characters exceeds the limit of %d", chars,
-				cfg.message_size_limit);
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 413, "Request Entity Too Large", warn);
-	}
-	rc = pchat_room_find_user_for_post(guid, &ctx->user, &room, &in);
-	if(rc == PCHAT_STORE_WOULD_WAIT) {
-		xmlFree(text);
-		return PCHAT_CMD_WOULD_WAIT;
-	}
-	if(rc == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	if(rc < 0) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 500, "Server Internal Error", "storage error");
-	}
-	joined = room.id != 0 && pchat_in_room(ctx->sess_id, room.id);
-	if(rc == 0 && !joined) {
-		/* hidden from the user: answered as a missing room */
-		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, 404, "Not Found", "no such room");
-	}
-	if(!joined) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(
-				ctx, 403, "Forbidden", "join the room before posting");
-	}
-	why = pchat_perm_refusal(&in, PCHAT_PERM_POST);
-	if(why) {
-		xmlFree(text);
-		return pchat_cmd_sip_error(ctx, 403, "Forbidden", why);
-	}
-	now = pchat_now_ms();
-	pchat_room_uri(ctx, room.guid, chan_uri, sizeof(chan_uri));
-	if(ctx->may_defer && env->nmsgs == 1)
-		return pchat_grpchat_defer(
-				ctx, &room, text, chan_uri, now, cfg.compliance);
-	/* committed before anyone sees it, with the room's next number */
-	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
-		goto store_failed;
-	src = pchat_store_post(room.id, room.chat_history, now, &ctx->user,
-			(const char *)text, &seq);
-	if(src == PCHAT_STORE_OK && cfg.compliance)
-		src = pchat_comply_chat(&room, chan_uri, seq, now, &ctx->user,
-				(const char *)text);
-	if(src != PCHAT_STORE_OK)
-		goto rollback;
-	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
-		goto store_failed;
-	pchat_grpchat_copies(ctx, room.id, chan_uri, seq, now, (char *)text);
+	code = pchat_story_parse(
+			m->node, (const char *)text, &cfg, &st, warn, sizeof(warn));
+	if(code == 0)
+		rc = pchat_grpchat_post(ctx, env, guid, text, &st, &cfg);
+	else if(code < 0)
+		rc = PCHAT_CMD_ERROR;
+	else if(code == 413)
+		rc = pchat_cmd_sip_error(ctx, 413, "Request Entity Too Large", warn);
+	else
+		rc = pchat_cmd_sip_error(ctx, 400, "Bad Request", warn);
+	pchat_story_free(&st);
 	xmlFree(text);
-	return PCHAT_CMD_OK;
-rollback:
-	pchat_db_rollback();
-store_failed:
-	if(src == PCHAT_STORE_UNAVAILABLE)
-		goto unavailable;
-	xmlFree(text);
-	return pchat_cmd_sip_error(ctx, 500, "Server Internal Error",
-			"the message could not be stored");
-unavailable:
-	xmlFree(text);
-	return PCHAT_CMD_UNAVAILABLE;
+	return rc;
 }
 
 /* A post the server makes for a user (a completed file upload): checked
@@ -1445,9 +1605,10 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 	pchat_room_uri(&ctx, room.guid, chan_uri, sizeof(chan_uri));
 	if((src = pchat_db_begin()) != PCHAT_STORE_OK)
 		return src;
-	src = pchat_store_post(room.id, room.chat_history, now, user, text, seq);
+	src = pchat_store_post(
+			room.id, room.chat_history, now, user, text, NULL, seq);
 	if(src == PCHAT_STORE_OK && cfg.compliance)
-		src = pchat_comply_chat(&room, chan_uri, *seq, now, user, text);
+		src = pchat_comply_chat(&room, chan_uri, *seq, now, user, text, NULL);
 	if(src == PCHAT_STORE_OK && cfg.compliance && extra) {
 		extra->ts_ms = now;
 		extra->room_id = room.id;
@@ -1464,7 +1625,8 @@ pchat_store_rc_t pchat_cmd_post_as(str *user, long long room_id,
 	if((src = pchat_db_commit()) != PCHAT_STORE_OK)
 		return src;
 	*kept = room.chat_history;
-	pchat_grpchat_copies(&ctx, room.id, chan_uri, *seq, now, (char *)text);
+	pchat_grpchat_copies(
+			&ctx, room.id, chan_uri, *seq, now, (char *)text, NULL);
 	pchat_cmd_flush(&ctx);
 	return PCHAT_STORE_OK;
 }

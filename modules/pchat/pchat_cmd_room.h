@@ -85,6 +85,11 @@ int pchat_cmd_utf8_chars(const char *s);
  * two NULL for a post as made). */
 void pchat_cmd_write_msg(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row);
+/* The same for a story and/or alert (pchat_cmd_story.h): with its flags
+ * when ext (the reader declared pchat-story), else as plain text. */
+void pchat_cmd_write_msg_kind(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row, int story, int alert,
+		const char *title, int ext);
 
 /* A room's online participants (sessions) in the whole pool: this node's
  * roster and the other nodes' counts as they announced them (a user with

@@ -213,6 +213,7 @@ unsigned int pchat_session_add(dlg_t *dlg, str *user, pchat_uri_t *uri,
 	s->conid = (rcv->proto == PROTO_UDP) ? 0 : rcv->proto_reserved1;
 	s->via_fe = (flags & PCHAT_SESSION_VIA_FE) ? 1 : 0;
 	s->ext_msgupd = (flags & PCHAT_SESSION_EXT_MSGUPD) ? 1 : 0;
+	s->ext_story = (flags & PCHAT_SESSION_EXT_STORY) ? 1 : 0;
 	if(pchat_secret_make(s->secret) < 0 || pchat_session_limit(s, why) < 0) {
 		shm_free(s);
 		return 0;

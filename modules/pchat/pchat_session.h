@@ -81,6 +81,10 @@ typedef struct pchat_session
 	/* its client declared the author edit/delete extension (INVITE
 	 * Supported: pchat-msgupd): it gets ntc:msgupd */
 	unsigned char ext_msgupd;
+	/* its client declared the story/alert extension (INVITE Supported:
+	 * pchat-story): it gets stories and alerts with their flags, others
+	 * get them as plain text */
+	unsigned char ext_story;
 } pchat_session_t;
 
 /* Identification of a session that outlives a lock: a session pointer is
@@ -112,6 +116,10 @@ void pchat_session_destroy(void);
 /* pchat_session_add()'s flags (1 stays "via a front-end", as it was). */
 #define PCHAT_SESSION_VIA_FE 1
 #define PCHAT_SESSION_EXT_MSGUPD 2
+#define PCHAT_SESSION_EXT_STORY 4
+
+/* The SIP option tag of the story/alert extension (doc/xccos.md 3.19). */
+#define PCHAT_STORY_OPTION_TAG "pchat-story"
 
 /* Inserts a new session for the dialog in dlg (ownership passes to the
  * table) if the session bounds allow it. flags: PCHAT_SESSION_*. Returns

@@ -156,16 +156,19 @@ static int pchat_supports_timer(struct sip_msg *msg)
 	return (get_supported(msg) & F_OPTION_TAG_TIMER) != 0;
 }
 
-/* Does a Supported header of the INVITE list the option tag of the author
- * edit/delete extension (doc/xccos.md 3.16)? Kamailio's parser knows only
- * the standard tags, so the lists are read here. */
-static int pchat_supports_msgupd(struct sip_msg *msg)
+/* Does a Supported header of the INVITE list the option tag of one of our
+ * extensions (author edit/delete, doc/xccos.md 3.16; stories and alerts,
+ * 3.19)? Kamailio's parser knows only the standard tags, so the lists are
+ * read here. */
+static int pchat_supports_tag(struct sip_msg *msg, const char *opt)
 {
-	static const str tag = str_init(PCHAT_MSGUPD_OPTION_TAG);
+	str tag;
 	struct hdr_field *h;
 	char *p, *end, *t;
 	str v;
 
+	tag.s = (char *)opt;
+	tag.len = strlen(opt);
 	if(parse_headers(msg, HDR_EOH_F, 0) < 0)
 		return 0;
 	for(h = msg->headers; h; h = h->next) {
@@ -442,8 +445,12 @@ static int pchat_answer_invite(struct sip_msg *msg, pchat_uri_t *u)
 	 * finds it */
 	if(pchat_session_add(dlg, &user, u, &msg->rcv, interval,
 			   (pchat_via_frontend(msg, dlg) ? PCHAT_SESSION_VIA_FE : 0)
-					   | (pchat_supports_msgupd(msg) ? PCHAT_SESSION_EXT_MSGUPD
-													 : 0),
+					   | (pchat_supports_tag(msg, PCHAT_MSGUPD_OPTION_TAG)
+									   ? PCHAT_SESSION_EXT_MSGUPD
+									   : 0)
+					   | (pchat_supports_tag(msg, PCHAT_STORY_OPTION_TAG)
+									   ? PCHAT_SESSION_EXT_STORY
+									   : 0),
 			   &why)
 			== 0) {
 		_pchat_tmb.free_dlg(dlg);
@@ -491,6 +498,7 @@ static void pchat_info_job_fill(pchat_info_job_t *job, pchat_session_t *s)
 	job->ctx.sess_hid = s->hid;
 	job->ctx.sess_id = s->id;
 	job->ctx.invited = s->uri;
+	job->ctx.ext_story = s->ext_story;
 	job->ctx.user.len = s->user.len < (int)sizeof(job->user)
 								? s->user.len
 								: (int)sizeof(job->user);

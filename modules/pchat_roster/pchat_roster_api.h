@@ -84,6 +84,13 @@ typedef struct pchat_roster_api
 			unsigned int except_sess_id);
 	/* Rooms the session is in: fills at most max ids, returns the count. */
 	int (*rooms_of)(unsigned int sess_id, unsigned long long *rooms, int max);
+	/* As snapshot(), but of the newest max participants only (the end of
+	 * the room's list, in its order: a new joiner is there), so a join
+	 * into a room of 16,000 copies what its reply can hold, not the room.
+	 * Returns the room's participants (may exceed snap->n), -1 out of pkg
+	 * memory. */
+	int (*snapshot_newest)(
+			unsigned long long room_id, pchat_roster_snapshot_t *snap, int max);
 } pchat_roster_api_t;
 
 typedef int (*bind_pchat_roster_f)(pchat_roster_api_t *api);

@@ -120,5 +120,6 @@ static int bind_pchat_roster(pchat_roster_api_t *api)
 	api->count = pchat_roster_count;
 	api->user_present = pchat_roster_user_present;
 	api->rooms_of = pchat_roster_rooms_of;
+	api->snapshot_newest = pchat_roster_snapshot_newest;
 	return 0;
 }

@@ -549,6 +549,85 @@ int pchat_roster_snapshot(
 	return 0;
 }
 
+/* The newest max entries of a locked room, copied in list order into m
+ * and the strings after them (room for cap_bytes); returns the number. */
+static int pchat_roster_copy_newest(pchat_roster_room_t *room, int max,
+		pchat_roster_member_t *m, char *p, int cap_bytes)
+{
+	pchat_roster_entry_t *e, *from = room->last;
+	char *end = p + cap_bytes;
+	int i;
+
+	for(i = 1; i < max && from && from->room_prev; i++)
+		from = from->room_prev;
+	for(i = 0, e = from; e && i < max; e = e->room_next, i++) {
+		if(p + e->user.len > end)
+			break; /* cannot happen: cap_bytes holds the whole room's */
+		m[i].sess_hid = e->sess_hid;
+		m[i].sess_id = e->sess_id;
+		m[i].roles = e->roles;
+		m[i].user.s = p;
+		m[i].user.len = e->user.len;
+		memcpy(p, e->user.s, e->user.len);
+		p += e->user.len;
+	}
+	return i;
+}
+
+/* As pchat_roster_snapshot, of the newest max: sized under the lock,
+ * allocated without it, copied under it if the room still fits. */
+int pchat_roster_snapshot_newest(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap, int max)
+{
+	unsigned int rs;
+	pchat_roster_room_t *room;
+	int count, bytes, cap_count, cap_bytes;
+	char *block;
+
+	memset(snap, 0, sizeof(*snap));
+	if(_roster == NULL || max <= 0)
+		return _roster == NULL ? 0 : pchat_roster_count(room_id);
+	rs = pchat_room_slot(room_id);
+	lock_set_get(_roster->room_locks, rs);
+	room = pchat_room_find(room_id);
+	count = room ? room->count : 0;
+	bytes = room ? room->user_bytes : 0;
+	lock_set_release(_roster->room_locks, rs);
+	while(count > 0) {
+		cap_count = count < max ? count : max;
+		cap_bytes = bytes;
+		block = pkg_malloc(
+				cap_count * sizeof(pchat_roster_member_t) + cap_bytes);
+		if(block == NULL) {
+			PKG_MEM_ERROR;
+			return -1;
+		}
+		lock_set_get(_roster->room_locks, rs);
+		room = pchat_room_find(room_id);
+		count = room ? room->count : 0;
+		if(room && (room->user_bytes > cap_bytes
+							|| (count > cap_count && cap_count < max))) {
+			bytes = room->user_bytes;
+			lock_set_release(_roster->room_locks, rs);
+			pkg_free(block); /* grew meanwhile: again, with the new size */
+			continue;
+		}
+		snap->members = (pchat_roster_member_t *)block;
+		snap->n = room ? pchat_roster_copy_newest(room, cap_count,
+								 snap->members,
+								 block + cap_count * sizeof(*snap->members),
+								 cap_bytes)
+					   : 0;
+		lock_set_release(_roster->room_locks, rs);
+		if(snap->n == 0) { /* emptied meanwhile */
+			pkg_free(block);
+			snap->members = NULL;
+		}
+		break;
+	}
+	return count;
+}
+
 /* As pchat_roster_snapshot: sized under the lock, allocated without it,
  * copied under it if the room still fits. */
 int pchat_roster_snapshot_refs(

@@ -76,6 +76,8 @@ int pchat_roster_part_all(
 		unsigned int sess_id, unsigned long long *rooms, int max);
 int pchat_roster_snapshot(
 		unsigned long long room_id, pchat_roster_snapshot_t *snap);
+int pchat_roster_snapshot_newest(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap, int max);
 void pchat_roster_free_snapshot(pchat_roster_snapshot_t *snap);
 int pchat_roster_snapshot_refs(
 		unsigned long long room_id, pchat_roster_refs_t *out);

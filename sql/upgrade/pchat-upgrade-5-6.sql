@@ -3,6 +3,14 @@
 -- Run inside the pchat database: mariadb pchat < sql/upgrade/pchat-upgrade-5-6.sql
 -- MariaDB 10.11 / MySQL 8, InnoDB, utf8mb4.
 
+-- story: stories and alerts (issue 18 point 4, doc/xccos.md 3.19). A
+-- story's body is in content (so searching finds it), its title here;
+-- is_story / is_alert (version 2) carry the flags.
+ALTER TABLE pchat_message
+	ADD COLUMN story_title VARCHAR(256) NULL
+		COMMENT 'story: its title (is_story = 1); NULL for other posts';
+-- end story
+
 -- follow: followed rooms and read marks per user (issue 18 point 2).
 -- Lync keeps followed rooms in a presence category the chat server never
 -- sees; here the server keeps them, so every device of a user sees the

@@ -83,13 +83,15 @@ static const char *rooms[][ROOM_COLS] = {
 			"normal", "0", "true", "11", "1", "1", "1"},
 };
 
-/* seq, ts_ms, author, content, author_change, changed_ms (history) */
-static const char *msgs[][6] = {
+/* seq, ts_ms, author, content, author_change, changed_ms, is_story,
+ * is_alert, story_title (history) */
+static const char *msgs[][9] = {
 	{"7", "1767225600000", "sip:bob@example.com", "newest \x01 & <b>", NULL,
-			NULL},
+			NULL, "1", "1", "a \"title\" &"},
 	{"6", "1767225500000", "sip:alice@example.com", "\xc3\xa9t\xc3\xa9\r\n",
-			"edited", "1767225600001"},
-	{"5", "-1", "sip:carol@example.com", "", "deleted", "1767225600002"},
+			"edited", "1767225600001", "0", "1", NULL},
+	{"5", "-1", "sip:carol@example.com", "", "deleted", "1767225600002", "1",
+			"0", "gone"},
 };
 
 /* A result of n rows of ncols copied columns, as pchat_db.c builds one:
@@ -140,7 +142,7 @@ static void fuzz_msg_for_update(pchat_db_res_t *res, const pchat_db_param_t *seq
 {
 	static char now[24];
 	const char *row[] = {"6", now, "sip:alice@example.com", "old & <text>",
-			"posted", NULL};
+			"posted", NULL, "1", "0", "a title"};
 	struct timeval tv;
 
 	if(seq == NULL || seq->type != PCHAT_DB_T_LL
@@ -153,7 +155,7 @@ static void fuzz_msg_for_update(pchat_db_res_t *res, const pchat_db_param_t *seq
 		row[0] = "7";
 		row[2] = "sip:bob@example.com";
 	}
-	res_set(res, 1, 6, row);
+	res_set(res, 1, 9, row);
 }
 
 pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
@@ -207,9 +209,9 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		fuzz_msg_for_update(res, n > 0 ? &params[n - 1] : NULL);
 	} else if(contains(sql, "FROM pchat_message")) {
 		for(i = 0; i < 3; i++)
-			for(k = 0; k < 6; k++)
+			for(k = 0; k < 9; k++)
 				cells[nr++] = msgs[i][k];
-		res_set(res, 3, 6, cells);
+		res_set(res, 3, 9, cells);
 	} else if(contains(sql, "SELECT seqid, content FROM pchat_preference")) {
 		cells[0] = "3";
 		cells[1] = "<prefs a=\"&amp;\"/>";
@@ -451,6 +453,20 @@ static int roster_snapshot(
 	return 0;
 }
 
+/* the newest max of the three (a reply that holds fewer cuts the room) */
+static int roster_snapshot_newest(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap, int max)
+{
+	int rc = roster_snapshot(room_id, snap);
+
+	if(rc == 0 && max < snap->n) {
+		memmove(snap->members, snap->members + snap->n - max,
+				max * sizeof(pchat_roster_member_t));
+		snap->n = max;
+	}
+	return rc < 0 ? -1 : 3;
+}
+
 static void roster_free_snapshot(pchat_roster_snapshot_t *snap)
 {
 	pkg_free(snap->members);
@@ -476,6 +492,7 @@ void fuzz_roster_init(void)
 	_pchat_roster.part_all = roster_part_all;
 	_pchat_roster.snapshot = roster_snapshot;
 	_pchat_roster.free_snapshot = roster_free_snapshot;
+	_pchat_roster.snapshot_newest = roster_snapshot_newest;
 	_pchat_roster.count = roster_count;
 	_pchat_roster.user_present = roster_user_present;
 	_pchat_roster.rooms_of = roster_rooms_of;

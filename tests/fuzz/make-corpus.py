@@ -121,6 +121,13 @@ def from_tests():
         f'<grpchat id="grpchat" seqid="3" chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}" '
         f'author="sip:alice@{DOMAIN}"><chat>hi</chat></grpchat>'
         '<rpl id="rpl:x" seqid="4"/><ntc id="ntc:y" seqid="5"/>'))
+    # stories and alerts (doc/xccos.md 3.18), good and malformed
+    for attrs in ('story="true" title="Notes &amp; &#10;more"', 'alert="TRUE"',
+                  'story="true" alert="true" title="t"', 'story="yes"', 'title=""',
+                  'story="true" title=""', 'alert="false" story="false"'):
+        rec.bodies.append(envelope(
+            f'<grpchat id="grpchat" seqid="1" chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}" '
+            f'author="sip:alice@{DOMAIN}" {attrs}><chat>body</chat></grpchat>'))
     return rec.bodies
 
 

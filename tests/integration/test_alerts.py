@@ -1,4 +1,4 @@
-"""Keyword and author alerts (issue 18 point 3; doc/xccos.md 3.19): a user
+"""Keyword and author alerts (issue 18 point 3; doc/xccos.md 3.20): a user
 subscribes to words (matched as the history search matches: substring,
 case and accents folded, any script, LIKE characters as text) or authors,
 in every room they may read or in one. A matching post reaches the user's

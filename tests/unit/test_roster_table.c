@@ -527,6 +527,47 @@ done:
 	END;
 }
 
+static void t_snapshot_newest(void)
+{
+	pchat_roster_snapshot_t snap;
+	long pkg = kam_pkg_live();
+
+	BEGIN("snapshot_newest: the newest max in join order, the count");
+	join(9, 1, "sip:a@x", 1);
+	join(9, 2, "sip:bb@x", 1);
+	join(9, 3, "sip:ccc@x", 2);
+	join(9, 4, "sip:dddd@x", 1);
+	CHECK(pchat_roster_snapshot_newest(9, &snap, 2) == 4 && snap.n == 2,
+			"n=%d", snap.n);
+	CHECK(snap.members[0].sess_id == 3 && snap.members[1].sess_id == 4
+					&& snap.members[0].roles == 2,
+			"order");
+	CHECK(snap.members[1].user.len == 10
+					&& memcmp(snap.members[1].user.s, "sip:dddd@x", 10) == 0,
+			"user");
+	pchat_roster_free_snapshot(&snap);
+	CHECK(pchat_roster_snapshot_newest(9, &snap, 10) == 4 && snap.n == 4
+					&& snap.members[0].sess_id == 1,
+			"all of a small room");
+	pchat_roster_free_snapshot(&snap);
+	CHECK(pchat_roster_snapshot_newest(9, &snap, 0) == 4 && snap.n == 0
+					&& snap.members == NULL,
+			"max 0");
+	CHECK(pchat_roster_snapshot_newest(10, &snap, 5) == 0 && snap.n == 0
+					&& snap.members == NULL,
+			"empty room");
+	kam_pkg_fail_at(1);
+	CHECK(pchat_roster_snapshot_newest(9, &snap, 2) == -1, "pkg failure");
+	CHECK(kam_pkg_live() == pkg, "pkg leak");
+	CHECK(pchat_roster_part_all(1, NULL, 0) >= 0
+					&& pchat_roster_part_all(2, NULL, 0) >= 0
+					&& pchat_roster_part_all(3, NULL, 0) >= 0
+					&& pchat_roster_part_all(4, NULL, 0) >= 0,
+			"cleanup");
+done:
+	END;
+}
+
 int main(void)
 {
 	t_before_init();
@@ -535,6 +576,7 @@ int main(void)
 	t_init_sizes();
 	t_join_part();
 	t_snapshot();
+	t_snapshot_newest();
 	t_snapshot_refs();
 	t_join_alloc_failure();
 	t_long_user();
