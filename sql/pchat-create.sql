@@ -363,6 +363,23 @@ ALTER TABLE pchat_message
 	ADD COLUMN story_title VARCHAR(256) NULL
 		COMMENT 'story: its title (is_story = 1); NULL for other posts';
 -- end story
+-- alert: keyword and author alerts (issue 18 point 3)
+-- A user's alert subscriptions: a word (substring of a post's text under
+-- the column's collation, as the history search) or an author, in every
+-- room the user may read or in one. Capped per user by the module
+-- parameter alert_max. No foreign key: a removed room's alerts stay and
+-- match nothing.
+CREATE TABLE pchat_alert (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'the subscriber, sip:user@domain, canonical',
+	kind ENUM('word', 'author') NOT NULL,
+	pattern VARCHAR(255) NOT NULL COMMENT 'word: the text as given (matched folded); author: canonical sip:user@domain',
+	room_id BIGINT UNSIGNED NULL COMMENT 'pchat_node.id of the room; NULL: every room the user may read',
+	created_ms BIGINT NOT NULL COMMENT 'ms since 1970 UTC',
+	KEY k_alert_user (user_uri)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Keyword and author alerts (pchat extension cmd:alertadd)';
+-- end alert
 
 -- follow: followed rooms and read marks per user (issue 18 point 2).
 -- Lync keeps followed rooms in a presence category the chat server never
@@ -386,6 +403,6 @@ INSERT INTO version (table_name, table_version) VALUES
 	('pchat_message', 6), ('pchat_invitation', 6), ('pchat_preference', 6),
 	('pchat_compliance_event', 6), ('pchat_compliance_participant', 6),
 	('pchat_compliance_state', 6), ('pchat_legal_hold', 6), ('pchat_file', 6),
-	('pchat_file_token', 6), ('pchat_follow', 6)
+	('pchat_file_token', 6), ('pchat_follow', 6), ('pchat_alert', 6)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);
 -- end follow

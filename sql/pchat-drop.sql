@@ -7,5 +7,8 @@ DROP TABLE IF EXISTS pchat_preference, pchat_invitation, pchat_message, pchat_ad
 -- follow: followed rooms
 DROP TABLE IF EXISTS pchat_follow;
 -- end follow
+-- alert: keyword and author alerts
+DROP TABLE IF EXISTS pchat_alert;
+-- end alert
 SET FOREIGN_KEY_CHECKS = 1;
 DELETE FROM version WHERE table_name LIKE 'pchat\_%';

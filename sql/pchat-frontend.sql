@@ -29,3 +29,27 @@ CREATE TABLE IF NOT EXISTS `subscriber` (
 
 INSERT INTO `version` (table_name, table_version) VALUES ('subscriber', 7)
     ON DUPLICATE KEY UPDATE table_version = 7;
+
+-- alert: keyword and author alerts kept for offline users (front-end
+-- WITH_ALERT_SILO): Kamailio's msilo table, as in Kamailio 5.6's
+-- utils/kamctl/mysql/msilo-create.sql (msilo checks silo = 8).
+CREATE TABLE IF NOT EXISTS `silo` (
+    `id` INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
+    `src_addr` VARCHAR(255) DEFAULT '' NOT NULL,
+    `dst_addr` VARCHAR(255) DEFAULT '' NOT NULL,
+    `username` VARCHAR(64) DEFAULT '' NOT NULL,
+    `domain` VARCHAR(64) DEFAULT '' NOT NULL,
+    `inc_time` INT DEFAULT 0 NOT NULL,
+    `exp_time` INT DEFAULT 0 NOT NULL,
+    `snd_time` INT DEFAULT 0 NOT NULL,
+    `ctype` VARCHAR(32) DEFAULT 'text/plain' NOT NULL,
+    `body` BLOB,
+    `extra_hdrs` TEXT,
+    `callid` VARCHAR(128) DEFAULT '' NOT NULL,
+    `status` INT DEFAULT 0 NOT NULL,
+    KEY account_idx (`username`, `domain`)
+);
+
+INSERT INTO `version` (table_name, table_version) VALUES ('silo', 8)
+    ON DUPLICATE KEY UPDATE table_version = 8;
+-- end alert

@@ -69,12 +69,14 @@ VERBS = {
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
     "get-follow": "pchat.follow_list",
+    "get-alert": "pchat.alert_list",
     "test-message": "pchat.room_get, pchat.room_new",
     "rpc": None,
 }
 
 # verb -> its required options, each of which must be refused when missing
 REQUIRED = {
+    "get-alert": ["user"],
     "new-category": ["name"],
     "set-category": ["name"],
     "remove-category": ["name"],

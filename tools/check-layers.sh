@@ -13,17 +13,17 @@ layer_of() {
 	case "$1" in
 	pchat_mod.c) echo 7 ;;
 	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | pchat_metrics | \
-		pchat_roster_api | pchat_adapter | pchat_adapter_*) echo 0 ;;
+		pchat_roster_api | pchat_adapter | pchat_adapter_* | pchat_alert_match) echo 0 ;;
 	pchat_db | pchat_db_conn) echo 1 ;;
 	pchat_config | pchat_schema | pchat_writer | pchat_bell | \
 		pchat_retention | pchat_compliance | pchat_compliance_run | pchat_proc | \
-		pchat_file | pchat_search | pchat_follow) echo 2 ;;
+		pchat_file | pchat_search | pchat_follow | pchat_alert_store) echo 2 ;;
 	pchat_perm | pchat_policy | pchat_wall | pchat_access) echo 3 ;;
 	pchat_limit | pchat_session | pchat_deliver | pchat_send | pchat_fanout | \
 		pchat_pool | pchat_pool_table | pchat_pool_order | pchat_pool_beat | \
 		pchat_pool_names) echo 4 ;;
 	pchat_cmd | pchat_cmd_*) echo 5 ;;
-	pchat_revoke) echo 5 ;;
+	pchat_revoke | pchat_alert) echo 5 ;;
 	pchat_uas | pchat_worker | pchat_provision | pchat_sipreply | pchat_admin | \
 		pchat_file_http | pchat_file_soap | pchat_manage_http | \
 		pchat_admin_* | \

@@ -27,5 +27,6 @@ extern rpc_export_t pchat_admin_file_rpc[];
 extern rpc_export_t pchat_admin_compliance_rpc[];
 extern rpc_export_t pchat_admin_search_rpc[];
 extern rpc_export_t pchat_admin_follow_rpc[];
+extern rpc_export_t pchat_admin_alert_rpc[];
 
 #endif

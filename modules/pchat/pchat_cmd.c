@@ -23,6 +23,7 @@
 #include "core/mem/pkg.h"
 #include "core/mem/shm.h"
 
+#include "pchat_cmd_alert.h"
 #include "pchat_cmd_room.h"
 #include "pchat_fanout.h"
 #include "pchat_pool.h"
@@ -248,6 +249,9 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"unfollow", pchat_cmd_unfollow},
 	{"followread", pchat_cmd_followread},
 	{"followlist", pchat_cmd_followlist},
+	{"alertadd", pchat_cmd_alertadd}, /* alerts, doc/xccos.md 3.20 */
+	{"alertlist", pchat_cmd_alertlist},
+	{"alertdel", pchat_cmd_alertdel},
 	{NULL, NULL}
 };
 

@@ -23,6 +23,7 @@
 #include "core/hashes.h"
 #include "core/mem/pkg.h"
 
+#include "pchat_alert.h"
 #include "pchat_cmd_room.h"
 #include "pchat_cmd_story.h"
 #include "pchat_compliance.h"
@@ -1369,7 +1370,8 @@ static pchat_store_rc_t pchat_comply_chat(pchat_room_t *room,
 }
 
 /* Queues the copies of a committed post for the room's online members,
- * the author included. */
+ * the author included, and hands the post to the alert process (every
+ * post committed on this node passes here, once). */
 static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 		char *chan_uri, long long seq, long long ts_ms, char *text,
 		const pchat_story_t *st)
@@ -1377,7 +1379,9 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	char seqbuf[24], tsbuf[24], who[PCHAT_IDENTITY_MAX];
 	char *row[6] = {NULL};
 	pchat_xbuf_t *b;
+	str t = {text, strlen(text)}, cu = {chan_uri, strlen(chan_uri)};
 
+	pchat_alert_offer(room_id, seq, ts_ms, &ctx->user, &t, &cu);
 	b = pchat_cmd_deliver_post(ctx, room_id, seq);
 	if(b == NULL)
 		return;

@@ -48,6 +48,7 @@
 #include "pchat_worker.h"
 #include "pchat_writer.h"
 #include "pchat_compliance_run.h"
+#include "pchat_alert.h"
 
 MODULE_VERSION
 
@@ -66,6 +67,11 @@ int pchat_follow_max = 500;
 int pchat_follow_bjoin = 1;
 int pchat_retry_after = 5;
 int pchat_shm_reserve_kb = 16384;
+/* alerts (issue 18 point 3) */
+int pchat_alert_max = 50;
+static int pchat_alert_queue_size = 10000;
+static char *pchat_alert_message_proxy = "";
+static char *pchat_alert_from = "";
 /* db_url may be given several times: the databases to fail over to */
 static str pchat_db_urls[PCHAT_DB_MAX_URLS] = {
 		str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat")};
@@ -162,6 +168,7 @@ static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2);
 static int w_pchat_chat_http(struct sip_msg *msg, char *p1, char *p2);
+static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
@@ -174,6 +181,8 @@ static cmd_export_t pchat_cmds[] = {
 	{"pchat_chat_http", (cmd_function)w_pchat_chat_http, 0, 0, 0, ANY_ROUTE},
 	{"pchat_provision", (cmd_function)w_pchat_provision, 0, 0, 0,
 		REQUEST_ROUTE},
+	{"pchat_alert_kept_below", (cmd_function)w_pchat_alert_kept_below, 1,
+		fixup_igp_null, fixup_free_igp_null, REQUEST_ROUTE | FAILURE_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -230,6 +239,10 @@ static param_export_t pchat_params[] = {
 	{"chat_dir", PARAM_STRING, &pchat_p_chat_dir},
 	{"file_token_expires", PARAM_INT, &pchat_p_file_token_expires},
 	{"file_chunk_max", PARAM_INT, &pchat_p_file_chunk_max},
+	{"alert_max", PARAM_INT, &pchat_alert_max},
+	{"alert_queue_size", PARAM_INT, &pchat_alert_queue_size},
+	{"alert_message_proxy", PARAM_STRING, &pchat_alert_message_proxy},
+	{"alert_from", PARAM_STRING, &pchat_alert_from},
 	{0, 0, 0}
 };
 
@@ -410,6 +423,15 @@ static int pchat_mod_init(void)
 		return -1;
 	if(pchat_metrics_init() < 0 || pchat_rpc_counters_init() < 0)
 		return -1;
+	if(pchat_alert_max < 0 || pchat_alert_max > 10000
+			|| pchat_alert_queue_size < 1) {
+		LM_ERR("alert_max must be 0-10000 and alert_queue_size >= 1\n");
+		return -1;
+	}
+	if(pchat_alert_mod_init(pchat_alert_queue_size,
+			   pchat_alert_message_proxy, pchat_alert_from)
+			< 0)
+		return -1;
 	if(rpc_register_array(pchat_admin_category_rpc) != 0
 			|| rpc_register_array(pchat_admin_room_rpc) != 0
 			|| rpc_register_array(pchat_admin_directory_rpc) != 0
@@ -419,7 +441,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_file_rpc) != 0
 			|| rpc_register_array(pchat_admin_compliance_rpc) != 0
 			|| rpc_register_array(pchat_admin_search_rpc) != 0
-			|| rpc_register_array(pchat_admin_follow_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_follow_rpc) != 0
+			|| rpc_register_array(pchat_admin_alert_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}
@@ -443,7 +466,8 @@ static int pchat_child_init(int rank)
 			return -1;
 		}
 		if(pchat_writer_start() < 0 || pchat_retention_start() < 0
-				|| (pchat_compliance_run && pchat_crun_start() < 0))
+				|| (pchat_compliance_run && pchat_crun_start() < 0)
+				|| pchat_alert_start() < 0)
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}
@@ -527,6 +551,15 @@ static int ki_pchat_provision(struct sip_msg *msg)
 static int w_pchat_provision(struct sip_msg *msg, char *p1, char *p2)
 {
 	return ki_pchat_provision(msg);
+}
+
+static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2)
+{
+	int n;
+
+	if(fixup_get_ivalue(msg, (gparam_t *)max, &n) < 0)
+		return -1;
+	return pchat_alert_kept_below(msg, n);
 }
 
 static sr_kemi_t pchat_kemi_exports[] = {

@@ -18,7 +18,8 @@
  * never higher (tools/check-layers.sh checks it; keep both in step).
  *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
  *               pchat_textmatch, pchat_uri, pchat_roster_api, pchat_metrics
- *               (the counters of group "pchat")
+ *               (the counters of group "pchat"), pchat_alert_match (the
+ *               alert matcher)
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
  *               pchat_writer (the post writer process), pchat_bell (the
@@ -29,7 +30,8 @@
  *               pchat_compliance_run (the compliance adapter process),
  *               pchat_file (posted files: rows, tokens, bytes on disk),
  *               pchat_search (the history search query),
- *               pchat_follow (followed rooms and read marks);
+ *               pchat_follow (followed rooms and read marks),
+ *               pchat_alert_store (alert subscriptions);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
@@ -38,7 +40,8 @@
  *               (post copies in sequence order), pchat_pool_beat (which
  *               nodes are alive; this node's active/drain state),
  *               pchat_pool_names (who is in small rooms on each node)
- *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke
+ *   5 commands  pchat_cmd, pchat_cmd_*, pchat_revoke, pchat_alert (the
+ *               alert process: matching and sending alerts)
  *   6 entry     pchat_uas, pchat_worker (the store workers),
  *               pchat_provision, pchat_sipreply (SIP),
  *               pchat_file_http, pchat_file_soap (the file service over
@@ -76,6 +79,7 @@ extern int pchat_max_preferences; /* preference bundles per user */
 extern int pchat_max_preference_size; /* bytes of one bundle's content */
 extern int pchat_follow_max;    /* followed rooms per user (cmd:follow) */
 extern int pchat_follow_bjoin;  /* a session's first bjoin joins them */
+extern int pchat_alert_max; /* alert subscriptions per user */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
 extern int pchat_shm_reserve_kb;  /* free shm kept for sessions' ends */
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */

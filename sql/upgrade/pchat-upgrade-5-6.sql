@@ -26,6 +26,25 @@ CREATE TABLE pchat_follow (
 	CONSTRAINT fk_follow_room FOREIGN KEY (room_id) REFERENCES pchat_node (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
   COMMENT='Followed rooms and read marks (cmd:follow, cmd:followlist)';
+-- end follow
+
+-- alert: keyword and author alerts (issue 18 point 3)
+-- A user's alert subscriptions: a word (substring of a post's text under
+-- the column's collation, as the history search) or an author, in every
+-- room the user may read or in one. Capped per user by the module
+-- parameter alert_max. No foreign key: a removed room's alerts stay and
+-- match nothing.
+CREATE TABLE pchat_alert (
+	id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	user_uri VARCHAR(255) COLLATE utf8mb4_bin NOT NULL COMMENT 'the subscriber, sip:user@domain, canonical',
+	kind ENUM('word', 'author') NOT NULL,
+	pattern VARCHAR(255) NOT NULL COMMENT 'word: the text as given (matched folded); author: canonical sip:user@domain',
+	room_id BIGINT UNSIGNED NULL COMMENT 'pchat_node.id of the room; NULL: every room the user may read',
+	created_ms BIGINT NOT NULL COMMENT 'ms since 1970 UTC',
+	KEY k_alert_user (user_uri)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+  COMMENT='Keyword and author alerts (pchat extension cmd:alertadd)';
+-- end alert
 
 INSERT INTO version (table_name, table_version) VALUES
 	('pchat_config', 6), ('pchat_node', 6), ('pchat_group', 6), ('pchat_group_member', 6),
@@ -33,6 +52,5 @@ INSERT INTO version (table_name, table_version) VALUES
 	('pchat_message', 6), ('pchat_invitation', 6), ('pchat_preference', 6),
 	('pchat_compliance_event', 6), ('pchat_compliance_participant', 6),
 	('pchat_compliance_state', 6), ('pchat_legal_hold', 6), ('pchat_file', 6),
-	('pchat_file_token', 6), ('pchat_follow', 6)
+	('pchat_file_token', 6), ('pchat_follow', 6), ('pchat_alert', 6)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);
--- end follow

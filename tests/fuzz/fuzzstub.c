@@ -51,6 +51,7 @@ int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
 int pchat_follow_max = 500;
 int pchat_follow_bjoin = 1;
+int pchat_alert_max = 50;
 
 /* ---- the fake store ---- */
 static int store_calls;
@@ -218,6 +219,13 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 	} else if(contains(sql, "SELECT seqid FROM pchat_preference")) {
 		cells[0] = "3";
 		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "WEIGHT_STRING")) {
+		/* alerts: the folded word */
+		cells[0] = "0E33";
+		res_set(res, 1, 1, cells);
+	} else if(contains(sql, "FROM pchat_alert a LEFT JOIN")) {
+		const char *al[] = {"7", "word", "café", FUZZ_GUID_OPEN, "1767225600000"};
+		res_set(res, 1, 5, al);
 	} else if(contains(sql, "COUNT(*)")) {
 		cells[0] = "1";
 		res_set(res, 1, 1, cells);
@@ -712,5 +720,16 @@ void pchat_metric_inc(pchat_metric_t m)
 }
 
 void pchat_hist_observe(pchat_hist_t h, unsigned long long us)
+{
+}
+
+/* alerts (pchat_alert.c): the command layer only tells the alert process
+ * that subscriptions changed and hands it committed posts */
+void pchat_alert_changed(void)
+{
+}
+
+void pchat_alert_offer(long long room_id, long long seq, long long ts_ms,
+		str *author, str *text, str *chan_uri)
 {
 }

@@ -109,6 +109,9 @@ def from_tests():
             ("followlist", '<follows from="2"/>'),
             ("followlist", '<follows from="-1"/>'),
             ("bjoin", f'<follows/><chanid key="0" value="{GUIDS[1]}"/>'),
+            ("alertadd", f'<alert word="caf\u00e9" chanUri="ma-chan://{DOMAIN}/{GUIDS[0]}"/>'),
+            ("alertadd", '<alert author="SIP:Bob@Example.com"/>'),
+            ("alertlist", ""), ("alertdel", '<alert id="7"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them

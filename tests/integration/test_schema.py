@@ -9,7 +9,7 @@ from store import DB_PASS, DB_USER
 
 SQL = os.path.join(TOP, "sql")
 V1 = os.path.join(TOP, "tests", "fixtures", "pchat-create-v1.sql")
-TABLES = ["pchat_addin", "pchat_compliance_event", "pchat_compliance_participant",
+TABLES = ["pchat_addin", "pchat_alert", "pchat_compliance_event", "pchat_compliance_participant",
           "pchat_compliance_state", "pchat_config", "pchat_file", "pchat_file_token", "pchat_follow", "pchat_group", "pchat_group_member",
           "pchat_invitation", "pchat_legal_hold", "pchat_message", "pchat_node",
           "pchat_policy", "pchat_preference", "pchat_role", "pchat_scope"]
@@ -164,7 +164,7 @@ URI_COLUMNS = {("pchat_compliance_event", "user_uri"),
                ("pchat_file", "stored_name"), ("pchat_file_token", "token"),
                ("pchat_file_token", "user_uri"), ("pchat_invitation", "user_uri"),
                ("pchat_invitation", "invited_by"), ("pchat_preference", "user_uri"),
-               ("pchat_follow", "user_uri")}
+               ("pchat_follow", "user_uri"), ("pchat_alert", "user_uri")}
 
 
 def test_uri_columns_compare_bytes(mariadb):

@@ -244,6 +244,11 @@ static const pctl_option_t search[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t alert_get[] = {
+		{"user", R, "sip:user@domain", "the user whose alert subscriptions to list"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t file_get[] = {
 		{"room", 0, "NAME", "only the files of this room (default: all)"},
 		{"result-size", 0, "N", "at most N files"},
@@ -389,6 +394,9 @@ const pctl_verb_t pctl_verbs[] = {
 		{"get-follow", "pchat.follow_list",
 				"list the rooms a user follows: read mark, unread count",
 				PCTL_VERB_LISTED, follow_get},
+		{"get-alert", "pchat.alert_list",
+				"list a user's keyword and author alerts", PCTL_VERB_LISTED,
+				alert_get},
 		{"test-message", "pchat.room_get, pchat.room_new",
 				"synthetic test: two users sign in, join, post, receive",
 				PCTL_VERB_HEALTH, test_message},
