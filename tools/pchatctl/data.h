@@ -27,7 +27,7 @@
  * pchatctl binary, then the installed one. */
 #define PCTL_DATA_ENV "PCHATCTL_DATA"
 #ifndef PCTL_DATA_HELPER
-#define PCTL_DATA_HELPER "/usr/lib/pchat/pchatctl-data"
+#define PCTL_DATA_HELPER "/usr/libexec/pchat/pchatctl-data"
 #endif
 
 /* params: the "name=value" strings of the command line. Returns the exit
