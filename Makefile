@@ -116,11 +116,16 @@ doc: packages
 # but web/chat/sipjs-entry.mjs: the input of the SIP.js bundle, not served.
 DOCDIR := $(PREFIX)/share/doc/pchat
 DATADIR := $(PREFIX)/share/pchat
+# pchatctl test-message's SIP client, not on PATH (its library: DATADIR/python;
+# dh_fixperms makes every file under libexec executable)
+LIBEXECDIR := $(PREFIX)/libexec/pchat
 install: all
 	install -d $(DESTDIR)$(KAM_MODDIR) $(DESTDIR)$(DOCDIR)
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(KAM_MODDIR)/
 	find sql cfg web -type f ! -name '*.mjs' -exec install -D -m 644 {} $(DESTDIR)$(DATADIR)/{} \;
 	install -m 644 README $(DESTDIR)$(DOCDIR)/README
+	install -D -m 755 tools/pchat-test-message $(DESTDIR)$(LIBEXECDIR)/pchat-test-message
+	install -D -m 644 tests/lib/sipclient.py $(DESTDIR)$(DATADIR)/python/sipclient.py
 	for m in $(MODULES); do install -m 644 modules/$$m/README $(DESTDIR)$(DOCDIR)/README.$$m || exit 1; done
 	$(MAKE) -C tools/pchatctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 

@@ -215,3 +215,17 @@ def test_installed_package_serves_sign_in_and_posts(root, installed_kam):
         assert res.status == 200, page
         with open(os.path.join(root, "usr/share/pchat/web", page, "index.html"), "rb") as f:
             assert body == f.read(), page
+
+
+def test_installed_pchatctl_runs_the_health_test(root, installed_kam):
+    """The package's test-message finds its SIP client in usr/libexec/pchat, not in
+    the source tree: the package alone is enough for a monitoring check."""
+    env = {k: v for k, v in clean_env().items() if k != "PCHAT_TEST_CLIENT"}
+    res = subprocess.run([os.path.join(root, "usr/bin/pchatctl"), "--fifo",
+                          os.path.join(installed_kam.rundir, "kamailio_rpc.fifo"),
+                          "test-message", "--server", f"127.0.0.1:{installed_kam.port}",
+                          "--room", unique("health")],
+                         capture_output=True, text=True, timeout=90, env=env, cwd=root)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "test-message: passed" in res.stdout
+    assert os.access(os.path.join(root, "usr/libexec/pchat/pchat-test-message"), os.X_OK)

@@ -68,6 +68,7 @@ VERBS = {
     "run-retention": "pchat.retention_run",
     "get-retention": "pchat.retention_status",
     "search": "pchat.search",
+    "get-follow": "pchat.follow_list",
     "test-message": "pchat.room_get, pchat.room_new",
     "export-data": None,
     "import-data": "pchat.caches_drop",
@@ -93,6 +94,7 @@ REQUIRED = {
     "remove-group": ["name"],
     "set-state": ["state"],
     "remove-file": ["name"],
+    "get-follow": ["user"],
     "export-data": ["file"],
     "import-data": ["file"],
 }

@@ -26,5 +26,6 @@ extern rpc_export_t pchat_admin_hold_rpc[];
 extern rpc_export_t pchat_admin_file_rpc[];
 extern rpc_export_t pchat_admin_compliance_rpc[];
 extern rpc_export_t pchat_admin_search_rpc[];
+extern rpc_export_t pchat_admin_follow_rpc[];
 
 #endif

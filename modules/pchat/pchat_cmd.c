@@ -244,6 +244,10 @@ static pchat_cmd_def_t _pchat_cmds[] = {
 	{"msgedit", pchat_cmd_msgedit}, /* pchat extension, doc/xccos.md 3.16 */
 	{"msgdel", pchat_cmd_msgdel},
 	{"chatsrch", pchat_cmd_chatsrch}, /* history search, doc/xccos.md 3.17 */
+	{"follow", pchat_cmd_follow}, /* followed rooms, doc/xccos.md 3.18 */
+	{"unfollow", pchat_cmd_unfollow},
+	{"followread", pchat_cmd_followread},
+	{"followlist", pchat_cmd_followlist},
 	{NULL, NULL}
 };
 

@@ -84,6 +84,7 @@ typedef struct pchat_joined
 	pchat_roster_snapshot_t remote; /* the other nodes' (small rooms) */
 	int partial; /* a node has more participants than it names */
 	int is_new;
+	int followed; /* added by bjoin from the followed rooms (3.18) */
 	int cut;  /* its roster did not fit the reply, or is partial */
 	int code; /* 200, or the failure of this room */
 	char guid[64];
@@ -384,6 +385,71 @@ static void pchat_join_reply(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 	pchat_xw_rpl_end(out);
 }
 
+/* Joins js[i] and takes the pool's roster of the room: this node's, and
+ * the other nodes' as they named them; *total grows by its size. */
+static pchat_cmd_rc_t pchat_join_slot(pchat_cmd_ctx_t *ctx, pchat_viewer_t *v,
+		pchat_invited_t *inv, pchat_joined_t *j, int *total)
+{
+	pchat_cmd_rc_t rc = pchat_join_one(ctx, v, inv, j);
+
+	if(rc != PCHAT_CMD_OK || j->code != 200)
+		return rc;
+	if(_pchat_roster.snapshot((unsigned long long)j->room.id, &j->snap) < 0
+			|| pchat_pool_remote_roster(j->room.id, &j->remote, &j->partial)
+					   < 0)
+		return PCHAT_CMD_ERROR;
+	*total += j->snap.n + j->remote.n;
+	return PCHAT_CMD_OK;
+}
+
+/* The followed rooms a bjoin adds after those it names (doc/xccos.md
+ * 3.18), as many as the reply can answer: one the user may no longer
+ * join is left out, not answered with a fib (the client did not ask). */
+static pchat_cmd_rc_t pchat_join_followed(pchat_cmd_ctx_t *ctx,
+		pchat_viewer_t *v, pchat_invited_t *inv, pchat_joined_t *js, int i,
+		pchat_db_res_t *follows, int nf, int *total)
+{
+	pchat_cmd_rc_t rc;
+	int k;
+
+	for(k = 0; k < nf; k++, i++) {
+		snprintf(js[i].guid, sizeof(js[i].guid), "%s", follows->rows[k][3]);
+		pchat_domain(ctx, js[i].domain, sizeof(js[i].domain));
+		if(pchat_joined_dup(js, i))
+			continue; /* named too: answered there */
+		js[i].followed = 1;
+		rc = pchat_join_slot(ctx, v, inv, &js[i], total);
+		if(rc != PCHAT_CMD_OK)
+			return rc;
+		if(js[i].code != 200)
+			js[i].code = 0;
+	}
+	return PCHAT_CMD_OK;
+}
+
+/* Even without rosters the reply cannot carry every room: the later half
+ * of the followed rooms joined (the client did not name them) are taken
+ * back, to be answered another time. Returns how many. */
+static int pchat_join_drop_followed(
+		pchat_cmd_ctx_t *ctx, pchat_joined_t *js, int n)
+{
+	int i, joined = 0, drop, dropped = 0;
+
+	for(i = 0; i < n; i++)
+		joined += js[i].followed && js[i].code == 200;
+	drop = (joined + 1) / 2;
+	for(i = n - 1; i >= 0 && dropped < drop; i--) {
+		if(!js[i].followed || js[i].code != 200)
+			continue;
+		if(js[i].is_new)
+			_pchat_roster.part((unsigned long long)js[i].room.id, ctx->sess_id);
+		js[i].is_new = 0;
+		js[i].code = 0;
+		dropped++;
+	}
+	return dropped;
+}
+
 /* The shared body of join and bjoin. */
 /* Compliance: the rooms this (b)join entered for the session, each a
  * participant row and a JOIN event, in one transaction. */
@@ -428,23 +494,26 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	pchat_uib_pool_t pool;
 	pchat_viewer_t viewer;
 	pchat_invited_t inv;
+	pchat_db_res_t follows;
 	xmlNodePtr c;
 	const char *v, *d;
 	const char *name = batch ? "bjoin" : "join";
 	pchat_cmd_rc_t rc = PCHAT_CMD_OK;
-	int n = 0, i, k, total = 0, joined = 0, budget;
+	int n = 0, i, k, total = 0, joined = 0, budget, nf = 0, asked, pool_size;
 	pchat_store_rc_t src;
 	pchat_xmark_t mk;
 
 	memset(&pool, 0, sizeof(pool));
 	memset(&viewer, 0, sizeof(viewer));
 	memset(&inv, 0, sizeof(inv));
+	memset(&follows, 0, sizeof(follows));
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	for(c = m->data ? pchat_xccos_child(m->data, "chanid") : NULL; c;
 			c = pchat_xccos_next(c, "chanid"))
 		n++;
-	if(n == 0 || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
+	asked = batch && m->data && pchat_xccos_child(m->data, "follows");
+	if((n == 0 && !asked) || (!batch && n > 1) || n > PCHAT_BJOIN_MAX) {
 		pchat_cmd_rpl_error(env, m, name, 400,
 				n == 0 ? "no chanid" : "too many chanid blocks", out);
 		return PCHAT_CMD_OK;
@@ -460,12 +529,24 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	src = pchat_viewer_load(&viewer, &ctx->user);
 	if(src == PCHAT_STORE_OK)
 		src = pchat_invited_load(&ctx->user, &inv);
+	if(src == PCHAT_STORE_OK && batch)
+		src = pchat_follow_for_bjoin(ctx, asked, &follows);
 	if(src != PCHAT_STORE_OK) {
+		if(inv.ids)
+			pkg_free(inv.ids);
 		pchat_viewer_free(&viewer);
 		return src == PCHAT_STORE_UNAVAILABLE ? PCHAT_CMD_UNAVAILABLE
 											  : PCHAT_CMD_ERROR;
 	}
-	js = pkg_mallocxz(n * sizeof(*js));
+	/* the followed rooms that the bounds leave room for */
+	nf = follows.nrows;
+	if(nf > PCHAT_BJOIN_MAX - n)
+		nf = PCHAT_BJOIN_MAX - n;
+	if(nf > (budget - PCHAT_JOIN_OVERHEAD) / PCHAT_JOIN_ROOM_MIN - n)
+		nf = (budget - PCHAT_JOIN_OVERHEAD) / PCHAT_JOIN_ROOM_MIN - n;
+	if(nf < 0)
+		nf = 0;
+	js = pkg_mallocxz((n + nf + 1) * sizeof(*js));
 	if(js == NULL) {
 		PKG_MEM_ERROR;
 		rc = PCHAT_CMD_ERROR;
@@ -496,24 +577,14 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 			js[i].code = 0; /* listed once already: answered there */
 			continue;
 		}
-		rc = pchat_join_one(ctx, &viewer, &inv, &js[i]);
+		rc = pchat_join_slot(ctx, &viewer, &inv, &js[i], &total);
 		if(rc != PCHAT_CMD_OK)
 			goto done;
-		if(js[i].code == 200) {
-			/* the pool's roster: this node's, and the other nodes' as
-			 * they named them */
-			if(_pchat_roster.snapshot(
-					   (unsigned long long)js[i].room.id, &js[i].snap)
-							< 0
-					|| pchat_pool_remote_roster(js[i].room.id, &js[i].remote,
-							   &js[i].partial)
-							   < 0) {
-				rc = PCHAT_CMD_ERROR;
-				goto done;
-			}
-			total += js[i].snap.n + js[i].remote.n;
-		}
 	}
+	rc = pchat_join_followed(ctx, &viewer, &inv, js, n, &follows, nf, &total);
+	n += nf; /* before a failure too: done undoes them */
+	if(rc != PCHAT_CMD_OK)
+		goto done;
 	/* a session that ended while it joined: its end parts the roster
 	 * before or after the insert; when after, the session is already out
 	 * of the table here (unlinked before the roster is parted), so the
@@ -533,6 +604,7 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 	pool.size = total + 1;
 	if(pool.size > budget / PCHAT_UIB_MIN + 1)
 		pool.size = budget / PCHAT_UIB_MIN + 1;
+	pool_size = pool.size;
 	for(pool.mask = 1; pool.mask < 2u * (unsigned int)pool.size;)
 		pool.mask <<= 1;
 	pool.users = pkg_malloc(pool.size * (sizeof(str) + sizeof(unsigned int))
@@ -555,6 +627,10 @@ static pchat_cmd_rc_t pchat_cmd_join_rooms(PCHAT_CMD_ARGS, int batch)
 		if(out->len <= ctx->reply_limit)
 			break;
 		pchat_xrewind(out, &mk);
+		if(pool.size <= 1 && pchat_join_drop_followed(ctx, js, n) > 0) {
+			pool.size = pool_size; /* fewer rooms: the rosters again */
+			continue;
+		}
 		if(pool.size <= 1) {
 			pchat_cmd_rpl_error(env, m, name, 413, PCHAT_CMD_TOO_BIG, out);
 			goto done;
@@ -586,6 +662,7 @@ done:
 		pkg_free(js);
 	if(inv.ids)
 		pkg_free(inv.ids);
+	pchat_db_res_free(&follows);
 	pchat_viewer_free(&viewer);
 	return rc;
 }
@@ -840,8 +917,8 @@ void pchat_session_end_run(str *rec, pchat_cmd_ctx_t *ctx)
 
 /* --- history ----------------------------------------------------------- */
 
-static pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx,
-		const char *uri, pchat_room_t *room, int *code, const char **why)
+pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx, const char *uri,
+		pchat_room_t *room, int *code, const char **why)
 {
 	char guid[64];
 	pchat_perm_in_t in;
@@ -1107,6 +1184,10 @@ pchat_cmd_rc_t pchat_cmd_bccontext(PCHAT_CMD_ARGS)
 		pchat_cmd_write_msg(out, "msg", chan_uri, res.rows[i]);
 	pchat_xw_end(out, "chanib");
 	pchat_xw_rpl_end(out);
+	/* the newest posts read: a followed room is read up to them */
+	if(n > 0 && !before
+			&& (q == NULL || strcmp((const char *)q->name, "last") == 0))
+		pchat_follow_seen(ctx, room.id, strtoll(res.rows[0][0], NULL, 10));
 	pchat_db_res_free(&res);
 	return PCHAT_CMD_OK;
 }

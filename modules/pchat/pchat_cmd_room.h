@@ -48,6 +48,27 @@ pchat_cmd_rc_t pchat_cmd_msgedit(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_msgdel(PCHAT_CMD_ARGS);
 pchat_cmd_rc_t pchat_cmd_chatsrch(PCHAT_CMD_ARGS); /* pchat_cmd_search.c */
 
+/* Followed rooms (pchat_cmd_follow.c, doc/xccos.md 3.18). */
+pchat_cmd_rc_t pchat_cmd_follow(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_unfollow(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_followread(PCHAT_CMD_ARGS);
+pchat_cmd_rc_t pchat_cmd_followlist(PCHAT_CMD_ARGS);
+/* A history read returned the room's posts up to seq: a followed room is
+ * read up to there (one UPDATE; a failure is logged, the read stands). */
+void pchat_follow_seen(pchat_cmd_ctx_t *ctx, long long room_id, long long seq);
+/* The guids (column 3) of the followed rooms a bjoin adds: when it asks
+ * with <follows/>, or when it is the session's first (follow_bjoin) and
+ * the session is in no room yet. res is empty otherwise. */
+pchat_store_rc_t pchat_follow_for_bjoin(
+		pchat_cmd_ctx_t *ctx, int asked, pchat_db_res_t *res);
+
+/* The room of a chanib uri as history reads it: *code 200, or the error
+ * bccontext answers (404 for a hidden room as for a missing one, 403 when
+ * the user may see it but not read it). */
+struct pchat_room; /* pchat_access.h */
+pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx, const char *uri,
+		struct pchat_room *room, int *code, const char **why);
+
 /* The rows of one room in a result ordered by room id in column col:
  * returns the index of the first and sets *n (pchat_cmd_find.c). */
 int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n);

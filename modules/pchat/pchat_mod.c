@@ -62,6 +62,8 @@ int pchat_max_body = 24576;
 int pchat_max_reply = 24576;
 int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
+int pchat_follow_max = 500;
+int pchat_follow_bjoin = 1;
 int pchat_retry_after = 5;
 int pchat_shm_reserve_kb = 16384;
 /* db_url may be given several times: the databases to fail over to */
@@ -187,6 +189,8 @@ static param_export_t pchat_params[] = {
 	{"max_reply_size", PARAM_INT, &pchat_max_reply},
 	{"max_preferences", PARAM_INT, &pchat_max_preferences},
 	{"max_preference_size", PARAM_INT, &pchat_max_preference_size},
+	{"follow_max", PARAM_INT, &pchat_follow_max},
+	{"follow_bjoin", PARAM_INT, &pchat_follow_bjoin},
 	{"retry_after", PARAM_INT, &pchat_retry_after},
 	{"shm_reserve_kb", PARAM_INT, &pchat_shm_reserve_kb},
 	{"hash_size", PARAM_INT, &pchat_hash_size},
@@ -278,6 +282,10 @@ static int pchat_mod_init(void)
 	}
 	if(pchat_max_preferences < 1 || pchat_max_preference_size < 1) {
 		LM_ERR("max_preferences and max_preference_size must be >= 1\n");
+		return -1;
+	}
+	if(pchat_follow_max < 1) {
+		LM_ERR("follow_max must be >= 1\n");
 		return -1;
 	}
 	if(pchat_retry_after < 1)
@@ -410,7 +418,8 @@ static int pchat_mod_init(void)
 			|| rpc_register_array(pchat_admin_hold_rpc) != 0
 			|| rpc_register_array(pchat_admin_file_rpc) != 0
 			|| rpc_register_array(pchat_admin_compliance_rpc) != 0
-			|| rpc_register_array(pchat_admin_search_rpc) != 0) {
+			|| rpc_register_array(pchat_admin_search_rpc) != 0
+			|| rpc_register_array(pchat_admin_follow_rpc) != 0) {
 		LM_ERR("cannot register the admin RPCs\n");
 		return -1;
 	}

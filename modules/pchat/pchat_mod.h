@@ -28,7 +28,8 @@
  *               pchat_proc (the module's own processes and their pipes),
  *               pchat_compliance_run (the compliance adapter process),
  *               pchat_file (posted files: rows, tokens, bytes on disk),
- *               pchat_search (the history search query);
+ *               pchat_search (the history search query),
+ *               pchat_follow (followed rooms and read marks);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
@@ -73,6 +74,8 @@ extern int pchat_max_body;        /* largest XCCOS body accepted, bytes */
 extern int pchat_max_reply;       /* largest reply envelope we send, bytes */
 extern int pchat_max_preferences; /* preference bundles per user */
 extern int pchat_max_preference_size; /* bytes of one bundle's content */
+extern int pchat_follow_max;    /* followed rooms per user (cmd:follow) */
+extern int pchat_follow_bjoin;  /* a session's first bjoin joins them */
 extern int pchat_retry_after;     /* Retry-After sent while storage is down */
 extern int pchat_shm_reserve_kb;  /* free shm kept for sessions' ends */
 extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */

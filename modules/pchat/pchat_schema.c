@@ -29,7 +29,7 @@ static const char *_pchat_tables[] = {"pchat_config", "pchat_node",
 		"pchat_policy", "pchat_addin", "pchat_message", "pchat_invitation",
 		"pchat_preference", "pchat_compliance_event",
 		"pchat_compliance_participant", "pchat_compliance_state",
-		"pchat_legal_hold", NULL};
+		"pchat_legal_hold", "pchat_follow", NULL};
 
 int pchat_schema_check(void)
 {

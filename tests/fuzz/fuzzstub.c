@@ -32,6 +32,7 @@
 #include "pchat_config.h"
 #include "pchat_fanout.h"
 #include "pchat_file.h"
+#include "pchat_follow.h"
 #include "pchat_metrics.h"
 #include "pchat_search.h"
 #include "pchat_session.h"
@@ -48,6 +49,8 @@ int pchat_max_body = 24576;
 int pchat_max_reply = 24576;
 int pchat_max_preferences = 64;
 int pchat_max_preference_size = 16384;
+int pchat_follow_max = 500;
+int pchat_follow_bjoin = 1;
 
 /* ---- the fake store ---- */
 static int store_calls;
@@ -163,7 +166,14 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		memset(res, 0, sizeof(*res));
 	if(rc != PCHAT_STORE_OK || res == NULL)
 		return rc;
-	if(contains(sql, "FROM pchat_node r") && contains(sql, "r.guid = ?")) {
+	if(contains(sql, "FROM pchat_node r") && contains(sql, "FROM pchat_follow")
+			&& !contains(sql, "WITH RECURSIVE")) {
+		/* followlist's rooms: all three, ordered by id */
+		for(i = 0; i < 3; i++)
+			for(k = 0; k < ROOM_COLS; k++)
+				cells[nr++] = rooms[i][k];
+		res_set(res, 3, ROOM_COLS, cells);
+	} else if(contains(sql, "FROM pchat_node r") && contains(sql, "r.guid = ?")) {
 		for(i = 0; i < 3; i++) {
 			if(n > 0 && param_is(&params[n - 1], rooms[i][1])) {
 				res_set(res, 1, ROOM_COLS, rooms[i]);
@@ -548,6 +558,85 @@ pchat_store_rc_t pchat_search_messages(
 int pchat_search_timed_out(void)
 {
 	return 0;
+}
+
+/* ---- followed rooms (pchat_follow.c): the three rooms above, read up
+ * to the second newest post, through the fake store's failures ---- */
+int pchat_follow_add(str *user, long long room_id, int max)
+{
+	pchat_store_rc_t rc = store_call();
+
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	return room_id == 3 ? PCHAT_FOLLOW_FULL : PCHAT_FOLLOW_ADDED;
+}
+
+int pchat_follow_remove(str *user, const char *guid)
+{
+	pchat_store_rc_t rc = store_call();
+
+	return rc != PCHAT_STORE_OK ? rc : strcmp(guid, FUZZ_GUID_OPEN) == 0;
+}
+
+int pchat_follow_get(str *user, long long room_id, long long *last_read)
+{
+	pchat_store_rc_t rc = store_call();
+
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	*last_read = 6;
+	return room_id != 2;
+}
+
+pchat_store_rc_t pchat_follow_mark(str *user, long long room_id, long long seq)
+{
+	return store_call();
+}
+
+pchat_store_rc_t pchat_follow_rooms(str *user, pchat_db_res_t *res)
+{
+	const char *cells[3 * 4];
+	pchat_store_rc_t rc;
+	int i;
+
+	memset(res, 0, sizeof(*res));
+	if((rc = store_call()) != PCHAT_STORE_OK)
+		return rc;
+	for(i = 0; i < 3; i++) {
+		cells[i * 4] = rooms[i][0];
+		cells[i * 4 + 1] = "6";
+		cells[i * 4 + 2] = "1767225600000";
+		cells[i * 4 + 3] = rooms[i][1];
+	}
+	res_set(res, 3, 4, cells);
+	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_follow_unread(str *user, long long room_id,
+		long long last_read, int cap, int *count)
+{
+	*count = room_id == 1 ? cap : 1;
+	return store_call();
+}
+
+/* the newest post and an unread count: the cap in room 1, else 2 */
+pchat_store_rc_t pchat_follow_newest(str *user, long long room_id,
+		long long last_read, int cap, pchat_db_res_t *res)
+{
+	const char *cells[7];
+	char count[16];
+	pchat_store_rc_t rc;
+	int k;
+
+	memset(res, 0, sizeof(*res));
+	if((rc = store_call()) != PCHAT_STORE_OK)
+		return rc;
+	for(k = 0; k < 6; k++)
+		cells[k] = msgs[0][k];
+	snprintf(count, sizeof(count), "%d", room_id == 1 ? cap : 2);
+	cells[6] = count;
+	res_set(res, 1, 7, cells);
+	return PCHAT_STORE_OK;
 }
 
 /* ---- files (pchat_file.c): through the fake store's failures ---- */

@@ -100,6 +100,15 @@ def from_tests():
                          f'before="1767225600000.1.7"><author uri="sip:bob@example.com"/>'
                          f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/></srch>'),
             ("chatsrch", '<srch text="caf\u00e9" before="1.2"/>'),
+            ("follow", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}"/>'),
+            ("follow", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[2]}"/>'),
+            ("unfollow", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[1]}"/>'),
+            ("followread", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[0]}" msgid="6"/>'),
+            ("followread", f'<chanib uri="ma-chan://{DOMAIN}/{GUIDS[1]}" msgid="-1"/>'),
+            ("followlist", ""),
+            ("followlist", '<follows from="2"/>'),
+            ("followlist", '<follows from="-1"/>'),
+            ("bjoin", f'<follows/><chanid key="0" value="{GUIDS[1]}"/>'),
             ("nosuch", "")]:
         rec.command(name, data)
     # several messages in one envelope, as sipe batches them

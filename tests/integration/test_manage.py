@@ -19,39 +19,26 @@ from pwdriver import Playwright
 from chat import make_category, make_room, set_policy, unique
 from kamailio import TOP, Kamailio
 from mariadb import free_port
+from webnode import MANAGE_DIR, start_web_node, stop_web_node
 
-MANAGE_DIR = os.path.join(TOP, "web", "manage")
 IMAGES = os.path.join(TOP, "doc", "images")
-
-
-def start_manage_node(db_url, **defines):
-    fport = free_port()
-    fdir = tempfile.mkdtemp(prefix="pchat-files-")
-    d = {"PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir,
-         "PCHAT_MANAGE_DIR": MANAGE_DIR}
-    d.update(defines)
-    kam = Kamailio(free_port(), db_url, defines=d).start()
-    kam.file_port, kam.file_dir = fport, fdir
-    return kam
 
 
 @pytest.fixture(scope="module")
 def mkam(db_url, mariadb):
     set_policy(mariadb, "global", "", True)
-    kam = start_manage_node(db_url)
+    kam = start_web_node(db_url)
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 @pytest.fixture(scope="module")
 def akam(db_url, mariadb):
     mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
     set_policy(mariadb, "global", "", True)
-    kam = start_manage_node(db_url, WITH_AUTH="1")
+    kam = start_web_node(db_url, WITH_AUTH="1")
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 def call(kam, path, body=None, user=None, headers=None, raw=None):

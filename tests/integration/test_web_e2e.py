@@ -9,32 +9,21 @@ node, playwright-core (npm ci) or chromium the test fails: never skipped."""
 
 import json
 import time
-import os
-import shutil
-import tempfile
 
 import pytest
 
 from chat import ChatUser, make_category, set_policy, unique, wait_until
-from kamailio import TOP, Kamailio
-from mariadb import free_port
 from pwdriver import Playwright
+from webnode import start_web_node, stop_web_node
 
 
 @pytest.fixture(scope="module")
 def kam(db_url, mariadb):
     """One node serving both pages, /manage/ and /chat/, and /ws."""
     set_policy(mariadb, "global", "", True)
-    fport = free_port()
-    fdir = tempfile.mkdtemp(prefix="pchat-files-")
-    k = Kamailio(free_port(), db_url, defines={
-        "PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir,
-        "PCHAT_MANAGE_DIR": os.path.join(TOP, "web", "manage"),
-        "PCHAT_CHAT_DIR": os.path.join(TOP, "web", "chat")}).start()
-    k.file_port = fport
+    k = start_web_node(db_url)
     yield k
-    k.cleanup()
-    shutil.rmtree(fdir, ignore_errors=True)
+    stop_web_node(k)
 
 
 @pytest.fixture

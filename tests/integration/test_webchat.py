@@ -10,46 +10,32 @@ import base64
 import os
 import shutil
 import socket
-import tempfile
 
 import pytest
 
 from pwdriver import Playwright
 from chat import ChatUser, make_room, set_policy, unique, wait_until
-from kamailio import TOP, Kamailio
-from mariadb import free_port
+from kamailio import TOP
+from webnode import start_web_node, stop_web_node
 
-CHAT_DIR = os.path.join(TOP, "web", "chat")
 IMAGES = os.path.join(TOP, "doc", "images")
-
-
-def start_chat_node(db_url, **defines):
-    fport = free_port()
-    fdir = tempfile.mkdtemp(prefix="pchat-files-")
-    d = {"PCHAT_FILE_PORT": str(fport), "PCHAT_FILE_DIR": fdir, "PCHAT_CHAT_DIR": CHAT_DIR}
-    d.update(defines)
-    kam = Kamailio(free_port(), db_url, defines=d).start()
-    kam.file_port, kam.file_dir = fport, fdir
-    return kam
 
 
 @pytest.fixture(scope="module")
 def wkam(db_url, mariadb):
     set_policy(mariadb, "global", "", True)
-    kam = start_chat_node(db_url)
+    kam = start_web_node(db_url)
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 @pytest.fixture(scope="module")
 def akam(db_url, mariadb):
     mariadb.load_file(os.path.join(TOP, "sql", "pchat-frontend.sql"), "pchat")
     set_policy(mariadb, "global", "", True)
-    kam = start_chat_node(db_url, WITH_AUTH="1")
+    kam = start_web_node(db_url, WITH_AUTH="1")
     yield kam
-    kam.cleanup()
-    shutil.rmtree(kam.file_dir, ignore_errors=True)
+    stop_web_node(kam)
 
 
 @pytest.fixture
@@ -116,7 +102,7 @@ def test_ws_handshake_only_from_the_pages_origin(wkam):
 
 def test_ws_origin_configured(db_url):
     """PCHAT_WS_ORIGIN: the page is served elsewhere; only that origin."""
-    kam = start_chat_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
+    kam = start_web_node(db_url, PCHAT_WS_ORIGIN="https://chat.example.com")
     try:
         assert " 101 " in ws_handshake(kam, "https://chat.example.com")
         assert " 403 " in ws_handshake(kam, f"http://127.0.0.1:{kam.file_port}")
@@ -191,6 +177,52 @@ def test_browser_chats_with_a_sip_client(wkam, mariadb, browser):
         ntc = bob.wait_notice("part")
         assert any(u.get("uri") == f"sip:{alice}@{wkam.domain}" for u in ntc.iter()
                    if u.tag.endswith("uib"))
+    finally:
+        bob.close()
+
+
+def followed(b):
+    """The followed list as shown: [(name with badge and newest post)]."""
+    return b.js("[...document.querySelectorAll('#followed button')].map(x => "
+                "[x.firstChild.textContent, (x.querySelector('.unread') || {}).textContent || '', "
+                "(x.querySelector('small') || {}).textContent || ''])")
+
+
+def test_followed_rooms_show_unread_counts(wkam, mariadb, browser):
+    _, guid, name = make_room(mariadb, unique("followroom"))
+    bob = ChatUser(wkam, unique("bob"))
+    alice = unique("alice")
+    try:
+        assert bob.join(guid).code == 200
+        sign_in(browser, wkam, alice)
+        assert browser.js("document.getElementById('follows').hidden")
+        open_room(browser, name)
+        browser.js("document.getElementById('follow').click(); true")
+        browser.wait_js("document.getElementById('follow').textContent === 'Unfollow'")
+        assert followed(browser) == [[name, "", ""]]
+        browser.js("document.getElementById('leave').click(); true")
+        bob.wait_notice("part")
+        # posts while alice is elsewhere: a search refreshes the counts
+        for text in ("one", "two <b>"):
+            bob.post(guid, text)
+            bob.wait_message(guid)
+        browser.js("document.querySelector('#search button').click(); true")
+        browser.wait_js("document.querySelector('#followed .unread') !== null")
+        assert followed(browser) == [[name, "2", f"{bob.user}@{wkam.domain}: two <b>"]]
+        # reading it (joining shows the newest posts) clears the count for
+        # every device of alice
+        browser.js("document.querySelector('#followed button').click(); true")
+        browser.wait_js(f"document.getElementById('room-name').textContent === {name!r}")
+        browser.wait_js("document.querySelector('#followed .unread') === null")
+        other = ChatUser(wkam, alice)  # alice's second device, a SIP client
+        try:
+            reply = other.dlg.command("followlist")
+            [c] = [c for c in reply.data.iter() if c.tag.endswith("chanib")]
+            assert c.get("unread") == "0" and c.get("name") == name
+        finally:
+            other.close()
+        browser.js("document.getElementById('follow').click(); true")
+        browser.wait_js("document.getElementById('follows').hidden")
     finally:
         bob.close()
 

@@ -109,8 +109,9 @@ static char *health_room(const pctl_target_t *t, const health_opts_t *o)
 	return out;
 }
 
-/* $PCHAT_TEST_CLIENT, else beside this program or one directory up (the
- * source tree: tools/pchatctl/pchatctl and tools/pchat-test-message) */
+/* $PCHAT_TEST_CLIENT, else beside this program, one directory up (the
+ * source tree: tools/pchatctl/pchatctl and tools/pchat-test-message), or in
+ * ../libexec/pchat (installed: /usr/bin/pchatctl, /usr/libexec/pchat) */
 static int health_client(char *path, size_t size)
 {
 	char self[PATH_MAX];
@@ -131,6 +132,9 @@ static int health_client(char *path, size_t size)
 	if(access(path, X_OK) == 0)
 		return 0;
 	snprintf(path, size, "%s/../%s", dir, HEALTH_CLIENT);
+	if(access(path, X_OK) == 0)
+		return 0;
+	snprintf(path, size, "%s/../libexec/pchat/%s", dir, HEALTH_CLIENT);
 	return access(path, X_OK);
 }
 

@@ -255,6 +255,11 @@ static const pctl_option_t file_remove[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+static const pctl_option_t follow_get[] = {
+		{"user", R, "sip:user@domain", "whose followed rooms"},
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t hold_get[] = {
 		{"type", 0, "room|category|user", "only holds of this kind"},
 		{"result-size", 0, "N", "at most N holds"},
@@ -409,6 +414,9 @@ const pctl_verb_t pctl_verbs[] = {
 		{"search", "pchat.search",
 				"search the chat history of every room, newest first",
 				PCTL_VERB_LISTED, search},
+		{"get-follow", "pchat.follow_list",
+				"list the rooms a user follows: read mark, unread count",
+				PCTL_VERB_LISTED, follow_get},
 		{"test-message", "pchat.room_get, pchat.room_new",
 				"synthetic test: two users sign in, join, post, receive",
 				PCTL_VERB_HEALTH, test_message},

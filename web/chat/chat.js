@@ -11,7 +11,8 @@ const PAGE = 25;
 
 const $ = (id) => document.getElementById(id);
 const state = { ua: null, session: null, me: "", domain: "", envid: 1,
-  waiting: new Map(), room: null, oldest: 0, refresh: null, searches: 0 };
+  waiting: new Map(), room: null, oldest: 0, refresh: null, searches: 0,
+  followed: new Set(), followTimer: null };
 window.pchat = state; // for the tests and the curious
 
 // A session description handler without media: offers SDP, accepts any answer.
@@ -165,10 +166,60 @@ function signedIn() {
   $("signin").hidden = true;
   $("app").hidden = false;
   search(new Event("submit"));
+  clearInterval(state.followTimer);
+  state.followTimer = setInterval(() => loadFollowed(), 60000);
+}
+
+// Followed rooms (doc/xccos.md 3.18): name, unread count and newest post
+// of each, without joining; kept by the server for every device.
+async function loadFollowed() {
+  try {
+    const data = await command("followlist", "");
+    const list = $("followed");
+    list.replaceChildren();
+    state.followed = new Set();
+    for (const c of data.getElementsByTagName("chanib")) {
+      const uri = c.getAttribute("uri");
+      state.followed.add(uri);
+      if (c.getAttribute("readable") === "false") continue; // no longer ours to read
+      const b = document.createElement("button");
+      b.textContent = c.getAttribute("name");
+      const unread = c.getAttribute("unread") || "0";
+      if (unread !== "0") {
+        const n = document.createElement("span");
+        n.className = "unread";
+        n.textContent = unread;
+        b.append(n);
+      }
+      const msg = c.getElementsByTagName("msg")[0];
+      if (msg) {
+        const chat = msg.getElementsByTagName("chat")[0];
+        const small = document.createElement("small");
+        small.textContent = `${who(msg.getAttribute("author"))}: ${chat ? chat.textContent : ""}`;
+        b.append(small);
+      }
+      b.dataset.uri = uri;
+      b.addEventListener("click", () => join(uri));
+      const li = document.createElement("li");
+      li.append(b);
+      list.append(li);
+    }
+    $("follows").hidden = !list.children.length;
+    if (state.room) $("follow").textContent = state.followed.has(state.room.uri) ? "Unfollow" : "Follow";
+  } catch (e) { showError(e.message); }
+}
+
+async function toggleFollow() {
+  const uri = state.room.uri;
+  try {
+    await command(state.followed.has(uri) ? "unfollow" : "follow", `<chanib uri="${esc(uri)}"/>`);
+  } catch (e) { showError(e.message); }
+  await loadFollowed();
 }
 
 function signedOut(why) {
   clearInterval(state.refresh);
+  clearInterval(state.followTimer);
   state.session = null;
   state.room = null;
   setStatus(why ? `signed out (${why})` : "signed out", "out");
@@ -201,6 +252,7 @@ async function search(ev) {
     }
     if (!list.children.length) list.textContent = "no room found";
   } catch (e) { showError(e.message); }
+  await loadFollowed(); // a search refreshes the counts too
 }
 
 async function join(uri) {
@@ -217,6 +269,7 @@ async function join(uri) {
     $("history").replaceChildren();
     $("room").hidden = false;
     await history(`<last cnt="${PAGE}"/>`);
+    await loadFollowed(); // reading the newest posts marked it read
   } catch (e) { showError(e.message); }
 }
 
@@ -256,7 +309,11 @@ async function leave() {
   const uri = state.room.uri;
   state.room = null;
   $("room").hidden = true;
+  // what arrived live was read here (marked before the part, so nothing
+  // posted after it counts as read)
+  if (state.followed.has(uri)) await command("followread", `<chanib uri="${esc(uri)}"/>`);
   await command("part", `<chanib uri="${esc(uri)}"/>`);
+  if (state.followed.has(uri)) await loadFollowed();
 }
 
 async function signOut() {
@@ -270,4 +327,5 @@ $("search").addEventListener("submit", search);
 $("post").addEventListener("submit", post);
 $("older").addEventListener("click", older);
 $("leave").addEventListener("click", () => leave().catch((e) => showError(e.message)));
+$("follow").addEventListener("click", () => toggleFollow());
 $("signout").addEventListener("click", signOut);
