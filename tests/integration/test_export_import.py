@@ -104,6 +104,8 @@ SNAPSHOT = {
             "f.sha256, f.created_ms, f.completed_ms, f.complete, f.msg_seq, f.post_kept "
             "FROM pchat_file f JOIN pchat_node n ON n.id = f.room_id",
     "preference": "SELECT user_uri, label, seqid, HEX(content) FROM pchat_preference",
+    "follow": "SELECT f.user_uri, n.name, f.last_read_seq, f.created_ms FROM pchat_follow f "
+              "JOIN pchat_node n ON n.id = f.room_id",
 }
 
 
@@ -153,6 +155,8 @@ def populate(kam, mariadb, name, alice):
                 "WHERE name = 'Rates desk'", db=name)
     mariadb.sql(f"INSERT INTO pchat_preference VALUES ({q(alice.uri)}, 'groups', 3, "
                 "X'00FF3C2F3E')", db=name)
+    mariadb.sql(f"INSERT INTO pchat_follow SELECT {q(alice.uri)}, id, 2, 1767225600000 "
+                "FROM pchat_node WHERE name = 'Rates desk'", db=name)
     return guid
 
 
@@ -170,8 +174,9 @@ def test_round_trip_full(stores, mariadb, kamailio_factory, tmp_path):
 
     header = read_file(path)[0]
     assert header["format"] == "pchat-data" and header["format_version"] == 1
-    assert header["level"] == "full" and header["schema_version"] >= 5
+    assert header["level"] == "full" and header["schema_version"] >= 6
     assert header["counts"]["message"] == 3 and header["counts"]["node"] == 5
+    assert header["counts"]["follow"] == 1 and header["counts"]["file"] == 1
 
     # the service on the empty store runs while the import writes it, and is
     # told to drop its caches
