@@ -6,7 +6,6 @@ leave the store as it was."""
 
 import gzip
 import json
-import os
 import subprocess
 import uuid
 
