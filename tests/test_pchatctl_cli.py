@@ -71,6 +71,8 @@ VERBS = {
     "get-follow": "pchat.follow_list",
     "get-alert": "pchat.alert_list",
     "test-message": "pchat.room_get, pchat.room_new",
+    "export-data": None,
+    "import-data": "pchat.caches_drop",
     "rpc": None,
 }
 
@@ -95,6 +97,8 @@ REQUIRED = {
     "set-state": ["state"],
     "remove-file": ["name"],
     "get-follow": ["user"],
+    "export-data": ["file"],
+    "import-data": ["file"],
 }
 
 # what pchatctl adds to the RPCs that record who made a change
@@ -745,3 +749,55 @@ def test_json_output_keeps_control_characters_as_json_escapes(tmpdir_path):
     assert proc.returncode == 0, proc.stderr
     assert "\x1b" not in proc.stdout
     assert json.loads(proc.stdout) == rows
+
+
+# --- export-data / import-data: checked before the database is reached ---
+# (tests/integration/test_export_import.py runs them against MariaDB)
+
+# a database nobody listens on: a check that came too late would fail with 1
+NO_DB = ["--db-url", "mysql://u:p@127.0.0.1:1/none"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["export-data", "--file", "f.gz", "--level", "most"],
+     "--level is full or config, not 'most'"),
+    (["export-data", "--file", "f.gz", "--date-from", "yesterday"],
+     "'yesterday' is not an ISO 8601 date"),
+    (["export-data", "--file", "f.gz", "--date-from", "2026-02-01", "--date-to", "2026-01-01"],
+     "--date-from is after --date-to"),
+    (["export-data", "--file", "f.gz", "--level", "config", "--date-from", "2026-01-01"],
+     "--date-from and --date-to select messages: only with --level full"),
+    (["import-data", "--file", "f.gz", "--replace", "--merge"],
+     "--replace and --merge exclude each other"),
+    (["import-data", "--file", "f.gz", "--replace=yes"], "option --replace takes no value"),
+    (["import-data", "--file", "f.gz", "--replace", "--replace"],
+     "option --replace given more than once"),
+    (["import-data", "--file"], "option --file needs a value"),
+    (["export-data", "--file", "f.gz", "--colour", "red"], "unknown option --colour"),
+])
+def test_data_verbs_refuse_a_bad_command_line(args, message):
+    err = usage_error(*args, *NO_DB)
+    assert f"pchatctl: {args[0]}: {message}" in err
+
+
+def test_data_verbs_name_what_they_cannot_reach(tmp_path):
+    # a cfg without db_url, a file that is not there, a database that is down:
+    # exit 1 with the reason, nothing on stdout
+    cfg = tmp_path / "k.cfg"
+    cfg.write_text('loadmodule "pchat.so"\n')
+    proc = run("export-data", "--file", str(tmp_path / "x.gz"), "--cfg", str(cfg))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert 'sets no modparam("pchat", "db_url", ...)' in proc.stderr
+    proc = run("import-data", "--file", str(tmp_path / "missing.gz"), *NO_DB)
+    assert proc.returncode == 1 and "missing.gz" in proc.stderr
+    proc = run("export-data", "--file", str(tmp_path / "x.gz"), *NO_DB)
+    assert proc.returncode == 1 and "database 127.0.0.1:1/none" in proc.stderr
+    assert not (tmp_path / "x.gz").exists()
+    proc = run("export-data", "--file", "x.gz", "--db-url", "postgres://h/db")
+    assert proc.returncode == 1 and "expected mysql://user:password@host" in proc.stderr
+
+
+def test_data_verbs_say_when_their_helper_is_missing():
+    proc = run("export-data", "--file", "x.gz", env={"PCHATCTL_DATA": "/nonexistent/helper"})
+    assert proc.returncode == 3
+    assert "cannot find its helper pchatctl-data" in proc.stderr

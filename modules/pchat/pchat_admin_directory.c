@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pchat_access.h"
 #include "pchat_admin.h"
 #include "pchat_admin_rpc.h"
 #include "pchat_config.h"
@@ -484,6 +485,23 @@ fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
 
+static const char *pchat_rpc_caches_drop_doc[] = {
+		"Drop this node's cached room answers and configuration now "
+		"(pchatctl import-data calls it after writing the store).",
+		0};
+
+/* The caches expire within a second anyway; a tool that wrote the store
+ * directly (pchatctl import-data) makes the change visible at once. */
+static void pchat_rpc_caches_drop(rpc_t *rpc, void *ctx)
+{
+	void *th;
+
+	pchat_access_changed();
+	pchat_store_config_changed();
+	if(rpc->add(ctx, "{", &th) >= 0)
+		rpc->struct_add(th, "s", "caches", "dropped");
+}
+
 /* clang-format off */
 rpc_export_t pchat_admin_directory_rpc[] = {
 	{"pchat.addin_new", pchat_rpc_addin_new, pchat_rpc_addin_new_doc, 0},
@@ -492,6 +510,7 @@ rpc_export_t pchat_admin_directory_rpc[] = {
 	{"pchat.addin_remove", pchat_rpc_addin_remove, pchat_rpc_addin_remove_doc, 0},
 	{"pchat.config_get", pchat_rpc_config_get, pchat_rpc_config_get_doc, RET_ARRAY},
 	{"pchat.config_set", pchat_rpc_config_set, pchat_rpc_config_set_doc, RET_ARRAY},
+	{"pchat.caches_drop", pchat_rpc_caches_drop, pchat_rpc_caches_drop_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

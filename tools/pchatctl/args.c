@@ -144,7 +144,13 @@ static pctl_args_status_t parse_options(const pctl_verb_t *verb, int argc,
 			return PCTL_ARGS_BAD;
 		}
 
-		if(eq != NULL) {
+		if(opt != NULL && (opt->flags & PCTL_OPT_FLAG)) {
+			if(eq != NULL) {
+				usage_err(verb, "option --%s takes no value", opt->name);
+				return PCTL_ARGS_BAD;
+			}
+			value = "1";
+		} else if(eq != NULL) {
 			value = eq + 1;
 		} else if(i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
 			value = argv[++i];

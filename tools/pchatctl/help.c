@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pchatctl.h"
+#include "data.h"
 #include "help.h"
 
 void pctl_help_main(FILE *out)
@@ -82,6 +83,7 @@ static void print_usage_line(FILE *out, const pctl_verb_t *verb)
 			return;
 		case PCTL_VERB_LISTED:
 		case PCTL_VERB_HEALTH:
+		case PCTL_VERB_DATA:
 			break;
 	}
 	for(opt = verb->options; opt->name != NULL; opt++) {
@@ -150,6 +152,10 @@ void pctl_help_verb(FILE *out, const pctl_verb_t *verb)
 					"Example:\n  %s "
 					"test-message --server 127.0.0.1:5060\n",
 					PCTL_NAME);
+			break;
+		case PCTL_VERB_DATA:
+			print_options(out, verb);
+			pctl_help_data(out);
 			break;
 		case PCTL_VERB_LISTED:
 			if(verb->options[0].name != NULL)

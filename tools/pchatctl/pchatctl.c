@@ -27,6 +27,7 @@
 
 #include "pchatctl.h"
 #include "args.h"
+#include "data.h"
 #include "health.h"
 #include "help.h"
 #include "http.h"
@@ -209,6 +210,11 @@ static int run_verb(const global_options_t *opts, const pctl_verb_t *verb,
 			return PCTL_EXIT_USAGE;
 		case PCTL_ARGS_OK:
 			break;
+	}
+	if(verb->kind == PCTL_VERB_DATA) {
+		rc = pctl_data_run(&opts->target, verb, params);
+		json_decref(params);
+		return rc;
 	}
 	if(verb->kind == PCTL_VERB_HEALTH) {
 		rc = pctl_test_message(&opts->target, params);

@@ -290,6 +290,34 @@ static const pctl_option_t compliance_run[] = {
 		{NULL, 0, NULL, NULL},
 };
 
+#define DB_OPTIONS                                                      \
+	{"db-url", 0, "URL", "mysql://user:password@host:port/database"},   \
+			{"cfg", 0, "FILE", "read db_url from this Kamailio cfg"},   \
+			{"db-name", 0, "NAME",                                      \
+					"database, with ~/.my.cnf's account (default pchat)"}, \
+			{"progress", PCTL_OPT_FLAG, "",                             \
+					"show the progress bar even when not on a terminal"}
+
+static const pctl_option_t data_export[] = {
+		{"file", R, "FILE", "the file to write (gzip'ed JSON lines)"},
+		{"level", 0, "full|config",
+				"config: no messages, files, preferences (default full)"},
+		{"date-from", 0, "DATE", "ISO 8601: only messages from then"},
+		{"date-to", 0, "DATE", "ISO 8601: only messages up to then"},
+		DB_OPTIONS,
+		{NULL, 0, NULL, NULL},
+};
+
+static const pctl_option_t data_import[] = {
+		{"file", R, "FILE", "a file export-data wrote"},
+		{"replace", PCTL_OPT_FLAG, "",
+				"existing rooms, groups, settings... take the file's"},
+		{"merge", PCTL_OPT_FLAG, "",
+				"existing ones are kept, only messages added (default)"},
+		DB_OPTIONS,
+		{NULL, 0, NULL, NULL},
+};
+
 static const pctl_option_t state_set[] = {
 		{"state", R, "active|drain",
 				"drain: refuse new sessions, keep the ones here"},
@@ -400,6 +428,12 @@ const pctl_verb_t pctl_verbs[] = {
 		{"test-message", "pchat.room_get, pchat.room_new",
 				"synthetic test: two users sign in, join, post, receive",
 				PCTL_VERB_HEALTH, test_message},
+		{"export-data", NULL,
+				"write the store's rooms, settings and messages to a file",
+				PCTL_VERB_DATA, data_export},
+		{"import-data", "pchat.caches_drop",
+				"load a file of export-data into the store", PCTL_VERB_DATA,
+				data_import},
 		{"rpc", NULL, "send any RPC method, parameters as given", PCTL_VERB_RAW,
 				no_options},
 		{NULL, NULL, NULL, 0, NULL},

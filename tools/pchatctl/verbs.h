@@ -19,6 +19,7 @@
 
 #define PCTL_OPT_REQUIRED 1 /* must be given */
 #define PCTL_OPT_REPEAT 2	/* may be given more than once */
+#define PCTL_OPT_FLAG 4	/* takes no value: sent as name=1 */
 
 typedef struct pctl_option
 {
@@ -33,7 +34,8 @@ typedef enum pctl_verb_kind
 	PCTL_VERB_LISTED, /* only the options in the table */
 	PCTL_VERB_ANY,	  /* any --name value pair, the server checks names */
 	PCTL_VERB_RAW,	  /* METHOD field=value...: sent untouched */
-	PCTL_VERB_HEALTH  /* listed options, run by health.c: RPCs and SIP */
+	PCTL_VERB_HEALTH, /* listed options, run by health.c: RPCs and SIP */
+	PCTL_VERB_DATA	  /* listed options, run by data.c: the store directly */
 } pctl_verb_kind_t;
 
 typedef struct pctl_verb
