@@ -430,6 +430,8 @@ static const char *_pchat_room_select =
 		"AND (? IS NULL OR r.invitations = ?) "
 		"AND (? IS NULL OR r.name LIKE CONCAT('%', ?, '%') ESCAPE '!' "
 		"OR r.description LIKE CONCAT('%', ?, '%') ESCAPE '!') "
+		"AND (? IS NULL OR (SELECT COALESCE(SUM(LENGTH(z.content)), 0) "
+		"FROM pchat_message z WHERE z.room_id = r.id) > ?) "
 		"ORDER BY r.name LIMIT ?";
 
 /* The filters of _pchat_room_select; NULL / 0 / -1 when unused. */
@@ -445,6 +447,7 @@ typedef struct pchat_room_filter
 	long long addin_id;
 	const char *invitations;
 	const char *like; /* escaped search text */
+	long long content_bytes; /* Lync's -ChatContentExceedsMB, or -1 */
 	long long limit;
 	int online_parted; /* after room_set: sessions parted, else -1 */
 } pchat_room_filter_t;
@@ -492,17 +495,25 @@ static int pchat_room_reply(
 			f->manager ? pchat_principal_types[f->manager->type] : NULL;
 	const char *gv = f->manager ? f->manager->value : NULL;
 	int i;
+	const long long *cat = f->category_id ? &f->category_id : NULL;
+	const long long *dp = f->disabled >= 0 ? &dis : NULL;
+	const long long *ad = f->addin_id ? &f->addin_id : NULL;
+	const long long *cb = f->content_bytes >= 0 ? &f->content_bytes : NULL;
+	/* more than pchat_db_exec() takes: the array by hand */
+	const pchat_db_param_t p[] = {PCHAT_DB_P(f->name), PCHAT_DB_P(f->name),
+			PCHAT_DB_P(cat), PCHAT_DB_P(cat), PCHAT_DB_P(mv), PCHAT_DB_P(mt),
+			PCHAT_DB_P(mv), PCHAT_DB_P(gv), PCHAT_DB_P(gt), PCHAT_DB_P(gv),
+			PCHAT_DB_P(f->privacy), PCHAT_DB_P(f->privacy),
+			PCHAT_DB_P(f->type), PCHAT_DB_P(f->type), PCHAT_DB_P(dp),
+			PCHAT_DB_P(dp), PCHAT_DB_P(ad), PCHAT_DB_P(ad),
+			PCHAT_DB_P(f->invitations), PCHAT_DB_P(f->invitations),
+			PCHAT_DB_P(f->like), PCHAT_DB_P(f->like), PCHAT_DB_P(f->like),
+			PCHAT_DB_P(cb), PCHAT_DB_P(cb), PCHAT_DB_P(f->limit)};
 
 	/* name, category, member, manager, privacy, type, disabled, addin,
-	 * invitations, search, limit */
-	rc = pchat_db_exec(_pchat_room_select, &res,
-			f->name, f->name, f->category_id ? &f->category_id : NULL,
-			f->category_id ? &f->category_id : NULL, mv, mt, mv, gv, gt, gv,
-			f->privacy, f->privacy, f->type, f->type,
-			f->disabled >= 0 ? &dis : NULL, f->disabled >= 0 ? &dis : NULL,
-			f->addin_id ? &f->addin_id : NULL,
-			f->addin_id ? &f->addin_id : NULL, f->invitations, f->invitations,
-			f->like, f->like, f->like, f->limit);
+	 * invitations, search, content size, limit */
+	rc = pchat_db_execv(
+			_pchat_room_select, &res, (int)(sizeof(p) / sizeof(p[0])), p);
 	if(rc != PCHAT_STORE_OK)
 		return pchat_admin_store_error(args, rc, "reading rooms");
 	for(i = 0; i < res.nrows; i++) {
@@ -524,6 +535,7 @@ static int pchat_room_reply_one(rpc_t *rpc, void *ctx, pchat_args_t *args,
 	memset(&f, 0, sizeof(f));
 	f.name = name;
 	f.disabled = -1;
+	f.content_bytes = -1;
 	f.limit = 1;
 	f.online_parted = online_parted;
 	return pchat_room_reply(rpc, ctx, args, &f);
@@ -671,7 +683,9 @@ static const char *pchat_rpc_room_get_doc[] = {
 		"List rooms: name= (exact), category= (rooms directly in it), "
 		"member=, manager= (a principal holding that role), privacy=, "
 		"type=, disabled=, addin=, invitations=, search= (part of the name "
-		"or description), result_size= (1..1000000, default 1000).",
+		"or description), content_exceeds_mb= (rooms whose messages hold "
+		"more than that many MB of text, Lync's -ChatContentExceedsMB), "
+		"result_size= (1..1000000, default 1000).",
 		0};
 
 static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
@@ -683,7 +697,7 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 	char addin[PCHAT_TEXT_MAX], search[PCHAT_TEXT_MAX];
 	char like[PCHAT_TEXT_MAX * 2];
 	int has_name, has_cat, has_member, has_manager, has_addin, has_search;
-	int privacy = -1, type = -1, invitations = -1, limit = 1000;
+	int privacy = -1, type = -1, invitations = -1, limit = 1000, mb = -1;
 
 	memset(&f, 0, sizeof(f));
 	f.disabled = -1;
@@ -710,6 +724,8 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 					   < 0
 			|| (has_search = pchat_room_text(&args, "search", PCHAT_TEXT_CHARS,
 						search, sizeof(search)))
+					   < 0
+			|| pchat_args_int(&args, "content_exceeds_mb", 0, 1000000, &mb)
 					   < 0
 			|| pchat_args_int(&args, "result_size", 1, 1000000, &limit) < 0
 			|| pchat_args_done(&args) < 0)
@@ -745,6 +761,7 @@ static void pchat_rpc_room_get(rpc_t *rpc, void *ctx)
 	f.type = type >= 0 ? pchat_type_values[type] : NULL;
 	f.invitations =
 			invitations >= 0 ? pchat_invitations_values[invitations] : NULL;
+	f.content_bytes = mb >= 0 ? (long long)mb * 1024 * 1024 : -1;
 	f.limit = limit;
 	if(pchat_room_reply(rpc, ctx, &args, &f) < 0)
 		goto fault;

@@ -752,6 +752,25 @@ def test_room_clear(kam, mariadb):
                        db="pchat") == [("7",)]
 
 
+def test_room_get_content_exceeds_mb(kam, mariadb):
+    """Lync's -ChatContentExceedsMB: the rooms whose stored text is larger
+    than N MiB, other filters still applying; 0 lists rooms with any text."""
+    cat = new_category(kam)
+    big, small, empty = (f"size-{uid()}" for _ in range(3))
+    for name in (big, small, empty):
+        one(kam, "pchat.room_new", f"name={name}", f"category={cat}")
+    chunk = "x" * 60000  # 19 of them: 1,140,000 bytes, over 1 MiB
+    add_messages(mariadb, big, [("2026-01-01T08:00:00Z", "sip:ann@h.example", chunk)] * 19)
+    add_messages(mariadb, small, [("2026-01-01T08:00:00Z", "sip:ann@h.example", chunk)] * 2)
+    assert names(call(kam, "pchat.room_get", f"category={cat}", "content_exceeds_mb=1")) == {big}
+    assert names(call(kam, "pchat.room_get", f"category={cat}",
+                      "content_exceeds_mb=0")) == {big, small}
+    assert names(call(kam, "pchat.room_get", f"category={cat}")) == {big, small, empty}
+    assert call(kam, "pchat.room_get", f"category={cat}", "content_exceeds_mb=2") == []
+    fails(kam, 400, "field 'content_exceeds_mb': '-1' is not a whole number",
+          "pchat.room_get", "content_exceeds_mb=-1")
+
+
 @pytest.mark.parametrize("args, code, message", [
     ([], 400, "field 'name' is required"),
     (["name=@"], 400, "field 'end_date' is required"),

@@ -111,6 +111,8 @@ static const pctl_option_t room_get[] = {
 		{"search", 0, "TEXT", "substring of the name or description"},
 		{"addin", 0, "NAME", "only rooms with this add-in"},
 		{"invitations", 0, "inherit|false", "only rooms inviting so"},
+		{"content-exceeds-mb", 0, "MB",
+				"only rooms whose messages hold more than MB megabytes"},
 		{"result-size", 0, "N", "at most N rooms"},
 		{NULL, 0, NULL, NULL},
 };
