@@ -473,6 +473,7 @@ static int pchat_child_init(int rank)
 	}
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
+	pchat_pool_child_init(rank);
 	return pchat_db_child_init();
 }
 

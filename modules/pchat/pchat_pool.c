@@ -130,6 +130,10 @@ typedef struct pchat_pool_shared
 
 static pchat_pool_shared_t *_pp;
 static int _pp_inbox_max, _pp_bell; /* _pp_bell + 1: the timer's */
+/* this process runs the request route (a SIP reader or worker): a copy
+ * that dmq_process_message() hands it is delivered here, at once; dmq's
+ * workers (dmq_handle_message()) queue it and ring a reader */
+static int _pp_sip_worker;
 static dmq_api_t _pp_dmq;
 static dmq_peer_t *_pp_peer;
 static pchat_roster_api_t _pp_roster; /* the roster's own functions */
@@ -142,7 +146,7 @@ static str _pp_503 = str_init("Service Unavailable");
 static str _pp_self; /* dmq's server_address: this node's URI */
 
 static counter_handle_t _pp_sent, _pp_received, _pp_refused, _pp_counts,
-		_pp_syncs, _pp_names;
+		_pp_syncs, _pp_names, _pp_queued;
 
 int pchat_pool_enabled(void)
 {
@@ -164,6 +168,8 @@ unsigned long pchat_pool_stat(pchat_pool_stat_t which)
 			return (unsigned long)counter_get_val(_pp_counts);
 		case PCHAT_POOL_SYNCS:
 			return (unsigned long)counter_get_val(_pp_syncs);
+		case PCHAT_POOL_QUEUED:
+			return (unsigned long)counter_get_val(_pp_queued);
 		default:
 			return (unsigned long)pchat_pool_rooms_with(
 					~(1u << PCHAT_POOL_LOCAL));
@@ -881,7 +887,10 @@ static int pchat_pool_rx_count(const char *p, const char *end, int slot)
 	return 200;
 }
 
-/* Queues an envelope for a reader and rings; 503 when the inbox is full. */
+/* Queues an envelope and delivers it: here when this process is a SIP
+ * reader (behind what an earlier dmq worker queued, so a node's copies keep
+ * their order), else a doorbell wakes a reader; 503 when the inbox is
+ * full. */
 static int pchat_pool_inbox_push(
 		unsigned long long room, long long seq, const char *s, int len)
 {
@@ -906,6 +915,11 @@ static int pchat_pool_inbox_push(
 	_pp->tail = it;
 	_pp->queued++;
 	lock_release(&_pp->lock);
+	if(_pp_sip_worker) {
+		pchat_pool_inbox_run();
+		return 200;
+	}
+	counter_inc(_pp_queued);
 	pchat_bell_ring(_pp_bell);
 	return 200;
 }
@@ -1353,6 +1367,10 @@ static int pchat_pool_counters(void)
 					   < 0
 			|| counter_register(&_pp_names, "pchat", "pool_names_sent", 0, 0,
 					   0, "messages of small rooms' names sent (NAMES)", 0)
+					   < 0
+			|| counter_register(&_pp_queued, "pchat", "pool_copies_queued", 0,
+					   0, 0,
+					   "copies a dmq worker queued for a reader (doorbell)", 0)
 					   < 0) {
 		LM_ERR("cannot register the pool's counters\n");
 		return -1;
@@ -1377,6 +1395,11 @@ static int pchat_pool_register(void)
 		return -1;
 	}
 	return 0;
+}
+
+void pchat_pool_child_init(int rank)
+{
+	_pp_sip_worker = is_sip_worker(rank);
 }
 
 int pchat_pool_mod_init(int max_rooms, int inbox_size, int bell, int max_names)

@@ -83,7 +83,8 @@ typedef enum pchat_pool_stat
 	PCHAT_POOL_REFUSED,
 	PCHAT_POOL_REMOTE_ROOMS,
 	PCHAT_POOL_COUNTS_SENT,
-	PCHAT_POOL_SYNCS
+	PCHAT_POOL_SYNCS,
+	PCHAT_POOL_QUEUED
 } pchat_pool_stat_t;
 unsigned long pchat_pool_stat(pchat_pool_stat_t which);
 
@@ -102,8 +103,12 @@ typedef struct pchat_pool_node_info
  * filled, 1 when there is no node at i (a free slot), -1 past the end. */
 int pchat_pool_node_info(int i, pchat_pool_node_info_t *out);
 
-/* In a SIP reader (the pool's doorbell rang): deliver what other nodes
- * sent, in the order it arrived. */
+/* child_init: is this process one that runs the request route (copies
+ * handed to it by dmq_process_message() are delivered at once)? */
+void pchat_pool_child_init(int rank);
+
+/* In a SIP reader (the pool's doorbell rang, or a copy came in): deliver
+ * what other nodes sent, in the order it arrived. */
 void pchat_pool_inbox_run(void);
 
 #endif

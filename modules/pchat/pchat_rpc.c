@@ -182,9 +182,11 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_REFUSED),
 			"pool_remote_rooms",
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_REMOTE_ROOMS));
-	rpc->struct_add(th, "uu", "pool_counts_sent",
+	rpc->struct_add(th, "uuu", "pool_counts_sent",
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_COUNTS_SENT),
-			"pool_resyncs", (unsigned int)pchat_pool_stat(PCHAT_POOL_SYNCS));
+			"pool_resyncs", (unsigned int)pchat_pool_stat(PCHAT_POOL_SYNCS),
+			"pool_copies_queued",
+			(unsigned int)pchat_pool_stat(PCHAT_POOL_QUEUED));
 	rpc->struct_add(th, "uud", "copies",
 			(unsigned int)pchat_deliver_copies(), "copy_writes",
 			(unsigned int)pchat_deliver_copy_writes(), "coalesce_bytes",

@@ -69,6 +69,33 @@ def test_posts_and_notices_cross_nodes_once_in_order(nodes, mariadb, chat_users)
     assert alice.wait_message(guid)["text"] == "alone"
 
 
+def test_copies_are_delivered_by_the_reader_that_reads_them(nodes, mariadb, chat_users):
+    """The cfg hands pchat's KDMQ to dmq_process_message(): the TCP reader
+    that read a copy delivers it, in order, without queueing it for a dmq
+    worker's doorbell (pool_copies_queued stays 0); the reply still goes."""
+    a, b = nodes
+    _, guid, _ = make_room(mariadb, privacy="open")
+    alice, bob = chat_users(a), chat_users(b)
+    before = status_int(b, "pool_remote_rooms")
+    assert alice.join(guid).code == 200
+    assert wait_until(lambda: status_int(b, "pool_remote_rooms") > before, timeout=5)
+    assert bob.join(guid).code == 200
+    assert find(alice.wait_notice("join"), "data/uib").get("uri") == bob.uri
+    received, queued = status_int(b, "pool_copies_received"), status_int(b, "pool_copies_queued")
+    refused = status_int(a, "pool_refused")
+    texts = [f"direct {i}" for i in range(20)]
+    for t in texts:
+        assert alice.post(guid, t).status == 200
+    assert [bob.wait_message(guid)["text"] for _ in texts] == texts
+    bob.expect_no_message(guid)
+    assert status_int(b, "pool_copies_received") - received == len(texts)
+    assert status_int(b, "pool_copies_queued") == queued == 0
+    # every copy was answered 200: a's transactions end, nothing refused
+    assert status_int(a, "pool_refused") == refused
+    log = open(a.logfile, errors="replace").read()
+    assert "cannot reach pool node" not in log
+
+
 def test_hostile_pool_messages_are_refused_and_logged(nodes, mariadb, chat_users):
     a, b = nodes
     # nobody on a: b's table holds none of a's rooms

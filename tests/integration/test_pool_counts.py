@@ -226,9 +226,11 @@ def test_a_node_held_down_gets_a_heartbeat_in_ten_then_is_forgotten(pool, mariad
 
 @pytest.fixture(scope="module")
 def small(db_url):
-    """x with a table of 3 rooms and an inbox of 1 copy, y with defaults."""
+    """x with a table of 3 rooms and an inbox of 1 copy, y with defaults.
+    x hands pchat's KDMQ to dmq's worker (PCHAT_POOL_DMQ_WORKER), the path
+    with an inbox: its reader gets the copies by the doorbell."""
     x = Kamailio(free_port(), db_url, defines=_defines(
-        PCHAT_POOL_MAX_ROOMS=3, PCHAT_POOL_INBOX_SIZE=1))
+        PCHAT_POOL_MAX_ROOMS=3, PCHAT_POOL_INBOX_SIZE=1, PCHAT_POOL_DMQ_WORKER=1))
     y = Kamailio(free_port(), db_url, defines=_defines(x))
     try:
         x.start()
@@ -293,6 +295,7 @@ def test_past_pool_inbox_size_a_copy_is_refused_and_the_node_goes_on(small, mari
                 break
     assert "pool inbox full (pool_inbox_size)" in x.log()
     assert status_int(x, "pool_refused") > refused
+    assert status_int(x, "pool_copies_queued") > 0
     assert wait_until(lambda: "refused a message: 503" in y.log(), timeout=5)
     # x goes on: the next post reaches its member
     time.sleep(1)

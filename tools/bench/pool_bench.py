@@ -105,6 +105,13 @@ def sc_pool(b, log):
                       _target(nodes), _fanout_args(sz, rf, m, rate) + ["--ports", ports])
             r["pool_nodes"] = NODES
             r["pool_heartbeats_per_s"] = NODES * (NODES - 1) * 1000 / hb
+        # the same sessions and no posts: what each setup costs when idle
+        # (timers, heartbeats; a pool pays its nodes' share three times)
+        idle = ["--rooms", rf, "--clients", m, "--posters", 0, "--rate", 0, "--warmup", 1,
+                "--duration", sz.pool_s, "--drain", 0.5, "--scenario", "fanout"]
+        b.run(f"pool: room of {m} on 1 node, no posts", "pchat", idle)["pool_idle_one"] = True
+        b.run(f"pool: room of {m} over {NODES} nodes, no posts", _target(nodes),
+              idle + ["--ports", ports])["pool_idle_pool"] = True
         # every copy a node received was taken
         r["pool_refused"] = sum(
             int(re.search(r"pool_refused: (\d+)", n.rpc("pchat.status")).group(1))
@@ -189,10 +196,40 @@ def _pool_lines(results):
                      f"± the {inflight} posts in flight when the windows began); "
                      f"besides them {pool['pool_heartbeats_per_s']:.0f} heartbeats/s "
                      f"in the pool; {pool.get('pool_refused', 0)} pool messages refused")
+    lines += _pool_node_lines(results, ones, pools)
     lines.append(f"- pool deliveries: {sum(r['missing'] for r in pools)} missing, "
                  f"{sum(r['duplicates'] for r in pools)} duplicates, "
                  f"{sum(r.get('reordered', 0) for r in pools)} reordered "
                  f"({sum(r['expected'] for r in pools)} expected)")
+    return lines
+
+
+def _idle_cpu_s(idle, runs):
+    """idle's CPU rate over the windows of runs (CPU seconds)"""
+    rate = idle["server_cpu_s"] / idle["window_s"] if idle and idle["window_s"] else 0
+    return rate * sum(r["window_s"] for r in runs)
+
+
+def _pool_node_lines(results, ones, pools):
+    """Where the pool's CPU goes: each node's share, and the idle cost of
+    each setup with what a delivery costs on top of it (informative: the
+    goal line above is the whole CPU)."""
+    units = sum(r["units"] for r in pools)
+    each = [r.get("server_cpu_s_each") or [] for r in pools]
+    lines = []
+    if units and all(len(e) == NODES for e in each):
+        per = [sum(e[i] for e in each) * 1e6 / units for i in range(NODES)]
+        lines.append("- pool per node: " + " + ".join(f"{x:.1f}" for x in per)
+                     + " µs per delivery of the room (each node delivers a third)")
+    i1, ip = _pick(results, "pool_idle_one"), _pick(results, "pool_idle_pool")
+    u1 = sum(r["units"] for r in ones)
+    if i1 and ip and units and u1:
+        a = (sum(r["server_cpu_s"] for r in ones) - _idle_cpu_s(i1, ones)) * 1e6 / u1
+        p = (sum(r["server_cpu_s"] for r in pools) - _idle_cpu_s(ip, pools)) * 1e6 / units
+        lines.append(f"- pool idle (the same sessions, no posts): {NODES} nodes "
+                     f"{ip['server_cpu_pct']:.1f}% CPU, one node {i1['server_cpu_pct']:.1f}%; "
+                     f"a delivery on top of it: {p:.1f} vs {a:.1f} µs"
+                     + (f" = {p / a:.2f}" if a > 0 else ""))
     return lines
 
 

@@ -249,6 +249,7 @@ static double hist_pct(hist_t *h, double p)
 
 typedef struct srvstat {
 	double cpu_s; /* utime + stime of all kamailio processes */
+	double inst_cpu_s[16]; /* the same per --server-pid instance */
 	double pss_mb; /* proportional set size, all processes */
 	double shm_used_mb;
 	double pool_sent; /* pchat.status pool_copies_sent, all --ctl instances */
@@ -436,8 +437,13 @@ static void server_sample(srvstat_t *s)
 	s->shm_used_mb = -1;
 	if(opt.npids == 0)
 		return;
-	for(i = 0; i < opt.npids; i++)
+	for(i = 0; i < opt.npids; i++) {
+		uint64_t before = total;
+
 		instance_sample(opt.pids[i], s, &total);
+		s->inst_cpu_s[i] =
+				(double)(total - before) / (double)sysconf(_SC_CLK_TCK);
+	}
 	s->cpu_s = (double)total / (double)sysconf(_SC_CLK_TCK);
 	s->shm_used_mb = shm_used_mb();
 	pool_sample(s);
@@ -1868,6 +1874,7 @@ static void run(srvstat_t *s0, srvstat_t *s1)
 
 typedef struct summary {
 	double win, setup, cpu, cpu_per_unit;
+	double inst_cpu[16]; /* cpu per --server-pid instance (pool nodes) */
 	double pool_sent; /* copies to other pool nodes, window start to drain end */
 	uint64_t pool_posts; /* posts answered over the same span */
 	uint64_t pool_inflight; /* posts in flight at its start: either side */
@@ -1885,6 +1892,8 @@ static summary_t summarise(const srvstat_t *s0, const srvstat_t *s1)
 	r.win = (double)(t_meas_end - t_meas_start) / 1e9;
 	r.setup = (double)(t_setup_done - t0) / 1e9;
 	r.cpu = s1->cpu_s - s0->cpu_s;
+	for(i = 0; i < opt.npids; i++)
+		r.inst_cpu[i] = s1->inst_cpu_s[i] - s0->inst_cpu_s[i];
 	r.missing = (int64_t)st.expected - (int64_t)unique;
 	/* more copies than posts x members: duplicates too old for the
 	 * 64-post window (e.g. retransmissions seconds later) */
@@ -1991,6 +2000,10 @@ static void report_json(const summary_t *r, const srvstat_t *s1)
 			(unsigned long long)st.foreign_infos,
 			(unsigned long long)st.other_errors,
 			(unsigned long long)st.invite_retrans);
+	printf("\"server_cpu_s_each\":[");
+	for(int i = 0; i < opt.npids; i++)
+		printf("%s%.3f", i ? "," : "", r->inst_cpu[i]);
+	printf("],");
 	printf("\"server_cpu_s\":%.3f,\"server_cpu_pct\":%.1f,"
 		   "\"server_cpu_us_per_unit\":%.2f,\"units\":%llu,"
 		   "\"server_procs\":%d,\"server_pss_mb\":%.1f,"
