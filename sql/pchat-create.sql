@@ -356,11 +356,25 @@ INSERT INTO pchat_config (name, value, description) VALUES
 	ON DUPLICATE KEY UPDATE name = name;
 -- end of author edit/delete
 
+-- idx: the history search's text index follows the posts (issue 18
+-- point 1): when each post was last written, by the database's clock
+-- (INSERT, the author's edit or delete, an administrator's replace or
+-- remove), and a key in that order. The indexer
+-- (sql/pchat-search-index.sql) reads the posts written since its
+-- watermark through k_message_recorded; a search scans with LIKE only
+-- the posts written after the watermark.
+ALTER TABLE pchat_message
+	ADD COLUMN recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+		ON UPDATE CURRENT_TIMESTAMP(3)
+		COMMENT 'when the row was last written, by the database''s clock (the search index follows it)',
+	ADD KEY k_message_recorded (recorded_at);
+-- end idx
+
 INSERT INTO version (table_name, table_version) VALUES
-	('pchat_config', 5), ('pchat_node', 5), ('pchat_group', 5), ('pchat_group_member', 5),
-	('pchat_role', 5), ('pchat_scope', 5), ('pchat_policy', 5), ('pchat_addin', 5),
-	('pchat_message', 5), ('pchat_invitation', 5), ('pchat_preference', 5),
-	('pchat_compliance_event', 5), ('pchat_compliance_participant', 5),
-	('pchat_compliance_state', 5), ('pchat_legal_hold', 5), ('pchat_file', 5),
-	('pchat_file_token', 5)
+	('pchat_config', 6), ('pchat_node', 6), ('pchat_group', 6), ('pchat_group_member', 6),
+	('pchat_role', 6), ('pchat_scope', 6), ('pchat_policy', 6), ('pchat_addin', 6),
+	('pchat_message', 6), ('pchat_invitation', 6), ('pchat_preference', 6),
+	('pchat_compliance_event', 6), ('pchat_compliance_participant', 6),
+	('pchat_compliance_state', 6), ('pchat_legal_hold', 6), ('pchat_file', 6),
+	('pchat_file_token', 6)
 	ON DUPLICATE KEY UPDATE table_version = VALUES(table_version);

@@ -20,7 +20,7 @@
 /* The schema version this code knows, and the startup check: -1 (refuse to
  * start) when the store holds another version, naming the upgrade to run;
  * 0 when it matches or the database cannot be reached yet. */
-#define PCHAT_SCHEMA_VERSION 5
+#define PCHAT_SCHEMA_VERSION 6
 int pchat_schema_check(void);
 
 #endif

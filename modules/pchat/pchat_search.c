@@ -21,8 +21,20 @@
 #include "core/dprint.h"
 
 #include "pchat_search.h"
+#include "pchat_search_index.h"
 
 #define PCHAT_ER_STATEMENT_TIMEOUT 1969 /* max_statement_time exceeded */
+
+/* More candidates than this from the index: the text is common, and
+ * walking the newest posts of the rooms finds a page sooner than sorting
+ * every hit (README "History search"). */
+#define PCHAT_SEARCH_CANDIDATES 1000
+
+#define PCHAT_SEARCH_COLS                                                   \
+	"SELECT m.seq, m.ts_ms, m.author, m.content, m.author_change, "       \
+	"m.changed_ms, m.room_id, n.guid FROM pchat_message m "
+#define PCHAT_SEARCH_NODE " JOIN pchat_node n ON n.id = m.room_id"
+#define PCHAT_SEARCH_ORDER " ORDER BY ts_ms DESC, room_id DESC, seq DESC"
 
 /* A LIKE pattern matching text as a substring: %, _ and \ of the text
  * stand for themselves. out holds 2 * strlen(in) + 3 bytes. */
@@ -88,6 +100,159 @@ static void pchat_search_where(pchat_sql_t *s, const pchat_search_q_t *q)
 				q->before_seq);
 }
 
+/* The index answers texts of 2 characters or more (a bigram each) in the
+ * Basic Multilingual Plane: the collation compares every character
+ * beyond it equal to any other, which no index reproduces. */
+static int pchat_search_indexable(const char *t)
+{
+	int chars = 0, blank = 1;
+
+	if(t == NULL)
+		return 0;
+	for(; *t; t++) {
+		if((unsigned char)*t >= 0xf0)
+			return 0;
+		if(((unsigned char)*t & 0xc0) != 0x80)
+			chars++;
+		if(*t != ' ' && *t != '\t' && *t != '\n' && *t != '\r')
+			blank = 0;
+	}
+	return chars >= 2 && !blank;
+}
+
+/* The text as one Mroonga phrase, "..." with " and \ escaped, quoted. */
+static void pchat_search_phrase(pchat_sql_t *s, const char *t)
+{
+	char *p = malloc(2 * strlen(t) + 3);
+	int o = 0;
+
+	if(p == NULL) {
+		s->err = 1;
+		return;
+	}
+	p[o++] = '"';
+	for(; *t; t++) {
+		if(*t == '"' || *t == '\\')
+			p[o++] = '\\';
+		p[o++] = *t;
+	}
+	p[o++] = '"';
+	pchat_sql_quote(s, p, o);
+	free(p);
+}
+
+/* The index's hits of the text in the rooms searched, at most
+ * PCHAT_SEARCH_CANDIDATES + 1 (room_id, seq) rows. */
+static pchat_store_rc_t pchat_search_candidates(
+		const pchat_search_q_t *q, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0 FOR SELECT room_id, seq "
+			"FROM pchat_search_fts WHERE MATCH(content) AGAINST(",
+			PCHAT_SEARCH_TIME_MAX_S);
+	pchat_search_phrase(&s, q->text);
+	pchat_sql_add(&s, " IN BOOLEAN MODE)");
+	if(!q->any_room) {
+		pchat_sql_add(&s, " AND room_id IN (");
+		for(i = 0; i < q->nrooms; i++)
+			pchat_sql_add(&s, "%s%lld", i ? "," : "", q->rooms[i]);
+		pchat_sql_add(&s, ")");
+	}
+	pchat_sql_add(&s, " LIMIT %d", PCHAT_SEARCH_CANDIDATES + 1);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	pchat_sql_free(&s);
+	return rc;
+}
+
+/* The messages: the candidates indexed before the watermark wm (each
+ * checked again against pchat_message: a stale entry never matches), and
+ * with LIKE every post recorded since wm (not yet indexed, or edited
+ * since), through k_message_recorded: a few seconds of posts. */
+static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
+		const char *wm, pchat_db_res_t *cand, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0, time_zone = '+00:00' "
+			"FOR SELECT * FROM (",
+			PCHAT_SEARCH_TIME_MAX_S);
+	if(cand->nrows > 0) {
+		pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS "FORCE INDEX (PRIMARY)"
+						  PCHAT_SEARCH_NODE);
+		pchat_search_where(&s, q);
+		pchat_sql_add(&s, " AND (m.room_id, m.seq) IN (");
+		for(i = 0; i < cand->nrows; i++)
+			pchat_sql_add(&s, "%s(%s,%s)", i ? "," : "", cand->rows[i][0],
+					cand->rows[i][1]);
+		pchat_sql_add(&s, ") AND m.recorded_at < ");
+		pchat_sql_quote(&s, wm, strlen(wm));
+		pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) UNION ALL ", q->limit);
+	}
+	pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS
+					  "FORCE INDEX (k_message_recorded)" PCHAT_SEARCH_NODE);
+	pchat_search_where(&s, q);
+	pchat_sql_add(&s, " AND m.recorded_at >= ");
+	pchat_sql_quote(&s, wm, strlen(wm));
+	pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) ) x" PCHAT_SEARCH_ORDER
+					  " LIMIT %d",
+			q->limit, q->limit);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out())
+		LM_ERR("the indexed search query failed (sql error %d, %zu bytes, "
+			   "error %u)\n",
+				s.err, s.len, pchat_db_errno());
+	pchat_sql_free(&s);
+	return rc;
+}
+
+/* The search through the text index; *used 0 when the LIKE walk is to
+ * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits),
+ * an index behind by more than PCHAT_SIDX_FRESH_S, or no index here. */
+static pchat_store_rc_t pchat_search_indexed(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *used)
+{
+	char wm[PCHAT_SIDX_TS_MAX];
+	pchat_db_res_t cand;
+	pchat_store_rc_t rc;
+	int fresh;
+
+	*used = 0;
+	rc = pchat_sidx_watermark(wm, sizeof(wm), &fresh);
+	if(rc != PCHAT_STORE_OK || !fresh)
+		return rc == PCHAT_STORE_ERROR ? PCHAT_STORE_OK : rc;
+	rc = pchat_db_script_prepare(); /* quoting needs the connection */
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_search_candidates(q, &cand);
+	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
+		LM_WARN("the text index failed (error %u): searching with LIKE\n",
+				pchat_db_errno());
+		return PCHAT_STORE_OK;
+	}
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(cand.nrows <= PCHAT_SEARCH_CANDIDATES) {
+		*used = 1;
+		rc = pchat_search_verified(q, wm, &cand, res);
+	}
+	pchat_db_res_free(&cand);
+	return rc;
+}
+
+
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res)
 {
@@ -98,6 +263,11 @@ pchat_store_rc_t pchat_search_messages(
 	memset(res, 0, sizeof(*res));
 	if((q->nrooms <= 0 && !q->any_room) || q->limit <= 0)
 		return PCHAT_STORE_OK;
+	if(pchat_search_indexable(q->text) && pchat_sidx_ready()) {
+		rc = pchat_search_indexed(q, res, &at);
+		if(rc != PCHAT_STORE_OK || at)
+			return rc;
+	}
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
@@ -109,10 +279,7 @@ pchat_store_rc_t pchat_search_messages(
 			"SET STATEMENT max_statement_time = %d, "
 			"in_predicate_conversion_threshold = 0 FOR ",
 			PCHAT_SEARCH_TIME_MAX_S);
-	pchat_sql_add(&s, "SELECT m.seq, m.ts_ms, m.author, m.content, "
-					  "m.author_change, m.changed_ms, m.room_id, n.guid "
-					  "FROM pchat_message m JOIN pchat_node n ON n.id = "
-					  "m.room_id");
+	pchat_sql_add(&s, PCHAT_SEARCH_COLS PCHAT_SEARCH_NODE);
 	pchat_search_where(&s, q);
 	pchat_sql_add(&s, " ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT %d",
 			q->limit);

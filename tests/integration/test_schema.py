@@ -49,7 +49,7 @@ def test_create_makes_every_table_with_comments(mariadb):
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
     assert tables(mariadb, db) == sorted(TABLES + ["version"])
     versions = dict(mariadb.sql("SELECT table_name, table_version FROM version", db=db))
-    assert versions == {t: "5" for t in TABLES}
+    assert versions == {t: "6" for t in TABLES}
     uncommented = mariadb.sql(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
         "AND table_comment = ''", db=db)
@@ -72,7 +72,7 @@ def test_upgrade_from_version_1_equals_a_fresh_create(mariadb):
     old = fresh_db(mariadb, "schema_old")
     mariadb.load_file(V1, old)
     mariadb.sql("UPDATE pchat_config SET value = '123' WHERE name = 'search_limit'", db=old)
-    upgrade(mariadb, old, "1-2", "2-3", "3-4", "4-5")
+    upgrade(mariadb, old, "1-2", "2-3", "3-4", "4-5", "5-6")
     assert schema_of(mariadb, old) == schema_of(mariadb, new)
     # the upgrade keeps what the operator had set
     assert mariadb.sql("SELECT value FROM pchat_config WHERE name = 'search_limit'",
@@ -145,6 +145,17 @@ def test_module_refuses_a_version_4_schema_naming_the_upgrade(mariadb):
     assert "run sql/upgrade/pchat-upgrade-4-5.sql" in log
 
 
+def test_module_refuses_a_version_5_schema_naming_the_upgrade(mariadb):
+    db = fresh_db(mariadb, "schema_v5_only")
+    mariadb.load_file(V1, db)
+    upgrade(mariadb, db, "1-2", "2-3", "3-4", "4-5")
+    kam, log = start_on(mariadb, db)
+    if kam:
+        kam.cleanup()
+    assert kam is None, "Kamailio started on a version 5 schema"
+    assert "run sql/upgrade/pchat-upgrade-5-6.sql" in log
+
+
 URI_COLUMNS = {("pchat_compliance_event", "user_uri"),
                ("pchat_compliance_participant", "user_uri"), ("pchat_legal_hold", "scope"),
                ("pchat_group_member", "user_uri"), ("pchat_role", "principal"),
@@ -202,9 +213,9 @@ def test_upgrade_to_version_3_canonicalises_identities(mariadb):
 
 
 def test_module_refuses_a_newer_schema(mariadb):
-    db = fresh_db(mariadb, "schema_v6")
+    db = fresh_db(mariadb, "schema_v7")
     mariadb.load_file(os.path.join(SQL, "pchat-create.sql"), db)
-    mariadb.sql("UPDATE version SET table_version = 6 WHERE table_name = 'pchat_node'", db=db)
+    mariadb.sql("UPDATE version SET table_version = 7 WHERE table_name = 'pchat_node'", db=db)
     kam, log = start_on(mariadb, db)
     if kam:
         kam.cleanup()
