@@ -28,7 +28,8 @@
  *               pchat_proc (the module's own processes and their pipes),
  *               pchat_compliance_run (the compliance adapter process),
  *               pchat_file (posted files: rows, tokens, bytes on disk),
- *               pchat_search (the history search query);
+ *               pchat_search (the history search query),
+ *               pchat_search_index (its text index and the indexer);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
