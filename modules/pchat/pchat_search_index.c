@@ -188,13 +188,19 @@ static int pchat_sidx_round(void)
 	return n >= (unsigned long long)_sx_batch;
 }
 
-/* The side table is there (the plugin loaded, the script run). */
+/* The side table is there (the plugin loaded, the script run). Its
+ * state row too: the script's INSERT reached one Galera node only (its
+ * DDL reaches every node; Mroonga rows are never replicated). */
 static int pchat_sidx_probe(void)
 {
 	pchat_sidx_mark_t wm;
 	char bound[PCHAT_SIDX_TS_MAX];
 
-	if(pchat_sidx_state(&wm, bound) < 0)
+	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
+					 "VALUES (1)",
+			   NULL)
+					!= PCHAT_STORE_OK
+			|| pchat_sidx_state(&wm, bound) < 0)
 		return 0;
 	lock_get(&_sx->lock);
 	_sx->st.ready = 1;
