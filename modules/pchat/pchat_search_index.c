@@ -195,7 +195,20 @@ static int pchat_sidx_probe(void)
 {
 	pchat_sidx_mark_t wm;
 	char bound[PCHAT_SIDX_TS_MAX];
+	pchat_db_res_t res;
+	int n;
 
+	/* looked up first: a missing table is no error to log every 10 s */
+	if(pchat_db_exec("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+					 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN "
+					 "('pchat_search_fts', 'pchat_search_fts_state')",
+			   &res)
+			!= PCHAT_STORE_OK)
+		return 0;
+	n = res.nrows == 1 ? atoi(res.rows[0][0]) : 0;
+	pchat_db_res_free(&res);
+	if(n != 2)
+		return 0;
 	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
 					 "VALUES (1)",
 			   NULL)
