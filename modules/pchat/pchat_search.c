@@ -30,6 +30,10 @@
  * every hit (README "History search"). */
 #define PCHAT_SEARCH_CANDIDATES 1000
 
+/* The walk of the newest posts stops after this many rows: a text common
+ * enough fills a page well before (README "History search"). */
+#define PCHAT_SEARCH_WALK_ROWS 10000
+
 #define PCHAT_SEARCH_COLS                                                   \
 	"SELECT m.seq, m.ts_ms, m.author, m.content, m.author_change, "       \
 	"m.changed_ms, m.room_id, n.guid FROM pchat_message m "
@@ -171,12 +175,27 @@ static pchat_store_rc_t pchat_search_candidates(
 	return rc;
 }
 
+/* The posts after the watermark: three ranges of k_message_recorded
+ * (recorded_at, room_id, seq), which start at the watermark even when
+ * thousands of posts share its recorded_at (one multi-row INSERT). */
+static void pchat_search_after(pchat_sql_t *s, const pchat_sidx_mark_t *wm)
+{
+	pchat_sql_add(s, " ((m.recorded_at = ");
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, " AND m.room_id = %lld AND m.seq > %lld) OR (m.recorded_at = ",
+			wm->room, wm->seq);
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, " AND m.room_id > %lld) OR m.recorded_at > ", wm->room);
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, ")");
+}
+
 /* The messages: the candidates indexed before the watermark wm (each
  * checked again against pchat_message: a stale entry never matches), and
  * with LIKE every post recorded since wm (not yet indexed, or edited
  * since), through k_message_recorded: a few seconds of posts. */
 static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
-		const char *wm, pchat_db_res_t *cand, pchat_db_res_t *res)
+		const pchat_sidx_mark_t *wm, pchat_db_res_t *cand, pchat_db_res_t *res)
 {
 	pchat_store_rc_t rc;
 	pchat_sql_t s;
@@ -196,15 +215,15 @@ static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
 		for(i = 0; i < cand->nrows; i++)
 			pchat_sql_add(&s, "%s(%s,%s)", i ? "," : "", cand->rows[i][0],
 					cand->rows[i][1]);
-		pchat_sql_add(&s, ") AND m.recorded_at < ");
-		pchat_sql_quote(&s, wm, strlen(wm));
+		pchat_sql_add(&s, ") AND NOT");
+		pchat_search_after(&s, wm);
 		pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) UNION ALL ", q->limit);
 	}
 	pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS
 					  "FORCE INDEX (k_message_recorded)" PCHAT_SEARCH_NODE);
 	pchat_search_where(&s, q);
-	pchat_sql_add(&s, " AND m.recorded_at >= ");
-	pchat_sql_quote(&s, wm, strlen(wm));
+	pchat_sql_add(&s, " AND");
+	pchat_search_after(&s, wm);
 	pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) ) x" PCHAT_SEARCH_ORDER
 					  " LIMIT %d",
 			q->limit, q->limit);
@@ -218,19 +237,51 @@ static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
 	return rc;
 }
 
+/* The newest posts first, through k_message_ts, for at most
+ * PCHAT_SEARCH_WALK_ROWS rows: *full when that filled the page (the
+ * answer, exact: the rows come in the answer's order). */
+static pchat_store_rc_t pchat_search_walk(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *full)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int at;
+
+	*full = 0;
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0 FOR " PCHAT_SEARCH_COLS
+			"FORCE INDEX (k_message_ts)" PCHAT_SEARCH_NODE,
+			PCHAT_SEARCH_TIME_MAX_S);
+	pchat_search_where(&s, q);
+	pchat_sql_add(&s,
+			" ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT %d "
+			"ROWS EXAMINED %d",
+			q->limit, PCHAT_SEARCH_WALK_ROWS);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	pchat_sql_free(&s);
+	if(rc == PCHAT_STORE_OK && res->nrows >= q->limit)
+		*full = 1;
+	else if(rc == PCHAT_STORE_OK)
+		pchat_db_res_free(res);
+	return rc;
+}
+
 /* The search through the text index; *used 0 when the LIKE walk is to
  * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits),
  * an index behind by more than PCHAT_SIDX_FRESH_S, or no index here. */
 static pchat_store_rc_t pchat_search_indexed(
 		const pchat_search_q_t *q, pchat_db_res_t *res, int *used)
 {
-	char wm[PCHAT_SIDX_TS_MAX];
+	pchat_sidx_mark_t wm;
 	pchat_db_res_t cand;
 	pchat_store_rc_t rc;
 	int fresh;
 
 	*used = 0;
-	rc = pchat_sidx_watermark(wm, sizeof(wm), &fresh);
+	rc = pchat_sidx_watermark(&wm, &fresh);
 	if(rc != PCHAT_STORE_OK || !fresh)
 		return rc == PCHAT_STORE_ERROR ? PCHAT_STORE_OK : rc;
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
@@ -246,7 +297,7 @@ static pchat_store_rc_t pchat_search_indexed(
 		return rc;
 	if(cand.nrows <= PCHAT_SEARCH_CANDIDATES) {
 		*used = 1;
-		rc = pchat_search_verified(q, wm, &cand, res);
+		rc = pchat_search_verified(q, &wm, &cand, res);
 	}
 	pchat_db_res_free(&cand);
 	return rc;
@@ -263,14 +314,22 @@ pchat_store_rc_t pchat_search_messages(
 	memset(res, 0, sizeof(*res));
 	if((q->nrooms <= 0 && !q->any_room) || q->limit <= 0)
 		return PCHAT_STORE_OK;
-	if(pchat_search_indexable(q->text) && pchat_sidx_ready()) {
-		rc = pchat_search_indexed(q, res, &at);
-		if(rc != PCHAT_STORE_OK || at)
-			return rc;
-	}
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
+	/* a text: a common one fills the page walking the newest posts; a
+	 * rarer one is the index's, if any; else (or too many hits for it)
+	 * every post of the rooms is read, in their rooms' order */
+	if(q->text && q->text[0]) {
+		rc = pchat_search_walk(q, res, &at);
+		if(rc != PCHAT_STORE_OK || at)
+			return rc;
+		if(pchat_search_indexable(q->text) && pchat_sidx_ready()) {
+			rc = pchat_search_indexed(q, res, &at);
+			if(rc != PCHAT_STORE_OK || at)
+				return rc;
+		}
+	}
 	pchat_sql_init(&s);
 	/* in_predicate_conversion_threshold 0: MariaDB would turn an IN list
 	 * of 1,000 rooms or more into a joined table and sort the rows, texts

@@ -55,33 +55,33 @@ static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
 	"wm_at >= NOW(3) - INTERVAL ? SECOND FROM pchat_search_fts_state "      \
 	"WHERE id = 1"
 
-/* the posts after the watermark (a, room, seq) up to the settled bound:
- * (a, room, seq) < (recorded_at, room_id, seq) and recorded_at <= bound,
- * in the order of k_message_recorded (recorded_at, then the primary key) */
+/* the posts after the watermark (a, room, seq) up to the settled bound,
+ * in the order of k_message_recorded (recorded_at, then the primary key):
+ * written as three ranges of that key, so a round starts where the last
+ * one ended (a multi-row INSERT gives thousands of posts one recorded_at) */
 #define PCHAT_SIDX_AFTER                                                    \
 	"FROM pchat_message FORCE INDEX (k_message_recorded) WHERE "            \
-	"recorded_at >= ? AND recorded_at <= ? AND (recorded_at > ? OR "        \
-	"room_id > ? OR (room_id = ? AND seq > ?)) "
+	"(recorded_at = ? AND room_id = ? AND seq > ?) OR (recorded_at = ? "    \
+	"AND room_id > ?) OR (recorded_at > ? AND recorded_at <= ?) "
+#define PCHAT_SIDX_ORDER "ORDER BY recorded_at, room_id, seq "
 #define PCHAT_SIDX_END_SQL                                                  \
 	PCHAT_SIDX_UTC "SELECT recorded_at, room_id, seq " PCHAT_SIDX_AFTER    \
-	"ORDER BY recorded_at, room_id, seq LIMIT 1 OFFSET ?"
+	PCHAT_SIDX_ORDER "LIMIT 1 OFFSET ?"
 #define PCHAT_SIDX_LAST_SQL                                                 \
 	PCHAT_SIDX_UTC "SELECT recorded_at, room_id, seq " PCHAT_SIDX_AFTER    \
 	"ORDER BY recorded_at DESC, room_id DESC, seq DESC LIMIT 1"
-/* ... and up to the batch's end (e, eroom, eseq) included */
+/* ... the batch, up to its end (e, eroom, eseq) included: LIMIT stops the
+ * scan there; the test drops what a post edited meanwhile (gone from the
+ * range) would let in after it */
 #define PCHAT_SIDX_COPY_SQL                                                 \
 	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, content) " \
-	"SELECT room_id, seq, content " PCHAT_SIDX_AFTER                       \
-	"AND (recorded_at < ? OR room_id < ? OR (room_id = ? AND seq <= ?))"
+	"SELECT room_id, seq, content FROM (SELECT room_id, seq, content, "     \
+	"recorded_at " PCHAT_SIDX_AFTER PCHAT_SIDX_ORDER "LIMIT ?) b WHERE "    \
+	"recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
+	"AND seq <= ?)))"
 #define PCHAT_SIDX_MOVE_SQL                                                 \
 	PCHAT_SIDX_UTC "UPDATE pchat_search_fts_state SET wm_at = ?, "          \
 	"wm_room = ?, wm_seq = ?, indexed = indexed + ? WHERE id = 1"
-
-typedef struct pchat_sidx_mark
-{
-	char at[PCHAT_SIDX_TS_MAX];
-	long long room, seq;
-} pchat_sidx_mark_t;
 
 static void pchat_sidx_error(const char *what)
 {
@@ -130,12 +130,12 @@ static int pchat_sidx_end(const pchat_sidx_mark_t *wm, const char *bound,
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(PCHAT_SIDX_END_SQL, &res, wm->at, bound, wm->at,
-			wm->room, wm->room, wm->seq, _sx_batch - 1);
+	rc = pchat_db_exec(PCHAT_SIDX_END_SQL, &res, wm->at, wm->room, wm->seq,
+			wm->at, wm->room, wm->at, bound, _sx_batch - 1);
 	if(rc == PCHAT_STORE_OK && res.nrows == 0) {
 		pchat_db_res_free(&res);
-		rc = pchat_db_exec(PCHAT_SIDX_LAST_SQL, &res, wm->at, bound, wm->at,
-				wm->room, wm->room, wm->seq);
+		rc = pchat_db_exec(PCHAT_SIDX_LAST_SQL, &res, wm->at, wm->room,
+				wm->seq, wm->at, wm->room, wm->at, bound);
 	}
 	if(rc != PCHAT_STORE_OK)
 		return -1;
@@ -166,8 +166,9 @@ static int pchat_sidx_round(void)
 		return rc;
 	}
 	t0 = pchat_monotonic_us();
-	if(pchat_db_exec(PCHAT_SIDX_COPY_SQL, NULL, wm.at, bound, wm.at, wm.room,
-			   wm.room, wm.seq, end.at, end.room, end.room, end.seq)
+	if(pchat_db_exec(PCHAT_SIDX_COPY_SQL, NULL, wm.at, wm.room, wm.seq,
+			   wm.at, wm.room, wm.at, bound, _sx_batch, end.at, end.at,
+			   end.room, end.room, end.seq)
 			!= PCHAT_STORE_OK) {
 		pchat_sidx_error("cannot write into pchat_search_fts");
 		return -1;
@@ -288,7 +289,7 @@ int pchat_sidx_ready(void)
 	return r;
 }
 
-pchat_store_rc_t pchat_sidx_watermark(char *wm, size_t len, int *fresh)
+pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
@@ -300,7 +301,7 @@ pchat_store_rc_t pchat_sidx_watermark(char *wm, size_t len, int *fresh)
 		pchat_db_res_free(&res);
 		return PCHAT_STORE_ERROR;
 	}
-	snprintf(wm, len, "%s", res.rows[0][0]);
+	pchat_sidx_mark_row(res.rows[0], wm);
 	*fresh = res.rows[0][7] && atoi(res.rows[0][7]) == 1;
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;

@@ -48,12 +48,18 @@ int pchat_sidx_start(void);
 /* 1 when searches may ask the index (mode auto and the table is there). */
 int pchat_sidx_ready(void);
 
-/* The watermark as stored (UTC), and whether it is at most
- * PCHAT_SIDX_FRESH_S old: a search takes the index only then (the posts
- * after it are scanned with LIKE). PCHAT_STORE_ERROR when the side table
- * cannot be read (the search then keeps LIKE). */
+/* The watermark as stored: posts up to (at (UTC), room, seq) in
+ * (recorded_at, room_id, seq) order are indexed; fresh: it is at most
+ * PCHAT_SIDX_FRESH_S old, and a search takes the index only then (the
+ * posts after it are scanned with LIKE). PCHAT_STORE_ERROR when the side
+ * table cannot be read (the search then keeps LIKE). */
 #define PCHAT_SIDX_FRESH_S 60
-pchat_store_rc_t pchat_sidx_watermark(char *wm, size_t len, int *fresh);
+typedef struct pchat_sidx_mark
+{
+	char at[PCHAT_SIDX_TS_MAX];
+	long long room, seq;
+} pchat_sidx_mark_t;
+pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh);
 
 void pchat_sidx_status(pchat_sidx_stats_t *out);
 

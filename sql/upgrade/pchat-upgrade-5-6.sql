@@ -8,12 +8,15 @@
 -- remove), and a key in that order. The indexer
 -- (sql/pchat-search-index.sql) reads the posts written since its
 -- watermark through k_message_recorded; a search scans with LIKE only
--- the posts written after the watermark.
+-- the posts written after the watermark. k_message_ts: a search for a
+-- common text walks the newest posts of every room (stopping once a page
+-- is full) instead of reading all the posts of the rooms it may read.
 ALTER TABLE pchat_message
 	ADD COLUMN recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
 		ON UPDATE CURRENT_TIMESTAMP(3)
 		COMMENT 'when the row was last written, by the database''s clock (the search index follows it)',
-	ADD KEY k_message_recorded (recorded_at);
+	ADD KEY k_message_recorded (recorded_at),
+	ADD KEY k_message_ts (ts_ms);
 -- end idx
 
 INSERT INTO version (table_name, table_version) VALUES
