@@ -30,9 +30,17 @@
  * every hit (README "History search"). */
 #define PCHAT_SEARCH_CANDIDATES 1000
 
-/* The walk of the newest posts stops after this many rows: a text common
- * enough fills a page well before (README "History search"). */
-#define PCHAT_SEARCH_WALK_ROWS 10000
+/* How a text is searched (README "History search"): the rooms searched
+ * holding at most PCHAT_SEARCH_SCAN_POSTS posts are read whole; else the
+ * newest posts of every room are walked for PCHAT_SEARCH_WALK_ROWS rows
+ * (a common text fills the page there); fewer than PCHAT_SEARCH_RARE hits
+ * in them: the text index answers; else the walk goes on if its rate of
+ * hits makes that cheaper than reading the rooms whole (a walked row
+ * costs about PCHAT_SEARCH_WALK_COST rows of a room read whole). */
+#define PCHAT_SEARCH_SCAN_POSTS 50000
+#define PCHAT_SEARCH_WALK_ROWS 5000
+#define PCHAT_SEARCH_RARE 5
+#define PCHAT_SEARCH_WALK_COST 6
 
 #define PCHAT_SEARCH_COLS                                                   \
 	"SELECT m.seq, m.ts_ms, m.author, m.content, m.author_change, "       \
@@ -237,17 +245,17 @@ static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
 	return rc;
 }
 
-/* The newest posts first, through k_message_ts, for at most
- * PCHAT_SEARCH_WALK_ROWS rows: *full when that filled the page (the
- * answer, exact: the rows come in the answer's order). */
+/* The newest posts first, through k_message_ts, for at most rows rows
+ * (0: no bound): *found hits, and the answer in res when they fill the
+ * page or rows was 0 (exact: the rows come in the answer's order). */
 static pchat_store_rc_t pchat_search_walk(
-		const pchat_search_q_t *q, pchat_db_res_t *res, int *full)
+		const pchat_search_q_t *q, int rows, pchat_db_res_t *res, int *found)
 {
 	pchat_store_rc_t rc;
 	pchat_sql_t s;
 	int at;
 
-	*full = 0;
+	*found = 0;
 	pchat_sql_init(&s);
 	pchat_sql_add(&s,
 			"SET STATEMENT max_statement_time = %d, "
@@ -255,16 +263,18 @@ static pchat_store_rc_t pchat_search_walk(
 			"FORCE INDEX (k_message_ts)" PCHAT_SEARCH_NODE,
 			PCHAT_SEARCH_TIME_MAX_S);
 	pchat_search_where(&s, q);
-	pchat_sql_add(&s,
-			" ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT %d "
-			"ROWS EXAMINED %d",
-			q->limit, PCHAT_SEARCH_WALK_ROWS);
+	pchat_sql_add(&s, " ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC "
+					  "LIMIT %d",
+			q->limit);
+	if(rows > 0)
+		pchat_sql_add(&s, " ROWS EXAMINED %d", rows);
 	pchat_sql_end(&s);
 	rc = pchat_db_script(&s, res, &at);
 	pchat_sql_free(&s);
-	if(rc == PCHAT_STORE_OK && res->nrows >= q->limit)
-		*full = 1;
-	else if(rc == PCHAT_STORE_OK)
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	*found = res->nrows;
+	if(rows > 0 && res->nrows < q->limit)
 		pchat_db_res_free(res);
 	return rc;
 }
@@ -304,6 +314,67 @@ static pchat_store_rc_t pchat_search_indexed(
 }
 
 
+/* About how many posts the rooms searched hold (their last_seq). */
+static long long pchat_search_posts(const pchat_search_q_t *q)
+{
+	pchat_db_res_t res;
+	pchat_sql_t s;
+	long long n = -1;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s, "SELECT COALESCE(SUM(last_seq), 0) FROM pchat_node "
+					  "WHERE kind = 'room'");
+	if(!q->any_room) {
+		pchat_sql_add(&s, " AND id IN (");
+		for(i = 0; i < q->nrooms; i++)
+			pchat_sql_add(&s, "%s%lld", i ? "," : "", q->rooms[i]);
+		pchat_sql_add(&s, ")");
+	}
+	pchat_sql_end(&s);
+	if(pchat_db_script(&s, &res, &at) == PCHAT_STORE_OK) {
+		if(res.nrows == 1 && res.rows[0][0])
+			n = strtoll(res.rows[0][0], NULL, 10);
+		pchat_db_res_free(&res);
+	}
+	pchat_sql_free(&s);
+	return n;
+}
+
+/* A text over rooms holding many posts: the walk, the index, the walk on
+ * (see PCHAT_SEARCH_SCAN_POSTS). *done 0: read the rooms whole. */
+static pchat_store_rc_t pchat_search_text(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *done)
+{
+	pchat_store_rc_t rc;
+	long long posts;
+	int k;
+
+	*done = 0;
+	posts = pchat_search_posts(q);
+	if(posts <= PCHAT_SEARCH_SCAN_POSTS)
+		return PCHAT_STORE_OK;
+	rc = pchat_search_walk(q, PCHAT_SEARCH_WALK_ROWS, res, &k);
+	if(rc != PCHAT_STORE_OK || k >= q->limit) {
+		*done = rc == PCHAT_STORE_OK;
+		return rc;
+	}
+	if(k < PCHAT_SEARCH_RARE && pchat_search_indexable(q->text)
+			&& pchat_sidx_ready()) {
+		rc = pchat_search_indexed(q, res, done);
+		if(rc != PCHAT_STORE_OK || *done)
+			return rc;
+	}
+	if(k > 0
+			&& (long long)q->limit * PCHAT_SEARCH_WALK_ROWS / k
+							   * PCHAT_SEARCH_WALK_COST
+					< posts) {
+		*done = 1;
+		return pchat_search_walk(q, 0, res, &k);
+	}
+	return PCHAT_STORE_OK;
+}
+
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res)
 {
@@ -317,18 +388,10 @@ pchat_store_rc_t pchat_search_messages(
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	/* a text: a common one fills the page walking the newest posts; a
-	 * rarer one is the index's, if any; else (or too many hits for it)
-	 * every post of the rooms is read, in their rooms' order */
 	if(q->text && q->text[0]) {
-		rc = pchat_search_walk(q, res, &at);
+		rc = pchat_search_text(q, res, &at);
 		if(rc != PCHAT_STORE_OK || at)
 			return rc;
-		if(pchat_search_indexable(q->text) && pchat_sidx_ready()) {
-			rc = pchat_search_indexed(q, res, &at);
-			if(rc != PCHAT_STORE_OK || at)
-				return rc;
-		}
 	}
 	pchat_sql_init(&s);
 	/* in_predicate_conversion_threshold 0: MariaDB would turn an IN list

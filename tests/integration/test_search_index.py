@@ -3,7 +3,7 @@ the node-local Mroonga side table (sql/pchat-search-index.sql) fed after
 commit by the indexer process, behind a watermark. The answers stay those
 of the LIKE search: a post is found right after its 200 (before it is
 indexed) and after, an edit is found by its new text only, a deleted post
-never; a common text walks the newest posts; the indexer resumes from its
+never; a common text is found walking the newest posts; the indexer resumes from its
 watermark after a restart; search_index=off answers the same with LIKE."""
 
 import time
@@ -61,6 +61,14 @@ def insert(db, room_id, text, n=1, recorded_at=None, ts_ms=None):
            f"UPDATE pchat_node SET last_seq = last_seq + {n} WHERE id = {room_id}", db="pchat")
 
 
+def as_if_large(db, room_id):
+    """The room numbers its posts as if it held a million: a search over
+    it walks the newest posts and asks the index instead of reading the
+    rooms whole (which a search over few posts does)."""
+    db.sql(f"UPDATE pchat_node SET last_seq = last_seq + 1000000 WHERE id = {room_id}",
+           db="pchat")
+
+
 @pytest.fixture
 def node(kamailio_factory, mariadb):
     """node(**defines): a Kamailio and a user of it in a fresh room: (kam,
@@ -95,6 +103,7 @@ def wait_ready(kam, timeout=20):
 
 def test_found_before_and_after_indexing_edited_and_deleted(node, mariadb):
     kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=2000)
+    as_if_large(mariadb, rid)
     wait_ready(kam)
     tag = uid()
     assert alice.post(guid, f"orig{tag} Café words").status == 200
@@ -126,6 +135,7 @@ def test_found_before_and_after_indexing_edited_and_deleted(node, mariadb):
 
 def test_the_index_answers_a_rare_text_and_off_keeps_like(node, mariadb):
     kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
     wait_ready(kam)
     tag = uid()
     insert(mariadb, rid, f"seen{tag} ticket 4711-b")
@@ -147,17 +157,19 @@ def test_the_index_answers_a_rare_text_and_off_keeps_like(node, mariadb):
 
 def test_a_common_text_walks_the_newest_posts(node, mariadb):
     kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
     wait_ready(kam)
     tag = uid()
     insert(mariadb, rid, f"common{tag} post", n=1100)
     wait_indexed(mariadb)
-    # more than 1,000 hits in the index: the LIKE walk answers (it finds
-    # the row the index never took, the newest one)
+    # the page fills walking the newest posts, the index not asked (the
+    # walk finds the row the index never took, the newest one)
     insert(mariadb, rid, f"common{tag} hidden", recorded_at=OLD,
            ts_ms=int(time.time() * 1000) + 100000)
     assert search(alice, f"common{tag}", cnt=3) == [f"common{tag} hidden"] + \
         [f"common{tag} post"] * 2
-    # a rare text in the same rooms: the index (which does not have it)
+    # a rare text in the same rooms (one hit in the walk): the index,
+    # which does not have it
     assert search(alice, f"common{tag} hidden") == []
 
 
