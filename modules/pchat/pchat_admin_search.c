@@ -231,8 +231,8 @@ static const char *pchat_rpc_search_index_doc[] = {
 		"The text index of the history search on this node: mode (auto, "
 		"off), ready (the side table is used), watermark_ms and lag_ms "
 		"(posts recorded up to the watermark are indexed), indexed (rows "
-		"written into this DB node's index), rounds, rows and "
-		"us_per_row (this node's indexer), error.",
+		"written into this DB node's index), rounds, rows, last_rows, "
+		"write_us and us_per_row (this node's indexer), error.",
 		0};
 
 static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
@@ -243,10 +243,10 @@ static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
 	pchat_sidx_status(&st);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "sdLLLLLLLs", "mode", st.mode ? "auto" : "off",
+	rpc->struct_add(th, "sdLLLLLLLLs", "mode", st.mode ? "auto" : "off",
 			"ready", st.ready, "watermark_ms", st.wm_ms, "lag_ms", st.lag_ms,
 			"indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
-			"last_rows", st.last_rows, "us_per_row",
+			"last_rows", st.last_rows, "write_us", st.write_us, "us_per_row",
 			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error);
 }
 
