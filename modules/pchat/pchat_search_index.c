@@ -49,8 +49,8 @@ static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
 
 #define PCHAT_SIDX_STATE_SQL                                                \
 	PCHAT_SIDX_UTC                                                          \
-	"SELECT wm_at, wm_room, wm_seq, indexed, NOW(3) - INTERVAL ? "          \
-	"MICROSECOND, ROUND(UNIX_TIMESTAMP(wm_at) * 1000), "                    \
+	"SELECT wm_at, wm_room, wm_seq, indexed, CAST(NOW(3) - INTERVAL ? "     \
+	"MICROSECOND AS DATETIME(3)), ROUND(UNIX_TIMESTAMP(wm_at) * 1000), "                    \
 	"ROUND((UNIX_TIMESTAMP(NOW(3)) - UNIX_TIMESTAMP(wm_at)) * 1000), "     \
 	"wm_at >= NOW(3) - INTERVAL ? SECOND FROM pchat_search_fts_state "      \
 	"WHERE id = 1"
@@ -160,10 +160,19 @@ static int pchat_sidx_round(void)
 		pchat_sidx_error("cannot read pchat_search_fts_state");
 		return -1;
 	}
-	if((rc = pchat_sidx_end(&wm, bound, &end)) <= 0) {
-		if(rc < 0)
-			pchat_sidx_error("cannot read the posts to index");
-		return rc;
+	if((rc = pchat_sidx_end(&wm, bound, &end)) < 0) {
+		pchat_sidx_error("cannot read the posts to index");
+		return -1;
+	}
+	if(rc == 0) {
+		/* caught up: every post up to the bound is indexed, so the
+		 * watermark moves there (a search tells a fresh index by it) */
+		if(strcmp(bound, wm.at) > 0
+				&& pchat_db_exec(PCHAT_SIDX_MOVE_SQL, NULL, bound, 0LL, 0LL,
+						   0ULL)
+						   != PCHAT_STORE_OK)
+			pchat_sidx_error("cannot move the watermark");
+		return 0;
 	}
 	t0 = pchat_monotonic_us();
 	if(pchat_db_exec(PCHAT_SIDX_COPY_SQL, NULL, wm.at, wm.room, wm.seq,
