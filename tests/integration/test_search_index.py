@@ -201,3 +201,36 @@ def test_a_restarted_indexer_resumes_from_its_watermark(node, mariadb):
                            db="pchat")[0][0]) == int(state[0][1]) + 3
     assert search(bob, f"during{tag}") == [f"during{tag} the stop"] * 3
     assert search(bob, f"before{tag}") == [f"before{tag} restart"] * 5
+
+
+def test_each_galera_node_has_its_own_index(kamailio_factory):
+    """Galera replicates the posts, not the Mroonga rows: the chat node on
+    database node 1 fills node 1's index, the one on node 2 node 2's; node
+    3, which no chat node uses, indexes nothing. Searches find the post
+    through either chat node."""
+    from galera import running_cluster
+    with running_cluster() as (cluster, _):
+        kams = [kamailio_factory(db=cluster.url(n), defines={"PCHAT_SEARCH_INDEX_SETTLE_MS": 200})
+                for n in (1, 2)]
+        rid, guid, _ = make_room(cluster.node(1))
+        as_if_large(cluster.node(1), rid)
+        users = [ChatUser(k, unique("g")) for k in kams]
+        try:
+            for k, u in zip(kams, users):
+                wait_ready(k)
+                assert u.join(guid).code == 200
+            tag = uid()
+            assert users[0].post(guid, f"galera{tag} post").status == 200
+            users[0].wait_message(guid)
+            for n in (1, 2):
+                wait_indexed(cluster.node(n))
+                assert in_index(cluster.node(n), rid, f"galera{tag} post")
+            assert cluster.sql(3, f"SELECT COUNT(*) FROM pchat_search_fts WHERE room_id = {rid}",
+                               db="pchat") == [("0",)]
+            for u in users:
+                assert search(u, f"GALERA{tag}") == [f"galera{tag} post"]
+        finally:
+            for u in users:
+                u.close()
+            for k in kams:
+                k.cleanup()
