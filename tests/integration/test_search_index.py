@@ -35,7 +35,7 @@ def unindexed(db):
                       db="pchat")[0][0])
 
 
-def wait_indexed(db, timeout=30):
+def wait_indexed(db, timeout=60):
     deadline = time.monotonic() + timeout
     while unindexed(db):
         assert time.monotonic() < deadline, "the indexer did not catch up"
@@ -94,7 +94,7 @@ def status(kam):
             for k, v in one(kam, "pchat.search_index").items()}
 
 
-def wait_ready(kam, timeout=20):
+def wait_ready(kam, timeout=60):
     deadline = time.monotonic() + timeout
     while status(kam)["ready"] != 1:
         assert time.monotonic() < deadline, status(kam)
