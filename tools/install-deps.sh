@@ -14,6 +14,7 @@ PKGS=(
 	openssl                      # make run PCHAT_TLS=1 and test_files_tls.py: a self-signed certificate
 	mariadb-server               # private MariaDB instance for `make run` and the tests
 	mariadb-client
+	mariadb-plugin-mroonga       # the history search's text index (sql/pchat-search-index.sql)
 	galera-4 mariadb-backup socat   # tools/pchat-galera: the cluster, its state transfer (SST) and streamer
 	default-libmysqlclient-dev   # MariaDB Connector/C (libmysqlclient API)
 	libxml2-dev libjansson-dev

@@ -25,6 +25,7 @@
 #include "pchat_compliance.h"
 #include "pchat_identity.h"
 #include "pchat_search.h"
+#include "pchat_search_index.h"
 
 #define PCHAT_ASRCH_DEFAULT 100
 #define PCHAT_ASRCH_MAX 10000
@@ -226,9 +227,34 @@ fault:
 	pchat_admin_fault(rpc, ctx, &args);
 }
 
+static const char *pchat_rpc_search_index_doc[] = {
+		"The text index of the history search on this node: mode (auto, "
+		"off), ready (the side table is used), watermark_ms and lag_ms "
+		"(posts recorded up to the watermark are indexed), indexed (rows "
+		"written into this DB node's index), rounds, rows, last_rows, "
+		"write_us and us_per_row (this node's indexer), error.",
+		0};
+
+static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
+{
+	pchat_sidx_stats_t st;
+	void *th;
+
+	pchat_sidx_status(&st);
+	if(rpc->add(ctx, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "sdLLLLLLLLs", "mode", st.mode ? "auto" : "off",
+			"ready", st.ready, "watermark_ms", st.wm_ms, "lag_ms", st.lag_ms,
+			"indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
+			"last_rows", st.last_rows, "write_us", st.write_us, "us_per_row",
+			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error);
+}
+
 /* clang-format off */
 rpc_export_t pchat_admin_search_rpc[] = {
 	{"pchat.search", pchat_rpc_search, pchat_rpc_search_doc, RET_ARRAY},
+	{"pchat.search_index", pchat_rpc_search_index, pchat_rpc_search_index_doc,
+		0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

@@ -100,6 +100,23 @@ int pchat_follow_get(str *user, long long room_id, long long *last_read)
 
 pchat_store_rc_t pchat_follow_mark(str *user, long long room_id, long long seq)
 {
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+	long long last = -1;
+
+	/* bccontext calls this for every room: a read first, so that a room
+	 * the user does not follow (or has read) costs no write, and a store
+	 * that refuses writes (full disk, read-only) still serves history */
+	rc = pchat_db_exec("SELECT last_read_seq FROM pchat_follow WHERE "
+					   "user_uri = ? AND room_id = ?",
+			&res, user, room_id);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows > 0)
+		last = strtoll(res.rows[0][0], NULL, 10);
+	pchat_db_res_free(&res);
+	if(last < 0 || (seq > 0 && last >= seq))
+		return PCHAT_STORE_OK;
 	if(seq <= 0)
 		return pchat_db_exec(
 				"UPDATE pchat_follow SET last_read_seq = GREATEST("

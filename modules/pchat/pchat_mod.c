@@ -49,6 +49,7 @@
 #include "pchat_writer.h"
 #include "pchat_compliance_run.h"
 #include "pchat_alert.h"
+#include "pchat_search_index.h"
 
 MODULE_VERSION
 
@@ -127,6 +128,15 @@ static int pchat_compliance_batch_size = 10000;
 static int pchat_compliance_lease = 60;
 static int pchat_compliance_interval_unit_ms = 1000;
 static int pchat_compliance_test_crash = 0;
+/* the history search's text index (issue 18): "auto" uses the Mroonga
+ * side table when it is there, "off" searches with LIKE only; the indexer
+ * writes at most search_index_batch posts a round, pauses
+ * search_index_interval_ms when it has caught up and indexes posts once
+ * they are search_index_settle_ms old (by the database's clock) */
+static char *pchat_p_search_index = "auto";
+static int pchat_p_search_index_batch = 1000;
+static int pchat_p_search_index_interval_ms = 500;
+static int pchat_p_search_index_settle_ms = 5000;
 /* files (issue 16): off while file_dir or file_service_uri is empty */
 static char *pchat_p_file_dir = "";
 static char *pchat_p_file_service_uri = "";
@@ -161,6 +171,7 @@ static int pchat_param_db_url(modparam_t type, void *val)
 
 static int pchat_mod_init(void);
 static int pchat_child_init(int rank);
+static int pchat_search_index_init(void);
 static void pchat_mod_destroy(void);
 static int w_pchat_handle(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_connection_closed(struct sip_msg *msg, char *p1, char *p2);
@@ -243,6 +254,11 @@ static param_export_t pchat_params[] = {
 	{"alert_queue_size", PARAM_INT, &pchat_alert_queue_size},
 	{"alert_message_proxy", PARAM_STRING, &pchat_alert_message_proxy},
 	{"alert_from", PARAM_STRING, &pchat_alert_from},
+	{"search_index", PARAM_STRING, &pchat_p_search_index},
+	{"search_index_batch", PARAM_INT, &pchat_p_search_index_batch},
+	{"search_index_interval_ms", PARAM_INT,
+			&pchat_p_search_index_interval_ms},
+	{"search_index_settle_ms", PARAM_INT, &pchat_p_search_index_settle_ms},
 	{0, 0, 0}
 };
 
@@ -369,6 +385,8 @@ static int pchat_mod_init(void)
 			|| pchat_file_http_init() < 0
 			|| pchat_manage_http_init(pchat_p_manage_dir, pchat_p_chat_dir) < 0)
 		return -1;
+	if(pchat_search_index_init() < 0)
+		return -1;
 	if(pchat_retention_mod_init(
 			   pchat_retention_interval, pchat_retention_batch_size)
 			< 0)
@@ -455,6 +473,26 @@ static int pchat_mod_init(void)
 	return 0;
 }
 
+static int pchat_search_index_init(void)
+{
+	int on = strcmp(pchat_p_search_index, "auto") == 0;
+
+	if((!on && strcmp(pchat_p_search_index, "off") != 0)
+			|| pchat_p_search_index_batch < 1
+			|| pchat_p_search_index_batch > 100000
+			|| pchat_p_search_index_interval_ms < 10
+			|| pchat_p_search_index_interval_ms > 60000
+			|| pchat_p_search_index_settle_ms < 0
+			|| pchat_p_search_index_settle_ms > 600000) {
+		LM_ERR("search_index must be auto or off, search_index_batch "
+			   "1-100000, search_index_interval_ms 10-60000 and "
+			   "search_index_settle_ms 0-600000\n");
+		return -1;
+	}
+	return pchat_sidx_mod_init(on, pchat_p_search_index_batch,
+			pchat_p_search_index_interval_ms, pchat_p_search_index_settle_ms);
+}
+
 static int pchat_child_init(int rank)
 {
 	if(rank == PROC_MAIN) {
@@ -467,7 +505,7 @@ static int pchat_child_init(int rank)
 		}
 		if(pchat_writer_start() < 0 || pchat_retention_start() < 0
 				|| (pchat_compliance_run && pchat_crun_start() < 0)
-				|| pchat_alert_start() < 0)
+				|| pchat_alert_start() < 0 || pchat_sidx_start() < 0)
 			return -1;
 		return pchat_store_workers > 0 ? pchat_worker_start() : 0;
 	}

@@ -31,7 +31,8 @@
  *               pchat_file (posted files: rows, tokens, bytes on disk),
  *               pchat_search (the history search query),
  *               pchat_follow (followed rooms and read marks),
- *               pchat_alert_store (alert subscriptions);
+ *               pchat_alert_store (alert subscriptions),
+ *               pchat_search_index (its text index and the indexer);
  *               pchat_adapter* (the adapters' formatting) are base (0)
  *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,

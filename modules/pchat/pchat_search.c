@@ -21,8 +21,32 @@
 #include "core/dprint.h"
 
 #include "pchat_search.h"
+#include "pchat_search_index.h"
 
 #define PCHAT_ER_STATEMENT_TIMEOUT 1969 /* max_statement_time exceeded */
+
+/* More candidates than this from the index: the text is common, and
+ * walking the newest posts of the rooms finds a page sooner than sorting
+ * every hit (README "History search"). */
+#define PCHAT_SEARCH_CANDIDATES 1000
+
+/* How a text is searched (README "History search"): the rooms searched
+ * holding at most PCHAT_SEARCH_SCAN_POSTS posts are read whole; else the
+ * newest posts of every room are walked for PCHAT_SEARCH_WALK_ROWS rows
+ * (a common text fills the page there); fewer than PCHAT_SEARCH_RARE hits
+ * in them: the text index answers; else the walk goes on if its rate of
+ * hits makes that cheaper than reading the rooms whole (a walked row
+ * costs about PCHAT_SEARCH_WALK_COST rows of a room read whole). */
+#define PCHAT_SEARCH_SCAN_POSTS 50000
+#define PCHAT_SEARCH_WALK_ROWS 5000
+#define PCHAT_SEARCH_RARE 5
+#define PCHAT_SEARCH_WALK_COST 6
+
+#define PCHAT_SEARCH_COLS                                                   \
+	"SELECT m.seq, m.ts_ms, m.author, m.content, m.author_change, "       \
+	"m.changed_ms, m.room_id, n.guid FROM pchat_message m "
+#define PCHAT_SEARCH_NODE " JOIN pchat_node n ON n.id = m.room_id"
+#define PCHAT_SEARCH_ORDER " ORDER BY ts_ms DESC, room_id DESC, seq DESC"
 
 /* A LIKE pattern matching text as a substring: %, _ and \ of the text
  * stand for themselves. out holds 2 * strlen(in) + 3 bytes. */
@@ -88,6 +112,269 @@ static void pchat_search_where(pchat_sql_t *s, const pchat_search_q_t *q)
 				q->before_seq);
 }
 
+/* The index answers texts of 2 characters or more (a bigram each) in the
+ * Basic Multilingual Plane: the collation compares every character
+ * beyond it equal to any other, which no index reproduces. */
+static int pchat_search_indexable(const char *t)
+{
+	int chars = 0, blank = 1;
+
+	if(t == NULL)
+		return 0;
+	for(; *t; t++) {
+		if((unsigned char)*t >= 0xf0)
+			return 0;
+		if(((unsigned char)*t & 0xc0) != 0x80)
+			chars++;
+		if(*t != ' ' && *t != '\t' && *t != '\n' && *t != '\r')
+			blank = 0;
+	}
+	return chars >= 2 && !blank;
+}
+
+/* The text as one Mroonga phrase, "..." with " and \ escaped, quoted. */
+static void pchat_search_phrase(pchat_sql_t *s, const char *t)
+{
+	char *p = malloc(2 * strlen(t) + 3);
+	int o = 0;
+
+	if(p == NULL) {
+		s->err = 1;
+		return;
+	}
+	p[o++] = '"';
+	for(; *t; t++) {
+		if(*t == '"' || *t == '\\')
+			p[o++] = '\\';
+		p[o++] = *t;
+	}
+	p[o++] = '"';
+	pchat_sql_quote(s, p, o);
+	free(p);
+}
+
+/* The index's hits of the text in the rooms searched, at most
+ * PCHAT_SEARCH_CANDIDATES + 1 (room_id, seq) rows. */
+static pchat_store_rc_t pchat_search_candidates(
+		const pchat_search_q_t *q, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0 FOR SELECT room_id, seq "
+			"FROM pchat_search_fts WHERE MATCH(content) AGAINST(",
+			PCHAT_SEARCH_TIME_MAX_S);
+	pchat_search_phrase(&s, q->text);
+	pchat_sql_add(&s, " IN BOOLEAN MODE)");
+	if(!q->any_room) {
+		pchat_sql_add(&s, " AND room_id IN (");
+		for(i = 0; i < q->nrooms; i++)
+			pchat_sql_add(&s, "%s%lld", i ? "," : "", q->rooms[i]);
+		pchat_sql_add(&s, ")");
+	}
+	pchat_sql_add(&s, " LIMIT %d", PCHAT_SEARCH_CANDIDATES + 1);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	pchat_sql_free(&s);
+	return rc;
+}
+
+/* The posts after the watermark: three ranges of k_message_recorded
+ * (recorded_at, room_id, seq), which start at the watermark even when
+ * thousands of posts share its recorded_at (one multi-row INSERT). */
+static void pchat_search_after(pchat_sql_t *s, const pchat_sidx_mark_t *wm)
+{
+	pchat_sql_add(s, " ((m.recorded_at = ");
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, " AND m.room_id = %lld AND m.seq > %lld) OR (m.recorded_at = ",
+			wm->room, wm->seq);
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, " AND m.room_id > %lld) OR m.recorded_at > ", wm->room);
+	pchat_sql_quote(s, wm->at, strlen(wm->at));
+	pchat_sql_add(s, ")");
+}
+
+/* The messages: the candidates indexed before the watermark wm (each
+ * checked again against pchat_message: a stale entry never matches), and
+ * with LIKE every post recorded since wm (not yet indexed, or edited
+ * since), through k_message_recorded: a few seconds of posts. */
+static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
+		const pchat_sidx_mark_t *wm, pchat_db_res_t *cand, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0, time_zone = '+00:00' "
+			"FOR SELECT * FROM (",
+			PCHAT_SEARCH_TIME_MAX_S);
+	if(cand->nrows > 0) {
+		pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS "FORCE INDEX (PRIMARY)"
+						  PCHAT_SEARCH_NODE);
+		pchat_search_where(&s, q);
+		pchat_sql_add(&s, " AND (m.room_id, m.seq) IN (");
+		for(i = 0; i < cand->nrows; i++)
+			pchat_sql_add(&s, "%s(%s,%s)", i ? "," : "", cand->rows[i][0],
+					cand->rows[i][1]);
+		pchat_sql_add(&s, ") AND NOT");
+		pchat_search_after(&s, wm);
+		pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) UNION ALL ", q->limit);
+	}
+	pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS
+					  "FORCE INDEX (k_message_recorded)" PCHAT_SEARCH_NODE);
+	pchat_search_where(&s, q);
+	pchat_sql_add(&s, " AND");
+	pchat_search_after(&s, wm);
+	pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) ) x" PCHAT_SEARCH_ORDER
+					  " LIMIT %d",
+			q->limit, q->limit);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out())
+		LM_ERR("the indexed search query failed (sql error %d, %zu bytes, "
+			   "error %u)\n",
+				s.err, s.len, pchat_db_errno());
+	pchat_sql_free(&s);
+	return rc;
+}
+
+/* The newest posts first, through k_message_ts, for at most rows rows
+ * (0: no bound): *found hits, and the answer in res when they fill the
+ * page or rows was 0 (exact: the rows come in the answer's order). */
+static pchat_store_rc_t pchat_search_walk(
+		const pchat_search_q_t *q, int rows, pchat_db_res_t *res, int *found)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int at;
+
+	*found = 0;
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d, "
+			"in_predicate_conversion_threshold = 0 FOR " PCHAT_SEARCH_COLS
+			"FORCE INDEX (k_message_ts)" PCHAT_SEARCH_NODE,
+			PCHAT_SEARCH_TIME_MAX_S);
+	pchat_search_where(&s, q);
+	pchat_sql_add(&s, " ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC "
+					  "LIMIT %d",
+			q->limit);
+	if(rows > 0)
+		pchat_sql_add(&s, " ROWS EXAMINED %d", rows);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	pchat_sql_free(&s);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	*found = res->nrows;
+	if(rows > 0 && res->nrows < q->limit)
+		pchat_db_res_free(res);
+	return rc;
+}
+
+/* The search through the text index; *used 0 when the LIKE walk is to
+ * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits),
+ * an index behind by more than PCHAT_SIDX_FRESH_S, or no index here. */
+static pchat_store_rc_t pchat_search_indexed(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *used)
+{
+	pchat_sidx_mark_t wm;
+	pchat_db_res_t cand;
+	pchat_store_rc_t rc;
+	int fresh;
+
+	*used = 0;
+	rc = pchat_sidx_watermark(&wm, &fresh);
+	if(rc != PCHAT_STORE_OK || !fresh)
+		return rc == PCHAT_STORE_ERROR ? PCHAT_STORE_OK : rc;
+	rc = pchat_db_script_prepare(); /* quoting needs the connection */
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_search_candidates(q, &cand);
+	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
+		LM_WARN("the text index failed (error %u): searching with LIKE\n",
+				pchat_db_errno());
+		return PCHAT_STORE_OK;
+	}
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(cand.nrows <= PCHAT_SEARCH_CANDIDATES) {
+		*used = 1;
+		rc = pchat_search_verified(q, &wm, &cand, res);
+	}
+	pchat_db_res_free(&cand);
+	return rc;
+}
+
+
+/* About how many posts the rooms searched hold (their last_seq). */
+static long long pchat_search_posts(const pchat_search_q_t *q)
+{
+	pchat_db_res_t res;
+	pchat_sql_t s;
+	long long n = -1;
+	int i, at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s, "SELECT COALESCE(SUM(last_seq), 0) FROM pchat_node "
+					  "WHERE kind = 'room'");
+	if(!q->any_room) {
+		pchat_sql_add(&s, " AND id IN (");
+		for(i = 0; i < q->nrooms; i++)
+			pchat_sql_add(&s, "%s%lld", i ? "," : "", q->rooms[i]);
+		pchat_sql_add(&s, ")");
+	}
+	pchat_sql_end(&s);
+	if(pchat_db_script(&s, &res, &at) == PCHAT_STORE_OK) {
+		if(res.nrows == 1 && res.rows[0][0])
+			n = strtoll(res.rows[0][0], NULL, 10);
+		pchat_db_res_free(&res);
+	}
+	pchat_sql_free(&s);
+	return n;
+}
+
+/* A text over rooms holding many posts: the walk, the index, the walk on
+ * (see PCHAT_SEARCH_SCAN_POSTS). *done 0: read the rooms whole. */
+static pchat_store_rc_t pchat_search_text(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *done)
+{
+	pchat_store_rc_t rc;
+	long long posts;
+	int k;
+
+	*done = 0;
+	posts = pchat_search_posts(q);
+	if(posts <= PCHAT_SEARCH_SCAN_POSTS)
+		return PCHAT_STORE_OK;
+	rc = pchat_search_walk(q, PCHAT_SEARCH_WALK_ROWS, res, &k);
+	if(rc != PCHAT_STORE_OK || k >= q->limit) {
+		*done = rc == PCHAT_STORE_OK;
+		return rc;
+	}
+	if(k < PCHAT_SEARCH_RARE && pchat_search_indexable(q->text)
+			&& pchat_sidx_ready()) {
+		rc = pchat_search_indexed(q, res, done);
+		if(rc != PCHAT_STORE_OK || *done)
+			return rc;
+	}
+	if(k > 0
+			&& (long long)q->limit * PCHAT_SEARCH_WALK_ROWS / k
+							   * PCHAT_SEARCH_WALK_COST
+					< posts) {
+		*done = 1;
+		return pchat_search_walk(q, 0, res, &k);
+	}
+	return PCHAT_STORE_OK;
+}
+
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res)
 {
@@ -101,6 +388,11 @@ pchat_store_rc_t pchat_search_messages(
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
+	if(q->text && q->text[0]) {
+		rc = pchat_search_text(q, res, &at);
+		if(rc != PCHAT_STORE_OK || at)
+			return rc;
+	}
 	pchat_sql_init(&s);
 	/* in_predicate_conversion_threshold 0: MariaDB would turn an IN list
 	 * of 1,000 rooms or more into a joined table and sort the rows, texts
@@ -109,10 +401,7 @@ pchat_store_rc_t pchat_search_messages(
 			"SET STATEMENT max_statement_time = %d, "
 			"in_predicate_conversion_threshold = 0 FOR ",
 			PCHAT_SEARCH_TIME_MAX_S);
-	pchat_sql_add(&s, "SELECT m.seq, m.ts_ms, m.author, m.content, "
-					  "m.author_change, m.changed_ms, m.room_id, n.guid "
-					  "FROM pchat_message m JOIN pchat_node n ON n.id = "
-					  "m.room_id");
+	pchat_sql_add(&s, PCHAT_SEARCH_COLS PCHAT_SEARCH_NODE);
 	pchat_search_where(&s, q);
 	pchat_sql_add(&s, " ORDER BY m.ts_ms DESC, m.room_id DESC, m.seq DESC LIMIT %d",
 			q->limit);

@@ -46,6 +46,23 @@ CREATE TABLE pchat_alert (
   COMMENT='Keyword and author alerts (pchat extension cmd:alertadd)';
 -- end alert
 
+-- idx: the history search's text index follows the posts (issue 18
+-- point 1): when each post was last written, by the database's clock
+-- (INSERT, the author's edit or delete, an administrator's replace or
+-- remove), and a key in that order. The indexer
+-- (sql/pchat-search-index.sql) reads the posts written since its
+-- watermark through k_message_recorded; a search scans with LIKE only
+-- the posts written after the watermark. k_message_ts: a search for a
+-- common text walks the newest posts of every room (stopping once a page
+-- is full) instead of reading all the posts of the rooms it may read.
+ALTER TABLE pchat_message
+	ADD COLUMN recorded_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+		ON UPDATE CURRENT_TIMESTAMP(3)
+		COMMENT 'when the row was last written, by the database''s clock (the search index follows it)',
+	ADD KEY k_message_recorded (recorded_at),
+	ADD KEY k_message_ts (ts_ms);
+-- end idx
+
 INSERT INTO version (table_name, table_version) VALUES
 	('pchat_config', 6), ('pchat_node', 6), ('pchat_group', 6), ('pchat_group_member', 6),
 	('pchat_role', 6), ('pchat_scope', 6), ('pchat_policy', 6), ('pchat_addin', 6),

@@ -43,6 +43,12 @@ def _binary(name):
     return path
 
 
+def mroonga_installed():
+    """Debian's mariadb-plugin-mroonga is there (the search index's engine)."""
+    return any(os.path.exists(os.path.join(d, "ha_mroonga.so"))
+               for d in ("/usr/lib/mysql/plugin", "/usr/lib/x86_64-linux-gnu/mariadb19/plugin"))
+
+
 def free_port(host="127.0.0.1"):
     """A loopback port that is free for both TCP and UDP right now.
 
@@ -225,7 +231,10 @@ class MariaDB:
         # to mariadb-backup, which refuses it: a Galera node's file sets it
         defaults = ([f"--defaults-file={self.defaults_file}"] if self.defaults_file
                     else ["--no-defaults", "--innodb-buffer-pool-size=64M"])
-        command = [_binary("mariadbd"), *defaults, f"--datadir={self.datadir}",
+        # the history search's text index (sql/pchat-search-index.sql) when
+        # Debian's mariadb-plugin-mroonga is installed
+        plugins = ["--plugin-load-add=ha_mroonga.so"] if mroonga_installed() else []
+        command = [_binary("mariadbd"), *defaults, *plugins, f"--datadir={self.datadir}",
                    f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
                    f"--pid-file={self.pid_file}", "--user=root", "--skip-name-resolve",
                    f"--log-error={self.error_log}", "--skip-log-bin",

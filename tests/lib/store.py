@@ -12,12 +12,21 @@ from mariadb import MariaDB, free_port
 DB_USER, DB_PASS, DB_NAME = "pchat", "pchat", "pchat"
 
 
-def create_schema(db, name=DB_NAME):
-    """A fresh pchat database loaded from sql/, as a DBA would create it."""
+def create_schema(db, name=DB_NAME, search_index=True):
+    """A fresh pchat database loaded from sql/, as a DBA would create it
+    (with the optional search index when the server has Mroonga)."""
     db.sql(f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}` CHARACTER SET utf8mb4;"
            f"CREATE USER IF NOT EXISTS '{DB_USER}'@'127.0.0.1' IDENTIFIED BY '{DB_PASS}';"
            f"GRANT ALL ON `{name}`.* TO '{DB_USER}'@'127.0.0.1';")
     db.load_file(os.path.join(TOP, "sql", "pchat-create.sql"), name)
+    if search_index and has_mroonga(db):
+        db.load_file(os.path.join(TOP, "sql", "pchat-search-index.sql"), name)
+
+
+def has_mroonga(db):
+    """The server loaded the Mroonga plugin (the search index's engine)."""
+    return db.sql("SELECT COUNT(*) FROM information_schema.ENGINES "
+                  "WHERE ENGINE = 'Mroonga' AND SUPPORT IN ('YES', 'DEFAULT')") == [("1",)]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,328 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Store layer: the history search's text index (pchat_search_index.h).
+ * Each round reads the watermark (recorded_at, room_id, seq) of this DB
+ * node's index, finds where the next batch of posts ends, copies the
+ * posts up to there into the Mroonga table and moves the watermark:
+ * never in a post's transaction. REPLACE makes a round idempotent (a
+ * crash before the watermark moves, two chat nodes feeding one DB node). */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cfg/cfg_struct.h"
+#include "core/dprint.h"
+#include "core/locking.h"
+#include "core/mem/shm_mem.h"
+#include "core/sr_module.h"
+
+#include "pchat_proc.h"
+#include "pchat_search_index.h"
+
+/* a missing side table is looked for again this often */
+#define PCHAT_SIDX_PROBE_MS 10000
+
+typedef struct pchat_sidx_shm
+{
+	gen_lock_t lock;
+	pchat_sidx_stats_t st;
+} pchat_sidx_shm_t;
+
+static pchat_sidx_shm_t *_sx;
+static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
+
+/* Every statement reads and writes TIMESTAMPs as UTC: the watermark goes
+ * out as text and comes back in the same zone whatever the server's. */
+#define PCHAT_SIDX_UTC "SET STATEMENT time_zone = '+00:00' FOR "
+
+#define PCHAT_SIDX_STATE_SQL                                                \
+	PCHAT_SIDX_UTC                                                          \
+	"SELECT wm_at, wm_room, wm_seq, indexed, CAST(NOW(3) - INTERVAL ? "     \
+	"MICROSECOND AS DATETIME(3)), ROUND(UNIX_TIMESTAMP(wm_at) * 1000), "                    \
+	"ROUND((UNIX_TIMESTAMP(NOW(3)) - UNIX_TIMESTAMP(wm_at)) * 1000), "     \
+	"wm_at >= NOW(3) - INTERVAL ? SECOND FROM pchat_search_fts_state "      \
+	"WHERE id = 1"
+
+/* the posts after the watermark (a, room, seq) up to the settled bound,
+ * in the order of k_message_recorded (recorded_at, then the primary key):
+ * written as three ranges of that key, so a round starts where the last
+ * one ended (a multi-row INSERT gives thousands of posts one recorded_at) */
+#define PCHAT_SIDX_AFTER                                                    \
+	"FROM pchat_message FORCE INDEX (k_message_recorded) WHERE "            \
+	"(recorded_at = ? AND room_id = ? AND seq > ?) OR (recorded_at = ? "    \
+	"AND room_id > ?) OR (recorded_at > ? AND recorded_at <= ?) "
+#define PCHAT_SIDX_ORDER "ORDER BY recorded_at, room_id, seq "
+#define PCHAT_SIDX_END_SQL                                                  \
+	PCHAT_SIDX_UTC "SELECT recorded_at, room_id, seq " PCHAT_SIDX_AFTER    \
+	PCHAT_SIDX_ORDER "LIMIT 1 OFFSET ?"
+#define PCHAT_SIDX_LAST_SQL                                                 \
+	PCHAT_SIDX_UTC "SELECT recorded_at, room_id, seq " PCHAT_SIDX_AFTER    \
+	"ORDER BY recorded_at DESC, room_id DESC, seq DESC LIMIT 1"
+/* ... the batch, up to its end (e, eroom, eseq) included: LIMIT stops the
+ * scan there; the test drops what a post edited meanwhile (gone from the
+ * range) would let in after it */
+#define PCHAT_SIDX_COPY_SQL                                                 \
+	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, content) " \
+	"SELECT room_id, seq, content FROM (SELECT room_id, seq, content, "     \
+	"recorded_at " PCHAT_SIDX_AFTER PCHAT_SIDX_ORDER "LIMIT ?) b WHERE "    \
+	"recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
+	"AND seq <= ?)))"
+#define PCHAT_SIDX_MOVE_SQL                                                 \
+	PCHAT_SIDX_UTC "UPDATE pchat_search_fts_state SET wm_at = ?, "          \
+	"wm_room = ?, wm_seq = ?, indexed = indexed + ? WHERE id = 1"
+
+static void pchat_sidx_error(const char *what)
+{
+	lock_get(&_sx->lock);
+	snprintf(_sx->st.error, sizeof(_sx->st.error), "%s (error %u)", what,
+			pchat_db_errno());
+	lock_release(&_sx->lock);
+}
+
+static void pchat_sidx_mark_row(char **r, pchat_sidx_mark_t *m)
+{
+	snprintf(m->at, sizeof(m->at), "%s", r[0]);
+	m->room = strtoll(r[1], NULL, 10);
+	m->seq = strtoll(r[2], NULL, 10);
+}
+
+/* The watermark and the bound of this round; stats updated. 0 ok. */
+static int pchat_sidx_state(pchat_sidx_mark_t *wm, char *bound)
+{
+	pchat_db_res_t res;
+
+	if(pchat_db_exec(PCHAT_SIDX_STATE_SQL, &res, _sx_settle_ms * 1000LL,
+			   PCHAT_SIDX_FRESH_S)
+			!= PCHAT_STORE_OK)
+		return -1;
+	if(res.nrows != 1) {
+		pchat_db_res_free(&res);
+		return -1;
+	}
+	pchat_sidx_mark_row(res.rows[0], wm);
+	snprintf(bound, PCHAT_SIDX_TS_MAX, "%s", res.rows[0][4]);
+	lock_get(&_sx->lock);
+	_sx->st.indexed = strtoll(res.rows[0][3], NULL, 10);
+	_sx->st.wm_ms = strtoll(res.rows[0][5], NULL, 10);
+	_sx->st.lag_ms = strtoll(res.rows[0][6], NULL, 10);
+	lock_release(&_sx->lock);
+	pchat_db_res_free(&res);
+	return 0;
+}
+
+/* Where this batch ends: the batch-th post after wm, else the last one
+ * settled. 1 found, 0 nothing to index, -1 failed. */
+static int pchat_sidx_end(const pchat_sidx_mark_t *wm, const char *bound,
+		pchat_sidx_mark_t *end)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(PCHAT_SIDX_END_SQL, &res, wm->at, wm->room, wm->seq,
+			wm->at, wm->room, wm->at, bound, _sx_batch - 1);
+	if(rc == PCHAT_STORE_OK && res.nrows == 0) {
+		pchat_db_res_free(&res);
+		rc = pchat_db_exec(PCHAT_SIDX_LAST_SQL, &res, wm->at, wm->room,
+				wm->seq, wm->at, wm->room, wm->at, bound);
+	}
+	if(rc != PCHAT_STORE_OK)
+		return -1;
+	if(res.nrows == 0) {
+		pchat_db_res_free(&res);
+		return 0;
+	}
+	pchat_sidx_mark_row(res.rows[0], end);
+	pchat_db_res_free(&res);
+	return 1;
+}
+
+/* One batch: 1 a full batch written (more may wait), 0 done, -1 failed. */
+static int pchat_sidx_round(void)
+{
+	pchat_sidx_mark_t wm, end;
+	char bound[PCHAT_SIDX_TS_MAX];
+	unsigned long long t0, n;
+	int rc;
+
+	if(pchat_sidx_state(&wm, bound) < 0) {
+		pchat_sidx_error("cannot read pchat_search_fts_state");
+		return -1;
+	}
+	if((rc = pchat_sidx_end(&wm, bound, &end)) < 0) {
+		pchat_sidx_error("cannot read the posts to index");
+		return -1;
+	}
+	if(rc == 0) {
+		/* caught up: every post up to the bound is indexed, so the
+		 * watermark moves there (a search tells a fresh index by it) */
+		if(strcmp(bound, wm.at) > 0
+				&& pchat_db_exec(PCHAT_SIDX_MOVE_SQL, NULL, bound, 0LL, 0LL,
+						   0ULL)
+						   != PCHAT_STORE_OK)
+			pchat_sidx_error("cannot move the watermark");
+		return 0;
+	}
+	t0 = pchat_monotonic_us();
+	if(pchat_db_exec(PCHAT_SIDX_COPY_SQL, NULL, wm.at, wm.room, wm.seq,
+			   wm.at, wm.room, wm.at, bound, _sx_batch, end.at, end.at,
+			   end.room, end.room, end.seq)
+			!= PCHAT_STORE_OK) {
+		pchat_sidx_error("cannot write into pchat_search_fts");
+		return -1;
+	}
+	n = pchat_db_affected();
+	if(pchat_db_exec(PCHAT_SIDX_MOVE_SQL, NULL, end.at, end.room, end.seq, n)
+			!= PCHAT_STORE_OK) {
+		pchat_sidx_error("cannot move the watermark");
+		return -1;
+	}
+	lock_get(&_sx->lock);
+	_sx->st.rounds++;
+	_sx->st.rows += (long long)n;
+	_sx->st.last_rows = (long long)n;
+	_sx->st.write_us += (long long)(pchat_monotonic_us() - t0);
+	_sx->st.error[0] = '\0';
+	lock_release(&_sx->lock);
+	return n >= (unsigned long long)_sx_batch;
+}
+
+/* The side table is there (the plugin loaded, the script run). Its
+ * state row too: the script's INSERT reached one Galera node only (its
+ * DDL reaches every node; Mroonga rows are never replicated). */
+static int pchat_sidx_probe(void)
+{
+	pchat_sidx_mark_t wm;
+	char bound[PCHAT_SIDX_TS_MAX];
+	pchat_db_res_t res;
+	int n;
+
+	/* looked up first: a missing table is no error to log every 10 s */
+	if(pchat_db_exec("SELECT COUNT(*) FROM information_schema.TABLES WHERE "
+					 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN "
+					 "('pchat_search_fts', 'pchat_search_fts_state')",
+			   &res)
+			!= PCHAT_STORE_OK)
+		return 0;
+	n = res.nrows == 1 ? atoi(res.rows[0][0]) : 0;
+	pchat_db_res_free(&res);
+	if(n != 2)
+		return 0;
+	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
+					 "VALUES (1)",
+			   NULL)
+					!= PCHAT_STORE_OK
+			|| pchat_sidx_state(&wm, bound) < 0)
+		return 0;
+	lock_get(&_sx->lock);
+	_sx->st.ready = 1;
+	_sx->st.error[0] = '\0';
+	lock_release(&_sx->lock);
+	LM_INFO("history search: the text index pchat_search_fts is used\n");
+	return 1;
+}
+
+static void pchat_sidx_loop(int unused)
+{
+	long long probe = 0;
+	int rc;
+
+	for(;;) {
+		cfg_update();
+		if(!pchat_sidx_ready()) {
+			if((long long)pchat_monotonic_ms() >= probe && !pchat_sidx_probe())
+				probe = (long long)pchat_monotonic_ms() + PCHAT_SIDX_PROBE_MS;
+			usleep(_sx_interval_ms * 1000);
+			continue;
+		}
+		/* a full batch: the next at once (catching up), else a pause */
+		rc = pchat_sidx_round();
+		if(rc <= 0)
+			usleep(_sx_interval_ms * 1000);
+	}
+}
+
+int pchat_sidx_mod_init(int mode, int batch, int interval_ms, int settle_ms)
+{
+	_sx = shm_malloc(sizeof(*_sx));
+	if(_sx == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(_sx, 0, sizeof(*_sx));
+	if(lock_init(&_sx->lock) == NULL) {
+		LM_ERR("cannot initialise the search index lock\n");
+		return -1;
+	}
+	_sx->st.mode = mode;
+	_sx_batch = batch;
+	_sx_interval_ms = interval_ms;
+	_sx_settle_ms = settle_ms;
+	if(mode == 0)
+		return 0;
+	if(register_procs(1) < 0)
+		return -1;
+	cfg_register_child(1);
+	return 0;
+}
+
+int pchat_sidx_start(void)
+{
+	if(_sx->st.mode == 0)
+		return 0;
+	return pchat_proc_fork("PCHAT SEARCH INDEX", pchat_sidx_loop, 0) < 0
+				   ? -1
+				   : 0;
+}
+
+int pchat_sidx_ready(void)
+{
+	int r;
+
+	if(_sx == NULL)
+		return 0;
+	lock_get(&_sx->lock);
+	r = _sx->st.ready;
+	lock_release(&_sx->lock);
+	return r;
+}
+
+pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh)
+{
+	pchat_db_res_t res;
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(PCHAT_SIDX_STATE_SQL, &res, 0LL, PCHAT_SIDX_FRESH_S);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res.nrows != 1) {
+		pchat_db_res_free(&res);
+		return PCHAT_STORE_ERROR;
+	}
+	pchat_sidx_mark_row(res.rows[0], wm);
+	*fresh = res.rows[0][7] && atoi(res.rows[0][7]) == 1;
+	pchat_db_res_free(&res);
+	return PCHAT_STORE_OK;
+}
+
+void pchat_sidx_status(pchat_sidx_stats_t *out)
+{
+	if(_sx == NULL) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	lock_get(&_sx->lock);
+	*out = _sx->st;
+	lock_release(&_sx->lock);
+}

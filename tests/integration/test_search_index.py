@@ -1,0 +1,236 @@
+"""History search through the text index (issue 18 point 1, second stage):
+the node-local Mroonga side table (sql/pchat-search-index.sql) fed after
+commit by the indexer process, behind a watermark. The answers stay those
+of the LIKE search: a post is found right after its 200 (before it is
+indexed) and after, an edit is found by its new text only, a deleted post
+never; a common text is found walking the newest posts; the indexer resumes from its
+watermark after a restart; search_index=off answers the same with LIKE."""
+
+import time
+
+import pytest
+
+from admin import one
+from chat import ChatUser, make_room, sql_quote, uid, unique
+from mariadb import mroonga_installed
+from sipclient import find, findall
+
+pytestmark = pytest.mark.skipif(not mroonga_installed(),
+                                reason="needs Debian's mariadb-plugin-mroonga")
+
+OLD = "2001-01-01 00:00:00.000"  # a recorded_at the indexer has long passed
+
+
+def search(user, text, cnt=None):
+    c = f' cnt="{cnt}"' if cnt else ""
+    reply = user.dlg.command("chatsrch", f'<srch text="{text}"{c}/>', timeout=20)
+    assert reply.code == 200, reply
+    return [find(m, "chat").text or "" for m in findall(reply.data, "chanib/msg")]
+
+
+def unindexed(db):
+    """Posts after the watermark (not yet in the index)."""
+    return int(db.sql("SELECT COUNT(*) FROM pchat_message m, pchat_search_fts_state s "
+                      "WHERE (m.recorded_at, m.room_id, m.seq) > (s.wm_at, s.wm_room, s.wm_seq)",
+                      db="pchat")[0][0])
+
+
+def wait_indexed(db, timeout=60):
+    deadline = time.monotonic() + timeout
+    while unindexed(db):
+        assert time.monotonic() < deadline, "the indexer did not catch up"
+        time.sleep(0.2)
+
+
+def in_index(db, room_id, text):
+    return db.sql(f"SELECT content FROM pchat_search_fts WHERE room_id = {room_id}",
+                  db="pchat") == [(text,)] if text is not None else \
+        db.sql(f"SELECT content FROM pchat_search_fts WHERE room_id = {room_id} "
+               "AND content <> ''", db="pchat") == []
+
+
+def insert(db, room_id, text, n=1, recorded_at=None, ts_ms=None):
+    """n stored posts as the post writer leaves them; recorded_at given:
+    as if written long ago (the indexer's watermark is past it)."""
+    col, val = (", recorded_at", f", {sql_quote(recorded_at)}") if recorded_at else ("", "")
+    ts = ts_ms or int(time.time() * 1000)
+    db.sql(f"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content{col}) "
+           f"SELECT {room_id}, n.last_seq + s.seq, {ts} + s.seq, 'sip:x@example.com', "
+           f"{sql_quote(text)}{val} FROM pchat_node n JOIN seq_1_to_{n} s "
+           f"WHERE n.id = {room_id};"
+           f"UPDATE pchat_node SET last_seq = last_seq + {n} WHERE id = {room_id}", db="pchat")
+
+
+def as_if_large(db, room_id):
+    """The room numbers its posts as if it held a million: a search over
+    it walks the newest posts and asks the index instead of reading the
+    rooms whole (which a search over few posts does)."""
+    db.sql(f"UPDATE pchat_node SET last_seq = last_seq + 1000000 WHERE id = {room_id}",
+           db="pchat")
+
+
+@pytest.fixture
+def node(kamailio_factory, mariadb):
+    """node(**defines): a Kamailio and a user of it in a fresh room: (kam,
+    user, room id, guid)."""
+    made = []
+
+    def start(**defines):
+        kam = kamailio_factory(defines=defines)
+        user = ChatUser(kam, unique("x"))
+        made.append(user)
+        rid, guid, _ = make_room(mariadb)
+        assert user.join(guid).code == 200
+        return kam, user, rid, guid
+
+    yield start
+    for u in made:
+        u.close()
+
+
+def status(kam):
+    """pchat.search_index, its numbers as int."""
+    return {k: v if k in ("mode", "error") else int(v)
+            for k, v in one(kam, "pchat.search_index").items()}
+
+
+def wait_ready(kam, timeout=60):
+    deadline = time.monotonic() + timeout
+    while status(kam)["ready"] != 1:
+        assert time.monotonic() < deadline, status(kam)
+        time.sleep(0.2)
+
+
+def test_found_before_and_after_indexing_edited_and_deleted(node, mariadb):
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=2000)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    tag = uid()
+    assert alice.post(guid, f"orig{tag} Café words").status == 200
+    msgid = alice.wait_message(guid)["msgid"]
+    # right after its 200, before the indexer takes it (settled after 2 s)
+    assert search(alice, f"ORIG{tag} CAFE") == [f"orig{tag} Café words"]
+    assert in_index(mariadb, rid, None), "indexed before the settle time"
+    wait_indexed(mariadb)
+    assert in_index(mariadb, rid, f"orig{tag} Café words")
+    assert search(alice, f"orig{tag} café") == [f"orig{tag} Café words"]
+    # an edit: the old text is gone at once (the stale entry is checked
+    # against the message), the new one found, before and after indexing
+    assert alice.edit(guid, msgid, f"new{tag} words").code == 200
+    for _ in range(2):
+        assert search(alice, f"orig{tag}") == []
+        assert search(alice, f"new{tag}") == [f"new{tag} words"]
+        wait_indexed(mariadb)
+    assert in_index(mariadb, rid, f"new{tag} words")
+    # a delete: never found again
+    assert alice.delete(guid, msgid).code == 200
+    for _ in range(2):
+        assert search(alice, f"new{tag}") == []
+        wait_indexed(mariadb)
+    assert in_index(mariadb, rid, None)
+    st = status(kam)
+    assert st["mode"] == "auto" and st["error"] == "" and st["rows"] >= 3
+    assert 0 <= st["lag_ms"] < 60000
+
+
+def test_the_index_answers_a_rare_text_and_off_keeps_like(node, mariadb):
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    tag = uid()
+    insert(mariadb, rid, f"seen{tag} ticket 4711-b")
+    wait_indexed(mariadb)
+    # a row the index never took (written "before" its watermark): the
+    # index answers a rare text, so it is not found; LIKE finds it
+    insert(mariadb, rid, f"seen{tag} hidden", recorded_at=OLD)
+    assert search(alice, f"SEEN{tag}") == [f"seen{tag} ticket 4711-b"]
+    off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
+    st = status(off)
+    assert st["mode"] == "off" and st["ready"] == 0
+    assert bob.join(guid).code == 200
+    assert search(bob, f"SEEN{tag}") == [f"seen{tag} hidden", f"seen{tag} ticket 4711-b"]
+    # every other text answers the same both ways
+    for text in (f"{tag} ticket", "4711-B", f"{tag[:4]}", "t"):
+        assert search(alice, text, cnt=200) == [
+            t for t in search(bob, text, cnt=200) if t != f"seen{tag} hidden"]
+
+
+def test_a_common_text_walks_the_newest_posts(node, mariadb):
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    tag = uid()
+    insert(mariadb, rid, f"common{tag} post", n=1100)
+    wait_indexed(mariadb)
+    # the page fills walking the newest posts, the index not asked (the
+    # walk finds the row the index never took, the newest one)
+    insert(mariadb, rid, f"common{tag} hidden", recorded_at=OLD,
+           ts_ms=int(time.time() * 1000) + 100000)
+    assert search(alice, f"common{tag}", cnt=3) == [f"common{tag} hidden"] + \
+        [f"common{tag} post"] * 2
+    # a rare text in the same rooms (one hit in the walk): the index,
+    # which does not have it
+    assert search(alice, f"common{tag} hidden") == []
+
+
+def test_a_restarted_indexer_resumes_from_its_watermark(node, mariadb):
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    wait_ready(kam)
+    tag = uid()
+    insert(mariadb, rid, f"before{tag} restart", n=5)
+    wait_indexed(mariadb)
+    kam.stop()
+    state = mariadb.sql("SELECT wm_at, indexed FROM pchat_search_fts_state", db="pchat")
+    insert(mariadb, rid, f"during{tag} the stop", n=3)
+    time.sleep(1)
+    assert mariadb.sql("SELECT wm_at, indexed FROM pchat_search_fts_state",
+                       db="pchat") == state, "indexed while no node ran"
+    kam2, bob, _, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    assert bob.join(guid).code == 200
+    wait_ready(kam2)
+    wait_indexed(mariadb)
+    # caught up, the watermark follows the clock (settle 200 ms): a search
+    # tells an index that is not behind by it, however old the last post
+    deadline = time.monotonic() + 10
+    while status(kam2)["lag_ms"] > 2000:
+        assert time.monotonic() < deadline, status(kam2)
+        time.sleep(0.2)
+    # only the 3 posts after the watermark were written, not the history
+    assert status(kam2)["rows"] == 3
+    assert int(mariadb.sql("SELECT indexed FROM pchat_search_fts_state",
+                           db="pchat")[0][0]) == int(state[0][1]) + 3
+    assert search(bob, f"during{tag}") == [f"during{tag} the stop"] * 3
+    assert search(bob, f"before{tag}") == [f"before{tag} restart"] * 5
+
+
+def test_each_galera_node_has_its_own_index(kamailio_factory):
+    """Galera replicates the posts, not the Mroonga rows: the chat node on
+    database node 1 fills node 1's index, the one on node 2 node 2's; node
+    3, which no chat node uses, indexes nothing. Searches find the post
+    through either chat node."""
+    from galera import running_cluster
+    with running_cluster() as (cluster, _):
+        kams = [kamailio_factory(db=cluster.url(n), defines={"PCHAT_SEARCH_INDEX_SETTLE_MS": 200})
+                for n in (1, 2)]
+        rid, guid, _ = make_room(cluster.node(1))
+        as_if_large(cluster.node(1), rid)
+        users = [ChatUser(k, unique("g")) for k in kams]
+        try:
+            for k, u in zip(kams, users):
+                wait_ready(k)
+                assert u.join(guid).code == 200
+            tag = uid()
+            assert users[0].post(guid, f"galera{tag} post").status == 200
+            users[0].wait_message(guid)
+            for n in (1, 2):
+                wait_indexed(cluster.node(n))
+                assert in_index(cluster.node(n), rid, f"galera{tag} post")
+            assert cluster.sql(3, f"SELECT COUNT(*) FROM pchat_search_fts WHERE room_id = {rid}",
+                               db="pchat") == [("0",)]
+            for u in users:
+                assert search(u, f"GALERA{tag}") == [f"galera{tag} post"]
+        finally:
+            for u in users:
+                u.close()
+            for k in kams:
+                k.cleanup()
