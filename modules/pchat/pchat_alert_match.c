@@ -19,12 +19,19 @@
 
 #ifdef PCHAT_UNIT_TEST
 #define am_malloc malloc
-#define am_free free
+#define am_free_ free
 #else
 #include "core/mem/mem.h"
 #define am_malloc pkg_malloc
-#define am_free pkg_free
+#define am_free_ pkg_free
 #endif
+/* Kamailio's allocator warns at free(NULL): the matcher frees tables a
+ * load may not have made */
+#define am_free(p)        \
+	do {                  \
+		if((p) != NULL)   \
+			am_free_(p);  \
+	} while(0)
 
 static unsigned int pchat_am_hash_str(const char *s)
 {
