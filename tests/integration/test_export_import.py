@@ -6,13 +6,15 @@ leave the store as it was."""
 
 import gzip
 import json
+import os
 import subprocess
 import uuid
+import xml.sax.saxutils
 
 import pytest
 
 from chat import ChatUser, unique
-from kamailio import PCHATCTL, pchatctl
+from kamailio import PCHATCTL, TOP, pchatctl
 from sipclient import find, findall
 from store import DB_PASS, DB_USER, create_schema
 
@@ -97,7 +99,7 @@ SNAPSHOT = {
     "policy": "SELECT * FROM pchat_policy",
     "hold": "SELECT scope_type, scope, reason, created_by, created_ms FROM pchat_legal_hold",
     "message": "SELECT n.name, m.seq, m.ts_ms, m.author, m.content, m.is_story, m.is_alert, "
-               "m.status, m.author_change, m.changed_ms FROM pchat_message m "
+               "m.status, m.author_change, m.changed_ms, m.story_title FROM pchat_message m "
                "JOIN pchat_node n ON n.id = m.room_id",
     "file": "SELECT n.name, f.uploader, f.stored_name, f.original_name, f.size, f.total, "
             "f.sha256, f.created_ms, f.completed_ms, f.complete, f.msg_seq, f.post_kept "
@@ -105,6 +107,10 @@ SNAPSHOT = {
     "preference": "SELECT user_uri, label, seqid, HEX(content) FROM pchat_preference",
     "follow": "SELECT f.user_uri, n.name, f.last_read_seq, f.created_ms FROM pchat_follow f "
               "JOIN pchat_node n ON n.id = f.room_id",
+    # '*': every room; an alert on a room removed since is not data
+    "alert": "SELECT a.user_uri, a.kind, a.pattern, COALESCE(n.name, '*'), a.created_ms "
+             "FROM pchat_alert a LEFT JOIN pchat_node n ON n.id = a.room_id "
+             "WHERE a.room_id IS NULL OR n.id IS NOT NULL",
 }
 
 
@@ -120,9 +126,28 @@ def history(user, guid):
                   for m in findall(reply.data, "chanib/msg"))
 
 
+def post_story(user, guid, title, text):
+    """A grpchat with story="true" and a title (a plain client may send one)."""
+    _, body = user.client.make_envelope(
+        f'<grpchat id="grpchat" seqid="1" chanUri="{user.room_uri(guid)}" '
+        f'author="{user.uri}" story="true" title={xml.sax.saxutils.quoteattr(title)}>'
+        f'<chat>{xml.sax.saxutils.escape(text)}</chat></grpchat>')
+    return user.dlg.send_xccos(body)
+
+
+def add_alert(user, attrs):
+    r = user.dlg.command("alertadd", "<alert" + "".join(
+        f" {k}={xml.sax.saxutils.quoteattr(v)}" for k, v in attrs.items()) + "/>")
+    assert r.code == 200, r
+
+
+STORY_TITLE = 'Q1 "outlook" é'
+
+
 def populate(kam, mariadb, name, alice):
-    """A directory made with pchatctl, posts, an edit and a delete by a real
-    client, and the rest (a file, a preference) as the service stores them."""
+    """A directory made with pchatctl, posts (the first a story), an edit
+    and a delete, alerts by a real client, and the rest (a file, a
+    preference) as the service stores them."""
     dom = kam.domain
     ctl("new-group", "--name", "traders", "--member", alice.uri, "--description", "desk",
         kam=kam)
@@ -140,13 +165,21 @@ def populate(kam, mariadb, name, alice):
     ctl("new-hold", "--room", "Rates desk", "--reason", "case 7", kam=kam)
     [(guid,)] = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Rates desk'", db=name)
     assert alice.join(guid).code == 200
-    for text in ("first", "second\nwith\ttabs \\ \"quotes\" é😀", "third"):
+    assert post_story(alice, guid, STORY_TITLE, "first").status == 200
+    alice.wait_message(guid)
+    for text in ("second\nwith\ttabs \\ \"quotes\" é😀", "third"):
         assert alice.post(guid, text).status == 200
         alice.wait_message(guid)
     rows = mariadb.sql("SELECT seq FROM pchat_message ORDER BY seq", db=name)
     assert [int(r[0]) for r in rows] == [1, 2, 3]
     assert alice.edit(guid, 2, "second, edited").code == 200
     assert alice.delete(guid, 3).code == 200
+    # alerts: a word in every room, an author in the room
+    add_alert(alice, {"word": "Swap"})
+    add_alert(alice, {"author": "sip:bob@" + dom, "chanUri": alice.room_uri(guid)})
+    # one on a room removed since (no foreign key): matches nothing, not exported
+    mariadb.sql(f"INSERT INTO pchat_alert (user_uri, kind, pattern, room_id, created_ms) "
+                f"VALUES ({q(alice.uri)}, 'word', 'gone', 999999, 1767225600000)", db=name)
     mariadb.sql("INSERT INTO pchat_file (room_id, uploader, stored_name, original_name, size, "
                 "total, sha256, created_ms, completed_ms, complete, msg_seq, post_kept) "
                 f"SELECT id, {q(alice.uri)}, 'f0123456789abcdef', 'report.pdf', 5, 5, "
@@ -176,6 +209,10 @@ def test_round_trip_full(stores, mariadb, kamailio_factory, tmp_path):
     assert header["level"] == "full" and header["schema_version"] >= 6
     assert header["counts"]["message"] == 3 and header["counts"]["node"] == 5
     assert header["counts"]["follow"] == 1 and header["counts"]["file"] == 1
+    assert header["counts"]["alert"] == 2
+    [story] = [r for r in read_file(path) if r["t"] == "message" and r["seq"] == 1]
+    assert (story["is_story"], story["story_title"]) == (1, STORY_TITLE)
+    assert "recorded_at" not in story
 
     # the service on the empty store runs while the import writes it, and is
     # told to drop its caches
@@ -189,13 +226,21 @@ def test_round_trip_full(stores, mariadb, kamailio_factory, tmp_path):
         assert after[table] == before[table], table
     [(content,)] = mariadb.sql("SELECT content FROM pchat_message WHERE seq = 2", db=dst)
     assert content == "second, edited"
+    assert len(after["alert"]) == 2
+    assert mariadb.sql("SELECT seq, story_title FROM pchat_message WHERE is_story = 1",
+                       db=dst) == [("1", STORY_TITLE)]
+
+    # the same file again: nothing added, alerts and follows included
+    out = import_(mariadb, dst, path).stdout
+    assert "messages: 0 added, 3 already there" in out
+    assert snapshot(mariadb, dst) == after
 
     # a client of the imported store joins the room and reads its history
     bob = ChatUser(target, unique("bob"))
     try:
         assert bob.join(guid).code == 200
         texts = [text for _, _, text in history(bob, guid)]
-        assert texts == ["first", "second, edited", TOMBSTONE]
+        assert texts == [STORY_TITLE + "\r\n\r\nfirst", "second, edited", TOMBSTONE]
         # posting goes on after the imported sequence numbers
         assert bob.post(guid, "after the move").status == 200
         assert bob.wait_message(guid)["msgid"] == 4
@@ -322,6 +367,34 @@ def test_import_into_a_populated_store_and_twice(stores, mariadb, tmp_path):
     assert one_value(mariadb, dst, "SELECT value FROM pchat_config "
                      "WHERE name = 'search_limit'") == "50"
     assert len(messages_of(mariadb, dst, "Shared")) == 5
+
+
+def test_a_schema_5_store_exports_and_imports_without_the_newer_data(stores, mariadb,
+                                                                      tmp_path):
+    # a store of version 5 (no story_title, no pchat_alert): created as
+    # version 1 and upgraded, as an operator's store that was not upgraded
+    old = "pchat_x" + uuid.uuid4().hex[:8]
+    mariadb.sql(f"CREATE DATABASE `{old}`; GRANT ALL ON `{old}`.* TO '{DB_USER}'@'127.0.0.1'")
+    try:
+        mariadb.load_file(os.path.join(TOP, "tests", "fixtures", "pchat-create-v1.sql"), old)
+        for step in ("1-2", "2-3", "3-4", "4-5"):
+            mariadb.load_file(os.path.join(TOP, "sql", "upgrade",
+                                           f"pchat-upgrade-{step}.sql"), old)
+        sql_room(mariadb, old, "Old room", [(JAN1, A, "from version 5")])
+        path = tmp_path / "v5.jsonl.gz"
+        export(mariadb, old, path)
+    finally:
+        mariadb.sql(f"DROP DATABASE IF EXISTS `{old}`")
+    records = read_file(path)
+    assert records[0]["schema_version"] == 5
+    assert "alert" not in records[0]["counts"] and "follow" not in records[0]["counts"]
+    [msg] = [r for r in records if r["t"] == "message"]
+    assert "story_title" not in msg
+    dst = stores()
+    import_(mariadb, dst, path)
+    assert mariadb.sql("SELECT m.content, m.story_title FROM pchat_message m JOIN pchat_node n "
+                       "ON n.id = m.room_id WHERE n.name = 'Old room'", db=dst) == [
+        ("from version 5", None)]
 
 
 @pytest.fixture
