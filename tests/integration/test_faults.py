@@ -343,7 +343,7 @@ def test_read_only_database_gives_503_and_nothing_acknowledged_is_lost(db, kamai
 @pytest.fixture
 def small_disk_db():
     """A MariaDB whose pchat database directory is a tmpfs with 4 MB to
-    spare, so the store's own posts fill it (with 128 KB to 2 MB, MariaDB 10.11 may
+    spare, so the store's own posts fill it (with 1-2 MB, MariaDB 10.11 could
     abort: "[FATAL] InnoDB: Error (Out of disk space) in rollback" of an
     INSERT that found no room, which no client can prevent); yields (db, resize) where
     resize(mb) gives the tmpfs mb megabytes. Skipped where tmpfs cannot be
