@@ -1,6 +1,7 @@
 -- pchat history search: the optional text index (issue 18 point 1), a
--- Mroonga side table beside pchat_message, fed after commit by each chat
--- node's indexer process (module parameter search_index = auto).
+-- Mroonga side table beside pchat_message (a story: its title, a blank,
+-- its body), fed after commit by each chat node's indexer process
+-- (module parameter search_index = auto).
 -- Needs the Mroonga plugin on this database node (Debian
 -- mariadb-plugin-mroonga; my.cnf: plugin-load-add = ha_mroonga, or once:
 -- INSTALL SONAME 'ha_mroonga'). Without these tables the search scans

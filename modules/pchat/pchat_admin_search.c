@@ -162,6 +162,7 @@ static int pchat_asrch_comply(pchat_args_t *args, pchat_asrch_t *s, int found)
 
 static int pchat_asrch_row(rpc_t *rpc, void *ctx, char **row)
 {
+	char **st = row + PCHAT_SEARCH_COL_STORY; /* is_story, is_alert, title */
 	char uri[128], cursor[80];
 	void *th;
 
@@ -169,10 +170,11 @@ static int pchat_asrch_row(rpc_t *rpc, void *ctx, char **row)
 	snprintf(cursor, sizeof(cursor), "%s.%s.%s", row[1], row[6], row[0]);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return -1;
-	return rpc->struct_add(th, "ssssssss", "room", uri, "msgid", row[0],
+	return rpc->struct_add(th, "ssssssssbbs", "room", uri, "msgid", row[0],
 			"ts_ms", row[1], "author", row[2], "text", row[3], "change",
 			row[4] ? row[4] : "", "changed_ms", row[5] ? row[5] : "",
-			"cursor", cursor);
+			"cursor", cursor, "story", st[0] && st[0][0] == '1', "alert",
+			st[1] && st[1][0] == '1', "title", st[2] ? st[2] : "");
 }
 
 static const char *pchat_rpc_search_doc[] = {

@@ -21,6 +21,7 @@
 #include "core/dprint.h"
 
 #include "pchat_cmd_room.h"
+#include "pchat_cmd_story.h"
 #include "pchat_access.h"
 #include "pchat_compliance.h"
 #include "pchat_config.h"
@@ -303,7 +304,9 @@ static int pchat_srch_write(pchat_cmd_ctx_t *ctx, pchat_xccos_env_t *env,
 			pchat_xw_start(out, "chanib");
 			pchat_xw_attr(out, "uri", uri);
 		}
-		pchat_cmd_write_msg(out, "msg", uri, res->rows[i]);
+		/* a story or alert in the asking session's form, as bccontext */
+		pchat_cmd_write_msg_flags(out, "msg", uri, res->rows[i],
+				res->rows[i] + PCHAT_SEARCH_COL_STORY, ctx->ext_story);
 		if(out->len > ctx->reply_limit - PCHAT_SRCH_OVERHEAD) {
 			pchat_xrewind(out, &mk); /* full: the client pages on */
 			more = r->limited = 1;

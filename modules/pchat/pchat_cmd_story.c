@@ -102,12 +102,18 @@ void pchat_story_free(pchat_story_t *st)
 	st->title = NULL;
 }
 
+void pchat_cmd_write_msg_flags(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row, char **flags, int ext)
+{
+	int story = flags[0] && flags[0][0] == '1';
+	int alert = flags[1] && flags[1][0] == '1';
+
+	pchat_cmd_write_msg_kind(
+			out, elem, chan_uri, row, story, alert, flags[2], ext);
+}
+
 void pchat_cmd_write_msg_as(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row, int ext)
 {
-	int story = row[6] && row[6][0] == '1';
-	int alert = row[7] && row[7][0] == '1';
-
-	pchat_cmd_write_msg_kind(
-			out, elem, chan_uri, row, story, alert, row[8], ext);
+	pchat_cmd_write_msg_flags(out, elem, chan_uri, row, row + 6, ext);
 }

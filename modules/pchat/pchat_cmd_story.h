@@ -50,6 +50,11 @@ void pchat_story_free(pchat_story_t *st);
 void pchat_cmd_write_msg_as(pchat_xbuf_t *out, const char *elem,
 		const char *chan_uri, char **row, int ext);
 
+/* The same with the story columns elsewhere: flags = is_story, is_alert,
+ * story_title (a search row carries them after its room). */
+void pchat_cmd_write_msg_flags(pchat_xbuf_t *out, const char *elem,
+		const char *chan_uri, char **row, char **flags, int ext);
+
 /* The columns of pchat_message that complete a row of
  * pchat_cmd_write_msg_as() after changed_ms. */
 #define PCHAT_STORY_COLS "is_story, is_alert, story_title"

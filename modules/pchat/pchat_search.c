@@ -44,7 +44,8 @@
 
 #define PCHAT_SEARCH_COLS                                                   \
 	"SELECT m.seq, m.ts_ms, m.author, m.content, m.author_change, "       \
-	"m.changed_ms, m.room_id, n.guid FROM pchat_message m "
+	"m.changed_ms, m.room_id, n.guid, m.is_story, m.is_alert, "            \
+	"m.story_title FROM pchat_message m "
 #define PCHAT_SEARCH_NODE " JOIN pchat_node n ON n.id = m.room_id"
 #define PCHAT_SEARCH_ORDER " ORDER BY ts_ms DESC, room_id DESC, seq DESC"
 
@@ -86,10 +87,14 @@ static void pchat_search_where(pchat_sql_t *s, const pchat_search_q_t *q)
 			return;
 		}
 		pchat_search_like(q->text, like);
-		/* content's collation (utf8mb4_unicode_ci) folds case and
-		 * accents; ESCAPE is the default backslash */
-		pchat_sql_add(s, " AND m.content LIKE ");
+		/* content's and story_title's collation (utf8mb4_unicode_ci)
+		 * folds case and accents; ESCAPE is the default backslash. A
+		 * story is found by its title too (NULL for other posts). */
+		pchat_sql_add(s, " AND (m.content LIKE ");
 		pchat_sql_quote(s, like, strlen(like));
+		pchat_sql_add(s, " OR m.story_title LIKE ");
+		pchat_sql_quote(s, like, strlen(like));
+		pchat_sql_add(s, ")");
 		free(like);
 	}
 	if(q->nauthors > 0) {

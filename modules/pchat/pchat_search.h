@@ -29,6 +29,9 @@
  * connection's 5 s read timeout would take the connection down. */
 #define PCHAT_SEARCH_TIME_MAX_S 3
 
+/* the first of the story columns (is_story, is_alert, story_title) */
+#define PCHAT_SEARCH_COL_STORY 8
+
 typedef struct pchat_search_q
 {
 	const char *text;          /* substring, case and accent folded; "" any */
@@ -45,7 +48,9 @@ typedef struct pchat_search_q
 
 /* The matching messages, newest first. Columns: seq, ts_ms, author,
  * content, author_change, changed_ms (as pchat_cmd_write_msg reads them),
- * room_id, the room's guid. Posts their author deleted never match. nrooms 0
+ * room_id, the room's guid, then from PCHAT_SEARCH_COL_STORY is_story,
+ * is_alert, story_title. A text matches the content or a story's title.
+ * Posts their author deleted never match. nrooms 0
  * (and not any_room): no rows. */
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res);

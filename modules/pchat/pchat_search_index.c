@@ -72,10 +72,13 @@ static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
 	"ORDER BY recorded_at DESC, room_id DESC, seq DESC LIMIT 1"
 /* ... the batch, up to its end (e, eroom, eseq) included: LIMIT stops the
  * scan there; the test drops what a post edited meanwhile (gone from the
- * range) would let in after it */
+ * range) would let in after it. A story's title goes in before its body
+ * (a blank between): the index finds either, and a search checks its
+ * candidates against both columns, so a match across the two is dropped */
 #define PCHAT_SIDX_COPY_SQL                                                 \
 	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, content) " \
-	"SELECT room_id, seq, content FROM (SELECT room_id, seq, content, "     \
+	"SELECT room_id, seq, content FROM (SELECT room_id, seq, "              \
+	"CONCAT_WS(' ', story_title, content) AS content, "                      \
 	"recorded_at " PCHAT_SIDX_AFTER PCHAT_SIDX_ORDER "LIMIT ?) b WHERE "    \
 	"recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
 	"AND seq <= ?)))"
