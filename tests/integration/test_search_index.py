@@ -234,3 +234,24 @@ def test_each_galera_node_has_its_own_index(kamailio_factory):
                 u.close()
             for k in kams:
                 k.cleanup()
+
+
+def test_a_story_is_found_by_its_title_through_the_index_and_off(node, mariadb):
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    tag = uid()
+    insert(mariadb, rid, "plain body")
+    mariadb.sql("UPDATE pchat_message SET is_story = 1, story_title = "
+                f"{sql_quote(f'Title{tag} Café')} WHERE room_id = {rid}", db="pchat")
+    wait_indexed(mariadb)
+    # the index holds title and body; one hit in the walk, so the index
+    # answers, and its candidate is checked against both columns
+    assert in_index(mariadb, rid, f"Title{tag} Café plain body")
+    shown = f"Title{tag} Café\r\n\r\nplain body"  # the plain form (no pchat-story)
+    assert search(alice, f"TITLE{tag} CAFE") == [shown]
+    off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
+    assert bob.join(guid).code == 200
+    for user in (alice, bob):
+        assert search(user, f"title{tag} café") == [shown]
+        assert search(user, f"{tag} Café plain") == []  # across title and body

@@ -3,7 +3,8 @@ story="true" and a title (body up to storySizeLimit) or alert="true" is
 stored with its flags, reaches the sessions whose INVITE declared
 Supported: pchat-story with the flags and every other session as plain text
 ("title CRLF CRLF body", "[alert] text"), is replayed by bccontext in the
-reader's form, and is found by the history search. Malformed flags are a
+reader's form, and is found by the history search (by its body or title,
+answered in the searcher's form). Malformed flags are a
 400, a body or title over its limit a 413, each with the reason."""
 
 import json
@@ -12,6 +13,7 @@ import xml.sax.saxutils
 
 import pytest
 
+from admin import call
 from chat import ChatUser, make_room, unique, wait_until
 from pool import running_pool, status_int
 from sipclient import find, findall, parse_xccos
@@ -184,6 +186,40 @@ def test_the_history_search_finds_a_story_by_its_body(room):
     assert reply.code == 200
     texts = [find(m, "chat").text for m in findall(reply.data, "chanib/msg")]
     assert texts == [f"deep in the body: {word}-42"]
+
+
+def chatsrch(user, text):
+    """The history search's messages, each with its flags."""
+    reply = user.dlg.command("chatsrch", f'<srch text="{text}"/>', timeout=20)
+    assert reply.code == 200, reply
+    return [_form(m) for m in findall(reply.data, "chanib/msg")]
+
+
+def test_the_history_search_finds_a_title_and_answers_in_the_askers_form(room, kam):
+    guid, alice, bob, carl = room
+    word = unique("okapi")
+    assert post(alice, guid, "a body without it", story_attrs(f"Plan {word} Q3")).status == 200
+    assert post(alice, guid, f"the {word} alarm", 'alert="true"').status == 200
+    for _ in range(2):
+        received(bob, guid)
+        received(carl, guid)
+    # the title alone holds the word; newest first, each in bccontext's form
+    ext = chatsrch(bob, word.upper())
+    assert [(h["story"], h["title"], h["alert"], h["text"]) for h in ext] == [
+        (None, None, "true", f"the {word} alarm"),
+        ("true", f"Plan {word} Q3", None, "a body without it")]
+    plain = chatsrch(carl, word)
+    assert [(h["story"], h["title"], h["alert"], h["text"]) for h in plain] == [
+        (None, None, None, f"[alert] the {word} alarm"),
+        (None, None, None, f"Plan {word} Q3\r\n\r\na body without it")]
+    assert [h["msgid"] for h in plain] == [h["msgid"] for h in ext]
+    # title and body are two texts: a text running across them is no match
+    assert chatsrch(bob, f"{word} Q3 a body") == []
+    # the administrators' search lists the flags and the title
+    got = call(kam, "pchat.search", f"text={word}")
+    assert [(g["story"], g["alert"], g["title"], g["text"]) for g in got] == [
+        ("0", "1", "", f"the {word} alarm"),
+        ("1", "0", f"Plan {word} Q3", "a body without it")]
 
 
 def test_an_edit_keeps_the_story_and_its_limit_and_a_delete_drops_the_title(room, mariadb):
