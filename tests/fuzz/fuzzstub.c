@@ -556,11 +556,12 @@ pchat_store_rc_t pchat_compliance_part(const pchat_cevent_t *e)
 }
 
 /* History search (pchat_search.c, text SQL): the history rows above as
- * matches of any query, in two rooms, when the store answers. */
+ * matches of any query, in two rooms, when the store answers; their story
+ * columns after the room (PCHAT_SEARCH_COL_STORY). */
 pchat_store_rc_t pchat_search_messages(
 		const pchat_search_q_t *q, pchat_db_res_t *res)
 {
-	const char *cells[3 * 8];
+	const char *cells[3 * 11];
 	pchat_store_rc_t rc;
 	int i, k, n;
 
@@ -572,11 +573,13 @@ pchat_store_rc_t pchat_search_messages(
 	n = q->limit < 3 ? q->limit : 3;
 	for(i = 0; i < n; i++) {
 		for(k = 0; k < 6; k++)
-			cells[i * 8 + k] = msgs[i][k];
-		cells[i * 8 + 6] = i < 2 ? "1" : "3";
-		cells[i * 8 + 7] = i < 2 ? FUZZ_GUID_OPEN : FUZZ_GUID_SECRET;
+			cells[i * 11 + k] = msgs[i][k];
+		cells[i * 11 + 6] = i < 2 ? "1" : "3";
+		cells[i * 11 + 7] = i < 2 ? FUZZ_GUID_OPEN : FUZZ_GUID_SECRET;
+		for(k = 0; k < 3; k++)
+			cells[i * 11 + PCHAT_SEARCH_COL_STORY + k] = msgs[i][6 + k];
 	}
-	res_set(res, n, 8, cells);
+	res_set(res, n, 11, cells);
 	return PCHAT_STORE_OK;
 }
 
