@@ -272,7 +272,7 @@ def test_screenshot(wkam, mariadb):
     """doc/images/webchat.png: fixed names and posts, so it only changes
     when the page does."""
     pw = Playwright()
-    browser = pw.context(width=1000, height=360).page()
+    browser = pw.context(width=1000, height=460).page()
     rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Layout review'", db="pchat")
     guid = rows[0][0] if rows else make_room(mariadb, "Layout review",
                                              description="weekly design notes")[1]
@@ -287,11 +287,17 @@ def test_screenshot(wkam, mariadb):
                      "The <b>search</b> box now matches part of a name."):
             bob.post(guid, text)
             bob.wait_message(guid)
+        assert flagged_post(bob, guid, "1. Freeze the layout\n2. Screenshots",
+                            'story="true" title="Release checklist"').status == 200
+        assert flagged_post(bob, guid, "Staging is down until 14:00.", 'alert="true"').status == 200
+        for _ in range(2):
+            bob.wait_message(guid)
         sign_in(browser, wkam, "alice")
         open_room(browser, "Layout review")
         post(browser, "Looks good, merging after lunch.")
         bob.wait_message(guid)
-        browser.wait_js("document.querySelectorAll('#history li').length === 3")
+        browser.wait_js("document.querySelectorAll('#history li').length === 5")
+        browser.js("document.querySelector('#history .story-title').click(); true")
         # settled: no focus, two frames drawn
         browser.js("document.activeElement.blur(); new Promise(r => "
                    "requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
