@@ -351,7 +351,9 @@ def test_stories_and_alerts_show_and_are_posted_from_the_page(wkam, mariadb, bro
         story, alert = shown(browser)
         assert story[0] == "story" and story[2] == "Old story"
         assert story[3] == "the body\nsecond line"
-        assert alert[:2] == ["alert", "alert"] and alert[4].endswith("old alert")
+        # announced as an alert, but only when it arrives live
+        assert alert[:2] == ["alert", ""] and alert[4].endswith("old alert")
+        assert alert[4].startswith("alert: ")
         assert browser.js("document.querySelector('#history .story-body').hidden")
         browser.js("document.querySelector('#history .story-title').click(); true")
         assert not browser.js("document.querySelector('#history .story-body').hidden")

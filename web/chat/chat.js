@@ -94,8 +94,9 @@ function line(author, text, ts, notice) {
 }
 
 // A grpchat or history msg (doc/xccos.md 3.19): a story shows its title,
-// which opens the body; an alert is highlighted and announced.
-function postLine(el) {
+// which opens the body; an alert is highlighted, and announced when it
+// arrives live (not each one of a history page).
+function postLine(el, live) {
   const chat = el.getElementsByTagName("chat")[0];
   const text = chat ? chat.textContent : "";
   const story = el.getAttribute("story") === "true";
@@ -118,7 +119,11 @@ function postLine(el) {
   }
   if (el.getAttribute("alert") === "true") {
     li.classList.add("alert");
-    li.setAttribute("role", "alert");
+    const tag = document.createElement("span");
+    tag.className = "sr-only";
+    tag.textContent = "alert: ";
+    li.prepend(tag);
+    if (live) li.setAttribute("role", "alert");
   }
   return li;
 }
@@ -134,7 +139,7 @@ function onServerInfo(body) {
   const here = (el) => state.room && el.getAttribute("chanUri") === state.room.uri;
   for (const g of doc.getElementsByTagName("grpchat")) {
     if (!here(g)) continue;
-    $("history").append(postLine(g));
+    $("history").append(postLine(g, true));
     $("history").scrollTop = $("history").scrollHeight;
   }
   for (const n of doc.getElementsByTagName("ntc")) {
@@ -241,7 +246,8 @@ async function loadFollowed() {
       if (msg) {
         const chat = msg.getElementsByTagName("chat")[0];
         const small = document.createElement("small");
-        small.textContent = `${who(msg.getAttribute("author"))}: ${chat ? chat.textContent : ""}`;
+        const text = msg.getAttribute("story") === "true" ? msg.getAttribute("title") : chat ? chat.textContent : "";
+        small.textContent = `${who(msg.getAttribute("author"))}: ${text}`;
         b.append(small);
       }
       b.dataset.uri = uri;
@@ -326,7 +332,7 @@ async function history(query) {
   const items = msgs.map((m) => {
     const id = parseInt(m.getAttribute("msgid") || "0", 10);
     if (id && (!state.oldest || id < state.oldest)) state.oldest = id;
-    return postLine(m);
+    return postLine(m, false);
   });
   $("history").prepend(...items);
   $("older").disabled = msgs.length < PAGE || !state.oldest;
@@ -378,7 +384,7 @@ function storyMode() {
 }
 
 function onTextKey(ev) {
-  if (ev.key === "Enter" && !ev.shiftKey && !$("post-story").checked) {
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing && !$("post-story").checked) {
     ev.preventDefault();
     $("post").requestSubmit();
   }
