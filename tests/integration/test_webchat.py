@@ -4,18 +4,25 @@ port, driven in a real headless Chromium against a pidgin-sipe-style client
 over TCP: sign-in, room search, join, history and paging back, live posts
 both ways, join/part notices, leave; a closed tab ends its session at once;
 a post with markup shows as text; a WebSocket handshake from another origin
-is refused. The screenshot goes to doc/images/webchat.png for the README."""
+is refused. Stories and alerts (issue 18, doc/xccos.md 3.19: the page
+declares Supported: pchat-story) show as a title that opens the body and
+as a highlighted line, live and in history, and the page posts both;
+keyword alerts (3.20) are added, listed and removed in the page, and a
+matching post in a room the user has not joined shows as a notice that
+opens the room. The screenshot goes to doc/images/webchat.png for the README."""
 
 import base64
 import os
 import shutil
 import socket
+import xml.sax.saxutils
 
 import pytest
 
 from pwdriver import Playwright
 from chat import ChatUser, make_room, set_policy, unique, wait_until
 from kamailio import TOP
+from sipclient import find, parse_xccos
 from webnode import start_web_node, stop_web_node
 
 IMAGES = os.path.join(TOP, "doc", "images")
@@ -265,7 +272,7 @@ def test_screenshot(wkam, mariadb):
     """doc/images/webchat.png: fixed names and posts, so it only changes
     when the page does."""
     pw = Playwright()
-    browser = pw.context(width=1000, height=360).page()
+    browser = pw.context(width=1000, height=460).page()
     rows = mariadb.sql("SELECT guid FROM pchat_node WHERE name = 'Layout review'", db="pchat")
     guid = rows[0][0] if rows else make_room(mariadb, "Layout review",
                                              description="weekly design notes")[1]
@@ -280,11 +287,17 @@ def test_screenshot(wkam, mariadb):
                      "The <b>search</b> box now matches part of a name."):
             bob.post(guid, text)
             bob.wait_message(guid)
+        assert flagged_post(bob, guid, "1. Freeze the layout\n2. Screenshots",
+                            'story="true" title="Release checklist"').status == 200
+        assert flagged_post(bob, guid, "Staging is down until 14:00.", 'alert="true"').status == 200
+        for _ in range(2):
+            bob.wait_message(guid)
         sign_in(browser, wkam, "alice")
         open_room(browser, "Layout review")
         post(browser, "Looks good, merging after lunch.")
         bob.wait_message(guid)
-        browser.wait_js("document.querySelectorAll('#history li').length === 3")
+        browser.wait_js("document.querySelectorAll('#history li').length === 5")
+        browser.js("document.querySelector('#history .story-title').click(); true")
         # settled: no focus, two frames drawn
         browser.js("document.activeElement.blur(); new Promise(r => "
                    "requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
@@ -293,3 +306,149 @@ def test_screenshot(wkam, mariadb):
     finally:
         bob.close()
         pw.close()
+
+
+def flagged_post(user, guid, text, attrs):
+    """A grpchat with story/alert attributes from a SIP client: the SIP answer."""
+    _, body = user.client.make_envelope(
+        f'<grpchat id="grpchat" seqid="1" chanUri="{user.room_uri(guid)}" '
+        f'author="{user.uri}" {attrs}><chat>{xml.sax.saxutils.escape(text)}</chat></grpchat>')
+    return user.dlg.send_xccos(body)
+
+
+def flagged_received(user, guid):
+    """The next grpchat of the room with its flags (story, title, alert, text)."""
+    def is_msg(m):
+        g = find(parse_xccos(m.body), "grpchat")
+        return g is not None and g.get("chanUri") == user.room_uri(guid)
+    g = find(parse_xccos(user.dlg.wait_server_info(is_msg, timeout=10).body), "grpchat")
+    return (g.get("story"), g.get("title"), g.get("alert"), find(g, "chat").text or "")
+
+
+def shown(b):
+    """The history as shown: [(class list, story title, story body, text)]."""
+    return b.js("[...document.querySelectorAll('#history li')].map(li => ["
+                "[...li.classList].sort().join(' '), li.getAttribute('role') || '', "
+                "(li.querySelector('.story-title') || {}).textContent || '', "
+                "(li.querySelector('.story-body') || {}).textContent || '', li.textContent])")
+
+
+def test_stories_and_alerts_show_and_are_posted_from_the_page(wkam, mariadb, browser):
+    _, guid, name = make_room(mariadb, unique("storyroom"))
+    bob = ChatUser(wkam, unique("bob"), invite_headers=[("Supported", "pchat-story")])
+    try:
+        assert bob.join(guid).code == 200
+        assert flagged_post(bob, guid, "the body\nsecond line",
+                            'story="true" title="Old story"').status == 200
+        assert flagged_post(bob, guid, "old alert", 'alert="true"').status == 200
+        for _ in range(2):
+            flagged_received(bob, guid)
+        alice = unique("alice")
+        sign_in(browser, wkam, alice)
+        open_room(browser, name)
+        # history: the story as its title, its body hidden until clicked
+        browser.wait_js("document.querySelectorAll('#history li').length === 2")
+        story, alert = shown(browser)
+        assert story[0] == "story" and story[2] == "Old story"
+        assert story[3] == "the body\nsecond line"
+        # announced as an alert, but only when it arrives live
+        assert alert[:2] == ["alert", ""] and alert[4].endswith("old alert")
+        assert alert[4].startswith("alert: ")
+        assert browser.js("document.querySelector('#history .story-body').hidden")
+        browser.js("document.querySelector('#history .story-title').click(); true")
+        assert not browser.js("document.querySelector('#history .story-body').hidden")
+        assert browser.js("document.querySelector('#history .story-title')"
+                          ".getAttribute('aria-expanded')") == "true"
+        # live
+        bob.wait_notice("join")
+        assert flagged_post(bob, guid, "live body", 'story="true" title="Live story"').status == 200
+        assert flagged_post(bob, guid, "live alert", 'alert="true"').status == 200
+        browser.wait_js("document.querySelectorAll('#history li').length === 4")
+        story, alert = shown(browser)[2:]
+        assert (story[0], story[2], story[3]) == ("story", "Live story", "live body")
+        assert alert[:2] == ["alert", "alert"] and alert[4].endswith("live alert")
+        for _ in range(2):
+            flagged_received(bob, guid)
+        # the page posts an alert, then a story (its title shown on demand)
+        browser.js("document.getElementById('post-alert').click(); true")
+        post(browser, "from the page, loud")
+        assert flagged_received(bob, guid) == (None, None, "true", "from the page, loud")
+        assert not browser.js("document.getElementById('post-alert').checked")
+        assert browser.js("document.getElementById('title').hidden")
+        browser.js("document.getElementById('post-story').click(); true")
+        assert not browser.js("document.getElementById('title').hidden")
+        assert browser.js("document.getElementById('post-limit').textContent") == \
+            "up to 4096 characters"  # storySizeLimit of getserverinfo
+        browser.js("document.getElementById('title').value = 'Page story'; true")
+        body = "é" * 600  # longer than a message (512), fine for a story
+        post(browser, body)
+        assert flagged_received(bob, guid) == ("true", "Page story", None, body)
+        browser.wait_js("[...document.querySelectorAll('#history li.story .story-title')]"
+                        ".some(t => t.textContent === 'Page story')")
+        # over the limit: the page says so and sends nothing...
+        browser.js("document.getElementById('post-story').click();"
+                   "document.getElementById('title').value = 'Too long'; true")
+        post(browser, "x" * 4097)
+        browser.wait_js("!document.getElementById('error').hidden")
+        assert "may have 4096" in browser.js("document.getElementById('error').textContent")
+        bob.expect_no_message(guid, within=0.5)
+        # ...and when the server refuses (413), its reason is shown
+        browser.js("pchat.limits.story = 100000; document.getElementById('error').hidden = true")
+        post(browser, "x" * 4097)
+        browser.wait_js("!document.getElementById('error').hidden")
+        err = browser.js("document.getElementById('error').textContent")
+        assert "too long" in err and "exceeds the limit of 4096" in err, err
+    finally:
+        bob.close()
+
+
+def test_word_alerts_are_managed_and_shown_in_the_page(wkam, mariadb, browser):
+    _, guid, name = make_room(mariadb, unique("alertroom"))
+    bob = ChatUser(wkam, unique("bob"))
+    alice = unique("alice")
+    try:
+        assert bob.join(guid).code == 200
+        sign_in(browser, wkam, alice)
+        for word in ("Deploy", "café"):
+            browser.js(f"document.getElementById('alert-word').value = {word!r};"
+                       "document.querySelector('#alert-add button').click(); true")
+            browser.wait_js(f"[...document.querySelectorAll('#alert-list li span')]"
+                            f".some(s => s.textContent === {word!r})")
+        assert browser.js("document.getElementById('alert-word').value") == ""
+        # the server keeps them: alice's other device lists them
+        other = ChatUser(wkam, alice)
+        try:
+            r = other.dlg.command("alertlist")
+            assert sorted(a.get("word") for a in r.data.iter() if a.tag.endswith("alert")) == \
+                ["Deploy", "café"]
+        finally:
+            other.close()
+        # a matching post in a room alice never joined: a notice
+        bob.post(guid, "the deploy is done")
+        browser.wait_js("document.querySelectorAll('#alert-notices li').length === 1")
+        assert browser.js("document.querySelector('#alert-notices strong').textContent") == name
+        assert browser.js("document.querySelector('#alert-notices small').textContent") == \
+            f"{bob.user}@{wkam.domain}: the deploy is done"
+        assert browser.js("document.getElementById('room').hidden")
+        # a click opens the room
+        browser.js("document.querySelector('#alert-notices button').click(); true")
+        browser.wait_js(f"document.getElementById('room-name').textContent === {name!r}"
+                        " && !document.getElementById('room').hidden")
+        assert browser.js("document.querySelectorAll('#alert-notices li').length") == 0
+        bob.wait_notice("join")
+        # removed: listed no more, and no notice for the next match
+        browser.js("[...document.querySelectorAll('#alert-list li')].find(li => "
+                   "li.querySelector('span').textContent === 'Deploy')"
+                   ".querySelector('button').click(); true")
+        browser.wait_js("document.querySelectorAll('#alert-list li').length === 1")
+        assert browser.js("document.querySelector('#alert-list li span').textContent") == "café"
+        assert browser.js("document.querySelector('#alert-list li button')"
+                          ".getAttribute('aria-label')") == "Remove the alert on café"
+        browser.js("document.getElementById('leave').click(); true")
+        bob.wait_notice("part")
+        bob.post(guid, "deploy again, CAFE open")
+        browser.wait_js("document.querySelectorAll('#alert-notices li').length === 1")
+        assert browser.js("document.querySelector('#alert-notices small').textContent")\
+            .endswith("deploy again, CAFE open")
+    finally:
+        bob.close()

@@ -12,7 +12,8 @@ const PAGE = 25;
 const $ = (id) => document.getElementById(id);
 const state = { ua: null, session: null, me: "", domain: "", envid: 1,
   waiting: new Map(), room: null, oldest: 0, refresh: null, searches: 0,
-  followed: new Set(), followTimer: null };
+  followed: new Set(), followTimer: null,
+  limits: { message: 512, story: 4096 } }; // getserverinfo replaces them
 window.pchat = state; // for the tests and the curious
 
 // A session description handler without media: offers SDP, accepts any answer.
@@ -51,7 +52,9 @@ function send(inner, wantReply) {
         onAccept: () => { if (!wantReply) resolve(null); },
         onReject: (r) => {
           state.waiting.delete(String(envid));
-          reject(new Error(`${r.message.statusCode} ${r.message.reasonPhrase}`));
+          const e = new Error(`${r.message.statusCode} ${warning(r.message) || r.message.reasonPhrase}`);
+          e.code = r.message.statusCode;
+          reject(e);
         },
       },
     }).catch(reject);
@@ -64,6 +67,13 @@ async function command(name, data) {
   if (!resp || resp.getAttribute("code") !== "200")
     throw new Error(`${name}: ${resp ? resp.getAttribute("code") + " " + resp.textContent : "no answer"}`);
   return rpl.getElementsByTagName("data")[0] || rpl;
+}
+
+// pchat says why in a Warning: 399 host "the reason"
+function warning(msg) {
+  const w = msg.getHeader("Warning") || "";
+  const m = w.match(/"(.*)"/);
+  return m ? m[1] : w;
 }
 
 const who = (uri) => (uri || "").replace(/^sip:/, "");
@@ -83,6 +93,41 @@ function line(author, text, ts, notice) {
   return li;
 }
 
+// A grpchat or history msg (doc/xccos.md 3.19): a story shows its title,
+// which opens the body; an alert is highlighted, and announced when it
+// arrives live (not each one of a history page).
+function postLine(el, live) {
+  const chat = el.getElementsByTagName("chat")[0];
+  const text = chat ? chat.textContent : "";
+  const story = el.getAttribute("story") === "true";
+  const li = line(el.getAttribute("author"), story ? "" : text, el.getAttribute("ts"));
+  if (story) {
+    li.classList.add("story");
+    const t = document.createElement("button");
+    t.className = "story-title";
+    t.textContent = el.getAttribute("title") || "";
+    t.setAttribute("aria-expanded", "false");
+    const body = document.createElement("div");
+    body.className = "story-body";
+    body.textContent = text;
+    body.hidden = true;
+    t.addEventListener("click", () => {
+      body.hidden = !body.hidden;
+      t.setAttribute("aria-expanded", String(!body.hidden));
+    });
+    li.append(t, body);
+  }
+  if (el.getAttribute("alert") === "true") {
+    li.classList.add("alert");
+    const tag = document.createElement("span");
+    tag.className = "sr-only";
+    tag.textContent = "alert: ";
+    li.prepend(tag);
+    if (live) li.setAttribute("role", "alert");
+  }
+  return li;
+}
+
 // A server INFO: a reply to one of our commands, a post or a notice.
 function onServerInfo(body) {
   const doc = new DOMParser().parseFromString(body, "application/xml");
@@ -94,12 +139,12 @@ function onServerInfo(body) {
   const here = (el) => state.room && el.getAttribute("chanUri") === state.room.uri;
   for (const g of doc.getElementsByTagName("grpchat")) {
     if (!here(g)) continue;
-    const chat = g.getElementsByTagName("chat")[0];
-    $("history").append(line(g.getAttribute("author"), chat ? chat.textContent : "", g.getAttribute("ts")));
+    $("history").append(postLine(g, true));
     $("history").scrollTop = $("history").scrollHeight;
   }
   for (const n of doc.getElementsByTagName("ntc")) {
     const kind = n.getAttribute("id");
+    if (kind === "ntc:alert") { showAlert(n); continue; }
     const chan = n.getElementsByTagName("chanib")[0];
     if (!state.room || (chan && chan.getAttribute("uri") !== state.room.uri)) continue;
     if (kind !== "ntc:join" && kind !== "ntc:part") continue;
@@ -123,6 +168,10 @@ async function signIn(ev) {
     authorizationUsername: password ? uri.user : undefined,
     authorizationPassword: password || undefined,
     sessionDescriptionHandlerFactory: () => new XccosSdh(),
+    // Supported: pchat-story, so stories and alerts come with their flags
+    // (doc/xccos.md 3.19); SIP.js drops tags it does not know without the hack
+    sipExtensionExtraSupported: ["pchat-story"],
+    hackAllowUnregisteredOptionTags: true,
     logLevel: "error",
     delegate: { onDisconnect: (e) => { if (e) signedOut("connection lost"); } },
   });
@@ -166,6 +215,8 @@ function signedIn() {
   $("signin").hidden = true;
   $("app").hidden = false;
   search(new Event("submit"));
+  loadLimits();
+  loadAlerts();
   clearInterval(state.followTimer);
   state.followTimer = setInterval(() => loadFollowed(), 60000);
 }
@@ -195,7 +246,8 @@ async function loadFollowed() {
       if (msg) {
         const chat = msg.getElementsByTagName("chat")[0];
         const small = document.createElement("small");
-        small.textContent = `${who(msg.getAttribute("author"))}: ${chat ? chat.textContent : ""}`;
+        const text = msg.getAttribute("story") === "true" ? msg.getAttribute("title") : chat ? chat.textContent : "";
+        small.textContent = `${who(msg.getAttribute("author"))}: ${text}`;
         b.append(small);
       }
       b.dataset.uri = uri;
@@ -278,10 +330,9 @@ async function history(query) {
   const data = await command("bccontext", `<chanib uri="${esc(state.room.uri)}"/><bcq>${query}</bcq>`);
   const msgs = [...data.getElementsByTagName("msg")];
   const items = msgs.map((m) => {
-    const chat = m.getElementsByTagName("chat")[0];
     const id = parseInt(m.getAttribute("msgid") || "0", 10);
     if (id && (!state.oldest || id < state.oldest)) state.oldest = id;
-    return line(m.getAttribute("author"), chat ? chat.textContent : "", m.getAttribute("ts"));
+    return postLine(m, false);
   });
   $("history").prepend(...items);
   $("older").disabled = msgs.length < PAGE || !state.oldest;
@@ -297,12 +348,123 @@ async function post(ev) {
   ev.preventDefault();
   const text = $("text").value;
   if (!text || !state.room) return;
+  const story = $("post-story").checked;
+  const title = $("title").value.trim();
+  if (story && !title) return showError("a story needs a title");
+  const limit = story ? state.limits.story : state.limits.message;
+  const size = [...text].length; // the server counts characters (code points)
+  if (size > limit)
+    return showError(`not sent: ${size} characters, ${story ? "a story" : "a message"} may have ${limit}`);
+  showError("");
   const ts = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const flags = (story ? ` story="true" title="${esc(title)}"` : "") +
+    ($("post-alert").checked ? ' alert="true"' : "");
   try {
     await send(`<grpchat id="grpchat" seqid="1" chanUri="${esc(state.room.uri)}" author="${esc(state.me)}" ` +
-      `ts="${ts}"><chat>${esc(text)}</chat></grpchat>`, false);
+      `ts="${ts}"${flags}><chat>${esc(text)}</chat></grpchat>`, false);
     $("text").value = ""; // our own copy comes back like everyone's
-  } catch (e) { showError(`not delivered: ${e.message}`); }
+    $("title").value = "";
+    $("post-alert").checked = false;
+    $("post-story").checked = false;
+    storyMode();
+  } catch (e) {
+    showError(e.code === 413 ? `not delivered, too long: ${e.message.replace(/^413 /, "")}`
+      : `not delivered: ${e.message}`);
+  }
+}
+
+// The story toggle shows the title and a taller body; Enter sends a
+// message, and is a new line in a story (Shift+Enter always is).
+function storyMode() {
+  const story = $("post-story").checked;
+  $("title").hidden = !story;
+  $("text").rows = story ? 6 : 1;
+  $("text").placeholder = story ? "The story" : "Write a message";
+  $("post-limit").textContent = `up to ${story ? state.limits.story : state.limits.message} characters`;
+}
+
+function onTextKey(ev) {
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing && !$("post-story").checked) {
+    ev.preventDefault();
+    $("post").requestSubmit();
+  }
+}
+
+// The server's limits (getserverinfo): messageSizeLimit, storySizeLimit.
+async function loadLimits() {
+  try {
+    const data = await command("getserverinfo", `<sib domain="${esc(state.domain)}" infoType="123"/>`);
+    const sib = data.getElementsByTagName("sib")[0];
+    const num = (name, dflt) => parseInt(sib && sib.getAttribute(name), 10) || dflt;
+    state.limits = { message: num("messageSizeLimit", 512), story: num("storySizeLimit", 4096) };
+    storyMode();
+  } catch (e) { showError(e.message); }
+}
+
+// Keyword alerts (doc/xccos.md 3.20): the user's words, listed with a
+// remove button; a matching post anywhere arrives as ntc:alert.
+async function loadAlerts() {
+  try {
+    const data = await command("alertlist", "");
+    const list = $("alert-list");
+    list.replaceChildren();
+    for (const a of data.getElementsByTagName("alert")) {
+      const what = a.getAttribute("word") !== null ? a.getAttribute("word")
+        : `from ${who(a.getAttribute("author"))}`;
+      const li = document.createElement("li");
+      const span = document.createElement("span");
+      span.textContent = what;
+      const del = document.createElement("button");
+      del.textContent = "×";
+      del.setAttribute("aria-label", `Remove the alert on ${what}`);
+      del.addEventListener("click", () => removeAlert(a.getAttribute("id")));
+      li.dataset.id = a.getAttribute("id");
+      li.append(span, del);
+      list.append(li);
+    }
+  } catch (e) { showError(e.message); }
+}
+
+async function addAlert(ev) {
+  ev.preventDefault();
+  const word = $("alert-word").value.trim();
+  if (!word) return;
+  try {
+    await command("alertadd", `<alert word="${esc(word)}"/>`);
+    $("alert-word").value = "";
+  } catch (e) { showError(e.message); }
+  await loadAlerts();
+}
+
+async function removeAlert(id) {
+  try {
+    await command("alertdel", `<alert id="${esc(id)}"/>`);
+  } catch (e) { showError(e.message); }
+  await loadAlerts();
+}
+
+// An ntc:alert: room, author and text, newest first; a click opens the room.
+function showAlert(n) {
+  for (const a of n.getElementsByTagName("alert")) {
+    const chat = a.getElementsByTagName("chat")[0];
+    const uri = a.getAttribute("chanUri");
+    const b = document.createElement("button");
+    const room = document.createElement("strong");
+    room.textContent = a.getAttribute("name") || uri;
+    const small = document.createElement("small");
+    small.textContent = `${who(a.getAttribute("author"))}: ${chat ? chat.textContent : ""}`;
+    b.append(room, small);
+    b.title = a.getAttribute("ts") || "";
+    b.dataset.uri = uri;
+    b.addEventListener("click", () => {
+      li.remove();
+      if (!state.room || state.room.uri !== uri) join(uri);
+    });
+    const li = document.createElement("li");
+    li.append(b);
+    $("alert-notices").prepend(li);
+    while ($("alert-notices").children.length > 20) $("alert-notices").lastChild.remove();
+  }
 }
 
 async function leave() {
@@ -325,6 +487,9 @@ async function signOut() {
 $("signin").addEventListener("submit", signIn);
 $("search").addEventListener("submit", search);
 $("post").addEventListener("submit", post);
+$("post-story").addEventListener("change", storyMode);
+$("text").addEventListener("keydown", onTextKey);
+$("alert-add").addEventListener("submit", addAlert);
 $("older").addEventListener("click", older);
 $("leave").addEventListener("click", () => leave().catch((e) => showError(e.message)));
 $("follow").addEventListener("click", () => toggleFollow());
