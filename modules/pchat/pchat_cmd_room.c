@@ -1380,8 +1380,20 @@ static void pchat_grpchat_copies(pchat_cmd_ctx_t *ctx, long long room_id,
 	char *row[6] = {NULL};
 	pchat_xbuf_t *b;
 	str t = {text, strlen(text)}, cu = {chan_uri, strlen(chan_uri)};
+	char *plain = NULL;
 
+	/* a story's alerts match its title too (as the search does) and show
+	 * it: the text a plain client sees, "title CRLF CRLF body" */
+	if(st && st->story && st->title) {
+		plain = pkg_malloc(strlen((char *)st->title) + t.len + 5);
+		if(plain) {
+			t.len = sprintf(plain, "%s\r\n\r\n%s", (char *)st->title, text);
+			t.s = plain;
+		}
+	}
 	pchat_alert_offer(room_id, seq, ts_ms, &ctx->user, &t, &cu);
+	if(plain)
+		pkg_free(plain);
 	b = pchat_cmd_deliver_post(ctx, room_id, seq);
 	if(b == NULL)
 		return;

@@ -92,6 +92,21 @@ def test_word_alert_reaches_an_online_session_not_in_the_room(mariadb, users):
     bob.expect_no_message(guid, within=0.3)
 
 
+def test_a_story_alerts_by_its_title_and_shows_it(mariadb, users):
+    """A story's title is searched as its body is, so an alert matches it
+    too; the notice carries the text a plain client sees: title, body."""
+    alice, bob = users(), users()
+    guid, _ = open_room(mariadb, alice)
+    added(bob, word="outage")
+    _, body = alice.client.make_envelope(
+        f'<grpchat id="grpchat" seqid="1" chanUri="{alice.room_uri(guid)}" '
+        f'author="{alice.uri}" story="true" title="Outage report">'
+        f'<chat>All systems are back.</chat></grpchat>')
+    assert alice.dlg.send_xccos(body).status == 200
+    got = wait_alert(bob)
+    assert got["text"].replace("\r\n", "\n") == "Outage report\n\nAll systems are back."
+
+
 def test_matching_folds_case_and_accents_and_finds_any_script(mariadb, users):
     alice, bob = users(), users()
     guid, _ = open_room(mariadb, alice)
