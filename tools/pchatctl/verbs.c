@@ -303,7 +303,8 @@ static const pctl_option_t compliance_run[] = {
 static const pctl_option_t data_export[] = {
 		{"file", R, "FILE", "the file to write (gzip'ed JSON lines)"},
 		{"level", 0, "full|config",
-				"config: no messages, files, preferences (default full)"},
+				"config: no messages, files, preferences, followed rooms "
+				"or alerts (default full)"},
 		{"date-from", 0, "DATE", "ISO 8601: only messages from then"},
 		{"date-to", 0, "DATE", "ISO 8601: only messages up to then"},
 		DB_OPTIONS,
