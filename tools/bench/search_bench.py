@@ -86,15 +86,22 @@ def _start(bench, **defines):
     return kam
 
 
-def _measure(user, reps, label):
-    """p50/p99 per text, over all, and over the rare and the common ones."""
+def _measure(user, reps, label, kam=None):
+    """p50/p99 per text, over all, and over the rare, medium and common
+    ones; with kam, how many searches the index answered (from its newest
+    hits: newest)."""
     res, every, rare, common, medium = {}, [], [], [], []
     for q in search_engines.QUERIES + list(MEDIUM):
         _search(user, q)  # the first reads the pages into the buffer pool
+        st = _status(kam) if kam else None
         runs = [_search(user, q) for _ in range(reps)]
         times = [ms for ms, _ in runs]
         res[q] = {"p50": statistics.median(times), "p99": _p(times, 0.99),
                   "hits": runs[0][1]}
+        if st:
+            after = _status(kam)
+            res[q]["index"] = after["answered"] - st["answered"]
+            res[q]["newest"] = after["answered_newest"] - st["answered_newest"]
         every += times
         (rare if q in RARE else medium if q in MEDIUM else common).extend(times)
         _log(f"search ({label}) {q!r}: {res[q]}")
@@ -162,7 +169,7 @@ def _old_layout(bench, kam, user, reps):
     while not _status(kam)["ready"]:
         time.sleep(0.5)
     user = ChatUser(kam, "searcher")
-    r = _measure(user, reps, "index without ts_ms")
+    r = _measure(user, reps, "index without ts_ms", kam)
     r.update(kam=kam, user=user)
     return r
 
@@ -188,7 +195,7 @@ def run(bench):
             kam = _start(bench, PCHAT_SEARCH_INDEX_BATCH=str(BATCH))
             r.update(_build(bench, kam, msgs))
             user = ChatUser(kam, "searcher")
-            r["index"] = _measure(user, reps, "index")
+            r["index"] = _measure(user, reps, "index", kam)
             for q, v in r["index"]["queries"].items():
                 if v["hits"] != r["like"]["queries"][q]["hits"]:
                     raise RuntimeError(f"{q!r}: {v['hits']} hits with the index, "
