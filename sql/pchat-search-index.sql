@@ -16,11 +16,14 @@
 -- node's index catches up from its own watermark; until it is at most a
 -- minute behind, searches there use LIKE. To rebuild an index (a crash
 -- can leave Mroonga's files to repair): DROP both tables and run this
--- script again; the indexer starts over from the oldest post.
+-- script again; the indexer starts over from the oldest post. An index
+-- built before ts_ms was added keeps working without it (texts of medium
+-- frequency then fall back to a long walk or a whole read): rebuild it so.
 
 CREATE TABLE IF NOT EXISTS pchat_search_fts (
 	room_id BIGINT UNSIGNED NOT NULL,
 	seq BIGINT UNSIGNED NOT NULL,
+	ts_ms BIGINT NOT NULL DEFAULT 0 COMMENT 'the post''s ts_ms: hits are asked newest first',
 	content MEDIUMTEXT NOT NULL,
 	PRIMARY KEY (room_id, seq),
 	FULLTEXT INDEX ft_search_content (content)

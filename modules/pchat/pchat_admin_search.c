@@ -234,7 +234,9 @@ static const char *pchat_rpc_search_index_doc[] = {
 		"off), ready (the side table is used), watermark_ms and lag_ms "
 		"(posts recorded up to the watermark are indexed), indexed (rows "
 		"written into this DB node's index), rounds, rows, last_rows, "
-		"write_us and us_per_row (this node's indexer), error.",
+		"write_us and us_per_row (this node's indexer), error, newest (1: "
+		"the index has ts_ms, its hits asked newest first), answered and "
+		"answered_newest (searches it answered on this node).",
 		0};
 
 static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
@@ -245,11 +247,13 @@ static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
 	pchat_sidx_status(&st);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "sdLLLLLLLLs", "mode", st.mode ? "auto" : "off",
+	rpc->struct_add(th, "sdLLLLLLLLsdLL", "mode", st.mode ? "auto" : "off",
 			"ready", st.ready, "watermark_ms", st.wm_ms, "lag_ms", st.lag_ms,
 			"indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
 			"last_rows", st.last_rows, "write_us", st.write_us, "us_per_row",
-			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error);
+			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error,
+			"newest", st.newest, "answered", st.answered, "answered_newest",
+			st.answered_newest);
 }
 
 /* clang-format off */

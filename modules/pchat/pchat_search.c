@@ -29,6 +29,9 @@
  * walking the newest posts of the rooms finds a page sooner than sorting
  * every hit (README "History search"). */
 #define PCHAT_SEARCH_CANDIDATES 1000
+/* More than that: the index's newest hits, this many batches of
+ * PCHAT_SEARCH_CANDIDATES at most, before the walk answers. */
+#define PCHAT_SEARCH_NEWEST_BATCHES 8
 
 /* How a text is searched (README "History search"): the rooms searched
  * holding at most PCHAT_SEARCH_SCAN_POSTS posts are read whole; else the
@@ -208,7 +211,8 @@ static void pchat_search_after(pchat_sql_t *s, const pchat_sidx_mark_t *wm)
  * with LIKE every post recorded since wm (not yet indexed, or edited
  * since), through k_message_recorded: a few seconds of posts. */
 static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
-		const pchat_sidx_mark_t *wm, pchat_db_res_t *cand, pchat_db_res_t *res)
+		const pchat_sidx_mark_t *wm, char ***cand, int ncand,
+		pchat_db_res_t *res)
 {
 	pchat_store_rc_t rc;
 	pchat_sql_t s;
@@ -220,14 +224,14 @@ static pchat_store_rc_t pchat_search_verified(const pchat_search_q_t *q,
 			"in_predicate_conversion_threshold = 0, time_zone = '+00:00' "
 			"FOR SELECT * FROM (",
 			PCHAT_SEARCH_TIME_MAX_S);
-	if(cand->nrows > 0) {
+	if(ncand > 0) {
 		pchat_sql_add(&s, "(" PCHAT_SEARCH_COLS "FORCE INDEX (PRIMARY)"
 						  PCHAT_SEARCH_NODE);
 		pchat_search_where(&s, q);
 		pchat_sql_add(&s, " AND (m.room_id, m.seq) IN (");
-		for(i = 0; i < cand->nrows; i++)
-			pchat_sql_add(&s, "%s(%s,%s)", i ? "," : "", cand->rows[i][0],
-					cand->rows[i][1]);
+		for(i = 0; i < ncand; i++)
+			pchat_sql_add(&s, "%s(%s,%s)", i ? "," : "", cand[i][0],
+					cand[i][1]);
 		pchat_sql_add(&s, ") AND NOT");
 		pchat_search_after(&s, wm);
 		pchat_sql_add(&s, PCHAT_SEARCH_ORDER " LIMIT %d) UNION ALL ", q->limit);
@@ -284,11 +288,156 @@ static pchat_store_rc_t pchat_search_walk(
 	return rc;
 }
 
+/* The index's newest hits of the text in every room (not only those
+ * searched: Mroonga sorts and stops early only without that filter),
+ * PCHAT_SEARCH_CANDIDATES of them with ts_ms <= cut (0: no bound). */
+static pchat_store_rc_t pchat_search_newest_hits(
+		const pchat_search_q_t *q, long long cut, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+	pchat_sql_t s;
+	int at;
+
+	pchat_sql_init(&s);
+	pchat_sql_add(&s,
+			"SET STATEMENT max_statement_time = %d FOR SELECT room_id, seq, "
+			"ts_ms FROM pchat_search_fts WHERE MATCH(content) AGAINST(",
+			PCHAT_SEARCH_TIME_MAX_S);
+	pchat_search_phrase(&s, q->text);
+	pchat_sql_add(&s, " IN BOOLEAN MODE)");
+	if(cut > 0)
+		pchat_sql_add(&s, " AND ts_ms <= %lld", cut);
+	pchat_sql_add(&s, " ORDER BY ts_ms DESC LIMIT %d", PCHAT_SEARCH_CANDIDATES);
+	pchat_sql_end(&s);
+	rc = pchat_db_script(&s, res, &at);
+	pchat_sql_free(&s);
+	return rc;
+}
+
+static int pchat_search_cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The rooms searched, sorted for bsearch (NULL: every room). */
+static long long *pchat_search_room_set(const pchat_search_q_t *q, int *err)
+{
+	long long *r;
+
+	*err = 0;
+	if(q->any_room)
+		return NULL;
+	r = malloc(sizeof(*r) * q->nrooms);
+	if(r == NULL) {
+		*err = 1;
+		return NULL;
+	}
+	memcpy(r, q->rooms, sizeof(*r) * q->nrooms);
+	qsort(r, q->nrooms, sizeof(*r), pchat_search_cmp_ll);
+	return r;
+}
+
+/* The bound of the first batch: the cursor's ts_ms, or the end of the
+ * time range (0: none). */
+static long long pchat_search_cut(const pchat_search_q_t *q)
+{
+	long long cut = q->before_ts;
+
+	if(q->to_ms && (cut == 0 || q->to_ms < cut))
+		cut = q->to_ms;
+	return cut;
+}
+
+/* Exact when every hit ranked before the page's last row was a candidate:
+ * the batches hold every hit newer than low (low 0: every hit up to the
+ * first cut), and the page is full with its last row newer than low. */
+static int pchat_search_exact(
+		const pchat_search_q_t *q, pchat_db_res_t *res, long long low)
+{
+	if(low <= 0)
+		return 1;
+	return res->nrows >= q->limit
+		   && strtoll(res->rows[res->nrows - 1][1], NULL, 10) > low;
+}
+
+/* A text with more than PCHAT_SEARCH_CANDIDATES hits in the rooms
+ * searched: the index's hits newest first, in batches, those of the rooms
+ * searched checked as pchat_search_verified does, until a page is known
+ * exact (pchat_search_exact) or PCHAT_SEARCH_NEWEST_BATCHES were read;
+ * *used 2 answered, 0 not (the walk or the whole read answers). */
+static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
+		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
+{
+	pchat_db_res_t b[PCHAT_SEARCH_NEWEST_BATCHES];
+	char ***cand;
+	long long *set, cut, low = 0, room;
+	pchat_store_rc_t rc = PCHAT_STORE_OK;
+	int nb, i, n = 0, err;
+
+	*used = 0;
+	memset(b, 0, sizeof(b));
+	set = pchat_search_room_set(q, &err);
+	cand = err ? NULL
+			   : malloc(sizeof(*cand) * PCHAT_SEARCH_CANDIDATES
+						* PCHAT_SEARCH_NEWEST_BATCHES);
+	if(cand == NULL) {
+		free(set);
+		return PCHAT_STORE_ERROR;
+	}
+	cut = pchat_search_cut(q);
+	for(nb = 0; nb < PCHAT_SEARCH_NEWEST_BATCHES; nb++) {
+		rc = pchat_search_newest_hits(q, cut, &b[nb]);
+		if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
+			LM_WARN("the text index failed (error %u): searching with "
+					"LIKE\n",
+					pchat_db_errno());
+			rc = PCHAT_STORE_OK;
+			break;
+		}
+		if(rc != PCHAT_STORE_OK)
+			break;
+		for(i = 0; i < b[nb].nrows; i++) {
+			room = strtoll(b[nb].rows[i][0], NULL, 10);
+			if(set == NULL
+					|| bsearch(&room, set, q->nrooms, sizeof(*set),
+							   pchat_search_cmp_ll))
+				cand[n++] = b[nb].rows[i];
+		}
+		/* a full batch: hits as old as its oldest may remain (ties too:
+		 * the next batch takes them again, an IN list minds no twins) */
+		low = b[nb].nrows < PCHAT_SEARCH_CANDIDATES
+					  ? 0
+					  : strtoll(b[nb].rows[b[nb].nrows - 1][2], NULL, 10);
+		if(low > 0 && q->from_ms && low < q->from_ms)
+			low = 0;
+		if(n >= q->limit || low == 0) {
+			rc = pchat_search_verified(q, wm, cand, n, res);
+			if(rc != PCHAT_STORE_OK)
+				break;
+			if(pchat_search_exact(q, res, low)) {
+				*used = 2;
+				break;
+			}
+			pchat_db_res_free(res);
+		}
+		cut = low;
+	}
+	for(i = 0; i < PCHAT_SEARCH_NEWEST_BATCHES; i++)
+		pchat_db_res_free(&b[i]);
+	free(cand);
+	free(set);
+	return rc;
+}
+
 /* The search through the text index; *used 0 when the LIKE walk is to
- * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits),
- * an index behind by more than PCHAT_SIDX_FRESH_S, or no index here. */
+ * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits,
+ * and no page from the newest ones), an index behind by more than
+ * PCHAT_SIDX_FRESH_S, or no index here. medium: the walk found some hits,
+ * too many for the rooms' candidates: the newest hits are asked at once. */
 static pchat_store_rc_t pchat_search_indexed(
-		const pchat_search_q_t *q, pchat_db_res_t *res, int *used)
+		const pchat_search_q_t *q, int medium, pchat_db_res_t *res, int *used)
 {
 	pchat_sidx_mark_t wm;
 	pchat_db_res_t cand;
@@ -302,6 +451,12 @@ static pchat_store_rc_t pchat_search_indexed(
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
+	if(medium) {
+		rc = pchat_search_newest(q, &wm, res, used);
+		if(rc == PCHAT_STORE_OK && *used)
+			pchat_sidx_answered(1);
+		return rc;
+	}
 	rc = pchat_search_candidates(q, &cand);
 	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
 		LM_WARN("the text index failed (error %u): searching with LIKE\n",
@@ -312,9 +467,13 @@ static pchat_store_rc_t pchat_search_indexed(
 		return rc;
 	if(cand.nrows <= PCHAT_SEARCH_CANDIDATES) {
 		*used = 1;
-		rc = pchat_search_verified(q, &wm, &cand, res);
+		rc = pchat_search_verified(q, &wm, cand.rows, cand.nrows, res);
+	} else if(pchat_sidx_newest()) {
+		rc = pchat_search_newest(q, &wm, res, used);
 	}
 	pchat_db_res_free(&cand);
+	if(rc == PCHAT_STORE_OK && *used)
+		pchat_sidx_answered(*used == 2);
 	return rc;
 }
 
@@ -364,9 +523,9 @@ static pchat_store_rc_t pchat_search_text(
 		*done = rc == PCHAT_STORE_OK;
 		return rc;
 	}
-	if(k < PCHAT_SEARCH_RARE && pchat_search_indexable(q->text)
-			&& pchat_sidx_ready()) {
-		rc = pchat_search_indexed(q, res, done);
+	if(pchat_search_indexable(q->text) && pchat_sidx_ready()
+			&& (k < PCHAT_SEARCH_RARE || pchat_sidx_newest())) {
+		rc = pchat_search_indexed(q, k >= PCHAT_SEARCH_RARE, res, done);
 		if(rc != PCHAT_STORE_OK || *done)
 			return rc;
 	}

@@ -75,10 +75,10 @@ static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
  * range) would let in after it. A story's title goes in before its body
  * (a blank between): the index finds either, and a search checks its
  * candidates against both columns, so a match across the two is dropped */
-#define PCHAT_SIDX_COPY_SQL                                                 \
-	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, content) " \
-	"SELECT room_id, seq, content FROM (SELECT room_id, seq, "              \
-	"CONCAT_WS(' ', story_title, content) AS content, "                      \
+#define PCHAT_SIDX_COPY_SQL(ts)                                             \
+	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, " ts       \
+	"content) SELECT room_id, seq, " ts "content FROM (SELECT room_id, "    \
+	"seq, ts_ms, CONCAT_WS(' ', story_title, content) AS content, "          \
 	"recorded_at " PCHAT_SIDX_AFTER PCHAT_SIDX_ORDER "LIMIT ?) b WHERE "    \
 	"recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
 	"AND seq <= ?)))"
@@ -178,9 +178,16 @@ static int pchat_sidx_round(void)
 		return 0;
 	}
 	t0 = pchat_monotonic_us();
-	if(pchat_db_exec(PCHAT_SIDX_COPY_SQL, NULL, wm.at, wm.room, wm.seq,
-			   wm.at, wm.room, wm.at, bound, _sx_batch, end.at, end.at,
-			   end.room, end.room, end.seq)
+	/* an old-layout table (no ts_ms) is fed as before */
+	if((pchat_sidx_newest()
+					   ? pchat_db_exec(PCHAT_SIDX_COPY_SQL("ts_ms, "), NULL,
+							   wm.at, wm.room, wm.seq, wm.at, wm.room, wm.at,
+							   bound, _sx_batch, end.at, end.at, end.room,
+							   end.room, end.seq)
+					   : pchat_db_exec(PCHAT_SIDX_COPY_SQL(""), NULL, wm.at,
+							   wm.room, wm.seq, wm.at, wm.room, wm.at, bound,
+							   _sx_batch, end.at, end.at, end.room, end.room,
+							   end.seq))
 			!= PCHAT_STORE_OK) {
 		pchat_sidx_error("cannot write into pchat_search_fts");
 		return -1;
@@ -222,6 +229,21 @@ static int pchat_sidx_probe(void)
 	pchat_db_res_free(&res);
 	if(n != 2)
 		return 0;
+	/* ts_ms (newest hits first) came with issue 18's second stage; an
+	 * index built before it has none: used as before until rebuilt */
+	if(pchat_db_exec("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+					 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+					 "'pchat_search_fts' AND COLUMN_NAME = 'ts_ms'",
+			   &res)
+			!= PCHAT_STORE_OK)
+		return 0;
+	n = res.nrows == 1 ? atoi(res.rows[0][0]) : 0;
+	pchat_db_res_free(&res);
+	if(n != 1)
+		LM_WARN("history search: pchat_search_fts has no ts_ms (built "
+				"before it): drop it and pchat_search_fts_state and run "
+				"sql/pchat-search-index.sql again for the faster search of "
+				"texts of medium frequency\n");
 	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
 					 "VALUES (1)",
 			   NULL)
@@ -230,6 +252,7 @@ static int pchat_sidx_probe(void)
 		return 0;
 	lock_get(&_sx->lock);
 	_sx->st.ready = 1;
+	_sx->st.newest = n == 1;
 	_sx->st.error[0] = '\0';
 	lock_release(&_sx->lock);
 	LM_INFO("history search: the text index pchat_search_fts is used\n");
@@ -327,5 +350,28 @@ void pchat_sidx_status(pchat_sidx_stats_t *out)
 	}
 	lock_get(&_sx->lock);
 	*out = _sx->st;
+	lock_release(&_sx->lock);
+}
+
+int pchat_sidx_newest(void)
+{
+	int r;
+
+	if(_sx == NULL)
+		return 0;
+	lock_get(&_sx->lock);
+	r = _sx->st.newest;
+	lock_release(&_sx->lock);
+	return r;
+}
+
+void pchat_sidx_answered(int newest)
+{
+	if(_sx == NULL)
+		return;
+	lock_get(&_sx->lock);
+	_sx->st.answered++;
+	if(newest)
+		_sx->st.answered_newest++;
 	lock_release(&_sx->lock);
 }

@@ -35,6 +35,9 @@ typedef struct pchat_sidx_stats
 	long long rows;		   /* rows written by this process */
 	long long write_us;	   /* time its writing statements took */
 	long long last_rows;   /* rows of the last batch */
+	int newest;			   /* the table has ts_ms: hits asked newest first */
+	long long answered;	   /* searches the index answered (this node) */
+	long long answered_newest; /* ... of them from its newest hits */
 	char error[PCHAT_SIDX_ERR_MAX]; /* the last error, "" none */
 } pchat_sidx_stats_t;
 
@@ -62,5 +65,12 @@ typedef struct pchat_sidx_mark
 pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh);
 
 void pchat_sidx_status(pchat_sidx_stats_t *out);
+
+/* 1 when the side table carries ts_ms (sql/pchat-search-index.sql of
+ * issue 18's second stage): its hits can be asked newest first. */
+int pchat_sidx_newest(void);
+
+/* A search the index answered (newest: from its newest hits). */
+void pchat_sidx_answered(int newest);
 
 #endif

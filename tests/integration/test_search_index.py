@@ -255,3 +255,36 @@ def test_a_story_is_found_by_its_title_through_the_index_and_off(node, mariadb):
     for user in (alice, bob):
         assert search(user, f"title{tag} café") == [shown]
         assert search(user, f"{tag} Café plain") == []  # across title and body
+
+
+def test_a_medium_text_is_answered_from_the_newest_hits(node, mariadb):
+    """A text with some hits in the walk's first 5,000 rows (too few for a
+    page) and more than 1,000 in the index: its newest hits answer, in
+    batches (the newest ones here are in a room the user may not read)."""
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    assert status(kam)["newest"] == 1
+    tag = uid()
+    hidden_rid, _, _ = make_room(mariadb, privacy="closed")
+    base = int(time.time() * 1000) - 10_000_000
+    insert(mariadb, rid, f"mid{tag} a", n=1100, ts_ms=base)
+    insert(mariadb, hidden_rid, f"mid{tag} other", n=1500, ts_ms=base + 10_000)
+    insert(mariadb, rid, "filler words", n=6000, ts_ms=base + 20_000)
+    insert(mariadb, rid, f"mid{tag} b", n=10, ts_ms=base + 30_000)
+    wait_indexed(mariadb)
+    # a row the index never took: the walk finds it (one of its 11 hits),
+    # the answer from the index does not have it
+    insert(mariadb, rid, f"mid{tag} hidden", recorded_at=OLD, ts_ms=base + 25_000)
+    before = status(kam)
+    assert search(alice, f"MID{tag}", cnt=50) == [f"mid{tag} b"] * 10 + [f"mid{tag} a"] * 40
+    st = status(kam)
+    assert st["answered_newest"] == before["answered_newest"] + 1
+    assert st["answered"] == before["answered"] + 1
+    # the same answer as LIKE's, less the row the index never took, for
+    # pages ending in the first batch of hits and in the second
+    off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
+    assert bob.join(guid).code == 200
+    for cnt in (20, 60, 90):  # search_limit 100
+        assert search(alice, f"mid{tag}", cnt=cnt) == [
+            t for t in search(bob, f"mid{tag}", cnt=cnt + 1) if t != f"mid{tag} hidden"]
