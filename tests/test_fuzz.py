@@ -1,5 +1,5 @@
 """Builds the libFuzzer targets (tests/fuzz) and runs each for a few seconds
-(PCHAT_FUZZ_SECONDS, 10 by default: about 30 s for the three) from its seed
+(PCHAT_FUZZ_SECONDS, 10 by default: about 40 s for the four) from its seed
 corpus and checked-in findings; fails on any crash, leak or UB report."""
 
 import os
@@ -10,7 +10,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FUZZ = os.path.join(HERE, "fuzz")
-TARGETS = ["fuzz_xccos", "fuzz_args", "fuzz_cmd"]
+TARGETS = ["fuzz_xccos", "fuzz_args", "fuzz_cmd", "fuzz_answer"]
 SECONDS = int(os.environ.get("PCHAT_FUZZ_SECONDS", "10"))
 
 

@@ -35,6 +35,7 @@
 #include "core/tcp_options.h"
 #include "core/ut.h"
 
+#include "pchat_answer_scan.h"
 #include "pchat_deliver.h"
 #include "pchat_mod.h"
 #include "pchat_metrics.h"
@@ -64,6 +65,7 @@
 static counter_handle_t _pchat_forged;
 static counter_handle_t _pchat_copies;
 static counter_handle_t _pchat_copy_writes;
+static counter_handle_t _pchat_answers_raw;
 /* shm, by process_no: the last batch that process has written */
 static volatile unsigned int *_coal_written = NULL;
 
@@ -88,6 +90,14 @@ int pchat_deliver_init(void)
 		LM_ERR("cannot register the copies counters\n");
 		return -1;
 	}
+	if(counter_register(&_pchat_answers_raw, "pchat", "answers_raw", 0, 0, 0,
+			   "answers to pchat's INFOs taken before the core parsed them "
+			   "(pchat_take_answer)",
+			   0)
+			< 0) {
+		LM_ERR("cannot register the answers_raw counter\n");
+		return -1;
+	}
 	_coal_written = shm_mallocxz(PCHAT_COAL_PROCS * sizeof(*_coal_written));
 	if(_coal_written == NULL) {
 		SHM_MEM_ERROR;
@@ -96,12 +106,17 @@ int pchat_deliver_init(void)
 	return 0;
 }
 
-void pchat_deliver_forged(struct sip_msg *msg, const char *why)
+static void pchat_forged(int code, struct receive_info *rcv, const char *why)
 {
 	counter_inc(_pchat_forged);
-	LM_NOTICE("reply %d from %s:%u (%s): %s: dropped\n",
-			msg->first_line.u.reply.statuscode, ip_addr2a(&msg->rcv.src_ip),
-			msg->rcv.src_port, get_proto_name(msg->rcv.proto), why);
+	LM_NOTICE("reply %d from %s:%u (%s): %s: dropped\n", code,
+			ip_addr2a(&rcv->src_ip), rcv->src_port, get_proto_name(rcv->proto),
+			why);
+}
+
+void pchat_deliver_forged(struct sip_msg *msg, const char *why)
+{
+	pchat_forged(msg->first_line.u.reply.statuscode, &msg->rcv, why);
 }
 
 unsigned long pchat_deliver_forged_count(void)
@@ -593,6 +608,11 @@ unsigned long pchat_deliver_copies(void)
 	return (unsigned long)counter_get_val(_pchat_copies);
 }
 
+unsigned long pchat_deliver_answers_raw(void)
+{
+	return (unsigned long)counter_get_val(_pchat_answers_raw);
+}
+
 unsigned long pchat_deliver_copy_writes(void)
 {
 	return (unsigned long)counter_get_val(_pchat_copy_writes);
@@ -701,41 +721,32 @@ static int pchat_tm_reply_check(struct sip_msg *msg)
 	return 0;
 }
 
-int pchat_deliver_response(struct sip_msg *msg)
+/* An answer (code, our branch b without its prefix) to one of our direct
+ * INFOs, received on rcv: counts it against its session. */
+static void pchat_answer_apply(int code, char *p, char *end,
+		struct receive_info *rcv)
 {
-	str *b;
-	char *p, *end;
 	pchat_session_ref_t ref;
 	unsigned int cseq;
 	pchat_session_t *s;
-	int code;
 
-	if(msg->via1 == NULL || msg->via1->branch == NULL)
-		return 1;
-	b = &msg->via1->branch->value;
-	if(b->len <= (int)PCHAT_BRANCH_LEN
-			|| memcmp(b->s, PCHAT_BRANCH, PCHAT_BRANCH_LEN) != 0)
-		return pchat_tm_reply_check(msg);
-	code = msg->first_line.u.reply.statuscode;
 	if(code < 200)
-		return 0;
-	p = b->s + PCHAT_BRANCH_LEN;
-	end = b->s + b->len;
+		return;
 	if(pchat_hex_field(&p, end, &ref.hid) < 0
 			|| pchat_hex_field(&p, end, &ref.id) < 0
 			|| pchat_hex_field(&p, end, &cseq) < 0 || p[-1] != '.') {
-		pchat_deliver_forged(msg, "malformed pchat branch");
-		return 0;
+		pchat_forged(code, rcv, "malformed pchat branch");
+		return;
 	}
 	s = pchat_session_get(&ref);
 	if(s == NULL)
-		return 0; /* the session ended meanwhile */
+		return; /* the session ended meanwhile */
 	/* one constant-time compare and a few integer ones */
 	if(!pchat_session_secret_ok(s, p, (int)(end - p))
-			|| !pchat_session_from_peer(s, &msg->rcv)) {
+			|| !pchat_session_from_peer(s, rcv)) {
 		pchat_session_release(s);
-		pchat_deliver_forged(msg, "wrong branch secret or connection");
-		return 0;
+		pchat_forged(code, rcv, "wrong branch secret or connection");
+		return;
 	}
 	if(s->dlv_pending > 0 && --s->dlv_pending > 0)
 		s->dlv_deadline = pchat_session_now() + pchat_delivery_timeout;
@@ -745,5 +756,37 @@ int pchat_deliver_response(struct sip_msg *msg)
 		pchat_deliver_end(s, "INFO refused");
 	}
 	pchat_session_release(s);
+}
+
+static int pchat_is_ours(const char *b, int len)
+{
+	return len > (int)PCHAT_BRANCH_LEN
+		   && memcmp(b, PCHAT_BRANCH, PCHAT_BRANCH_LEN) == 0;
+}
+
+int pchat_deliver_response(struct sip_msg *msg)
+{
+	str *b;
+
+	if(msg->via1 == NULL || msg->via1->branch == NULL)
+		return 1;
+	b = &msg->via1->branch->value;
+	if(!pchat_is_ours(b->s, b->len))
+		return pchat_tm_reply_check(msg);
+	pchat_answer_apply(msg->first_line.u.reply.statuscode,
+			b->s + PCHAT_BRANCH_LEN, b->s + b->len, &msg->rcv);
 	return 0;
+}
+
+int pchat_deliver_take_raw(char *buf, int len, struct receive_info *rcv)
+{
+	const char *b;
+	int code, blen;
+
+	if(!pchat_answer_scan(buf, len, &code, &b, &blen) || !pchat_is_ours(b, blen))
+		return 0;
+	/* b points into buf: the cast gives back the constness scan took */
+	pchat_answer_apply(code, (char *)b + PCHAT_BRANCH_LEN, (char *)b + blen, rcv);
+	counter_inc(_pchat_answers_raw);
+	return 1;
 }

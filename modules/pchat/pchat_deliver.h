@@ -75,6 +75,13 @@ void pchat_deliver_forget(pchat_session_t *s);
  * reply through (returns 1). */
 int pchat_deliver_response(struct sip_msg *msg);
 
+/* event_route[core:msg-received]: an answer to one of our direct INFOs,
+ * read from its raw bytes (pchat_answer_scan) and counted against its
+ * session as pchat_deliver_response would, without the core's parse.
+ * Returns 1 when taken (the caller drops the message), 0 for anything
+ * else, which then takes the core's path. */
+int pchat_deliver_take_raw(char *buf, int len, struct receive_info *rcv);
+
 /* For the expiry timer: has this session left a copy unanswered too long? */
 int pchat_deliver_overdue(pchat_session_t *s, time_t now);
 
@@ -106,5 +113,7 @@ void pchat_deliver_wait_hold(pchat_session_t *s);
  * (the sends that carried them). */
 unsigned long pchat_deliver_copies(void);
 unsigned long pchat_deliver_copy_writes(void);
+/* Counter pchat:answers_raw (answers taken by pchat_deliver_take_raw). */
+unsigned long pchat_deliver_answers_raw(void);
 
 #endif

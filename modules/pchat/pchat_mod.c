@@ -180,6 +180,7 @@ static int w_pchat_file_http(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_manage_http(struct sip_msg *msg, char *user, char *p2);
 static int w_pchat_chat_http(struct sip_msg *msg, char *p1, char *p2);
 static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2);
+static int w_pchat_take_answer(struct sip_msg *msg, char *p1, char *p2);
 
 /* clang-format off */
 static cmd_export_t pchat_cmds[] = {
@@ -194,6 +195,8 @@ static cmd_export_t pchat_cmds[] = {
 		REQUEST_ROUTE},
 	{"pchat_alert_kept_below", (cmd_function)w_pchat_alert_kept_below, 1,
 		fixup_igp_null, fixup_free_igp_null, REQUEST_ROUTE | FAILURE_ROUTE},
+	{"pchat_take_answer", (cmd_function)w_pchat_take_answer, 0, 0, 0,
+		ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
 
@@ -601,6 +604,23 @@ static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2)
 	return pchat_alert_kept_below(msg, n);
 }
 
+/* In event_route[core:msg-received] (received_route_mode=1): takes an
+ * answer to one of our tm-less INFOs from the raw bytes, before the core
+ * parses it; the route then drops it. */
+static int ki_pchat_take_answer(struct sip_msg *msg)
+{
+	sr_net_info_t *ni = ksr_evrt_rcvnetinfo_get();
+
+	if(ni == NULL || ni->rcv == NULL || ni->data.s == NULL)
+		return -1;
+	return pchat_deliver_take_raw(ni->data.s, ni->data.len, ni->rcv) ? 1 : -1;
+}
+
+static int w_pchat_take_answer(struct sip_msg *msg, char *p1, char *p2)
+{
+	return ki_pchat_take_answer(msg);
+}
+
 static sr_kemi_t pchat_kemi_exports[] = {
 	{ str_init("pchat"), str_init("pchat_handle"),
 		SR_KEMIP_INT, ki_pchat_handle,
@@ -624,6 +644,11 @@ static sr_kemi_t pchat_kemi_exports[] = {
 	},
 	{ str_init("pchat"), str_init("pchat_chat_http"),
 		SR_KEMIP_INT, ki_pchat_chat_http,
+		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("pchat"), str_init("pchat_take_answer"),
+		SR_KEMIP_INT, ki_pchat_take_answer,
 		{ SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE,
 			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
 	},

@@ -19,7 +19,8 @@
  *   0 base      pchat_mod.h (this file), pchat_xccos, pchat_identity,
  *               pchat_textmatch, pchat_uri, pchat_roster_api, pchat_metrics
  *               (the counters of group "pchat"), pchat_alert_match (the
- *               alert matcher)
+ *               alert matcher), pchat_answer_scan (an answer's raw status
+ *               and top Via branch)
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
  *               pchat_writer (the post writer process), pchat_bell (the

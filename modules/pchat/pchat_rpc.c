@@ -187,10 +187,11 @@ static void pchat_rpc_status(rpc_t *rpc, void *ctx)
 			"pool_resyncs", (unsigned int)pchat_pool_stat(PCHAT_POOL_SYNCS),
 			"pool_copies_queued",
 			(unsigned int)pchat_pool_stat(PCHAT_POOL_QUEUED));
-	rpc->struct_add(th, "uud", "copies",
+	rpc->struct_add(th, "uudu", "copies",
 			(unsigned int)pchat_deliver_copies(), "copy_writes",
 			(unsigned int)pchat_deliver_copy_writes(), "coalesce_bytes",
-			pchat_coalesce_bytes);
+			pchat_coalesce_bytes, "answers_raw",
+			(unsigned int)pchat_deliver_answers_raw());
 	pchat_rpc_status_compliance(rpc, th);
 	pchat_rpc_status_files(rpc, th);
 }
@@ -286,7 +287,7 @@ static void pchat_rpc_post_latency(rpc_t *rpc, void *ctx)
 /* The counters below are read when asked (kamcmd cnt.get_all pchat,
  * xhttp_prom): the values are the ones pchat.status shows, kept where
  * the work happens, so nothing is counted twice. The group has counters
- * of its own too: copies, copy_writes, forged_replies, infos_limited,
+ * of its own too: copies, copy_writes, answers_raw, forged_replies, infos_limited,
  * posts_uncached (pchat_deliver.c, pchat_uas.c), pool_* when pooled
  * (pchat_pool.c) and pchat_metrics.c's. */
 enum

@@ -144,6 +144,19 @@ ARGS = {
         "member=group:admins", "name=a\nname=b", "=x\nnovalue", "limit=99999999999999999999"],
 }
 
+# answers as a chat node receives them (pchat_answer_scan)
+_TAIL = ("From: <sip:pchat@example.com>;tag=a\r\nTo: <sip:alice@example.com>;tag=b\r\n"
+         "Call-ID: c\r\nCSeq: 7 INFO\r\nContent-Length: 0\r\n\r\n")
+ANSWERS = [
+    "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKpc1f.2a.3.0123456789abcdef\r\n"
+    + _TAIL,
+    "SIP/2.0 481 Call/Transaction Does Not Exist\r\nv: SIP/2.0/TCP h;rport=5;branch=z9hG4bKpcx"
+    ";received=1.2.3.4\r\n" + _TAIL,
+    "SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP a, SIP/2.0/TCP b;branch=z9hG4bKb\r\n" + _TAIL,
+    "SIP/2.0 200 OK\r\nSubject: x\r\n folded\r\nVia: SIP/2.0/TCP a;branch=q\r\n" + _TAIL,
+    "INFO sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP a;branch=z9hG4bKpc1.2.3.x\r\n" + _TAIL,
+]
+
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
@@ -153,6 +166,7 @@ def main():
         "fuzz_cmd": [bytes([f]) + b.encode() for b in bodies for f in (0,)]
         + [bytes([f]) + b.encode() for b in bodies[-40:] for f in (1, 2, 3, 0x12, 0x21)],
         "fuzz_args": [bytes([k]) + v.encode() for k, vs in ARGS.items() for v in vs],
+        "fuzz_answer": [a.encode() for a in ANSWERS],
     }
     for target, data in seeds.items():
         d = os.path.join(out, target)

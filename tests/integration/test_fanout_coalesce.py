@@ -29,9 +29,9 @@ class Node(Kamailio):
     """cfg/pchat-node.cfg, with pchat module parameters added to a copy of it
     in the run directory (the cfg has no define for them)."""
 
-    def __init__(self, db_url, modparams=None):
+    def __init__(self, db_url, modparams=None, defines=None):
         super().__init__(free_port(), db_url, cfg="cfg/pchat-node.cfg",
-                         defines={"PCHAT_MAX_INFOS_PER_SECOND": "0"})
+                         defines={"PCHAT_MAX_INFOS_PER_SECOND": "0", **(defines or {})})
         if modparams:
             with open(self.cfg) as f:
                 text = f.read()
@@ -48,8 +48,8 @@ class Node(Kamailio):
 def node_factory(db_url):
     started = []
 
-    def make(**modparams):
-        n = Node(db_url, modparams)
+    def make(defines=None, **modparams):
+        n = Node(db_url, modparams, defines)
         started.append(n)
         return n.start()
     yield make
@@ -57,12 +57,13 @@ def node_factory(db_url):
         n.cleanup()
 
 
-def counters(node):
+def status_values(node, *names):
     out = node.rpc("pchat.status")
+    return tuple(int(re.search(rf"(?m)^\s*{n}:\s*(\d+)", out).group(1)) for n in names)
 
-    def val(name):
-        return int(re.search(rf"(?m)^\s*{name}:\s*(\d+)", out).group(1))
-    return val("copies"), val("copy_writes")
+
+def counters(node):
+    return status_values(node, "copies", "copy_writes")
 
 
 class Member:
@@ -218,5 +219,43 @@ def test_replies_from_other_readers_keep_each_dialogs_order(node_factory, mariad
         assert wait_until(lambda: all(len(m.posts()) >= len(texts) for m in members),
                           timeout=10)
         check_delivered(members, texts)
+    finally:
+        close_all(conns)
+
+
+def test_members_answers_are_taken_before_the_core_parses_them(node_factory, mariadb):
+    """The members' 200s to the node's INFOs are counted against their
+    sessions from the raw bytes (pchat_take_answer in the cfg's
+    event_route[core:msg-received]); the connections stay up and nothing is
+    taken for forged."""
+    node = node_factory()
+    conns, members, guid = front_end(node, mariadb, per_carrier=5)
+    try:
+        before = status_values(node, "answers_raw", "forged_replies")
+        texts, copies, _ = post_all(node, members, guid, [members[0]], n=3)
+        check_delivered(members, texts)
+        assert wait_until(lambda: status_values(node, "answers_raw")[0] - before[0] >= copies,
+                          timeout=5), (before, status_values(node, "answers_raw"), copies)
+        assert status_values(node, "forged_replies")[0] == before[1]
+        # every answer counted: nothing is left pending on the sessions
+        assert wait_until(lambda: re.findall(r"pending: (\d+)", node.rpc("pchat.sessions"))
+                          and all(p == "0" for p in re.findall(
+                              r"pending: (\d+)", node.rpc("pchat.sessions"))), timeout=5)
+        more, _, _ = post_all(node, members, guid, [members[-1]], n=1)
+        check_delivered(members, texts + more)
+    finally:
+        close_all(conns)
+
+
+def test_with_parse_answers_the_core_reads_them(node_factory, mariadb):
+    """-A PCHAT_PARSE_ANSWERS: the route is off, the answers take the core's
+    path (pchat's reply callback) and still count."""
+    node = node_factory(defines={"PCHAT_PARSE_ANSWERS": "1"})
+    conns, members, guid = front_end(node, mariadb, per_carrier=3)
+    try:
+        texts, copies, _ = post_all(node, members, guid, [members[0]], n=2)
+        check_delivered(members, texts)
+        assert copies > 0
+        assert status_values(node, "answers_raw")[0] == 0
     finally:
         close_all(conns)

@@ -159,6 +159,13 @@ def sc_frontend(b, log):
               ["--mode", "stateless", "--clients", MUX_CONNS, "--window", 64,
                "--warmup", 1, "--duration", sz.pool_s, "--drain", 0.5])
     r["frontend_stateless"] = True
+    # the same requests in the shape and at the rate of pchat's run: a
+    # burst of one post's copies, rate times a second, over the connections
+    r = b.run(f"frontend: stateless INFO in bursts of {m} at {rate}/s over {MUX_CONNS} "
+              f"connections (pchat's deliveries' shape and rate)", "base",
+              ["--mode", "stateless", "--clients", MUX_CONNS, "--burst", m,
+               "--rate", rate, "--warmup", 1, "--duration", sz.pool_s, "--drain", 0.5])
+    r["frontend_stateless_burst"] = True
 
 
 def _pick(results, key):
@@ -245,6 +252,12 @@ def _frontend_lines(results):
         lines.append(f"- frontend pchat/stateless: {p:.1f} µs per delivery ÷ {s:.1f} µs "
                      f"per stateless reply (both over {MUX_CONNS} connections) = "
                      f"**{p / s:.2f}** (goal ≤ 1)")
+    sb = _pick(results, "frontend_stateless_burst")
+    if sb and sb["server_cpu_us_per_unit"]:
+        s2 = sb["server_cpu_us_per_unit"]
+        lines.append(f"- for reference, the stateless reply at pchat's load (its requests in "
+                     f"bursts of a post's copies at the posts' rate): {s2:.1f} µs per reply; "
+                     f"pchat/that = {p / s2:.2f}")
     idle = _pick(results, "frontend_idle")
     if idle and idle["window_s"]:
         # the idle node's CPU over the loaded run's window, taken off

@@ -144,9 +144,10 @@ static struct {
 	int npids, pids[16]; /* --server-pid: instances whose CPU is summed */
 	int nctls;
 	const char *ctls[16]; /* --ctl: their ctl sockets (shm: the first) */
+	int burst; /* stateless: --rate bursts/s of this many requests, 0 = window */
 } opt = {"127.0.0.1", 5060, 100, 1, 1, 100, 5, 1, 2, 60, 10, 200, 8, 0,
 		M_PCHAT, S_POST, "post", NULL, "example.com", 0, NULL, 30, 0, 1, 0,
-		NULL, "chat", 0, 0, {0}, 0, {0}, 0, {0}};
+		NULL, "chat", 0, 0, {0}, 0, {0}, 0, {0}, 0};
 
 static int epfd;
 static client_t *cl;
@@ -1362,18 +1363,21 @@ static void post_one(client_t *c)
 	send_info(c, body);
 }
 
-static void stateless_fill(client_t *c)
+static void stateless_send(client_t *c)
 {
 	char ruri[128], to[140];
 	snprintf(ruri, sizeof(ruri), "sip:bench@%s", opt.domain);
 	snprintf(to, sizeof(to), "<%s>", ruri);
-	while(c->outstanding < opt.window) {
-		c->outstanding++;
-		send_request(c, "INFO", ruri, to, ++c->cseq, NULL, "text/plain",
-				"ping");
-		if(c->fd < 0)
-			return;
-	}
+	c->outstanding++;
+	send_request(c, "INFO", ruri, to, ++c->cseq, NULL, "text/plain", "ping");
+}
+
+static void stateless_fill(client_t *c)
+{
+	if(opt.burst)
+		return; /* paced by stateless_tick */
+	while(c->outstanding < opt.window && c->fd >= 0)
+		stateless_send(c);
 }
 
 /* ---- main ---- */
@@ -1489,6 +1493,8 @@ static void usage(void)
 			"  [--ports P1,P2,.. (client i to P(i mod n): a pool's nodes)]\n"
 			"  [--mux-conns N (members' dialogs over N connections, as a\n"
 			"   front-end: P-Asserted-Identity and Record-Route)]\n"
+			"  [--burst B (stateless: --rate bursts a second of B requests\n"
+			"   over the clients, the shape of a fan-out, instead of --window)]\n"
 			"--server-pid and --ctl take comma lists: CPU and pool copies are\n"
 			"summed over the instances (shm: the first).\n"
 			"Over 20,000 clients are spread over 127.0.0.2.. (--src-addrs).\n"
@@ -1540,7 +1546,7 @@ static int parse_options(int argc, char **argv)
 			{"dialogs-per-conn", 1, 0, 'K'}, {"signin-rate", 1, 0, 'G'},
 			{"search", 1, 0, 'Q'}, {"room-host", 1, 0, 'O'},
 			{"ports", 1, 0, 'o'}, {"mux-conns", 1, 0, 'M'},
-			{0, 0, 0, 0}};
+			{"burst", 1, 0, 'B'}, {0, 0, 0, 0}};
 	int o, room_size = 0;
 
 	while((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -1571,6 +1577,7 @@ static int parse_options(int argc, char **argv)
 				break;
 			case 'o': opt.nports = int_list(optarg, opt.ports, 16); break;
 			case 'M': opt.mux = atoi(optarg) > 0 ? atoi(optarg) : 0; break;
+			case 'B': opt.burst = atoi(optarg) > 0 ? atoi(optarg) : 0; break;
 			case 'j': opt.json = 1; break;
 			case 'H': opt.history_cnt = atoi(optarg); break;
 			case 'A': opt.src_addrs = atoi(optarg); break;
@@ -1689,13 +1696,40 @@ static void history_start(client_t *c)
 		send_history(c);
 }
 
+/* stateless --burst: --rate times a second, --burst requests at once spread
+ * over the clients, as a post's copies reach a node's front-end connections;
+ * a client with 64 bursts unanswered skips (counted as throttled). */
+static void stateless_burst_tick(int64_t elapsed_ns)
+{
+	static double credit = 0;
+	static int rr = 0;
+	int i;
+
+	credit += opt.rate * (double)elapsed_ns / 1e9;
+	for(; credit >= 1; credit -= 1) {
+		for(i = 0; i < opt.burst; i++) {
+			client_t *c = &cl[rr];
+			rr = (rr + 1) % opt.nclients;
+			if(c->state != C_READY || c->outstanding >= 64 * opt.burst) {
+				st.posts_throttled++;
+				continue;
+			}
+			stateless_send(c);
+		}
+	}
+	if(credit > opt.rate)
+		credit = opt.rate; /* do not burst after stalls */
+}
+
 /* stateless mode (any scenario): --window requests in flight per client. */
 static void stateless_tick(int64_t elapsed_ns)
 {
 	int i;
 
-	(void)elapsed_ns; /* paced by the window, not by the clock */
-
+	if(opt.burst) {
+		stateless_burst_tick(elapsed_ns);
+		return;
+	}
 	for(i = 0; i < opt.nclients; i++)
 		if(cl[i].state == C_READY && cl[i].outstanding < opt.window)
 			stateless_fill(&cl[i]);
