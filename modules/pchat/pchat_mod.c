@@ -605,14 +605,17 @@ static int w_pchat_alert_kept_below(struct sip_msg *msg, char *max, char *p2)
 }
 
 /* In event_route[core:msg-received] (received_route_mode=1): takes an
- * answer to one of our tm-less INFOs from the raw bytes, before the core
- * parses it; the route then drops it. */
+ * answer to one of our tm-less INFOs from the raw bytes, and pchat's own
+ * doorbells by their source, before the core parses them; the route then
+ * drops them. */
 static int ki_pchat_take_answer(struct sip_msg *msg)
 {
 	sr_net_info_t *ni = ksr_evrt_rcvnetinfo_get();
 
 	if(ni == NULL || ni->rcv == NULL || ni->data.s == NULL)
 		return -1;
+	if(pchat_uas_bell_rcv(ni->rcv))
+		return 1;
 	return pchat_deliver_take_raw(ni->data.s, ni->data.len, ni->rcv) ? 1 : -1;
 }
 

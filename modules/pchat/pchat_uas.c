@@ -1133,12 +1133,17 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 /* Pre-script callback: a doorbell (the writer's, a store worker's or the
  * pool's) is consumed here, before the script (0 drops it); every other
  * request goes on (1). */
-int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
+int pchat_uas_bell_rcv(struct receive_info *rcv)
 {
-	if(!pchat_bell_is_bell(&msg->rcv))
-		return 1;
+	if(!pchat_bell_is_bell(rcv))
+		return 0;
 	pchat_uas_posts_done();
 	pchat_uas_jobs_done();
 	pchat_pool_inbox_run();
-	return 0;
+	return 1;
+}
+
+int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
+{
+	return !pchat_uas_bell_rcv(&msg->rcv);
 }

@@ -34,6 +34,9 @@ int pchat_uas_handle(struct sip_msg *msg);
 void pchat_uas_posts_done(void);
 /* PRE_SCRIPT_CB for requests: takes the doorbells (pchat_bell.h). */
 int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param);
+/* The same from a message's receive info alone, before it is parsed
+ * (pchat_take_answer): 1 when it was a doorbell and has been taken. */
+int pchat_uas_bell_rcv(struct receive_info *rcv);
 
 /* Timer: ends sessions that were not refreshed in time (server BYE). */
 void pchat_uas_expire_timer(unsigned int ticks, void *param);
