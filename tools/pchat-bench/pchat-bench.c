@@ -273,8 +273,27 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)n;
 }
 
-/* utime+stime (ticks) and ppid of a process */
-static int proc_stat(int pid, int *ppid, uint64_t *ticks)
+/* The CPU time a process has run, in ns, from /proc/<pid>/schedstat (the
+ * scheduler's own sum, exact to the last context switch), else from
+ * utime+stime: those are whole clock ticks (10 ms) per process, and a
+ * window of a few hundred ms of CPU spread over twenty processes lost
+ * several percent to their truncation. */
+static int proc_cpu_ns(int pid, uint64_t ticks, uint64_t *ns)
+{
+	char path[64], buf[128];
+	unsigned long long run;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	if(read_file(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &run) == 1) {
+		*ns = run;
+		return 0;
+	}
+	*ns = ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
+	return 0;
+}
+
+/* CPU time (ns, proc_cpu_ns) and ppid of a process */
+static int proc_stat(int pid, int *ppid, uint64_t *cpu_ns)
 {
 	char path[64], buf[2048], *p;
 	unsigned long ut, stt;
@@ -292,8 +311,7 @@ static int proc_stat(int pid, int *ppid, uint64_t *ticks)
 			!= 3)
 		return -1;
 	*ppid = pp;
-	*ticks = ut + stt;
-	return 0;
+	return proc_cpu_ns(pid, ut + stt, cpu_ns);
 }
 
 static double proc_pss_mb(int pid)
@@ -381,7 +399,7 @@ static double pool_copies_sent(const char *ctl)
 	return n;
 }
 
-/* adds the CPU ticks and PSS of one instance (main process and children) */
+/* adds the CPU time (ns) and PSS of one instance (main process and children) */
 static void instance_sample(int server_pid, srvstat_t *s, uint64_t *total)
 {
 	DIR *d;
@@ -442,10 +460,9 @@ static void server_sample(srvstat_t *s)
 		uint64_t before = total;
 
 		instance_sample(opt.pids[i], s, &total);
-		s->inst_cpu_s[i] =
-				(double)(total - before) / (double)sysconf(_SC_CLK_TCK);
+		s->inst_cpu_s[i] = (double)(total - before) / 1e9;
 	}
-	s->cpu_s = (double)total / (double)sysconf(_SC_CLK_TCK);
+	s->cpu_s = (double)total / 1e9;
 	s->shm_used_mb = shm_used_mb();
 	pool_sample(s);
 }
