@@ -12,6 +12,7 @@
  */
 /* The roster's shm tables (see pchat_roster_table.h for the lock order).
  * Knows nothing of pchat's sessions or store: ids only. */
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
@@ -483,72 +484,6 @@ int pchat_roster_part_all(
 	return n;
 }
 
-/* Sizes the copy under the room lock, releases it, allocates the pkg block
- * (member array followed by the user strings), then locks again and copies
- * if the room still fits; if it grew in between, it frees and starts over
- * with the new size. No pkg allocation happens under the lock. */
-int pchat_roster_snapshot(
-		unsigned long long room_id, pchat_roster_snapshot_t *snap)
-{
-	unsigned int rs;
-	pchat_roster_room_t *room;
-	pchat_roster_entry_t *e;
-	pchat_roster_member_t *m;
-	int count, bytes, cap_count, cap_bytes, i;
-	char *block, *p;
-
-	memset(snap, 0, sizeof(*snap));
-	if(_roster == NULL)
-		return 0;
-	rs = pchat_room_slot(room_id);
-	lock_set_get(_roster->room_locks, rs);
-	room = pchat_room_find(room_id);
-	count = room ? room->count : 0;
-	bytes = room ? room->user_bytes : 0;
-	lock_set_release(_roster->room_locks, rs);
-
-	while(count > 0) {
-		cap_count = count;
-		cap_bytes = bytes;
-		block = pkg_malloc(
-				cap_count * sizeof(pchat_roster_member_t) + cap_bytes);
-		if(block == NULL) {
-			PKG_MEM_ERROR;
-			return -1;
-		}
-		lock_set_get(_roster->room_locks, rs);
-		room = pchat_room_find(room_id);
-		count = room ? room->count : 0;
-		bytes = room ? room->user_bytes : 0;
-		if(count > cap_count || bytes > cap_bytes) {
-			lock_set_release(_roster->room_locks, rs);
-			pkg_free(block); /* grew meanwhile: again, with the new size */
-			continue;
-		}
-		m = (pchat_roster_member_t *)block;
-		p = block + cap_count * sizeof(pchat_roster_member_t);
-		i = 0;
-		for(e = room ? room->first : NULL; e; e = e->room_next, i++) {
-			m[i].sess_hid = e->sess_hid;
-			m[i].sess_id = e->sess_id;
-			m[i].roles = e->roles;
-			m[i].user.s = p;
-			m[i].user.len = e->user.len;
-			memcpy(p, e->user.s, e->user.len);
-			p += e->user.len;
-		}
-		lock_set_release(_roster->room_locks, rs);
-		if(i == 0) { /* emptied meanwhile */
-			pkg_free(block);
-			break;
-		}
-		snap->members = m;
-		snap->n = i;
-		break;
-	}
-	return 0;
-}
-
 /* The newest max entries of a locked room, copied in list order into m
  * and the strings after them (room for cap_bytes); returns the number. */
 static int pchat_roster_copy_newest(pchat_roster_room_t *room, int max,
@@ -674,6 +609,14 @@ int pchat_roster_snapshot_refs(
 		break;
 	}
 	return 0;
+}
+
+/* The whole room: its newest count entries are all of them, in list order
+ * (the members array followed by the user strings, one pkg block). */
+int pchat_roster_snapshot(
+		unsigned long long room_id, pchat_roster_snapshot_t *snap)
+{
+	return pchat_roster_snapshot_newest(room_id, snap, INT_MAX) < 0 ? -1 : 0;
 }
 
 void pchat_roster_free_refs(pchat_roster_refs_t *out)
