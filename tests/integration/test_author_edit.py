@@ -5,13 +5,12 @@ edit_window_s; the room's sessions whose INVITE declared the extension
 the new text or a tombstone; with compliance on, EDIT and DELETE events keep
 every version."""
 
-import contextlib
 import json
 import time
 
 import pytest
 
-from admin import call, fails, one
+from admin import config_set, fails, one
 from chat import MSGUPD, ChatUser, make_room, unique, wait_until
 from pool import running_pool, status_int
 from sipclient import find, findall, parse_xccos
@@ -37,16 +36,6 @@ def users(kam):
     for u in made:
         u.close()
 
-
-@contextlib.contextmanager
-def config(kam, **settings):
-    """pchat.config_set for the block, then back to what it was."""
-    before = {k: one(kam, "pchat.config_get", f"name={k}")["value"] for k in settings}
-    call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in settings.items()])
-    try:
-        yield
-    finally:
-        call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in before.items()])
 
 
 def _msg_of(reply):
@@ -161,9 +150,9 @@ def test_only_the_author_within_the_window(users, kam, mariadb):
     assert reply.code == 403 and "edit_window_s" in find(reply.data, "error").text
     assert alice.delete(guid, msgid).code == 403
     # a longer window lets it through; 0 turns the extension off
-    with config(kam, edit_window_s=3600):
+    with config_set(kam, edit_window_s=3600):
         assert alice.edit(guid, msgid, "in time").code == 200
-    with config(kam, edit_window_s=0):
+    with config_set(kam, edit_window_s=0):
         reply = alice.delete(guid, msgid)
         assert reply.code == 403 and "is 0" in find(reply.data, "error").text
     assert _history(bob, guid)[0]["text"] == "in time"
@@ -194,7 +183,7 @@ def test_unknown_and_malformed_requests(users, kam, mariadb):
         reply = alice.dlg.command(name, data)
         assert reply.id == f"rpl:{name}" and reply.code == 400, (data, reply)
         assert why in find(reply.data, "error").text
-    with config(kam, message_size_limit=5):
+    with config_set(kam, message_size_limit=5):
         assert alice.edit(guid, msgid, "far too long").code == 413
     assert _history(alice, guid)[0]["text"] == "something"
 

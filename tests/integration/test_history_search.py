@@ -5,7 +5,6 @@ date range and rooms, newest first, paged with a cursor and capped at
 search_limit. Rooms the user may not read never appear; bad input is a 400
 with the reason; with compliance on, each search is a SEARCH event."""
 
-import contextlib
 import json
 import re
 import subprocess
@@ -15,7 +14,7 @@ import xml.sax.saxutils
 
 import pytest
 
-from admin import call, fails, one
+from admin import call, config_set, fails
 from kamailio import pchatctl
 from chat import ChatUser, make_category, make_room, sql_quote, uid, unique
 from sipclient import find, findall
@@ -36,15 +35,6 @@ def users(kam):
     for u in made:
         u.close()
 
-
-@contextlib.contextmanager
-def config(kam, **settings):
-    before = {k: one(kam, "pchat.config_get", f"name={k}")["value"] for k in settings}
-    call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in settings.items()])
-    try:
-        yield
-    finally:
-        call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in before.items()])
 
 
 def search(user, text=None, cnt=None, authors=(), rooms=(), frm=None, to=None,
@@ -174,7 +164,7 @@ def test_capped_at_search_limit(kam, users, mariadb):
     rid, guid, _ = make_room(mariadb)
     for i in range(8):
         insert(mariadb, rid, alice.uri, f"capped {i}", T0 + i)
-    with config(kam, search_limit=5):
+    with config_set(kam, search_limit=5):
         time.sleep(1.2)
         reply = search(alice, "capped", rooms=[guid], cnt=50)
         assert len(hits(reply)) == 5

@@ -6,27 +6,17 @@ counts every online participant and the join reply lists them. The limit
 is lowered here (it is a service setting) so that a few dozen sessions
 cross it."""
 
-import contextlib
 import time
 
 import pytest
 
-from admin import call, one
+from admin import config_set
 from chat import ChatUser, make_room, roster_of, unique, wait_until
 from sipclient import find, findall, parse_xccos
 
 LIMIT = 6
 MEMBERS = 30
 
-
-@contextlib.contextmanager
-def config(kam, **settings):
-    before = {k: one(kam, "pchat.config_get", f"name={k}")["value"] for k in settings}
-    call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in settings.items()])
-    try:
-        yield
-    finally:
-        call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in before.items()])
 
 
 def _notices(user):
@@ -61,7 +51,7 @@ def crowd(kam, mariadb):
 
 def test_no_join_or_part_notices_beyond_the_limit_and_counts_stay_right(kam, crowd):
     guid, name, users = crowd
-    with config(kam, participant_update_limit=LIMIT):
+    with config_set(kam, participant_update_limit=LIMIT):
         for i, u in enumerate(users):
             # bjoin (as at sign-in) and join alike
             rep = u.bjoin([guid]) if i % 2 else u.join(guid)

@@ -84,3 +84,14 @@ def config_restored(kam):
         changed = [name for name, value in saved.items() if now.get(name) != value]
         if changed:
             kam.admin("pchat.config_set", *[f"{n}={saved[n]}" for n in changed])
+
+
+@contextlib.contextmanager
+def config_set(kam, **settings):
+    """pchat.config_set of settings for the block, then back to what they were."""
+    before = {k: one(kam, "pchat.config_get", f"name={k}")["value"] for k in settings}
+    call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in settings.items()])
+    try:
+        yield
+    finally:
+        call(kam, "pchat.config_set", *[f"{k}={v}" for k, v in before.items()])
