@@ -194,6 +194,13 @@ pchat_store_rc_t pchat_db_execv(const char *sql, pchat_db_res_t *res, int n,
 		cells[0] = "global";
 		cells[1] = "1";
 		res_set(res, 1, 2, cells);
+	} else if(contains(sql, "FROM pchat_role r WHERE")
+			|| contains(sql, "FROM pchat_role r JOIN (SELECT")) {
+		/* the roles held on rooms (pchat_access_rooms.c, chansrch's):
+		 * alice manages room 3 */
+		const char *rule[] = {"r", "0", "manager", "user",
+				"sip:alice@example.com", "3"};
+		res_set(res, 1, 6, rule);
 	} else if(contains(sql, "FROM pchat_role r JOIN up")) {
 		/* the search's rules, ordered by room: alice manages room 3 */
 		const char *rule[] = {"r", "0", "manager", "user",

@@ -1,0 +1,151 @@
+/*
+ * pchat - Persistent Chat (XCCOS) service for Kamailio
+ *
+ * Copyright (C) 2026 pchat developers
+ *
+ * This file is part of pchat, a module for Kamailio, a free SIP server.
+ *
+ * pchat is free software; you can redistribute it and/or modify it under the
+ * terms of the GNU General Public License as published by the Free Software
+ * Foundation; either version 2 of the License, or (at your option) any later
+ * version.
+ */
+/* Access layer: the rules of many rooms for one user in two queries whose
+ * cost follows the categories and the user's own roles, not the number of
+ * rooms; pchat_room_access_rows() decides each room as for one. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/dprint.h"
+
+#include "pchat_access_rooms.h"
+
+/* The roles pchat_room_access_rows() may count for the viewer: a role it
+ * reads (member, manager, presenter) whose principal may name the user.
+ * The filter lets through at least every row pchat_principals_cover()
+ * accepts (it compares ignoring ASCII case: general_ci is equal there,
+ * and wider), so the rows it drops are rows the rule would skip; the
+ * rule itself still decides on those it keeps. Any type other than user
+ * and domain is read as a group there. Parameters: the user's URI, the
+ * part after its '@' (NULL: none) and the URI again (its groups, read in
+ * the same transaction as the viewer's). */
+#define PCHAT_AR_COVER                                                        \
+	"r.role IN ('member', 'manager', 'presenter') AND ("                     \
+	"(r.principal_type = 'user' AND "                                        \
+	"r.principal COLLATE utf8mb4_general_ci = ?) OR "                        \
+	"(r.principal_type = 'domain' AND "                                      \
+	"r.principal COLLATE utf8mb4_general_ci = ?) OR "                        \
+	"(r.principal_type NOT IN ('user', 'domain') AND "                       \
+	"r.principal COLLATE utf8mb4_general_ci IN (SELECT g.name FROM "         \
+	"pchat_group g JOIN pchat_group_member m ON m.group_id = g.id "          \
+	"WHERE m.user_uri = ?)))"
+
+/* Every node that holds a room, walked up once (lvl 0: that category):
+ * its and its ancestors' roles ('r', at the level above a room in it)
+ * and walls ('s', the level above the room's category), as the walk of
+ * one room (pchat_access.c) gives them, keyed by the category. */
+static const char *_pchat_ar_cats_sql =
+		"WITH RECURSIVE up (cat, id, parent_id, lvl) AS ("
+		"SELECT c.id, c.id, c.parent_id, 0 FROM pchat_node c WHERE c.id IN "
+		"(SELECT parent_id FROM pchat_node WHERE kind = 'room') "
+		"UNION ALL SELECT up.cat, n.id, n.parent_id, up.lvl + 1 "
+		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
+		"SELECT 'r', up.lvl + 1, r.role, r.principal_type, r.principal, up.cat "
+		"FROM pchat_role r JOIN up ON r.node_id = up.id WHERE " PCHAT_AR_COVER
+		" UNION ALL "
+		"SELECT 's', up.lvl, s.scope, s.principal_type, s.principal, up.cat "
+		"FROM pchat_scope s JOIN up ON s.category_id = up.id ORDER BY 6";
+
+/* The roles held on the nodes themselves (level 0), keyed by the node. */
+static const char *_pchat_ar_own_sql =
+		"SELECT 'r', 0, r.role, r.principal_type, r.principal, r.node_id "
+		"FROM pchat_role r WHERE " PCHAT_AR_COVER " ORDER BY r.node_id";
+
+/* The domain as pchat_wall_covers() takes it from the user's URI (NULL:
+ * none, no domain row names the user). */
+static const char *pchat_ar_domain(pchat_viewer_t *v)
+{
+	const char *at = strchr(v->who.uri, '@');
+
+	return at ? at + 1 : NULL;
+}
+
+int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
+{
+	int lo = 0, hi = r->nrows, mid, first;
+
+	while(lo < hi) {
+		mid = (lo + hi) / 2;
+		if(strtoll(r->rows[mid][col], NULL, 10) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while(lo < r->nrows && strtoll(r->rows[lo][col], NULL, 10) == id)
+		lo++;
+	*n = lo - first;
+	return first;
+}
+
+pchat_store_rc_t pchat_rooms_rules_read_cats(
+		pchat_rooms_rules_t *r, pchat_viewer_t *v, str *user)
+{
+	pchat_store_rc_t rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = pchat_viewer_load(v, user);
+	if(rc == PCHAT_STORE_OK)
+		rc = pchat_db_exec(_pchat_ar_cats_sql, &r->cats, v->who.uri,
+				pchat_ar_domain(v), v->who.uri);
+	if(rc != PCHAT_STORE_OK)
+		pchat_viewer_free(v);
+	return rc;
+}
+
+pchat_store_rc_t pchat_rooms_rules_read(
+		pchat_rooms_rules_t *r, pchat_viewer_t *v, str *user)
+{
+	pchat_store_rc_t rc;
+
+	rc = pchat_rooms_rules_read_cats(r, v, user);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	rc = pchat_db_exec(_pchat_ar_own_sql, &r->own, v->who.uri,
+			pchat_ar_domain(v), v->who.uri);
+	if(rc != PCHAT_STORE_OK)
+		pchat_rooms_rules_free(r, v);
+	return rc;
+}
+
+pchat_store_rc_t pchat_rooms_rules_access(pchat_rooms_rules_t *r,
+		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in)
+{
+	int first, n, cfirst, cn;
+
+	if(r->rows == NULL) {
+		r->rows = malloc(
+				sizeof(char **) * (r->cats.nrows + r->own.nrows + 1));
+		if(r->rows == NULL) {
+			LM_ERR("no memory for %d rules\n", r->cats.nrows + r->own.nrows);
+			return PCHAT_STORE_ERROR;
+		}
+	}
+	first = pchat_rows_of_room(&r->own, 5, room->id, &n);
+	cfirst = pchat_rows_of_room(&r->cats, 5, room->category_id, &cn);
+	if(n > 0)
+		memcpy(r->rows, r->own.rows + first, sizeof(char **) * n);
+	if(cn > 0)
+		memcpy(r->rows + n, r->cats.rows + cfirst, sizeof(char **) * cn);
+	return pchat_room_access_rows(room, v, r->rows, n + cn, in);
+}
+
+void pchat_rooms_rules_free(pchat_rooms_rules_t *r, pchat_viewer_t *v)
+{
+	free(r->rows);
+	r->rows = NULL;
+	pchat_db_res_free(&r->own);
+	pchat_db_res_free(&r->cats);
+	pchat_viewer_free(v);
+}
