@@ -71,6 +71,33 @@ static const char *pchat_ar_domain(pchat_viewer_t *v)
 	return at ? at + 1 : NULL;
 }
 
+/* The rooms whose category keeps history that the viewer may READ at
+ * most, in the columns of PCHAT_ROOM_SELECT less those the rule does not
+ * read (guid, name, description, topic: empty), ordered by id: the open
+ * ones, and those at or below a node (the room itself or a category
+ * above it) holding a role row that may name the viewer (hit: every such
+ * node and all below it). A closed or secret room without such a row at
+ * or above it gets no role from the rule, which then refuses it READ
+ * whatever else holds (tests/unit/test_perm.c): it is left unread.
+ * Parameters as PCHAT_AR_COVER. */
+static const char *_pchat_ar_readable_sql =
+		"WITH RECURSIVE hit (id) AS (SELECT r.node_id FROM pchat_role r "
+		"WHERE " PCHAT_AR_COVER " UNION SELECT n.id FROM pchat_node n "
+		"JOIN hit ON n.parent_id = hit.id) "
+		"SELECT r.id, '', '', '', '', r.privacy, r.room_type, "
+		"r.disabled, r.invitations, c.id, c.file_upload, "
+		"c.invitations_enabled, c.chat_history FROM pchat_node r "
+		"JOIN pchat_node c ON c.id = r.parent_id "
+		"WHERE r.kind = 'room' AND c.chat_history = 1 AND "
+		"(r.privacy = 'open' OR r.id IN (SELECT id FROM hit)) ORDER BY r.id";
+
+pchat_store_rc_t pchat_rooms_read_candidates(
+		pchat_viewer_t *v, pchat_db_res_t *rooms)
+{
+	return pchat_db_exec(_pchat_ar_readable_sql, rooms, v->who.uri,
+			pchat_ar_domain(v), v->who.uri);
+}
+
 int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
 {
 	int lo = 0, hi = r->nrows, mid, first;

@@ -45,6 +45,13 @@ pchat_store_rc_t pchat_rooms_rules_read_cats(
 pchat_store_rc_t pchat_rooms_rules_access(pchat_rooms_rules_t *r,
 		pchat_room_t *room, pchat_viewer_t *v, pchat_perm_in_t *in);
 
+/* The rooms of the categories that keep history which the viewer may
+ * READ at most (every other one the rule surely refuses; it decides on
+ * these), in PCHAT_ROOM_SELECT's columns with guid and texts empty, by
+ * id. After pchat_rooms_rules_read*() (the viewer loaded). */
+pchat_store_rc_t pchat_rooms_read_candidates(
+		pchat_viewer_t *v, pchat_db_res_t *rooms);
+
 /* The rows of one room in a result ordered by column col (a room id):
  * returns the first and sets *n. */
 int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n);

@@ -49,19 +49,10 @@ typedef struct pchat_srch_req
 	int limited;
 } pchat_srch_req_t;
 
-/* Every room of the store whose category keeps history, in the columns
- * of PCHAT_ROOM_SELECT, less those the rule does not read (guid, name,
- * description, topic: empty), ordered by id. */
-static const char *_pchat_srch_rooms_sql =
-		"SELECT r.id, '', '', '', '', r.privacy, r.room_type, "
-		"r.disabled, r.invitations, c.id, c.file_upload, "
-		"c.invitations_enabled, c.chat_history FROM pchat_node r "
-		"JOIN pchat_node c ON c.id = r.parent_id "
-		"WHERE r.kind = 'room' AND c.chat_history = 1 ORDER BY r.id";
-
-/* The user's side of the rules, the rules and the rooms, from one
- * snapshot (a room's rules from the same state of the tree as the room).
- * No room is read when the policy refuses the user: every room would. */
+/* The user's side of the rules, the rules and the rooms the user may
+ * read at most, from one snapshot (a room's rules from the same state of
+ * the tree as the room). No room is read when the policy refuses the
+ * user: the rule would refuse every one. */
 static pchat_store_rc_t pchat_srch_read_all(str *user, pchat_viewer_t *v,
 		pchat_rooms_rules_t *rules, pchat_db_res_t *rooms)
 {
@@ -73,7 +64,7 @@ static pchat_store_rc_t pchat_srch_read_all(str *user, pchat_viewer_t *v,
 		return src;
 	src = pchat_rooms_rules_read(rules, v, user);
 	if(src == PCHAT_STORE_OK && v->policy) {
-		src = pchat_db_exec(_pchat_srch_rooms_sql, rooms);
+		src = pchat_rooms_read_candidates(v, rooms);
 		if(src != PCHAT_STORE_OK)
 			pchat_rooms_rules_free(rules, v);
 	}
