@@ -10,9 +10,10 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Access layer: the rules of many rooms for one user in two queries whose
- * cost follows the categories and the user's own roles, not the number of
- * rooms; pchat_room_access_rows() decides each room as for one. */
+/* Access layer: one user's access to many rooms: the categories' rules
+ * read once each (not a walk up from every room), the roles that may name
+ * the user, the rooms a search may read; pchat_room_access_rows() decides
+ * each room as for one. */
 
 #include <stdlib.h>
 #include <string.h>
