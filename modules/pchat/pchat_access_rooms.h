@@ -29,15 +29,14 @@ typedef struct pchat_rooms_rules
 	pchat_db_res_t cats;
 	pchat_db_res_t own;
 	char ***rows; /* one room's rows for pchat_room_access_rows() (lazy) */
+	char ***own_rows; /* own as a view into the candidate rooms' rows */
 } pchat_rooms_rules_t;
 
-/* Loads the viewer and reads cats and own, inside the caller's
- * transaction (the same state of the tree as the rooms it reads). On
- * error nothing is left to free. */
-pchat_store_rc_t pchat_rooms_rules_read(
-		pchat_rooms_rules_t *r, pchat_viewer_t *v, str *user);
-/* The same with own left empty, for a caller that reads the roles of its
- * own few rooms into it (columns and order as above, any roles). */
+/* Loads the viewer and reads cats, inside the caller's transaction (the
+ * same state of the tree as the rooms it reads); own is left empty for
+ * the caller to fill: pchat_rooms_read_candidates(), or a query of its
+ * own rooms' roles (columns and order as above, any roles). On error
+ * nothing is left to free. */
 pchat_store_rc_t pchat_rooms_rules_read_cats(
 		pchat_rooms_rules_t *r, pchat_viewer_t *v, str *user);
 
@@ -48,9 +47,13 @@ pchat_store_rc_t pchat_rooms_rules_access(pchat_rooms_rules_t *r,
 /* The rooms of the categories that keep history which the viewer may
  * READ at most (every other one the rule surely refuses; it decides on
  * these), in PCHAT_ROOM_SELECT's columns with guid and texts empty, by
- * id. After pchat_rooms_rules_read*() (the viewer loaded). */
+ * id, then from PCHAT_AR_OWN_COL on the room's roles that may name the
+ * viewer (one row per role; NULL there when it holds none): r->own
+ * becomes those, for pchat_rooms_rules_access(). After
+ * pchat_rooms_rules_read_cats(); rooms must outlive r's use. */
+#define PCHAT_AR_OWN_COL 13
 pchat_store_rc_t pchat_rooms_read_candidates(
-		pchat_viewer_t *v, pchat_db_res_t *rooms);
+		pchat_rooms_rules_t *r, pchat_viewer_t *v, pchat_db_res_t *rooms);
 
 /* The rows of one room in a result ordered by column col (a room id):
  * returns the first and sets *n. */

@@ -62,9 +62,9 @@ static pchat_store_rc_t pchat_srch_read_all(str *user, pchat_viewer_t *v,
 	src = pchat_db_begin();
 	if(src != PCHAT_STORE_OK)
 		return src;
-	src = pchat_rooms_rules_read(rules, v, user);
+	src = pchat_rooms_rules_read_cats(rules, v, user);
 	if(src == PCHAT_STORE_OK && v->policy) {
-		src = pchat_rooms_read_candidates(v, rooms);
+		src = pchat_rooms_read_candidates(rules, v, rooms);
 		if(src != PCHAT_STORE_OK)
 			pchat_rooms_rules_free(rules, v);
 	}
@@ -103,14 +103,17 @@ static pchat_store_rc_t pchat_srch_readable_all(
 	if(*ids == NULL)
 		src = PCHAT_STORE_ERROR;
 	for(i = 0; *ids && i < rooms.nrows; i++) {
+		/* a room with several roles comes as as many rows */
+		if(i > 0 && strcmp(rooms.rows[i][0], rooms.rows[i - 1][0]) == 0)
+			continue;
 		pchat_room_from_row(rooms.rows[i], &room);
 		if(pchat_rooms_rules_access(&rules, &room, &viewer, &in)
 						== PCHAT_STORE_OK
 				&& pchat_perm_refusal(&in, PCHAT_PERM_READ) == NULL)
 			(*ids)[(*n)++] = room.id;
 	}
-	pchat_db_res_free(&rooms);
 	pchat_rooms_rules_free(&rules, &viewer);
+	pchat_db_res_free(&rooms);
 	return src;
 }
 
