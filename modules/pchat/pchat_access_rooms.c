@@ -46,10 +46,10 @@
 /* Every node that holds a room, walked up once (lvl 0: that category):
  * its and its ancestors' roles ('r', at the level above a room in it)
  * and walls ('s', the level above the room's category), as the walk of
- * one room (pchat_access.c) gives them, keyed by the category.
- * STRAIGHT_JOIN: the roles and walls of the few nodes walked, by key;
- * left to itself MariaDB may scan every role of the store and look each
- * up in the walk (seen: 21 ms with 100,000 roles, against 1 ms). */
+ * one room (pchat_access.c) gives them, keyed by the category. MariaDB
+ * may scan every role of the store here and look each up in the walk
+ * (seen: 21 ms with 100,000 roles, against 1 ms by key); forcing the
+ * order (STRAIGHT_JOIN from up) made chansrch 5 ms slower in the bench. */
 static const char *_pchat_ar_cats_sql =
 		"WITH RECURSIVE up (cat, id, parent_id, lvl) AS ("
 		"SELECT c.id, c.id, c.parent_id, 0 FROM pchat_node c WHERE c.id IN "
@@ -57,11 +57,10 @@ static const char *_pchat_ar_cats_sql =
 		"UNION ALL SELECT up.cat, n.id, n.parent_id, up.lvl + 1 "
 		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
 		"SELECT 'r', up.lvl + 1, r.role, r.principal_type, r.principal, up.cat "
-		"FROM up STRAIGHT_JOIN pchat_role r ON r.node_id = up.id WHERE "
+		"FROM pchat_role r JOIN up ON r.node_id = up.id WHERE "
 		PCHAT_AR_COVER " UNION ALL "
 		"SELECT 's', up.lvl, s.scope, s.principal_type, s.principal, up.cat "
-		"FROM up STRAIGHT_JOIN pchat_scope s ON s.category_id = up.id "
-		"ORDER BY 6";
+		"FROM pchat_scope s JOIN up ON s.category_id = up.id ORDER BY 6";
 
 /* The domain as pchat_wall_covers() takes it from the user's URI (NULL:
  * none, no domain row names the user). */
