@@ -20,7 +20,7 @@ layer_of() {
 		pchat_retention | pchat_compliance | pchat_compliance_run | pchat_proc | \
 		pchat_file | pchat_search | pchat_follow | pchat_alert_store | \
 		pchat_search_index) echo 2 ;;
-	pchat_perm | pchat_policy | pchat_wall | pchat_access) echo 3 ;;
+	pchat_perm | pchat_policy | pchat_wall | pchat_access | pchat_access_rooms) echo 3 ;;
 	pchat_limit | pchat_session | pchat_deliver | pchat_send | pchat_fanout | \
 		pchat_pool | pchat_pool_table | pchat_pool_order | pchat_pool_beat | \
 		pchat_pool_names) echo 4 ;;

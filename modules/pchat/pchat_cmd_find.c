@@ -25,6 +25,7 @@
 #include "pchat_compliance.h"
 #include "pchat_fanout.h"
 #include "pchat_access.h"
+#include "pchat_access_rooms.h"
 #include "pchat_config.h"
 #include "pchat_mod.h"
 
@@ -55,74 +56,49 @@ static void pchat_like_pattern(const char *in, char *out, int size)
 	out[o] = '\0';
 }
 
-/* Roles and walls of every room the search below can return, in one walk
- * up the tree from all of them (same predicate and limit), ordered by
- * room: columns as pchat_room_access_rows() reads them, then the room id. */
-static const char *_pchat_search_access_sql =
-		"WITH RECURSIVE up (room, id, parent_id, lvl) AS ("
-		"SELECT f.id, f.id, f.parent_id, 0 FROM (SELECT id, parent_id FROM "
-		"pchat_node WHERE kind = 'room' AND (name LIKE ? OR "
-		"(? AND description LIKE ?)) ORDER BY name LIMIT ?) f "
-		"UNION ALL SELECT up.room, n.id, n.parent_id, up.lvl + 1 "
-		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
-		"SELECT 'r', up.lvl, r.role, r.principal_type, r.principal, up.room "
-		"FROM pchat_role r JOIN up ON r.node_id = up.id "
-		"UNION ALL "
-		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal, "
-		"up.room FROM pchat_scope s JOIN up ON s.category_id = up.id "
-		"WHERE up.lvl > 0 ORDER BY 6";
+/* The roles held on the rooms the search below can return (same
+ * predicate and limit), as pchat_rooms_rules_t's own takes them. */
+static const char *_pchat_search_own_sql =
+		"SELECT 'r', 0, r.role, r.principal_type, r.principal, r.node_id "
+		"FROM pchat_role r JOIN (SELECT id FROM pchat_node WHERE kind = "
+		"'room' AND (name LIKE ? OR (? AND description LIKE ?)) ORDER BY "
+		"name LIMIT ?) f ON r.node_id = f.id ORDER BY r.node_id";
 
-/* The rows of one room in a result ordered by its last column (room id):
- * returns the first and sets *n. */
-int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n)
-{
-	int lo = 0, hi = r->nrows, mid, first;
-
-	while(lo < hi) {
-		mid = (lo + hi) / 2;
-		if(strtoll(r->rows[mid][col], NULL, 10) < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	first = lo;
-	while(lo < r->nrows && strtoll(r->rows[lo][col], NULL, 10) == id)
-		lo++;
-	*n = lo - first;
-	return first;
-}
-
-/* The rooms a search may return and their roles and walls, from one
- * snapshot: a room's rules must come from the same state of the tree as
- * the room. Both results are the caller's to free when it returns OK. */
-static pchat_store_rc_t pchat_search_read(const char *pattern, int extended,
-		pchat_db_res_t *rooms, pchat_db_res_t *rules)
+/* The user's side of the rules, the rules and the rooms a search may
+ * return, from one snapshot: a room's rules must come from the same state
+ * of the tree as the room. All are the caller's to free when it returns
+ * OK. */
+static pchat_store_rc_t pchat_search_read(str *user, const char *pattern,
+		int extended, pchat_viewer_t *v, pchat_rooms_rules_t *rules,
+		pchat_db_res_t *rooms)
 {
 	pchat_store_rc_t src;
 
 	src = pchat_db_begin();
 	if(src != PCHAT_STORE_OK)
 		return src;
-	src = pchat_db_exec(PCHAT_ROOM_SELECT
-			"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
-			"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
-			rooms, pattern, (long long)extended, pattern,
-			(long long)PCHAT_SEARCH_SCAN_MAX);
+	src = pchat_rooms_rules_read_cats(rules, v, user);
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
 		return src;
 	}
-	src = pchat_db_exec(_pchat_search_access_sql, rules, pattern,
+	src = pchat_db_exec(_pchat_search_own_sql, &rules->own, pattern,
 			(long long)extended, pattern, (long long)PCHAT_SEARCH_SCAN_MAX);
+	if(src == PCHAT_STORE_OK)
+		src = pchat_db_exec(PCHAT_ROOM_SELECT
+				"WHERE r.kind = 'room' AND (r.name LIKE ? OR "
+				"(? AND r.description LIKE ?)) ORDER BY r.name LIMIT ?",
+				rooms, pattern, (long long)extended, pattern,
+				(long long)PCHAT_SEARCH_SCAN_MAX);
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
-		pchat_db_res_free(rooms);
+		pchat_rooms_rules_free(rules, v);
 		return src;
 	}
 	src = pchat_db_commit();
 	if(src != PCHAT_STORE_OK) {
-		pchat_db_res_free(rules);
 		pchat_db_res_free(rooms);
+		pchat_rooms_rules_free(rules, v);
 	}
 	return src;
 }
@@ -152,7 +128,8 @@ static pchat_store_rc_t pchat_comply_search(
 pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 {
 	pchat_server_config_t cfg;
-	pchat_db_res_t res, acc;
+	pchat_db_res_t res;
+	pchat_rooms_rules_t acc;
 	pchat_room_t room;
 	pchat_perm_in_t in;
 	pchat_viewer_t viewer;
@@ -160,7 +137,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	xmlNodePtr qib;
 	const char *qtype, *criteria, *ext;
 	char pattern[1100], uri[256], count[16];
-	int i, found = 0, extended, first, n;
+	int i, found = 0, extended;
 	pchat_xmark_t mk, start;
 
 	qib = m->data ? pchat_xccos_child(m->data, "qib") : NULL;
@@ -176,13 +153,10 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 	if(pchat_store_server_config_cached(&cfg) == PCHAT_STORE_UNAVAILABLE)
 		return PCHAT_CMD_UNAVAILABLE;
 	/* the user's side of the rules once, not once per room found */
-	src = pchat_viewer_load(&viewer, &ctx->user);
-	if(src == PCHAT_STORE_OK) {
-		pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
-		src = pchat_search_read(pattern, extended, &res, &acc);
-	}
+	pchat_like_pattern(criteria ? criteria : "", pattern, sizeof(pattern));
+	src = pchat_search_read(
+			&ctx->user, pattern, extended, &viewer, &acc, &res);
 	if(src != PCHAT_STORE_OK) {
-		pchat_viewer_free(&viewer);
 		if(src == PCHAT_STORE_UNAVAILABLE)
 			return PCHAT_CMD_UNAVAILABLE;
 		pchat_cmd_rpl_error(env, m, "chansrch", 500, "storage error", out);
@@ -193,8 +167,7 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 			pchat_xccos_token(200));
 	for(i = 0; i < res.nrows && found < cfg.search_limit; i++) {
 		pchat_room_from_row(res.rows[i], &room);
-		first = pchat_rows_of_room(&acc, 5, room.id, &n);
-		if(pchat_room_access_rows(&room, &viewer, acc.rows + first, n, &in)
+		if(pchat_rooms_rules_access(&acc, &room, &viewer, &in)
 						!= PCHAT_STORE_OK
 				|| !(pchat_perm_eval(&in) & PCHAT_PERM_SEE))
 			continue;
@@ -227,9 +200,8 @@ pchat_cmd_rc_t pchat_cmd_chansrch(PCHAT_CMD_ARGS)
 		}
 	}
 	pchat_xw_rpl_end(out);
-	pchat_db_res_free(&acc);
 	pchat_db_res_free(&res);
-	pchat_viewer_free(&viewer);
+	pchat_rooms_rules_free(&acc, &viewer);
 	/* the search is recorded before its answer goes out */
 	if(cfg.compliance
 			&& (src = pchat_comply_search(ctx, criteria, extended, found))

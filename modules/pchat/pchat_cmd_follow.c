@@ -22,6 +22,7 @@
 #include "core/mem/pkg.h"
 
 #include "pchat_access.h"
+#include "pchat_access_rooms.h"
 #include "pchat_cmd_room.h"
 #include "pchat_follow.h"
 #include "pchat_mod.h"

@@ -69,10 +69,6 @@ struct pchat_room; /* pchat_access.h */
 pchat_cmd_rc_t pchat_room_for_read(pchat_cmd_ctx_t *ctx, const char *uri,
 		struct pchat_room *room, int *code, const char **why);
 
-/* The rows of one room in a result ordered by room id in column col:
- * returns the index of the first and sets *n (pchat_cmd_find.c). */
-int pchat_rows_of_room(pchat_db_res_t *r, int col, long long id, int *n);
-
 /* Characters (UTF-8 code points) of a text: what message_size_limit
  * counts. */
 int pchat_cmd_utf8_chars(const char *s);

@@ -23,6 +23,7 @@
 #include "pchat_cmd_room.h"
 #include "pchat_cmd_story.h"
 #include "pchat_access.h"
+#include "pchat_access_rooms.h"
 #include "pchat_compliance.h"
 #include "pchat_config.h"
 #include "pchat_identity.h"
@@ -48,45 +49,24 @@ typedef struct pchat_srch_req
 	int limited;
 } pchat_srch_req_t;
 
-/* Every room of the store whose category keeps history, in the columns
- * of PCHAT_ROOM_SELECT less the texts the rule does not read (name,
- * description, topic: up to 3 KB a room, 10,000 rooms a search), and the
- * roles and walls of each, as pchat_room_access_rows() reads them
- * (ordered by room, the room id last). */
-static const char *_pchat_srch_rooms_sql =
-		"SELECT r.id, r.guid, '', '', '', r.privacy, r.room_type, "
-		"r.disabled, r.invitations, c.id, c.file_upload, "
-		"c.invitations_enabled, c.chat_history FROM pchat_node r "
-		"JOIN pchat_node c ON c.id = r.parent_id "
-		"WHERE r.kind = 'room' AND c.chat_history = 1 ORDER BY r.id";
-static const char *_pchat_srch_access_sql =
-		"WITH RECURSIVE up (room, id, parent_id, lvl) AS ("
-		"SELECT r.id, r.id, r.parent_id, 0 FROM pchat_node r "
-		"JOIN pchat_node c ON c.id = r.parent_id "
-		"WHERE r.kind = 'room' AND c.chat_history = 1 "
-		"UNION ALL SELECT up.room, n.id, n.parent_id, up.lvl + 1 "
-		"FROM pchat_node n JOIN up ON n.id = up.parent_id) "
-		"SELECT 'r', up.lvl, r.role, r.principal_type, r.principal, up.room "
-		"FROM pchat_role r JOIN up ON r.node_id = up.id "
-		"UNION ALL "
-		"SELECT 's', up.lvl - 1, s.scope, s.principal_type, s.principal, "
-		"up.room FROM pchat_scope s JOIN up ON s.category_id = up.id "
-		"WHERE up.lvl > 0 ORDER BY 6";
-
-/* Rooms and rules from one snapshot, as chansrch reads them. */
-static pchat_store_rc_t pchat_srch_read_all(
-		pchat_db_res_t *rooms, pchat_db_res_t *rules)
+/* The user's side of the rules, the rules and the rooms the user may
+ * read at most, from one snapshot (a room's rules from the same state of
+ * the tree as the room). No room is read when the policy refuses the
+ * user: the rule would refuse every one. */
+static pchat_store_rc_t pchat_srch_read_all(str *user, pchat_viewer_t *v,
+		pchat_rooms_rules_t *rules, pchat_db_res_t *rooms)
 {
 	pchat_store_rc_t src;
 
+	memset(rooms, 0, sizeof(*rooms));
 	src = pchat_db_begin();
 	if(src != PCHAT_STORE_OK)
 		return src;
-	src = pchat_db_exec(_pchat_srch_rooms_sql, rooms);
-	if(src == PCHAT_STORE_OK) {
-		src = pchat_db_exec(_pchat_srch_access_sql, rules);
+	src = pchat_rooms_rules_read_cats(rules, v, user);
+	if(src == PCHAT_STORE_OK && v->policy) {
+		src = pchat_rooms_read_candidates(rules, v, rooms);
 		if(src != PCHAT_STORE_OK)
-			pchat_db_res_free(rooms);
+			pchat_rooms_rules_free(rules, v);
 	}
 	if(src != PCHAT_STORE_OK) {
 		pchat_db_rollback();
@@ -94,8 +74,8 @@ static pchat_store_rc_t pchat_srch_read_all(
 	}
 	src = pchat_db_commit();
 	if(src != PCHAT_STORE_OK) {
-		pchat_db_res_free(rules);
 		pchat_db_res_free(rooms);
+		pchat_rooms_rules_free(rules, v);
 	}
 	return src;
 }
@@ -106,38 +86,34 @@ static pchat_store_rc_t pchat_srch_read_all(
 static pchat_store_rc_t pchat_srch_readable_all(
 		str *user, long long **ids, int *n)
 {
-	pchat_db_res_t rooms, rules;
+	pchat_rooms_rules_t rules;
+	pchat_db_res_t rooms;
 	pchat_viewer_t viewer;
 	pchat_store_rc_t src;
 	pchat_room_t room;
 	pchat_perm_in_t in;
-	int i, first, nr;
+	int i;
 
 	*ids = NULL;
 	*n = 0;
-	src = pchat_viewer_load(&viewer, user);
+	src = pchat_srch_read_all(user, &viewer, &rules, &rooms);
 	if(src != PCHAT_STORE_OK)
 		return src;
-	src = pchat_srch_read_all(&rooms, &rules);
-	if(src != PCHAT_STORE_OK) {
-		pchat_viewer_free(&viewer);
-		return src;
-	}
 	*ids = malloc(sizeof(long long) * (rooms.nrows + 1));
 	if(*ids == NULL)
 		src = PCHAT_STORE_ERROR;
 	for(i = 0; *ids && i < rooms.nrows; i++) {
+		/* a room with several roles comes as as many rows */
+		if(i > 0 && strcmp(rooms.rows[i][0], rooms.rows[i - 1][0]) == 0)
+			continue;
 		pchat_room_from_row(rooms.rows[i], &room);
-		first = pchat_rows_of_room(&rules, 5, room.id, &nr);
-		if(pchat_room_access_rows(
-				   &room, &viewer, rules.rows + first, nr, &in)
+		if(pchat_rooms_rules_access(&rules, &room, &viewer, &in)
 						== PCHAT_STORE_OK
 				&& pchat_perm_refusal(&in, PCHAT_PERM_READ) == NULL)
 			(*ids)[(*n)++] = room.id;
 	}
-	pchat_db_res_free(&rules);
+	pchat_rooms_rules_free(&rules, &viewer);
 	pchat_db_res_free(&rooms);
-	pchat_viewer_free(&viewer);
 	return src;
 }
 

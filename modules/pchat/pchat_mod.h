@@ -35,7 +35,8 @@
  *               pchat_alert_store (alert subscriptions),
  *               pchat_search_index (its text index and the indexer);
  *               pchat_adapter* (the adapters' formatting) are base (0)
- *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access
+ *   3 access    pchat_perm, pchat_policy, pchat_wall, pchat_access,
+ *               pchat_access_rooms (one user's access to many rooms)
  *   4 delivery  pchat_limit, pchat_session, pchat_deliver, pchat_send,
  *               pchat_fanout, pchat_pool (the pool of nodes over DMQ),
  *               pchat_pool_table (its rooms per node), pchat_pool_order

@@ -179,9 +179,49 @@ static void test_reasons(void)
 			"only managers");
 }
 
+/* What the history search's candidate rooms rely on (pchat_access_rooms.c):
+ * a room that is not open, without a member, manager or presenter role,
+ * is refused READ whatever else holds (policy, walls, type, state, other
+ * role bits), so it need not be read at all; and an open room's roles
+ * never decide READ (only policy, walls and disabled do). */
+static void test_read_needs_open_or_a_role(void)
+{
+	unsigned int bits, m = PCHAT_ROLE_MEMBER | PCHAT_ROLE_MANAGER
+								   | PCHAT_ROLE_PRESENTER;
+	pchat_perm_in_t in, open;
+	int p, fails = 0, open_fails = 0;
+
+	for(bits = 0; bits < 256; bits++) {
+		for(p = 0; p < 3; p++) {
+			memset(&in, 0, sizeof(in));
+			in.policy_enabled = bits & 1;
+			in.wall_allowed = (bits >> 1) & 1;
+			in.auditorium = (bits >> 2) & 1;
+			in.disabled = (bits >> 3) & 1;
+			in.roles = (bits >> 4) & 0xf; /* one bit beyond the known ones */
+			in.privacy = (pchat_privacy_t)p;
+			if(p != PCHAT_PRIVACY_OPEN && !(in.roles & m)
+					&& (pchat_perm_eval(&in) & READ))
+				fails++;
+			open = in;
+			open.privacy = PCHAT_PRIVACY_OPEN;
+			open.roles = 0;
+			in.privacy = PCHAT_PRIVACY_OPEN;
+			if(!!(pchat_perm_eval(&in) & READ)
+					!= !!(pchat_perm_eval(&open) & READ))
+				open_fails++;
+		}
+	}
+	unit_check("READ: closed or secret without a role is refused", fails == 0,
+			"%d inputs allowed", fails);
+	unit_check("READ: an open room's roles do not matter", open_fails == 0,
+			"%d inputs differ", open_fails);
+}
+
 int main(void)
 {
 	test_matrix();
+	test_read_needs_open_or_a_role();
 	test_auditorium();
 	test_disabled_wall_policy();
 	test_reasons();

@@ -201,9 +201,69 @@ static void t_covers(void)
 			"wrong names");
 }
 
+static int ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* a and b equal but for the case of ASCII letters */
+static int eq_fold(const char *a, const char *b)
+{
+	for(; *a && ascii_lower(*a) == ascii_lower(*b); a++, b++)
+		;
+	return ascii_lower(*a) == ascii_lower(*b);
+}
+
+/* What the rooms' rules filter in SQL relies on (pchat_access_rooms.c:
+ * principal COLLATE utf8mb4_general_ci = the user's URI, the part after
+ * its first '@', one of its groups): a row covers a user only when its
+ * value equals one of those but for ASCII case, which general_ci also
+ * finds equal. Random values built from the user's own, cases changed
+ * and bytes replaced at random. */
+static void t_covers_only_folded_equals(void)
+{
+	static const char *groups[] = {"Traders", "ops-ü"};
+	static const char alpha[] = "aAbB@.:-sSiIpP\xc3\xbc";
+	pchat_wall_principal_t u = {
+			PCHAT_WALL_USER, "sip:bob@bank.example", groups, 2};
+	const char *base[] = {u.value, "bank.example", groups[0], groups[1]};
+	pchat_wall_rule_t r;
+	char v[64];
+	unsigned int seed = 18;
+	int i, k, len, bad = 0, covered = 0;
+
+	for(i = 0; i < 20000; i++) {
+		r.level = 0;
+		r.scope = PCHAT_WALL_SCOPE_ALLOWED;
+		r.type = (pchat_wall_ptype_t)(i % 3);
+		snprintf(v, sizeof(v), "%s", base[(i / 3) % 4]);
+		len = (int)strlen(v);
+		for(k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			if((seed >> 16) % 3 == 0 && v[k] >= 'a' && v[k] <= 'z')
+				v[k] = (char)(v[k] - 'a' + 'A');
+			if((seed >> 20) % 97 == 0)
+				v[k] = alpha[(seed >> 8) % (sizeof(alpha) - 1)];
+		}
+		r.value = v;
+		if(!pchat_wall_covers(&r, &u))
+			continue;
+		covered++;
+		if(!(r.type == PCHAT_WALL_USER && eq_fold(v, u.value))
+				&& !(r.type == PCHAT_WALL_DOMAIN && eq_fold(v, "bank.example"))
+				&& !(r.type == PCHAT_WALL_GROUP
+						&& (eq_fold(v, groups[0]) || eq_fold(v, groups[1]))))
+			bad++;
+	}
+	unit_check("covers only values equal but for ASCII case",
+			bad == 0 && covered > 1000, "%d of %d covered rows differ", bad,
+			covered);
+}
+
 int main(void)
 {
 	t_no_rules();
+	t_covers_only_folded_equals();
 	t_allowed_user_rows();
 	t_allowed_domain_rows();
 	t_allowed_group_rows();
