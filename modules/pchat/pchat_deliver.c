@@ -69,33 +69,26 @@ static counter_handle_t _pchat_answers_raw;
 /* shm, by process_no: the last batch that process has written */
 static volatile unsigned int *_coal_written = NULL;
 
+/* clang-format off */
+static counter_def_t pchat_deliver_counter_defs[] = {
+	{&_pchat_forged, "forged_replies", 0, 0, 0,
+		"replies to pchat's requests dropped: wrong connection, source or "
+		"branch secret"},
+	{&_pchat_copies, "copies", 0, 0, 0,
+		"INFOs written to a session's TCP/TLS connection without tm"},
+	{&_pchat_copy_writes, "copy_writes", 0, 0, 0,
+		"sends that carried those INFOs (fewer: coalesced)"},
+	{&_pchat_answers_raw, "answers_raw", 0, 0, 0,
+		"answers to pchat's INFOs taken before the core parsed them "
+		"(pchat_take_answer)"},
+	{0, 0, 0, 0, 0, 0}
+};
+/* clang-format on */
+
 int pchat_deliver_init(void)
 {
-	if(counter_register(&_pchat_forged, "pchat", "forged_replies", 0, 0, 0,
-			   "replies to pchat's requests dropped: wrong connection, "
-			   "source or branch secret",
-			   0)
-			< 0) {
-		LM_ERR("cannot register the forged_replies counter\n");
-		return -1;
-	}
-	if(counter_register(&_pchat_copies, "pchat", "copies", 0, 0, 0,
-			   "INFOs written to a session's TCP/TLS connection without tm",
-			   0)
-					< 0
-			|| counter_register(&_pchat_copy_writes, "pchat", "copy_writes", 0,
-					   0, 0, "sends that carried those INFOs (fewer: coalesced)",
-					   0)
-					   < 0) {
-		LM_ERR("cannot register the copies counters\n");
-		return -1;
-	}
-	if(counter_register(&_pchat_answers_raw, "pchat", "answers_raw", 0, 0, 0,
-			   "answers to pchat's INFOs taken before the core parsed them "
-			   "(pchat_take_answer)",
-			   0)
-			< 0) {
-		LM_ERR("cannot register the answers_raw counter\n");
+	if(counter_register_array("pchat", pchat_deliver_counter_defs) < 0) {
+		LM_ERR("cannot register the delivery counters\n");
 		return -1;
 	}
 	_coal_written = shm_mallocxz(PCHAT_COAL_PROCS * sizeof(*_coal_written));
