@@ -18,17 +18,9 @@ from sipclient import find, findall, parse_xccos
 
 
 @pytest.fixture
-def users(kam):
-    made = []
-
-    def make():
-        u = ChatUser(kam, unique("al"))
-        made.append(u)
-        return u
-
-    yield make
-    for u in made:
-        u.close()
+def users(kam, chat_users):
+    """users() signs a chat user in to kam (conftest's chat_users)."""
+    return lambda: chat_users(kam)
 
 
 def add(user, word=None, author=None, room=None):

@@ -16,24 +16,16 @@ import pytest
 
 from admin import call, config_set, fails
 from kamailio import pchatctl
-from chat import ChatUser, make_category, make_room, sql_quote, uid, unique
+from chat import make_category, make_room, sql_quote, uid
 from sipclient import find, findall
 
 T0 = 1_700_000_000_000  # ms: rows written by SQL get times from here
 
 
 @pytest.fixture
-def users(kam):
-    made = []
-
-    def make():
-        u = ChatUser(kam, unique("s"))
-        made.append(u)
-        return u
-
-    yield make
-    for u in made:
-        u.close()
+def users(kam, chat_users):
+    """users() signs a chat user in to kam (conftest's chat_users)."""
+    return lambda: chat_users(kam)
 
 
 

@@ -11,24 +11,16 @@ import random
 
 import pytest
 
-from chat import ChatUser, make_category, make_room, sql_quote, uid, unique
-from sipclient import find, findall
+from chat import make_category, make_room, sql_quote, uid
+from sipclient import findall
 
 T0 = 1_700_000_000_000
 
 
 @pytest.fixture
-def users(kam):
-    made = []
-
-    def make():
-        u = ChatUser(kam, unique("ra"))
-        made.append(u)
-        return u
-
-    yield make
-    for u in made:
-        u.close()
+def users(kam, chat_users):
+    """users() signs a chat user in to kam (conftest's chat_users)."""
+    return lambda: chat_users(kam)
 
 
 def _sql(db, s):
