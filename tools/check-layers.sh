@@ -14,7 +14,7 @@ layer_of() {
 	pchat_mod.c) echo 7 ;;
 	pchat_mod.h | pchat_xccos | pchat_identity | pchat_textmatch | pchat_uri | pchat_metrics | \
 		pchat_roster_api | pchat_adapter | pchat_adapter_* | pchat_alert_match | \
-		pchat_answer_scan) echo 0 ;;
+		pchat_answer_scan | pchat_pending) echo 0 ;;
 	pchat_db | pchat_db_conn) echo 1 ;;
 	pchat_config | pchat_schema | pchat_writer | pchat_bell | \
 		pchat_retention | pchat_compliance | pchat_compliance_run | pchat_proc | \

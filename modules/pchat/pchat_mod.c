@@ -82,6 +82,7 @@ int pchat_use_asserted_identity = 0;
 str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
 int pchat_delivery_timeout = 10;
+int pchat_info_transactions = 0;
 int pchat_max_pending = 1000;
 /* a fan-out's copies for one TCP connection leave in writes of at most
  * this many bytes (0: one write per copy) */
@@ -221,6 +222,7 @@ static param_export_t pchat_params[] = {
 	{"provision_pool_uri", PARAM_STR, &pchat_provision_pool_uri},
 	{"room_management_url", PARAM_STR, &pchat_room_management_url},
 	{"delivery_timeout", PARAM_INT, &pchat_delivery_timeout},
+	{"info_transactions", PARAM_INT, &pchat_info_transactions},
 	{"max_pending_deliveries", PARAM_INT, &pchat_max_pending},
 	{"coalesce_bytes", PARAM_INT, &pchat_coalesce_bytes},
 	{"max_sessions", PARAM_INT, &pchat_max_sessions},

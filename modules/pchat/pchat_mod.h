@@ -20,7 +20,8 @@
  *               pchat_textmatch, pchat_uri, pchat_roster_api, pchat_metrics
  *               (the counters of group "pchat"), pchat_alert_match (the
  *               alert matcher), pchat_answer_scan (an answer's raw status
- *               and top Via branch)
+ *               and top Via branch), pchat_pending (a request answered
+ *               later)
  *   1 db        pchat_db (statements), pchat_db_conn (the connection)
  *   2 store     pchat_config, pchat_schema (queries of the store itself),
  *               pchat_writer (the post writer process), pchat_bell (the
@@ -89,6 +90,7 @@ extern int pchat_use_asserted_identity; /* user from P-Asserted-Identity */
 extern str pchat_provision_pool_uri;    /* provisioned pool URI, or empty */
 extern str pchat_room_management_url;   /* provisioned web manager, or empty */
 extern int pchat_delivery_timeout;   /* seconds an INFO may stay unanswered */
+extern int pchat_info_transactions; /* 1: tm for INFO over TCP/TLS too */
 extern int pchat_max_pending;        /* unanswered INFOs before shedding */
 extern int pchat_coalesce_bytes; /* bound of one write of coalesced copies */
 /* Session bounds (max_sessions, max_sessions_per_user,

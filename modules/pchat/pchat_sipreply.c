@@ -20,7 +20,9 @@
 
 #include "core/data_lump_rpl.h"
 #include "core/dprint.h"
+#include "core/forward.h"
 #include "core/mem/shm.h"
+#include "core/msg_translator.h"
 
 #include "pchat_mod.h"
 #include "pchat_sipreply.h"
@@ -49,6 +51,16 @@ int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
  * script forward it. */
 int pchat_reply(struct sip_msg *msg, int code, char *reason)
 {
+	struct cell *t = _pchat_tmb.t_gett();
+	str r;
+
+	if((t == NULL || t == T_UNDEFINED) && pchat_tranless(msg)) {
+		r.s = reason;
+		r.len = strlen(reason);
+		if(_pchat_slb.freply(msg, code, &r) < 0)
+			LM_ERR("cannot send %d reply to INFO\n", code);
+		return 1;
+	}
 	if(_pchat_tmb.t_reply(msg, code, reason) < 0)
 		LM_ERR("cannot send %d reply to %.*s\n", code,
 				msg->first_line.u.request.method.len,
@@ -103,6 +115,104 @@ int pchat_newtran(struct sip_msg *msg)
 		return 0;
 	}
 	return ret == 0 ? 0 : 1;
+}
+
+int pchat_tranless(struct sip_msg *msg)
+{
+	return !pchat_info_transactions && _pchat_have_sl
+		   && msg->first_line.type == SIP_REQUEST
+		   && msg->REQ_METHOD == METHOD_INFO
+		   && (msg->rcv.proto == PROTO_TCP || msg->rcv.proto == PROTO_TLS);
+}
+
+int pchat_begin(struct sip_msg *msg)
+{
+	if(!pchat_tranless(msg))
+		return pchat_newtran(msg);
+	if(pchat_shm_short(msg)) {
+		pchat_reply_stateless_busy(msg, "server memory low");
+		return 0;
+	}
+	return 1;
+}
+
+#define PCHAT_CL_TAIL CONTENT_LENGTH "0" CRLF CRLF
+
+/* The reply's head, built as sl and tm build theirs (Vias with received
+ * and rport, From, To, Call-ID, CSeq, Server) from a 200 with no body:
+ * its status line and Content-Length are the answer's own. */
+static int pchat_pending_head(struct sip_msg *msg, pchat_pending_t *p)
+{
+	str ok = STR_STATIC_INIT("OK");
+	struct bookmark bm;
+	unsigned int len;
+	char *buf, *eol, *end;
+	int tail = (int)sizeof(PCHAT_CL_TAIL) - 1, ret = -1;
+
+	buf = build_res_buf_from_sip_req(200, &ok, NULL, msg, &len, &bm);
+	if(buf == NULL)
+		return -1;
+	end = buf + len;
+	eol = memchr(buf, '\n', len);
+	if(eol && (int)len > tail && memcmp(end - tail, PCHAT_CL_TAIL, tail) == 0
+			&& eol < end - tail) {
+		p->head_len = (int)(end - tail - (eol + 1));
+		p->head = shm_malloc(p->head_len + 1);
+		if(p->head) {
+			memcpy(p->head, eol + 1, p->head_len);
+			ret = 0;
+		}
+	}
+	pkg_free(buf);
+	return ret;
+}
+
+int pchat_pending_take(struct sip_msg *msg, pchat_pending_t *p)
+{
+	struct cell *t = _pchat_tmb.t_gett();
+
+	memset(p, 0, sizeof(*p));
+	if(t != NULL && t != T_UNDEFINED)
+		return _pchat_tmb.t_suspend(msg, &p->t_hash, &p->t_label) == 0 ? 0
+																		: -1;
+	if(pchat_pending_head(msg, p) < 0)
+		return -1;
+	/* where sl would send it: the connection the request came over, or
+	 * when that is gone, the address tm's and sl's reply would take */
+	init_dest_info(&p->dst);
+	update_sock_struct_from_ip(&p->dst.to, msg);
+	p->dst.proto = msg->rcv.proto;
+	p->dst.send_sock = msg->rcv.bind_address;
+	p->dst.id = msg->rcv.proto_reserved1;
+	p->dst.send_flags = msg->rpl_send_flags;
+	return 0;
+}
+
+/* Sends the answer of a request kept without a transaction: its status
+ * line, the kept head, the answer's headers and no body. */
+static int pchat_answer_raw(pchat_answer_t *a, pchat_pending_t *p)
+{
+	char line[96], *buf;
+	int llen, len, ret;
+	int tail = (int)sizeof(PCHAT_CL_TAIL) - 1;
+
+	llen = snprintf(line, sizeof(line), "SIP/2.0 %d %s\r\n", a->code,
+			a->reason);
+	if(llen < 0 || llen >= (int)sizeof(line))
+		return -1;
+	len = llen + p->head_len + a->hlen + tail;
+	buf = pkg_malloc(len);
+	if(buf == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	memcpy(buf, line, llen);
+	memcpy(buf + llen, p->head, p->head_len);
+	memcpy(buf + llen + p->head_len, a->hdrs, a->hlen);
+	memcpy(buf + len - tail, PCHAT_CL_TAIL, tail);
+	ret = msg_send_buffer(&p->dst, buf, len, 0);
+	pkg_free(buf);
+	return ret < 0 ? -1 : 0;
 }
 
 void pchat_answer_set(pchat_answer_t *a, int code, const char *reason)
@@ -165,14 +275,22 @@ int pchat_answer_msg(struct sip_msg *msg, pchat_answer_t *a)
 	return pchat_reply(msg, a->code, a->reason);
 }
 
-int pchat_answer_suspended(
-		pchat_answer_t *a, unsigned int t_hash, unsigned int t_label)
+int pchat_answer_pending(pchat_answer_t *a, pchat_pending_t *p)
 {
 	struct cell *t;
 	str reason = {a->reason, (int)strlen(a->reason)};
 	str h = {a->hdrs, a->hlen};
+	int ret;
 
-	if(_pchat_tmb.t_lookup_ident(&t, t_hash, t_label) < 0)
+	if(p->head) {
+		ret = pchat_answer_raw(a, p);
+		if(ret < 0)
+			LM_ERR("cannot send the %d answer of a pending INFO\n", a->code);
+		shm_free(p->head);
+		p->head = NULL;
+		return ret;
+	}
+	if(_pchat_tmb.t_lookup_ident(&t, p->t_hash, p->t_label) < 0)
 		return -1;
 	if(_pchat_tmb.t_reply_with_body(
 			   t, a->code, &reason, NULL, h.len ? &h : NULL, NULL)

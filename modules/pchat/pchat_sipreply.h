@@ -18,6 +18,8 @@
 
 #include "core/parser/msg_parser.h"
 
+#include "pchat_pending.h"
+
 /* Reply helpers shared with pchat_provision.c. pchat_reply_hdr adds one
  * header line (no CRLF) to the coming reply; pchat_newtran returns 1 for a
  * new request, 0 when the request is answered already (a retransmission
@@ -51,8 +53,19 @@ void pchat_answer_warning(pchat_answer_t *a, const char *text);
 void pchat_answer_busy(pchat_answer_t *a, const char *why, unsigned int retry);
 /* Answers msg (returns 1, as pchat_reply). */
 int pchat_answer_msg(struct sip_msg *msg, pchat_answer_t *a);
-/* Answers a suspended request; -1 when tm has answered it already. */
-int pchat_answer_suspended(
-		pchat_answer_t *a, unsigned int t_hash, unsigned int t_label);
+/* Creates the server transaction, or not (pchat_tranless()): as
+ * pchat_newtran, 1 to go on, 0 when answered already. */
+int pchat_begin(struct sip_msg *msg);
+/* An INFO over TCP or TLS is answered without a tm transaction (module
+ * parameter info_transactions 0): a reliable transport is never
+ * retransmitted to (RFC 3261 17.1.2.1), so tm would only keep state. */
+int pchat_tranless(struct sip_msg *msg);
+/* Keeps what answering msg later takes: tm's suspended transaction, or
+ * for a request without one its reply's head and connection. 0, or -1
+ * (nothing kept). */
+int pchat_pending_take(struct sip_msg *msg, pchat_pending_t *p);
+/* Answers a pending request, from any process; -1 when tm has answered it
+ * already or the answer could not leave. */
+int pchat_answer_pending(pchat_answer_t *a, pchat_pending_t *p);
 
 #endif

@@ -519,7 +519,7 @@ static void pchat_info_job_count(pchat_session_ref_t *ref, int add)
 }
 
 
-/* A lone post: the INFO waits (suspended in tm) for the writer's commit,
+/* A lone post: the INFO waits (pchat_pending_take) for the writer's commit,
  * so this reader goes on with other connections meanwhile. */
 static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
 {
@@ -528,7 +528,7 @@ static int pchat_post_defer(struct sip_msg *msg, pchat_post_t *p)
 		return pchat_reply_busy(
 				msg, "the post queue is full", pchat_retry_after);
 	}
-	if(_pchat_tmb.t_suspend(msg, &p->t_hash, &p->t_label) != 0) {
+	if(pchat_pending_take(msg, &p->pend) < 0) {
 		pchat_writer_unreserve();
 		pchat_post_free(p);
 		return pchat_reply(msg, 500, "Server Internal Error");
@@ -553,7 +553,7 @@ static void pchat_post_answer(pchat_post_t *p)
 		pchat_answer_warning(&a, p->gone ? "no such room"
 										 : "the message could not be stored");
 	}
-	if(pchat_answer_suspended(&a, p->t_hash, p->t_label) < 0)
+	if(pchat_answer_pending(&a, &p->pend) < 0)
 		LM_INFO("post %lld answered already (writer too slow)\n", p->seq);
 }
 
@@ -665,7 +665,7 @@ static void pchat_info_after(pchat_info_job_t *job, pchat_xbuf_t *out)
 }
 
 /* A post a store worker ran (it was queued behind the session's other
- * commands): to the writer, with the INFO the reader suspended. */
+ * commands): to the writer, with the INFO the reader keeps pending. */
 static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 {
 	pchat_answer_t a;
@@ -673,11 +673,11 @@ static void pchat_job_post(pchat_job_t *j, pchat_post_t *p)
 	if(!pchat_writer_reserve()) {
 		pchat_post_free(p);
 		pchat_answer_busy(&a, "the post queue is full", pchat_retry_after);
-		pchat_answer_suspended(&a, j->t_hash, j->t_label);
+		pchat_answer_pending(&a, &j->pend);
 		return;
 	}
-	p->t_hash = j->t_hash;
-	p->t_label = j->t_label;
+	p->pend = j->pend;
+	j->pend.head = NULL; /* the post's now */
 	/* its latency counts from the reader's check, the worker's wait in */
 	p->made_us = j->made_us;
 	pchat_writer_submit(p);
@@ -793,7 +793,7 @@ static int pchat_uas_run_job(pchat_job_t *j)
 			pchat_info_answer(&j->answer, rc, &job.ctx);
 			if(!pchat_job_keep(j, &out, &job.ctx)) {
 				/* no shm for the copies: send from here */
-				pchat_answer_suspended(&j->answer, j->t_hash, j->t_label);
+				pchat_answer_pending(&j->answer, &j->pend);
 				pchat_info_after(&job, &out);
 				back = 0;
 			} else {
@@ -823,7 +823,7 @@ static void pchat_uas_jobs_done(void)
 		for(o = j->outs; o; o = o->next)
 			pchat_pool_fanout_remote(o->room_id, &o->body, o->seq);
 		if(j->kind == PCHAT_JOB_INFO
-				&& pchat_answer_suspended(&j->answer, j->t_hash, j->t_label)
+				&& pchat_answer_pending(&j->answer, &j->pend)
 						   < 0)
 			LM_INFO("a command of session %u was answered already (store "
 					"worker too slow)\n",
@@ -844,7 +844,7 @@ static void pchat_uas_jobs_done(void)
 	pchat_worker_done_unlock();
 }
 
-/* The INFO waits (suspended in tm) for a store worker. */
+/* The INFO waits (pchat_pending_take) for a store worker. */
 static int pchat_info_to_worker(
 		struct sip_msg *msg, pchat_info_job_t *job, str *body)
 {
@@ -855,7 +855,7 @@ static int pchat_info_to_worker(
 				"the store workers' queue is full (store_queue_size)",
 				pchat_retry_after);
 	j = pchat_job_new(job->ref.hid, job->ref.id, body);
-	if(j == NULL || _pchat_tmb.t_suspend(msg, &j->t_hash, &j->t_label) != 0) {
+	if(j == NULL || pchat_pending_take(msg, &j->pend) < 0) {
 		pchat_worker_unreserve();
 		if(j)
 			pchat_job_free(j);
@@ -978,7 +978,7 @@ static int pchat_handle_indialog(struct sip_msg *msg, pchat_session_t *s)
 	int interval, ret;
 	unsigned int method = msg->REQ_METHOD, wait = 1;
 
-	ret = pchat_newtran(msg);
+	ret = pchat_begin(msg);
 	if(ret <= 0) {
 		pchat_session_release(s);
 		return 1;
@@ -1064,7 +1064,7 @@ static int pchat_handle_dialog_request(struct sip_msg *msg)
 	if(pchat_match_request(msg) == NULL)
 		return -1;
 	/* ours, but unknown or expired: the client restarts from the lookup */
-	if(pchat_newtran(msg) <= 0)
+	if(pchat_begin(msg) <= 0)
 		return 1;
 	return pchat_reply(msg, 481, "Call/Transaction Does Not Exist");
 }

@@ -92,6 +92,8 @@ void pchat_job_free(pchat_job_t *j)
 	}
 	if(j->reply.s)
 		shm_free(j->reply.s);
+	if(j->pend.head) /* never answered */
+		shm_free(j->pend.head);
 	shm_free(j);
 }
 

@@ -46,7 +46,7 @@ typedef struct pchat_job
 	struct pchat_job *next;
 	int kind;                       /* PCHAT_JOB_* */
 	unsigned int sess_hid, sess_id; /* the session (pchat_session_ref_t) */
-	unsigned int t_hash, t_label;   /* the suspended INFO */
+	pchat_pending_t pend;           /* the INFO to answer */
 	str body;                       /* the XCCOS envelope, NUL-terminated */
 	unsigned long long made_us;     /* queued by the reader (monotonic) */
 	/* set by the worker for the reader: */

@@ -168,6 +168,8 @@ pchat_post_t *pchat_post_new(long long room_id, int keep, str *user,
 
 void pchat_post_free(pchat_post_t *p)
 {
+	if(p->pend.head) /* never answered */
+		shm_free(p->pend.head);
 	shm_free(p);
 }
 

@@ -24,6 +24,7 @@
 #include "core/str.h"
 
 #include "pchat_db.h"
+#include "pchat_pending.h"
 
 typedef struct pchat_post
 {
@@ -34,7 +35,7 @@ typedef struct pchat_post
 	long long seq;    /* the room's number, set by the writer */
 	pchat_store_rc_t rc; /* the outcome of the commit */
 	int gone;         /* the room was removed before the commit */
-	unsigned int t_hash, t_label; /* the suspended INFO */
+	pchat_pending_t pend; /* the INFO to answer */
 	str user;         /* canonical author */
 	str text;         /* NUL-terminated */
 	str chan_uri;     /* ma-chan:// URI of the room for the copies */

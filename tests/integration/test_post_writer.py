@@ -343,3 +343,53 @@ def test_post_latency_counts_each_answered_post(instance, mariadb):
     assert got["count"] == 6
     assert got["max_ms"] >= 500 and got["p50_ms"] < 500
     assert _latency(kam)["count"] == 0
+
+
+def _tm_created(kam):
+    """tm's count of server transactions since start (all it counted less
+    those Kamailio originated: the members' copies over UDP)."""
+    st = kam.rpc("tm.stats")
+    return (int(re.search(r"\btotal:\s*(\d+)", st).group(1))
+            - int(re.search(r"total_local:\s*(\d+)", st).group(1)))
+
+
+def _check_answer(r, tag_of_dialog=True):
+    """A complete 200 to the INFO: the request's own CSeq, no body."""
+    assert r.status == 200
+    assert r.header("CSeq").split()[1] == "INFO"
+    assert r.content_length == 0 and r.body_length_on_wire == 0
+    assert "tag=" in r.header("To") if tag_of_dialog else True
+
+
+def test_info_over_tcp_is_answered_without_a_transaction(instance, mariadb):
+    """A reliable transport is never retransmitted to: a post and a command
+    a store worker runs are answered without a tm transaction, and their
+    200s are whole (Via, CSeq, To tag, Content-Length 0). Over UDP, and with
+    info_transactions 1, each INFO has its transaction again."""
+    kam, user = instance()
+    _, room, _ = make_room(mariadb)
+    a, u = user(), user("udp")
+    a.join(room)
+    u.join(room)
+    before = _tm_created(kam)
+    for i in range(5):
+        r = a.post(room, f"tcp {i}")
+        _check_answer(r)
+        assert r.header("Via") is not None
+    assert a.history(room).code == 200
+    assert _tm_created(kam) == before, "a tm transaction for INFO over TCP"
+    assert u.post(room, "udp").status == 200
+    assert _tm_created(kam) == before + 1, "INFO over UDP keeps its transaction"
+    got = [a.wait_message(room)["text"] for _ in range(6)]
+    assert got == [f"tcp {i}" for i in range(5)] + ["udp"]
+
+
+def test_info_transactions_gives_every_info_its_transaction(instance, mariadb):
+    kam, user = instance(PCHAT_INFO_TRANSACTIONS=1)
+    _, room, _ = make_room(mariadb)
+    a = user()
+    a.join(room)
+    before = _tm_created(kam)
+    for i in range(3):
+        _check_answer(a.post(room, f"tm {i}"))
+    assert _tm_created(kam) == before + 3
