@@ -1,6 +1,7 @@
 """Shared memory running out never means silence: tm keeps every answered
 transaction (with its request) in shm for its wait timer, so a flood of
-large posts can fill shm before any pchat queue is full. Below
+large posts can fill shm before any pchat queue is full. (INFO over TCP has
+a transaction only with info_transactions 1, as here, or over UDP.) Below
 shm_reserve_kb new commands get a stateless 503 with Retry-After; with no
 reserve, a request tm cannot keep gets the same 503 instead of nothing.
 Either way what was answered 200 is stored, nothing refused is, and the
@@ -69,7 +70,8 @@ def test_below_the_reserve_commands_get_503_and_sessions_go_on(kamailio_factory,
     probe.stop()
     reserve_kb = free // 1024 - 768
     kam = kamailio_factory(shm_mb=64, defines={"PCHAT_SHM_RESERVE_KB": reserve_kb,
-                                               "PCHAT_MAX_INFOS_PER_SECOND": 0})
+                                               "PCHAT_MAX_INFOS_PER_SECOND": 0,
+                                               "PCHAT_INFO_TRANSACTIONS": 1})
     rid, guid, _ = make_room(mariadb)
     author, reader = ChatUser(kam, unique("a")), ChatUser(kam, unique("r"))
     try:
@@ -103,7 +105,8 @@ def test_without_a_reserve_a_request_tm_cannot_keep_gets_503(kamailio_factory, m
     used_mb = shm(probe, "real_used") // (1024 * 1024)
     probe.stop()
     kam = kamailio_factory(shm_mb=used_mb + 2, defines={"PCHAT_SHM_RESERVE_KB": 0,
-                                                         "PCHAT_MAX_INFOS_PER_SECOND": 0})
+                                                         "PCHAT_MAX_INFOS_PER_SECOND": 0,
+                                                         "PCHAT_INFO_TRANSACTIONS": 1})
     rid, guid, _ = make_room(mariadb)
     author, reader = ChatUser(kam, unique("a")), ChatUser(kam, unique("r"))
     try:
