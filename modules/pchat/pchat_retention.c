@@ -15,6 +15,7 @@
  * messages older than the retention_days of the room's category, except
  * those a legal hold covers. pchat_compliance_event is never touched. */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,10 @@
 #include "pchat_proc.h"
 #include "pchat_retention.h"
 
-/* how often the process looks for a request or a due run */
-#define PCHAT_RETENTION_TICK_US 100000
+/* the longest the process sleeps: a request (pchat.retention_run) wakes
+ * it through its pipe, a due run is waited for; once a second it takes
+ * the cfg framework's updates */
+#define PCHAT_RETENTION_WAIT_MS 1000
 /* a pause between two batches: the post writer's commits get the disk
  * and the rows between them */
 #define PCHAT_RETENTION_PAUSE_US 1000
@@ -55,6 +58,7 @@ typedef struct pchat_retention_shm
 
 static pchat_retention_shm_t *_pr = NULL;
 static int _pr_batch = 500;
+static int _pr_pipe[2] = {-1, -1}; /* a byte: a run is requested */
 
 /* The same condition in the SELECT that finds a batch's end and in its
  * DELETE: a held user's messages stay, everywhere. */
@@ -319,13 +323,23 @@ static void pchat_retention_run(void)
 				_pr->st.last_removed, _pr->st.last_rooms);
 }
 
+/* ms until the next due run, at most PCHAT_RETENTION_WAIT_MS */
+static int pchat_retention_wait_ms(long long due)
+{
+	long long left = due - (long long)pchat_monotonic_ms();
+
+	if(_pr->st.interval == 0 || left >= PCHAT_RETENTION_WAIT_MS)
+		return PCHAT_RETENTION_WAIT_MS;
+	return left > 0 ? (int)left : 0;
+}
+
 static void pchat_retention_loop(int unused)
 {
 	long long due = (long long)pchat_monotonic_ms() + _pr->st.interval * 1000LL;
 	long long want, done;
 
 	for(;;) {
-		usleep(PCHAT_RETENTION_TICK_US);
+		pchat_proc_wait(_pr_pipe[0], pchat_retention_wait_ms(due));
 		cfg_update();
 		lock_get(&_pr->lock);
 		want = _pr->st.requested;
@@ -357,6 +371,8 @@ int pchat_retention_mod_init(int interval_s, int batch)
 	}
 	_pr->st.interval = interval_s;
 	_pr_batch = batch;
+	if(pchat_proc_pipe(_pr_pipe, "retention") < 0)
+		return -1;
 	if(register_procs(1) < 0)
 		return -1;
 	cfg_register_child(1);
@@ -381,6 +397,8 @@ long long pchat_retention_request(void)
 	if(_pr->started)
 		n = ++_pr->st.requested;
 	lock_release(&_pr->lock);
+	if(n > 0 && write(_pr_pipe[1], "r", 1) < 0 && errno != EAGAIN)
+		LM_ERR("cannot wake the retention process: %s\n", strerror(errno));
 	return n;
 }
 

@@ -4,6 +4,7 @@ except what a hold on the room, its category or the author covers; the
 compliance archive keeps everything; a post into a room being purged is
 answered while the purge runs (latency printed, not asserted)."""
 
+import re
 import statistics
 import time
 
@@ -332,3 +333,22 @@ def test_two_nodes_on_galera_may_run_at_once_safely(cluster, kamailio_factory):
               f"{', '.join(str(int(s['last_start_ms']) - int(sts[0]['last_start_ms'])) + '..' + str(int(s['last_end_ms']) - int(sts[0]['last_start_ms'])) for s in sts)} ms")
     finally:
         db.sql(f"DELETE FROM pchat_legal_hold WHERE scope = {sql_quote(ALICE)}", db="pchat")
+
+
+def _wakeups(pid):
+    """The process's voluntary context switches so far (each sleep it woke from)."""
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
+
+
+def test_an_idle_retention_process_sleeps_until_asked(instance, mariadb):
+    """No interval, nothing asked: the process wakes about once a second
+    (for the cfg framework), not ten times; a request wakes it at once."""
+    kam, _ = instance()
+    pid = int(re.search(r"PID: (\d+)\s+DSC: PCHAT RETENTION", kam.rpc("core.psx")).group(1))
+    before = _wakeups(pid)
+    time.sleep(3)
+    assert _wakeups(pid) - before <= 6
+    runs = int(one(kam, "pchat.retention_status")["runs"])
+    one(kam, "pchat.retention_run")
+    wait_until(lambda: int(one(kam, "pchat.retention_status")["runs"]) > runs, timeout=5)
