@@ -10,8 +10,9 @@
  * Foundation; either version 2 of the License, or (at your option) any later
  * version.
  */
-/* Entry layer (SIP side): the stateful replies of pchat's UAS and of
- * provisioning (transaction, extra headers, code and reason), over tm.
+/* Entry layer (SIP side): the replies of pchat's UAS and of provisioning
+ * (transaction, extra headers, code and reason), over tm, or for an INFO
+ * over TCP/TLS without a transaction (sl, or a kept head answered later).
  * Knows no session and no command. */
 
 #include <stdarg.h>
@@ -44,9 +45,9 @@ int pchat_reply_hdr(struct sip_msg *msg, const char *fmt, ...)
 	return add_lump_rpl(msg, buf, len, LUMP_RPL_HDR) ? 0 : -1;
 }
 
-/* Replies statefully: creates the transaction when the caller has not (so
- * retransmissions are absorbed) and sends code/reason with the lumps
- * added so far. Returns 1 even when the reply could not be sent: the
+/* Replies in the request's transaction (pchat_newtran), or through sl
+ * for an INFO that has none (pchat_tranless), with code/reason and the
+ * lumps added so far. Returns 1 even when the reply could not be sent: the
  * request is pchat's all the same, and a false return would make the
  * script forward it. */
 int pchat_reply(struct sip_msg *msg, int code, char *reason)
