@@ -138,6 +138,7 @@ int pchat_begin(struct sip_msg *msg)
 }
 
 #define PCHAT_CL_TAIL CONTENT_LENGTH "0" CRLF CRLF
+#define PCHAT_CL_TAIL_LEN ((int)sizeof(PCHAT_CL_TAIL) - 1)
 
 /* The reply's head, built as sl and tm build theirs (Vias with received
  * and rport, From, To, Call-ID, CSeq, Server) from a 200 with no body:
@@ -148,7 +149,7 @@ static int pchat_pending_head(struct sip_msg *msg, pchat_pending_t *p)
 	struct bookmark bm;
 	unsigned int len;
 	char *buf, *eol, *end;
-	int tail = (int)sizeof(PCHAT_CL_TAIL) - 1, ret = -1;
+	int tail = PCHAT_CL_TAIL_LEN, ret = -1;
 
 	buf = build_res_buf_from_sip_req(200, &ok, NULL, msg, &len, &bm);
 	if(buf == NULL)
@@ -195,7 +196,7 @@ static int pchat_answer_raw(pchat_answer_t *a, pchat_pending_t *p)
 {
 	char line[96], *buf;
 	int llen, len, ret;
-	int tail = (int)sizeof(PCHAT_CL_TAIL) - 1;
+	int tail = PCHAT_CL_TAIL_LEN;
 
 	llen = snprintf(line, sizeof(line), "SIP/2.0 %d %s\r\n", a->code,
 			a->reason);
@@ -281,15 +282,14 @@ int pchat_answer_pending(pchat_answer_t *a, pchat_pending_t *p)
 	struct cell *t;
 	str reason = {a->reason, (int)strlen(a->reason)};
 	str h = {a->hdrs, a->hlen};
-	int ret;
 
 	if(p->head) {
-		ret = pchat_answer_raw(a, p);
-		if(ret < 0)
+		/* a failed send is told here: -1 means answered already */
+		if(pchat_answer_raw(a, p) < 0)
 			LM_ERR("cannot send the %d answer of a pending INFO\n", a->code);
 		shm_free(p->head);
 		p->head = NULL;
-		return ret;
+		return 0;
 	}
 	if(_pchat_tmb.t_lookup_ident(&t, p->t_hash, p->t_label) < 0)
 		return -1;

@@ -65,7 +65,7 @@ int pchat_tranless(struct sip_msg *msg);
  * (nothing kept). */
 int pchat_pending_take(struct sip_msg *msg, pchat_pending_t *p);
 /* Answers a pending request, from any process; -1 when tm has answered it
- * already or the answer could not leave. */
+ * already (an answer that could not leave is logged here). */
 int pchat_answer_pending(pchat_answer_t *a, pchat_pending_t *p);
 
 #endif

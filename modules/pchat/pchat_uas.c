@@ -1130,9 +1130,8 @@ void pchat_uas_expire_timer(unsigned int ticks, void *param)
 	}
 }
 
-/* Pre-script callback: a doorbell (the writer's, a store worker's or the
- * pool's) is consumed here, before the script (0 drops it); every other
- * request goes on (1). */
+/* A doorbell (the writer's, a store worker's or the pool's), known by the
+ * connection it came over, is consumed here: 1; anything else 0. */
 int pchat_uas_bell_rcv(struct receive_info *rcv)
 {
 	if(!pchat_bell_is_bell(rcv))
@@ -1143,6 +1142,8 @@ int pchat_uas_bell_rcv(struct receive_info *rcv)
 	return 1;
 }
 
+/* Pre-script callback: a doorbell is taken before the script (0 drops
+ * it); every other request goes on (1). */
 int pchat_uas_bell(struct sip_msg *msg, unsigned int flags, void *param)
 {
 	return !pchat_uas_bell_rcv(&msg->rcv);
