@@ -37,7 +37,6 @@ def users(kam):
         u.close()
 
 
-
 def _msg_of(reply):
     msg = find(reply.data, "msg")
     return {"msgid": int(msg.get("msgid")), "author": msg.get("author"),

@@ -28,7 +28,6 @@ def users(kam, chat_users):
     return lambda: chat_users(kam)
 
 
-
 def search(user, text=None, cnt=None, authors=(), rooms=(), frm=None, to=None,
            before=None, timeout=20):
     attrs = {"text": text, "cnt": cnt, "from": frm, "to": to, "before": before}

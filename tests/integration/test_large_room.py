@@ -18,7 +18,6 @@ LIMIT = 6
 MEMBERS = 30
 
 
-
 def _notices(user):
     """(notice id, the user it names) of every roster notice this client got."""
     out = []

@@ -258,7 +258,9 @@ def _frontend_lines(results):
     p = _us_per_unit(pcs)
     if not p:
         return []
-    pc = pcs[-1]
+    # every round's misses (the goal line sums the rounds too)
+    pc = {"missing": sum(r["missing"] for r in pcs),
+          "expected": sum(r["expected"] for r in pcs)}
     lines = []
     s = _us_per_unit(sls)
     if s:

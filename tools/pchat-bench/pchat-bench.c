@@ -278,18 +278,15 @@ static int read_file(const char *path, char *buf, size_t len)
  * utime+stime: those are whole clock ticks (10 ms) per process, and a
  * window of a few hundred ms of CPU spread over twenty processes lost
  * several percent to their truncation. */
-static int proc_cpu_ns(int pid, uint64_t ticks, uint64_t *ns)
+static uint64_t proc_cpu_ns(int pid, uint64_t ticks)
 {
 	char path[64], buf[128];
 	unsigned long long run;
 
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-	if(read_file(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &run) == 1) {
-		*ns = run;
-		return 0;
-	}
-	*ns = ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
-	return 0;
+	if(read_file(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &run) == 1)
+		return run;
+	return ticks * (1000000000ULL / (uint64_t)sysconf(_SC_CLK_TCK));
 }
 
 /* CPU time (ns, proc_cpu_ns) and ppid of a process */
@@ -311,7 +308,8 @@ static int proc_stat(int pid, int *ppid, uint64_t *cpu_ns)
 			!= 3)
 		return -1;
 	*ppid = pp;
-	return proc_cpu_ns(pid, ut + stt, cpu_ns);
+	*cpu_ns = proc_cpu_ns(pid, ut + stt);
+	return 0;
 }
 
 static double proc_pss_mb(int pid)
