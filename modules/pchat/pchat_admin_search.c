@@ -236,7 +236,11 @@ static const char *pchat_rpc_search_index_doc[] = {
 		"written into this DB node's index), rounds, rows, last_rows, "
 		"write_us and us_per_row (this node's indexer), error, newest (1: "
 		"the index has ts_ms, its hits asked newest first), answered and "
-		"answered_newest (searches it answered on this node).",
+		"answered_newest (searches it answered on this node); the newest "
+		"posts' index: recent_posts (search_recent_posts), recent_ready, "
+		"recent_from_ms (it holds every post from this ts_ms on), "
+		"recent_lag_ms, recent_indexed, recent_write_us and "
+		"answered_recent.",
 		0};
 
 static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
@@ -247,13 +251,17 @@ static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
 	pchat_sidx_status(&st);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
-	rpc->struct_add(th, "sdLLLLLLLLsdLL", "mode", st.mode ? "auto" : "off",
+	rpc->struct_add(th, "sdLLLLLLLLsdLLLddLLLL", "mode", st.mode ? "auto" : "off",
 			"ready", st.ready, "watermark_ms", st.wm_ms, "lag_ms", st.lag_ms,
 			"indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
 			"last_rows", st.last_rows, "write_us", st.write_us, "us_per_row",
 			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error,
 			"newest", st.newest, "answered", st.answered, "answered_newest",
-			st.answered_newest);
+			st.answered_newest, "answered_recent", st.answered_recent,
+			"recent_posts", st.recent_posts, "recent_ready", st.recent_ready,
+			"recent_from_ms", st.recent_from_ms, "recent_lag_ms",
+			st.recent_lag_ms, "recent_indexed", st.recent_indexed,
+			"recent_write_us", st.recent_write_us);
 }
 
 /* clang-format off */

@@ -138,6 +138,8 @@ static char *pchat_p_search_index = "auto";
 static int pchat_p_search_index_batch = 1000;
 static int pchat_p_search_index_interval_ms = 500;
 static int pchat_p_search_index_settle_ms = 5000;
+/* the newest posts' index (pchat_search_fts_recent) keeps about this many */
+static int pchat_p_search_recent_posts = 1000000;
 /* files (issue 16): off while file_dir or file_service_uri is empty */
 static char *pchat_p_file_dir = "";
 static char *pchat_p_file_service_uri = "";
@@ -264,6 +266,7 @@ static param_export_t pchat_params[] = {
 	{"search_index_interval_ms", PARAM_INT,
 			&pchat_p_search_index_interval_ms},
 	{"search_index_settle_ms", PARAM_INT, &pchat_p_search_index_settle_ms},
+	{"search_recent_posts", PARAM_INT, &pchat_p_search_recent_posts},
 	{0, 0, 0}
 };
 
@@ -488,14 +491,18 @@ static int pchat_search_index_init(void)
 			|| pchat_p_search_index_interval_ms < 10
 			|| pchat_p_search_index_interval_ms > 60000
 			|| pchat_p_search_index_settle_ms < 0
-			|| pchat_p_search_index_settle_ms > 600000) {
+			|| pchat_p_search_index_settle_ms > 600000
+			|| pchat_p_search_recent_posts < 0
+			|| pchat_p_search_recent_posts > 1000000000) {
 		LM_ERR("search_index must be auto or off, search_index_batch "
-			   "1-100000, search_index_interval_ms 10-60000 and "
-			   "search_index_settle_ms 0-600000\n");
+			   "1-100000, search_index_interval_ms 10-60000, "
+			   "search_index_settle_ms 0-600000 and search_recent_posts "
+			   "0-1000000000\n");
 		return -1;
 	}
 	return pchat_sidx_mod_init(on, pchat_p_search_index_batch,
-			pchat_p_search_index_interval_ms, pchat_p_search_index_settle_ms);
+			pchat_p_search_index_interval_ms, pchat_p_search_index_settle_ms,
+			pchat_p_search_recent_posts);
 }
 
 static int pchat_child_init(int rank)

@@ -291,8 +291,8 @@ static pchat_store_rc_t pchat_search_walk(
 /* The index's newest hits of the text in every room (not only those
  * searched: Mroonga sorts and stops early only without that filter),
  * PCHAT_SEARCH_CANDIDATES of them with ts_ms <= cut (0: no bound). */
-static pchat_store_rc_t pchat_search_newest_hits(
-		const pchat_search_q_t *q, long long cut, pchat_db_res_t *res)
+static pchat_store_rc_t pchat_search_newest_hits(const pchat_search_q_t *q,
+		const char *table, long long cut, pchat_db_res_t *res)
 {
 	pchat_store_rc_t rc;
 	pchat_sql_t s;
@@ -301,8 +301,8 @@ static pchat_store_rc_t pchat_search_newest_hits(
 	pchat_sql_init(&s);
 	pchat_sql_add(&s,
 			"SET STATEMENT max_statement_time = %d FOR SELECT room_id, seq, "
-			"ts_ms FROM pchat_search_fts WHERE MATCH(content) AGAINST(",
-			PCHAT_SEARCH_TIME_MAX_S);
+			"ts_ms FROM %s WHERE MATCH(content) AGAINST(",
+			PCHAT_SEARCH_TIME_MAX_S, table);
 	pchat_search_phrase(&s, q->text);
 	pchat_sql_add(&s, " IN BOOLEAN MODE)");
 	if(cut > 0)
@@ -366,8 +366,12 @@ static int pchat_search_exact(
  * searched: the index's hits newest first, in batches, those of the rooms
  * searched checked as pchat_search_verified does, until a page is known
  * exact (pchat_search_exact) or PCHAT_SEARCH_NEWEST_BATCHES were read;
- * *used 2 answered, 0 not (the walk or the whole read answers). */
+ * *used set answered, 0 not (the walk or the whole read answers).
+ * table holds every post with ts_ms >= floor (0: every post): a batch
+ * short of PCHAT_SEARCH_CANDIDATES holds every hit from floor to its cut,
+ * and none older (a page not exact then is not found there). */
 static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
+		const char *table, long long floor, int set_used,
 		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
 {
 	pchat_db_res_t b[PCHAT_SEARCH_NEWEST_BATCHES];
@@ -388,7 +392,7 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 	}
 	cut = pchat_search_cut(q);
 	for(nb = 0; nb < PCHAT_SEARCH_NEWEST_BATCHES; nb++) {
-		rc = pchat_search_newest_hits(q, cut, &b[nb]);
+		rc = pchat_search_newest_hits(q, table, cut, &b[nb]);
 		if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
 			LM_WARN("the text index failed (error %u): searching with "
 					"LIKE\n",
@@ -408,26 +412,55 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 		/* a full batch: hits as old as its oldest may remain (ties too:
 		 * the next batch takes them again, an IN list minds no twins) */
 		low = b[nb].nrows < PCHAT_SEARCH_CANDIDATES
-					  ? 0
+					  ? floor
 					  : strtoll(b[nb].rows[b[nb].nrows - 1][2], NULL, 10);
 		if(low > 0 && q->from_ms && low < q->from_ms)
 			low = 0;
-		if(n >= q->limit || low == 0) {
+		if(n >= q->limit || low == 0 || low == floor) {
 			rc = pchat_search_verified(q, wm, cand, n, res);
 			if(rc != PCHAT_STORE_OK)
 				break;
 			if(pchat_search_exact(q, res, low)) {
-				*used = 2;
+				*used = set_used;
 				break;
 			}
 			pchat_db_res_free(res);
 		}
+		if(low == floor)
+			break; /* nothing older here */
 		cut = low;
 	}
 	for(i = 0; i < PCHAT_SEARCH_NEWEST_BATCHES; i++)
 		pchat_db_res_free(&b[i]);
 	free(cand);
 	free(set);
+	return rc;
+}
+
+/* The newest hits of the newest posts' index (pchat_search_fts_recent,
+ * the cheaper: Mroonga reads a text's every hit before it sorts), else of
+ * the whole index; *used as pchat_search_newest's. */
+static pchat_store_rc_t pchat_search_newest_any(const pchat_search_q_t *q,
+		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
+{
+	pchat_sidx_mark_t rwm;
+	pchat_store_rc_t rc;
+	long long floor = 0;
+	int fresh;
+
+	*used = 0;
+	rc = pchat_sidx_recent(&rwm, &fresh, &floor);
+	if(rc == PCHAT_STORE_OK && fresh) {
+		rc = pchat_search_newest(q, "pchat_search_fts_recent", floor,
+				PCHAT_SIDX_BY_RECENT, &rwm, res, used);
+		if(rc != PCHAT_STORE_OK && pchat_search_timed_out())
+			return rc;
+	}
+	if(!*used)
+		rc = pchat_search_newest(q, "pchat_search_fts", 0,
+				PCHAT_SIDX_BY_NEWEST, wm, res, used);
+	if(rc == PCHAT_STORE_OK && *used)
+		pchat_sidx_answered(*used);
 	return rc;
 }
 
@@ -451,12 +484,8 @@ static pchat_store_rc_t pchat_search_indexed(
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	if(medium) {
-		rc = pchat_search_newest(q, &wm, res, used);
-		if(rc == PCHAT_STORE_OK && *used)
-			pchat_sidx_answered(1);
-		return rc;
-	}
+	if(medium)
+		return pchat_search_newest_any(q, &wm, res, used);
 	rc = pchat_search_candidates(q, &cand);
 	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
 		LM_WARN("the text index failed (error %u): searching with LIKE\n",
@@ -466,14 +495,14 @@ static pchat_store_rc_t pchat_search_indexed(
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(cand.nrows <= PCHAT_SEARCH_CANDIDATES) {
-		*used = 1;
+		*used = PCHAT_SIDX_BY_CANDIDATES;
 		rc = pchat_search_verified(q, &wm, cand.rows, cand.nrows, res);
+		if(rc == PCHAT_STORE_OK)
+			pchat_sidx_answered(*used);
 	} else if(pchat_sidx_newest()) {
-		rc = pchat_search_newest(q, &wm, res, used);
+		rc = pchat_search_newest_any(q, &wm, res, used);
 	}
 	pchat_db_res_free(&cand);
-	if(rc == PCHAT_STORE_OK && *used)
-		pchat_sidx_answered(*used == 2);
 	return rc;
 }
 

@@ -41,19 +41,24 @@ typedef struct pchat_sidx_shm
 } pchat_sidx_shm_t;
 
 static pchat_sidx_shm_t *_sx;
-static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
+static int _sx_batch, _sx_interval_ms, _sx_settle_ms, _sx_recent_posts;
 
 /* Every statement reads and writes TIMESTAMPs as UTC: the watermark goes
  * out as text and comes back in the same zone whatever the server's. */
 #define PCHAT_SIDX_UTC "SET STATEMENT time_zone = '+00:00' FOR "
 
-#define PCHAT_SIDX_STATE_SQL                                                \
+#define PCHAT_SIDX_STATE_COLS                                               \
 	PCHAT_SIDX_UTC                                                          \
 	"SELECT wm_at, wm_room, wm_seq, indexed, CAST(NOW(3) - INTERVAL ? "     \
-	"MICROSECOND AS DATETIME(3)), ROUND(UNIX_TIMESTAMP(wm_at) * 1000), "                    \
+	"MICROSECOND AS DATETIME(3)), ROUND(UNIX_TIMESTAMP(wm_at) * 1000), "    \
 	"ROUND((UNIX_TIMESTAMP(NOW(3)) - UNIX_TIMESTAMP(wm_at)) * 1000), "     \
-	"wm_at >= NOW(3) - INTERVAL ? SECOND FROM pchat_search_fts_state "      \
-	"WHERE id = 1"
+	"wm_at >= NOW(3) - INTERVAL ? SECOND"
+#define PCHAT_SIDX_STATE_SQL                                                \
+	PCHAT_SIDX_STATE_COLS " FROM pchat_search_fts_state WHERE id = 1"
+/* the index of the newest posts: its own row, and its floor (column 8) */
+#define PCHAT_SIDX_RECENT_STATE_SQL                                         \
+	PCHAT_SIDX_STATE_COLS ", recent_from FROM pchat_search_fts_state "     \
+	"WHERE id = 2"
 
 /* the posts after the watermark (a, room, seq) up to the settled bound,
  * in the order of k_message_recorded (recorded_at, then the primary key):
@@ -75,16 +80,42 @@ static int _sx_batch, _sx_interval_ms, _sx_settle_ms;
  * range) would let in after it. A story's title goes in before its body
  * (a blank between): the index finds either, and a search checks its
  * candidates against both columns, so a match across the two is dropped */
-#define PCHAT_SIDX_COPY_SQL(ts)                                             \
-	PCHAT_SIDX_UTC "REPLACE INTO pchat_search_fts (room_id, seq, " ts       \
+#define PCHAT_SIDX_COPY_SQL(table, ts, floor)                               \
+	PCHAT_SIDX_UTC "REPLACE INTO " table " (room_id, seq, " ts              \
 	"content) SELECT room_id, seq, " ts "content FROM (SELECT room_id, "    \
 	"seq, ts_ms, CONCAT_WS(' ', story_title, content) AS content, "          \
 	"recorded_at " PCHAT_SIDX_AFTER PCHAT_SIDX_ORDER "LIMIT ?) b WHERE "    \
-	"recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
-	"AND seq <= ?)))"
-#define PCHAT_SIDX_MOVE_SQL                                                 \
+	"(recorded_at < ? OR (recorded_at = ? AND (room_id < ? OR (room_id = ? " \
+	"AND seq <= ?))))" floor
+#define PCHAT_SIDX_MOVE_SQL(id)                                             \
 	PCHAT_SIDX_UTC "UPDATE pchat_search_fts_state SET wm_at = ?, "          \
-	"wm_room = ?, wm_seq = ?, indexed = indexed + ? WHERE id = 1"
+	"wm_room = ?, wm_seq = ?, indexed = indexed + ? WHERE id = " id
+/* the newest posts' index: where its floor goes (the N-th newest post's
+ * ts_ms through k_message_ts), and what falls below it */
+#define PCHAT_SIDX_FLOOR_SQL                                                \
+	"SELECT ts_ms FROM pchat_message FORCE INDEX (k_message_ts) ORDER BY "  \
+	"ts_ms DESC LIMIT 1 OFFSET ?"
+#define PCHAT_SIDX_RAISE_SQL                                                \
+	"UPDATE pchat_search_fts_state SET recent_from = ? WHERE id = 2 AND "   \
+	"recent_from < ?"
+#define PCHAT_SIDX_TRIM_SQL                                                 \
+	"DELETE FROM pchat_search_fts_recent WHERE ts_ms < ? LIMIT ?"
+#define PCHAT_SIDX_TRIM_BATCH 10000
+/* the newest posts' index is looked at for its size this often */
+#define PCHAT_SIDX_TRIM_MS 60000
+
+/* The two indexes the process feeds: the whole history (row 1) and its
+ * newest posts (row 2, only posts from its floor on). */
+typedef struct pchat_sidx_inst
+{
+	int recent;
+	const char *state_sql, *move_sql, *table;
+} pchat_sidx_inst_t;
+
+static const pchat_sidx_inst_t _sx_all = {
+		0, PCHAT_SIDX_STATE_SQL, PCHAT_SIDX_MOVE_SQL("1"), "pchat_search_fts"};
+static const pchat_sidx_inst_t _sx_recent = {1, PCHAT_SIDX_RECENT_STATE_SQL,
+		PCHAT_SIDX_MOVE_SQL("2"), "pchat_search_fts_recent"};
 
 static void pchat_sidx_error(const char *what)
 {
@@ -101,12 +132,15 @@ static void pchat_sidx_mark_row(char **r, pchat_sidx_mark_t *m)
 	m->seq = strtoll(r[2], NULL, 10);
 }
 
-/* The watermark and the bound of this round; stats updated. 0 ok. */
-static int pchat_sidx_state(pchat_sidx_mark_t *wm, char *bound)
+/* The watermark and the bound of this round, and the newest posts'
+ * index's floor (*floor); stats updated. 0 ok. */
+static int pchat_sidx_state(const pchat_sidx_inst_t *x, pchat_sidx_mark_t *wm,
+		char *bound, long long *floor)
 {
 	pchat_db_res_t res;
+	long long indexed, wm_ms, lag_ms;
 
-	if(pchat_db_exec(PCHAT_SIDX_STATE_SQL, &res, _sx_settle_ms * 1000LL,
+	if(pchat_db_exec(x->state_sql, &res, _sx_settle_ms * 1000LL,
 			   PCHAT_SIDX_FRESH_S)
 			!= PCHAT_STORE_OK)
 		return -1;
@@ -116,27 +150,39 @@ static int pchat_sidx_state(pchat_sidx_mark_t *wm, char *bound)
 	}
 	pchat_sidx_mark_row(res.rows[0], wm);
 	snprintf(bound, PCHAT_SIDX_TS_MAX, "%s", res.rows[0][4]);
+	indexed = strtoll(res.rows[0][3], NULL, 10);
+	wm_ms = strtoll(res.rows[0][5], NULL, 10);
+	lag_ms = strtoll(res.rows[0][6], NULL, 10);
+	*floor = x->recent ? strtoll(res.rows[0][8], NULL, 10) : 0;
 	lock_get(&_sx->lock);
-	_sx->st.indexed = strtoll(res.rows[0][3], NULL, 10);
-	_sx->st.wm_ms = strtoll(res.rows[0][5], NULL, 10);
-	_sx->st.lag_ms = strtoll(res.rows[0][6], NULL, 10);
+	if(x->recent) {
+		_sx->st.recent_indexed = indexed;
+		_sx->st.recent_lag_ms = lag_ms;
+		_sx->st.recent_from_ms = *floor;
+	} else {
+		_sx->st.indexed = indexed;
+		_sx->st.wm_ms = wm_ms;
+		_sx->st.lag_ms = lag_ms;
+	}
 	lock_release(&_sx->lock);
 	pchat_db_res_free(&res);
 	return 0;
 }
 
-/* Where this batch ends: the batch-th post after wm, else the last one
- * settled. 1 found, 0 nothing to index, -1 failed. */
+/* Where this batch ends: the batch-th post after wm (2: more may wait),
+ * else the last one settled (1). 0 nothing to index, -1 failed. */
 static int pchat_sidx_end(const pchat_sidx_mark_t *wm, const char *bound,
 		pchat_sidx_mark_t *end)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
+	int full = 2;
 
 	rc = pchat_db_exec(PCHAT_SIDX_END_SQL, &res, wm->at, wm->room, wm->seq,
 			wm->at, wm->room, wm->at, bound, _sx_batch - 1);
 	if(rc == PCHAT_STORE_OK && res.nrows == 0) {
 		pchat_db_res_free(&res);
+		full = 1;
 		rc = pchat_db_exec(PCHAT_SIDX_LAST_SQL, &res, wm->at, wm->room,
 				wm->seq, wm->at, wm->room, wm->at, bound);
 	}
@@ -148,18 +194,43 @@ static int pchat_sidx_end(const pchat_sidx_mark_t *wm, const char *bound,
 	}
 	pchat_sidx_mark_row(res.rows[0], end);
 	pchat_db_res_free(&res);
-	return 1;
+	return full;
 }
 
-/* One batch: 1 a full batch written (more may wait), 0 done, -1 failed. */
-static int pchat_sidx_round(void)
+/* The batch's posts (wm, end] into x's table: the newest posts' index
+ * takes those from its floor on. */
+static pchat_store_rc_t pchat_sidx_copy(const pchat_sidx_inst_t *x,
+		const pchat_sidx_mark_t *wm, const char *bound,
+		const pchat_sidx_mark_t *end, long long floor)
+{
+	if(x->recent)
+		return pchat_db_exec(PCHAT_SIDX_COPY_SQL("pchat_search_fts_recent",
+									 "ts_ms, ", " AND ts_ms >= ?"),
+				NULL, wm->at, wm->room, wm->seq, wm->at, wm->room, wm->at,
+				bound, _sx_batch, end->at, end->at, end->room, end->room,
+				end->seq, floor);
+	/* an old-layout table (no ts_ms) is fed as before */
+	if(pchat_sidx_newest())
+		return pchat_db_exec(
+				PCHAT_SIDX_COPY_SQL("pchat_search_fts", "ts_ms, ", ""), NULL,
+				wm->at, wm->room, wm->seq, wm->at, wm->room, wm->at, bound,
+				_sx_batch, end->at, end->at, end->room, end->room, end->seq);
+	return pchat_db_exec(PCHAT_SIDX_COPY_SQL("pchat_search_fts", "", ""), NULL,
+			wm->at, wm->room, wm->seq, wm->at, wm->room, wm->at, bound,
+			_sx_batch, end->at, end->at, end->room, end->room, end->seq);
+}
+
+/* One batch of x: 1 a full batch written (more may wait), 0 done, -1
+ * failed. */
+static int pchat_sidx_round(const pchat_sidx_inst_t *x)
 {
 	pchat_sidx_mark_t wm, end;
-	char bound[PCHAT_SIDX_TS_MAX];
+	char bound[PCHAT_SIDX_TS_MAX], what[64];
 	unsigned long long t0, n;
+	long long floor;
 	int rc;
 
-	if(pchat_sidx_state(&wm, bound) < 0) {
+	if(pchat_sidx_state(x, &wm, bound, &floor) < 0) {
 		pchat_sidx_error("cannot read pchat_search_fts_state");
 		return -1;
 	}
@@ -171,41 +242,111 @@ static int pchat_sidx_round(void)
 		/* caught up: every post up to the bound is indexed, so the
 		 * watermark moves there (a search tells a fresh index by it) */
 		if(strcmp(bound, wm.at) > 0
-				&& pchat_db_exec(PCHAT_SIDX_MOVE_SQL, NULL, bound, 0LL, 0LL,
-						   0ULL)
+				&& pchat_db_exec(x->move_sql, NULL, bound, 0LL, 0LL, 0ULL)
 						   != PCHAT_STORE_OK)
 			pchat_sidx_error("cannot move the watermark");
 		return 0;
 	}
 	t0 = pchat_monotonic_us();
-	/* an old-layout table (no ts_ms) is fed as before */
-	if((pchat_sidx_newest()
-					   ? pchat_db_exec(PCHAT_SIDX_COPY_SQL("ts_ms, "), NULL,
-							   wm.at, wm.room, wm.seq, wm.at, wm.room, wm.at,
-							   bound, _sx_batch, end.at, end.at, end.room,
-							   end.room, end.seq)
-					   : pchat_db_exec(PCHAT_SIDX_COPY_SQL(""), NULL, wm.at,
-							   wm.room, wm.seq, wm.at, wm.room, wm.at, bound,
-							   _sx_batch, end.at, end.at, end.room, end.room,
-							   end.seq))
-			!= PCHAT_STORE_OK) {
-		pchat_sidx_error("cannot write into pchat_search_fts");
+	if(pchat_sidx_copy(x, &wm, bound, &end, floor) != PCHAT_STORE_OK) {
+		snprintf(what, sizeof(what), "cannot write into %s", x->table);
+		pchat_sidx_error(what);
 		return -1;
 	}
 	n = pchat_db_affected();
-	if(pchat_db_exec(PCHAT_SIDX_MOVE_SQL, NULL, end.at, end.room, end.seq, n)
+	if(pchat_db_exec(x->move_sql, NULL, end.at, end.room, end.seq, n)
 			!= PCHAT_STORE_OK) {
 		pchat_sidx_error("cannot move the watermark");
 		return -1;
 	}
 	lock_get(&_sx->lock);
-	_sx->st.rounds++;
-	_sx->st.rows += (long long)n;
-	_sx->st.last_rows = (long long)n;
-	_sx->st.write_us += (long long)(pchat_monotonic_us() - t0);
+	if(x->recent) { /* rows, rounds and write_us are the whole index's */
+		_sx->st.recent_write_us += (long long)(pchat_monotonic_us() - t0);
+	} else {
+		_sx->st.rounds++;
+		_sx->st.rows += (long long)n;
+		_sx->st.last_rows = (long long)n;
+		_sx->st.write_us += (long long)(pchat_monotonic_us() - t0);
+	}
 	_sx->st.error[0] = '\0';
 	lock_release(&_sx->lock);
-	return n >= (unsigned long long)_sx_batch;
+	return rc == 2;
+}
+
+/* The newest posts' index keeps about search_recent_posts posts: its
+ * floor rises to the ts_ms of the N-th newest post, then what fell below
+ * goes (the floor first: every post from it on is still there). Looked at
+ * once a minute, and at once when the floor is still 0 (a new index takes
+ * no older post). */
+static void pchat_sidx_trim(long long *next)
+{
+	pchat_db_res_t res;
+	long long now = (long long)pchat_monotonic_ms(), f;
+	int i;
+
+	if(now < *next)
+		return;
+	*next = now + PCHAT_SIDX_TRIM_MS;
+	if(pchat_db_exec(PCHAT_SIDX_FLOOR_SQL, &res, _sx_recent_posts - 1)
+			!= PCHAT_STORE_OK) {
+		pchat_sidx_error("cannot find the newest posts' floor");
+		return;
+	}
+	f = res.nrows == 1 ? strtoll(res.rows[0][0], NULL, 10) : 0;
+	pchat_db_res_free(&res);
+	if(f <= 0)
+		return; /* fewer posts than that: every one stays */
+	if(pchat_db_exec(PCHAT_SIDX_RAISE_SQL, NULL, f, f) != PCHAT_STORE_OK) {
+		pchat_sidx_error("cannot raise the newest posts' floor");
+		return;
+	}
+	for(i = 0; i < 1000; i++) {
+		if(pchat_db_exec(PCHAT_SIDX_TRIM_SQL, NULL, f, PCHAT_SIDX_TRIM_BATCH)
+				!= PCHAT_STORE_OK) {
+			pchat_sidx_error("cannot trim pchat_search_fts_recent");
+			return;
+		}
+		if(pchat_db_affected() < PCHAT_SIDX_TRIM_BATCH)
+			break;
+	}
+}
+
+/* The newest posts' index is there too (the script's table and floor
+ * column) with its state row. */
+static void pchat_sidx_probe_recent(void)
+{
+	pchat_sidx_mark_t wm;
+	char bound[PCHAT_SIDX_TS_MAX];
+	pchat_db_res_t res;
+	long long floor;
+	int n;
+
+	if(pchat_db_exec("SELECT (SELECT COUNT(*) FROM information_schema.TABLES "
+					 "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = "
+					 "'pchat_search_fts_recent') + (SELECT COUNT(*) FROM "
+					 "information_schema.COLUMNS WHERE TABLE_SCHEMA = "
+					 "DATABASE() AND TABLE_NAME = 'pchat_search_fts_state' "
+					 "AND COLUMN_NAME = 'recent_from')",
+			   &res)
+			!= PCHAT_STORE_OK)
+		return;
+	n = res.nrows == 1 ? atoi(res.rows[0][0]) : 0;
+	pchat_db_res_free(&res);
+	if(n != 2) {
+		LM_INFO("history search: no pchat_search_fts_recent (an older "
+				"sql/pchat-search-index.sql): texts of medium frequency "
+				"are looked up in the whole index\n");
+		return;
+	}
+	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
+					 "VALUES (2)",
+			   NULL)
+					!= PCHAT_STORE_OK
+			|| pchat_sidx_state(&_sx_recent, &wm, bound, &floor) < 0)
+		return;
+	lock_get(&_sx->lock);
+	_sx->st.recent_ready = 1;
+	lock_release(&_sx->lock);
 }
 
 /* The side table is there (the plugin loaded, the script run). Its
@@ -216,6 +357,7 @@ static int pchat_sidx_probe(void)
 	pchat_sidx_mark_t wm;
 	char bound[PCHAT_SIDX_TS_MAX];
 	pchat_db_res_t res;
+	long long floor;
 	int n;
 
 	/* looked up first: a missing table is no error to log every 10 s */
@@ -248,7 +390,7 @@ static int pchat_sidx_probe(void)
 					 "VALUES (1)",
 			   NULL)
 					!= PCHAT_STORE_OK
-			|| pchat_sidx_state(&wm, bound) < 0)
+			|| pchat_sidx_state(&_sx_all, &wm, bound, &floor) < 0)
 		return 0;
 	lock_get(&_sx->lock);
 	_sx->st.ready = 1;
@@ -256,12 +398,24 @@ static int pchat_sidx_probe(void)
 	_sx->st.error[0] = '\0';
 	lock_release(&_sx->lock);
 	LM_INFO("history search: the text index pchat_search_fts is used\n");
+	if(n == 1 && _sx_recent_posts > 0)
+		pchat_sidx_probe_recent();
 	return 1;
+}
+
+static int pchat_sidx_recent_ready(void)
+{
+	int r;
+
+	lock_get(&_sx->lock);
+	r = _sx->st.recent_ready;
+	lock_release(&_sx->lock);
+	return r;
 }
 
 static void pchat_sidx_loop(int unused)
 {
-	long long probe = 0;
+	long long probe = 0, trim = 0;
 	int rc;
 
 	for(;;) {
@@ -273,13 +427,19 @@ static void pchat_sidx_loop(int unused)
 			continue;
 		}
 		/* a full batch: the next at once (catching up), else a pause */
-		rc = pchat_sidx_round();
+		rc = pchat_sidx_round(&_sx_all);
+		if(pchat_sidx_recent_ready()) {
+			pchat_sidx_trim(&trim);
+			if(pchat_sidx_round(&_sx_recent) > 0)
+				rc = 1;
+		}
 		if(rc <= 0)
 			usleep(_sx_interval_ms * 1000);
 	}
 }
 
-int pchat_sidx_mod_init(int mode, int batch, int interval_ms, int settle_ms)
+int pchat_sidx_mod_init(
+		int mode, int batch, int interval_ms, int settle_ms, int recent_posts)
 {
 	_sx = shm_malloc(sizeof(*_sx));
 	if(_sx == NULL) {
@@ -295,6 +455,8 @@ int pchat_sidx_mod_init(int mode, int batch, int interval_ms, int settle_ms)
 	_sx_batch = batch;
 	_sx_interval_ms = interval_ms;
 	_sx_settle_ms = settle_ms;
+	_sx_recent_posts = recent_posts;
+	_sx->st.recent_posts = recent_posts;
 	if(mode == 0)
 		return 0;
 	if(register_procs(1) < 0)
@@ -324,12 +486,13 @@ int pchat_sidx_ready(void)
 	return r;
 }
 
-pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh)
+static pchat_store_rc_t pchat_sidx_mark(const pchat_sidx_inst_t *x,
+		pchat_sidx_mark_t *wm, int *fresh, long long *floor)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(PCHAT_SIDX_STATE_SQL, &res, 0LL, PCHAT_SIDX_FRESH_S);
+	rc = pchat_db_exec(x->state_sql, &res, 0LL, PCHAT_SIDX_FRESH_S);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
 	if(res.nrows != 1) {
@@ -338,8 +501,26 @@ pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh)
 	}
 	pchat_sidx_mark_row(res.rows[0], wm);
 	*fresh = res.rows[0][7] && atoi(res.rows[0][7]) == 1;
+	*floor = x->recent && res.rows[0][8] ? strtoll(res.rows[0][8], NULL, 10)
+										 : 0;
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
+}
+
+pchat_store_rc_t pchat_sidx_watermark(pchat_sidx_mark_t *wm, int *fresh)
+{
+	long long floor;
+
+	return pchat_sidx_mark(&_sx_all, wm, fresh, &floor);
+}
+
+pchat_store_rc_t pchat_sidx_recent(
+		pchat_sidx_mark_t *wm, int *fresh, long long *floor)
+{
+	*fresh = 0;
+	if(_sx == NULL || !pchat_sidx_recent_ready())
+		return PCHAT_STORE_OK;
+	return pchat_sidx_mark(&_sx_recent, wm, fresh, floor);
 }
 
 void pchat_sidx_status(pchat_sidx_stats_t *out)
@@ -365,13 +546,15 @@ int pchat_sidx_newest(void)
 	return r;
 }
 
-void pchat_sidx_answered(int newest)
+void pchat_sidx_answered(int how)
 {
 	if(_sx == NULL)
 		return;
 	lock_get(&_sx->lock);
 	_sx->st.answered++;
-	if(newest)
+	if(how >= PCHAT_SIDX_BY_NEWEST)
 		_sx->st.answered_newest++;
+	if(how == PCHAT_SIDX_BY_RECENT)
+		_sx->st.answered_recent++;
 	lock_release(&_sx->lock);
 }

@@ -38,12 +38,21 @@ typedef struct pchat_sidx_stats
 	int newest;			   /* the table has ts_ms: hits asked newest first */
 	long long answered;	   /* searches the index answered (this node) */
 	long long answered_newest; /* ... of them from its newest hits */
+	long long answered_recent; /* ... of those from the newest posts' index */
+	int recent_posts;		   /* search_recent_posts (0: no such index) */
+	int recent_ready;		   /* pchat_search_fts_recent is fed */
+	long long recent_from_ms;  /* its floor: it holds every post from it on */
+	long long recent_lag_ms;   /* the database's now minus its watermark */
+	long long recent_indexed;  /* rows written into it (this DB node) */
+	long long recent_write_us; /* time this node's writing into it took */
 	char error[PCHAT_SIDX_ERR_MAX]; /* the last error, "" none */
 } pchat_sidx_stats_t;
 
 /* mod_init: mode 0 off, 1 auto; batch rows per round; settle_ms how old
- * (by the database's clock) a post is before it is indexed. */
-int pchat_sidx_mod_init(int mode, int batch, int interval_ms, int settle_ms);
+ * (by the database's clock) a post is before it is indexed; recent_posts
+ * the newest posts' index's size (0: not fed). */
+int pchat_sidx_mod_init(
+		int mode, int batch, int interval_ms, int settle_ms, int recent_posts);
 
 /* PROC_MAIN, child_init: forks the indexer (mode auto only). */
 int pchat_sidx_start(void);
@@ -70,7 +79,18 @@ void pchat_sidx_status(pchat_sidx_stats_t *out);
  * issue 18's second stage): its hits can be asked newest first. */
 int pchat_sidx_newest(void);
 
-/* A search the index answered (newest: from its newest hits). */
-void pchat_sidx_answered(int newest);
+/* The newest posts' index (pchat_search_fts_recent): its watermark as
+ * pchat_sidx_watermark()'s, and its floor: every post up to the watermark
+ * with ts_ms >= *floor is in it. *fresh 0: not to be used (not there, not
+ * fed, or behind). */
+pchat_store_rc_t pchat_sidx_recent(
+		pchat_sidx_mark_t *wm, int *fresh, long long *floor);
+
+/* A search the index answered: from the rooms' candidates, from its
+ * newest hits, or from the newest hits of the newest posts' index. */
+#define PCHAT_SIDX_BY_CANDIDATES 1
+#define PCHAT_SIDX_BY_NEWEST 2
+#define PCHAT_SIDX_BY_RECENT 3
+void pchat_sidx_answered(int how);
 
 #endif

@@ -288,3 +288,94 @@ def test_a_medium_text_is_answered_from_the_newest_hits(node, mariadb):
     for cnt in (20, 60, 90):  # search_limit 100
         assert search(alice, f"mid{tag}", cnt=cnt) == [
             t for t in search(bob, f"mid{tag}", cnt=cnt + 1) if t != f"mid{tag} hidden"]
+
+
+def wait_recent_indexed(db, timeout=60):
+    """The newest posts' index (state row 2) has caught up too."""
+    deadline = time.monotonic() + timeout
+    while int(db.sql("SELECT COUNT(*) FROM pchat_message m, pchat_search_fts_state s "
+                     "WHERE s.id = 2 AND (m.recorded_at, m.room_id, m.seq) > "
+                     "(s.wm_at, s.wm_room, s.wm_seq)", db="pchat")[0][0]):
+        assert time.monotonic() < deadline, "the newest posts' index did not catch up"
+        time.sleep(0.2)
+
+
+def medium_history(db, rid, tag):
+    """test_a_medium_text_is_answered_from_the_newest_hits's posts: 1,100
+    hits, 1,500 in a room the user may not read, 6,000 others, 10 newest
+    hits. Returns the ts_ms of the 10 newest."""
+    hidden_rid, _, _ = make_room(db, privacy="closed")
+    base = int(time.time() * 1000) - 10_000_000
+    insert(db, rid, f"mid{tag} a", n=1100, ts_ms=base)
+    insert(db, hidden_rid, f"mid{tag} other", n=1500, ts_ms=base + 10_000)
+    insert(db, rid, "filler words", n=6000, ts_ms=base + 20_000)
+    insert(db, rid, f"mid{tag} b", n=10, ts_ms=base + 30_000)
+    return base + 30_000
+
+
+def test_a_medium_text_is_answered_from_the_newest_posts_index(node, mariadb):
+    """The same medium text answered from pchat_search_fts_recent, the
+    index of the newest posts, when every hit the page needs is there; from
+    the whole index when the page needs hits older than its floor. Both
+    answers are LIKE's."""
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    deadline = time.monotonic() + 30
+    while status(kam)["recent_ready"] != 1:
+        assert time.monotonic() < deadline, status(kam)
+        time.sleep(0.2)
+    tag = uid()
+    newest = medium_history(mariadb, rid, tag)
+    wait_indexed(mariadb)
+    wait_recent_indexed(mariadb)
+    page = [f"mid{tag} b"] * 10 + [f"mid{tag} a"] * 40
+    before = status(kam)
+    assert search(alice, f"MID{tag}", cnt=50) == page
+    st = status(kam)
+    assert st["answered_recent"] == before["answered_recent"] + 1
+    assert st["answered_newest"] == before["answered_newest"] + 1
+    # its floor above the older hits and those gone, as the indexer
+    # trims it: the page is not in it, the whole index answers the same
+    floor = int(mariadb.sql("SELECT recent_from FROM pchat_search_fts_state WHERE id = 2",
+                            db="pchat")[0][0])
+    floor = max(floor, newest)
+    mariadb.sql(f"UPDATE pchat_search_fts_state SET recent_from = {floor} WHERE id = 2;"
+                f"DELETE FROM pchat_search_fts_recent WHERE ts_ms < {floor}", db="pchat")
+    before = st
+    assert search(alice, f"mid{tag}", cnt=50) == page
+    st = status(kam)
+    assert st["answered_recent"] == before["answered_recent"]
+    assert st["answered_newest"] == before["answered_newest"] + 1
+    off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
+    assert bob.join(guid).code == 200
+    assert search(bob, f"mid{tag}", cnt=50) == page
+
+
+def test_the_newest_posts_index_keeps_its_size(node, mariadb):
+    """search_recent_posts 100: at start the indexer raises the floor to
+    the 100th newest post's ts_ms and removes what is older (run last in
+    this file: the floor it leaves stays in the session's database)."""
+    kam, alice, rid, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    insert(mariadb, rid, f"keep{uid()}", n=300)
+    wait_ready(kam)
+    wait_recent_indexed(mariadb)
+    assert int(mariadb.sql("SELECT COUNT(*) FROM pchat_search_fts_recent",
+                           db="pchat")[0][0]) >= 300
+    small, _, _, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200, PCHAT_SEARCH_RECENT_POSTS=100)
+    want = int(mariadb.sql("SELECT ts_ms FROM pchat_message ORDER BY ts_ms DESC "
+                           "LIMIT 1 OFFSET 99", db="pchat")[0][0])
+    deadline = time.monotonic() + 30
+    while status(small)["recent_from_ms"] != want:
+        assert time.monotonic() < deadline, status(small)
+        time.sleep(0.2)
+    assert mariadb.sql(f"SELECT COUNT(*) FROM pchat_search_fts_recent WHERE ts_ms < {want}",
+                       db="pchat") == [("0",)]
+    # ... and every post from the floor on is still there (but those
+    # written as if long ago, which the indexers never take)
+    wait_recent_indexed(mariadb)
+    assert mariadb.sql(
+        "SELECT COUNT(*) FROM pchat_message m LEFT JOIN pchat_search_fts_recent r "
+        f"USING (room_id, seq) WHERE m.ts_ms >= {want} AND r.seq IS NULL "
+        f"AND m.recorded_at > {sql_quote(OLD)}", db="pchat") == [("0",)]
+    assert status(small)["recent_posts"] == 100

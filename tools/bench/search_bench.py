@@ -120,14 +120,19 @@ def _build(bench, kam, msgs):
     t = time.monotonic()
     while True:
         st = _status(kam)
-        if st["ready"] and st["rows"] >= msgs and st["lag_ms"] < 60000:
+        # the newest posts' index (search_recent_posts) too
+        if st["ready"] and st["rows"] >= msgs and st["lag_ms"] < 60000 and (
+                not st["recent_posts"] or (st["recent_ready"]
+                                           and st["recent_lag_ms"] < 60000)):
             break
         if time.monotonic() - t > 7200:
             raise RuntimeError(f"the index was not built in 2 h: {st}")
         time.sleep(1)
     took = time.monotonic() - t
     _log(f"search: the indexer built the index of {st['rows']} posts in {took:.0f} s "
-         f"({st['us_per_row']} us of its writing statements per post, batches of {BATCH})")
+         f"({st['us_per_row']} us of its writing statements per post, batches of {BATCH}); "
+         f"the newest posts' index: {st['recent_indexed']} posts from ts_ms "
+         f"{st['recent_from_ms']} on, {st['recent_write_us'] / 1e6:.0f} s of writing")
     return {"build_s": took, "build_us": st["us_per_row"]}
 
 
