@@ -220,8 +220,8 @@ static pchat_store_rc_t pchat_sidx_copy(const pchat_sidx_inst_t *x,
 			_sx_batch, end->at, end->at, end->room, end->room, end->seq);
 }
 
-/* One batch of x: 1 a full batch written (more may wait), 0 done, -1
- * failed. */
+/* One batch of x: 2 a full batch written (more may wait), 1 the rest
+ * written, 0 nothing to write, -1 failed. */
 static int pchat_sidx_round(const pchat_sidx_inst_t *x)
 {
 	pchat_sidx_mark_t wm, end;
@@ -270,7 +270,7 @@ static int pchat_sidx_round(const pchat_sidx_inst_t *x)
 	}
 	_sx->st.error[0] = '\0';
 	lock_release(&_sx->lock);
-	return rc == 2;
+	return rc;
 }
 
 /* The newest posts' index keeps about search_recent_posts posts: its
@@ -413,10 +413,16 @@ static int pchat_sidx_recent_ready(void)
 	return r;
 }
 
+/* The pause after a round that found nothing: search_index_interval_ms,
+ * doubled after each such round up to this (an idle index costs its
+ * database node a few statements a round; a post is still indexed at
+ * most this long after it settled). */
+#define PCHAT_SIDX_IDLE_MAX_MS 2000
+
 static void pchat_sidx_loop(int unused)
 {
 	long long probe = 0, trim = 0;
-	int rc;
+	int rc, rc2, pause = _sx_interval_ms;
 
 	for(;;) {
 		cfg_update();
@@ -426,15 +432,21 @@ static void pchat_sidx_loop(int unused)
 			usleep(_sx_interval_ms * 1000);
 			continue;
 		}
-		/* a full batch: the next at once (catching up), else a pause */
 		rc = pchat_sidx_round(&_sx_all);
+		rc2 = 0;
 		if(pchat_sidx_recent_ready()) {
 			pchat_sidx_trim(&trim);
-			if(pchat_sidx_round(&_sx_recent) > 0)
-				rc = 1;
+			rc2 = pchat_sidx_round(&_sx_recent);
 		}
-		if(rc <= 0)
-			usleep(_sx_interval_ms * 1000);
+		/* a full batch: the next at once (catching up) */
+		if(rc == 2 || rc2 == 2)
+			continue;
+		if(rc == 1 || rc2 == 1 || rc < 0 || rc2 < 0)
+			pause = _sx_interval_ms;
+		usleep(pause * 1000);
+		if(rc == 0 && rc2 == 0 && pause < PCHAT_SIDX_IDLE_MAX_MS)
+			pause = pause * 2 < PCHAT_SIDX_IDLE_MAX_MS ? pause * 2
+													   : PCHAT_SIDX_IDLE_MAX_MS;
 	}
 }
 

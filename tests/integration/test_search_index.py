@@ -6,6 +6,7 @@ indexed) and after, an edit is found by its new text only, a deleted post
 never; a common text is found walking the newest posts; the indexer resumes from its
 watermark after a restart; search_index=off answers the same with LIKE."""
 
+import re
 import time
 
 import pytest
@@ -350,6 +351,35 @@ def test_a_medium_text_is_answered_from_the_newest_posts_index(node, mariadb):
     off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
     assert bob.join(guid).code == 200
     assert search(bob, f"mid{tag}", cnt=50) == page
+
+
+def _wakeups(pid):
+    """The process's voluntary context switches so far (each sleep it woke
+    from, each statement it waited for)."""
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
+
+
+def test_an_idle_indexer_backs_off_and_still_takes_a_new_post(node, mariadb):
+    """Nothing to index: the pause between rounds doubles up to 2 s (the
+    half-second rounds of both indexes cost about 100 wake-ups in 6 s); a
+    new post is still indexed within the settle time and that pause."""
+    kam, alice, rid, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    wait_ready(kam)
+    wait_indexed(mariadb)
+    wait_recent_indexed(mariadb)
+    pid = int(re.search(r"PID: (\d+)\s+DSC: PCHAT SEARCH INDEX", kam.rpc("core.psx")).group(1))
+    time.sleep(4)
+    before = _wakeups(pid)
+    time.sleep(6)
+    woke = _wakeups(pid) - before
+    assert woke <= 40
+    tag = uid()
+    insert(mariadb, rid, f"idle{tag}")
+    t = time.monotonic()
+    wait_indexed(mariadb)
+    assert time.monotonic() - t < 5
+    assert in_index(mariadb, rid, f"idle{tag}")
 
 
 def test_the_newest_posts_index_keeps_its_size(node, mariadb):
