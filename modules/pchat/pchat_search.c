@@ -437,11 +437,12 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 	return rc;
 }
 
-/* The newest hits of the newest posts' index (pchat_search_fts_recent,
- * the cheaper: Mroonga reads a text's every hit before it sorts), else of
- * the whole index; *used as pchat_search_newest's. */
-static pchat_store_rc_t pchat_search_newest_any(const pchat_search_q_t *q,
-		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
+/* The newest hits of the newest posts' index (pchat_search_fts_recent)
+ * before any query of the whole index: Mroonga reads every hit of a text
+ * before it sorts or filters them, and that index holds a fraction of
+ * them. *used PCHAT_SIDX_BY_RECENT when a page was found exact there. */
+static pchat_store_rc_t pchat_search_recent(
+		const pchat_search_q_t *q, pchat_db_res_t *res, int *used)
 {
 	pchat_sidx_mark_t rwm;
 	pchat_store_rc_t rc;
@@ -450,25 +451,34 @@ static pchat_store_rc_t pchat_search_newest_any(const pchat_search_q_t *q,
 
 	*used = 0;
 	rc = pchat_sidx_recent(&rwm, &fresh, &floor);
-	if(rc == PCHAT_STORE_OK && fresh) {
-		rc = pchat_search_newest(q, "pchat_search_fts_recent", floor,
-				PCHAT_SIDX_BY_RECENT, &rwm, res, used);
-		if(rc != PCHAT_STORE_OK && pchat_search_timed_out())
-			return rc;
-	}
-	if(!*used)
-		rc = pchat_search_newest(q, "pchat_search_fts", 0,
-				PCHAT_SIDX_BY_NEWEST, wm, res, used);
+	if(rc != PCHAT_STORE_OK || !fresh)
+		return PCHAT_STORE_OK; /* the whole index answers */
+	rc = pchat_search_newest(q, "pchat_search_fts_recent", floor,
+			PCHAT_SIDX_BY_RECENT, &rwm, res, used);
 	if(rc == PCHAT_STORE_OK && *used)
 		pchat_sidx_answered(*used);
 	return rc;
 }
 
-/* The search through the text index; *used 0 when the LIKE walk is to
- * answer instead: a common text (more than PCHAT_SEARCH_CANDIDATES hits,
- * and no page from the newest ones), an index behind by more than
- * PCHAT_SIDX_FRESH_S, or no index here. medium: the walk found some hits,
- * too many for the rooms' candidates: the newest hits are asked at once. */
+/* The newest hits of the whole index; *used as pchat_search_newest's. */
+static pchat_store_rc_t pchat_search_newest_all(const pchat_search_q_t *q,
+		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
+{
+	pchat_store_rc_t rc;
+
+	rc = pchat_search_newest(
+			q, "pchat_search_fts", 0, PCHAT_SIDX_BY_NEWEST, wm, res, used);
+	if(rc == PCHAT_STORE_OK && *used)
+		pchat_sidx_answered(*used);
+	return rc;
+}
+
+/* The search through the text index, the newest posts' index first
+ * (pchat_search_recent); *used 0 when the LIKE walk is to answer instead:
+ * a common text (more than PCHAT_SEARCH_CANDIDATES hits, and no page from
+ * the newest ones), an index behind by more than PCHAT_SIDX_FRESH_S, or
+ * no index here. medium: the walk found some hits, too many for the
+ * rooms' candidates: the newest hits are asked at once. */
 static pchat_store_rc_t pchat_search_indexed(
 		const pchat_search_q_t *q, int medium, pchat_db_res_t *res, int *used)
 {
@@ -484,8 +494,14 @@ static pchat_store_rc_t pchat_search_indexed(
 	rc = pchat_db_script_prepare(); /* quoting needs the connection */
 	if(rc != PCHAT_STORE_OK)
 		return rc;
+	/* the newest posts' index has ts_ms: the old layout has neither */
+	if(pchat_sidx_newest()) {
+		rc = pchat_search_recent(q, res, used);
+		if(rc != PCHAT_STORE_OK || *used)
+			return rc;
+	}
 	if(medium)
-		return pchat_search_newest_any(q, &wm, res, used);
+		return pchat_search_newest_all(q, &wm, res, used);
 	rc = pchat_search_candidates(q, &cand);
 	if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
 		LM_WARN("the text index failed (error %u): searching with LIKE\n",
@@ -500,7 +516,7 @@ static pchat_store_rc_t pchat_search_indexed(
 		if(rc == PCHAT_STORE_OK)
 			pchat_sidx_answered(*used);
 	} else if(pchat_sidx_newest()) {
-		rc = pchat_search_newest_any(q, &wm, res, used);
+		rc = pchat_search_newest_all(q, &wm, res, used);
 	}
 	pchat_db_res_free(&cand);
 	return rc;

@@ -145,6 +145,16 @@ def test_the_index_answers_a_rare_text_and_off_keeps_like(node, mariadb):
     # index answers a rare text, so it is not found; LIKE finds it
     insert(mariadb, rid, f"seen{tag} hidden", recorded_at=OLD)
     assert search(alice, f"SEEN{tag}") == [f"seen{tag} ticket 4711-b"]
+    # the same from the whole index's candidates on a node that does not
+    # feed the newest posts' index (search_recent_posts 0)
+    whole, carol, _, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200, PCHAT_SEARCH_RECENT_POSTS=0)
+    assert carol.join(guid).code == 200
+    wait_ready(whole)
+    before = status(whole)
+    assert search(carol, f"SEEN{tag}") == [f"seen{tag} ticket 4711-b"]
+    st = status(whole)
+    assert (st["recent_ready"], st["answered"], st["answered_newest"]) == (
+        0, before["answered"] + 1, before["answered_newest"])
     off, bob, _, _ = node(PCHAT_SEARCH_INDEX_OFF=1)
     st = status(off)
     assert st["mode"] == "off" and st["ready"] == 0
