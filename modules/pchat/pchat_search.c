@@ -32,6 +32,10 @@
 /* More than that: the index's newest hits, this many batches of
  * PCHAT_SEARCH_CANDIDATES at most, before the walk answers. */
 #define PCHAT_SEARCH_NEWEST_BATCHES 8
+/* The newest posts' index in batches of this many: a batch costs Mroonga
+ * every hit of the text in the table, however few it returns, and the
+ * hits of a text of medium frequency in a million posts fit in one. */
+#define PCHAT_SEARCH_RECENT_BATCH 4000
 
 /* How a text is searched (README "History search"): the rooms searched
  * holding at most PCHAT_SEARCH_SCAN_POSTS posts are read whole; else the
@@ -290,9 +294,9 @@ static pchat_store_rc_t pchat_search_walk(
 
 /* The index's newest hits of the text in every room (not only those
  * searched: Mroonga sorts and stops early only without that filter),
- * PCHAT_SEARCH_CANDIDATES of them with ts_ms <= cut (0: no bound). */
+ * per of them with ts_ms <= cut (0: no bound). */
 static pchat_store_rc_t pchat_search_newest_hits(const pchat_search_q_t *q,
-		const char *table, long long cut, pchat_db_res_t *res)
+		const char *table, int per, long long cut, pchat_db_res_t *res)
 {
 	pchat_store_rc_t rc;
 	pchat_sql_t s;
@@ -307,7 +311,7 @@ static pchat_store_rc_t pchat_search_newest_hits(const pchat_search_q_t *q,
 	pchat_sql_add(&s, " IN BOOLEAN MODE)");
 	if(cut > 0)
 		pchat_sql_add(&s, " AND ts_ms <= %lld", cut);
-	pchat_sql_add(&s, " ORDER BY ts_ms DESC LIMIT %d", PCHAT_SEARCH_CANDIDATES);
+	pchat_sql_add(&s, " ORDER BY ts_ms DESC LIMIT %d", per);
 	pchat_sql_end(&s);
 	rc = pchat_db_script(&s, res, &at);
 	pchat_sql_free(&s);
@@ -363,15 +367,16 @@ static int pchat_search_exact(
 }
 
 /* A text with more than PCHAT_SEARCH_CANDIDATES hits in the rooms
- * searched: the index's hits newest first, in batches, those of the rooms
- * searched checked as pchat_search_verified does, until a page is known
- * exact (pchat_search_exact) or PCHAT_SEARCH_NEWEST_BATCHES were read;
- * *used set answered, 0 not (the walk or the whole read answers).
- * table holds every post with ts_ms >= floor (0: every post): a batch
- * short of PCHAT_SEARCH_CANDIDATES holds every hit from floor to its cut,
- * and none older (a page not exact then is not found there). */
+ * searched: the index's hits newest first, in batches of per, those of
+ * the rooms searched checked as pchat_search_verified does, until a page
+ * is known exact (pchat_search_exact) or PCHAT_SEARCH_CANDIDATES *
+ * PCHAT_SEARCH_NEWEST_BATCHES hits were read; *used set answered, 0 not
+ * (the walk or the whole read answers). table holds every post with
+ * ts_ms >= floor (0: every post): a batch short of per holds every hit
+ * from floor to its cut, and none older (a page not exact then is not
+ * found there). */
 static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
-		const char *table, long long floor, int set_used,
+		const char *table, int per, long long floor, int set_used,
 		const pchat_sidx_mark_t *wm, pchat_db_res_t *res, int *used)
 {
 	pchat_db_res_t b[PCHAT_SEARCH_NEWEST_BATCHES];
@@ -379,6 +384,7 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 	long long *set, cut, low = 0, room;
 	pchat_store_rc_t rc = PCHAT_STORE_OK;
 	int nb, i, n = 0, err;
+	int batches = PCHAT_SEARCH_CANDIDATES * PCHAT_SEARCH_NEWEST_BATCHES / per;
 
 	*used = 0;
 	memset(b, 0, sizeof(b));
@@ -391,8 +397,8 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 		return PCHAT_STORE_ERROR;
 	}
 	cut = pchat_search_cut(q);
-	for(nb = 0; nb < PCHAT_SEARCH_NEWEST_BATCHES; nb++) {
-		rc = pchat_search_newest_hits(q, table, cut, &b[nb]);
+	for(nb = 0; nb < batches; nb++) {
+		rc = pchat_search_newest_hits(q, table, per, cut, &b[nb]);
 		if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
 			LM_WARN("the text index failed (error %u): searching with "
 					"LIKE\n",
@@ -411,7 +417,7 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 		}
 		/* a full batch: hits as old as its oldest may remain (ties too:
 		 * the next batch takes them again, an IN list minds no twins) */
-		low = b[nb].nrows < PCHAT_SEARCH_CANDIDATES
+		low = b[nb].nrows < per
 					  ? floor
 					  : strtoll(b[nb].rows[b[nb].nrows - 1][2], NULL, 10);
 		if(low > 0 && q->from_ms && low < q->from_ms)
@@ -453,8 +459,9 @@ static pchat_store_rc_t pchat_search_recent(
 	rc = pchat_sidx_recent(&rwm, &fresh, &floor);
 	if(rc != PCHAT_STORE_OK || !fresh)
 		return PCHAT_STORE_OK; /* the whole index answers */
-	rc = pchat_search_newest(q, "pchat_search_fts_recent", floor,
-			PCHAT_SIDX_BY_RECENT, &rwm, res, used);
+	rc = pchat_search_newest(q, "pchat_search_fts_recent",
+			PCHAT_SEARCH_RECENT_BATCH, floor, PCHAT_SIDX_BY_RECENT, &rwm, res,
+			used);
 	if(rc == PCHAT_STORE_OK && *used)
 		pchat_sidx_answered(*used);
 	return rc;
@@ -466,8 +473,8 @@ static pchat_store_rc_t pchat_search_newest_all(const pchat_search_q_t *q,
 {
 	pchat_store_rc_t rc;
 
-	rc = pchat_search_newest(
-			q, "pchat_search_fts", 0, PCHAT_SIDX_BY_NEWEST, wm, res, used);
+	rc = pchat_search_newest(q, "pchat_search_fts", PCHAT_SEARCH_CANDIDATES,
+			0, PCHAT_SIDX_BY_NEWEST, wm, res, used);
 	if(rc == PCHAT_STORE_OK && *used)
 		pchat_sidx_answered(*used);
 	return rc;

@@ -102,6 +102,7 @@ def _measure(user, reps, label, kam=None):
             after = _status(kam)
             res[q]["index"] = after["answered"] - st["answered"]
             res[q]["newest"] = after["answered_newest"] - st["answered_newest"]
+            res[q]["recent"] = after["answered_recent"] - st["answered_recent"]
         every += times
         (rare if q in RARE else medium if q in MEDIUM else common).extend(times)
         _log(f"search ({label}) {q!r}: {res[q]}")
@@ -133,7 +134,8 @@ def _build(bench, kam, msgs):
          f"({st['us_per_row']} us of its writing statements per post, batches of {BATCH}); "
          f"the newest posts' index: {st['recent_indexed']} posts from ts_ms "
          f"{st['recent_from_ms']} on, {st['recent_write_us'] / 1e6:.0f} s of writing")
-    return {"build_s": took, "build_us": st["us_per_row"]}
+    return {"build_s": took, "build_us": st["us_per_row"],
+            "recent_posts": st["recent_indexed"], "recent_write_s": st["recent_write_us"] / 1e6}
 
 
 def _lag(bench, kam, n=2000):
@@ -248,7 +250,12 @@ def lines(bench):
         out.append("  - " + one_engine("with the text index", r["index"])
                    + f"; the indexer built it in {r['build_s']:.0f} s ({r['build_us']} us of "
                    f"DB time a post), a fresh batch of 2,000 posts indexed {r['lag_s']:.1f} s "
-                   f"after its commit (settle 5 s; {r['lag_us']:.0f} us a post)")
+                   f"after its commit (settle 5 s; {r['lag_us']:.0f} us a post); the newest "
+                   f"posts' index: {r.get('recent_posts', 0):,} posts "
+                   f"({r.get('recent_write_s', 0):.0f} s of writing), it answered "
+                   f"{sum(v.get('recent', 0) for v in r['index']['queries'].values())} of "
+                   f"{sum(v.get('index', 0) for v in r['index']['queries'].values())} "
+                   "searches the index answered")
     else:
         out.append("  - no text index: the server has no Mroonga (mariadb-plugin-mroonga)")
     if "old" in r:
