@@ -273,11 +273,32 @@ static int pchat_sidx_round(const pchat_sidx_inst_t *x)
 	return rc;
 }
 
+/* Does the newest posts' index want trimming: new (floor 0, nothing
+ * written: it takes no older post), or a tenth over its size (its count
+ * is cheap, finding the N-th newest post reads N keys: not every minute). */
+static int pchat_sidx_trim_due(void)
+{
+	pchat_db_res_t res;
+	long long floor, indexed, n;
+
+	lock_get(&_sx->lock);
+	floor = _sx->st.recent_from_ms;
+	indexed = _sx->st.recent_indexed;
+	lock_release(&_sx->lock);
+	if(floor == 0 && indexed == 0)
+		return 1;
+	if(pchat_db_exec("SELECT COUNT(*) FROM pchat_search_fts_recent", &res)
+			!= PCHAT_STORE_OK)
+		return 0;
+	n = res.nrows == 1 ? strtoll(res.rows[0][0], NULL, 10) : 0;
+	pchat_db_res_free(&res);
+	return n > _sx_recent_posts + _sx_recent_posts / 10LL;
+}
+
 /* The newest posts' index keeps about search_recent_posts posts: its
  * floor rises to the ts_ms of the N-th newest post, then what fell below
  * goes (the floor first: every post from it on is still there). Looked at
- * once a minute, and at once when the floor is still 0 (a new index takes
- * no older post). */
+ * once a minute (pchat_sidx_trim_due). */
 static void pchat_sidx_trim(long long *next)
 {
 	pchat_db_res_t res;
@@ -287,6 +308,8 @@ static void pchat_sidx_trim(long long *next)
 	if(now < *next)
 		return;
 	*next = now + PCHAT_SIDX_TRIM_MS;
+	if(!pchat_sidx_trim_due())
+		return;
 	if(pchat_db_exec(PCHAT_SIDX_FLOOR_SQL, &res, _sx_recent_posts - 1)
 			!= PCHAT_STORE_OK) {
 		pchat_sidx_error("cannot find the newest posts' floor");
