@@ -452,7 +452,7 @@ static pchat_store_rc_t pchat_search_recent(
 {
 	pchat_sidx_mark_t rwm;
 	pchat_store_rc_t rc;
-	long long floor = 0;
+	long long floor = 0, again = 0;
 	int fresh;
 
 	*used = 0;
@@ -462,8 +462,17 @@ static pchat_store_rc_t pchat_search_recent(
 	rc = pchat_search_newest(q, "pchat_search_fts_recent",
 			PCHAT_SEARCH_RECENT_BATCH, floor, PCHAT_SIDX_BY_RECENT, &rwm, res,
 			used);
-	if(rc == PCHAT_STORE_OK && *used)
-		pchat_sidx_answered(*used);
+	if(rc != PCHAT_STORE_OK || !*used)
+		return rc;
+	/* the indexer raises the floor before it deletes below it: the same
+	 * floor now means no hit from it on went while the page was read */
+	if(pchat_sidx_recent(&rwm, &fresh, &again) != PCHAT_STORE_OK
+			|| again != floor) {
+		pchat_db_res_free(res);
+		*used = 0;
+		return PCHAT_STORE_OK;
+	}
+	pchat_sidx_answered(*used);
 	return rc;
 }
 
