@@ -335,9 +335,11 @@ static void pchat_sidx_trim(long long *next)
 }
 
 /* The newest posts' index is there too (the script's table and floor
- * column) with its state row. */
+ * column) with its state row. Looked for again every PCHAT_SIDX_PROBE_MS
+ * until found (the script may run again on a live index). */
 static void pchat_sidx_probe_recent(void)
 {
+	static int told;
 	pchat_sidx_mark_t wm;
 	char bound[PCHAT_SIDX_TS_MAX];
 	pchat_db_res_t res;
@@ -356,9 +358,11 @@ static void pchat_sidx_probe_recent(void)
 	n = res.nrows == 1 ? atoi(res.rows[0][0]) : 0;
 	pchat_db_res_free(&res);
 	if(n != 2) {
-		LM_INFO("history search: no pchat_search_fts_recent (an older "
-				"sql/pchat-search-index.sql): texts of medium frequency "
-				"are looked up in the whole index\n");
+		if(!told)
+			LM_INFO("history search: no pchat_search_fts_recent (an older "
+					"sql/pchat-search-index.sql): texts of medium frequency "
+					"are looked up in the whole index\n");
+		told = 1;
 		return;
 	}
 	if(pchat_db_exec("INSERT IGNORE INTO pchat_search_fts_state (id) "
@@ -421,8 +425,6 @@ static int pchat_sidx_probe(void)
 	_sx->st.error[0] = '\0';
 	lock_release(&_sx->lock);
 	LM_INFO("history search: the text index pchat_search_fts is used\n");
-	if(n == 1 && _sx_recent_posts > 0)
-		pchat_sidx_probe_recent();
 	return 1;
 }
 
@@ -457,6 +459,12 @@ static void pchat_sidx_loop(int unused)
 		}
 		rc = pchat_sidx_round(&_sx_all);
 		rc2 = 0;
+		if(_sx_recent_posts > 0 && pchat_sidx_newest()
+				&& !pchat_sidx_recent_ready()
+				&& (long long)pchat_monotonic_ms() >= probe) {
+			pchat_sidx_probe_recent();
+			probe = (long long)pchat_monotonic_ms() + PCHAT_SIDX_PROBE_MS;
+		}
 		if(pchat_sidx_recent_ready()) {
 			pchat_sidx_trim(&trim);
 			rc2 = pchat_sidx_round(&_sx_recent);
