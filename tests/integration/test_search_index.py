@@ -29,17 +29,19 @@ def search(user, text, cnt=None):
     return [find(m, "chat").text or "" for m in findall(reply.data, "chanib/msg")]
 
 
-def unindexed(db):
-    """Posts after the watermark (not yet in the index)."""
+def unindexed(db, row=1):
+    """Posts after the watermark of state row `row` (1: the whole index, 2:
+    the newest posts' index), not yet in that index."""
     return int(db.sql("SELECT COUNT(*) FROM pchat_message m, pchat_search_fts_state s "
-                      "WHERE (m.recorded_at, m.room_id, m.seq) > (s.wm_at, s.wm_room, s.wm_seq)",
+                      f"WHERE s.id = {row} AND "
+                      "(m.recorded_at, m.room_id, m.seq) > (s.wm_at, s.wm_room, s.wm_seq)",
                       db="pchat")[0][0])
 
 
-def wait_indexed(db, timeout=60):
+def wait_indexed(db, timeout=60, row=1):
     deadline = time.monotonic() + timeout
-    while unindexed(db):
-        assert time.monotonic() < deadline, "the indexer did not catch up"
+    while unindexed(db, row):
+        assert time.monotonic() < deadline, f"the indexer (row {row}) did not catch up"
         time.sleep(0.2)
 
 
@@ -277,16 +279,11 @@ def test_a_medium_text_is_answered_from_the_newest_hits(node, mariadb):
     wait_ready(kam)
     assert status(kam)["newest"] == 1
     tag = uid()
-    hidden_rid, _, _ = make_room(mariadb, privacy="closed")
-    base = int(time.time() * 1000) - 10_000_000
-    insert(mariadb, rid, f"mid{tag} a", n=1100, ts_ms=base)
-    insert(mariadb, hidden_rid, f"mid{tag} other", n=1500, ts_ms=base + 10_000)
-    insert(mariadb, rid, "filler words", n=6000, ts_ms=base + 20_000)
-    insert(mariadb, rid, f"mid{tag} b", n=10, ts_ms=base + 30_000)
+    newest = medium_history(mariadb, rid, tag)
     wait_indexed(mariadb)
     # a row the index never took: the walk finds it (one of its 11 hits),
     # the answer from the index does not have it
-    insert(mariadb, rid, f"mid{tag} hidden", recorded_at=OLD, ts_ms=base + 25_000)
+    insert(mariadb, rid, f"mid{tag} hidden", recorded_at=OLD, ts_ms=newest - 5_000)
     before = status(kam)
     assert search(alice, f"MID{tag}", cnt=50) == [f"mid{tag} b"] * 10 + [f"mid{tag} a"] * 40
     st = status(kam)
@@ -299,16 +296,6 @@ def test_a_medium_text_is_answered_from_the_newest_hits(node, mariadb):
     for cnt in (20, 60, 90):  # search_limit 100
         assert search(alice, f"mid{tag}", cnt=cnt) == [
             t for t in search(bob, f"mid{tag}", cnt=cnt + 1) if t != f"mid{tag} hidden"]
-
-
-def wait_recent_indexed(db, timeout=60):
-    """The newest posts' index (state row 2) has caught up too."""
-    deadline = time.monotonic() + timeout
-    while int(db.sql("SELECT COUNT(*) FROM pchat_message m, pchat_search_fts_state s "
-                     "WHERE s.id = 2 AND (m.recorded_at, m.room_id, m.seq) > "
-                     "(s.wm_at, s.wm_room, s.wm_seq)", db="pchat")[0][0]):
-        assert time.monotonic() < deadline, "the newest posts' index did not catch up"
-        time.sleep(0.2)
 
 
 def medium_history(db, rid, tag):
@@ -339,7 +326,7 @@ def test_a_medium_text_is_answered_from_the_newest_posts_index(node, mariadb):
     tag = uid()
     newest = medium_history(mariadb, rid, tag)
     wait_indexed(mariadb)
-    wait_recent_indexed(mariadb)
+    wait_indexed(mariadb, row=2)
     page = [f"mid{tag} b"] * 10 + [f"mid{tag} a"] * 40
     before = status(kam)
     assert search(alice, f"MID{tag}", cnt=50) == page
@@ -377,7 +364,7 @@ def test_an_idle_indexer_backs_off_and_still_takes_a_new_post(node, mariadb):
     kam, alice, rid, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
     wait_ready(kam)
     wait_indexed(mariadb)
-    wait_recent_indexed(mariadb)
+    wait_indexed(mariadb, row=2)
     pid = int(re.search(r"PID: (\d+)\s+DSC: PCHAT SEARCH INDEX", kam.rpc("core.psx")).group(1))
     time.sleep(3.6)
     before = _wakeups(pid)
@@ -398,7 +385,7 @@ def test_the_newest_posts_index_keeps_its_size(node, mariadb):
     kam, alice, rid, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
     insert(mariadb, rid, f"keep{uid()}", n=300)
     wait_ready(kam)
-    wait_recent_indexed(mariadb)
+    wait_indexed(mariadb, row=2)
     assert int(mariadb.sql("SELECT COUNT(*) FROM pchat_search_fts_recent",
                            db="pchat")[0][0]) >= 300
     small, _, _, _ = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200, PCHAT_SEARCH_RECENT_POSTS=100)
@@ -412,7 +399,7 @@ def test_the_newest_posts_index_keeps_its_size(node, mariadb):
                        db="pchat") == [("0",)]
     # ... and every post from the floor on is still there (but those
     # written as if long ago, which the indexers never take)
-    wait_recent_indexed(mariadb)
+    wait_indexed(mariadb, row=2)
     assert mariadb.sql(
         "SELECT COUNT(*) FROM pchat_message m LEFT JOIN pchat_search_fts_recent r "
         f"USING (room_id, seq) WHERE m.ts_ms >= {want} AND r.seq IS NULL "
