@@ -400,9 +400,11 @@ static pchat_store_rc_t pchat_search_newest(const pchat_search_q_t *q,
 	for(nb = 0; nb < batches; nb++) {
 		rc = pchat_search_newest_hits(q, table, per, cut, &b[nb]);
 		if(rc == PCHAT_STORE_ERROR && !pchat_search_timed_out()) {
-			LM_WARN("the text index failed (error %u): searching with "
-					"LIKE\n",
-					pchat_db_errno());
+			/* the newest posts' table failing leaves the whole index */
+			LM_WARN("%s failed (error %u): searching %s\n", table,
+					pchat_db_errno(),
+					set_used == PCHAT_SIDX_BY_RECENT ? "the whole text index"
+													 : "with LIKE");
 			rc = PCHAT_STORE_OK;
 			break;
 		}
