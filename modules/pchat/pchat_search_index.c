@@ -132,6 +132,30 @@ static void pchat_sidx_mark_row(char **r, pchat_sidx_mark_t *m)
 	m->seq = strtoll(r[2], NULL, 10);
 }
 
+/* A state row (x's) read with settle_us as the bound's settle time: its
+ * watermark in *wm, the row in *res (to free). */
+static pchat_store_rc_t pchat_sidx_row(const pchat_sidx_inst_t *x,
+		long long settle_us, pchat_sidx_mark_t *wm, pchat_db_res_t *res)
+{
+	pchat_store_rc_t rc;
+
+	rc = pchat_db_exec(x->state_sql, res, settle_us, PCHAT_SIDX_FRESH_S);
+	if(rc != PCHAT_STORE_OK)
+		return rc;
+	if(res->nrows != 1) {
+		pchat_db_res_free(res);
+		return PCHAT_STORE_ERROR;
+	}
+	pchat_sidx_mark_row(res->rows[0], wm);
+	return PCHAT_STORE_OK;
+}
+
+/* The newest posts' index's floor in a state row (0 for the whole one). */
+static long long pchat_sidx_row_floor(const pchat_sidx_inst_t *x, char **r)
+{
+	return x->recent && r[8] ? strtoll(r[8], NULL, 10) : 0;
+}
+
 /* The watermark and the bound of this round, and the newest posts'
  * index's floor (*floor); stats updated. 0 ok. */
 static int pchat_sidx_state(const pchat_sidx_inst_t *x, pchat_sidx_mark_t *wm,
@@ -140,20 +164,13 @@ static int pchat_sidx_state(const pchat_sidx_inst_t *x, pchat_sidx_mark_t *wm,
 	pchat_db_res_t res;
 	long long indexed, wm_ms, lag_ms;
 
-	if(pchat_db_exec(x->state_sql, &res, _sx_settle_ms * 1000LL,
-			   PCHAT_SIDX_FRESH_S)
-			!= PCHAT_STORE_OK)
+	if(pchat_sidx_row(x, _sx_settle_ms * 1000LL, wm, &res) != PCHAT_STORE_OK)
 		return -1;
-	if(res.nrows != 1) {
-		pchat_db_res_free(&res);
-		return -1;
-	}
-	pchat_sidx_mark_row(res.rows[0], wm);
 	snprintf(bound, PCHAT_SIDX_TS_MAX, "%s", res.rows[0][4]);
 	indexed = strtoll(res.rows[0][3], NULL, 10);
 	wm_ms = strtoll(res.rows[0][5], NULL, 10);
 	lag_ms = strtoll(res.rows[0][6], NULL, 10);
-	*floor = x->recent ? strtoll(res.rows[0][8], NULL, 10) : 0;
+	*floor = pchat_sidx_row_floor(x, res.rows[0]);
 	lock_get(&_sx->lock);
 	if(x->recent) {
 		_sx->st.recent_indexed = indexed;
@@ -529,23 +546,19 @@ int pchat_sidx_ready(void)
 	return r;
 }
 
+/* A search's read of x's state row: its watermark, whether it is fresh
+ * (PCHAT_SIDX_FRESH_S) and its floor. */
 static pchat_store_rc_t pchat_sidx_mark(const pchat_sidx_inst_t *x,
 		pchat_sidx_mark_t *wm, int *fresh, long long *floor)
 {
 	pchat_db_res_t res;
 	pchat_store_rc_t rc;
 
-	rc = pchat_db_exec(x->state_sql, &res, 0LL, PCHAT_SIDX_FRESH_S);
+	rc = pchat_sidx_row(x, 0LL, wm, &res);
 	if(rc != PCHAT_STORE_OK)
 		return rc;
-	if(res.nrows != 1) {
-		pchat_db_res_free(&res);
-		return PCHAT_STORE_ERROR;
-	}
-	pchat_sidx_mark_row(res.rows[0], wm);
 	*fresh = res.rows[0][7] && atoi(res.rows[0][7]) == 1;
-	*floor = x->recent && res.rows[0][8] ? strtoll(res.rows[0][8], NULL, 10)
-										 : 0;
+	*floor = pchat_sidx_row_floor(x, res.rows[0]);
 	pchat_db_res_free(&res);
 	return PCHAT_STORE_OK;
 }
