@@ -4,7 +4,6 @@ except what a hold on the room, its category or the author covers; the
 compliance archive keeps everything; a post into a room being purged is
 answered while the purge runs (latency printed, not asserted)."""
 
-import re
 import statistics
 import time
 
@@ -12,6 +11,7 @@ import pytest
 
 from admin import call, fails, one
 from chat import make_category, make_room, sql_quote, uid, wait_until
+from kamailio import wakeups
 
 DAY_MS = 86400 * 1000
 ALICE, BOB = "sip:alice@example.com", "sip:bob@example.com"
@@ -335,20 +335,14 @@ def test_two_nodes_on_galera_may_run_at_once_safely(cluster, kamailio_factory):
         db.sql(f"DELETE FROM pchat_legal_hold WHERE scope = {sql_quote(ALICE)}", db="pchat")
 
 
-def _wakeups(pid):
-    """The process's voluntary context switches so far (each sleep it woke from)."""
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
-
-
 def test_an_idle_retention_process_sleeps_until_asked(instance, mariadb):
     """No interval, nothing asked: the process wakes about once a second
     (for the cfg framework), not ten times; a request wakes it at once."""
     kam, _ = instance()
-    pid = int(re.search(r"PID: (\d+)\s+DSC: PCHAT RETENTION", kam.rpc("core.psx")).group(1))
-    before = _wakeups(pid)
+    pid = kam.process_pid("PCHAT RETENTION")
+    before = wakeups(pid)
     time.sleep(3)
-    assert _wakeups(pid) - before <= 6
+    assert wakeups(pid) - before <= 6
     runs = int(one(kam, "pchat.retention_status")["runs"])
     one(kam, "pchat.retention_run")
     wait_until(lambda: int(one(kam, "pchat.retention_status")["runs"]) > runs, timeout=5)

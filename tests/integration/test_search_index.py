@@ -6,13 +6,13 @@ indexed) and after, an edit is found by its new text only, a deleted post
 never; a common text is found walking the newest posts; the indexer resumes from its
 watermark after a restart; search_index=off answers the same with LIKE."""
 
-import re
 import time
 
 import pytest
 
 from admin import one
 from chat import ChatUser, make_room, sql_quote, uid, unique
+from kamailio import wakeups
 from mariadb import mroonga_installed
 from sipclient import find, findall
 
@@ -350,13 +350,6 @@ def test_a_medium_text_is_answered_from_the_newest_posts_index(node, mariadb):
     assert search(bob, f"mid{tag}", cnt=50) == page
 
 
-def _wakeups(pid):
-    """The process's voluntary context switches so far (each sleep it woke
-    from, each statement it waited for)."""
-    with open(f"/proc/{pid}/status") as f:
-        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
-
-
 def test_an_idle_indexer_backs_off_and_still_takes_a_new_post(node, mariadb):
     """Nothing to index: the pause between rounds doubles up to 2 s (the
     half-second rounds of both indexes cost about 70 wake-ups in 4 s); a
@@ -365,11 +358,11 @@ def test_an_idle_indexer_backs_off_and_still_takes_a_new_post(node, mariadb):
     wait_ready(kam)
     wait_indexed(mariadb)
     wait_indexed(mariadb, row=2)
-    pid = int(re.search(r"PID: (\d+)\s+DSC: PCHAT SEARCH INDEX", kam.rpc("core.psx")).group(1))
+    pid = kam.process_pid("PCHAT SEARCH INDEX")
     time.sleep(3.6)
-    before = _wakeups(pid)
+    before = wakeups(pid)
     time.sleep(4)
-    assert _wakeups(pid) - before <= 30
+    assert wakeups(pid) - before <= 30
     tag = uid()
     insert(mariadb, rid, f"idle{tag}")
     t = time.monotonic()

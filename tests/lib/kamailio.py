@@ -6,6 +6,7 @@ operator would, with #!define overrides (-A) for ports, URIs and timers.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -161,6 +162,14 @@ class Kamailio:
                 cur[key.strip()] = value.strip()
         return sessions
 
+    def process_pid(self, desc):
+        """The pid of the process core.psx lists as desc (its DSC)."""
+        m = re.search(r"PID: (\d+)\s+DSC: " + re.escape(desc) + r"\s*$",
+                      self.rpc("core.psx"), re.M)
+        if not m:
+            raise KamailioError(f"no process {desc!r} in core.psx")
+        return int(m.group(1))
+
     def log(self):
         with open(self.logfile, "r", errors="replace") as f:
             return f.read()
@@ -173,6 +182,13 @@ class Kamailio:
         if os.environ.get("PCHAT_VALGRIND") or os.environ.get("PCHAT_KEEP_RUNDIR"):
             return  # keep the logs in self.rundir for reading
         shutil.rmtree(self.rundir, ignore_errors=True)
+
+
+def wakeups(pid):
+    """The process's voluntary context switches so far (each sleep it woke
+    from, each statement or pipe it waited for)."""
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"^voluntary_ctxt_switches:\s*(\d+)", f.read(), re.M).group(1))
 
 
 def _kamcmd_value(v):
