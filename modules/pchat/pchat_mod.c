@@ -77,7 +77,7 @@ static char *pchat_alert_from = "";
 static str pchat_db_urls[PCHAT_DB_MAX_URLS] = {
 		str_init("mysql://pchat:pchat@127.0.0.1:3306/pchat")};
 static int pchat_db_nurls = 0; /* given in the cfg; the default if none */
-static int pchat_hash_size = 4096;
+static int pchat_hash_size = 65536;
 int pchat_use_asserted_identity = 0;
 str pchat_provision_pool_uri = STR_NULL;
 str pchat_room_management_url = STR_NULL;
