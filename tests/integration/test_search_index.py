@@ -186,6 +186,28 @@ def test_a_common_text_walks_the_newest_posts(node, mariadb):
     assert search(alice, f"common{tag} hidden") == []
 
 
+def test_a_text_in_one_post_of_40_walks_past_the_first_rows(node, mariadb):
+    """About 25 hits in the walk's first 1,000 rows: too few for a page,
+    enough to promise one within 5,000 rows, so the walk goes on and
+    answers (it finds the row the index never took); the index is not
+    asked."""
+    kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
+    as_if_large(mariadb, rid)
+    wait_ready(kam)
+    tag = uid()
+    ts = int(time.time() * 1000)
+    mariadb.sql(f"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
+                f"SELECT {rid}, n.last_seq + s.seq, {ts} + s.seq, 'sip:x@example.com', "
+                f"IF(s.seq % 40 = 0, 'mid{tag} post', 'other{tag}') "
+                f"FROM pchat_node n JOIN seq_1_to_2500 s WHERE n.id = {rid};"
+                f"UPDATE pchat_node SET last_seq = last_seq + 2500 WHERE id = {rid}", db="pchat")
+    wait_indexed(mariadb)
+    insert(mariadb, rid, f"mid{tag} hidden", recorded_at=OLD, ts_ms=ts + 100000)
+    before = status(kam)
+    assert search(alice, f"mid{tag}", cnt=50) == [f"mid{tag} hidden"] + [f"mid{tag} post"] * 49
+    assert status(kam)["answered"] == before["answered"]
+
+
 def test_a_restarted_indexer_resumes_from_its_watermark(node, mariadb):
     kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
     wait_ready(kam)
