@@ -188,7 +188,7 @@ def test_a_common_text_walks_the_newest_posts(node, mariadb):
 
 def test_a_text_in_one_post_of_40_walks_past_the_first_rows(node, mariadb):
     """About 25 hits in the walk's first 1,000 rows: too few for a page,
-    enough to promise one within 5,000 rows, so the walk goes on and
+    more than a tenth of one, so the walk goes on to 5,000 rows and
     answers (it finds the row the index never took); the index is not
     asked."""
     kam, alice, rid, guid = node(PCHAT_SEARCH_INDEX_SETTLE_MS=200)
