@@ -252,8 +252,8 @@ static void pchat_rpc_search_index(rpc_t *rpc, void *ctx)
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	rpc->struct_add(th, "sdLLLLLLLLsdLLLddLLLL", "mode",
-			st.mode ? "auto" : "off", "ready", st.ready, "watermark_ms", st.wm_ms, "lag_ms", st.lag_ms,
-			"indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
+			st.mode ? "auto" : "off", "ready", st.ready, "watermark_ms",
+			st.wm_ms, "lag_ms", st.lag_ms, "indexed", st.indexed, "rounds", st.rounds, "rows", st.rows,
 			"last_rows", st.last_rows, "write_us", st.write_us, "us_per_row",
 			st.rows > 0 ? st.write_us / st.rows : 0LL, "error", st.error,
 			"newest", st.newest, "answered", st.answered, "answered_newest",
