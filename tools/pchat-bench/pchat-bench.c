@@ -872,6 +872,19 @@ static int parse_pbt(const char *p, const char *end, unsigned long long *t,
 	return 0;
 }
 
+/* The member index of a Request-URI user "p<port>m<idx>" at p (the port
+ * not checked); -1 none. */
+static int parse_pm(const char *p, const char *end)
+{
+	unsigned long long port, idx;
+
+	if(p >= end || *p++ != 'p' || parse_num(&p, end, &port) < 0)
+		return -1;
+	if(p >= end || *p++ != 'm' || parse_num(&p, end, &idx) < 0)
+		return -1;
+	return port < 65536 && idx < 0x7fffffff ? (int)idx : -1;
+}
+
 /* a post (grpchat text or MESSAGE body) arrived at client c */
 static void delivery(client_t *c, const char *body, size_t blen)
 {
@@ -1125,18 +1138,9 @@ static client_t *mux_member(client_t *k, const char *m, size_t hlen)
 	int idx = -1;
 
 	if(strncmp(m, "SIP/2.0 ", 8)) {
-		unsigned long long a, b;
-		const char *end = m + hlen;
-
 		u = memchr(m, ':', hlen);
-		if(u && u + 1 < end && u[1] == 'p') {
-			u += 2;
-			if(parse_num(&u, end, &a) == 0 && u < end && *u == 'm') {
-				u++;
-				if(parse_num(&u, end, &b) == 0 && a < 65536 && b < 0x7fffffff)
-					idx = (int)b; /* a: the port, not checked */
-			}
-		}
+		if(u)
+			idx = parse_pm(u + 1, m + hlen);
 	} else if(get_hdr(m, hlen, "Call-ID", 'i', &v, &vl) == 0) {
 		u = memchr(v, '-', vl);
 		if(u)
