@@ -52,14 +52,17 @@ def in_index(db, room_id, text):
                "AND content <> ''", db="pchat") == []
 
 
-def insert(db, room_id, text, n=1, recorded_at=None, ts_ms=None):
+def insert(db, room_id, text, n=1, recorded_at=None, ts_ms=None, content_sql=None):
     """n stored posts as the post writer leaves them; recorded_at given:
-    as if written long ago (the indexer's watermark is past it)."""
+    as if written long ago (the indexer's watermark is past it).
+    content_sql: each post's text as an SQL expression of s.seq (1..n)
+    instead of text."""
     col, val = (", recorded_at", f", {sql_quote(recorded_at)}") if recorded_at else ("", "")
     ts = ts_ms or int(time.time() * 1000)
+    content = content_sql or sql_quote(text)
     db.sql(f"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content{col}) "
            f"SELECT {room_id}, n.last_seq + s.seq, {ts} + s.seq, 'sip:x@example.com', "
-           f"{sql_quote(text)}{val} FROM pchat_node n JOIN seq_1_to_{n} s "
+           f"{content}{val} FROM pchat_node n JOIN seq_1_to_{n} s "
            f"WHERE n.id = {room_id};"
            f"UPDATE pchat_node SET last_seq = last_seq + {n} WHERE id = {room_id}", db="pchat")
 
@@ -196,11 +199,8 @@ def test_a_text_in_one_post_of_40_walks_past_the_first_rows(node, mariadb):
     wait_ready(kam)
     tag = uid()
     ts = int(time.time() * 1000)
-    mariadb.sql(f"INSERT INTO pchat_message (room_id, seq, ts_ms, author, content) "
-                f"SELECT {rid}, n.last_seq + s.seq, {ts} + s.seq, 'sip:x@example.com', "
-                f"IF(s.seq % 40 = 0, 'mid{tag} post', 'other{tag}') "
-                f"FROM pchat_node n JOIN seq_1_to_2500 s WHERE n.id = {rid};"
-                f"UPDATE pchat_node SET last_seq = last_seq + 2500 WHERE id = {rid}", db="pchat")
+    insert(mariadb, rid, None, n=2500, ts_ms=ts,
+           content_sql=f"IF(s.seq % 40 = 0, 'mid{tag} post', 'other{tag}')")
     wait_indexed(mariadb)
     insert(mariadb, rid, f"mid{tag} hidden", recorded_at=OLD, ts_ms=ts + 100000)
     before = status(kam)
